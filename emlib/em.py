@@ -1,0 +1,358 @@
+"""``GaussianMixtureEM``: a scikit-learn compatible estimator that records every EM iteration.
+
+The estimator validates its input once, then loops over the pure ``e_step`` /
+``sufficient_statistics`` / ``m_step`` functions and records an ``EMStep`` per iteration in
+``history_``, so that a fit can be replayed step by step without refitting.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, DensityMixin
+from sklearn.utils.validation import check_is_fitted
+
+from emlib.estep import e_step, log_joint, sufficient_statistics
+from emlib.exceptions import ConvergenceWarning
+from emlib.gaussian import precision_cholesky, precision_cholesky_from_precisions
+from emlib.init import INIT_METHODS, initial_params
+from emlib.mstep import m_step
+from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
+from emlib.validation import check_data
+
+#: With ``keep_responsibilities="auto"``, responsibilities are stored for the iterations
+#: while the total stored so far, n_samples x n_components x (iterations kept), stays at or
+#: under this many numbers (16 MB of float64); later iterations store None.
+RESPONSIBILITY_BUDGET = 2_000_000
+
+
+def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
+    """Free parameters of a mixture: K - 1 weights, K D means, and the covariances."""
+    cov = {
+        "full": n_components * n_features * (n_features + 1) / 2.0,
+        "tied": n_features * (n_features + 1) / 2.0,
+        "diag": n_components * n_features,
+        "spherical": n_components,
+    }[covariance_type]
+    return int(cov + n_components * n_features + n_components - 1)
+
+
+class GaussianMixtureEM(DensityMixin, BaseEstimator):
+    """Gaussian mixture fitted by EM, with the whole iteration history recorded.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components K.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Each component's own full covariance; one shared full covariance; per-component
+        diagonal covariances; per-component single variances.
+    tol : float, default=1e-3
+        EM stops when the per-sample mean objective changes by less than ``tol`` between
+        two iterations (scikit-learn's criterion).
+    reg_covar : float, default=1e-6
+        Non-negative ridge added to the diagonal of every covariance.
+    max_iter : int, default=100
+        Number of EM iterations at most (an iteration is an E-step and an M-step).
+    n_init : int, default=1
+        Number of starts; the fit with the highest final objective is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        How the start is chosen; see ``emlib.init``.
+    weights_init : array of shape (n_components,), optional
+    means_init : array of shape (n_components, n_features), optional
+    precisions_init : array, optional
+        Starting precisions (inverse covariances), in scikit-learn's shapes:
+        full (K, D, D), tied (D, D), diag (K, D), spherical (K,).
+    random_state : int, numpy Generator or RandomState, optional
+        Seeds the start. The same seed gives the same fit.
+    keep_responsibilities : {"auto", True, False}, default="auto"
+        Whether ``history_`` stores each iteration's responsibilities. ``"auto"`` keeps
+        them while the total stored stays within ``RESPONSIBILITY_BUDGET`` numbers.
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_cholesky_ : ndarray
+        The fitted parameters (scikit-learn's shapes).
+    converged_ : bool
+        False, with a ``ConvergenceWarning``, when ``max_iter`` ran out first.
+    n_iter_ : int
+        EM iterations run by the kept start.
+    log_likelihood_ : float
+        Total log-likelihood sum_n log p(x_n | theta) at the fitted parameters.
+    log_prior_ : float
+        log p(theta) under the prior; 0.0 for maximum likelihood.
+    objective_ : float
+        log_likelihood_ + log_prior_.
+    history_ : list of EMStep
+        One record per iteration of the kept start, iteration 0 being the start; the
+        objective never decreases along it.
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+        keep_responsibilities="auto",
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.keep_responsibilities = keep_responsibilities
+
+    # ------------------------------------------------------------------ validation
+    def _check_parameters(self, n_features: int) -> None:
+        def integer(name: str, low: int) -> None:
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{name}: expected an integer >= {low}, got {value!r}")
+
+        def number(name: str) -> None:
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
+                raise ValueError(f"{name}: expected a number >= 0, got {value!r}")
+
+        integer("n_components", 1)
+        integer("max_iter", 0)
+        integer("n_init", 1)
+        number("tol")
+        number("reg_covar")
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(
+                f"covariance_type: expected one of {list(COVARIANCE_TYPES)}, "
+                f"got {self.covariance_type!r}"
+            )
+        if self.init_params not in INIT_METHODS:
+            raise ValueError(
+                f"init_params: expected one of {list(INIT_METHODS)}, got {self.init_params!r}"
+            )
+        if self.keep_responsibilities not in ("auto", True, False):
+            raise ValueError(
+                "keep_responsibilities: expected 'auto', True or False, "
+                f"got {self.keep_responsibilities!r}"
+            )
+        k, d = self.n_components, n_features
+        if self.weights_init is not None:
+            w = np.asarray(self.weights_init, dtype=float)
+            check_shape("weights_init", w, (k,))
+            if np.any(w < 0) or np.any(w > 1) or not np.isclose(w.sum(), 1.0):
+                raise ValueError(
+                    "weights_init: expected non-negative weights summing to 1, "
+                    f"got sum {w.sum():.6g}"
+                )
+        if self.means_init is not None:
+            check_shape("means_init", np.asarray(self.means_init), (k, d))
+        if self.precisions_init is not None:
+            prec = np.asarray(self.precisions_init, dtype=float)
+            check_shape("precisions_init", prec, covariance_shape(self.covariance_type, k, d))
+            if self.covariance_type in ("full", "tied") and not np.allclose(
+                prec, np.swapaxes(prec, -1, -2)
+            ):
+                raise ValueError("precisions_init: every precision matrix must be symmetric")
+            precision_cholesky_from_precisions(prec, self.covariance_type)
+
+    def _rng(self) -> np.random.Generator:
+        state = self.random_state
+        if isinstance(state, np.random.Generator):
+            return state
+        if isinstance(state, np.random.RandomState):
+            return np.random.default_rng(state.randint(np.iinfo(np.int32).max))
+        return np.random.default_rng(state)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        """Fit the mixture by EM (``n_init`` starts, the best kept) and record ``history_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = check_data(X, estimator=self, reset=True, min_samples=max(2, self._n_components()))
+        self._check_parameters(X.shape[1])
+        rng = self._rng()
+        best: list[EMStep] | None = None
+        best_converged = False
+        for _ in range(self.n_init):
+            history, converged = self._run_em(X, rng)
+            if best is None or history[-1].objective > best[-1].objective:
+                best, best_converged = history, converged
+        if not best_converged and self.max_iter > 0:
+            warnings.warn(
+                f"EM did not converge within max_iter={self.max_iter} iterations (the "
+                f"objective still changed by more than tol={self.tol} per sample). Increase "
+                "max_iter or tol, or try another start.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self._set_fitted(best, best_converged)
+        return self
+
+    def _n_components(self) -> int:
+        k = self.n_components
+        return k if isinstance(k, numbers.Integral) and not isinstance(k, bool) else 1
+
+    def _run_em(self, X: np.ndarray, rng: np.random.Generator) -> tuple[list[EMStep], bool]:
+        """One start: iterate E and M steps, recording each iteration."""
+        n_samples = X.shape[0]
+        params = initial_params(
+            X,
+            self.n_components,
+            covariance_type=self.covariance_type,
+            init_params=self.init_params,
+            reg_covar=self.reg_covar,
+            rng=rng,
+            weights_init=self.weights_init,
+            means_init=self.means_init,
+            precisions_init=self.precisions_init,
+        )
+        log_resp, log_likelihood = e_step(X, params)
+        history = [self._record(0, params, log_resp, log_likelihood, n_samples)]
+        converged = False
+        for iteration in range(1, self.max_iter + 1):
+            resp = np.exp(log_resp)
+            stats = sufficient_statistics(X, resp, self.covariance_type)
+            params = m_step(stats, reg_covar=self.reg_covar, previous=params)
+            log_resp, log_likelihood = e_step(X, params)
+            history.append(self._record(iteration, params, log_resp, log_likelihood, n_samples))
+            change = (history[-1].objective - history[-2].objective) / n_samples
+            if abs(change) < self.tol:
+                converged = True
+                break
+        return history, converged
+
+    def _record(self, iteration, params, log_resp, log_likelihood, n_samples) -> EMStep:
+        keep = self.keep_responsibilities
+        if keep == "auto":
+            keep = n_samples * self.n_components * (iteration + 1) <= RESPONSIBILITY_BUDGET
+        return EMStep(
+            iteration=iteration,
+            params=params,
+            log_likelihood=log_likelihood,
+            log_prior=0.0,
+            objective=log_likelihood,
+            responsibilities=np.exp(log_resp) if keep else None,
+        )
+
+    def _set_fitted(self, history: list[EMStep], converged: bool) -> None:
+        final = history[-1]
+        params = final.params
+        self.weights_ = params.weights
+        self.means_ = params.means
+        self.covariances_ = params.covariances
+        self.precisions_cholesky_ = precision_cholesky(params.covariances, params.covariance_type)
+        self.converged_ = converged
+        self.n_iter_ = final.iteration
+        self.log_likelihood_ = final.log_likelihood
+        self.log_prior_ = final.log_prior
+        self.objective_ = final.objective
+        self.history_ = history
+
+    @property
+    def params_(self) -> GMMParams:
+        """The fitted parameters as a ``GMMParams``."""
+        check_is_fitted(self, "history_")
+        return self.history_[-1].params
+
+    @property
+    def precisions_(self) -> np.ndarray:
+        """Fitted precision matrices P_k = U_k U_k^T (scikit-learn's attribute)."""
+        check_is_fitted(self, "history_")
+        u = self.precisions_cholesky_
+        if self.covariance_type == "full":
+            return np.einsum("kij,klj->kil", u, u)
+        if self.covariance_type == "tied":
+            return u @ u.T
+        return u**2
+
+    def fit_predict(self, X, y=None) -> np.ndarray:
+        """Fit, then return the most responsible component of each row."""
+        self.fit(X)
+        resp = self.history_[-1].responsibilities
+        if resp is None:
+            return self.predict(X)
+        return resp.argmax(axis=1)
+
+    # ------------------------------------------------------------------ using a fit
+    def _validated(self, X) -> np.ndarray:
+        check_is_fitted(self, "history_")
+        return check_data(X, estimator=self, reset=False, min_samples=1)
+
+    def score_samples(self, X) -> np.ndarray:
+        """log p(x_n | theta) of each row, shape (n_samples,)."""
+        return logsumexp(log_joint(self._validated(X), self.params_), axis=1)
+
+    def score(self, X, y=None) -> float:
+        """Mean log-likelihood per row."""
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities p(z = k | x_n, theta), shape (n_samples, n_components)."""
+        log_resp, _ = e_step(self._validated(X), self.params_)
+        return np.exp(log_resp)
+
+    def predict(self, X) -> np.ndarray:
+        """The most responsible component of each row."""
+        return log_joint(self._validated(X), self.params_).argmax(axis=1)
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n_samples`` points from the fitted mixture; returns (X, component labels)."""
+        check_is_fitted(self, "history_")
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples: expected an integer >= 1, got {n_samples!r}")
+        rng = self._rng()
+        params = self.params_
+        counts = rng.multinomial(n_samples, params.weights)
+        covs = params.full_covariances()
+        X = np.vstack(
+            [
+                rng.multivariate_normal(params.means[k], covs[k], size=c, method="cholesky")
+                for k, c in enumerate(counts)
+            ]
+        )
+        y = np.repeat(np.arange(params.n_components), counts)
+        return X, y
+
+    def _n_parameters(self) -> int:
+        return n_parameters(self.covariance_type, self.n_components, self.means_.shape[1])
+
+    def bic(self, X) -> float:
+        """Bayesian information criterion, -2 log L + p log n (lower is better)."""
+        X = self._validated(X)
+        log_l = self.score(X) * X.shape[0]
+        return float(-2.0 * log_l + self._n_parameters() * np.log(X.shape[0]))
+
+    def aic(self, X) -> float:
+        """Akaike information criterion, -2 log L + 2 p (lower is better)."""
+        X = self._validated(X)
+        return float(-2.0 * self.score(X) * X.shape[0] + 2.0 * self._n_parameters())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,168 @@
+"""Cholesky helpers and Gaussian log-densities, per covariance type.
+
+Everything works through the Cholesky factor of the precision, P_k = Sigma_k^{-1} = U_k U_k^T
+with U_k upper triangular (scikit-learn's ``precisions_cholesky_``):
+
+    log N(x | mu_k, Sigma_k) = -D/2 log(2 pi) + sum_d log U_k[d, d] - 1/2 ||(x - mu_k)^T U_k||^2
+
+so a log-determinant is a sum of log-diagonals and a Mahalanobis distance is a norm.
+U_k is obtained from the Cholesky factor L_k of Sigma_k by a triangular solve; no covariance
+matrix is ever inverted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from emlib.exceptions import CollapsedComponentError
+
+LOG_2PI = np.log(2.0 * np.pi)
+
+
+def _collapse_message(component: int | None, covariance_type: str) -> str:
+    which = (
+        "the shared (tied) covariance matrix"
+        if component is None
+        else f"component {component}'s covariance matrix"
+    )
+    return (
+        f"EM failed because {which} became singular (not positive definite): "
+        f"{'the components have' if component is None else 'the component has'} collapsed "
+        "onto too few distinct points or onto a lower-dimensional subspace. "
+        "Raise reg_covar (for example to 1e-3), use fewer components, standardise the "
+        "features, or use a prior (prior='default')."
+    )
+
+
+def precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Cholesky factor U of the precision for each component, U U^T = Sigma^{-1}.
+
+    Parameters
+    ----------
+    covariances : ndarray
+        Covariances in scikit-learn's layout for ``covariance_type``.
+
+    Returns
+    -------
+    ndarray
+        full (K, D, D) upper-triangular; tied (D, D); diag (K, D) = 1 / sqrt(var);
+        spherical (K,) = 1 / sqrt(var).
+
+    Raises
+    ------
+    CollapsedComponentError
+        (a ``ValueError``) naming the component whose covariance is not positive definite.
+    """
+    cov = np.asarray(covariances, dtype=float)
+    if covariance_type == "full":
+        d = cov.shape[-1]
+        out = np.empty_like(cov)
+        for k, cov_k in enumerate(cov):
+            out[k] = _triangular_precision_factor(cov_k, d, component=k, kind="full")
+        return out
+    if covariance_type == "tied":
+        return _triangular_precision_factor(cov, cov.shape[-1], component=None, kind="tied")
+    bad = np.flatnonzero(np.reshape(cov <= 0.0, (cov.shape[0], -1)).any(axis=1))
+    if bad.size:
+        raise CollapsedComponentError(_collapse_message(int(bad[0]), covariance_type), int(bad[0]))
+    return 1.0 / np.sqrt(cov)
+
+
+def _triangular_precision_factor(
+    cov: np.ndarray, d: int, *, component: int | None, kind: str
+) -> np.ndarray:
+    """U = L^{-T} with Sigma = L L^T, by a triangular solve (L U^T = I)."""
+    try:
+        chol = linalg.cholesky(cov, lower=True)
+    except linalg.LinAlgError:
+        raise CollapsedComponentError(_collapse_message(component, kind), component) from None
+    return linalg.solve_triangular(chol, np.eye(d), lower=True).T
+
+
+def covariances_from_precision_cholesky(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Sigma = (U U^T)^{-1} = U^{-T} U^{-1}, by triangular solves."""
+    if covariance_type in ("diag", "spherical"):
+        return 1.0 / prec_chol**2
+    if covariance_type == "tied":
+        return _cov_from_upper(prec_chol)
+    return np.stack([_cov_from_upper(u) for u in prec_chol])
+
+
+def _cov_from_upper(u: np.ndarray) -> np.ndarray:
+    inv_u = linalg.solve_triangular(u, np.eye(u.shape[0]), lower=False)  # U^{-1}
+    return inv_u.T @ inv_u
+
+
+def precision_cholesky_from_precisions(precisions: np.ndarray, covariance_type: str) -> np.ndarray:
+    """U with U U^T = P for user-given precisions P (scikit-learn's ``precisions_init``)."""
+    prec = np.asarray(precisions, dtype=float)
+    if covariance_type in ("diag", "spherical"):
+        if np.any(prec <= 0):
+            raise ValueError("precisions_init: every precision must be positive")
+        return np.sqrt(prec)
+
+    def upper(p: np.ndarray) -> np.ndarray:
+        # P = M M^T with M lower; with the flip J, U = J chol(J P J) J is upper and U U^T = P.
+        flipped = p[::-1, ::-1]
+        try:
+            low = linalg.cholesky(flipped, lower=True)
+        except linalg.LinAlgError:
+            raise ValueError(
+                "precisions_init: every precision matrix must be symmetric positive definite"
+            ) from None
+        return low[::-1, ::-1]
+
+    if covariance_type == "tied":
+        return upper(prec)
+    return np.stack([upper(p) for p in prec])
+
+
+def log_det_precision_cholesky(prec_chol: np.ndarray, covariance_type: str, n_features: int):
+    """log det U_k = 1/2 log det P_k, shape (n_components,) (a scalar for tied)."""
+    if covariance_type == "full":
+        return np.sum(np.log(np.diagonal(prec_chol, axis1=1, axis2=2)), axis=1)
+    if covariance_type == "tied":
+        return np.sum(np.log(np.diag(prec_chol)))
+    if covariance_type == "diag":
+        return np.sum(np.log(prec_chol), axis=1)
+    return n_features * np.log(prec_chol)
+
+
+def log_gaussian_prob(
+    X: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covariance_type: str
+) -> np.ndarray:
+    """log N(x_n | mu_k, Sigma_k) for every row and component.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    means : ndarray of shape (n_components, n_features)
+    prec_chol : ndarray
+        Precision Cholesky factors from ``precision_cholesky``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_components)
+    """
+    n, d = X.shape
+    log_det = log_det_precision_cholesky(prec_chol, covariance_type, d)
+    maha = np.empty((n, means.shape[0]))
+    # Centre before scaling ((x - mu) U, not x U - mu U): no precision is lost on data far
+    # from the origin. One pass per component; K is small.
+    for k, mean in enumerate(means):
+        if covariance_type == "full":
+            y = (X - mean) @ prec_chol[k]
+        elif covariance_type == "tied":
+            y = (X - mean) @ prec_chol
+        else:  # diag (D,) or spherical (scalar) factors broadcast over features
+            y = (X - mean) * prec_chol[k]
+        maha[:, k] = np.einsum("nd,nd->n", y, y)
+    return -0.5 * (d * LOG_2PI + maha) + log_det
+
+
+def log_weighted_prob(X: np.ndarray, params, prec_chol: np.ndarray) -> np.ndarray:
+    """log pi_k + log N(x_n | mu_k, Sigma_k), shape (n_samples, n_components)."""
+    with np.errstate(divide="ignore"):
+        log_weights = np.log(params.weights)
+    return log_gaussian_prob(X, params.means, prec_chol, params.covariance_type) + log_weights

@@ -1,0 +1,113 @@
+"""Starting points for EM.
+
+``"kmeans"`` (scikit-learn's k-means, one run) and ``"random"`` (random responsibilities)
+start from responsibilities followed by one M-step, as scikit-learn does.
+``"k-means++"`` and ``"random_from_data"`` pick K data points as the means (by k-means++
+seeding, or uniformly without replacement); every component then starts with the data's
+own covariance (plus ``reg_covar``) and equal weights, the textbook start whose ellipses are
+visible at iteration 0. (scikit-learn instead starts those two with covariance ``reg_covar``.)
+User-given ``weights_init``, ``means_init`` and ``precisions_init`` replace the corresponding
+parts of the start, with scikit-learn's shapes and meaning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans, kmeans_plusplus
+
+from emlib.estep import sufficient_statistics
+from emlib.gaussian import covariances_from_precision_cholesky, precision_cholesky_from_precisions
+from emlib.mstep import m_step
+from emlib.params import GMMParams
+
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(np.iinfo(np.int32).max))
+
+
+def params_from_responsibilities(
+    X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float
+) -> GMMParams:
+    """One M-step from given responsibilities (the start of ``kmeans`` and ``random``)."""
+    return m_step(sufficient_statistics(X, resp, covariance_type), reg_covar=reg_covar)
+
+
+def data_covariance(X: np.ndarray, covariance_type: str, n_components: int, reg_covar: float):
+    """The data's own (biased) covariance, in the layout of ``covariance_type``, for each component."""
+    d = X.shape[1]
+    cov = np.atleast_2d(np.cov(X, rowvar=False, bias=True)) + reg_covar * np.eye(d)
+    if covariance_type == "full":
+        return np.repeat(cov[None], n_components, axis=0)
+    if covariance_type == "tied":
+        return cov
+    if covariance_type == "diag":
+        return np.repeat(np.diag(cov)[None], n_components, axis=0)
+    return np.full(n_components, np.diag(cov).mean())
+
+
+def params_from_points(
+    X: np.ndarray, indices: np.ndarray, covariance_type: str, reg_covar: float
+) -> GMMParams:
+    """Means at ``X[indices]``, the data's covariance for each, equal weights."""
+    k = len(indices)
+    return GMMParams(
+        weights=np.full(k, 1.0 / k),
+        means=X[indices].copy(),
+        covariances=data_covariance(X, covariance_type, k, reg_covar),
+        covariance_type=covariance_type,
+    )
+
+
+def initial_params(
+    X: np.ndarray,
+    n_components: int,
+    *,
+    covariance_type: str,
+    init_params: str,
+    reg_covar: float,
+    rng: np.random.Generator,
+    weights_init: np.ndarray | None = None,
+    means_init: np.ndarray | None = None,
+    precisions_init: np.ndarray | None = None,
+) -> GMMParams:
+    """The starting parameters theta_0 (iteration 0 of the history).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), without NaN
+    n_components : int
+    covariance_type, init_params : str
+    reg_covar : float
+    rng : numpy Generator; the only source of randomness.
+    weights_init, means_init, precisions_init : optional, already shape-checked.
+
+    Returns
+    -------
+    GMMParams
+    """
+    n = X.shape[0]
+    if init_params == "kmeans":
+        labels = KMeans(n_clusters=n_components, n_init=1, random_state=_seed(rng)).fit(X).labels_
+        resp = np.zeros((n, n_components))
+        resp[np.arange(n), labels] = 1.0
+        start = params_from_responsibilities(X, resp, covariance_type, reg_covar)
+    elif init_params == "random":
+        resp = rng.uniform(size=(n, n_components))
+        resp /= resp.sum(axis=1, keepdims=True)
+        start = params_from_responsibilities(X, resp, covariance_type, reg_covar)
+    elif init_params == "k-means++":
+        _, indices = kmeans_plusplus(X, n_components, random_state=_seed(rng))
+        start = params_from_points(X, indices, covariance_type, reg_covar)
+    else:  # random_from_data
+        indices = rng.choice(n, size=n_components, replace=False)
+        start = params_from_points(X, indices, covariance_type, reg_covar)
+
+    weights = start.weights if weights_init is None else np.asarray(weights_init, dtype=float)
+    means = start.means if means_init is None else np.asarray(means_init, dtype=float)
+    covariances = start.covariances
+    if precisions_init is not None:
+        prec_chol = precision_cholesky_from_precisions(precisions_init, covariance_type)
+        covariances = covariances_from_precision_cholesky(prec_chol, covariance_type)
+    return GMMParams(weights, means, covariances, covariance_type)

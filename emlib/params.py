@@ -1,0 +1,151 @@
+"""Plain data types shared by every EM variant.
+
+``GMMParams`` holds a mixture's parameters, ``SuffStats`` the sufficient statistics
+that an E-step collects and an M-step consumes, and ``EMStep`` one recorded iteration.
+All three are frozen: no function in emlib mutates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+def covariance_shape(covariance_type: str, n_components: int, n_features: int) -> tuple:
+    """Shape of the ``covariances`` array for a covariance type (scikit-learn's layout).
+
+    full: (K, D, D); tied: (D, D); diag: (K, D); spherical: (K,).
+    """
+    return {
+        "full": (n_components, n_features, n_features),
+        "tied": (n_features, n_features),
+        "diag": (n_components, n_features),
+        "spherical": (n_components,),
+    }[covariance_type]
+
+
+def check_shape(name: str, array: np.ndarray, expected: tuple) -> None:
+    """Raise ``ValueError("name: expected shape (..), got (..)")`` on a mismatch."""
+    if tuple(np.shape(array)) != tuple(expected):
+        raise ValueError(f"{name}: expected shape {tuple(expected)}, got {tuple(np.shape(array))}")
+
+
+@dataclass(frozen=True)
+class GMMParams:
+    """Parameters of a Gaussian mixture with K components in D dimensions.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_components,)
+        Mixing proportions pi_k, non-negative, summing to one.
+    means : ndarray of shape (n_components, n_features)
+        Component means mu_k.
+    covariances : ndarray
+        Covariances in scikit-learn's layout (see ``covariance_shape``).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    covariance_type: str = "full"
+
+    @property
+    def n_components(self) -> int:
+        return int(np.shape(self.means)[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(np.shape(self.means)[1])
+
+    def validate(self) -> None:
+        """Check types, shapes and values; raise ``ValueError`` naming what is wrong."""
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(
+                f"covariance_type: expected one of {COVARIANCE_TYPES}, got {self.covariance_type!r}"
+            )
+        if np.ndim(self.means) != 2:
+            raise ValueError(
+                f"means: expected a 2-D array (n_components, n_features), "
+                f"got {np.ndim(self.means)}-D"
+            )
+        k, d = self.n_components, self.n_features
+        check_shape("weights", self.weights, (k,))
+        check_shape("covariances", self.covariances, covariance_shape(self.covariance_type, k, d))
+        for name in ("weights", "means", "covariances"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise ValueError(f"{name}: must be finite, got NaN or inf")
+        if np.any(self.weights < 0) or not np.isclose(np.sum(self.weights), 1.0, atol=1e-6):
+            raise ValueError(
+                f"weights: must be non-negative and sum to 1, got sum {np.sum(self.weights):.6g}"
+            )
+
+    def full_covariances(self) -> np.ndarray:
+        """Every component's covariance as a (n_components, n_features, n_features) array."""
+        k, d = self.n_components, self.n_features
+        cov = np.asarray(self.covariances)
+        if self.covariance_type == "full":
+            return cov.copy()
+        if self.covariance_type == "tied":
+            return np.broadcast_to(cov, (k, d, d)).copy()
+        if self.covariance_type == "diag":
+            return np.einsum("kd,de->kde", cov, np.eye(d))
+        return cov[:, None, None] * np.eye(d)[None]
+
+
+@dataclass(frozen=True)
+class SuffStats:
+    """Sufficient statistics of a Gaussian mixture, collected by an E-step.
+
+    With responsibilities r_nk (and, for rows with missing values, conditional
+    expectations in place of the unobserved entries), per component k:
+
+    - ``counts``: n_k = sum_n r_nk, shape (n_components,)
+    - ``means``: xbar_k = (1 / n_k) sum_n r_nk E[x_n], shape (n_components, n_features)
+    - ``scatter``: W_k = sum_n r_nk E[(x_n - xbar_k)(x_n - xbar_k)^T], centred about xbar_k,
+      shape (n_components, n_features, n_features) for full and tied covariances, and only
+      its diagonal, shape (n_components, n_features), for diag and spherical.
+
+    The scatter is kept centred (not as raw second moments) so that data far from the
+    origin lose no precision.
+    """
+
+    counts: np.ndarray
+    means: np.ndarray
+    scatter: np.ndarray
+    n_samples: int
+    covariance_type: str = "full"
+
+
+@dataclass(frozen=True)
+class EMStep:
+    """One recorded iteration of EM; iteration 0 is the starting point.
+
+    Attributes
+    ----------
+    iteration : int
+    params : GMMParams
+        theta_t, the parameters after the t-th M-step (the start for t = 0).
+    log_likelihood : float
+        Total observed-data log-likelihood sum_n log p(x_n | theta_t).
+    log_prior : float
+        log p(theta_t) under the prior, 0.0 for maximum likelihood.
+    objective : float
+        log_likelihood + log_prior; it never decreases along a history.
+    responsibilities : ndarray of shape (n_samples, n_components) or None
+        r_nk = p(z_n = k | x_n, theta_t), the E-step at theta_t; None where the
+        estimator's ``keep_responsibilities`` did not keep them.
+    imputed : ndarray or None
+        E[x | observed, theta_t] for rows holding NaN, or None.
+    """
+
+    iteration: int
+    params: GMMParams
+    log_likelihood: float
+    log_prior: float
+    objective: float
+    responsibilities: np.ndarray | None = None
+    imputed: np.ndarray | None = None

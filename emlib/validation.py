@@ -1,0 +1,83 @@
+"""Checking data at the estimator's boundary, with messages a person can act on."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+
+def _column_names(X_raw, n_features: int) -> list[str]:
+    columns = getattr(X_raw, "columns", None)
+    if columns is not None and len(columns) == n_features:
+        return [str(c) for c in columns]
+    return [str(j) for j in range(n_features)]
+
+
+def _describe_columns(names: list[str], mask: np.ndarray) -> str:
+    picked = [names[j] for j in np.flatnonzero(mask)]
+    shown = ", ".join(picked[:10]) + (f" and {len(picked) - 10} more" if len(picked) > 10 else "")
+    return f"column{'s' if len(picked) > 1 else ''} {shown}"
+
+
+def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray:
+    """Validate ``X`` and return it as a float64 (n_samples, n_features) array.
+
+    Raises ``ValueError`` naming the problem: empty, not 2-D, non-numeric or complex values,
+    inf, NaN (with the columns that hold it), too few rows, or a different number of features
+    than the fitted model.
+    """
+    if (hasattr(X_raw, "shape") and len(getattr(X_raw, "shape", ())) == 1) or (
+        not hasattr(X_raw, "shape") and np.ndim(X_raw) == 1
+    ):
+        raise ValueError(
+            f"X: expected a 2-D array (n_samples, n_features), got a 1-D array of "
+            f"length {len(X_raw)}. For a single feature, use X.reshape(-1, 1)."
+        )
+    if np.iscomplexobj(X_raw) or (
+        hasattr(X_raw, "dtypes") and any(np.issubdtype(t, np.complexfloating) for t in X_raw.dtypes)
+    ):
+        raise ValueError("X: complex data not supported; pass real numbers.")
+    try:
+        X = validate_data(
+            estimator,
+            X_raw,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite=False,
+            ensure_min_samples=1,
+        )
+    except ValueError as err:
+        text = str(err)
+        if "could not convert" in text or ("dtype" in text.lower() and "object" in text.lower()):
+            raise ValueError(
+                f"X: expected numbers only, but some values are not numeric ({text}). "
+                "Keep the numeric columns, or convert the others to numbers."
+            ) from None
+        raise
+    except TypeError as err:
+        raise ValueError(f"X: expected numbers only ({err}).") from None
+    n_samples, n_features = X.shape
+    if n_features == 0:
+        raise ValueError("X: has no columns (0 features); pass at least one numeric column.")
+    names = _column_names(X_raw, n_features)
+    infinite = np.isinf(X)
+    if infinite.any():
+        raise ValueError(
+            f"X: {_describe_columns(names, infinite.any(axis=0))} hold{'' if infinite.any(axis=0).sum() > 1 else 's'} "
+            "inf or -inf; replace or remove those values."
+        )
+    missing = np.isnan(X)
+    if missing.any():
+        cols = missing.any(axis=0)
+        raise ValueError(
+            f"X: {_describe_columns(names, cols)} hold{'' if cols.sum() > 1 else 's'} NaN "
+            f"({int(missing.any(axis=1).sum())} of {n_samples} rows); this estimator does not "
+            "fit data with missing values yet. Drop those rows or impute them first."
+        )
+    if n_samples < min_samples:
+        raise ValueError(
+            f"X: has {n_samples} row{'s' if n_samples != 1 else ''}, but fitting "
+            f"n_components={getattr(estimator, 'n_components', '?')} needs at least {min_samples}. "
+            "Use fewer components or more data."
+        )
+    return X
