@@ -35,7 +35,7 @@ def params_from_responsibilities(
 
 
 def data_covariance(X: np.ndarray, covariance_type: str, n_components: int, reg_covar: float):
-    """The data's own (biased) covariance, in the layout of ``covariance_type``, for each component."""
+    """The data's own (biased) covariance for each component, in the layout of the type."""
     d = X.shape[1]
     cov = np.atleast_2d(np.cov(X, rowvar=False, bias=True)) + reg_covar * np.eye(d)
     if covariance_type == "full":

@@ -6,6 +6,10 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 
+class NonNumericDataError(ValueError, TypeError):
+    """X holds values that are not numbers (a ``ValueError``, and a ``TypeError`` as NumPy's)."""
+
+
 def _column_names(X_raw, n_features: int) -> list[str]:
     columns = getattr(X_raw, "columns", None)
     if columns is not None and len(columns) == n_features:
@@ -31,12 +35,16 @@ def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray
     ):
         raise ValueError(
             f"X: expected a 2-D array (n_samples, n_features), got a 1-D array of "
-            f"length {len(X_raw)}. For a single feature, use X.reshape(-1, 1)."
+            f"length {len(X_raw)}. Reshape your data with X.reshape(-1, 1) if it is a single "
+            "feature, or X.reshape(1, -1) if it is a single row."
         )
     if np.iscomplexobj(X_raw) or (
         hasattr(X_raw, "dtypes") and any(np.issubdtype(t, np.complexfloating) for t in X_raw.dtypes)
     ):
-        raise ValueError("X: complex data not supported; pass real numbers.")
+        raise ValueError("X: Complex data not supported; pass real numbers.")
+    shape = np.shape(X_raw)
+    if len(shape) == 2 and shape[0] == 0:
+        raise ValueError(f"X: is empty (0 rows, shape {shape}); pass at least one row of data.")
     try:
         X = validate_data(
             estimator,
@@ -49,13 +57,13 @@ def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray
     except ValueError as err:
         text = str(err)
         if "could not convert" in text or ("dtype" in text.lower() and "object" in text.lower()):
-            raise ValueError(
+            raise NonNumericDataError(
                 f"X: expected numbers only, but some values are not numeric ({text}). "
                 "Keep the numeric columns, or convert the others to numbers."
             ) from None
         raise
     except TypeError as err:
-        raise ValueError(f"X: expected numbers only ({err}).") from None
+        raise NonNumericDataError(f"X: expected numbers only ({err}).") from None
     n_samples, n_features = X.shape
     if n_features == 0:
         raise ValueError("X: has no columns (0 features); pass at least one numeric column.")
@@ -63,20 +71,20 @@ def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray
     infinite = np.isinf(X)
     if infinite.any():
         raise ValueError(
-            f"X: {_describe_columns(names, infinite.any(axis=0))} hold{'' if infinite.any(axis=0).sum() > 1 else 's'} "
-            "inf or -inf; replace or remove those values."
+            f"X: inf or -inf in {_describe_columns(names, infinite.any(axis=0))}; "
+            "replace or remove those values."
         )
     missing = np.isnan(X)
     if missing.any():
-        cols = missing.any(axis=0)
         raise ValueError(
-            f"X: {_describe_columns(names, cols)} hold{'' if cols.sum() > 1 else 's'} NaN "
+            f"X: NaN (missing values) in {_describe_columns(names, missing.any(axis=0))} "
             f"({int(missing.any(axis=1).sum())} of {n_samples} rows); this estimator does not "
             "fit data with missing values yet. Drop those rows or impute them first."
         )
     if n_samples < min_samples:
         raise ValueError(
-            f"X: has {n_samples} row{'s' if n_samples != 1 else ''}, but fitting "
+            f"X: has {n_samples} row{'s' if n_samples != 1 else ''} (n_samples={n_samples}), "
+            "but fitting "
             f"n_components={getattr(estimator, 'n_components', '?')} needs at least {min_samples}. "
             "Use fewer components or more data."
         )
