@@ -17,7 +17,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from emlib.estep import e_step, log_joint, sufficient_statistics
 from emlib.exceptions import ConvergenceWarning
-from emlib.gaussian import precision_cholesky, precision_cholesky_from_precisions
+from emlib.gaussian import (
+    check_not_collapsed,
+    precision_cholesky,
+    precision_cholesky_from_precisions,
+)
 from emlib.init import INIT_METHODS, initial_params
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
@@ -27,6 +31,10 @@ from emlib.validation import check_data
 #: while the total stored so far, n_samples x n_components x (iterations kept), stays at or
 #: under this many numbers (16 MB of float64); later iterations store None.
 RESPONSIBILITY_BUDGET = 2_000_000
+
+#: A component whose standard deviation in some direction falls below this fraction of the
+#: data's largest absolute value has collapsed (see ``emlib.gaussian.check_not_collapsed``).
+COLLAPSE_RELATIVE = 1e-7
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
@@ -234,10 +242,12 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         log_resp, log_likelihood = e_step(X, params)
         history = [self._record(0, params, log_resp, log_likelihood, n_samples)]
         converged = False
+        collapse_floor = COLLAPSE_RELATIVE * np.max(np.abs(X))
         for iteration in range(1, self.max_iter + 1):
             resp = np.exp(log_resp)
             stats = sufficient_statistics(X, resp, self.covariance_type)
             params = m_step(stats, reg_covar=self.reg_covar, previous=params)
+            check_not_collapsed(params, collapse_floor)
             log_resp, log_likelihood = e_step(X, params)
             history.append(self._record(iteration, params, log_resp, log_likelihood, n_samples))
             change = (history[-1].objective - history[-2].objective) / n_samples

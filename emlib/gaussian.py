@@ -27,11 +27,12 @@ def _collapse_message(component: int | None, covariance_type: str) -> str:
         else f"component {component}'s covariance matrix"
     )
     return (
-        f"EM failed because {which} became singular (not positive definite): "
+        f"EM failed because {which} became singular (its spread in some direction fell to "
+        "zero or to the rounding level of the data): "
         f"{'the components have' if component is None else 'the component has'} collapsed "
         "onto too few distinct points or onto a lower-dimensional subspace. "
-        "Raise reg_covar (for example to 1e-3), use fewer components, standardise the "
-        "features, or use a prior (prior='default')."
+        "Raise reg_covar (for example to 1e-3), use fewer components, or standardise the "
+        "features."
     )
 
 
@@ -78,6 +79,36 @@ def _triangular_precision_factor(
     except linalg.LinAlgError:
         raise CollapsedComponentError(_collapse_message(component, kind), component) from None
     return linalg.solve_triangular(chol, np.eye(d), lower=True).T
+
+
+def smallest_spread(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
+    """A lower bound on each component's standard deviation in its narrowest direction.
+
+    The Cholesky pivots L_ii of Sigma = L L^T satisfy L_ii >= sqrt(lambda_min); with
+    U = L^{-T}, L_ii = 1 / U_ii, so min_i L_ii = 1 / max_i U_ii. Shape (n_components,), or
+    (1,) for tied.
+    """
+    if covariance_type == "full":
+        return 1.0 / np.max(np.diagonal(prec_chol, axis1=1, axis2=2), axis=1)
+    if covariance_type == "tied":
+        return np.array([1.0 / np.max(np.diag(prec_chol))])
+    if covariance_type == "diag":
+        return 1.0 / np.max(prec_chol, axis=1)
+    return 1.0 / prec_chol
+
+
+def check_not_collapsed(params, floor: float) -> None:
+    """Raise ``CollapsedComponentError`` when a component's spread falls below ``floor``.
+
+    Below a spread of about 1e-7 of the data's magnitude, (x - mu) is mostly rounding error:
+    the likelihood is then numerically meaningless (and, in exact arithmetic, unbounded).
+    """
+    kind = params.covariance_type
+    spread = smallest_spread(precision_cholesky(params.covariances, kind), kind)
+    narrow = np.flatnonzero(spread < floor)
+    if narrow.size:
+        component = None if kind == "tied" else int(narrow[0])
+        raise CollapsedComponentError(_collapse_message(component, kind), component)
 
 
 def covariances_from_precision_cholesky(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
