@@ -13,7 +13,6 @@ from emlib.params import COVARIANCE_TYPES
 def random_start(X: np.ndarray, n_components: int, covariance_type: str, seed: int):
     """Weights, means at random rows, and precisions of a perturbed data covariance."""
     rng = np.random.default_rng(seed)
-    d = X.shape[1]
     weights = rng.dirichlet(np.full(n_components, 3.0))
     means = X[rng.choice(len(X), n_components, replace=False)]
     cov = np.atleast_2d(np.cov(X, rowvar=False))

@@ -71,7 +71,7 @@ def test_singular_covariance_names_the_component():
 
 
 def test_zero_variance_names_the_component():
-    with pytest.raises(ValueError, match="component 2.*reg_covar"):
+    with pytest.raises(ValueError, match=r"component 2.*reg_covar"):
         precision_cholesky(np.array([1.0, 2.0, 0.0]), "spherical")
 
 
