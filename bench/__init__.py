@@ -1,0 +1,1 @@
+"""Benchmarks of emlib against scikit-learn, printed as time ratios from the same run."""
