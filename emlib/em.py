@@ -15,7 +15,8 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 
-from emlib.estep import e_step, log_joint, sufficient_statistics
+from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
+from emlib.estep import impute as impute_with
 from emlib.exceptions import ConvergenceWarning
 from emlib.gaussian import (
     check_not_collapsed,
@@ -23,6 +24,7 @@ from emlib.gaussian import (
     precision_cholesky_from_precisions,
 )
 from emlib.init import INIT_METHODS, initial_params
+from emlib.missing import mean_filled
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
 from emlib.validation import check_data
@@ -35,6 +37,8 @@ RESPONSIBILITY_BUDGET = 2_000_000
 #: A component whose standard deviation in some direction falls below this fraction of the
 #: data's largest absolute value has collapsed (see ``emlib.gaussian.check_not_collapsed``).
 COLLAPSE_RELATIVE = 1e-7
+
+MISSING_OPTIONS = ("em", "drop", "error")
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
@@ -79,6 +83,15 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     keep_responsibilities : {"auto", True, False}, default="auto"
         Whether ``history_`` stores each iteration's responsibilities. ``"auto"`` keeps
         them while the total stored stays within ``RESPONSIBILITY_BUDGET`` numbers.
+    missing : {"em", "drop", "error"}, default="em"
+        What to do with NaN in ``X``. ``"em"``: fit every row by EM for incomplete data;
+        each row counts through the marginal density of its observed entries, and the
+        objective is the observed-data log-likelihood. ``"drop"``: fit the complete rows only.
+        ``"error"``: refuse NaN, naming the columns that hold it. Rows with no observed value
+        and columns with no observed value are refused by name. Every start is computed on
+        the data with each NaN replaced by its column mean (a start only; EM then uses the
+        observed values alone). ``score_samples``, ``predict_proba`` and ``predict`` take NaN
+        the same way (unless ``"error"``), and ``impute`` fills NaN with conditional means.
 
     Attributes
     ----------
@@ -96,7 +109,8 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         log_likelihood_ + log_prior_.
     history_ : list of EMStep
         One record per iteration of the kept start, iteration 0 being the start; the
-        objective never decreases along it.
+        objective never decreases along it. With NaN in ``X``, each record's ``imputed``
+        holds the current conditional means of the rows with NaN.
     n_features_in_ : int
     """
 
@@ -115,6 +129,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         precisions_init=None,
         random_state=None,
         keep_responsibilities="auto",
+        missing: str = "em",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -128,6 +143,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self.precisions_init = precisions_init
         self.random_state = random_state
         self.keep_responsibilities = keep_responsibilities
+        self.missing = missing
 
     # ------------------------------------------------------------------ validation
     def _check_parameters(self, n_features: int) -> None:
@@ -201,7 +217,16 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         -------
         self
         """
-        X = check_data(X, estimator=self, reset=True, min_samples=max(2, self._n_components()))
+        self._check_missing_option()
+        X = check_data(
+            X,
+            estimator=self,
+            reset=True,
+            min_samples=max(2, self._n_components()),
+            allow_nan=self.missing != "error",
+        )
+        if self.missing == "drop":
+            X = self._complete_rows(X)
         self._check_parameters(X.shape[1])
         rng = self._rng()
         best: list[EMStep] | None = None
@@ -221,6 +246,23 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self._set_fitted(best, best_converged)
         return self
 
+    def _check_missing_option(self) -> None:
+        if self.missing not in MISSING_OPTIONS:
+            raise ValueError(
+                f"missing: expected one of {list(MISSING_OPTIONS)}, got {self.missing!r}"
+            )
+
+    def _complete_rows(self, X: np.ndarray) -> np.ndarray:
+        complete = X[~np.isnan(X).any(axis=1)]
+        needed = max(2, self._n_components())
+        if len(complete) < needed:
+            raise ValueError(
+                f"X: only {len(complete)} of {len(X)} rows are complete, but missing='drop' "
+                f"with n_components={self.n_components} needs at least {needed}. Use "
+                "missing='em' to fit all rows, or fewer components."
+            )
+        return complete
+
     def _n_components(self) -> int:
         k = self.n_components
         return k if isinstance(k, numbers.Integral) and not isinstance(k, bool) else 1
@@ -228,8 +270,10 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     def _run_em(self, X: np.ndarray, rng: np.random.Generator) -> tuple[list[EMStep], bool]:
         """One start: iterate E and M steps, recording each iteration."""
         n_samples = X.shape[0]
+        has_nan = bool(np.isnan(X).any())
+        patterns = MissingPatterns.of(X) if has_nan else None
         params = initial_params(
-            X,
+            mean_filled(X) if has_nan else X,
             self.n_components,
             covariance_type=self.covariance_type,
             init_params=self.init_params,
@@ -239,34 +283,35 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             means_init=self.means_init,
             precisions_init=self.precisions_init,
         )
-        log_resp, log_likelihood = e_step(X, params)
-        history = [self._record(0, params, log_resp, log_likelihood, n_samples)]
+        expectations = expected_statistics(X, params, patterns)
+        history = [self._record(0, params, expectations, n_samples)]
         converged = False
-        collapse_floor = COLLAPSE_RELATIVE * np.max(np.abs(X))
+        collapse_floor = COLLAPSE_RELATIVE * np.nanmax(np.abs(X))
         for iteration in range(1, self.max_iter + 1):
-            resp = np.exp(log_resp)
-            stats = sufficient_statistics(X, resp, self.covariance_type)
-            params = m_step(stats, reg_covar=self.reg_covar, previous=params)
+            params = m_step(expectations.stats, reg_covar=self.reg_covar, previous=params)
             check_not_collapsed(params, collapse_floor)
-            log_resp, log_likelihood = e_step(X, params)
-            history.append(self._record(iteration, params, log_resp, log_likelihood, n_samples))
+            expectations = expected_statistics(X, params, patterns)
+            history.append(self._record(iteration, params, expectations, n_samples))
             change = (history[-1].objective - history[-2].objective) / n_samples
             if abs(change) < self.tol:
                 converged = True
                 break
         return history, converged
 
-    def _record(self, iteration, params, log_resp, log_likelihood, n_samples) -> EMStep:
+    def _record(
+        self, iteration: int, params: GMMParams, expectations: Expectations, n_samples: int
+    ) -> EMStep:
         keep = self.keep_responsibilities
         if keep == "auto":
             keep = n_samples * self.n_components * (iteration + 1) <= RESPONSIBILITY_BUDGET
         return EMStep(
             iteration=iteration,
             params=params,
-            log_likelihood=log_likelihood,
+            log_likelihood=expectations.log_likelihood,
             log_prior=0.0,
-            objective=log_likelihood,
-            responsibilities=np.exp(log_resp) if keep else None,
+            objective=expectations.log_likelihood,
+            responsibilities=np.exp(expectations.log_resp) if keep else None,
+            imputed=expectations.imputed,
         )
 
     def _set_fitted(self, history: list[EMStep], converged: bool) -> None:
@@ -311,7 +356,18 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     # ------------------------------------------------------------------ using a fit
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self, "history_")
-        return check_data(X, estimator=self, reset=False, min_samples=1)
+        return check_data(
+            X, estimator=self, reset=False, min_samples=1, allow_nan=self.missing != "error"
+        )
+
+    def impute(self, X) -> np.ndarray:
+        """``X`` with each NaN replaced by its conditional expectation under the fitted mixture.
+
+        E[x_m | x_o] = sum_k r_k(x_o) (mu_k,m + Sigma_k,mo Sigma_k,oo^{-1} (x_o - mu_k,o)),
+        r_k(x_o) being the responsibilities given the observed entries. Observed entries are
+        returned unchanged.
+        """
+        return impute_with(self._validated(X), self.params_)
 
     def score_samples(self, X) -> np.ndarray:
         """log p(x_n | theta) of each row, shape (n_samples,)."""
@@ -364,5 +420,5 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = self.missing != "error"
         return tags

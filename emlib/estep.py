@@ -10,20 +10,71 @@ computed in log space, so no density under- or overflows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import logsumexp
 
-from emlib.gaussian import log_weighted_prob, precision_cholesky
+from emlib.gaussian import log_weighted_prob, observed_block_terms, precision_cholesky
 from emlib.params import GMMParams, SuffStats
 
 #: Added to every component's count, as scikit-learn does, so that no count is exactly zero.
 COUNT_FLOOR = 10.0 * np.finfo(float).eps
 
 
-def log_joint(X: np.ndarray, params: GMMParams) -> np.ndarray:
-    """log pi_k + log N(x_n | mu_k, Sigma_k), shape (n_samples, n_components)."""
-    prec_chol = precision_cholesky(params.covariances, params.covariance_type)
-    return log_weighted_prob(X, params, prec_chol)
+@dataclass(frozen=True)
+class MissingPatterns:
+    """Rows grouped by which entries they observe, so each group is handled in one batch.
+
+    Attributes
+    ----------
+    observed : bool ndarray of shape (n_patterns, n_features)
+        True where the pattern observes a feature.
+    rows : tuple of int ndarrays
+        The row indices of each pattern.
+    """
+
+    observed: np.ndarray
+    rows: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, X: np.ndarray) -> MissingPatterns:
+        observed, inverse = np.unique(~np.isnan(X), axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=len(observed)))[:-1]
+        return cls(observed=observed, rows=tuple(np.split(order, bounds)))
+
+    def __iter__(self):
+        return iter(zip(self.observed, self.rows, strict=True))
+
+
+def log_joint(
+    X: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
+) -> np.ndarray:
+    """log pi_k + log p(x_n,observed | k), shape (n_samples, n_components).
+
+    Rows without NaN use the full density; a row with NaN uses the marginal density of its
+    observed entries, log N(x_o | mu_k,o, Sigma_k,oo). ``patterns`` may be passed when
+    already computed for ``X``.
+    """
+    if patterns is None and not np.isnan(X).any():
+        prec_chol = precision_cholesky(params.covariances, params.covariance_type)
+        return log_weighted_prob(X, params, prec_chol)
+    return _log_joint_by_pattern(X, params, patterns or MissingPatterns.of(X))
+
+
+def _log_joint_by_pattern(X, params: GMMParams, patterns: MissingPatterns) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        log_weights = np.log(params.weights)
+    covs = params.full_covariances()
+    out = np.empty((X.shape[0], params.n_components))
+    for observed, rows in patterns:
+        X_obs = X[np.ix_(rows, observed)]
+        for k in range(params.n_components):
+            log_density, _, _ = observed_block_terms(X_obs, params.means[k], covs[k], observed, k)
+            out[rows, k] = log_density + log_weights[k]
+    return out
 
 
 def log_prob_per_sample(X: np.ndarray, params: GMMParams) -> np.ndarray:
@@ -49,6 +100,113 @@ def e_step(X: np.ndarray, params: GMMParams) -> tuple[np.ndarray, float]:
     joint = log_joint(X, params)
     log_norm = logsumexp(joint, axis=1)
     return joint - log_norm[:, None], float(np.sum(log_norm))
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What one E-step hands to the M-step and to the history.
+
+    Attributes
+    ----------
+    log_resp : ndarray of shape (n_samples, n_components)
+    log_likelihood : float
+        Observed-data log-likelihood at the parameters the E-step used.
+    stats : SuffStats
+        Expected sufficient statistics (conditional expectations in place of NaN).
+    imputed : ndarray of shape (n_rows_with_nan, n_features) or None
+        sum_k r_nk E[x_n | x_n,observed, k] for the rows holding NaN.
+    """
+
+    log_resp: np.ndarray
+    log_likelihood: float
+    stats: SuffStats
+    imputed: np.ndarray | None
+
+
+def expected_statistics(
+    X: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
+) -> Expectations:
+    """One E-step: responsibilities, observed-data log-likelihood and expected statistics.
+
+    Complete data (``patterns`` None) use ``e_step`` and ``sufficient_statistics``. With
+    missing values, each pattern's rows are completed by their conditional means per
+    component, x^_nk = E[x_n | x_n,o, k], and the scatter gains the conditional covariance:
+
+        n_k = sum_n r_nk,  xbar_k = sum_n r_nk x^_nk / n_k,
+        W_k = sum_n r_nk [(x^_nk - xbar_k)(x^_nk - xbar_k)^T + Cov[x_n,m | x_n,o, k]]
+
+    (the conditional covariance filling the missing-by-missing block). Sums are taken about
+    the current means and re-centred at the end, so no precision is lost far from the origin.
+    """
+    if patterns is None:
+        log_resp, log_likelihood = e_step(X, params)
+        stats = sufficient_statistics(X, np.exp(log_resp), params.covariance_type)
+        return Expectations(log_resp, log_likelihood, stats, None)
+    return _expected_statistics_by_pattern(X, params, patterns)
+
+
+def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatterns):
+    n, d = X.shape
+    n_components = params.n_components
+    with np.errstate(divide="ignore"):
+        log_weights = np.log(params.weights)
+    covs = params.full_covariances()
+    centre = params.means
+    counts = np.zeros(n_components)
+    first = np.zeros((n_components, d))  # sum r (x^ - centre)
+    second = np.zeros((n_components, d, d))  # sum r [(x^ - centre)(x^ - centre)^T + C]
+    log_resp = np.empty((n, n_components))
+    log_likelihood = 0.0
+    missing_rows = np.flatnonzero(np.isnan(X).any(axis=1))
+    imputed_all = np.zeros((n, d))
+    for observed, rows in patterns:
+        missing = ~observed
+        X_obs = X[np.ix_(rows, observed)]
+        joint = np.empty((len(rows), n_components))
+        completed, conditional = [], []
+        for k in range(n_components):
+            log_density, done, cond_cov = observed_block_terms(
+                X_obs, params.means[k], covs[k], observed, k
+            )
+            joint[:, k] = log_density + log_weights[k]
+            completed.append(done)
+            conditional.append(cond_cov)
+        log_norm = logsumexp(joint, axis=1)
+        log_likelihood += float(np.sum(log_norm))
+        log_resp[rows] = joint - log_norm[:, None]
+        resp = np.exp(log_resp[rows])
+        for k in range(n_components):
+            r = resp[:, k]
+            diff = completed[k] - centre[k]
+            counts[k] += r.sum()
+            first[k] += r @ diff
+            second[k] += (r[:, None] * diff).T @ diff
+            if missing.any():
+                second[k][np.ix_(missing, missing)] += r.sum() * conditional[k]
+                imputed_all[rows] += r[:, None] * completed[k]
+    counts += COUNT_FLOOR
+    offset = first / counts[:, None]
+    means = centre + offset
+    scatter = second - counts[:, None, None] * np.einsum("ki,kj->kij", offset, offset)
+    if params.covariance_type in ("diag", "spherical"):
+        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+    stats = SuffStats(counts, means, scatter, n, params.covariance_type)
+    imputed = imputed_all[missing_rows] if missing_rows.size else None
+    return Expectations(log_resp, log_likelihood, stats, imputed)
+
+
+def impute(X: np.ndarray, params: GMMParams) -> np.ndarray:
+    """``X`` with each NaN replaced by sum_k r_nk E[x_n,m | x_n,o, k]; observed entries kept."""
+    X = np.asarray(X, dtype=float)
+    out = X.copy()
+    rows_with_nan = np.isnan(X).any(axis=1)
+    if not rows_with_nan.any():
+        return out
+    sub = X[rows_with_nan]
+    result = _expected_statistics_by_pattern(sub, params, MissingPatterns.of(sub))
+    filled = np.where(np.isnan(sub), result.imputed, sub)
+    out[rows_with_nan] = filled
+    return out
 
 
 def sufficient_statistics(X: np.ndarray, resp: np.ndarray, covariance_type: str) -> SuffStats:

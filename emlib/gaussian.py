@@ -197,3 +197,56 @@ def log_weighted_prob(X: np.ndarray, params, prec_chol: np.ndarray) -> np.ndarra
     with np.errstate(divide="ignore"):
         log_weights = np.log(params.weights)
     return log_gaussian_prob(X, params.means, prec_chol, params.covariance_type) + log_weights
+
+
+def observed_block_terms(
+    X_obs: np.ndarray, mean: np.ndarray, cov: np.ndarray, observed: np.ndarray, component: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Marginal density of the observed entries, and the conditional law of the missing ones.
+
+    For rows sharing one missingness pattern (observed set o, missing set m) and one
+    component with mean mu and covariance Sigma:
+
+        log N(x_o | mu_o, Sigma_oo)
+        E[x_m | x_o] = mu_m + Sigma_mo Sigma_oo^{-1} (x_o - mu_o)
+        Cov[x_m | x_o] = Sigma_mm - Sigma_mo Sigma_oo^{-1} Sigma_om
+
+    all through the Cholesky factor L of Sigma_oo (triangular solves, no inverse).
+
+    Parameters
+    ----------
+    X_obs : ndarray of shape (n_rows, n_observed)
+        The observed entries of the rows.
+    mean : ndarray of shape (n_features,)
+    cov : ndarray of shape (n_features, n_features)
+    observed : bool ndarray of shape (n_features,)
+    component : int
+        Named in the error if Sigma_oo is not positive definite.
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_rows,)
+    completed : ndarray of shape (n_rows, n_features)
+        Each row with its missing entries replaced by E[x_m | x_o].
+    conditional_cov : ndarray of shape (n_missing, n_missing)
+    """
+    missing = ~observed
+    n_obs = int(observed.sum())
+    try:
+        chol = linalg.cholesky(cov[np.ix_(observed, observed)], lower=True)
+    except linalg.LinAlgError:
+        raise CollapsedComponentError(_collapse_message(component, "full"), component) from None
+    diff = X_obs - mean[observed]
+    whitened = linalg.solve_triangular(chol, diff.T, lower=True)  # L^{-1} (x_o - mu_o)
+    log_density = -0.5 * (
+        n_obs * LOG_2PI + 2.0 * np.sum(np.log(np.diag(chol))) + np.sum(whitened**2, axis=0)
+    )
+    completed = np.empty((X_obs.shape[0], mean.shape[0]))
+    completed[:, observed] = X_obs
+    if not missing.any():
+        return log_density, completed, np.zeros((0, 0))
+    # A = L^{-1} Sigma_om, so Sigma_mo Sigma_oo^{-1} (x_o - mu_o) = A^T L^{-1} (x_o - mu_o)
+    cross = linalg.solve_triangular(chol, cov[np.ix_(observed, missing)], lower=True)
+    completed[:, missing] = mean[missing] + whitened.T @ cross
+    conditional_cov = cov[np.ix_(missing, missing)] - cross.T @ cross
+    return log_density, completed, conditional_cov

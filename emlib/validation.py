@@ -23,7 +23,29 @@ def _describe_columns(names: list[str], mask: np.ndarray) -> str:
     return f"column{'s' if len(picked) > 1 else ''} {shown}"
 
 
-def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray:
+def _check_some_observed(missing: np.ndarray, names: list[str], *, columns: bool) -> None:
+    """Refuse rows (and, when fitting, columns) in which nothing is observed."""
+    empty_columns = missing.all(axis=0)
+    if columns and empty_columns.any():
+        raise ValueError(
+            f"X: {_describe_columns(names, empty_columns)} "
+            f"{'are' if empty_columns.sum() > 1 else 'is'} entirely missing (NaN); "
+            "there is nothing to learn from it. Drop it."
+        )
+    empty_rows = np.flatnonzero(missing.all(axis=1))
+    if empty_rows.size:
+        shown = ", ".join(str(i) for i in empty_rows[:10])
+        more = f" and {empty_rows.size - 10} more" if empty_rows.size > 10 else ""
+        raise ValueError(
+            f"X: row{'s' if empty_rows.size > 1 else ''} {shown}{more} "
+            f"{'have' if empty_rows.size > 1 else 'has'} no observed value (every entry NaN); "
+            "drop such rows before fitting."
+        )
+
+
+def check_data(
+    X_raw, *, estimator, reset: bool, min_samples: int, allow_nan: bool = False
+) -> np.ndarray:
     """Validate ``X`` and return it as a float64 (n_samples, n_features) array.
 
     Raises ``ValueError`` naming the problem: empty, not 2-D, non-numeric or complex values,
@@ -75,12 +97,14 @@ def check_data(X_raw, *, estimator, reset: bool, min_samples: int) -> np.ndarray
             "replace or remove those values."
         )
     missing = np.isnan(X)
-    if missing.any():
+    if missing.any() and not allow_nan:
         raise ValueError(
             f"X: NaN (missing values) in {_describe_columns(names, missing.any(axis=0))} "
-            f"({int(missing.any(axis=1).sum())} of {n_samples} rows); this estimator does not "
-            "fit data with missing values yet. Drop those rows or impute them first."
+            f"({int(missing.any(axis=1).sum())} of {n_samples} rows), and missing='error' "
+            "refuses them. Use missing='em' to fit them by EM, or missing='drop'."
         )
+    if missing.any():
+        _check_some_observed(missing, names, columns=reset)
     if n_samples < min_samples:
         raise ValueError(
             f"X: has {n_samples} row{'s' if n_samples != 1 else ''} (n_samples={n_samples}), "

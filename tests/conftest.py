@@ -9,7 +9,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
-    max_examples=1000,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],

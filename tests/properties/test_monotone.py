@@ -67,3 +67,41 @@ def test_objective_never_decreases(X, n_components, covariance_type, init_params
     assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
     resp = model.history_[-1].responsibilities
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-10)
+
+
+@given(
+    X=mixture_data(),
+    rate=st.floats(0.0, 0.5),
+    mask_seed=st.integers(0, 2**32 - 1),
+    n_components=st.integers(1, 3),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    init_params=st.sampled_from(INIT_METHODS),
+)
+def test_observed_data_log_likelihood_never_decreases_with_missing_values(
+    X, rate, mask_seed, n_components, covariance_type, init_params
+):
+    rng = np.random.default_rng(mask_seed)
+    hidden = rng.uniform(size=X.shape) < rate
+    hidden[hidden.all(axis=1), 0] = False  # every row keeps an observed entry
+    X = np.where(hidden, np.nan, X)
+    assume(not np.isnan(X).all(axis=0).any())
+    assume(len(X) >= n_components)
+    model = GaussianMixtureEM(
+        n_components,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        reg_covar=0.0,
+        max_iter=30,
+        tol=0.0,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            model.fit(X)
+        except CollapsedComponentError:
+            reject()
+    objective = np.array([step.objective for step in model.history_])
+    assert np.all(np.isfinite(objective))
+    slack = 1e-8 * (len(X) + np.abs(objective[:-1]))
+    assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
