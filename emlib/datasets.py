@@ -52,6 +52,27 @@ def load_faithful() -> Dataset:
     )
 
 
+def load_airquality(columns: tuple[str, ...] = ("Ozone", "Solar.R", "Wind", "Temp")) -> Dataset:
+    """New York air quality, May to September 1973 (153 days), with its real missing values.
+
+    Ozone (ppb) is missing on 37 days and Solar.R (Langley) on 7; Wind (mph) and Temp (deg F)
+    are complete. NaN marks a missing value.
+    """
+    frame = pd.read_csv(DATA_DIR / "classic" / "airquality.csv", na_values=["NA"])
+    unknown = sorted(set(columns) - set(frame.columns))
+    if unknown:
+        raise ValueError(f"columns: {unknown} not in airquality; pick from {list(frame.columns)}")
+    return Dataset(
+        X=frame[list(columns)].to_numpy(dtype=float),
+        feature_names=tuple(columns),
+        name="New York air quality (1973)",
+        source=(
+            "New York air quality measurements, May to September 1973, from R's datasets "
+            "package (Chambers, Cleveland, Kleiner & Tukey 1983)."
+        ),
+    )
+
+
 def synthetic_truth(
     n_clusters: int, separation: float, rng: np.random.Generator, covariance_type: str = "full"
 ) -> GMMParams:

@@ -1,0 +1,42 @@
+"""Home: what EM Lab is, a link to every page, and a finished fit as a preview."""
+
+import streamlit as st
+
+from dashboard.plots import clusters_figure
+from dashboard.state import run_fit
+from dashboard.viewer import responsibilities
+
+st.title("EM Lab")
+st.markdown(
+    "EM Lab is a place to learn, teach and try the **Expectation-Maximization** (EM) "
+    "algorithm on Gaussian mixtures. EM alternates two steps: the **E-step** works out, for "
+    "every point, how responsible each component is for it; the **M-step** re-estimates each "
+    "component's weight, mean and covariance from those responsibilities. Every fit here "
+    "records each iteration, so you can replay it half-step by half-step and see exactly "
+    "what changed and why the log-likelihood never goes down."
+)
+
+st.subheader("Pages")
+st.page_link("app_pages/home.py", label="Home: this overview", icon=":material/home:")
+st.page_link(
+    "app_pages/step_by_step.py",
+    label="EM step by step: watch EM fit a mixture, one E-step or M-step at a time",
+    icon=":material/footprint:",
+)
+
+st.subheader("What a finished fit looks like")
+result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 100)
+if result.history is None:
+    st.error(result.error or "The preview fit failed.")
+else:
+    final = result.history[-1]
+    data = result.dataset
+    figure = clusters_figure(
+        data.X,
+        final.params,
+        responsibilities(data.X, final),
+        data.feature_names,
+        title=f"Old Faithful, two components after {final.iteration} EM iterations",
+    )
+    st.plotly_chart(figure, width="stretch")
+    st.caption(f"Data: {data.source}")

@@ -1,0 +1,102 @@
+"""EM step by step: fit a mixture once, then replay it one E-step or M-step at a time."""
+
+import streamlit as st
+
+from dashboard.state import (
+    COVARIANCE_TYPES,
+    DATASETS,
+    INIT_METHODS,
+    Setting,
+    choice,
+    current_settings,
+    init_settings,
+    integer,
+    number,
+    run_fit,
+    show_fit_messages,
+    write_query_params,
+)
+from dashboard.viewer import iteration_viewer
+
+SETTINGS = (
+    Setting("data", "faithful", choice(tuple(DATASETS))),
+    Setting("clusters", 3, integer(1, 6)),
+    Setting("sep", 3.0, number(0.5, 10.0)),
+    Setting("n", 300, integer(20, 2000)),
+    Setting("dseed", 0, integer(0, 9999)),
+    Setting("k", 2, integer(1, 8)),
+    Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("init", "random_from_data", choice(INIT_METHODS)),
+    Setting("seed", 0, integer(0, 9999)),
+    Setting("iters", 100, integer(1, 500)),
+)
+START_METHODS = {
+    "kmeans": "k-means clustering",
+    "k-means++": "k-means++ seeding",
+    "random": "random responsibilities",
+    "random_from_data": "random data points as means",
+}
+
+st.title("EM step by step")
+st.markdown(
+    "A Gaussian mixture says each point came from one of K Gaussian components, but not which. "
+    "EM fits it by alternating two half-steps. The **E-step** keeps the parameters fixed and "
+    "computes each point's *responsibilities*: the probability that each component produced "
+    "it. The **M-step** keeps the responsibilities fixed and re-estimates each component's "
+    "weight, mean and covariance as responsibility-weighted averages. Each full iteration "
+    "can only raise the log-likelihood. Choose the data and the model in the sidebar, then "
+    "walk through the fit below: E-steps recolour the points, M-steps move the ellipses."
+)
+
+init_settings("step", SETTINGS)
+with st.sidebar:
+    st.radio("Data", tuple(DATASETS), format_func=DATASETS.get, key="step_data")
+    with st.form("step_settings"):
+        if st.session_state["step_data"] == "synthetic":
+            st.markdown("**Synthetic data**")
+            st.slider("Number of true clusters", 1, 6, key="step_clusters")
+            st.slider("Separation (in standard deviations)", 0.5, 10.0, step=0.5, key="step_sep")
+            st.number_input("Sample size", 20, 2000, step=10, key="step_n")
+            st.number_input("Data seed", 0, 9999, key="step_dseed")
+        st.markdown("**Model**")
+        st.slider("Number of components K", 1, 8, key="step_k")
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="step_cov")
+        st.selectbox("Start method", INIT_METHODS, format_func=START_METHODS.get, key="step_init")
+        st.number_input("Start seed", 0, 9999, key="step_seed")
+        st.number_input("Max iterations", 1, 500, key="step_iters")
+        st.form_submit_button("Fit", type="primary", key="step_apply", width="stretch")
+
+settings = current_settings("step", SETTINGS)
+write_query_params(settings)
+result = run_fit(
+    settings["data"],
+    settings["clusters"],
+    float(settings["sep"]),
+    settings["n"],
+    settings["dseed"],
+    settings["k"],
+    settings["cov"],
+    settings["init"],
+    settings["seed"],
+    settings["iters"],
+)
+show_fit_messages(result)
+if result.history is None:
+    st.stop()
+
+data = result.dataset
+st.caption(
+    f"**{data.name}**, {len(data.X)} points · K = {settings['k']}, {settings['cov']} "
+    f"covariances, start: {START_METHODS[settings['init']]} (seed {settings['seed']}) · "
+    f"{len(result.history) - 1} iterations · Data: {data.source}"
+)
+iteration_viewer(
+    data.X,
+    data.feature_names,
+    result.history,
+    truth=data.truth,
+    key="step",
+    run_id=repr(sorted(settings.items())),
+    query_key="step",
+    converged=result.converged,
+)

@@ -1,0 +1,338 @@
+"""The shared iteration viewer: a half-step scrubber with step and play, the clusters with their
+ellipses, the log-likelihood curve, a plain-words account of the step, and one inspected point.
+
+Half-steps of a history theta_0 .. theta_T (position p, 0 <= p <= 2T + 1):
+
+- p = 0: the start, theta_0, no responsibilities yet (grey points);
+- p = 2t + 1: E-step t + 1, responsibilities computed at theta_t, parameters still theta_t
+  (p = 2T + 1 is the final E-step, at the fitted parameters);
+- p = 2t + 2: M-step t + 1, parameters theta_{t+1}, colours still the E-step's at theta_t.
+
+So an E-step changes only the colours and an M-step moves only the ellipses. The viewer replays
+``history_``; it never refits (missing responsibilities are recomputed by one cheap E-step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.plots import SIGMA, clusters_figure, loglik_figure
+from emlib.estep import e_step, log_joint
+from emlib.params import EMStep, GMMParams
+
+#: Seconds between two half-steps while playing.
+PLAY_SECONDS = 0.8
+
+
+@dataclass(frozen=True)
+class HalfStep:
+    """What one scrubber position shows.
+
+    ``params_index``: the history entry whose parameters are drawn; ``resp_index``: the
+    history entry whose E-step coloured the points (None at the start).
+    """
+
+    position: int
+    kind: str  # "start" | "E" | "M" | "final"
+    label: str
+    params_index: int
+    resp_index: int | None
+
+
+def last_position(history: Sequence[EMStep]) -> int:
+    """The final E-step's position, 2T + 1 for a history theta_0 .. theta_T."""
+    return 2 * len(history) - 1
+
+
+def half_step(history: Sequence[EMStep], position: int) -> HalfStep:
+    """The half-step at a scrubber position (see the module docstring)."""
+    position = min(max(int(position), 0), last_position(history))
+    if position == 0:
+        return HalfStep(0, "start", "Start (θ₀)", 0, None)
+    if position % 2 == 1:
+        t = (position - 1) // 2
+        if t == len(history) - 1:
+            return HalfStep(position, "final", "Final E-step", t, t)
+        return HalfStep(position, "E", f"E-step {t + 1}", t, t)
+    t = position // 2 - 1
+    return HalfStep(position, "M", f"M-step {t + 1}", t + 1, t)
+
+
+def responsibilities(X: np.ndarray, step: EMStep) -> np.ndarray:
+    """The E-step at ``step.params``: stored if the fit kept it, else recomputed (no refit)."""
+    if step.responsibilities is not None:
+        return step.responsibilities
+    return np.exp(e_step(X, step.params)[0])
+
+
+def _weights_text(params: GMMParams) -> str:
+    return ", ".join(f"π{k + 1} = {w:.3f}" for k, w in enumerate(params.weights))
+
+
+def describe(
+    X: np.ndarray, history: Sequence[EMStep], position: int, converged: bool | None = None
+) -> str:
+    """A few sentences (Markdown) saying what this half-step did, with its numbers."""
+    hs = half_step(history, position)
+    step = history[hs.params_index]
+    ll = step.log_likelihood
+    if hs.kind == "start":
+        return (
+            "**Start.** The start method chose the first parameters θ₀ (means, covariances "
+            f"and weights {_weights_text(step.params)}). No E-step has run yet, so no point "
+            f"belongs to any component: all are grey. The log-likelihood at θ₀ is **{ll:.2f}**."
+        )
+    t = hs.resp_index
+    resp = responsibilities(X, history[t])
+    if hs.kind in ("E", "final"):
+        counts = ", ".join(f"n{k + 1} = {c:.1f}" for k, c in enumerate(resp.sum(axis=0)))
+        if t == 0:
+            change = "These are the first responsibilities, so every point now has a colour."
+        else:
+            before = responsibilities(X, history[t - 1]).argmax(axis=1)
+            moved = int(np.sum(before != resp.argmax(axis=1)))
+            change = (
+                f"{moved} of {len(X)} points changed their most responsible component "
+                "since the previous E-step."
+            )
+        head = (
+            f"**{hs.label}.** The parameters stay at θ_{t}; each point's responsibilities "
+            "r_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j) are recomputed from "
+            "them, so only the colours change."
+        )
+        tail = f"The log-likelihood at θ_{t} is **{ll:.2f}**."
+        if hs.kind == "final":
+            how = {
+                True: "converged: the last iteration raised it by less than the tolerance",
+                False: "stopped at the iteration limit without converging",
+                None: "stopped",
+            }[converged]
+            tail += f" EM {how} after {t} iterations."
+        return f"{head} Expected counts: {counts}. {change} {tail}"
+    before, after = history[t], history[t + 1]
+    moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
+    moves = ", ".join(f"μ{k + 1} by {d:.3g}" for k, d in enumerate(moved))
+    return (
+        f"**{hs.label}.** The responsibilities stay fixed; the parameters are re-estimated "
+        "from them: π_k = n_k / N, μ_k = the responsibility-weighted mean, Σ_k = the weighted "
+        f"covariance. So only the ellipses move: {moves}. Weights now "
+        f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
+        f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
+    )
+
+
+def params_table(params: GMMParams, feature_names: Sequence[str]) -> pd.DataFrame:
+    """One row per component: weight, mean, variances and covariances."""
+    covs = params.full_covariances()
+    d = params.n_features
+    table = {"weight": params.weights}
+    for i in range(d):
+        table[f"mean {feature_names[i]}"] = params.means[:, i]
+    for i in range(d):
+        table[f"var {feature_names[i]}"] = covs[:, i, i]
+    for i in range(d):
+        for j in range(i + 1, d):
+            table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
+    index = [f"component {k + 1}" for k in range(params.n_components)]
+    return pd.DataFrame(table, index=index)
+
+
+def point_breakdown(X: np.ndarray, params: GMMParams, point: int) -> pd.DataFrame:
+    """For one point: pi_k, N(x | mu_k, Sigma_k), their product, and r_k = product / sum."""
+    joint = log_joint(X[point : point + 1], params)[0]
+    weights = np.asarray(params.weights, dtype=float)
+    product = np.exp(joint)
+    resp = np.exp(joint - np.logaddexp.reduce(joint))
+    return pd.DataFrame(
+        {
+            "π_k": weights,
+            "N(x | μ_k, Σ_k)": np.exp(joint - np.log(weights)),
+            "π_k · N(x | μ_k, Σ_k)": product,
+            "r_k": resp,
+        },
+        index=[f"component {k + 1}" for k in range(params.n_components)],
+    )
+
+
+def most_uncertain_point(resp: np.ndarray) -> int:
+    """The point whose largest responsibility is smallest."""
+    return int(np.argmin(resp.max(axis=1)))
+
+
+# ----------------------------------------------------------------------------- Streamlit
+def iteration_viewer(
+    X: np.ndarray,
+    feature_names: Sequence[str],
+    history: Sequence[EMStep],
+    *,
+    truth: GMMParams | None = None,
+    key: str = "viewer",
+    run_id: str = "",
+    query_key: str | None = None,
+    converged: bool | None = None,
+) -> None:
+    """Draw the viewer for one fit. ``key`` prefixes its session-state keys; ``run_id``
+    names the fit (a new one restarts at position 0); ``query_key``, when given, mirrors the
+    position into the URL."""
+    state = st.session_state
+    pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
+    last = last_position(history)
+    if state.get(f"_{key}_run") != run_id:
+        if f"_{key}_run" in state:  # the settings changed: replay the new fit from its start
+            state[pos_key], state[play_key], state[point_key] = 0, False, None
+            state[f"_{key}_pos_saved"] = 0
+        state[f"_{key}_run"] = run_id
+    if pos_key not in state:
+        raw = st.query_params.get(query_key) if query_key else None
+        parsed = int(raw) if raw is not None and raw.isdigit() else None
+        state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", 0)
+    state[pos_key] = min(max(int(state[pos_key]), 0), last)
+    playing = bool(state.get(play_key, False))
+    viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
+    viewer(X, tuple(feature_names), list(history), truth, key, query_key, playing, converged)
+
+
+def _shift(pos_key: str, delta: int, last: int) -> None:
+    st.session_state[pos_key] = min(max(st.session_state[pos_key] + delta, 0), last)
+
+
+def _play_changed(play_key: str, pos_key: str, last: int) -> None:
+    if st.session_state[play_key] and st.session_state[pos_key] >= last:
+        st.session_state[pos_key] = 0  # play from the start again
+
+
+def _pick_point(chart_key: str, point_key: str) -> None:
+    """Inspect the data point clicked in the scatter (trace 0 holds the points in row order)."""
+    event = st.session_state.get(chart_key)
+    for point in (event or {}).get("selection", {}).get("points", []):
+        index = point.get("point_index")
+        if point.get("curve_number") == 0 and isinstance(index, int):
+            st.session_state[point_key] = index
+            return
+
+
+def _viewer_body(X, feature_names, history, truth, key, query_key, playing, converged) -> None:
+    state = st.session_state
+    pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
+    last = last_position(history)
+    if bool(state.get(play_key, False)) != playing:
+        st.rerun()  # play was switched: rerun the app so the fragment's timer is set or cleared
+    if playing:
+        state[pos_key] = min(state[pos_key] + 1, last)
+        if state[pos_key] >= last:
+            state[play_key] = False
+            state[f"_{key}_pos_saved"] = last
+            st.rerun()
+
+    st.select_slider(
+        "Half-step (E-steps recolour the points, M-steps move the ellipses)",
+        options=list(range(last + 1)),
+        format_func=lambda p: half_step(history, p).label,
+        key=pos_key,
+    )
+    position = state[pos_key]
+    back, play, forward, _ = st.columns([1, 1, 1, 3])
+    back.button(
+        "Step back",
+        key=f"{key}_back",
+        icon=":material/skip_previous:",
+        on_click=_shift,
+        args=(pos_key, -1, last),
+        disabled=position == 0,
+        width="stretch",
+    )
+    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
+    forward.button(
+        "Step forward",
+        key=f"{key}_forward",
+        icon=":material/skip_next:",
+        on_click=_shift,
+        args=(pos_key, 1, last),
+        disabled=position == last,
+        width="stretch",
+    )
+    state[f"_{key}_pos_saved"] = position
+    if query_key and st.query_params.get(query_key) != str(position):
+        st.query_params[query_key] = str(position)
+
+    hs = half_step(history, position)
+    params = history[hs.params_index].params
+    resp = None if hs.resp_index is None else responsibilities(X, history[hs.resp_index])
+    resp_params = history[0 if hs.resp_index is None else hs.resp_index].params
+    chosen = state.get(point_key)
+    point = chosen if chosen is not None and 0 <= chosen < len(X) else None
+    if point is None:
+        point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
+
+    st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
+    left, right = st.columns([3, 2])
+    with left:
+        fig = clusters_figure(
+            X,
+            params,
+            resp,
+            feature_names,
+            truth=truth,
+            highlight=point,
+            title=f"{hs.label}: points coloured by responsibility",
+        )
+        st.plotly_chart(
+            fig,
+            key=f"{key}_scatter",
+            on_select=lambda: _pick_point(f"{key}_scatter", point_key),
+            selection_mode="points",
+            width="stretch",
+        )
+        st.caption(
+            f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
+            "ellipse; the cross marks its mean."
+            + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
+        )
+    with right:
+        st.markdown(describe(X, history, position, converged))
+        st.plotly_chart(
+            loglik_figure(history, hs.params_index, current_label=hs.label),
+            key=f"{key}_loglik",
+            width="stretch",
+        )
+
+    st.markdown("##### Parameters at this step")
+    st.dataframe(params_table(params, feature_names), width="stretch")
+    _inspect_point(X, resp_params, point, point_key, hs, len(X))
+
+
+def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, n_samples: int) -> None:
+    st.markdown("##### One point's responsibilities")
+    st.number_input(
+        f"Point to inspect (0 to {n_samples - 1}); empty: the most uncertain one",
+        min_value=0,
+        max_value=n_samples - 1,
+        value=None,
+        step=1,
+        key=point_key,
+        placeholder=f"most uncertain: {point}",
+    )
+    table = point_breakdown(X, resp_params, point)
+    where = ", ".join(f"{v:.3g}" for v in X[point])
+    best = int(table["r_k"].to_numpy().argmax())
+    when = (
+        "The first E-step will compute these from θ₀."
+        if hs.kind == "start"
+        else f"Computed at θ_{hs.resp_index}, the parameters of this step's E-step."
+    )
+    st.markdown(
+        f"Point **{point}** at ({where}). Its responsibility for component k is "
+        "r_k = π_k N(x | μ_k, Σ_k) / Σ_j π_j N(x | μ_j, Σ_j): the product column divided by "
+        f"its sum, {table.iloc[:, 2].sum():.4g}. {when} Component {best + 1} takes the largest "
+        f"share, r = {table['r_k'].iloc[best]:.3f}."
+    )
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns},
+    )

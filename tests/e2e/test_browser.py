@@ -1,0 +1,110 @@
+"""The dashboard in a real browser: pages draw their charts, the step buttons replay the fit,
+and a link with a query string reproduces the view. Screenshots go to test-artifacts/."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+HEADING = "h4"  # the viewer's "#### <half-step> · log-likelihood ..." line
+
+
+def settle(page: Page) -> None:
+    """Wait for the script to finish and every element to be fresh (after the expected values)."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
+
+
+def assert_no_exception(page: Page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def assert_charts_drawn(page: Page, expected: int) -> None:
+    charts = page.locator(".js-plotly-plot")
+    expect(charts).to_have_count(expected)
+    for i in range(expected):
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100
+    # plotly drew markers, not an empty frame
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
+
+
+def step_heading(page: Page):
+    return page.locator(f'[data-testid="stMarkdownContainer"] {HEADING}')
+
+
+def test_home_then_step_page_replay_with_buttons(server, page):
+    page.goto(server, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="EM Lab")).to_be_visible()
+    settle(page)
+    assert_charts_drawn(page, 1)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "home.png", full_page=True)
+
+    page.get_by_role("link", name=re.compile("EM step by step")).first.click()
+    expect(step_heading(page)).to_contain_text("Start (θ₀)")
+    settle(page)
+    assert_charts_drawn(page, 2)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "step_start.png", full_page=True)
+
+    forward = page.get_by_role("button", name=re.compile("Step forward"))
+    forward.click()
+    expect(step_heading(page)).to_contain_text("E-step 1")
+    settle(page)
+    forward.click()
+    expect(step_heading(page)).to_contain_text("M-step 1")
+    settle(page)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "step_m1.png", full_page=True)
+
+    page.get_by_role("button", name=re.compile("Step back")).click()
+    expect(step_heading(page)).to_contain_text("E-step 1")
+    settle(page)
+    assert_charts_drawn(page, 2)
+    assert_no_exception(page)
+    assert "step=1" in page.url
+    page.screenshot(path=ARTIFACTS / "step_e1.png", full_page=True)
+
+    # clicking a point in the scatter inspects it
+    points = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").first
+    points.locator("path.point").nth(5).click(force=True)
+    expect(page.get_by_text(re.compile(r"^Point 5 at"))).to_be_visible()
+    settle(page)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "step_point_clicked.png", full_page=True)
+
+
+def test_query_string_reproduces_the_settings(server, page):
+    page.goto(
+        f"{server}/step_by_step?data=synthetic&clusters=3&k=3&cov=diag&init=kmeans&step=4",
+        wait_until="domcontentloaded",
+    )
+    expect(step_heading(page)).to_contain_text("M-step 2")
+    settle(page)
+    assert_no_exception(page)
+    assert_charts_drawn(page, 2)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("radio", name="Synthetic 2-D")).to_be_checked()
+    expect(sidebar.get_by_role("slider", name="Number of components K")).to_have_value("3")
+    expect(sidebar.get_by_role("combobox", name="Covariance type")).to_have_value("diag")
+    expect(page.get_by_text("Synthetic: 3 Gaussian clusters", exact=False).first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "step_from_link.png", full_page=True)
+
+
+def test_play_walks_the_half_steps_and_stops_at_the_end(server, page):
+    page.goto(f"{server}/step_by_step?iters=3&step=0", wait_until="domcontentloaded")
+    expect(step_heading(page)).to_contain_text("Start (θ₀)")
+    settle(page)
+    play = page.get_by_role("switch", name="Play")
+    page.get_by_test_id("stCheckbox").get_by_text("Play").click()
+    expect(step_heading(page)).to_contain_text("M-step 1", timeout=15_000)
+    expect(step_heading(page)).to_contain_text("Final E-step", timeout=20_000)
+    expect(play).not_to_be_checked()
+    settle(page)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "step_played.png", full_page=True)
