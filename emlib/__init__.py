@@ -5,9 +5,12 @@ from emlib.estep import e_step, sufficient_statistics
 from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
 from emlib.mstep import m_step
 from emlib.params import EMStep, GMMParams, SuffStats
+from emlib.priors import ConjugatePrior
+from emlib.selection import select_model
 
 __all__ = [
     "CollapsedComponentError",
+    "ConjugatePrior",
     "ConvergenceWarning",
     "EMStep",
     "GMMParams",
@@ -15,5 +18,6 @@ __all__ = [
     "SuffStats",
     "e_step",
     "m_step",
+    "select_model",
     "sufficient_statistics",
 ]

@@ -27,6 +27,7 @@ from emlib.init import INIT_METHODS, initial_params
 from emlib.missing import mean_filled
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
+from emlib.priors import ResolvedPrior, log_prior, resolve_prior
 from emlib.validation import check_data
 
 #: With ``keep_responsibilities="auto"``, responsibilities are stored for the iterations
@@ -92,6 +93,12 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         the data with each NaN replaced by its column mean (a start only; EM then uses the
         observed values alone). ``score_samples``, ``predict_proba`` and ``predict`` take NaN
         the same way (unless ``"error"``), and ``impute`` fills NaN with conditional means.
+    prior : None, "default" or ConjugatePrior, default=None
+        None: maximum likelihood. Otherwise MAP-EM under a conjugate prior (see
+        ``emlib.priors``); ``"default"`` is mclust's ``priorControl()`` (Fraley & Raftery
+        2007), computed from the data. The objective is then log-likelihood + log-prior;
+        ``reg_covar`` is still added after each M-step (set it to 0 for the exact mode).
+        BIC and AIC use the log-likelihood at the MAP estimate, as mclust does.
 
     Attributes
     ----------
@@ -105,6 +112,8 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         Total log-likelihood sum_n log p(x_n | theta) at the fitted parameters.
     log_prior_ : float
         log p(theta) under the prior; 0.0 for maximum likelihood.
+    prior_ : ResolvedPrior or None
+        The prior with its data-based defaults filled in.
     objective_ : float
         log_likelihood_ + log_prior_.
     history_ : list of EMStep
@@ -130,6 +139,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         random_state=None,
         keep_responsibilities="auto",
         missing: str = "em",
+        prior=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -144,6 +154,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self.random_state = random_state
         self.keep_responsibilities = keep_responsibilities
         self.missing = missing
+        self.prior = prior
 
     # ------------------------------------------------------------------ validation
     def _check_parameters(self, n_features: int) -> None:
@@ -228,6 +239,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         if self.missing == "drop":
             X = self._complete_rows(X)
         self._check_parameters(X.shape[1])
+        self.prior_ = resolve_prior(self.prior, X, self.n_components, self.covariance_type)
         rng = self._rng()
         best: list[EMStep] | None = None
         best_converged = False
@@ -284,14 +296,16 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             precisions_init=self.precisions_init,
         )
         expectations = expected_statistics(X, params, patterns)
-        history = [self._record(0, params, expectations, n_samples)]
+        history = [self._record(0, params, expectations, n_samples, self.prior_)]
         converged = False
         collapse_floor = COLLAPSE_RELATIVE * np.nanmax(np.abs(X))
         for iteration in range(1, self.max_iter + 1):
-            params = m_step(expectations.stats, reg_covar=self.reg_covar, previous=params)
+            params = m_step(
+                expectations.stats, reg_covar=self.reg_covar, prior=self.prior_, previous=params
+            )
             check_not_collapsed(params, collapse_floor)
             expectations = expected_statistics(X, params, patterns)
-            history.append(self._record(iteration, params, expectations, n_samples))
+            history.append(self._record(iteration, params, expectations, n_samples, self.prior_))
             change = (history[-1].objective - history[-2].objective) / n_samples
             if abs(change) < self.tol:
                 converged = True
@@ -299,17 +313,23 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         return history, converged
 
     def _record(
-        self, iteration: int, params: GMMParams, expectations: Expectations, n_samples: int
+        self,
+        iteration: int,
+        params: GMMParams,
+        expectations: Expectations,
+        n_samples: int,
+        prior: ResolvedPrior | None,
     ) -> EMStep:
         keep = self.keep_responsibilities
         if keep == "auto":
             keep = n_samples * self.n_components * (iteration + 1) <= RESPONSIBILITY_BUDGET
+        prior_term = log_prior(params, prior)
         return EMStep(
             iteration=iteration,
             params=params,
             log_likelihood=expectations.log_likelihood,
-            log_prior=0.0,
-            objective=expectations.log_likelihood,
+            log_prior=prior_term,
+            objective=expectations.log_likelihood + prior_term,
             responsibilities=np.exp(expectations.log_resp) if keep else None,
             imputed=expectations.imputed,
         )

@@ -1,0 +1,132 @@
+"""Model selection: BIC, AIC and ICL over a grid of component counts and covariance types.
+
+Sign convention: scikit-learn's, lower is better.
+
+    BIC = -2 log L + p log n           (mclust reports -BIC: higher is better)
+    AIC = -2 log L + 2 p
+    ICL = BIC - 2 sum_n log r_n,c(n)   (c(n) the most responsible component of row n; mclust's
+                                        ICL is the negative of this, higher is better)
+
+log L is the observed-data log-likelihood at the fitted parameters (at the MAP estimate under
+a prior, as mclust does) and p the number of free parameters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emlib.em import GaussianMixtureEM, n_parameters
+from emlib.exceptions import ConvergenceWarning
+from emlib.params import COVARIANCE_TYPES
+
+CRITERIA = ("bic", "aic", "icl")
+
+
+def information_criteria(model: GaussianMixtureEM, X: np.ndarray) -> dict[str, float]:
+    """BIC, AIC and ICL (lower is better) of a fitted model on the data it was fitted to."""
+    n = X.shape[0]
+    log_likelihood = float(np.sum(model.score_samples(X)))
+    p = n_parameters(model.covariance_type, model.n_components, X.shape[1])
+    resp = model.predict_proba(X)
+    with np.errstate(divide="ignore"):
+        entropy_term = -2.0 * float(np.sum(np.log(np.max(resp, axis=1))))
+    bic = -2.0 * log_likelihood + p * np.log(n)
+    return {
+        "log_likelihood": log_likelihood,
+        "n_parameters": p,
+        "bic": bic,
+        "aic": -2.0 * log_likelihood + 2.0 * p,
+        "icl": bic + entropy_term,
+    }
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """A fitted grid.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per (n_components, covariance_type): log_likelihood, n_parameters, bic, aic,
+        icl, converged, n_iter, error (the reason a cell failed, else None).
+    models : dict
+        ``{(n_components, covariance_type): fitted GaussianMixtureEM}`` for the cells that fit.
+    best : dict
+        ``{criterion: (n_components, covariance_type)}``, the lowest value of each criterion.
+    """
+
+    table: pd.DataFrame
+    models: dict
+    best: dict
+
+
+def select_model(
+    X: np.ndarray,
+    n_components: Iterable[int] = range(1, 10),
+    covariance_types: Iterable[str] = COVARIANCE_TYPES,
+    **options,
+) -> SelectionResult:
+    """Fit ``GaussianMixtureEM`` for every cell of the grid and tabulate the criteria.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features), NaN allowed (missing-data EM)
+    n_components : iterable of int
+    covariance_types : iterable of str
+    **options
+        Passed to every ``GaussianMixtureEM`` (``prior``, ``n_init``, ``tol``,
+        ``random_state``, ``reg_covar``...). ``keep_responsibilities`` defaults to False.
+
+    Returns
+    -------
+    SelectionResult
+        A cell that cannot be fitted (too few rows, a singular covariance...) is kept in the
+        table with its ``error``; its criteria are NaN.
+    """
+    X = np.asarray(X, dtype=float)
+    options.setdefault("keep_responsibilities", False)
+    rows, models = [], {}
+    for kind in covariance_types:
+        for k in n_components:
+            row = {"n_components": int(k), "covariance_type": kind}
+            model = GaussianMixtureEM(int(k), covariance_type=kind, **options)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", ConvergenceWarning)
+                    model.fit(X)
+                row.update(information_criteria(model, X))
+                row.update(
+                    converged=bool(model.converged_),
+                    n_iter=int(model.n_iter_),
+                    error=None,
+                    warning="did not converge"
+                    if any(issubclass(w.category, ConvergenceWarning) for w in caught)
+                    else None,
+                )
+                models[(int(k), kind)] = model
+            except ValueError as err:
+                row.update(
+                    log_likelihood=np.nan,
+                    n_parameters=n_parameters(kind, int(k), X.shape[1]),
+                    bic=np.nan,
+                    aic=np.nan,
+                    icl=np.nan,
+                    converged=False,
+                    n_iter=0,
+                    error=str(err),
+                    warning=None,
+                )
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    best = {}
+    for criterion in CRITERIA:
+        valid = table[criterion].dropna()
+        if len(valid):
+            winner = table.loc[valid.idxmin()]
+            best[criterion] = (int(winner["n_components"]), str(winner["covariance_type"]))
+    return SelectionResult(table=table, models=models, best=best)
