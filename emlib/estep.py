@@ -108,7 +108,8 @@ class Expectations:
 
     Attributes
     ----------
-    log_resp : ndarray of shape (n_samples, n_components)
+    resp : ndarray of shape (n_samples, n_components) or None
+        Responsibilities r_nk (None where the caller did not ask for them).
     log_likelihood : float
         Observed-data log-likelihood at the parameters the E-step used.
     stats : SuffStats
@@ -117,7 +118,7 @@ class Expectations:
         sum_k r_nk E[x_n | x_n,observed, k] for the rows holding NaN.
     """
 
-    log_resp: np.ndarray
+    resp: np.ndarray | None
     log_likelihood: float
     stats: SuffStats
     imputed: np.ndarray | None
@@ -140,8 +141,9 @@ def expected_statistics(
     """
     if patterns is None:
         log_resp, log_likelihood = e_step(X, params)
-        stats = sufficient_statistics(X, np.exp(log_resp), params.covariance_type)
-        return Expectations(log_resp, log_likelihood, stats, None)
+        resp = np.exp(log_resp)
+        stats = sufficient_statistics(X, resp, params.covariance_type)
+        return Expectations(resp, log_likelihood, stats, None)
     return _expected_statistics_by_pattern(X, params, patterns)
 
 
@@ -155,7 +157,7 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
     counts = np.zeros(n_components)
     first = np.zeros((n_components, d))  # sum r (x^ - centre)
     second = np.zeros((n_components, d, d))  # sum r [(x^ - centre)(x^ - centre)^T + C]
-    log_resp = np.empty((n, n_components))
+    all_resp = np.empty((n, n_components))
     log_likelihood = 0.0
     missing_rows = np.flatnonzero(np.isnan(X).any(axis=1))
     imputed_all = np.zeros((n, d))
@@ -173,8 +175,8 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
             conditional.append(cond_cov)
         log_norm = logsumexp(joint, axis=1)
         log_likelihood += float(np.sum(log_norm))
-        log_resp[rows] = joint - log_norm[:, None]
-        resp = np.exp(log_resp[rows])
+        resp = np.exp(joint - log_norm[:, None])
+        all_resp[rows] = resp
         for k in range(n_components):
             r = resp[:, k]
             diff = completed[k] - centre[k]
@@ -192,7 +194,7 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
         scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
     stats = SuffStats(counts, means, scatter, n, params.covariance_type)
     imputed = imputed_all[missing_rows] if missing_rows.size else None
-    return Expectations(log_resp, log_likelihood, stats, imputed)
+    return Expectations(all_resp, log_likelihood, stats, imputed)
 
 
 def impute(X: np.ndarray, params: GMMParams) -> np.ndarray:

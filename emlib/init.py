@@ -7,7 +7,8 @@ seeding, or uniformly without replacement); every component then starts with the
 own covariance (plus ``reg_covar``) and equal weights, the textbook start whose ellipses are
 visible at iteration 0. (scikit-learn instead starts those two with covariance ``reg_covar``.)
 User-given ``weights_init``, ``means_init`` and ``precisions_init`` replace the corresponding
-parts of the start, with scikit-learn's shapes and meaning.
+parts of the start, with scikit-learn's shapes and meaning; when all three are given, the
+start method is not run at all.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def initial_params(
     GMMParams
     """
     n = X.shape[0]
+    if weights_init is not None and means_init is not None and precisions_init is not None:
+        return _user_start(weights_init, means_init, precisions_init, covariance_type)
     if init_params == "kmeans":
         labels = KMeans(n_clusters=n_components, n_init=1, random_state=_seed(rng)).fit(X).labels_
         resp = np.zeros((n, n_components))
@@ -104,10 +107,23 @@ def initial_params(
         indices = rng.choice(n, size=n_components, replace=False)
         start = params_from_points(X, indices, covariance_type, reg_covar)
 
-    weights = start.weights if weights_init is None else np.asarray(weights_init, dtype=float)
-    means = start.means if means_init is None else np.asarray(means_init, dtype=float)
-    covariances = start.covariances
-    if precisions_init is not None:
-        prec_chol = precision_cholesky_from_precisions(precisions_init, covariance_type)
+    return _user_start(
+        start.weights if weights_init is None else weights_init,
+        start.means if means_init is None else means_init,
+        precisions_init,
+        covariance_type,
+        start.covariances,
+    )
+
+
+def _user_start(weights, means, precisions, covariance_type, covariances=None) -> GMMParams:
+    """The start with the user's parts in place (precisions become covariances)."""
+    if precisions is not None:
+        prec_chol = precision_cholesky_from_precisions(precisions, covariance_type)
         covariances = covariances_from_precision_cholesky(prec_chol, covariance_type)
-    return GMMParams(weights, means, covariances, covariance_type)
+    return GMMParams(
+        np.asarray(weights, dtype=float),
+        np.asarray(means, dtype=float),
+        covariances,
+        covariance_type,
+    )

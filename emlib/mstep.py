@@ -70,7 +70,7 @@ def m_step(
     if kind == "full":
         covariances = stats.scatter / counts[:, None, None] + reg_covar * np.eye(n_features)
     elif kind == "tied":
-        covariances = stats.scatter.sum(axis=0) / counts.sum() + reg_covar * np.eye(n_features)
+        covariances = _total_scatter(stats) / counts.sum() + reg_covar * np.eye(n_features)
     elif kind == "diag":
         covariances = stats.scatter / counts[:, None] + reg_covar
     else:
@@ -84,6 +84,11 @@ def m_step(
     return GMMParams(weights, means, covariances, kind)
 
 
+def _total_scatter(stats: SuffStats) -> np.ndarray:
+    """sum_k W_k for tied covariances (the statistics may hold it already summed)."""
+    return stats.scatter.sum(axis=0) if stats.scatter.ndim == 3 else stats.scatter
+
+
 def _map_step(stats: SuffStats, reg_covar: float, prior: ResolvedPrior) -> GMMParams:
     counts, xbar, scatter = stats.counts, stats.means, stats.scatter
     n_components, d = xbar.shape
@@ -93,14 +98,13 @@ def _map_step(stats: SuffStats, reg_covar: float, prior: ResolvedPrior) -> GMMPa
     shrink = kappa * counts / (counts + kappa)
     offset = xbar - prior.mean
     kind = stats.covariance_type
-    if kind in ("full", "tied"):
+    if kind == "full":
         spread = shrink[:, None, None] * np.einsum("ki,kj->kij", offset, offset) + scatter
-        if kind == "full":
-            covariances = (prior.scale + spread) / (nu + counts + d + 2)[:, None, None]
-        else:
-            covariances = (prior.scale + spread.sum(axis=0)) / (
-                nu + counts.sum() + n_components + d + 1
-            )
+        covariances = (prior.scale + spread) / (nu + counts + d + 2)[:, None, None]
+        covariances = covariances + reg_covar * np.eye(d)
+    elif kind == "tied":
+        spread = np.einsum("k,ki,kj->ij", shrink, offset, offset) + _total_scatter(stats)
+        covariances = (prior.scale + spread) / (nu + counts.sum() + n_components + d + 1)
         covariances = covariances + reg_covar * np.eye(d)
     elif kind == "diag":
         covariances = (prior.scale + shrink[:, None] * offset**2 + scatter) / (nu + counts + 3)[

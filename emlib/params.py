@@ -107,7 +107,9 @@ class SuffStats:
     - ``means``: xbar_k = (1 / n_k) sum_n r_nk E[x_n], shape (n_components, n_features)
     - ``scatter``: W_k = sum_n r_nk E[(x_n - xbar_k)(x_n - xbar_k)^T], centred about xbar_k,
       shape (n_components, n_features, n_features) for full and tied covariances, and only
-      its diagonal, shape (n_components, n_features), for diag and spherical.
+      its diagonal, shape (n_components, n_features), for diag and spherical. For tied
+      covariances only the total sum_k W_k matters, and it may be given as such, shape
+      (n_features, n_features).
 
     The scatter is kept centred (not as raw second moments) so that data far from the
     origin lose no precision.
