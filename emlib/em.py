@@ -18,7 +18,12 @@ from sklearn.utils.validation import check_is_fitted
 from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
 from emlib.estep import impute as impute_with
 from emlib.exceptions import ConvergenceWarning
-from emlib.fast import QuadraticFeatures, fast_expected_statistics
+from emlib.fast import (
+    PatternFeatures,
+    QuadraticFeatures,
+    fast_expected_statistics,
+    fast_missing_expected_statistics,
+)
 from emlib.gaussian import (
     check_not_collapsed,
     precision_cholesky,
@@ -340,19 +345,22 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     def _expectation(self, Z: np.ndarray, has_nan: bool):
         """The E-step to use on standardised data: params, keep -> ``Expectations``.
 
-        Complete data take the fast path (``emlib.fast``) while it is precise, else the
-        reference E-step; data with NaN take the missingness-pattern E-step.
+        The fast path (``emlib.fast``) while it is precise, else the reference E-step
+        (``emlib.estep``, by missingness pattern when there is NaN).
         """
-        if has_nan:
-            patterns = MissingPatterns.of(Z)
-            return lambda params, keep: expected_statistics(Z, params, patterns)
+        patterns = MissingPatterns.of(Z) if has_nan else None
         if self.algorithm == "reference":
-            return lambda params, keep: expected_statistics(Z, params)
-        features = QuadraticFeatures(Z, self.covariance_type)
+            return lambda params, keep: expected_statistics(Z, params, patterns)
+        if has_nan:
+            features = PatternFeatures(Z, patterns)
+            fast_step = fast_missing_expected_statistics
+        else:
+            features = QuadraticFeatures(Z, self.covariance_type)
+            fast_step = fast_expected_statistics
 
         def expect(params: GMMParams, keep: bool) -> Expectations:
-            fast = fast_expected_statistics(features, params, want_responsibilities=keep)
-            return fast if fast is not None else expected_statistics(Z, params)
+            fast = fast_step(features, params, want_responsibilities=keep)
+            return fast if fast is not None else expected_statistics(Z, params, patterns)
 
         return expect
 

@@ -175,3 +175,130 @@ def fast_expected_statistics(
         scatter = sums[:, d:] - counts[:, None] * means**2
     stats = SuffStats(counts, means, scatter, features.n_samples, params.covariance_type)
     return Expectations(resp, log_likelihood, stats, None)
+
+
+class PatternFeatures:
+    """Standardised data with NaN, grouped by missingness pattern, each group feature-major.
+
+    For a pattern observing the set o, phi(z_o) = (z_o, z_oi z_oj for i <= j) of its rows is
+    computed once per fit.
+    """
+
+    def __init__(self, Z: np.ndarray, patterns) -> None:
+        self.n_samples, self.n_features = Z.shape
+        self.groups = []
+        for observed, rows in patterns:
+            ZoT = np.ascontiguousarray(Z[np.ix_(rows, observed)].T)
+            pairs = np.triu_indices(int(observed.sum()))
+            phi = np.vstack([ZoT, ZoT[pairs[0]] * ZoT[pairs[1]]])
+            self.groups.append((observed, rows, ZoT, pairs, phi))
+        self.rows_with_nan = np.flatnonzero(np.isnan(Z).any(axis=1))
+
+
+def _softmax_blocks(weights, constants, phi):
+    """Responsibilities (K, rows), the summed log-normaliser, and resp @ phi^T, by blocks."""
+    k, n = weights.shape[0], phi.shape[1]
+    resp = np.empty((k, n))
+    sums = np.zeros((k, phi.shape[0]))
+    log_likelihood = 0.0
+    for start in range(0, n, BLOCK):
+        block = phi[:, start : start + BLOCK]
+        logits = weights @ block
+        logits += constants[:, None]
+        peak = logits.max(axis=0)
+        logits -= peak
+        np.exp(logits, out=logits)
+        total = logits.sum(axis=0)
+        logits /= total
+        log_likelihood += float(np.sum(np.log(total)) + np.sum(peak))
+        sums += logits @ block.T
+        resp[:, start : start + BLOCK] = logits
+    return resp, log_likelihood, sums
+
+
+def fast_missing_expected_statistics(
+    features: PatternFeatures, params: GMMParams, *, want_responsibilities: bool
+) -> Expectations | None:
+    """The missing-data E-step and the M-step's sums, one matrix product per pattern.
+
+    For a pattern (observed o, missing m) and component k, with B_k = Sigma_mo Sigma_oo^{-1},
+    c_k = mu_m - B_k mu_o and C_k = Sigma_mm - B_k Sigma_om, the completed row is
+    x^ = (z_o, c_k + B_k z_o). Every sum the M-step needs follows from the responsibility-
+    weighted sums of phi(z_o), n = sum r, s = sum r z_o, S = sum r z_o z_o^T:
+
+        sum r x^_m = n c + B s,   sum r x^_m z_o^T = c s^T + B S,
+        sum r (x^_m x^_m^T + C) = n c c^T + c (B s)^T + (B s) c^T + B S B^T + n C.
+
+    Returns None where the expansion would lose precision (see ``MIN_EIGENVALUE``).
+    """
+    covs = params.full_covariances()
+    if np.linalg.eigvalsh(covs).min() < MIN_EIGENVALUE:
+        return None
+    k, d = params.n_components, params.n_features
+    with np.errstate(divide="ignore"):
+        log_weights = np.log(params.weights)
+    counts = np.zeros(k)
+    first = np.zeros((k, d))
+    second = np.zeros((k, d, d))
+    log_likelihood = 0.0
+    all_resp = np.empty((features.n_samples, k)) if want_responsibilities else None
+    imputed = np.empty((features.n_samples, d))
+    for observed, rows, ZoT, pairs, phi in features.groups:
+        o, m = np.flatnonzero(observed), np.flatnonzero(~observed)
+        n_obs = len(o)
+        cov_oo = covs[:, o[:, None], o]
+        values, vectors = np.linalg.eigh(cov_oo)
+        precision = np.einsum("kij,kj,klj->kil", vectors, 1.0 / values, vectors)
+        mu_o = params.means[:, o]
+        linear = np.einsum("kij,kj->ki", precision, mu_o)
+        quadratic = np.where(pairs[0] == pairs[1], -0.5, -1.0) * precision[:, pairs[0], pairs[1]]
+        constants = log_weights - 0.5 * (
+            n_obs * LOG_2PI + np.sum(np.log(values), axis=1) + np.sum(linear * mu_o, axis=1)
+        )
+        resp, pattern_ll, sums = _softmax_blocks(np.hstack([linear, quadratic]), constants, phi)
+        log_likelihood += pattern_ll
+        n = resp.sum(axis=1)
+        s = sums[:, :n_obs]
+        S = np.empty((k, n_obs, n_obs))
+        S[:, pairs[0], pairs[1]] = sums[:, n_obs:]
+        S[:, pairs[1], pairs[0]] = sums[:, n_obs:]
+        counts += n
+        first[:, o] += s
+        second[:, o[:, None], o] += S
+        if all_resp is not None:
+            all_resp[rows] = resp.T
+        if len(m) == 0:
+            continue
+        cov_mo = covs[:, m[:, None], o]
+        B = cov_mo @ precision
+        c = params.means[:, m] - np.einsum("kij,kj->ki", B, mu_o)
+        C = covs[:, m[:, None], m] - B @ np.swapaxes(cov_mo, 1, 2)
+        Bs = np.einsum("kij,kj->ki", B, s)
+        first[:, m] += n[:, None] * c + Bs
+        cross = c[:, :, None] * s[:, None, :] + B @ S
+        second[:, m[:, None], o] += cross
+        second[:, o[:, None], m] += np.swapaxes(cross, 1, 2)
+        second[:, m[:, None], m] += (
+            n[:, None, None] * (np.einsum("ki,kj->kij", c, c) + C)
+            + np.einsum("ki,kj->kij", c, Bs)
+            + np.einsum("ki,kj->kij", Bs, c)
+            + B @ S @ np.swapaxes(B, 1, 2)
+        )
+        # sum_k r_k (c_k + B_k z_o): the rows' current conditional means
+        completed = np.empty((len(rows), d))
+        completed[:, o] = ZoT.T
+        completed[:, m] = resp.T @ c + np.einsum("kn,kij,jn->ni", resp, B, ZoT)
+        imputed[rows] = completed
+    counts += COUNT_FLOOR
+    means = first / counts[:, None]
+    scatter = second - counts[:, None, None] * np.einsum("ki,kj->kij", means, means)
+    kind = params.covariance_type
+    if kind in ("diag", "spherical"):
+        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+    elif kind == "tied":
+        scatter = scatter.sum(axis=0)
+    stats = SuffStats(counts, means, scatter, features.n_samples, kind)
+    rows_with_nan = features.rows_with_nan
+    return Expectations(
+        all_resp, log_likelihood, stats, imputed[rows_with_nan] if rows_with_nan.size else None
+    )
