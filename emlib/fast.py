@@ -34,7 +34,7 @@ MIN_EIGENVALUE = 1e-6
 #: Rows per block: the (features + components) x rows working set stays in cache.
 BLOCK = 16_384
 #: Features of data up to this many numbers are computed once per fit, not per block.
-PRECOMPUTE_LIMIT = 4_000_000
+PRECOMPUTE_LIMIT = 12_000_000
 LOG_2PI = np.log(2.0 * np.pi)
 
 

@@ -82,9 +82,10 @@ def _triangular_precision_factor(
 
 
 def smallest_spread(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
-    """A lower bound on each component's standard deviation in its narrowest direction.
+    """min_i L_ii, Sigma = L L^T: an upper bound on each component's narrowest spread.
 
-    The Cholesky pivots L_ii of Sigma = L L^T satisfy L_ii >= sqrt(lambda_min); with
+    Each Cholesky pivot satisfies L_ii >= sqrt(lambda_min(Sigma)), so when min_i L_ii falls
+    below a floor the component's narrowest standard deviation certainly has. With
     U = L^{-T}, L_ii = 1 / U_ii, so min_i L_ii = 1 / max_i U_ii. Shape (n_components,), or
     (1,) for tied.
     """
