@@ -1,17 +1,24 @@
 """Pure figure builders: (parameters, responsibilities, data) -> plotly ``go.Figure``.
 
 Nothing here imports Streamlit, so every figure can be built and inspected in a plain test.
-Traces carry a ``meta`` dict (``{"role": "points" | "ellipse" | "mean" | "truth" | ...}``)
-so that tests and callers can find them without relying on their order.
+Traces carry a ``meta`` dict (``{"role": "points" | "imputed" | "ellipse" | "mean" | "truth" |
+...}``) so that tests and callers can find them without relying on their order.
+
+Data with missing values (NaN): complete rows are drawn as filled markers (role "points"), rows
+with NaN at their imputed positions as hollow ones (role "imputed"), in this order, as traces 0
+and 1; ``meta["rows"]`` of each holds the row indices of X that its points are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from emlib.missing import mean_filled
 from emlib.params import EMStep, GMMParams
 
 #: One colour per component (up to eight, then they repeat): colour-blind friendly (Okabe-Ito).
@@ -83,6 +90,90 @@ def _axis_range(values: np.ndarray, pad: float = 0.08) -> list[float]:
     return [low - pad * span, high + pad * span]
 
 
+def missing_rows(X: np.ndarray) -> np.ndarray:
+    """Indices of the rows of X holding NaN, in the order of ``EMStep.imputed``."""
+    return np.flatnonzero(np.isnan(np.asarray(X, dtype=float)).any(axis=1))
+
+
+def filled_positions(X: np.ndarray, imputed: np.ndarray | None = None) -> np.ndarray:
+    """X with its rows holding NaN replaced by ``imputed`` (one row per such row, in order);
+    without ``imputed``, each NaN becomes its column's observed mean (the start's fill)."""
+    X = np.asarray(X, dtype=float)
+    rows = missing_rows(X)
+    if len(rows) == 0:
+        return X
+    if imputed is None:
+        return mean_filled(X)
+    shown = X.copy()
+    shown[rows] = np.asarray(imputed, dtype=float)
+    return shown
+
+
+def _point_traces(
+    X: np.ndarray,
+    shown: np.ndarray,
+    resp: np.ndarray | None,
+    feature_names: Sequence[str],
+) -> list[go.Scatter]:
+    """Filled markers for the complete rows, hollow ones for the rows with NaN (if any)."""
+    n_samples = X.shape[0]
+    colors = np.array([UNASSIGNED_COLOR] * n_samples if resp is None else blend_colors(resp))
+    if resp is None:
+        shares, custom = "no responsibilities yet", np.arange(n_samples)[:, None]
+    else:
+        shares = "<br>".join(
+            f"r{k + 1} = %{{customdata[{k + 1}]:.3f}}" for k in range(resp.shape[1])
+        )
+        custom = np.column_stack([np.arange(n_samples), resp])
+    hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>"
+    gaps = np.isnan(X).any(axis=1)
+    complete = np.flatnonzero(~gaps)
+    traces = [
+        go.Scatter(
+            x=shown[complete, 0],
+            y=shown[complete, 1],
+            mode="markers",
+            marker={
+                "color": colors[complete].tolist(),
+                "size": 7,
+                "line": {"width": 0.5, "color": "white"},
+            },
+            customdata=custom[complete],
+            hovertemplate=hover + shares + "<extra></extra>",
+            name="data points" if not gaps.any() else "complete rows",
+            meta={"role": "points", "rows": complete.tolist()},
+        )
+    ]
+    if gaps.any():
+        rows = np.flatnonzero(gaps)
+        notes = [
+            ", ".join(f"{feature_names[j]} missing" for j in np.flatnonzero(np.isnan(X[n])))
+            for n in rows
+        ]
+        traces.append(
+            go.Scatter(
+                x=shown[rows, 0],
+                y=shown[rows, 1],
+                mode="markers",
+                marker={
+                    "symbol": "circle-open",
+                    "color": colors[rows].tolist(),
+                    "size": 8,
+                    "line": {"width": 2},
+                },
+                customdata=custom[rows],
+                text=notes,
+                hovertemplate=hover
+                + "%{text}, drawn at its imputed value<br>"
+                + shares
+                + "<extra></extra>",
+                name="rows with missing values (imputed)",
+                meta={"role": "imputed", "rows": rows.tolist()},
+            )
+        )
+    return traces
+
+
 def clusters_figure(
     X: np.ndarray,
     params: GMMParams,
@@ -91,6 +182,7 @@ def clusters_figure(
     *,
     truth: GMMParams | None = None,
     highlight: int | None = None,
+    imputed: np.ndarray | None = None,
     title: str = "Points coloured by responsibility",
 ) -> go.Figure:
     """Scatter of the first two features with each component's mean and 1- and 2-sigma ellipses.
@@ -98,6 +190,7 @@ def clusters_figure(
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), n_features >= 2 (the first two are drawn)
+        May hold NaN: its rows with NaN are drawn hollow at their imputed positions.
     params : GMMParams
         The parameters whose means and ellipses are drawn.
     resp : ndarray of shape (n_samples, n_components) or None
@@ -108,35 +201,51 @@ def clusters_figure(
         The true mixture, drawn as dashed grey 1-sigma ellipses.
     highlight : int, optional
         Index of a point to ring (the inspected point).
+    imputed : ndarray of shape (n_rows_with_nan, n_features), optional
+        Where the rows with NaN are drawn (``EMStep.imputed``); None: at the column means.
     """
     X = np.asarray(X, dtype=float)
     n_samples = X.shape[0]
-    colors = [UNASSIGNED_COLOR] * n_samples if resp is None else blend_colors(resp)
-    if resp is None:
-        hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>no responsibilities yet"
-        custom = np.arange(n_samples)[:, None]
-    else:
-        shares = "<br>".join(
-            f"r{k + 1} = %{{customdata[{k + 1}]:.3f}}" for k in range(resp.shape[1])
-        )
-        hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>" + shares
-        custom = np.column_stack([np.arange(n_samples), resp])
+    shown = filled_positions(X, imputed)
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=X[:, 0],
-            y=X[:, 1],
-            mode="markers",
-            marker={"color": colors, "size": 7, "line": {"width": 0.5, "color": "white"}},
-            customdata=custom,
-            hovertemplate=hover + "<extra></extra>",
-            name="data points",
-            meta={"role": "points"},
-        )
-    )
+    for trace in _point_traces(X, shown, resp, feature_names):
+        fig.add_trace(trace)
     if truth is not None:
         _add_ellipses(fig, truth, truth=True)
     _add_ellipses(fig, params, truth=False)
+    _add_means(fig, params)
+    if highlight is not None and 0 <= highlight < n_samples:
+        fig.add_trace(
+            go.Scatter(
+                x=[shown[highlight, 0]],
+                y=[shown[highlight, 1]],
+                mode="markers",
+                marker={
+                    "symbol": "circle-open",
+                    "size": 18,
+                    "color": "crimson",
+                    "line": {"width": 3},
+                },
+                name=f"inspected point {highlight}",
+                hoverinfo="skip",
+                meta={"role": "highlight"},
+            )
+        )
+    fig.update_layout(
+        title={"text": title},
+        xaxis={"title": {"text": feature_names[0]}, "range": _axis_range(shown[:, 0])},
+        yaxis={"title": {"text": feature_names[1]}, "range": _axis_range(shown[:, 1])},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=520,
+        uirevision="clusters",
+        clickmode="event+select",
+        dragmode="pan",
+    )
+    return fig
+
+
+def _add_means(fig: go.Figure, params: GMMParams, **subplot) -> None:
     means = np.asarray(params.means, dtype=float)
     fig.add_trace(
         go.Scatter(
@@ -152,46 +261,28 @@ def clusters_figure(
             text=[f"component {k + 1}" for k in range(params.n_components)],
             hovertemplate="mean of %{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
             name="means",
+            showlegend=not subplot,
             meta={"role": "mean"},
-        )
+        ),
+        **subplot,
     )
-    if highlight is not None and 0 <= highlight < n_samples:
-        fig.add_trace(
-            go.Scatter(
-                x=[X[highlight, 0]],
-                y=[X[highlight, 1]],
-                mode="markers",
-                marker={
-                    "symbol": "circle-open",
-                    "size": 18,
-                    "color": "crimson",
-                    "line": {"width": 3},
-                },
-                name=f"inspected point {highlight}",
-                hoverinfo="skip",
-                meta={"role": "highlight"},
-            )
-        )
-    fig.update_layout(
-        title={"text": title},
-        xaxis={"title": {"text": feature_names[0]}, "range": _axis_range(X[:, 0])},
-        yaxis={"title": {"text": feature_names[1]}, "range": _axis_range(X[:, 1])},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        height=520,
-        uirevision="clusters",
-        clickmode="event+select",
-        dragmode="pan",
-    )
-    return fig
 
 
-def _add_ellipses(fig: go.Figure, params: GMMParams, *, truth: bool) -> None:
-    """Each component's 1- and 2-sigma ellipses; the truth gets only thin dashed 1-sigma ones."""
+def _add_ellipses(
+    fig: go.Figure,
+    params: GMMParams,
+    *,
+    truth: bool,
+    legend: bool = True,
+    sigmas: tuple[int, ...] = (1, 2),
+    **subplot,
+) -> None:
+    """Each component's 1- and 2-sigma ellipses; the truth gets only thin dashed 1-sigma ones.
+    ``subplot`` (row, col) places them in one panel of a grid; ``legend`` lists them."""
     covs = params.full_covariances()[:, :2, :2]
     means = np.asarray(params.means, dtype=float)[:, :2]
     for k in range(params.n_components):
-        for n_sigma in (1,) if truth else (1, 2):
+        for n_sigma in (1,) if truth else sigmas:
             x, y = ellipse_points(means[k], covs[k], n_sigma)
             if truth:
                 line = {"color": TRUTH_COLOR, "width": 1.5, "dash": "dash"}
@@ -212,19 +303,103 @@ def _add_ellipses(fig: go.Figure, params: GMMParams, *, truth: bool) -> None:
                     line=line,
                     name=name,
                     legendgroup=group,
-                    showlegend=shown,
+                    showlegend=shown and legend,
                     hoverinfo="skip",
                     meta={
                         "role": "truth" if truth else "ellipse",
                         "component": k,
                         "sigma": n_sigma,
                     },
-                )
+                ),
+                **subplot,
             )
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One panel of ``comparison_figure``: the points a method fitted and what it found.
+
+    ``points``: (n, 2) positions drawn; ``hollow``: (n,) True for values the method made up
+    (imputed or mean-filled); ``params``: the fit, or None when it failed.
+    """
+
+    title: str
+    points: np.ndarray
+    hollow: np.ndarray
+    params: GMMParams | None
+
+
+def comparison_figure(
+    panels: Sequence[Panel], feature_names: Sequence[str], *, truth: GMMParams | None = None
+) -> go.Figure:
+    """Side-by-side panels (shared axes) of several fits to the same data, each with its
+    1-sigma ellipses and means; made-up values hollow; ``truth`` dashed grey in every panel.
+    Traces carry ``meta["panel"]``, the panel's index."""
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        shared_xaxes=True,
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
+        subplot_titles=[panel.title for panel in panels],
+    )
+    every = [np.asarray(panel.points, dtype=float)[:, :2] for panel in panels]
+    if truth is not None:  # keep the true ellipses in view too
+        covs = truth.full_covariances()[:, :2, :2]
+        for mean, cov in zip(np.asarray(truth.means)[:, :2], covs, strict=True):
+            every.append(np.column_stack(ellipse_points(mean, cov)))
+    every = np.vstack(every)
+    for i, panel in enumerate(panels):
+        where = {"row": 1, "col": i + 1}
+        points = np.asarray(panel.points, dtype=float)
+        hollow = np.asarray(panel.hollow, dtype=bool)
+        for made_up in (False, True):
+            chosen = points[hollow == made_up]
+            fig.add_trace(
+                go.Scatter(
+                    x=chosen[:, 0],
+                    y=chosen[:, 1],
+                    mode="markers",
+                    marker={
+                        "color": "rgba(30,30,30,0.8)" if made_up else "rgba(110,110,110,0.45)",
+                        "size": 6,
+                        "symbol": "circle-open" if made_up else "circle",
+                        "line": {"width": 1.5} if made_up else {"width": 0},
+                    },
+                    name="made-up values (imputed)" if made_up else "observed rows",
+                    legendgroup="made-up" if made_up else "observed",
+                    showlegend=i == 0,
+                    hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+                    meta={"role": "imputed" if made_up else "points", "panel": i},
+                ),
+                **where,
+            )
+        if truth is not None:
+            _add_ellipses(fig, truth, truth=True, legend=i == 0, **where)
+        if panel.params is not None:
+            _add_ellipses(fig, panel.params, truth=False, legend=i == 0, sigmas=(1,), **where)
+            _add_means(fig, panel.params, **where)
+    for trace in fig.data:
+        if trace.meta and "panel" not in trace.meta:
+            trace.meta = {**trace.meta, "panel": int(trace.xaxis[1:] or 1) - 1}
+    fig.update_xaxes(title={"text": feature_names[0]}, range=_axis_range(every[:, 0]))
+    fig.update_yaxes(range=_axis_range(every[:, 1]))
+    fig.update_yaxes(title={"text": feature_names[1]}, row=1, col=1)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=430,
+        dragmode="pan",
+    )
+    return fig
+
+
 def loglik_figure(
-    history: Sequence[EMStep], current_iteration: int, *, current_label: str = ""
+    history: Sequence[EMStep],
+    current_iteration: int,
+    *,
+    current_label: str = "",
+    title: str = "Log-likelihood per iteration",
 ) -> go.Figure:
     """The log-likelihood of theta_t against t, with the shown parameters' iteration marked."""
     iterations = [step.iteration for step in history]
@@ -256,7 +431,7 @@ def loglik_figure(
     )
     fig.add_vline(x=iterations[current], line={"color": "crimson", "width": 1, "dash": "dot"})
     fig.update_layout(
-        title={"text": "Log-likelihood per iteration"},
+        title={"text": title},
         xaxis={"title": {"text": "iteration t (parameters θ_t)"}},
         yaxis={"title": {"text": "log-likelihood"}},
         legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
+from dashboard.plots import Panel
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
-from emlib.datasets import Dataset, load_faithful, make_synthetic
+from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
+from emlib.missing import (
+    METHODS,
+    TooFewCompleteRowsError,
+    complete_cases,
+    fit_three_ways,
+    match_components,
+    mean_filled,
+    parameter_errors,
+    simulate_missing,
+)
+from emlib.params import GMMParams
 
 #: Data sets by the short name used in URLs.
 DATASETS = {"faithful": "Old Faithful", "synthetic": "Synthetic 2-D"}
@@ -99,6 +113,224 @@ def show_fit_messages(result: FitResult) -> None:
         st.info(result.warning)
 
 
+# ------------------------------------------------------------------------- Missing data lab
+MISSING_DATASETS = {
+    "synthetic": "Synthetic 2-D (truth known)",
+    "faithful": "Old Faithful",
+    "airquality": "Air quality, New York 1973 (real gaps)",
+}
+AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
+MISSING_MAX_ITER = 200
+ERROR_COLUMNS = {
+    "means": "means (RMS error)",
+    "covariances": "covariances (relative error)",
+    "weights": "weights (largest error)",
+}
+
+
+@dataclass(frozen=True)
+class MissingLabResult:
+    """The missing data lab's fits for one group of settings.
+
+    ``dataset.X`` holds the NaN every method saw. ``fits`` maps each of ``METHODS`` that ran
+    to its parameters, components reordered to match the EM fit (so colours agree).
+    ``reference`` is what errors are measured against (the truth, or a fit to the complete
+    data), ``table`` the parameter errors and the mean each fit implies for the gappy column.
+    ``mechanism_bias`` holds EM's bias in that mean under each mechanism at this rate.
+    """
+
+    dataset: Dataset | None
+    history: list[EMStep] | None
+    converged: bool = False
+    fits: dict[str, GMMParams] = field(default_factory=dict)
+    reference: GMMParams | None = None
+    table: pd.DataFrame | None = None
+    mechanism_bias: dict[str, float] = field(default_factory=dict)
+    sample_mean: float | None = None
+    error: str | None = None
+    warning: str | None = None
+    note: str | None = None
+
+
+def missing_lab_data(
+    dataset: str,
+    n_clusters: int,
+    separation: float,
+    n_samples: int,
+    data_seed: int,
+    x_column: str,
+    y_column: str,
+    mechanism: str,
+    rate: float,
+    seed: int,
+) -> tuple[Dataset, np.ndarray | None, str | None]:
+    """(data with NaN, the complete data before hiding or None, a note about dropped rows).
+
+    Synthetic and Old Faithful lose values by ``simulate_missing`` (seeded by ``seed``); air
+    quality keeps its real gaps, in the chosen two columns, minus rows with neither value.
+    """
+    if dataset == "airquality":
+        if x_column == y_column:
+            raise ValueError("pick two different columns for the x and y axes")
+        data = load_airquality((x_column, y_column))
+        empty = np.isnan(data.X).all(axis=1)
+        note = None
+        if empty.any():
+            note = (
+                f"{int(empty.sum())} days have neither {x_column} nor {y_column}; they carry "
+                "no information about this pair and are left out."
+            )
+        return replace(data, X=data.X[~empty]), None, note
+    data = load_dataset(dataset, n_clusters, separation, n_samples, data_seed)
+    hidden = simulate_missing(data.X, rate, mechanism, np.random.default_rng(seed))
+    return replace(data, X=hidden), data.X, None
+
+
+def overall_mean(params: GMMParams) -> np.ndarray:
+    """The mixture's mean, sum_k pi_k mu_k, per feature."""
+    return np.asarray(params.weights) @ np.asarray(params.means)
+
+
+def _matched(params: GMMParams, anchor: GMMParams) -> GMMParams:
+    """``params`` with its components reordered to match ``anchor``'s (full covariances)."""
+    order = match_components(params.means, anchor.means)
+    covs = params.full_covariances()[order]
+    return GMMParams(params.weights[order], params.means[order], covs, "full")
+
+
+def _errors_table(
+    fits: dict[str, GMMParams], reference: GMMParams | None, column: int, name: str
+) -> pd.DataFrame | None:
+    if reference is None:
+        return None
+    rows = {}
+    for method, params in fits.items():
+        row = {}
+        if params.n_components == reference.n_components:
+            errors = parameter_errors(params, reference)
+            row = {ERROR_COLUMNS[key]: errors[key] for key in ERROR_COLUMNS}
+        row[f"mean of {name}"] = overall_mean(params)[column]
+        row[f"bias in mean of {name}"] = (
+            overall_mean(params)[column] - overall_mean(reference)[column]
+        )
+        rows[method] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _em(k: int, covariance_type: str, seed: int, **options) -> GaussianMixtureEM:
+    return GaussianMixtureEM(
+        k, covariance_type=covariance_type, random_state=seed, max_iter=MISSING_MAX_ITER, **options
+    )
+
+
+@st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=32)
+def run_missing_lab(
+    dataset: str,
+    n_clusters: int,
+    separation: float,
+    n_samples: int,
+    data_seed: int,
+    x_column: str,
+    y_column: str,
+    mechanism: str,
+    rate: float,
+    k: int,
+    covariance_type: str,
+    seed: int,
+) -> MissingLabResult:
+    """Hide values (or take the real gaps), fit by EM, complete cases and mean imputation.
+
+    Errors become ``MissingLabResult.error`` in plain words; when only the comparison fails
+    (too few complete rows), the EM fit is still returned.
+    """
+    try:
+        data, complete, note = missing_lab_data(
+            dataset, n_clusters, separation, n_samples, data_seed,
+            x_column, y_column, mechanism, rate, seed,
+        )  # fmt: skip
+    except ValueError as err:
+        return MissingLabResult(None, None, error=f"The data could not be made: {err}")
+    problems = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            models = fit_three_ways(
+                data.X, k, covariance_type=covariance_type, random_state=seed,
+                max_iter=MISSING_MAX_ITER, keep_responsibilities=True,
+            )  # fmt: skip
+        except TooFewCompleteRowsError as err:
+            problems.append(f"Complete-case analysis and mean imputation were not run: {err}")
+            try:
+                models = {METHODS[0]: _em(k, covariance_type, seed, keep_responsibilities=True)}
+                models[METHODS[0]].fit(data.X)
+            except ValueError as em_err:
+                problems.append(f"EM could not fit this mixture either: {em_err}")
+                return MissingLabResult(data, None, error=" ".join(problems), note=note)
+        reference = data.truth
+        if dataset == "faithful":
+            reference = _em(k, covariance_type, seed).fit(complete).params_
+        bias = {}
+        if complete is not None and reference is not None:
+            for other in ("MCAR", "MAR", "MNAR"):
+                model = models[METHODS[0]]
+                if other != mechanism:
+                    hidden = simulate_missing(complete, rate, other, np.random.default_rng(seed))
+                    try:
+                        model = _em(k, covariance_type, seed).fit(hidden)
+                    except ValueError:
+                        continue
+                bias[other] = float(overall_mean(model.params_)[1] - overall_mean(reference)[1])
+    em = models[METHODS[0]]
+    fits = {m: _matched(model.params_, em.params_) for m, model in models.items()}
+    fits[METHODS[0]] = em.params_
+    warning = None
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        warning = (
+            f"At least one fit stopped after {MISSING_MAX_ITER} iterations without converging; "
+            "its numbers are those of its last iteration."
+        )
+    return MissingLabResult(
+        dataset=data,
+        history=list(em.history_),
+        converged=bool(em.converged_),
+        fits=fits,
+        reference=reference,
+        table=_errors_table(fits, reference, 1, data.feature_names[1]),
+        mechanism_bias=bias,
+        sample_mean=None if complete is None else float(np.mean(complete[:, 1])),
+        error=" ".join(problems) or None,
+        warning=warning,
+        note=note,
+    )
+
+
+def comparison_panels(result: MissingLabResult) -> list[Panel]:
+    """One ``plots.Panel`` per method: the points it fitted, its fit, its mean error if known."""
+    X, table, panels = result.dataset.X, result.table, []
+    for method in METHODS:
+        points, hollow = comparison_points(X, result.history[-1].imputed, method)
+        title = f"{method} ({len(points)} rows)"
+        if method not in result.fits:
+            title += "<br>not fitted"
+        if table is not None and method in table.index and ERROR_COLUMNS["means"] in table:
+            title += f"<br>mean error {table.loc[method, ERROR_COLUMNS['means']]:.3g}"
+        panels.append(Panel(title, points, hollow, result.fits.get(method)))
+    return panels
+
+
+def comparison_points(X: np.ndarray, imputed: np.ndarray | None, method: str):
+    """(positions, hollow mask) of the points a method fitted, for ``plots.Panel``."""
+    gaps = np.isnan(X).any(axis=1)
+    if method == METHODS[1]:
+        return complete_cases(X), np.zeros(int((~gaps).sum()), dtype=bool)
+    if method == METHODS[2]:
+        return mean_filled(X), gaps
+    shown = X.copy()
+    if imputed is not None:
+        shown[gaps] = imputed
+    return shown, gaps
+
+
 # --------------------------------------------------------------------- URL-mirrored settings
 @dataclass(frozen=True)
 class Setting:
@@ -167,3 +399,73 @@ def write_query_params(values: dict[str, Any]) -> None:
         text = str(value)
         if st.query_params.get(name) != text:
             st.query_params[name] = text
+
+
+MECHANISM_TEXT = {
+    "MCAR": "Under **MCAR** every value of {y} hid with the same probability, whatever the data.",
+    "MAR": (
+        "Under **MAR** a value of {y} hid more often when {x}, which is always observed, was "
+        "large: the gaps depend only on what we can see."
+    ),
+    "MNAR": (
+        "Under **MNAR** a value of {y} hid more often when *it itself* was large: the gaps "
+        "depend on exactly what we cannot see."
+    ),
+}
+
+
+def missing_lab_story(result: MissingLabResult, dataset: str, mechanism: str) -> str:
+    """A few sentences (Markdown) on what the mechanism did and what it did to EM, in numbers."""
+    data = result.dataset
+    x, y = data.feature_names[0], data.feature_names[1]
+    em = overall_mean(result.fits[METHODS[0]])[1]
+    gaps = int(np.isnan(data.X[:, 1]).sum())
+    if dataset == "airquality":
+        if not np.isnan(data.X).any():
+            return f"**No gaps.** {x} and {y} are both complete, so the three methods agree."
+        means = ", ".join(f"{m}: {overall_mean(p)[1]:.3g}" for m, p in result.fits.items())
+        per_column = np.isnan(data.X).sum(axis=0)
+        counts = " and ".join(
+            f"{int(n)} values of {name}" for name, n in zip((x, y), per_column, strict=True) if n
+        )
+        return (
+            f"**Real gaps, no truth.** {counts} are missing and nobody recorded "
+            "why, so there is nothing to measure errors against: the panels only show how the "
+            f"fits differ. The mean of {y} each fit implies: {means}. EM is right if the gaps "
+            f"are MAR (say, {y} went unrecorded for reasons visible in {x}); if high readings "
+            "were lost more often (MNAR), all three fits are biased low, and the data "
+            "cannot tell."
+        )
+    truth_name = "truth" if dataset == "synthetic" else "reference fit to the complete data"
+    ref = overall_mean(result.reference)[1]
+    bias = result.mechanism_bias
+    others = ", ".join(f"{m} {b:+.3g}" for m, b in bias.items())
+    head = MECHANISM_TEXT[mechanism].format(x=x, y=y) + f" {gaps} of {len(data.X)} are hidden. "
+    assumption = (
+        "EM's observed-data likelihood assumes the gaps are ignorable (MCAR or MAR): that a "
+        "missing value looks like an observed one with the same observed entries. "
+    )
+    if mechanism == "MNAR":
+        verdict = (
+            "**That assumption breaks here**: the hidden values are the large ones, and nothing "
+            f"observed says so, so EM fills them in too low. EM's mean of {y} is {em:.3g} "
+            f"against {ref:.3g} in the {truth_name}, a bias of **{em - ref:+.3g}**."
+        )
+    else:
+        verdict = (
+            "That holds here, so whatever bias EM shows comes from chance and the model, not "
+            f"from the gaps' mechanism: EM's mean of {y} is {em:.3g} against {ref:.3g} in the "
+            f"{truth_name} (bias {em - ref:+.3g})."
+        )
+    noise = (
+        f" (The sample before hiding has mean {result.sample_mean:.3g}: "
+        f"{result.sample_mean - ref:+.3g} of any bias is sampling noise, not missingness.)"
+        if dataset == "synthetic" and result.sample_mean is not None
+        else ""
+    )
+    compare = (
+        f" EM's bias in the mean of {y} at this rate and seed under each mechanism: {others}."
+        if len(bias) == 3
+        else ""
+    )
+    return head + assumption + verdict + noise + compare

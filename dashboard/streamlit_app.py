@@ -7,6 +7,9 @@ st.set_page_config(page_title="EM Lab", page_icon="📈", layout="wide")
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app_pages/step_by_step.py", title="EM step by step", icon=":material/footprint:"),
+    st.Page("app_pages/missing_lab.py", title="Missing data lab", icon=":material/grid_off:"),
+    st.Page("app_pages/priors_lab.py", title="Priors (MAP) lab", icon=":material/tune:"),
+    st.Page("app_pages/model_selection.py", title="Model selection", icon=":material/leaderboard:"),
 ]
 
 page = st.navigation(PAGES)

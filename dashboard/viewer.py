@@ -10,6 +10,10 @@ Half-steps of a history theta_0 .. theta_T (position p, 0 <= p <= 2T + 1):
 
 So an E-step changes only the colours and an M-step moves only the ellipses. The viewer replays
 ``history_``; it never refits (missing responsibilities are recomputed by one cheap E-step).
+
+Data with missing values (NaN): the rows with NaN are drawn hollow at their imputed positions,
+``history[t].imputed`` from the E-step at theta_t onwards (at the column means before the first
+E-step, the fill the start used); an E-step also moves them, an M-step leaves them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.plots import SIGMA, clusters_figure, loglik_figure
+from dashboard.plots import SIGMA, clusters_figure, filled_positions, loglik_figure, missing_rows
 from emlib.estep import e_step, log_joint
 from emlib.params import EMStep, GMMParams
 
@@ -70,6 +74,41 @@ def responsibilities(X: np.ndarray, step: EMStep) -> np.ndarray:
     return np.exp(e_step(X, step.params)[0])
 
 
+def imputed_at(history: Sequence[EMStep], hs: HalfStep) -> np.ndarray | None:
+    """Where the rows with NaN are drawn at a half-step: the imputation of its E-step (None
+    before the first E-step: the column means)."""
+    return None if hs.resp_index is None else history[hs.resp_index].imputed
+
+
+def _imputation_text(X: np.ndarray, history: Sequence[EMStep], hs: HalfStep) -> str:
+    """What this half-step did to the imputed points (empty for data without NaN)."""
+    n = len(missing_rows(X))
+    if n == 0:
+        return ""
+    if hs.kind == "start":
+        return (
+            f" The {n} points with missing entries (hollow) sit at their columns' observed "
+            "means, the fill the start used; the log-likelihood counts observed entries only."
+        )
+    t = hs.resp_index
+    if hs.kind == "M":
+        return (
+            f" The {n} imputed points (hollow) stay where the E-step put them; besides them, "
+            "Σ_k adds each one's conditional covariance, so filled-in values do not shrink "
+            "the spread."
+        )
+    before = filled_positions(X, None if t == 0 else history[t - 1].imputed)
+    after = filled_positions(X, history[t].imputed)
+    rows = missing_rows(X)
+    shift = float(np.mean(np.linalg.norm(after[rows] - before[rows], axis=1)))
+    return (
+        f" The E-step also moved the {n} imputed points (hollow) to their conditional means "
+        f"E[x_missing | x_observed] under θ_{t}, by {shift:.3g} on average; a point's "
+        "responsibilities use the density of its observed entries only. The log-likelihood "
+        "here is the observed-data log-likelihood."
+    )
+
+
 def _weights_text(params: GMMParams) -> str:
     return ", ".join(f"π{k + 1} = {w:.3f}" for k, w in enumerate(params.weights))
 
@@ -86,6 +125,7 @@ def describe(
             "**Start.** The start method chose the first parameters θ₀ (means, covariances "
             f"and weights {_weights_text(step.params)}). No E-step has run yet, so no point "
             f"belongs to any component: all are grey. The log-likelihood at θ₀ is **{ll:.2f}**."
+            + _imputation_text(X, history, hs)
         )
     t = hs.resp_index
     resp = responsibilities(X, history[t])
@@ -113,7 +153,9 @@ def describe(
                 None: "stopped",
             }[converged]
             tail += f" EM {how} after {t} iterations."
-        return f"{head} Expected counts: {counts}. {change} {tail}"
+        return f"{head} Expected counts: {counts}. {change} {tail}" + _imputation_text(
+            X, history, hs
+        )
     before, after = history[t], history[t + 1]
     moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
     moves = ", ".join(f"μ{k + 1} by {d:.3g}" for k, d in enumerate(moved))
@@ -123,6 +165,7 @@ def describe(
         f"covariance. So only the ellipses move: {moves}. Weights now "
         f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
         f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
+        + _imputation_text(X, history, hs)
     )
 
 
@@ -206,13 +249,14 @@ def _play_changed(play_key: str, pos_key: str, last: int) -> None:
         st.session_state[pos_key] = 0  # play from the start again
 
 
-def _pick_point(chart_key: str, point_key: str) -> None:
-    """Inspect the data point clicked in the scatter (trace 0 holds the points in row order)."""
+def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]]) -> None:
+    """Inspect the data point clicked in the scatter: trace 0 holds the complete rows and
+    trace 1 the rows with NaN, each in row order; ``rows`` maps their points to rows of X."""
     event = st.session_state.get(chart_key)
     for point in (event or {}).get("selection", {}).get("points", []):
-        index = point.get("point_index")
-        if point.get("curve_number") == 0 and isinstance(index, int):
-            st.session_state[point_key] = index
+        index, curve = point.get("point_index"), point.get("curve_number")
+        if curve in (0, 1) and isinstance(index, int) and index < len(rows[curve]):
+            st.session_state[point_key] = rows[curve][index]
             return
 
 
@@ -269,6 +313,9 @@ def _viewer_body(X, feature_names, history, truth, key, query_key, playing, conv
     if point is None:
         point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
 
+    imputed = imputed_at(history, hs)
+    gaps = np.isnan(X).any(axis=1)
+    rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
     st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
     left, right = st.columns([3, 2])
     with left:
@@ -279,12 +326,13 @@ def _viewer_body(X, feature_names, history, truth, key, query_key, playing, conv
             feature_names,
             truth=truth,
             highlight=point,
+            imputed=imputed,
             title=f"{hs.label}: points coloured by responsibility",
         )
         st.plotly_chart(
             fig,
             key=f"{key}_scatter",
-            on_select=lambda: _pick_point(f"{key}_scatter", point_key),
+            on_select=lambda: _pick_point(f"{key}_scatter", point_key, rows),
             selection_mode="points",
             width="stretch",
         )
@@ -292,21 +340,49 @@ def _viewer_body(X, feature_names, history, truth, key, query_key, playing, conv
             f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
             "ellipse; the cross marks its mean."
             + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
+            + (
+                f" Hollow circles: the {len(rows[1])} rows with missing values, drawn at their "
+                "imputed values."
+                if rows[1]
+                else ""
+            )
         )
     with right:
         st.markdown(describe(X, history, position, converged))
         st.plotly_chart(
-            loglik_figure(history, hs.params_index, current_label=hs.label),
+            loglik_figure(
+                history,
+                hs.params_index,
+                current_label=hs.label,
+                title=(
+                    "Observed-data log-likelihood per iteration"
+                    if rows[1]
+                    else "Log-likelihood per iteration"
+                ),
+            ),
             key=f"{key}_loglik",
             width="stretch",
         )
 
     st.markdown("##### Parameters at this step")
     st.dataframe(params_table(params, feature_names), width="stretch")
-    _inspect_point(X, resp_params, point, point_key, hs, len(X))
+    _inspect_point(
+        X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
+    )
 
 
-def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, n_samples: int) -> None:
+def point_position_text(X: np.ndarray, shown: np.ndarray, point: int, names: Sequence[str]) -> str:
+    """A point's coordinates, each missing entry as "name missing, imputed value"."""
+    return ", ".join(
+        f"{names[j]} missing, imputed {shown[point, j]:.3g}"
+        if np.isnan(X[point, j])
+        else f"{X[point, j]:.3g}"
+        for j in range(X.shape[1])
+    )
+
+
+def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, shown, names) -> None:
+    n_samples = len(X)
     st.markdown("##### One point's responsibilities")
     st.number_input(
         f"Point to inspect (0 to {n_samples - 1}); empty: the most uncertain one",
@@ -318,7 +394,7 @@ def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, n_samples: in
         placeholder=f"most uncertain: {point}",
     )
     table = point_breakdown(X, resp_params, point)
-    where = ", ".join(f"{v:.3g}" for v in X[point])
+    where = point_position_text(X, shown, point, names)
     best = int(table["r_k"].to_numpy().argmax())
     when = (
         "The first E-step will compute these from θ₀."
@@ -330,6 +406,17 @@ def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, n_samples: in
         "r_k = π_k N(x | μ_k, Σ_k) / Σ_j π_j N(x | μ_j, Σ_j): the product column divided by "
         f"its sum, {table.iloc[:, 2].sum():.4g}. {when} Component {best + 1} takes the largest "
         f"share, r = {table['r_k'].iloc[best]:.3f}."
+        + (
+            " This point has missing entries: N(x | μ_k, Σ_k) is the density of its observed "
+            "entries only, and the imputed value is "
+            + (
+                "its column's observed mean (no E-step has run yet)."
+                if hs.kind == "start"
+                else f"its conditional mean under θ_{hs.resp_index}, from this step's E-step."
+            )
+            if np.isnan(X[point]).any()
+            else ""
+        )
     )
     st.dataframe(
         table,

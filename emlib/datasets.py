@@ -123,3 +123,91 @@ def make_synthetic(
         truth=truth,
         labels=labels,
     )
+
+
+def make_collapse(seed: int = 0, n_identical: int = 8) -> Dataset:
+    """Three separated 2-D clusters plus ``n_identical`` copies of one point beyond them.
+
+    Maximum likelihood is unbounded here: a component that settles on the identical points
+    shrinks to zero width. The teaching case for priors (MAP).
+    """
+    base = make_synthetic(3, 4.0, 200, seed)
+    centre = base.X.mean(axis=0)
+    outer = base.X[np.argmax(np.linalg.norm(base.X - centre, axis=1))]
+    direction = (outer - centre) / np.linalg.norm(outer - centre)
+    spot = np.round(outer + 3.0 * direction, 2)
+    return Dataset(
+        X=np.vstack([base.X, np.repeat(spot[None], n_identical, axis=0)]),
+        feature_names=base.feature_names,
+        name=f"Collapse: 3 clusters + {n_identical} identical points",
+        source=(
+            f"Synthetic: 3 Gaussian clusters (separation 4, 200 points, seed {seed}) plus "
+            f"{n_identical} copies of the point ({spot[0]:g}, {spot[1]:g})."
+        ),
+        truth=base.truth,
+        labels=np.concatenate([base.labels, np.full(n_identical, 3)]),
+    )
+
+
+# ------------------------------------------------------------------------------------ images
+@dataclass(frozen=True)
+class ImageInfo:
+    """A bundled image: its file under datasets/images, a title and the attribution to show."""
+
+    file: str
+    title: str
+    source: str
+
+
+#: Bundled images by the short name used in URLs (see datasets/README.md).
+IMAGES = {
+    "china": ImageInfo(
+        "china.jpg",
+        "China (temple, 640x427 colour)",
+        "china.jpg by danielbuechele (Flickr), CC BY 2.0; a scikit-learn sample image.",
+    ),
+    "flower": ImageInfo(
+        "flower.jpg",
+        "Flower (640x427 colour)",
+        "flower.jpg by vultilion (Flickr), CC BY 2.0; a scikit-learn sample image.",
+    ),
+    "coffee": ImageInfo(
+        "coffee.png",
+        "Coffee (600x400 colour)",
+        "coffee.png by Rachel Michetti, CC0; a scikit-image sample image.",
+    ),
+    "camera": ImageInfo(
+        "camera.png",
+        "Cameraman (512x512 grey)",
+        "camera.png by Lav Varshney, CC0; a scikit-image sample image.",
+    ),
+    "coins": ImageInfo(
+        "coins.png",
+        "Greek coins (384x303 grey)",
+        "coins.png: Greek coins from Pompeii, Brooklyn Museum collection (no known "
+        "copyright restrictions); a scikit-image sample image.",
+    ),
+    "ct": ImageInfo(
+        "CT_small_minmax8bit.png",
+        "CT slice (128x128 grey)",
+        "CT_small: a test scan shipped with pydicom, from the NEMA WG04 DICOM samples; "
+        "converted to 8 bits by min-max scaling.",
+    ),
+    "mr": ImageInfo(
+        "MR_small_minmax8bit.png",
+        "MR slice (64x64 grey)",
+        "MR_small: a test scan shipped with pydicom, from the NEMA WG04 DICOM samples; "
+        "converted to 8 bits by min-max scaling.",
+    ),
+}
+
+
+def load_image(name: str) -> np.ndarray:
+    """A bundled image as uint8 pixels: (height, width) for grey, (height, width, 3) for colour."""
+    from PIL import Image
+
+    if name not in IMAGES:
+        raise ValueError(f"Unknown image {name!r}; choose one of {', '.join(IMAGES)}.")
+    with Image.open(DATA_DIR / "images" / IMAGES[name].file) as image:
+        grey = image.mode in ("L", "I", "I;16", "1")
+        return np.asarray(image.convert("L" if grey else "RGB"), dtype=np.uint8)

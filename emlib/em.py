@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
 from emlib.estep import impute as impute_with
-from emlib.exceptions import ConvergenceWarning
+from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
 from emlib.fast import (
     PatternFeatures,
     QuadraticFeatures,
@@ -95,7 +95,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     max_iter : int, default=100
         Number of EM iterations at most (an iteration is an E-step and an M-step).
     n_init : int, default=1
-        Number of starts; the fit with the highest final objective is kept.
+        Number of starts; the fit with the highest final objective is kept. A start whose
+        component collapses is passed over; if every start collapses, the first start's
+        ``CollapsedComponentError`` is raised (its ``history`` holds that start's iterations).
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
         How the start is chosen; see ``emlib.init``.
     weights_init : array of shape (n_components,), optional
@@ -276,11 +278,18 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         rng = self._rng()
         best: list[EMStep] | None = None
         best_converged = False
+        failure: CollapsedComponentError | None = None
         with single_blas_thread():
             for _ in range(self.n_init):
-                history, converged = self._run_em(X, rng)
+                try:
+                    history, converged = self._run_em(X, rng)
+                except CollapsedComponentError as err:
+                    failure = failure or err  # another start may still succeed
+                    continue
                 if best is None or history[-1].objective > best[-1].objective:
                     best, best_converged = history, converged
+        if best is None:
+            raise failure
         if not best_converged and self.max_iter > 0:
             warnings.warn(
                 f"EM did not converge within max_iter={self.max_iter} iterations (the "
@@ -351,8 +360,11 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         converged = False
         for iteration in range(1, self.max_iter + 1):
             params_z = m_step(expectations.stats, reg_covar=reg_z, prior=prior_z, previous=params_z)
-            check_not_collapsed(params_z, collapse_floor)
-            expectations, step = record(iteration, scaler.params_from_z(params_z), params_z)
+            try:
+                check_not_collapsed(params_z, collapse_floor)
+                expectations, step = record(iteration, scaler.params_from_z(params_z), params_z)
+            except CollapsedComponentError as err:
+                raise CollapsedComponentError(str(err), err.component, history) from None
             history.append(step)
             change = (history[-1].objective - history[-2].objective) / n_samples
             if abs(change) < self.tol:

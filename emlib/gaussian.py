@@ -24,7 +24,7 @@ def _collapse_message(component: int | None, covariance_type: str) -> str:
     which = (
         "the shared (tied) covariance matrix"
         if component is None
-        else f"component {component}'s covariance matrix"
+        else f"component {component + 1}'s covariance matrix (index {component})"
     )
     return (
         f"EM failed because {which} became singular (its spread in some direction fell to "

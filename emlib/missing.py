@@ -101,6 +101,11 @@ def match_components(estimated_means: np.ndarray, true_means: np.ndarray) -> np.
     """
     from scipy.optimize import linear_sum_assignment
 
+    if np.shape(estimated_means) != np.shape(true_means):
+        raise ValueError(
+            f"cannot match {len(estimated_means)} estimated components to {len(true_means)} "
+            "true ones: compare mixtures with the same number of components"
+        )
     cost = ((estimated_means[:, None, :] - true_means[None, :, :]) ** 2).sum(axis=2)
     rows, cols = linear_sum_assignment(cost)
     order = np.empty(len(true_means), dtype=int)
@@ -134,6 +139,10 @@ def parameter_errors(estimated, truth) -> dict[str, float]:
 METHODS = ("EM (all rows)", "complete cases", "mean imputation")
 
 
+class TooFewCompleteRowsError(ValueError):
+    """Complete-case analysis is impossible: too few rows without NaN."""
+
+
 def fit_three_ways(
     X_missing: np.ndarray,
     n_components: int,
@@ -158,6 +167,12 @@ def fit_three_ways(
     -------
     dict
         ``{method: fitted GaussianMixtureEM}`` for the three ``METHODS``, in that order.
+
+    Raises
+    ------
+    TooFewCompleteRowsError
+        (a ``ValueError``) when fewer rows are complete than complete-case analysis needs;
+        any other ``ValueError`` comes from a fit itself.
     """
     from emlib.em import GaussianMixtureEM
 
@@ -168,7 +183,7 @@ def fit_three_ways(
 
     complete = complete_cases(X_missing)
     if len(complete) < max(2, n_components):
-        raise ValueError(
+        raise TooFewCompleteRowsError(
             f"only {len(complete)} rows are complete: too few for complete-case analysis with "
             f"{n_components} components. Lower the missing rate or the number of components."
         )

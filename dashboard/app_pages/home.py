@@ -23,6 +23,21 @@ st.page_link(
     label="EM step by step: watch EM fit a mixture, one E-step or M-step at a time",
     icon=":material/footprint:",
 )
+st.page_link(
+    "app_pages/missing_lab.py",
+    label="Missing data lab: hide values (MCAR, MAR, MNAR) and see how EM copes with the gaps",
+    icon=":material/grid_off:",
+)
+st.page_link(
+    "app_pages/priors_lab.py",
+    label="Priors (MAP) lab: add a prior and watch it stop a component collapsing onto one point",
+    icon=":material/tune:",
+)
+st.page_link(
+    "app_pages/model_selection.py",
+    label="Model selection: choose the number of components and covariance type by BIC, AIC, ICL",
+    icon=":material/leaderboard:",
+)
 
 st.subheader("What a finished fit looks like")
 result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 100)

@@ -5,10 +5,13 @@ import pytest
 
 from dashboard.plots import (
     UNASSIGNED_COLOR,
+    Panel,
     blend_colors,
     clusters_figure,
+    comparison_figure,
     component_color,
     ellipse_points,
+    filled_positions,
     hex_to_rgb,
     loglik_figure,
 )
@@ -16,6 +19,7 @@ from dashboard.viewer import describe, half_step, last_position, params_table, p
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from emlib.estep import e_step
+from emlib.missing import simulate_missing
 from emlib.params import GMMParams
 
 
@@ -145,3 +149,83 @@ def test_tied_covariances_give_identical_ellipse_shapes():
     fig = clusters_figure(np.zeros((3, 2)), params, None, ("a", "b"))
     first, second = traces(fig, "ellipse", sigma=1)
     np.testing.assert_allclose(np.array(second.x) - 5.0, first.x, atol=1e-12)
+
+
+# ------------------------------------------------------------------------- missing values
+@pytest.fixture(scope="module")
+def gappy_fit():
+    data = make_synthetic(3, 3.0, 200, seed=4)
+    X = simulate_missing(data.X, 0.3, "MAR", np.random.default_rng(0))
+    model = GaussianMixtureEM(3, random_state=0, keep_responsibilities=True).fit(X)
+    return X, model.history_
+
+
+def test_no_hollow_trace_without_missing_values(faithful_fit):
+    data, history = faithful_fit
+    fig = clusters_figure(data.X, history[2].params, history[2].responsibilities, ("a", "b"))
+    assert not traces(fig, "imputed")
+    (points,) = traces(fig, "points")
+    assert points.meta["rows"] == list(range(len(data.X)))
+
+
+def test_rows_with_nan_are_hollow_at_their_imputed_positions(gappy_fit):
+    X, history = gappy_fit
+    step = history[3]
+    fig = clusters_figure(X, step.params, step.responsibilities, ("a", "b"), imputed=step.imputed)
+    (hollow,) = traces(fig, "imputed")
+    assert hollow.marker.symbol == "circle-open"
+    rows = np.flatnonzero(np.isnan(X).any(axis=1))
+    assert hollow.meta["rows"] == rows.tolist()
+    np.testing.assert_allclose(np.column_stack([hollow.x, hollow.y]), step.imputed)
+    assert list(hollow.marker.color) == [blend_colors(step.responsibilities)[n] for n in rows]
+    (points,) = traces(fig, "points")
+    complete = np.flatnonzero(~np.isnan(X).any(axis=1))
+    np.testing.assert_allclose(np.column_stack([points.x, points.y]), X[complete])
+    assert fig.data[0] is points and fig.data[1] is hollow  # click mapping relies on this
+
+
+def test_before_the_first_e_step_gaps_sit_at_the_column_means(gappy_fit):
+    X, history = gappy_fit
+    fig = clusters_figure(
+        X,
+        history[0].params,
+        None,
+        ("a", "b"),
+        highlight=int(np.flatnonzero(np.isnan(X).any(axis=1))[0]),
+    )
+    (hollow,) = traces(fig, "imputed")
+    np.testing.assert_allclose(hollow.y, np.nanmean(X[:, 1]))
+    (ring,) = traces(fig, "highlight")
+    assert np.isfinite(ring.y[0])
+
+
+def test_filled_positions_replace_only_the_rows_with_nan(gappy_fit):
+    X, history = gappy_fit
+    shown = filled_positions(X, history[-1].imputed)
+    assert not np.isnan(shown).any()
+    complete = ~np.isnan(X).any(axis=1)
+    np.testing.assert_array_equal(shown[complete], X[complete])
+
+
+def test_descriptions_mention_the_imputed_points_only_with_gaps(gappy_fit, faithful_fit):
+    X, history = gappy_fit
+    assert "moved the" in describe(X, history, 3) and "imputed points" in describe(X, history, 3)
+    assert "stay where the E-step put them" in describe(X, history, 4)
+    data, complete_history = faithful_fit
+    assert "imputed" not in describe(data.X, complete_history, 3)
+
+
+def test_comparison_figure_has_one_panel_per_method_and_hollow_made_up_values():
+    data = make_synthetic(2, 4.0, 100, seed=0)
+    hollow = np.arange(100) % 4 == 0
+    panels = [
+        Panel("EM", data.X, hollow, data.truth),
+        Panel("complete cases", data.X[~hollow], np.zeros(75, bool), None),
+    ]
+    fig = comparison_figure(panels, data.feature_names, truth=data.truth)
+    made_up = traces(fig, "imputed", panel=0)
+    assert len(made_up) == 1 and len(made_up[0].x) == 25
+    assert made_up[0].marker.symbol == "circle-open"
+    assert len(traces(fig, "ellipse", panel=0)) == 2 and not traces(fig, "ellipse", panel=1)
+    assert len(traces(fig, "truth", panel=1)) == 2
+    assert [a.text for a in fig.layout.annotations] == ["EM", "complete cases"]

@@ -108,3 +108,45 @@ def test_play_walks_the_half_steps_and_stops_at_the_end(server, page):
     settle(page)
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "step_played.png", full_page=True)
+
+
+def test_missing_lab_switches_mechanism_and_scrubs_the_imputations(server, page):
+    page.goto(server, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="EM Lab")).to_be_visible()
+    settle(page)
+    page.get_by_role("link", name=re.compile("Missing data lab")).first.click()
+    expect(step_heading(page)).to_contain_text("Start (θ₀)", timeout=15_000)
+    expect(page.get_by_text("Three ways to fit data with gaps")).to_be_visible()
+    settle(page)
+    assert_charts_drawn(page, 3)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "missing_mcar.png", full_page=True)
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_test_id("stRadio").get_by_text("MNAR", exact=True).click()
+    expect(page.get_by_text(re.compile("That assumption breaks here"))).to_be_visible()
+    settle(page)
+    assert "mech=MNAR" in page.url
+    assert_charts_drawn(page, 3)
+    assert_no_exception(page)
+
+    forward = page.get_by_role("button", name=re.compile("Step forward"))
+    for label in ("E-step 1", "M-step 1", "E-step 2"):
+        forward.click()
+        expect(step_heading(page)).to_contain_text(label)
+        settle(page)
+    expect(page.get_by_text(re.compile("also moved the \\d+ imputed points"))).to_be_visible()
+    page.get_by_role("button", name=re.compile("Step back")).click()
+    expect(step_heading(page)).to_contain_text("M-step 1")
+    settle(page)
+    assert_charts_drawn(page, 3)
+    assert_no_exception(page)
+    # the viewer's scatter draws the hollow imputed points as a second marker trace
+    scatter = page.locator(".js-plotly-plot").nth(1)
+    assert scatter.locator(".scatterlayer .trace").nth(1).locator("path.point").count() > 10
+    page.screenshot(path=ARTIFACTS / "missing_mnar_scrubbed.png", full_page=True)
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(
+        path=ARTIFACTS / "missing_mnar_comparison.png"
+    )
+    scatter.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "missing_mnar_viewer.png")

@@ -140,7 +140,10 @@ def test_collapsing_component_names_it_and_the_remedy():
     spread = np.random.default_rng(0).normal(20.0, 2.0, size=(30, 2))
     X = np.vstack([np.zeros((5, 2)), spread])  # five identical points far from the rest
     means = np.array([[0.0, 0.0], [20.0, 20.0]])
-    with pytest.raises(CollapsedComponentError, match=r"component 0.*Raise reg_covar") as info:
+    with pytest.raises(
+        CollapsedComponentError,
+        match=r"component 1.s covariance matrix \(index 0\).*Raise reg_covar",
+    ) as info:
         GaussianMixtureEM(
             2, reg_covar=0.0, init_params="random_from_data", means_init=means, max_iter=50
         ).fit(X)
@@ -224,3 +227,20 @@ def test_passes_sklearn_estimator_checks():
     skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
     assert failed == []
     assert skipped <= {"check_array_api_input"}
+
+
+def test_a_collapsing_start_is_passed_over_when_another_succeeds():
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            np.zeros((8, 2)),  # identical points: a component that lands here collapses
+            rng.normal(20.0, 2.0, size=(30, 2)),
+            rng.normal([-15.0, 10.0], 2.0, size=(30, 2)),
+        ]
+    )
+    common = dict(reg_covar=0.0, init_params="random_from_data")
+    with pytest.raises(CollapsedComponentError):
+        GaussianMixtureEM(3, random_state=0, **common).fit(X)
+    GaussianMixtureEM(3, random_state=4, **common).fit(X)  # this start does not collapse
+    model = GaussianMixtureEM(3, random_state=0, n_init=6, **common).fit(X)
+    assert np.isfinite(model.objective_)

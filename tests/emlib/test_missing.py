@@ -254,3 +254,18 @@ def test_parameter_errors_are_zero_for_the_truth_in_any_order():
         truth.weights[[2, 0, 1]], truth.means[[2, 0, 1]], truth.covariances[[2, 0, 1]], "full"
     )
     assert parameter_errors(shuffled, truth) == {"means": 0.0, "covariances": 0.0, "weights": 0.0}
+
+
+def test_matching_mixtures_of_different_sizes_is_refused():
+    from emlib.missing import match_components
+
+    with pytest.raises(ValueError, match="cannot match 2 estimated components to 3"):
+        match_components(np.zeros((2, 2)), np.ones((3, 2)))
+
+
+def test_too_few_complete_rows_has_its_own_error():
+    from emlib.missing import TooFewCompleteRowsError
+
+    X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, 1.0], [4.0, np.nan], [5.0, 2.0]])
+    with pytest.raises(TooFewCompleteRowsError, match="only 2 rows are complete"):
+        fit_three_ways(X, 3)

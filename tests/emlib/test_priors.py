@@ -167,8 +167,14 @@ def test_collapse_fails_under_ml_and_stays_sane_under_map(collapse_data, kind):
         "spherical": 1 / variances,
     }[kind]
     common = dict(covariance_type=kind, means_init=means, precisions_init=precisions, max_iter=500)
-    with pytest.raises(CollapsedComponentError, match="component 2"):
+    message = r"component 3's covariance matrix \(index 2\)"
+    with pytest.raises(CollapsedComponentError, match=message) as info:
         GaussianMixtureEM(3, reg_covar=0.0, **common).fit(collapse_data)
+    # the error carries the iterations recorded before the collapse
+    history = info.value.history
+    assert history and [s.iteration for s in history] == list(range(len(history)))
+    narrowest = [s.params.full_covariances()[2].diagonal().min() for s in history]
+    assert narrowest[-1] <= narrowest[0]
     model = GaussianMixtureEM(3, reg_covar=0.0, prior="default", **common).fit(collapse_data)
     assert model.converged_
     for cov in model.params_.full_covariances():

@@ -1,0 +1,157 @@
+"""Priors (MAP) lab: maximum likelihood and MAP from the same start, side by side."""
+
+import streamlit as st
+
+from dashboard.plots_priors import objective_figure, spread_figure
+from dashboard.state import (
+    COVARIANCE_TYPES,
+    Setting,
+    choice,
+    current_settings,
+    init_settings,
+    integer,
+    number,
+    write_query_params,
+)
+from dashboard.state_priors import (
+    PRIOR_INITS,
+    PRIORS_DATASETS,
+    SCALE_FACTORS,
+    SHRINKAGES,
+    collapse_message,
+    one_of,
+    run_priors_lab,
+    summary_table,
+)
+from dashboard.viewer import iteration_viewer
+
+NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
+
+SETTINGS = (
+    Setting("data", "collapse", choice(tuple(PRIORS_DATASETS))),
+    Setting("clusters", 3, integer(1, 6)),
+    Setting("dseed", 0, integer(0, 9999)),
+    Setting("k", 4, integer(1, 6)),
+    Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("init", "k-means++", choice(tuple(PRIOR_INITS))),
+    Setting("seed", 0, integer(0, 9999)),
+    Setting("kappa", 0.01, one_of(SHRINKAGES)),
+    Setting("nu", 4.0, number(1.5, 50.0)),
+    Setting("scale", 1.0, one_of(SCALE_FACTORS)),
+    Setting("alpha", 1.0, number(1.0, 50.0)),
+)
+
+st.title("Priors (MAP) lab")
+st.markdown(
+    "Maximum likelihood (**ML**) has a weak spot: a component that sits on a few identical "
+    "points can shrink its covariance toward zero, and the likelihood grows without bound as "
+    "it does. **MAP** estimation adds a conjugate prior (mclust's default, Fraley & Raftery "
+    "2007): a Normal-inverse-Wishart on each component and a Dirichlet on the weights. In the "
+    "M-step the prior acts as a few pseudo-observations, so no covariance can reach zero. Both "
+    "fits below start from the same θ₀ on the same data, without any ridge (reg_covar = 0): "
+    "the prior is the only difference. Try the collapse data set, then weaken or strengthen "
+    "the prior in the sidebar."
+)
+
+init_settings("priors", SETTINGS)
+with st.sidebar:
+    st.radio("Data", tuple(PRIORS_DATASETS), format_func=PRIORS_DATASETS.get, key="priors_data")
+    with st.form("priors_settings"):
+        if st.session_state["priors_data"] != "faithful":
+            if st.session_state["priors_data"] == "synthetic":
+                st.slider("Number of true clusters", 1, 6, key="priors_clusters")
+            st.number_input("Data seed", 0, 9999, key="priors_dseed")
+        st.markdown("**Model and start (shared by both fits)**")
+        st.slider("Number of components K", 1, 6, key="priors_k")
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="priors_cov")
+        st.selectbox("Start method", tuple(PRIOR_INITS), format_func=PRIOR_INITS.get,
+                     key="priors_init")  # fmt: skip
+        st.number_input("Start seed", 0, 9999, key="priors_seed")
+        st.markdown("**Prior (MAP only)**")
+        st.select_slider("Shrinkage κ (pseudo-points at the prior mean)", SHRINKAGES,
+                         key="priors_kappa")  # fmt: skip
+        st.slider(f"Degrees of freedom {NU}", 1.5, 50.0, step=0.5, key="priors_nu")
+        st.select_slider("Scale factor (times the data covariance / K^(2/d))", SCALE_FACTORS,
+                         key="priors_scale")  # fmt: skip
+        st.slider(f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5,
+                  key="priors_alpha")  # fmt: skip
+        st.form_submit_button("Fit", type="primary", key="priors_apply", width="stretch")
+
+settings = current_settings("priors", SETTINGS)
+write_query_params(settings)
+result = run_priors_lab(
+    settings["data"], settings["clusters"], settings["dseed"], settings["k"], settings["cov"],
+    settings["init"], settings["seed"], float(settings["kappa"]), float(settings["nu"]),
+    float(settings["scale"]), float(settings["alpha"]),
+)  # fmt: skip
+if result.error:
+    st.error(result.error)
+    st.stop()
+data = result.dataset
+st.caption(
+    f"**{data.name}**, {len(data.X)} points · K = {settings['k']}, {settings['cov']} "
+    f"covariances, start: {PRIOR_INITS[settings['init']]} (seed {settings['seed']}) · "
+    f"prior: κ = {settings['kappa']:g}, {NU} = {settings['nu']:g}, scale factor "
+    f"{settings['scale']:g}, {ALPHA} = {settings['alpha']:g} · Data: {data.source}"
+)
+
+if result.ml.collapsed:
+    st.error(collapse_message(result))
+elif result.ml.error:
+    st.error(f"Maximum likelihood could not fit this mixture: {result.ml.error}")
+if result.map.error:
+    st.error(f"MAP could not fit this mixture: {result.map.error}")
+
+st.subheader("The two fits at the end")
+st.dataframe(
+    summary_table(result),
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="%.4g")
+        for c in ("log-likelihood", "log-prior", "log-posterior", "smallest variance")
+    },
+)
+curves = {
+    label: fit.history
+    for label, fit in (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map))
+    if fit is not None and fit.history is not None
+}
+if curves:
+    left, right = st.columns(2)
+    left.plotly_chart(objective_figure(curves), key="priors_objective", width="stretch")
+    floor = result.floor if result.ml.collapsed else None
+    right.plotly_chart(spread_figure(curves, floor), key="priors_spread", width="stretch")
+    st.caption(
+        "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
+        "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "
+        "variance. Under ML on the collapse data it falls by orders of magnitude; under MAP "
+        "the prior's pseudo-observations keep it finite."
+    )
+
+st.subheader("Why the prior helps, and what it costs")
+st.markdown(
+    f"Each M-step under the prior adds κ pseudo-points at the prior mean and {NU} + d + 2 "
+    "pseudo-counts of the prior scale to each component's statistics, so Σ_k can never be "
+    f"smaller than (scale) / (n_k + {NU} + d + 2): a component owning a handful of identical "
+    "points keeps a sensible width instead of collapsing. The price is **bias**: the "
+    "estimates are pulled toward the prior (means toward the data's centre, covariances "
+    "toward the scaled data covariance), so the MAP fit's log-likelihood is always a little "
+    "lower than ML's on data where ML works. With the default weak prior the pull is small; "
+    f"raise κ, {NU} or the scale factor and watch the ellipses shrink toward the centre or swell."
+)
+
+st.subheader("Replay a fit")
+tabs = st.tabs(["MAP fit", "ML fit"])
+run_id = repr(sorted(settings.items()))
+for tab, label, fit in ((tabs[0], "MAP", result.map), (tabs[1], "ML", result.ridge or result.ml)):
+    with tab:
+        if fit is None or fit.history is None:
+            st.info(f"The {label} fit failed, so there is nothing to replay.")
+            continue
+        if fit is result.ridge:
+            st.info("ML collapsed without a ridge; this replays ML with the tiny ridge.")
+        iteration_viewer(
+            data.X, data.feature_names, fit.history, truth=data.truth,
+            key=f"priors_{label.lower()}", run_id=run_id, converged=fit.converged,
+            query_key=f"{label.lower()}step",
+        )  # fmt: skip

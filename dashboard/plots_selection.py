@@ -1,0 +1,145 @@
+"""Pure figure builders of the Model selection page: a criterion over the grid of component
+counts x covariance types, as a heatmap and as mclust-style lines.
+
+No Streamlit here. ``table`` is ``emlib.selection.SelectionResult.table`` (one row per cell:
+n_components, covariance_type, bic, aic, icl, error...); lower criteria are better.
+Traces carry ``meta`` (``{"role": ..., "covariance_type": ...}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.plots import component_color
+from emlib.params import GMMParams
+
+CRITERIA = {"bic": "BIC", "aic": "AIC", "icl": "ICL"}
+BEST_COLOR = "#D55E00"
+CHOSEN_COLOR = "crimson"
+
+
+def grid(table: pd.DataFrame, criterion: str) -> pd.DataFrame:
+    """The criterion as a covariance type x n_components frame (NaN for failed cells)."""
+    wide = table.pivot(index="covariance_type", columns="n_components", values=criterion)
+    order = [c for c in dict.fromkeys(table["covariance_type"])]
+    return wide.loc[order]
+
+
+def criterion_heatmap(
+    table: pd.DataFrame,
+    criterion: str,
+    best: tuple[int, str] | None = None,
+    chosen: tuple[int, str] | None = None,
+) -> go.Figure:
+    """A heatmap of one criterion (darker = better = lower), each cell labelled with its value
+    or "failed"; the best cell framed in orange, the chosen one in red."""
+    values = grid(table, criterion)
+    ks = [int(k) for k in values.columns]
+    kinds = list(values.index)
+    text = [[("failed" if np.isnan(v) else f"{v:.1f}") for v in row] for row in values.to_numpy()]
+    fig = go.Figure(
+        go.Heatmap(
+            z=values.to_numpy(),
+            x=ks,
+            y=kinds,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues_r",
+            colorbar={"title": {"text": CRITERIA[criterion]}},
+            hovertemplate="K = %{x}, %{y}<br>" + CRITERIA[criterion] + " %{text}<extra></extra>",
+            meta={"role": "heatmap"},
+        )
+    )
+    for cell, role, symbol, color in (
+        (best, "best", "square-open", BEST_COLOR),
+        (chosen, "chosen", "square-open", CHOSEN_COLOR),
+    ):
+        if cell is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[cell[0]],
+                    y=[cell[1]],
+                    mode="markers",
+                    marker={"symbol": symbol, "size": 30 if role == "chosen" else 40,
+                            "color": color, "line": {"width": 3, "color": color}},
+                    name=f"best by {CRITERIA[criterion]}" if role == "best" else "shown below",
+                    hoverinfo="skip",
+                    meta={"role": role},
+                )
+            )  # fmt: skip
+    fig.update_layout(
+        title={"text": f"{CRITERIA[criterion]} per cell (lower is better)"},
+        xaxis={"title": {"text": "number of components K"}, "dtick": 1},
+        yaxis={"title": {"text": "covariance type"}, "autorange": "reversed"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+        margin={"l": 80, "r": 20, "t": 50, "b": 40},
+        height=380,
+    )
+    return fig
+
+
+def criterion_lines(
+    table: pd.DataFrame,
+    criterion: str,
+    best: tuple[int, str] | None = None,
+    chosen: tuple[int, str] | None = None,
+) -> go.Figure:
+    """mclust's picture: the criterion against K, one line per covariance type (traces 0 ..
+    n_types - 1, in the table's order, so a clicked point maps back to its cell); failed
+    cells are gaps. The best cell starred, the chosen one ringed."""
+    values = grid(table, criterion)
+    ks = [int(k) for k in values.columns]
+    fig = go.Figure()
+    for i, kind in enumerate(values.index):
+        fig.add_trace(
+            go.Scatter(
+                x=ks,
+                y=values.loc[kind].to_numpy(),
+                mode="lines+markers",
+                marker={"size": 9},
+                line={"color": component_color(i)},
+                name=kind,
+                hovertemplate=f"K = %{{x}}, {kind}<br>{CRITERIA[criterion]} %{{y:.1f}}"
+                "<extra>click to show this fit</extra>",
+                meta={"role": "criterion", "covariance_type": kind},
+            )
+        )
+    for cell, role, symbol, color, size in (
+        (best, "best", "star", BEST_COLOR, 20),
+        (chosen, "chosen", "circle-open", CHOSEN_COLOR, 22),
+    ):
+        if cell is not None and not np.isnan(values.loc[cell[1], cell[0]]):
+            fig.add_trace(
+                go.Scatter(
+                    x=[cell[0]],
+                    y=[values.loc[cell[1], cell[0]]],
+                    mode="markers",
+                    marker={"symbol": symbol, "size": size, "color": color,
+                            "line": {"width": 3, "color": color}},
+                    name=f"best by {CRITERIA[criterion]}" if role == "best" else "shown below",
+                    hoverinfo="skip",
+                    meta={"role": role},
+                )
+            )  # fmt: skip
+    fig.update_layout(
+        title={"text": f"{CRITERIA[criterion]} against K (lower is better)"},
+        xaxis={"title": {"text": "number of components K"}, "dtick": 1},
+        yaxis={"title": {"text": CRITERIA[criterion]}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=380,
+        clickmode="event+select",
+    )
+    return fig
+
+
+def project(params: GMMParams, columns: Sequence[int]) -> GMMParams:
+    """The mixture's marginal on some columns (full covariances): weights unchanged, means
+    and covariances restricted to those columns."""
+    idx = np.asarray(columns, dtype=int)
+    covs = params.full_covariances()[:, idx][:, :, idx]
+    return GMMParams(np.asarray(params.weights), np.asarray(params.means)[:, idx], covs, "full")

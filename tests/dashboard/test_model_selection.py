@@ -1,0 +1,165 @@
+"""The Model selection page: the best cell shown is emlib's select_model best for the same
+settings, picking another cell shows that fit, and the query string reproduces the view."""
+
+import base64
+import json
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.plots_selection import criterion_heatmap, criterion_lines, grid, project
+from dashboard.state_selection import (
+    CellFit,
+    SelectionRun,
+    load_selection_data,
+    pick_cell,
+    shown_points,
+)
+from emlib.params import GMMParams
+from emlib.selection import select_model
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
+PAGE = "app_pages/model_selection.py"
+
+
+def selection_page(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+@lru_cache
+def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
+    X = load_selection_data(data, clusters, 0).X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return select_model(
+            X, range(1, kmax + 1), n_init=2, max_iter=200, random_state=0, prior=prior
+        )
+
+
+def values(data) -> np.ndarray:
+    if isinstance(data, dict):
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+    return np.asarray(data)
+
+
+def fit_figure(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[2].proto.spec)
+
+
+def shown_means(at: AppTest) -> np.ndarray:
+    means = next(t for t in fit_figure(at)["data"] if t["meta"]["role"] == "mean")
+    return np.column_stack([values(means["x"]), values(means["y"])])
+
+
+@pytest.mark.parametrize(
+    ("data", "est", "kmax"),
+    [("faithful", "ml", 6), ("synthetic", "map", 6), ("airquality", "ml", 3)],
+)
+def test_page_renders_and_its_best_model_is_select_models_best(data, est, kmax):
+    at = selection_page({"data": data, "est": est, "kmax": str(kmax)})
+    assert at.title[0].value == "Model selection"
+    expected = emlib_grid(data, kmax=kmax, prior="default" if est == "map" else None)
+    k, kind = expected.best["bic"]
+    (banner,) = [s.value for s in at.success]
+    assert banner.startswith(f"**Best by BIC: K = {k}, {kind} covariances**")
+    assert len(at.get("plotly_chart")) == 3
+    columns = [0, 1] if data != "airquality" else [0, 3]  # airquality: Ozone against Temp
+    np.testing.assert_allclose(
+        shown_means(at), expected.models[(k, kind)].means_[:, columns], rtol=1e-6
+    )
+
+
+def test_picking_another_cell_and_criterion_changes_the_shown_fit():
+    at = selection_page()
+    expected = emlib_grid()
+    at.selectbox(key="sel_cell").set_value("4 diag").run()
+    assert not at.exception
+    np.testing.assert_allclose(shown_means(at), expected.models[(4, "diag")].means_, rtol=1e-6)
+    assert at.query_params["cell"] == "4 diag"
+    at.radio(key="sel_crit").set_value("aic").run()
+    k, kind = expected.best["aic"]
+    assert any(s.value.startswith(f"**Best by AIC: K = {k}, {kind}") for s in at.success)
+
+
+def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
+    at = selection_page({"kmax": "4", "crit": "icl", "cell": "3 tied", "est": "bogus"})
+    assert at.slider(key="sel_kmax").value == 4
+    assert at.radio(key="sel_crit").value == "icl"
+    assert at.radio(key="sel_est").value == "ml"
+    assert at.selectbox(key="sel_cell").value == "3 tied"
+    expected = emlib_grid(kmax=4)
+    np.testing.assert_allclose(shown_means(at), expected.models[(3, "tied")].means_, rtol=1e-6)
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    assert values(heat["x"]).tolist() == [1, 2, 3, 4]
+
+
+def test_a_cell_outside_the_grid_falls_back_to_the_best():
+    at = selection_page({"kmax": "3", "cell": "7 full"})
+    assert at.selectbox(key="sel_cell").value == "best"
+
+
+TABLE = pd.DataFrame(
+    {
+        "n_components": [1, 2, 1, 2],
+        "covariance_type": ["full", "full", "diag", "diag"],
+        "bic": [10.0, 8.0, 12.0, np.nan],
+        "error": [None, None, None, "component 1 collapsed"],
+    }
+)
+
+
+def test_heatmap_labels_failed_cells_and_marks_best_and_chosen():
+    fig = criterion_heatmap(TABLE, "bic", best=(2, "full"), chosen=(1, "diag"))
+    heat = fig.data[0]
+    assert list(heat.y) == ["full", "diag"] and list(heat.x) == [1, 2]
+    assert heat.text[1][1] == "failed" and heat.text[0][1] == "8.0"
+    best = next(t for t in fig.data if t.meta["role"] == "best")
+    chosen = next(t for t in fig.data if t.meta["role"] == "chosen")
+    assert (best.x[0], best.y[0]) == (2, "full") and (chosen.x[0], chosen.y[0]) == (1, "diag")
+
+
+def test_lines_have_one_trace_per_covariance_type_with_gaps_for_failed_cells():
+    fig = criterion_lines(TABLE, "bic", best=(2, "full"), chosen=(2, "diag"))
+    lines = [t for t in fig.data if t.meta["role"] == "criterion"]
+    assert [t.meta["covariance_type"] for t in lines] == ["full", "diag"]
+    np.testing.assert_allclose(lines[0].y, [10.0, 8.0])
+    assert np.isnan(lines[1].y[1])
+    assert not any(t.meta["role"] == "chosen" for t in fig.data)  # a failed cell has no point
+    assert grid(TABLE, "bic").shape == (2, 2)
+
+
+def test_a_click_on_a_line_picks_that_cell(monkeypatch):
+    import streamlit as st
+
+    state = {"chart": {"selection": {"points": [{"curve_number": 1, "x": 1}]}}}
+    monkeypatch.setattr(st, "session_state", state)
+    run = SelectionRun(None, TABLE, {}, {"1 diag": None, "2 full": None})
+    pick_cell("chart", "cell", run)
+    assert state["cell"] == "1 diag"
+
+
+def test_projection_keeps_the_marginal_means_and_covariances():
+    covs = np.array([np.diag([1.0, 2.0, 3.0])])
+    params = GMMParams(np.array([1.0]), np.array([[1.0, 2.0, 3.0]]), covs, "full")
+    marginal = project(params, (2, 0))
+    np.testing.assert_allclose(marginal.means, [[3.0, 1.0]])
+    np.testing.assert_allclose(marginal.covariances[0], np.diag([3.0, 1.0]))
+
+
+def test_shown_points_keep_only_the_imputed_rows_with_gaps_in_the_shown_columns():
+    X = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, np.nan], [7.0, 8.0, 9.0]])
+    imputed = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    fit = CellFit(None, None, imputed)
+    shown, filled = shown_points(X, fit, (0, 2))
+    np.testing.assert_allclose(filled, [[4.0, 6.0]])
+    assert shown.shape == (3, 2)

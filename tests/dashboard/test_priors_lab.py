@@ -1,0 +1,153 @@
+"""The Priors (MAP) lab: ML and MAP from one start; the prior's sliders change the MAP fit
+exactly as emlib fits it; on the collapse data ML fails in plain words while MAP stays finite."""
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.plots_priors import (
+    narrowest_variance_per_iteration,
+    objective_figure,
+    smallest_variances,
+    spread_figure,
+)
+from dashboard.state_priors import load_priors_data, precisions_of
+from emlib import CollapsedComponentError, GaussianMixtureEM
+from emlib.datasets import make_collapse
+from emlib.params import GMMParams
+from emlib.priors import ConjugatePrior
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
+PAGE = "app_pages/priors_lab.py"
+DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
+
+
+def priors_page(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0, clusters=3):
+    """The lab's fit, redone with emlib: a seeded start shared by ML and MAP, no ridge."""
+    X = load_priors_data(data, clusters, 0).X
+    start = (
+        GaussianMixtureEM(k, covariance_type=cov, init_params=init, random_state=seed,
+                          max_iter=0, reg_covar=0.0)
+        .fit(X).history_[0].params
+    )  # fmt: skip
+    model = GaussianMixtureEM(
+        k, covariance_type=cov, weights_init=start.weights, means_init=start.means,
+        precisions_init=precisions_of(start), reg_covar=0.0, prior=prior, max_iter=300,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(X)
+
+
+def summary(at: AppTest):
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize("data", ["collapse", "faithful", "synthetic"])
+def test_page_renders_both_fits_and_their_charts_on_every_data_set(data):
+    at = priors_page({"data": data})
+    assert at.title[0].value == "Priors (MAP) lab"
+    table = summary(at)
+    assert {"ML", "MAP"} <= set(table.index)
+    assert np.isfinite(table.loc["MAP", "log-posterior"])
+    assert len(at.get("plotly_chart")) >= 4  # objective, spread, and the MAP viewer's two
+
+
+def test_collapse_data_ml_fails_in_plain_words_and_map_stays_finite():
+    at = priors_page()
+    (message,) = [e.value for e in at.error]
+    assert "Maximum likelihood failed: component" in message and "collapsed" in message
+    with pytest.raises(CollapsedComponentError) as caught:
+        emlib_fit(None)
+    assert f"component {caught.value.component + 1} collapsed" in message
+    table = summary(at)
+    assert table.loc["ML", "result"].startswith("collapsed")
+    expected = emlib_fit("default")  # the sliders' defaults are mclust's default prior
+    assert table.loc["MAP", "log-posterior"] == pytest.approx(expected.objective_)
+    assert table.loc["MAP", "smallest variance"] > 1e-3
+    # the tiny-ridge ML run shows the shrinking: its narrowest variance ends near zero
+    assert table.loc["ML, tiny ridge", "smallest variance"] < 1e-8
+    spread = json.loads(at.get("plotly_chart")[1].proto.spec)
+    fits = {t["meta"].get("fit") for t in spread["data"] if t["meta"]["role"] == "spread"}
+    assert fits == {"ML, tiny ridge", "MAP"}
+
+
+def test_changing_a_prior_slider_changes_the_map_numbers_as_emlib_does():
+    at = priors_page({"data": "faithful", "k": "2"})
+    before = summary(at).loc["MAP", "log-posterior"]
+    at.select_slider(key="priors_kappa").set_value(10.0)
+    at.slider(key="priors_nu").set_value(20.0)
+    at.button(key="priors_apply").click().run()
+    assert not at.exception
+    table = summary(at)
+    prior = ConjugatePrior(shrinkage=10.0, dof=20.0)
+    expected = emlib_fit(prior, data="faithful", k=2)
+    assert table.loc["MAP", "log-posterior"] == pytest.approx(expected.objective_)
+    assert table.loc["MAP", "log-likelihood"] == pytest.approx(expected.log_likelihood_)
+    assert table.loc["MAP", "log-posterior"] != pytest.approx(before)
+    ml = emlib_fit(None, data="faithful", k=2)
+    assert table.loc["ML", "log-likelihood"] == pytest.approx(ml.log_likelihood_)
+    assert at.query_params["kappa"] == "10.0" and at.query_params["nu"] == "20.0"
+
+
+def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
+    at = priors_page(
+        {"data": "faithful", "k": "3", "alpha": "5", "scale": "2.0", "kappa": "0.5", "nu": "x"}
+    )
+    assert at.slider(key="priors_k").value == 3
+    assert at.slider(key="priors_alpha").value == 5.0
+    assert at.select_slider(key="priors_scale").value == 2.0
+    assert at.select_slider(key="priors_kappa").value == 0.01  # 0.5 is not an option
+    assert at.slider(key="priors_nu").value == 4.0
+    expected = emlib_fit(
+        ConjugatePrior(scale_factor=2.0, weight_concentration=5.0), data="faithful", k=3
+    )
+    assert summary(at).loc["MAP", "log-posterior"] == pytest.approx(expected.objective_)
+
+
+def test_collapse_data_holds_a_cluster_of_identical_points():
+    data = make_collapse(0)
+    _, counts = np.unique(data.X, axis=0, return_counts=True)
+    assert counts.max() == 8 and len(data.X) == 208
+
+
+def test_smallest_variance_is_the_smallest_eigenvalue_of_each_component():
+    covs = np.array([[[4.0, 0.0], [0.0, 1.0]], [[2.0, 1.0], [1.0, 2.0]]])
+    params = GMMParams(np.array([0.5, 0.5]), np.zeros((2, 2)), covs, "full")
+    np.testing.assert_allclose(smallest_variances(params), [1.0, 1.0])
+    diag = GMMParams(np.array([0.5, 0.5]), np.zeros((2, 2)), np.array([[3.0, 0.2], [1, 2]]), "diag")
+    np.testing.assert_allclose(smallest_variances(diag), [0.2, 1.0])
+
+
+def test_objective_figure_draws_log_posterior_only_for_the_map_fit():
+    ml, fitted_map = (
+        emlib_fit(None, data="faithful", k=2),
+        emlib_fit("default", data="faithful", k=2),
+    )
+    fig = objective_figure({"ML": ml.history_, "MAP": fitted_map.history_})
+    roles = [(t.meta["fit"], t.meta["role"]) for t in fig.data]
+    assert roles == [("ML", "loglik"), ("MAP", "loglik"), ("MAP", "objective")]
+    np.testing.assert_allclose(fig.data[2].y, [s.objective for s in fitted_map.history_])
+
+
+def test_spread_figure_plots_the_narrowest_variance_per_iteration_on_a_log_axis():
+    fitted_map = emlib_fit("default", data="faithful", k=2)
+    fig = spread_figure({"MAP": fitted_map.history_}, floor=1e-10)
+    trace, floor = fig.data
+    np.testing.assert_allclose(trace.y, narrowest_variance_per_iteration(fitted_map.history_))
+    assert len(trace.y) == len(fitted_map.history_)
+    assert fig.layout.yaxis.type == "log"
+    assert floor.meta["role"] == "floor" and list(floor.y) == [1e-10, 1e-10]
