@@ -150,7 +150,8 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     history_ : list of EMStep
         One record per iteration of the kept start, iteration 0 being the start; the
         objective never decreases along it. With NaN in ``X``, each record's ``imputed``
-        holds the current conditional means of the rows with NaN.
+        holds the current conditional means of the rows with NaN (kept, like the
+        responsibilities, as ``keep_responsibilities`` says).
     n_features_in_ : int
     """
 
@@ -412,7 +413,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         """An ``EMStep`` in the data's units: log p(x) = log p(z) - sum log scale."""
         log_likelihood = expectations.log_likelihood - scaler.log_jacobian_total
         prior_term = log_prior(params, self.prior_)
-        imputed = expectations.imputed
+        imputed = expectations.imputed if keep else None
         return EMStep(
             iteration=iteration,
             params=params,

@@ -39,7 +39,15 @@ class MissingPatterns:
 
     @classmethod
     def of(cls, X: np.ndarray) -> MissingPatterns:
-        observed, inverse = np.unique(~np.isnan(X), axis=0, return_inverse=True)
+        mask = ~np.isnan(X)
+        if mask.shape[1] <= 62:  # one integer code per row: far faster than unique rows
+            codes = mask.astype(np.int64) @ (
+                np.int64(1) << np.arange(mask.shape[1], dtype=np.int64)
+            )
+            _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            observed = mask[first]
+        else:
+            observed, inverse = np.unique(mask, axis=0, return_inverse=True)
         inverse = inverse.ravel()
         order = np.argsort(inverse, kind="stable")
         bounds = np.cumsum(np.bincount(inverse, minlength=len(observed)))[:-1]

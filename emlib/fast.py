@@ -23,6 +23,8 @@ keeps some spread; ``usable`` says when it does not (an eigenvalue of some covar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from emlib.estep import COUNT_FLOOR, Expectations
@@ -177,43 +179,89 @@ def fast_expected_statistics(
     return Expectations(resp, log_likelihood, stats, None)
 
 
-class PatternFeatures:
-    """Standardised data with NaN, grouped by missingness pattern, each group feature-major.
+@dataclass(frozen=True)
+class PatternGroup:
+    """The rows sharing one missingness pattern (observed o, missing m), feature-major.
 
-    For a pattern observing the set o, phi(z_o) = (z_o, z_oi z_oj for i <= j) of its rows is
-    computed once per fit.
+    ``phi`` is (1, z_o, z_oi z_oj for i <= j) of the rows, shape (F_o, n_rows): the leading
+    row of ones makes resp @ phi^T carry the counts too. ``start:stop`` is the group's slice
+    in the pattern-sorted order of all rows, ``nan_start:nan_stop`` its slice among the rows
+    with NaN (empty for the complete pattern).
     """
+
+    observed: np.ndarray
+    missing: np.ndarray
+    rows: np.ndarray
+    ZoT: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray]
+    signs: np.ndarray
+    phi: np.ndarray
+    start: int
+    stop: int
+    nan_start: int
+    nan_stop: int
+
+
+class PatternFeatures:
+    """Standardised data with NaN, grouped by missingness pattern (computed once per fit)."""
 
     def __init__(self, Z: np.ndarray, patterns) -> None:
         self.n_samples, self.n_features = Z.shape
-        self.groups = []
+        self.groups: list[PatternGroup] = []
+        start = nan_start = 0
         for observed, rows in patterns:
-            ZoT = np.ascontiguousarray(Z[np.ix_(rows, observed)].T)
-            pairs = np.triu_indices(int(observed.sum()))
-            phi = np.vstack([ZoT, ZoT[pairs[0]] * ZoT[pairs[1]]])
-            self.groups.append((observed, rows, ZoT, pairs, phi))
-        self.rows_with_nan = np.flatnonzero(np.isnan(Z).any(axis=1))
+            o, m = np.flatnonzero(observed), np.flatnonzero(~observed)
+            ZoT = np.ascontiguousarray(Z[np.ix_(rows, o)].T)
+            pairs = np.triu_indices(len(o))
+            phi = np.vstack([np.ones((1, len(rows))), ZoT, ZoT[pairs[0]] * ZoT[pairs[1]]])
+            signs = np.where(pairs[0] == pairs[1], -0.5, -1.0)
+            stop, nan_stop = start + len(rows), nan_start + (len(rows) if len(m) else 0)
+            group = PatternGroup(
+                o, m, rows, ZoT, pairs, signs, phi, start, stop, nan_start, nan_stop
+            )
+            self.groups.append(group)
+            start, nan_start = stop, nan_stop
+        self.order = np.concatenate([g.rows for g in self.groups])
+        # the rows with NaN in pattern order, observed entries in place; the missing ones are
+        # overwritten by each E-step, and ``nan_positions`` puts the rows back in row order
+        nan_groups = [g for g in self.groups if len(g.missing)]
+        self.completed = np.zeros((nan_start, self.n_features))
+        for g in nan_groups:
+            self.completed[g.nan_start : g.nan_stop, g.observed] = g.ZoT.T
+        sorted_rows = np.concatenate([g.rows for g in nan_groups]) if nan_groups else np.arange(0)
+        self.nan_positions = np.argsort(sorted_rows, kind="stable")
+        # patterns by number of observed features: (members, observed indices (P, |o|), pairs,
+        # signs), so the observed blocks' algebra runs in one batch per size
+        self.by_size = []
+        for size in sorted({len(g.observed) for g in self.groups}):
+            members = [i for i, g in enumerate(self.groups) if len(g.observed) == size]
+            first = self.groups[members[0]]
+            observed = np.stack([self.groups[i].observed for i in members])
+            self.by_size.append((members, observed, first.pairs, first.signs))
 
 
-def _softmax_blocks(weights, constants, phi):
-    """Responsibilities (K, rows), the summed log-normaliser, and resp @ phi^T, by blocks."""
-    k, n = weights.shape[0], phi.shape[1]
-    resp = np.empty((k, n))
-    sums = np.zeros((k, phi.shape[0]))
-    log_likelihood = 0.0
-    for start in range(0, n, BLOCK):
-        block = phi[:, start : start + BLOCK]
-        logits = weights @ block
-        logits += constants[:, None]
-        peak = logits.max(axis=0)
-        logits -= peak
-        np.exp(logits, out=logits)
-        total = logits.sum(axis=0)
-        logits /= total
-        log_likelihood += float(np.sum(np.log(total)) + np.sum(peak))
-        sums += logits @ block.T
-        resp[:, start : start + BLOCK] = logits
-    return resp, log_likelihood, sums
+def _observed_block_weights(features: PatternFeatures, params: GMMParams, covs, log_weights):
+    """Per pattern: weights (K, F_o) over phi(z_o) of log pi_k + log N(z_o | mu_k,o, Sigma_k,oo),
+    and the observed block's precision (K, |o|, |o|).
+
+    Patterns observing the same number of features are handled in one batch.
+    """
+    weights, precisions = [None] * len(features.groups), [None] * len(features.groups)
+    for members, o, pairs, signs in features.by_size:
+        cov_oo = covs[:, o[:, :, None], o[:, None, :]]  # (K, P, |o|, |o|)
+        values, vectors = np.linalg.eigh(cov_oo)
+        precision = (vectors / values[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+        mu_o = params.means[:, o]  # (K, P, |o|)
+        linear = (precision @ mu_o[..., None])[..., 0]
+        constants = log_weights[:, None] - 0.5 * (
+            o.shape[1] * LOG_2PI + np.sum(np.log(values), axis=-1) + np.sum(linear * mu_o, axis=-1)
+        )
+        quadratic = signs * precision[..., pairs[0], pairs[1]]
+        stacked = np.concatenate([constants[..., None], linear, quadratic], axis=-1)
+        for position, index in enumerate(members):
+            weights[index] = stacked[:, position]
+            precisions[index] = precision[:, position]
+    return weights, precisions
 
 
 def fast_missing_expected_statistics(
@@ -229,6 +277,9 @@ def fast_missing_expected_statistics(
         sum r x^_m = n c + B s,   sum r x^_m z_o^T = c s^T + B S,
         sum r (x^_m x^_m^T + C) = n c c^T + c (B s)^T + (B s) c^T + B S B^T + n C.
 
+    The log-densities of all patterns go into one (K, N) array, normalised in one pass.
+    The responsibilities and the imputations (the rows' current conditional means) are
+    returned only when ``want_responsibilities``: the M-step needs neither.
     Returns None where the expansion would lose precision (see ``MIN_EIGENVALUE``).
     """
     covs = params.full_covariances()
@@ -237,68 +288,71 @@ def fast_missing_expected_statistics(
     k, d = params.n_components, params.n_features
     with np.errstate(divide="ignore"):
         log_weights = np.log(params.weights)
+    logits = np.empty((k, features.n_samples))
+    weights, precisions = _observed_block_weights(features, params, covs, log_weights)
+    for group, group_weights in zip(features.groups, weights, strict=True):
+        logits[:, group.start : group.stop] = group_weights @ group.phi
+    peak = logits.max(axis=0)
+    logits -= peak
+    np.exp(logits, out=logits)
+    total = logits.sum(axis=0)
+    logits /= total
+    log_likelihood = float(np.sum(np.log(total)) + np.sum(peak))
+    resp_sorted = logits
+
     counts = np.zeros(k)
     first = np.zeros((k, d))
     second = np.zeros((k, d, d))
-    log_likelihood = 0.0
-    all_resp = np.empty((features.n_samples, k)) if want_responsibilities else None
-    imputed = np.empty((features.n_samples, d))
-    for observed, rows, ZoT, pairs, phi in features.groups:
-        o, m = np.flatnonzero(observed), np.flatnonzero(~observed)
+    completed = features.completed
+    for group, precision in zip(features.groups, precisions, strict=True):
+        o, m = group.observed, group.missing
+        resp = resp_sorted[:, group.start : group.stop]
+        sums = resp @ group.phi.T
         n_obs = len(o)
-        cov_oo = covs[:, o[:, None], o]
-        values, vectors = np.linalg.eigh(cov_oo)
-        precision = np.einsum("kij,kj,klj->kil", vectors, 1.0 / values, vectors)
-        mu_o = params.means[:, o]
-        linear = np.einsum("kij,kj->ki", precision, mu_o)
-        quadratic = np.where(pairs[0] == pairs[1], -0.5, -1.0) * precision[:, pairs[0], pairs[1]]
-        constants = log_weights - 0.5 * (
-            n_obs * LOG_2PI + np.sum(np.log(values), axis=1) + np.sum(linear * mu_o, axis=1)
-        )
-        resp, pattern_ll, sums = _softmax_blocks(np.hstack([linear, quadratic]), constants, phi)
-        log_likelihood += pattern_ll
-        n = resp.sum(axis=1)
-        s = sums[:, :n_obs]
+        n, s = sums[:, 0], sums[:, 1 : 1 + n_obs]
         S = np.empty((k, n_obs, n_obs))
-        S[:, pairs[0], pairs[1]] = sums[:, n_obs:]
-        S[:, pairs[1], pairs[0]] = sums[:, n_obs:]
+        S[:, group.pairs[0], group.pairs[1]] = sums[:, 1 + n_obs :]
+        S[:, group.pairs[1], group.pairs[0]] = sums[:, 1 + n_obs :]
         counts += n
         first[:, o] += s
         second[:, o[:, None], o] += S
-        if all_resp is not None:
-            all_resp[rows] = resp.T
         if len(m) == 0:
             continue
         cov_mo = covs[:, m[:, None], o]
         B = cov_mo @ precision
-        c = params.means[:, m] - np.einsum("kij,kj->ki", B, mu_o)
-        C = covs[:, m[:, None], m] - B @ np.swapaxes(cov_mo, 1, 2)
-        Bs = np.einsum("kij,kj->ki", B, s)
+        c = params.means[:, m] - (B @ params.means[:, o, None])[:, :, 0]
+        Bs = (B @ s[:, :, None])[:, :, 0]
         first[:, m] += n[:, None] * c + Bs
         cross = c[:, :, None] * s[:, None, :] + B @ S
         second[:, m[:, None], o] += cross
         second[:, o[:, None], m] += np.swapaxes(cross, 1, 2)
+        cc = c[:, :, None] * c[:, None, :]
+        conditional = covs[:, m[:, None], m] - B @ np.swapaxes(cov_mo, 1, 2)
+        cBs = c[:, :, None] * Bs[:, None, :]
         second[:, m[:, None], m] += (
-            n[:, None, None] * (np.einsum("ki,kj->kij", c, c) + C)
-            + np.einsum("ki,kj->kij", c, Bs)
-            + np.einsum("ki,kj->kij", Bs, c)
+            n[:, None, None] * (cc + conditional)
+            + cBs
+            + np.swapaxes(cBs, 1, 2)
             + B @ S @ np.swapaxes(B, 1, 2)
         )
-        # sum_k r_k (c_k + B_k z_o): the rows' current conditional means
-        completed = np.empty((len(rows), d))
-        completed[:, o] = ZoT.T
-        completed[:, m] = resp.T @ c + np.einsum("kn,kij,jn->ni", resp, B, ZoT)
-        imputed[rows] = completed
+        if want_responsibilities:  # sum_k r_k (c_k + B_k z_o): the current conditional means
+            completed[group.nan_start : group.nan_stop, m] = resp.T @ c + np.einsum(
+                "kn,kin->ni", resp, B @ group.ZoT
+            )
     counts += COUNT_FLOOR
     means = first / counts[:, None]
-    scatter = second - counts[:, None, None] * np.einsum("ki,kj->kij", means, means)
+    scatter = second - counts[:, None, None] * (means[:, :, None] * means[:, None, :])
     kind = params.covariance_type
     if kind in ("diag", "spherical"):
         scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
     elif kind == "tied":
         scatter = scatter.sum(axis=0)
     stats = SuffStats(counts, means, scatter, features.n_samples, kind)
-    rows_with_nan = features.rows_with_nan
-    return Expectations(
-        all_resp, log_likelihood, stats, imputed[rows_with_nan] if rows_with_nan.size else None
-    )
+    all_resp = None
+    if want_responsibilities:
+        all_resp = np.empty((features.n_samples, k))
+        all_resp[features.order] = resp_sorted.T
+    imputed = None
+    if want_responsibilities and len(features.nan_positions):
+        imputed = completed[features.nan_positions]
+    return Expectations(all_resp, log_likelihood, stats, imputed)

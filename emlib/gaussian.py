@@ -81,32 +81,21 @@ def _triangular_precision_factor(
     return linalg.solve_triangular(chol, np.eye(d), lower=True).T
 
 
-def smallest_spread(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
-    """min_i L_ii, Sigma = L L^T: an upper bound on each component's narrowest spread.
-
-    Each Cholesky pivot satisfies L_ii >= sqrt(lambda_min(Sigma)), so when min_i L_ii falls
-    below a floor the component's narrowest standard deviation certainly has. With
-    U = L^{-T}, L_ii = 1 / U_ii, so min_i L_ii = 1 / max_i U_ii. Shape (n_components,), or
-    (1,) for tied.
-    """
-    if covariance_type == "full":
-        return 1.0 / np.max(np.diagonal(prec_chol, axis1=1, axis2=2), axis=1)
-    if covariance_type == "tied":
-        return np.array([1.0 / np.max(np.diag(prec_chol))])
-    if covariance_type == "diag":
-        return 1.0 / np.max(prec_chol, axis=1)
-    return 1.0 / prec_chol
-
-
 def check_not_collapsed(params, floor: float) -> None:
     """Raise ``CollapsedComponentError`` when a component's spread falls below ``floor``.
 
-    Below a spread of about 1e-7 of the data's magnitude, (x - mu) is mostly rounding error:
-    the likelihood is then numerically meaningless (and, in exact arithmetic, unbounded).
+    The spread is the standard deviation in the component's narrowest direction, the square
+    root of its covariance's smallest eigenvalue. Below about 1e-7 of the data's magnitude,
+    (x - mu) is mostly rounding error: the likelihood is then numerically meaningless (and,
+    in exact arithmetic, unbounded).
     """
     kind = params.covariance_type
-    spread = smallest_spread(precision_cholesky(params.covariances, kind), kind)
-    narrow = np.flatnonzero(spread < floor)
+    cov = np.asarray(params.covariances)
+    if kind in ("full", "tied"):
+        smallest = np.linalg.eigvalsh(cov[None] if kind == "tied" else cov)[:, 0]
+    else:
+        smallest = cov.min(axis=1) if kind == "diag" else cov
+    narrow = np.flatnonzero(~(smallest >= floor**2))
     if narrow.size:
         component = None if kind == "tied" else int(narrow[0])
         raise CollapsedComponentError(_collapse_message(component, kind), component)
