@@ -10,8 +10,8 @@ iteration) / n, so that validation and the start are not counted; each fit is ti
 the same data, the same fully specified start and one BLAS thread. The ratio emlib /
 scikit-learn is what counts (lower is better). ``check`` is the relative difference of the
 final log-likelihoods. The floor is the larger of the arithmetic (4 N K D^2 + 4 N K D flops for
-full and tied covariances, 8 N K D for diag and spherical) at this machine's measured
-matrix-multiply speed, and one read of X at its measured copy speed.
+full covariances, 2 N D^2 + 4 N K D for tied, 8 N K D for diag and spherical) at this machine's
+measured matrix-multiply speed, and one read of X at its measured copy speed.
 """
 
 from __future__ import annotations
@@ -82,7 +82,10 @@ def _timed(run) -> float:
 
 
 def floor_ms(n: int, d: int, k: int, kind: str, flops: float, bandwidth: float) -> float:
-    work = 4 * n * k * d * d + 4 * n * k * d if kind in ("full", "tied") else 8 * n * k * d
+    work = {
+        "full": 4 * n * k * d * d + 4 * n * k * d,
+        "tied": 2 * n * d * d + 4 * n * k * d,  # one shared quadratic form per row
+    }.get(kind, 8 * n * k * d)
     return 1e3 * max(work / flops, 8 * n * d / bandwidth)
 
 
