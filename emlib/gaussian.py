@@ -31,8 +31,8 @@ def _collapse_message(component: int | None, covariance_type: str) -> str:
         "zero or to the rounding level of the data): "
         f"{'the components have' if component is None else 'the component has'} collapsed "
         "onto too few distinct points or onto a lower-dimensional subspace. "
-        "Raise reg_covar (for example to 1e-3), use fewer components, or standardise the "
-        "features."
+        "Raise reg_covar (for example to 1e-3), use fewer components, standardise the "
+        "features, or fit with a prior (prior='default'), which keeps covariances away from zero."
     )
 
 
