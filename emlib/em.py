@@ -7,7 +7,6 @@ The estimator validates its input once, then loops over the pure ``e_step`` /
 
 from __future__ import annotations
 
-import functools
 import numbers
 import warnings
 
@@ -15,7 +14,6 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
 from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
 from emlib.estep import impute as impute_with
@@ -37,6 +35,7 @@ from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
 from emlib.priors import log_prior, resolve_prior
 from emlib.scaling import Standardizer
+from emlib.threads import single_blas_thread, with_single_blas_thread
 from emlib.validation import check_data
 
 #: With ``keep_responsibilities="auto"``, responsibilities are stored for the iterations
@@ -49,21 +48,6 @@ RESPONSIBILITY_BUDGET = 2_000_000
 COLLAPSE_RELATIVE = 1e-7
 
 MISSING_OPTIONS = ("em", "drop", "error")
-
-
-@functools.cache
-def _threadpools() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def single_blas_thread():
-    """A context in which BLAS uses one thread.
-
-    EM's products have small inner dimensions; on a few cores, BLAS threads waking and
-    spinning for each of them cost far more than they save (measured: a 1-megapixel fit took
-    5 to 7 times longer with two OpenBLAS threads than with one).
-    """
-    return _threadpools().limit(limits=1, user_api="blas")
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
@@ -470,6 +454,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             X, estimator=self, reset=False, min_samples=1, allow_nan=self.missing != "error"
         )
 
+    @with_single_blas_thread
     def impute(self, X) -> np.ndarray:
         """``X`` with each NaN replaced by its conditional expectation under the fitted mixture.
 
@@ -479,6 +464,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         """
         return impute_with(self._validated(X), self.params_)
 
+    @with_single_blas_thread
     def score_samples(self, X) -> np.ndarray:
         """log p(x_n | theta) of each row, shape (n_samples,)."""
         return logsumexp(log_joint(self._validated(X), self.params_), axis=1)
@@ -487,11 +473,13 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         """Mean log-likelihood per row."""
         return float(np.mean(self.score_samples(X)))
 
+    @with_single_blas_thread
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities p(z = k | x_n, theta), shape (n_samples, n_components)."""
         log_resp, _ = e_step(self._validated(X), self.params_)
         return np.exp(log_resp)
 
+    @with_single_blas_thread
     def predict(self, X) -> np.ndarray:
         """The most responsible component of each row."""
         return log_joint(self._validated(X), self.params_).argmax(axis=1)

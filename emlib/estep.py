@@ -17,6 +17,7 @@ from scipy.special import logsumexp
 
 from emlib.gaussian import log_weighted_prob, observed_block_terms, precision_cholesky
 from emlib.params import GMMParams, SuffStats
+from emlib.threads import with_single_blas_thread
 
 #: Added to every component's count, as scikit-learn does, so that no count is exactly zero.
 COUNT_FLOOR = 10.0 * np.finfo(float).eps
@@ -57,6 +58,7 @@ class MissingPatterns:
         return iter(zip(self.observed, self.rows, strict=True))
 
 
+@with_single_blas_thread
 def log_joint(
     X: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
 ) -> np.ndarray:
@@ -90,6 +92,7 @@ def log_prob_per_sample(X: np.ndarray, params: GMMParams) -> np.ndarray:
     return logsumexp(log_joint(X, params), axis=1)
 
 
+@with_single_blas_thread
 def e_step(X: np.ndarray, params: GMMParams) -> tuple[np.ndarray, float]:
     """Responsibilities (in log space) and the total log-likelihood at ``params``.
 
@@ -132,6 +135,7 @@ class Expectations:
     imputed: np.ndarray | None
 
 
+@with_single_blas_thread
 def expected_statistics(
     X: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
 ) -> Expectations:
@@ -205,6 +209,7 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
     return Expectations(all_resp, log_likelihood, stats, imputed)
 
 
+@with_single_blas_thread
 def impute(X: np.ndarray, params: GMMParams) -> np.ndarray:
     """``X`` with each NaN replaced by sum_k r_nk E[x_n,m | x_n,o, k]; observed entries kept."""
     X = np.asarray(X, dtype=float)
