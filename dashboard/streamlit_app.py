@@ -10,6 +10,10 @@ PAGES = [
     st.Page("app_pages/missing_lab.py", title="Missing data lab", icon=":material/grid_off:"),
     st.Page("app_pages/priors_lab.py", title="Priors (MAP) lab", icon=":material/tune:"),
     st.Page("app_pages/model_selection.py", title="Model selection", icon=":material/leaderboard:"),
+    st.Page("app_pages/fraud_detection.py", title="Fraud detection", icon=":material/policy:"),
+    st.Page(
+        "app_pages/image_segmentation.py", title="Image segmentation", icon=":material/image:"
+    ),
 ]
 
 page = st.navigation(PAGES)

@@ -218,10 +218,12 @@ def iteration_viewer(
     run_id: str = "",
     query_key: str | None = None,
     converged: bool | None = None,
+    columns: tuple[int, int] = (0, 1),
 ) -> None:
     """Draw the viewer for one fit. ``key`` prefixes its session-state keys; ``run_id``
     names the fit (a new one restarts at position 0); ``query_key``, when given, mirrors the
-    position into the URL."""
+    position into the URL. ``columns``: the two features drawn (with more than two, the
+    ellipses are the mixture's marginals on them and the parameter table shows only them)."""
     state = st.session_state
     pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
     last = last_position(history)
@@ -237,7 +239,10 @@ def iteration_viewer(
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))
     viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
-    viewer(X, tuple(feature_names), list(history), truth, key, query_key, playing, converged)
+    viewer(
+        X, tuple(feature_names), list(history), truth, key, query_key, playing, converged,
+        tuple(columns),
+    )  # fmt: skip
 
 
 def _shift(pos_key: str, delta: int, last: int) -> None:
@@ -260,7 +265,29 @@ def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]
             return
 
 
-def _viewer_body(X, feature_names, history, truth, key, query_key, playing, converged) -> None:
+def _pair_view(X, params, truth, imputed, names, columns):
+    """X, parameters, truth, imputed rows and names restricted to the two drawn columns."""
+    if tuple(columns) == (0, 1) and X.shape[1] == 2:
+        return X, params, truth, imputed, names
+    idx = list(columns)
+
+    def marginal(p):
+        covs = p.full_covariances()[:, idx][:, :, idx]
+        return GMMParams(np.asarray(p.weights), np.asarray(p.means)[:, idx], covs, "full")
+
+    shown = X[:, idx]
+    if imputed is not None:
+        keep = np.isin(missing_rows(X), missing_rows(shown))
+        imputed = imputed[keep][:, idx] if keep.any() else None
+    return (
+        shown, marginal(params), None if truth is None else marginal(truth), imputed,
+        [names[i] for i in idx],
+    )  # fmt: skip
+
+
+def _viewer_body(
+    X, feature_names, history, truth, key, query_key, playing, converged, columns=(0, 1)
+) -> None:
     state = st.session_state
     pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
     last = last_position(history)
@@ -314,19 +341,22 @@ def _viewer_body(X, feature_names, history, truth, key, query_key, playing, conv
         point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
 
     imputed = imputed_at(history, hs)
-    gaps = np.isnan(X).any(axis=1)
+    X_pair, params_pair, truth_pair, imputed_pair, pair_names = _pair_view(
+        X, params, truth, imputed, feature_names, columns
+    )
+    gaps = np.isnan(X_pair).any(axis=1)
     rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
     st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
     left, right = st.columns([3, 2])
     with left:
         fig = clusters_figure(
-            X,
-            params,
+            X_pair,
+            params_pair,
             resp,
-            feature_names,
-            truth=truth,
+            pair_names,
+            truth=truth_pair,
             highlight=point,
-            imputed=imputed,
+            imputed=imputed_pair,
             title=f"{hs.label}: points coloured by responsibility",
         )
         st.plotly_chart(
@@ -365,7 +395,7 @@ def _viewer_body(X, feature_names, history, truth, key, query_key, playing, conv
         )
 
     st.markdown("##### Parameters at this step")
-    st.dataframe(params_table(params, feature_names), width="stretch")
+    st.dataframe(params_table(params_pair, pair_names), width="stretch")
     _inspect_point(
         X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
     )

@@ -38,6 +38,16 @@ st.page_link(
     label="Model selection: choose the number of components and covariance type by BIC, AIC, ICL",
     icon=":material/leaderboard:",
 )
+st.page_link(
+    "app_pages/fraud_detection.py",
+    label="Fraud detection: score card transactions by how unusual they are, gaps and all",
+    icon=":material/policy:",
+)
+st.page_link(
+    "app_pages/image_segmentation.py",
+    label="Image segmentation: split a photo or scan into K colour segments, damage it, rebuild it",
+    icon=":material/image:",
+)
 
 st.subheader("What a finished fit looks like")
 result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 100)

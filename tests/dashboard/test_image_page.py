@@ -1,0 +1,124 @@
+"""AppTest for the image segmentation page: it renders on every bundled image, and what it shows
+equals emlib.cases.image's result for the same settings."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.plots_image import segment_caption
+from emlib.cases.image import Damage, segment_image
+from emlib.datasets import IMAGES, load_image
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
+PAGE = "app_pages/image_segmentation.py"
+
+
+def image_page(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c for image in at.get("image") for c in image.captions]
+
+
+def segment_captions(at: AppTest) -> list[str]:
+    return [c for c in captions(at) if c.startswith("Segment ")]
+
+
+def expected_segments(result) -> list[str]:
+    return [
+        segment_caption(k, int(result.sizes[k]), result.n_pixels, result.segment_colors[k])
+        for k in range(result.n_components)
+    ]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("name", list(IMAGES))
+def test_page_renders_every_bundled_image(name):
+    at = image_page({"img": name, "k": "3"})
+    assert IMAGES[name].source in " ".join(c.value for c in at.caption)
+    assert {"Original", "Segmented: 3 mean colours"} <= set(captions(at))
+    assert len(segment_captions(at)) == 3
+    assert charts(at), "the log-likelihood curve and the feature-space view are drawn"
+
+
+def test_changing_k_changes_the_segments_shown():
+    at = image_page({"img": "mr"})
+    default = segment_image(load_image("mr"), 4)
+    assert segment_captions(at) == expected_segments(default)
+    at.selectbox(key="img_k").set_value("2")
+    at.button(key="img_apply").click()
+    at.run()
+    assert not at.exception
+    two = segment_image(load_image("mr"), 2)
+    assert segment_captions(at) == expected_segments(two)
+    assert "Segmented: 2 mean colours" in captions(at)
+    assert at.query_params["k"] == "2"
+
+
+def test_damaged_pixels_show_the_pipelines_reconstruction_error():
+    at = image_page({"img": "ct", "hide": "0.3", "pos": "1.0", "k": "3", "seed": "5"})
+    expected = segment_image(
+        load_image("ct"), 3, position_weight=1.0, damage=Damage(0.3, "random", 0.0, 5), seed=5
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reconstruction RMSE"] == f"{expected.reconstruction_rmse:.1f}"
+    assert metrics["Average-colour fill RMSE"] == f"{expected.baseline_rmse:.1f}"
+    assert any(c.startswith("Reconstructed") for c in captions(at))
+
+
+def test_damage_set_in_the_form_shows_a_reconstruction():
+    at = image_page({"img": "mr", "pos": "1.0"})
+    assert not at.metric
+    at.slider(key="img_hide").set_value(0.4)
+    at.radio(key="img_pattern").set_value("block")
+    at.button(key="img_apply").click()
+    at.run()
+    assert not at.exception
+    expected = segment_image(
+        load_image("mr"), 4, position_weight=1.0, damage=Damage(0.4, "block", 0.0, 0)
+    )
+    assert at.metric[0].value == f"{expected.reconstruction_rmse:.1f}"
+
+
+def test_automatic_k_draws_the_bic_curve_and_uses_its_choice():
+    at = image_page({"img": "mr", "k": "auto"})
+    expected = segment_image(load_image("mr"), None)
+    bic = [c for c in charts(at) if any(t.get("meta", {}).get("role") == "bic" for t in c["data"])]
+    assert len(bic) == 1
+    assert len(segment_captions(at)) == expected.n_components
+    assert "(chosen by BIC)" in " ".join(c.value for c in at.caption)
+
+
+def test_colour_image_with_position_embeds_the_viewer_on_chosen_features():
+    at = image_page({"img": "coffee", "k": "3", "space": "lab", "pos": "1.0"})
+    assert at.selectbox(key="img_fx").options == ["L*", "a*", "b*", "x", "y"]
+    at.selectbox(key="img_fx").set_value("a*").run()
+    at.selectbox(key="img_fy").set_value("b*").run()
+    assert not at.exception
+    roles = lambda c: {t.get("meta", {}).get("role") for t in c["data"]}  # noqa: E731
+    (scatter,) = [c for c in charts(at) if "ellipse" in roles(c)]
+    assert scatter["layout"]["xaxis"]["title"]["text"] == "a*"
+    assert scatter["layout"]["yaxis"]["title"]["text"] == "b*"
+
+
+def test_bad_query_values_fall_back_to_defaults():
+    at = image_page({"img": "nosuch", "k": "99", "hide": "2", "space": "hsv"})
+    assert at.selectbox(key="img_img").value == "china"
+    assert at.selectbox(key="img_k").value == "4"
+    assert at.slider(key="img_hide").value == 0.0
+
+
+def test_upload_choice_without_a_file_asks_for_one():
+    at = image_page({"img": "upload"})
+    assert any("Upload a PNG or JPEG" in info.value for info in at.info)

@@ -1,0 +1,121 @@
+"""Uploaded images: every kind of file gives the right pixels or a message a person understands."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dashboard.uploads import read_image
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def gradient(width=40, height=30) -> np.ndarray:
+    """A colour picture whose every pixel differs from its neighbours."""
+    y, x = np.mgrid[0:height, 0:width]
+    return np.stack([x * 6, y * 8, (x + y) * 3], axis=-1).astype(np.uint8)
+
+
+def test_rgb_png_is_read_exactly():
+    pixels = gradient()
+    upload = read_image(encode(Image.fromarray(pixels)), "photo.png")
+    assert upload.error is None
+    np.testing.assert_array_equal(upload.pixels, pixels)
+    assert upload.original_size == (40, 30) and upload.key
+
+
+def test_grey_png_stays_grey():
+    grey = gradient()[..., 0]
+    upload = read_image(encode(Image.fromarray(grey, "L")), "scan.png")
+    assert upload.pixels.ndim == 2
+    np.testing.assert_array_equal(upload.pixels, grey)
+
+
+def test_sixteen_bit_png_is_scaled_to_eight_bits():
+    values = (np.arange(30 * 40).reshape(30, 40) * 50).astype(np.uint16)
+    upload = read_image(encode(Image.fromarray(values)), "deep.png")
+    assert upload.error is None and upload.pixels.dtype == np.uint8 and upload.pixels.ndim == 2
+    np.testing.assert_array_equal(upload.pixels, np.rint(values / 257).astype(np.uint8))
+    assert any("16-bit" in note for note in upload.notes)
+
+
+def test_rgba_png_is_laid_onto_white():
+    rgba = np.zeros((10, 10, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[:, :5, 3] = 255  # left half opaque red, right half fully transparent
+    upload = read_image(encode(Image.fromarray(rgba, "RGBA")), "logo.png")
+    assert upload.pixels.shape == (10, 10, 3)
+    assert (upload.pixels[:, :5] == (200, 0, 0)).all()
+    assert (upload.pixels[:, 5:] == (255, 255, 255)).all()
+    assert any("transparent" in note for note in upload.notes)
+
+
+def test_palette_png_is_read_as_colour():
+    pixels = gradient()
+    palette = Image.fromarray(pixels).quantize(16)
+    upload = read_image(encode(palette), "palette.png")
+    assert upload.pixels.shape == (30, 40, 3)
+    np.testing.assert_array_equal(upload.pixels, np.asarray(palette.convert("RGB")))
+
+
+def test_exif_rotated_jpeg_is_turned_upright():
+    pixels = np.zeros((20, 60, 3), np.uint8)  # stored wide: 60 x 20
+    pixels[:, :30] = (250, 250, 250)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
+    data = encode(Image.fromarray(pixels), "JPEG", exif=exif.tobytes(), quality=95)
+    upload = read_image(data, "phone.jpg")
+    assert upload.error is None
+    assert upload.pixels.shape[:2] == (60, 20)  # shown tall: 20 x 60
+    assert upload.pixels[:30].mean() > 200 and upload.pixels[30:].mean() < 50
+
+
+def test_large_image_is_downscaled_to_the_working_size():
+    pixels = np.zeros((400, 600, 3), np.uint8)
+    pixels[..., 1] = 120
+    upload = read_image(encode(Image.fromarray(pixels)), "big.png", working_pixels=60_000)
+    assert upload.pixels.shape[0] * upload.pixels.shape[1] <= 60_000
+    assert upload.pixels.shape[:2] == (200, 300)
+    assert upload.original_size == (600, 400)
+    assert any("600 x 400" in note and "300 x 200" in note for note in upload.notes)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01garbage bytes that are no picture" * 10, "not a PNG or JPEG"),
+        (b"name,value\n1,2\n3,4\n", "not a PNG or JPEG"),
+    ],
+    ids=["zero-size", "corrupt-bytes", "text-named-png"],
+)
+def test_files_that_are_no_picture_get_a_plain_message(data, words):
+    upload = read_image(data, "picture.png")
+    assert upload.pixels is None
+    assert words in upload.error and "picture.png" in upload.error
+
+
+def test_truncated_png_gets_a_plain_message():
+    data = encode(Image.fromarray(gradient(200, 150)))
+    upload = read_image(data[: len(data) // 2], "cut.png")
+    assert upload.pixels is None
+    assert "damaged or cut short" in upload.error
+
+
+def test_gif_is_refused_as_not_png_or_jpeg():
+    upload = read_image(encode(Image.fromarray(gradient()), "GIF"), "anim.png")
+    assert upload.pixels is None and "not a PNG or JPEG" in upload.error
+
+
+@pytest.mark.parametrize("size", [(10_000, 10_000), (8_000, 7_000)], ids=["pillow-guard", "limit"])
+def test_decompression_bomb_is_refused(size):
+    # a small PNG whose header claims 100 (Pillow's own guard) or 56 megapixels (ours)
+    data = encode(Image.new("L", size))
+    assert len(data) < 200_000
+    upload = read_image(data, "bomb.png")
+    assert upload.pixels is None and "too large to open safely" in upload.error

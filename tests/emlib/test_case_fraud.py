@@ -1,0 +1,141 @@
+"""The fraud-detection pipeline (emlib.cases.fraud): EM keeps scoring when fields go missing,
+the baselines are compared on the same split, and the prevalence reweighting is exact."""
+
+import numpy as np
+import pytest
+
+from emlib.cases.fraud import (
+    METHODS,
+    REFERENCE,
+    ULB_LEGIT_WEIGHT,
+    FraudConfig,
+    credit_approval_transactions,
+    creditcard_transactions,
+    explain,
+    hide_fields,
+    recall_at_budget,
+    run_fraud,
+    sample_weights,
+    threshold_report,
+    training_rows,
+)
+from emlib.datasets import load_credit_approval, load_creditcard
+
+EM, DROP, MEAN, FOREST = METHODS
+
+
+@pytest.fixture(scope="module")
+def ulb():
+    return creditcard_transactions(load_creditcard())
+
+
+@pytest.fixture(scope="module")
+def complete_run(ulb):
+    return run_fraud(ulb, FraudConfig(missing_rate=0.0, seed=0))
+
+
+@pytest.fixture(scope="module")
+def gappy_run(ulb):
+    return run_fraud(ulb, FraudConfig(missing_rate=0.3, mechanism="MCAR", seed=0))
+
+
+def test_em_average_precision_with_30_percent_mcar_stays_near_complete_and_beats_mean_fill(
+    complete_run, gappy_run
+):
+    complete = complete_run.table.loc[EM, "average precision"]
+    em = gappy_run.table.loc[EM, "average precision"]
+    assert em >= complete - 0.05  # stated margin: 0.05 of average precision
+    assert em >= gappy_run.table.loc[REFERENCE, "average precision"] - 0.05
+    assert em > gappy_run.table.loc[MEAN, "average precision"]
+    assert gappy_run.table.loc[EM, "ROC AUC"] > 0.9
+
+
+def test_every_test_row_with_missing_fields_is_scored_by_em(gappy_run):
+    gaps = np.isnan(gappy_run.X_test).any(axis=1)
+    assert gaps.sum() > 0.5 * len(gaps)
+    assert np.isfinite(gappy_run.em_scores).all()
+    assert gappy_run.table.loc[EM, "unscored"] == 0
+
+
+def test_drop_baseline_leaves_incomplete_rows_unscored_and_counts_them(gappy_run):
+    gaps = np.isnan(gappy_run.X_test).any(axis=1)
+    drop = gappy_run.scores[DROP]
+    np.testing.assert_array_equal(np.isnan(drop), gaps)
+    row = gappy_run.table.loc[DROP]
+    assert row["unscored"] == gaps.sum()
+    assert row["scored"] == (~gaps).sum()
+    assert row["unscored positives"] == (gappy_run.y_test[gaps] == 1).sum()
+
+
+def test_without_gaps_the_three_mixture_methods_agree(complete_run):
+    table = complete_run.table
+    assert table.loc[DROP, "average precision"] == table.loc[EM, "average precision"]
+    assert table.loc[MEAN, "ROC AUC"] == table.loc[EM, "ROC AUC"]
+    assert REFERENCE not in table.index
+
+
+def test_reweighting_on_a_hand_made_example():
+    labels = np.array([1, 1, 0, 0, 0, 0])
+    scores = np.array([5.0, 1.0, 4.0, 0.0, 0.0, 0.0])
+    report = threshold_report(labels, scores, 3.0, legit_weight=10.0)
+    # weights 1, 1, 10, 10, 10, 10 (total 42); flagged: one fraud (1) and one legitimate (10)
+    assert report.counts == {"TP": 1, "FP": 1, "FN": 1, "TN": 3}
+    assert report.alerts_per_10k == pytest.approx(1e4 * 11 / 42)
+    assert report.per_10k["FP"] == pytest.approx(1e4 * 10 / 42)
+    assert report.precision == pytest.approx(1 / 11)
+    assert report.recall == pytest.approx(0.5)
+    weights = sample_weights(labels, 10.0)
+    # a budget of 1/42 of the weight takes only the top row (a fraud of weight 1)
+    assert recall_at_budget(labels, scores, weights, 1 / 42) == pytest.approx(0.5)
+    assert recall_at_budget(labels, scores, weights, 0.5) == pytest.approx(1.0)  # 1 + 10 + 1
+    assert recall_at_budget(labels, -scores, weights, 0.99) == pytest.approx(0.5)
+
+
+def test_ulb_weight_and_traffic_training_rows_follow_the_real_prevalence(gappy_run):
+    assert pytest.approx(231.15, abs=0.01) == ULB_LEGIT_WEIGHT
+    train = np.arange(1000)
+    y = (train < 300).astype(int)
+    rows = training_rows(train, y, "traffic", 100.0, np.random.default_rng(0))
+    assert (y[rows] == 1).sum() == 3 and (y[rows] == 0).sum() == 700
+    assert len(training_rows(train, y, "legit", 100.0, np.random.default_rng(0))) == 700
+
+
+def test_why_flagged_names_the_missing_fields_and_the_nearest_component(gappy_run):
+    position = int(np.flatnonzero(np.isnan(gappy_run.X_test).any(axis=1))[0])
+    explanation = explain(gappy_run, position)
+    missing = [n for n, v in zip(gappy_run.feature_names, gappy_run.X_test[position],
+                                 strict=True) if np.isnan(v)]  # fmt: skip
+    assert list(explanation.missing) == missing and missing
+    assert explanation.score == pytest.approx(gappy_run.em_scores[position])
+    fields = explanation.fields
+    assert fields.loc[missing, "z"].isna().all()
+    z = fields["z"].dropna().abs().to_numpy()
+    assert (np.diff(z) <= 0).all()  # sorted by |z|, largest first
+    assert 0 <= explanation.component < gappy_run.n_components
+
+
+def test_hide_fields_mcar_rate_and_mar_depends_on_the_driver():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 4))
+    hidden = hide_fields(X, [1, 2], 0.3, "MCAR", np.random.default_rng(1), driver=0)
+    assert np.isnan(hidden[:, [0, 3]]).sum() == 0
+    assert np.isnan(hidden[:, [1, 2]]).mean() == pytest.approx(0.3, abs=0.02)
+    mar = hide_fields(X, [1, 2], 0.3, "MAR", np.random.default_rng(1), driver=0)
+    high = X[:, 0] > 0
+    assert np.isnan(mar[high, 1]).mean() > 2 * np.isnan(mar[~high, 1]).mean()
+
+
+def test_credit_approval_has_its_real_gaps_and_runs_deterministically():
+    data = load_credit_approval()
+    assert data.X.shape == (690, 6)
+    # 67 missing cells in 37 rows in the whole file; 25 of them (A2: 12, A14: 13) in 24 rows
+    # fall in the numeric columns
+    assert np.isnan(data.X).sum(axis=0).tolist() == [12, 0, 0, 0, 13, 0]
+    assert np.isnan(data.X).any(axis=1).sum() == 24
+    assert data.labels.sum() == 307
+    crx = credit_approval_transactions(data)
+    first = run_fraud(crx, FraudConfig(n_components=2, seed=3))
+    second = run_fraud(crx, FraudConfig(n_components=2, seed=3))
+    np.testing.assert_array_equal(first.em_scores, second.em_scores)
+    assert np.isfinite(first.em_scores).all()
+    assert first.table.loc[DROP, "unscored"] == np.isnan(first.X_test).any(axis=1).sum() > 0
