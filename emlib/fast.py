@@ -237,24 +237,36 @@ class PatternFeatures:
             members = [i for i, g in enumerate(self.groups) if len(g.observed) == size]
             first = self.groups[members[0]]
             observed = np.stack([self.groups[i].observed for i in members])
-            self.by_size.append((members, observed, first.pairs, first.signs))
+            missing = np.stack([self.groups[i].missing for i in members])
+            self.by_size.append((members, observed, missing, first.pairs, first.signs))
 
 
 def _observed_block_weights(features: PatternFeatures, params: GMMParams, covs, log_weights):
     """Per pattern: weights (K, F_o) over phi(z_o) of log pi_k + log N(z_o | mu_k,o, Sigma_k,oo),
     and the observed block's precision (K, |o|, |o|).
 
-    Patterns observing the same number of features are handled in one batch.
+    From the full precision P = Sigma^{-1} (one eigendecomposition per component), the
+    observed block's precision is the Schur complement P_oo - P_om P_mm^{-1} P_mo and
+    log det Sigma_oo = log det Sigma + log det P_mm: only |m| x |m| systems are solved per
+    pattern. Patterns missing the same number of features are handled in one batch.
     """
+    values, vectors = np.linalg.eigh(covs)
+    full_precision = (vectors / values[:, None, :]) @ np.swapaxes(vectors, 1, 2)
+    log_det = np.sum(np.log(values), axis=1)  # (K,)
     weights, precisions = [None] * len(features.groups), [None] * len(features.groups)
-    for members, o, pairs, signs in features.by_size:
-        cov_oo = covs[:, o[:, :, None], o[:, None, :]]  # (K, P, |o|, |o|)
-        values, vectors = np.linalg.eigh(cov_oo)
-        precision = (vectors / values[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+    for members, o, m, pairs, signs in features.by_size:
+        p_oo = full_precision[:, o[:, :, None], o[:, None, :]]  # (K, P, |o|, |o|)
+        log_det_oo = np.broadcast_to(log_det[:, None], p_oo.shape[:2])
+        if m.shape[1]:
+            p_mm = full_precision[:, m[:, :, None], m[:, None, :]]
+            p_mo = full_precision[:, m[:, :, None], o[:, None, :]]
+            p_oo = p_oo - np.swapaxes(p_mo, -1, -2) @ np.linalg.solve(p_mm, p_mo)
+            log_det_oo = log_det_oo + np.linalg.slogdet(p_mm)[1]
+        precision = p_oo
         mu_o = params.means[:, o]  # (K, P, |o|)
         linear = (precision @ mu_o[..., None])[..., 0]
         constants = log_weights[:, None] - 0.5 * (
-            o.shape[1] * LOG_2PI + np.sum(np.log(values), axis=-1) + np.sum(linear * mu_o, axis=-1)
+            o.shape[1] * LOG_2PI + log_det_oo + np.sum(linear * mu_o, axis=-1)
         )
         quadratic = signs * precision[..., pairs[0], pairs[1]]
         stacked = np.concatenate([constants[..., None], linear, quadratic], axis=-1)
