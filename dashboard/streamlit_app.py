@@ -14,6 +14,9 @@ PAGES = [
     st.Page(
         "app_pages/image_segmentation.py", title="Image segmentation", icon=":material/image:"
     ),
+    st.Page(
+        "app_pages/retail_segmentation.py", title="Retail segmentation", icon=":material/groups:"
+    ),
 ]
 
 page = st.navigation(PAGES)

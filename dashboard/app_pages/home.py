@@ -48,6 +48,11 @@ st.page_link(
     label="Image segmentation: split a photo or scan into K colour segments, damage it, rebuild it",
     icon=":material/image:",
 )
+st.page_link(
+    "app_pages/retail_segmentation.py",
+    label="Retail segmentation: group shop customers by recency, frequency and spend",
+    icon=":material/groups:",
+)
 
 st.subheader("What a finished fit looks like")
 result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 100)

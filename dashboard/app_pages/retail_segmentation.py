@@ -1,0 +1,155 @@
+"""Retail segmentation: customers described by recency, frequency and spend, segmented by a
+Gaussian mixture whose number of components BIC chooses."""
+
+import streamlit as st
+
+from dashboard import state_retail as retail
+from dashboard.plots_retail import (
+    profile_figure,
+    revenue_figure,
+    scatter_matrix_figure,
+    segment_names,
+)
+from dashboard.plots_selection import criterion_heatmap, criterion_lines
+from dashboard.state import current_settings, init_settings, write_query_params
+from dashboard.viewer import iteration_viewer
+from emlib.cases.retail import FEATURES, LABEL_RULE, SHORT_NAMES, SKEW_LIMIT
+
+st.title("Retail segmentation")
+st.markdown(
+    "Which kinds of customers does a shop have? Each customer becomes one row: days since the "
+    "last purchase (**recency**), the number of days they bought (**frequency**), their spend "
+    "per purchase day and in total, days since their first purchase (**tenure**) and the items "
+    "in a basket. A Gaussian mixture fitted by EM splits them into segments without being told "
+    f"any; **BIC** picks how many. Skewed features (skewness above {SKEW_LIMIT:g}) are modelled "
+    "as log(1 + x) and every feature is standardised. The fit is MAP under mclust's default "
+    "prior, so a segment of identical customers (every one-time buyer has frequency 1) cannot "
+    "shrink to zero width. A customer whose largest responsibility is below the threshold is "
+    "**between segments**: the data do not say which segment they belong to."
+)
+
+init_settings("retail", retail.SETTINGS)
+tx, upload, problem, source_key = None, None, "", "cdnow"
+with st.sidebar:
+    st.radio("Data", tuple(retail.SOURCES), format_func=retail.SOURCES.get, key="retail_src")
+    if st.session_state["retail_src"] == "upload":
+        file = st.file_uploader("Transactions CSV, one purchase per row", ["csv", "txt"],
+                                key="retail_file")  # fmt: skip
+        upload = None if file is None else retail.read_upload(file.getvalue(), file.name)
+        if upload is not None and upload.frame is not None:
+            columns = list(upload.frame.columns)
+            guess = retail.guess_columns(columns)
+            for role, label in retail.ROLES.items():
+                options = [*columns, retail.NONE] if role == "quantity" else columns
+                if st.session_state.get(f"retail_col_{role}") not in options:
+                    st.session_state[f"retail_col_{role}"] = guess[role]
+                st.selectbox(f"{label} column", options, key=f"retail_col_{role}")
+            mapping = {r: st.session_state[f"retail_col_{r}"] for r in retail.ROLES}
+            tx, problem = retail.map_columns(upload, mapping)
+            source_key = f"{upload.key}:{'|'.join(mapping.values())}"
+            if tx is not None and st.session_state.get("_retail_file") != upload.key:
+                st.session_state["_retail_file"] = upload.key  # a new file: its last day
+                st.session_state["retail_date"] = retail.last_date(tx)
+    features = retail.available_features(tx)
+    st.session_state["retail_feats"] = [f for f in st.session_state["retail_feats"]
+                                        if f in features]  # fmt: skip
+    with st.form("retail_settings"):
+        st.date_input("Analysis date (later purchases are ignored)", key="retail_date",
+                      min_value="1900-01-01", max_value="2100-12-31")  # fmt: skip
+        st.multiselect("Features", features, format_func=SHORT_NAMES.get, key="retail_feats")
+        st.selectbox("Number of segments K", retail.K_CHOICES, key="retail_k",
+                     format_func=retail.k_label)  # fmt: skip
+        st.slider("Between segments: largest responsibility below", 0.5, 0.95, step=0.05,
+                  key="retail_thr")  # fmt: skip
+        st.number_input("Seed", 0, 9999, key="retail_seed")
+        st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
+
+retail.fit_axes(st.session_state, st.session_state["retail_feats"])
+settings = current_settings("retail", retail.SETTINGS)
+write_query_params(retail.url_values(settings))
+if settings["src"] == "upload" and (upload is None or tx is None):
+    if upload is None:
+        st.info(
+            "Upload a CSV of transactions in the sidebar: one purchase per row, with a customer "
+            "id, a date (such as 2024-01-31) and an amount; a quantity is optional."
+        )
+    else:
+        st.error(upload.error or problem)
+    st.stop()
+run = retail.run_retail(source_key, tx, str(settings["date"]), tuple(settings["feats"]),
+                        settings["k"], settings["thr"], settings["seed"])  # fmt: skip
+if run.error:
+    st.error(run.error)
+    st.stop()
+res = run.result
+n = len(res.customers.table)
+st.caption(
+    f"{len(run.transactions.frame):,} purchase lines, {n:,} customers · "
+    f"{res.customers.ignored_after:,} lines after the analysis date ignored · Data: {run.source}"
+)
+if len(run.transactions.rejected):
+    st.warning(retail.rejected_text(run.transactions))
+    with st.expander("The first rows left out (row = line number below the header)"):
+        st.dataframe(run.transactions.rejected.head(50), hide_index=True)
+st.markdown(retail.story(res))
+
+st.subheader("How many segments: BIC over K and covariance types")
+left, right = st.columns(2)
+left.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
+right.plotly_chart(criterion_heatmap(res.selection, "bic", res.best_bic, res.cell),
+                   width="stretch")  # fmt: skip
+st.caption("Lower BIC is better (orange: BIC's best cell; red ring: the model shown below).")
+
+st.subheader(f"{res.n_segments} segments")
+shown = res.profiles.drop(columns="why")
+st.dataframe(
+    shown, width="stretch",
+    column_config={c: st.column_config.NumberColumn(format="percent" if "share" in c else "%.1f")
+                   for c in shown.columns if c not in ("label", "customers")},
+)  # fmt: skip
+left, right = st.columns(2)
+left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
+right.plotly_chart(revenue_figure(res.profiles), width="stretch")
+with st.expander("How the labels were derived"):
+    st.markdown(LABEL_RULE)
+    for k, why in res.profiles["why"].items():
+        st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
+
+rows = retail.sample_rows(n, settings["seed"])
+st.subheader("The customers in feature space")
+st.plotly_chart(
+    scatter_matrix_figure(res.matrix.X[rows], res.segments[rows], res.params,
+                          res.matrix.axis_names, segment_names(res.profiles)), width="stretch",
+)  # fmt: skip
+st.caption(
+    f"A seeded sample of {len(rows):,} of the {n:,} customers, in the units the mixture sees "
+    "(log(1 + x) where marked, then z-scores). Each ellipse is a segment's covariance "
+    "restricted to the pair of features of its panel."
+)
+
+st.subheader("Borderline customers")
+borderline = res.borderline()
+st.markdown(
+    f"**{len(borderline):,}** customers have no segment with at least {res.threshold:.0%} of "
+    "their responsibility; the least certain first (at most 500 shown; all are in the download)."
+)
+st.dataframe(borderline.head(500), hide_index=True, width="stretch")
+one, two = st.columns(2)
+one.download_button("Download the customers (CSV)", retail.customers_csv(res),
+                    "retail_customers.csv", "text/csv", on_click="ignore")  # fmt: skip
+two.download_button("Download the segment profiles (CSV)", retail.profiles_csv(res),
+                    "retail_profiles.csv", "text/csv", on_click="ignore")  # fmt: skip
+
+st.subheader("EM at work on the chosen model")
+names = list(res.matrix.features)
+a, b = st.columns(2)
+a.selectbox("x axis", names, format_func=FEATURES.get, key="retail_x")
+b.selectbox("y axis", names, format_func=FEATURES.get, key="retail_y")
+pair = (names.index(settings["x"]), names.index(settings["y"]))
+if pair[0] == pair[1]:
+    st.warning("Pick two different features for the axes.")
+else:
+    st.caption(f"The same {len(rows):,} customers; the log-likelihood is that of all {n:,}.")
+    run_id = repr(sorted(retail.url_values(settings).items()))
+    iteration_viewer(res.matrix.X[rows], res.matrix.axis_names, res.history, key="retail_viewer",
+                     run_id=run_id, converged=res.converged, columns=pair)  # fmt: skip
