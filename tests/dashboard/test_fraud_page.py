@@ -10,18 +10,13 @@ import dashboard.state_fraud as state_fraud
 from dashboard.uploads import binary_labels, parse_transactions_csv
 from emlib.cases.fraud import METHODS, FraudConfig, creditcard_transactions, run_fraud
 from emlib.datasets import load_creditcard
-from tests.dashboard.test_pages import APP
+from tests.dashboard.apptest import open_page
 
 PAGE = "app_pages/fraud_detection.py"
 
 
 def fraud_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def frame(at: AppTest, column: str):

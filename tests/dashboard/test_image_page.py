@@ -2,7 +2,6 @@
 equals emlib.cases.image's result for the same settings."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,18 +9,13 @@ from streamlit.testing.v1 import AppTest
 from dashboard.plots_image import segment_caption
 from emlib.cases.image import Damage, segment_image
 from emlib.datasets import IMAGES, load_image
+from tests.dashboard.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 PAGE = "app_pages/image_segmentation.py"
 
 
 def image_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def captions(at: AppTest) -> list[str]:

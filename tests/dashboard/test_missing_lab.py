@@ -11,18 +11,14 @@ from dashboard.state import run_missing_lab
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
-from tests.dashboard.test_pages import APP, figure, heading, values
+from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.test_pages import heading
 
 PAGE = "app_pages/missing_lab.py"
 
 
 def lab_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def synthetic_fits(mechanism="MCAR", rate=0.3, k=3, seed=0):

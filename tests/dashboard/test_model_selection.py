@@ -1,11 +1,9 @@
 """The Model selection page: the best cell shown is emlib's select_model best for the same
 settings, picking another cell shows that fit, and the query string reproduces the view."""
 
-import base64
 import json
 import warnings
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,18 +20,13 @@ from dashboard.state_selection import (
 )
 from emlib.params import GMMParams
 from emlib.selection import select_model
+from tests.dashboard.apptest import open_page, values
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 PAGE = "app_pages/model_selection.py"
 
 
 def selection_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 @lru_cache
@@ -44,12 +37,6 @@ def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
         return select_model(
             X, range(1, kmax + 1), n_init=2, max_iter=200, random_state=0, prior=prior
         )
-
-
-def values(data) -> np.ndarray:
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
-    return np.asarray(data)
 
 
 def fit_figure(at: AppTest) -> dict:

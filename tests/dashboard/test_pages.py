@@ -1,10 +1,7 @@
 """AppTest smoke and behaviour tests: every page renders, and what the step page shows
 equals emlib's own history for the same settings."""
 
-import base64
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard.state import run_fit
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
+from tests.dashboard.apptest import APP, figure, open_page, values
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 STEP_PAGE = "app_pages/step_by_step.py"
 
 
@@ -34,28 +31,12 @@ def history_for(k=2, cov="full", init="random_from_data", seed=0, iters=100, dat
 
 
 def step_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(STEP_PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(STEP_PAGE, query)
 
 
 def heading(at: AppTest) -> str:
     (text,) = [m.value for m in at.markdown if m.value.startswith("#### ")]
     return text
-
-
-def figure(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
-def values(data) -> np.ndarray:
-    """A plotly JSON array: a plain list, or a typed array {"dtype", "bdata"} (base64)."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
-    return np.asarray(data)
 
 
 def ellipses(fig: dict, role="ellipse", sigma=1) -> list:

@@ -3,7 +3,6 @@ exactly as emlib fits it; on the collapse data ML fails in plain words while MAP
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,19 +19,14 @@ from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import GMMParams
 from emlib.priors import ConjugatePrior
+from tests.dashboard.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 PAGE = "app_pages/priors_lab.py"
 DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
 
 
 def priors_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0, clusters=3):

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,18 +32,13 @@ from emlib.cases.retail import (
     transform_features,
 )
 from emlib.datasets import load_cdnow
+from tests.dashboard.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 PAGE = "app_pages/retail_segmentation.py"
 
 
 def retail_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 @lru_cache
