@@ -75,15 +75,18 @@ def log_joint(
 
 
 def _log_joint_by_pattern(X, params: GMMParams, patterns: MissingPatterns) -> np.ndarray:
+    """Each pattern's rows through the complete-data density of its marginal mixture (a row
+    with nothing observed gets log pi_k: the marginal over no feature is 1)."""
     with np.errstate(divide="ignore"):
         log_weights = np.log(params.weights)
-    covs = params.full_covariances()
     out = np.empty((X.shape[0], params.n_components))
     for observed, rows in patterns:
-        X_obs = X[np.ix_(rows, observed)]
-        for k in range(params.n_components):
-            log_density, _, _ = observed_block_terms(X_obs, params.means[k], covs[k], observed, k)
-            out[rows, k] = log_density + log_weights[k]
+        if not observed.any():
+            out[rows] = log_weights
+            continue
+        sub = params.marginal(observed)
+        prec_chol = precision_cholesky(sub.covariances, "full")
+        out[rows] = log_weighted_prob(X[np.ix_(rows, observed)], sub, prec_chol)
     return out
 
 

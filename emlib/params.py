@@ -83,6 +83,12 @@ class GMMParams:
                 f"weights: must be non-negative and sum to 1, got sum {np.sum(self.weights):.6g}"
             )
 
+    def marginal(self, observed: np.ndarray) -> GMMParams:
+        """The mixture of the ``observed`` features alone (boolean mask or indices): each
+        component's sub-vector and covariance sub-block, as full covariances."""
+        covs = self.full_covariances()[:, observed][:, :, observed]
+        return GMMParams(self.weights, self.means[:, observed], covs, "full")
+
     def full_covariances(self) -> np.ndarray:
         """Every component's covariance as a (n_components, n_features, n_features) array."""
         k, d = self.n_components, self.n_features

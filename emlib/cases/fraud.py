@@ -36,7 +36,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from sklearn.model_selection import train_test_split
 
 from emlib.datasets import Dataset
-from emlib.em import GaussianMixtureEM, single_blas_thread
+from emlib.em import GaussianMixtureEM
 from emlib.exceptions import ConvergenceWarning
 from emlib.params import EMStep
 from emlib.selection import select_model
@@ -339,8 +339,7 @@ class FraudResult:
 
     def imputed_test(self) -> np.ndarray:
         """The test rows with each missing field at E[x_missing | x_observed] (original units)."""
-        with single_blas_thread():
-            return self.model.impute(self.standardised(self.X_test)) * self.scale + self.shift
+        return self.model.impute(self.standardised(self.X_test)) * self.scale + self.shift
 
     def params_original(self):
         """The fitted mixture in the features' original units (full covariances)."""
@@ -397,8 +396,7 @@ def run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:
     Raises ``ValueError`` in plain words when the settings cannot be run (too few rows, no
     feature, a mixture that cannot be fitted).
     """
-    with single_blas_thread():  # scoring outside ``fit`` would otherwise use every BLAS thread
-        return _run_fraud(data, config)
+    return _run_fraud(data, config)
 
 
 def _run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from emlib.em import GaussianMixtureEM, single_blas_thread
+from emlib.em import GaussianMixtureEM
 from emlib.estep import impute, log_joint
 from emlib.exceptions import ConvergenceWarning
 from emlib.params import EMStep, GMMParams
@@ -300,41 +300,9 @@ def to_natural(params: GMMParams, shift: np.ndarray, scale: np.ndarray) -> GMMPa
     return GMMParams(params.weights, params.means * scale + shift, covs, "full")
 
 
-def marginal(params: GMMParams, observed: np.ndarray) -> GMMParams:
-    """The mixture of the observed features alone: each component's sub-vector and sub-block."""
-    covs = params.full_covariances()[:, observed][:, :, observed]
-    return GMMParams(params.weights, params.means[:, observed], covs, "full")
-
-
-def joint_by_pattern(values: np.ndarray, params: GMMParams) -> np.ndarray:
-    """log pi_k + log N(observed part of x_n | k), shape (n_pixels, n_components).
-
-    Pixels are grouped by which features they observe (an image has few such patterns), and
-    each group goes through the complete-data density of its marginal mixture, which is much
-    faster than the general per-row missing-data path. A pixel with nothing observed gets
-    log pi_k.
-    """
-    missing = np.isnan(values)
-    code = missing @ (1 << np.arange(values.shape[1]))
-    out = np.empty((len(values), params.n_components))
-    with np.errstate(divide="ignore"):
-        log_weights = np.log(params.weights)
-    with single_blas_thread():
-        for pattern in np.unique(code):
-            rows = np.flatnonzero(code == pattern)
-            observed = ~missing[rows[0]]
-            if not observed.any():
-                out[rows] = log_weights
-            elif observed.all():
-                out[rows] = log_joint(values[rows], params)
-            else:
-                out[rows] = log_joint(values[np.ix_(rows, observed)], marginal(params, observed))
-    return out
-
-
 def posterior(values: np.ndarray, params: GMMParams) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, 1 - max responsibility) of every pixel (see ``joint_by_pattern``)."""
-    joint = joint_by_pattern(values, params)
+    """(labels, 1 - max responsibility) of every pixel (NaN colours: marginal density)."""
+    joint = log_joint(values, params)
     labels = joint.argmax(axis=1)
     top = np.take_along_axis(joint, labels[:, None], axis=1)[:, 0]
     return labels, (1.0 - np.exp(top - logsumexp(joint, axis=1))).astype(np.float32)
@@ -475,7 +443,7 @@ def segment_image(
     iterations = _playback_iterations(len(model.history_) - 1)
     playback = np.stack(
         [
-            joint_by_pattern(values, model.history_[t].params).argmax(axis=1).reshape(shape)
+            log_joint(values, model.history_[t].params).argmax(axis=1).reshape(shape)
             for t in iterations
         ]
     ).astype(np.uint8)
@@ -527,8 +495,7 @@ def _reconstruct(original, working, hidden, features, params, grey, color_space)
     filled = values[rows]
     observed = ~np.isnan(filled).all(axis=1)
     if observed.any():
-        with single_blas_thread():
-            filled[observed] = impute(filled[observed], params)
+        filled[observed] = impute(filled[observed], params)
     filled[~observed] = np.asarray(params.weights) @ np.asarray(params.means)
     rgb_shape = (*original.shape[:2], 3)
     truth = np.asarray(original, dtype=float).reshape(len(values), -1)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import skew
 
-from emlib.em import GaussianMixtureEM, single_blas_thread
+from emlib.em import GaussianMixtureEM
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
 from emlib.selection import SelectionResult, select_model
 
@@ -264,7 +264,7 @@ def fit_grid(
     max_iter: int = MAX_ITER,
 ) -> SelectionResult:
     """``select_model`` over K = k_range[0]..k_range[1] x covariance types (MAP by default)."""
-    with warnings.catch_warnings(), single_blas_thread():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is in the table's ``warning`` column
         return select_model(
             X,

@@ -36,6 +36,35 @@ def mixture_data(draw) -> np.ndarray:
     return offset + scale * X
 
 
+def fit_pure_em(X: np.ndarray, n_components: int, **options) -> GaussianMixtureEM:
+    """30 iterations of EM without a ridge (reg_covar is not part of the objective) and tol=0;
+    a collapsing component (unbounded likelihood, tested elsewhere) rejects the example."""
+    model = GaussianMixtureEM(n_components, reg_covar=0.0, max_iter=30, tol=0.0, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            model.fit(X)
+        except CollapsedComponentError:
+            reject()
+    return model
+
+
+def assert_never_decreases(objective: np.ndarray, n_samples: int) -> None:
+    """Exact arithmetic never decreases; floating point may wobble by rounding error, far
+    below scikit-learn's default tolerance of 1e-3 per sample."""
+    assert np.all(np.isfinite(objective))
+    slack = 1e-8 * (n_samples + np.abs(objective[:-1]))
+    assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
+
+
+def with_holes(X: np.ndarray, rate: float, seed: int) -> np.ndarray:
+    """Each entry hidden with probability ``rate``; every row keeps an observed entry."""
+    rng = np.random.default_rng(seed)
+    hidden = rng.uniform(size=X.shape) < rate
+    hidden[hidden.all(axis=1), 0] = False
+    return np.where(hidden, np.nan, X)
+
+
 @given(
     X=mixture_data(),
     n_components=st.integers(1, 4),
@@ -45,27 +74,10 @@ def mixture_data(draw) -> np.ndarray:
 )
 def test_objective_never_decreases(X, n_components, covariance_type, init_params, seed):
     assume(len(X) >= n_components)
-    model = GaussianMixtureEM(
-        n_components,
-        covariance_type=covariance_type,
-        init_params=init_params,
-        reg_covar=0.0,  # a ridge is not part of the objective: test pure EM
-        max_iter=30,
-        tol=0.0,
-        random_state=seed,
+    model = fit_pure_em(
+        X, n_components, covariance_type=covariance_type, init_params=init_params, random_state=seed
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            model.fit(X)
-        except CollapsedComponentError:
-            reject()  # the likelihood is unbounded there; the error is tested elsewhere
-    objective = np.array([step.objective for step in model.history_])
-    assert np.all(np.isfinite(objective))
-    # Exact arithmetic never decreases; floating point may wobble by rounding error, far
-    # below scikit-learn's default tolerance of 1e-3 per sample.
-    slack = 1e-8 * (len(X) + np.abs(objective[:-1]))
-    assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
+    assert_never_decreases(np.array([step.objective for step in model.history_]), len(X))
     resp = model.history_[-1].responsibilities
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-10)
 
@@ -81,31 +93,13 @@ def test_objective_never_decreases(X, n_components, covariance_type, init_params
 def test_observed_data_log_likelihood_never_decreases_with_missing_values(
     X, rate, mask_seed, n_components, covariance_type, init_params
 ):
-    rng = np.random.default_rng(mask_seed)
-    hidden = rng.uniform(size=X.shape) < rate
-    hidden[hidden.all(axis=1), 0] = False  # every row keeps an observed entry
-    X = np.where(hidden, np.nan, X)
+    X = with_holes(X, rate, mask_seed)
     assume(not np.isnan(X).all(axis=0).any())
     assume(len(X) >= n_components)
-    model = GaussianMixtureEM(
-        n_components,
-        covariance_type=covariance_type,
-        init_params=init_params,
-        reg_covar=0.0,
-        max_iter=30,
-        tol=0.0,
-        random_state=0,
+    model = fit_pure_em(
+        X, n_components, covariance_type=covariance_type, init_params=init_params, random_state=0
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            model.fit(X)
-        except CollapsedComponentError:
-            reject()
-    objective = np.array([step.objective for step in model.history_])
-    assert np.all(np.isfinite(objective))
-    slack = 1e-8 * (len(X) + np.abs(objective[:-1]))
-    assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
+    assert_never_decreases(np.array([step.objective for step in model.history_]), len(X))
 
 
 @given(
@@ -122,10 +116,7 @@ def test_observed_data_log_likelihood_never_decreases_with_missing_values(
 def test_log_posterior_never_decreases_under_a_prior(
     X, rate, mask_seed, n_components, covariance_type, shrinkage, scale_factor, extra_dof, alpha
 ):
-    rng = np.random.default_rng(mask_seed)
-    hidden = rng.uniform(size=X.shape) < rate
-    hidden[hidden.all(axis=1), 0] = False
-    X = np.where(hidden, np.nan, X)
+    X = with_holes(X, rate, mask_seed)
     assume(not np.isnan(X).all(axis=0).any())
     assume(len(X) >= max(2, n_components))
     d = X.shape[1]
@@ -135,25 +126,16 @@ def test_log_posterior_never_decreases_under_a_prior(
         dof=(d - 1 if covariance_type in ("full", "tied") else 0) + extra_dof,
         weight_concentration=alpha,
     )
-    model = GaussianMixtureEM(
+    model = fit_pure_em(
+        X,
         n_components,
         covariance_type=covariance_type,
         init_params="random_from_data",
-        reg_covar=0.0,
         prior=prior,
-        max_iter=30,
-        tol=0.0,
         random_state=0,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            model.fit(X)
-        except CollapsedComponentError:
-            reject()  # a data set whose scale sits at the rounding level; tested elsewhere
     objective = np.array([step.objective for step in model.history_])
     np.testing.assert_allclose(
         objective, [s.log_likelihood + s.log_prior for s in model.history_], rtol=1e-12
     )
-    slack = 1e-8 * (len(X) + np.abs(objective[:-1]))
-    assert np.all(np.diff(objective) >= -slack), np.diff(objective).min()
+    assert_never_decreases(objective, len(X))
