@@ -21,6 +21,7 @@ from dashboard.state import (
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
+from dashboard.widgets import synthetic_data_controls
 from emlib.missing import MECHANISMS
 
 SETTINGS = (
@@ -59,11 +60,7 @@ with st.sidebar:
         st.slider("Share of y values hidden", 0.05, 0.8, step=0.05, key="missing_rate")
     with st.form("missing_settings"):
         if st.session_state["missing_data"] == "synthetic":
-            st.markdown("**Synthetic data**")
-            st.slider("Number of true clusters", 1, 6, key="missing_clusters")
-            st.slider("Separation (in standard deviations)", 0.5, 10.0, step=0.5, key="missing_sep")
-            st.number_input("Sample size", 20, 2000, step=10, key="missing_n")
-            st.number_input("Data seed", 0, 9999, key="missing_dseed")
+            synthetic_data_controls("missing", full=True)
         if real_gaps:
             st.markdown("**Columns to fit** (Ozone and Solar.R have real gaps)")
             st.selectbox("x axis", AIRQUALITY_COLUMNS, key="missing_x")

@@ -27,6 +27,7 @@ from dashboard.state_selection import (
     run_selection,
     shown_points,
 )
+from dashboard.widgets import synthetic_data_controls
 
 AIR_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
 SETTINGS = (
@@ -59,8 +60,7 @@ with st.sidebar:
     st.radio("Data", tuple(SELECTION_DATASETS), format_func=SELECTION_DATASETS.get, key="sel_data")
     with st.form("sel_settings"):
         if st.session_state["sel_data"] == "synthetic":
-            st.slider("Number of true clusters", 1, 6, key="sel_clusters")
-            st.number_input("Data seed", 0, 9999, key="sel_dseed")
+            synthetic_data_controls("sel")
         st.slider("Largest K in the grid", 2, MAX_K, key="sel_kmax")
         st.radio("Estimation", tuple(ESTIMATORS), format_func=ESTIMATORS.get, key="sel_est")
         st.number_input("Start seed", 0, 9999, key="sel_seed")

@@ -24,6 +24,7 @@ from dashboard.state_priors import (
     summary_table,
 )
 from dashboard.viewer import iteration_viewer
+from dashboard.widgets import synthetic_data_controls
 
 NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
 
@@ -58,9 +59,9 @@ with st.sidebar:
     st.radio("Data", tuple(PRIORS_DATASETS), format_func=PRIORS_DATASETS.get, key="priors_data")
     with st.form("priors_settings"):
         if st.session_state["priors_data"] != "faithful":
-            if st.session_state["priors_data"] == "synthetic":
-                st.slider("Number of true clusters", 1, 6, key="priors_clusters")
-            st.number_input("Data seed", 0, 9999, key="priors_dseed")
+            synthetic_data_controls(
+                "priors", clusters=st.session_state["priors_data"] == "synthetic"
+            )
         st.markdown("**Model and start (shared by both fits)**")
         st.slider("Number of components K", 1, 6, key="priors_k")
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="priors_cov")

@@ -17,6 +17,7 @@ from dashboard.state import (
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
+from dashboard.widgets import synthetic_data_controls
 
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(DATASETS))),
@@ -53,11 +54,7 @@ with st.sidebar:
     st.radio("Data", tuple(DATASETS), format_func=DATASETS.get, key="step_data")
     with st.form("step_settings"):
         if st.session_state["step_data"] == "synthetic":
-            st.markdown("**Synthetic data**")
-            st.slider("Number of true clusters", 1, 6, key="step_clusters")
-            st.slider("Separation (in standard deviations)", 0.5, 10.0, step=0.5, key="step_sep")
-            st.number_input("Sample size", 20, 2000, step=10, key="step_n")
-            st.number_input("Data seed", 0, 9999, key="step_dseed")
+            synthetic_data_controls("step", full=True)
         st.markdown("**Model**")
         st.slider("Number of components K", 1, 8, key="step_k")
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="step_cov")
