@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from emlib.params import EMStep, GMMParams
 
 #: One colour per fit, shared by every chart of the page.
-FIT_COLORS = {"ML": "#D55E00", "MAP": "#0072B2", "ML, tiny ridge": "#D55E00"}
+FIT_COLORS = {"ML": "#D55E00", "MAP": "#0072B2", "ML, tiny ridge": "#E69F00"}
 
 
 def smallest_variances(params: GMMParams) -> np.ndarray:

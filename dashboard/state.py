@@ -20,13 +20,12 @@ from dashboard.plots import Panel
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
 from emlib.missing import (
+    ERROR_COLUMNS,
     METHODS,
-    TooFewCompleteRowsError,
+    compare_methods,
     complete_cases,
-    fit_three_ways,
-    match_components,
     mean_filled,
-    parameter_errors,
+    overall_mean,
     simulate_missing,
 )
 from emlib.params import GMMParams
@@ -121,11 +120,6 @@ MISSING_DATASETS = {
 }
 AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
 MISSING_MAX_ITER = 200
-ERROR_COLUMNS = {
-    "means": "means (RMS error)",
-    "covariances": "covariances (relative error)",
-    "weights": "weights (largest error)",
-}
 
 
 @dataclass(frozen=True)
@@ -186,43 +180,6 @@ def missing_lab_data(
     return replace(data, X=hidden), data.X, None
 
 
-def overall_mean(params: GMMParams) -> np.ndarray:
-    """The mixture's mean, sum_k pi_k mu_k, per feature."""
-    return np.asarray(params.weights) @ np.asarray(params.means)
-
-
-def _matched(params: GMMParams, anchor: GMMParams) -> GMMParams:
-    """``params`` with its components reordered to match ``anchor``'s (full covariances)."""
-    order = match_components(params.means, anchor.means)
-    covs = params.full_covariances()[order]
-    return GMMParams(params.weights[order], params.means[order], covs, "full")
-
-
-def _errors_table(
-    fits: dict[str, GMMParams], reference: GMMParams | None, column: int, name: str
-) -> pd.DataFrame | None:
-    if reference is None:
-        return None
-    rows = {}
-    for method, params in fits.items():
-        row = {}
-        if params.n_components == reference.n_components:
-            errors = parameter_errors(params, reference)
-            row = {ERROR_COLUMNS[key]: errors[key] for key in ERROR_COLUMNS}
-        row[f"mean of {name}"] = overall_mean(params)[column]
-        row[f"bias in mean of {name}"] = (
-            overall_mean(params)[column] - overall_mean(reference)[column]
-        )
-        rows[method] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _em(k: int, covariance_type: str, seed: int, **options) -> GaussianMixtureEM:
-    return GaussianMixtureEM(
-        k, covariance_type=covariance_type, random_state=seed, max_iter=MISSING_MAX_ITER, **options
-    )
-
-
 @st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=32)
 def run_missing_lab(
     dataset: str,
@@ -238,7 +195,8 @@ def run_missing_lab(
     covariance_type: str,
     seed: int,
 ) -> MissingLabResult:
-    """Hide values (or take the real gaps), fit by EM, complete cases and mean imputation.
+    """Hide values (or take the real gaps), then ``emlib.missing.compare_methods``: EM,
+    complete cases and mean imputation.
 
     Errors become ``MissingLabResult.error`` in plain words; when only the comparison fails
     (too few complete rows), the EM fit is still returned.
@@ -250,39 +208,20 @@ def run_missing_lab(
         )  # fmt: skip
     except ValueError as err:
         return MissingLabResult(None, None, error=f"The data could not be made: {err}")
-    problems = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            models = fit_three_ways(
+            comparison = compare_methods(
                 data.X, k, covariance_type=covariance_type, random_state=seed,
+                complete=complete, truth=data.truth, mechanism=mechanism, rate=rate,
+                column=1, column_name=data.feature_names[1],
                 max_iter=MISSING_MAX_ITER, keep_responsibilities=True,
             )  # fmt: skip
-        except TooFewCompleteRowsError as err:
-            problems.append(f"Complete-case analysis and mean imputation were not run: {err}")
-            try:
-                models = {METHODS[0]: _em(k, covariance_type, seed, keep_responsibilities=True)}
-                models[METHODS[0]].fit(data.X)
-            except ValueError as em_err:
-                problems.append(f"EM could not fit this mixture either: {em_err}")
-                return MissingLabResult(data, None, error=" ".join(problems), note=note)
-        reference = data.truth
-        if dataset == "faithful":
-            reference = _em(k, covariance_type, seed).fit(complete).params_
-        bias = {}
-        if complete is not None and reference is not None:
-            for other in ("MCAR", "MAR", "MNAR"):
-                model = models[METHODS[0]]
-                if other != mechanism:
-                    hidden = simulate_missing(complete, rate, other, np.random.default_rng(seed))
-                    try:
-                        model = _em(k, covariance_type, seed).fit(hidden)
-                    except ValueError:
-                        continue
-                bias[other] = float(overall_mean(model.params_)[1] - overall_mean(reference)[1])
-    em = models[METHODS[0]]
-    fits = {m: _matched(model.params_, em.params_) for m, model in models.items()}
-    fits[METHODS[0]] = em.params_
+        except ValueError as err:
+            return MissingLabResult(
+                data, None, error=f"EM could not fit this mixture: {err}", note=note
+            )
+    em = comparison.models[METHODS[0]]
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         warning = (
@@ -293,12 +232,12 @@ def run_missing_lab(
         dataset=data,
         history=list(em.history_),
         converged=bool(em.converged_),
-        fits=fits,
-        reference=reference,
-        table=_errors_table(fits, reference, 1, data.feature_names[1]),
-        mechanism_bias=bias,
+        fits=comparison.fits,
+        reference=comparison.reference,
+        table=comparison.table,
+        mechanism_bias=comparison.mechanism_bias,
         sample_mean=None if complete is None else float(np.mean(complete[:, 1])),
-        error=" ".join(problems) or None,
+        error=comparison.problem,
         warning=warning,
         note=note,
     )

@@ -1,8 +1,9 @@
 """The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on plain args).
 
 Maximum likelihood (ML) and MAP are fitted from one shared start theta_0, both with
-``reg_covar=0``, so the prior is the only difference. When ML collapses, a third run with a
-tiny ridge (a variance floor just above emlib's collapse level) shows how it got there.
+``reg_covar=0``, so the prior is the only difference. When ML collapses, its iterations up to
+the collapse are kept (``CollapsedComponentError.history``) and a third run with a tiny ridge
+(a variance floor just above emlib's collapse level) shows where the shrinking would end.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def precisions_of(params: GMMParams) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PriorFit:
-    """One fit of the lab: its history, or the reason it failed (``component``: 1-based)."""
+    """One fit of the lab: its history, or the reason it failed (``component``: 1-based).
+
+    A collapsed fit keeps the iterations before the collapse in ``history`` (the start
+    included), so its descent toward a singular covariance can be drawn and replayed.
+    """
 
     history: list[EMStep] | None
     converged: bool = False
@@ -92,7 +97,8 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
             model.fit(X)
         except CollapsedComponentError as err:
             which = None if err.component is None else err.component + 1
-            return PriorFit(None, error=str(err), collapsed=True, component=which)
+            history = list(err.history) or None
+            return PriorFit(history, error=str(err), collapsed=True, component=which)
         except ValueError as err:
             return PriorFit(None, error=str(err))
     return PriorFit(list(model.history_), bool(model.converged_))
@@ -142,12 +148,15 @@ def summary_table(result: PriorsLabResult) -> pd.DataFrame:
     rows = {}
     for label, fit in fits.items():
         if fit.history is None:
-            status = f"collapsed (component {fit.component})" if fit.collapsed else "failed"
-            rows[label] = {"result": status}
+            rows[label] = {"result": "failed"}
             continue
         final = fit.history[-1]
+        if fit.collapsed:
+            status = f"collapsed (component {fit.component}) after iteration {final.iteration}"
+        else:
+            status = "converged" if fit.converged else "stopped at the iteration limit"
         rows[label] = {
-            "result": "converged" if fit.converged else "stopped at the iteration limit",
+            "result": status,
             "iterations": final.iteration,
             "log-likelihood": final.log_likelihood,
             "log-prior": final.log_prior,
@@ -181,9 +190,14 @@ def collapse_message(result: PriorsLabResult) -> str:
         "likelihood, so EM kept shrinking it until it had zero width and the likelihood was "
         "infinite. There is no ML estimate to show."
     )
+    if ml.history is not None:
+        text += (
+            f" The charts show ML's {len(ml.history) - 1} iterations before the collapse, and "
+            "the replay below walks through them."
+        )
     if ridge is not None and ridge.history is not None:
         text += (
-            f" The charts show instead ML with a tiny ridge (reg_covar = {result.ridge_covar:.2g}, "
+            f" They also show ML with a tiny ridge (reg_covar = {result.ridge_covar:.2g}, "
             "a variance floor just above the collapse level), which shrinks the same way and "
             "stops on the floor."
         )

@@ -11,6 +11,8 @@ EM on the observed-data likelihood is valid under MCAR and MAR; under MNAR it is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
@@ -192,3 +194,152 @@ def fit_three_ways(
         METHODS[1]: fit(complete),
         METHODS[2]: fit(mean_filled(X_missing)),
     }
+
+
+# ------------------------------------------------------------- the three-way comparison
+#: Columns of ``MissingComparison.table`` for the parameter errors.
+ERROR_COLUMNS = {
+    "means": "means (RMS error)",
+    "covariances": "covariances (relative error)",
+    "weights": "weights (largest error)",
+}
+
+
+def overall_mean(params) -> np.ndarray:
+    """The mixture's mean, sum_k pi_k mu_k, per feature."""
+    return np.asarray(params.weights) @ np.asarray(params.means)
+
+
+def matched_to(params, anchor):
+    """``params`` with its components reordered to match ``anchor``'s, as full covariances
+    (so that component k means the same cluster in both, and colours agree in a plot)."""
+    from emlib.params import GMMParams
+
+    order = match_components(params.means, anchor.means)
+    covs = params.full_covariances()[order]
+    return GMMParams(params.weights[order], params.means[order], covs, "full")
+
+
+def comparison_table(fits: dict, reference, column: int, name: str):
+    """Per method: parameter errors against ``reference`` (when the number of components
+    agrees), the overall mean of feature ``column`` (called ``name``) and its bias,
+    mean_hat - mean_ref with mean = sum_k pi_k mu_k. None without a reference."""
+    import pandas as pd
+
+    if reference is None:
+        return None
+    rows = {}
+    for method, params in fits.items():
+        row = {}
+        if params.n_components == reference.n_components:
+            errors = parameter_errors(params, reference)
+            row = {ERROR_COLUMNS[key]: errors[key] for key in ERROR_COLUMNS}
+        row[f"mean of {name}"] = overall_mean(params)[column]
+        row[f"bias in mean of {name}"] = (
+            overall_mean(params)[column] - overall_mean(reference)[column]
+        )
+        rows[method] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@dataclass(frozen=True)
+class MissingComparison:
+    """EM on all rows against complete cases and mean imputation, on one data set.
+
+    ``models``: each method that ran -> its fitted ``GaussianMixtureEM`` (EM always);
+    ``fits``: their parameters, components reordered to match EM's; ``reference``: what
+    errors are measured against (the truth, a fit to the complete data, or None);
+    ``table``: ``comparison_table`` of ``fits``; ``mechanism_bias``: EM's bias in the
+    overall mean of ``column`` when the same complete data lose the same share of values
+    under each mechanism (empty without complete data); ``problem``: why the baselines did
+    not run, in plain words, or None.
+    """
+
+    models: dict
+    fits: dict
+    reference: object
+    table: object
+    mechanism_bias: dict[str, float]
+    problem: str | None = None
+
+
+def compare_methods(
+    X_missing: np.ndarray,
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    random_state: int = 0,
+    complete: np.ndarray | None = None,
+    truth=None,
+    mechanism: str | None = None,
+    rate: float = 0.0,
+    column: int = 1,
+    column_name: str = "x2",
+    **options,
+) -> MissingComparison:
+    """Fit three ways (``fit_three_ways``), measure against a reference, and compare mechanisms.
+
+    Parameters
+    ----------
+    X_missing : ndarray with NaN
+    n_components, covariance_type, random_state
+        The mixture, shared by every fit (same seed, same start method).
+    complete : ndarray, optional
+        The data before values were hidden. Gives the reference when ``truth`` is None
+        (an EM fit to it), and the per-mechanism bias: ``complete`` loses a share ``rate``
+        under MCAR, MAR and MNAR (``simulate_missing`` seeded by ``random_state``; the
+        mechanism that made ``X_missing`` reuses the fit already made).
+    truth : GMMParams, optional
+        The generating mixture, when known.
+    mechanism, rate
+        How ``X_missing`` was made from ``complete``.
+    column, column_name
+        The feature whose overall mean the table and the bias report (the gappy one).
+    **options
+        Further ``GaussianMixtureEM`` settings (``max_iter``, ``keep_responsibilities`` ...).
+
+    Raises
+    ------
+    ValueError
+        When EM itself cannot fit ``X_missing`` (a collapse, too few rows ...). Too few
+        complete rows for the baselines is not an error: ``problem`` says so.
+    """
+    from emlib.em import GaussianMixtureEM
+
+    def em(X, **extra):
+        return GaussianMixtureEM(
+            n_components, covariance_type=covariance_type, random_state=random_state,
+            **{**options, **extra},
+        ).fit(X)  # fmt: skip
+
+    problem = None
+    try:
+        models = fit_three_ways(
+            X_missing, n_components, covariance_type=covariance_type,
+            random_state=random_state, **options,
+        )  # fmt: skip
+    except TooFewCompleteRowsError as err:
+        problem = f"Complete-case analysis and mean imputation were not run: {err}"
+        models = {METHODS[0]: em(X_missing)}
+    reference = truth
+    if reference is None and complete is not None:
+        reference = em(complete, keep_responsibilities=False).params_
+    fitted = models[METHODS[0]]
+    bias = {}
+    if complete is not None and reference is not None:
+        for other in MECHANISMS:
+            model = fitted
+            if other != mechanism:
+                hidden = simulate_missing(
+                    complete, rate, other, np.random.default_rng(random_state)
+                )
+                try:
+                    model = em(hidden, keep_responsibilities=False)
+                except ValueError:
+                    continue
+            shift = overall_mean(model.params_)[column] - overall_mean(reference)[column]
+            bias[other] = float(shift)
+    fits = {m: matched_to(model.params_, fitted.params_) for m, model in models.items()}
+    fits[METHODS[0]] = fitted.params_
+    table = comparison_table(fits, reference, column, column_name)
+    return MissingComparison(models, fits, reference, table, bias, problem)

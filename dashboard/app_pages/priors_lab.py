@@ -112,11 +112,8 @@ st.dataframe(
         for c in ("log-likelihood", "log-prior", "log-posterior", "smallest variance")
     },
 )
-curves = {
-    label: fit.history
-    for label, fit in (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map))
-    if fit is not None and fit.history is not None
-}
+FITS = (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map))
+curves = {label: fit.history for label, fit in FITS if fit is not None and fit.history}
 if curves:
     left, right = st.columns(2)
     left.plotly_chart(objective_figure(curves), key="priors_objective", width="stretch")
@@ -125,8 +122,9 @@ if curves:
     st.caption(
         "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
         "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "
-        "variance. Under ML on the collapse data it falls by orders of magnitude; under MAP "
-        "the prior's pseudo-observations keep it finite."
+        "variance. Under ML on the collapse data it falls by orders of magnitude until emlib "
+        "stops at the collapse level (dotted); under MAP the prior's pseudo-observations keep "
+        "it finite."
     )
 
 st.subheader("Why the prior helps, and what it costs")
@@ -142,15 +140,24 @@ st.markdown(
 )
 
 st.subheader("Replay a fit")
-tabs = st.tabs(["MAP fit", "ML fit"])
+replays = [("MAP", "MAP fit", result.map), ("ML", "ML fit", result.ml)]
+if result.ridge is not None:
+    replays.append(("ridge", "ML with a tiny ridge", result.ridge))
+tabs = st.tabs([title for _, title, _ in replays])
 run_id = repr(sorted(settings.items()))
-for tab, label, fit in ((tabs[0], "MAP", result.map), (tabs[1], "ML", result.ridge or result.ml)):
+for tab, (label, title, fit) in zip(tabs, replays, strict=True):
     with tab:
-        if fit is None or fit.history is None:
-            st.info(f"The {label} fit failed, so there is nothing to replay.")
+        if fit is None or not fit.history:
+            st.info(
+                f"The {title} failed before its first iteration, so there is nothing to replay."
+            )
             continue
-        if fit is result.ridge:
-            st.info("ML collapsed without a ridge; this replays ML with the tiny ridge.")
+        if fit.collapsed:
+            st.info(
+                f"ML collapsed after iteration {fit.history[-1].iteration}: this replays the "
+                "iterations before the collapse. Watch the narrowest ellipse shrink onto the "
+                "identical points."
+            )
         iteration_viewer(
             data.X, data.feature_names, fit.history, truth=data.truth,
             key=f"priors_{label.lower()}", run_id=run_id, converged=fit.converged,

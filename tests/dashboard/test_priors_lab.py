@@ -19,7 +19,7 @@ from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import GMMParams
 from emlib.priors import ConjugatePrior
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import open_page, values
 
 PAGE = "app_pages/priors_lab.py"
 DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
@@ -76,7 +76,14 @@ def test_collapse_data_ml_fails_in_plain_words_and_map_stays_finite():
     assert table.loc["ML, tiny ridge", "smallest variance"] < 1e-8
     spread = json.loads(at.get("plotly_chart")[1].proto.spec)
     fits = {t["meta"].get("fit") for t in spread["data"] if t["meta"]["role"] == "spread"}
-    assert fits == {"ML, tiny ridge", "MAP"}
+    assert fits == {"ML", "ML, tiny ridge", "MAP"}
+    # ML's own iterations up to the collapse are drawn and replayed, as emlib recorded them
+    ml_trace = next(t for t in spread["data"] if t["meta"].get("fit") == "ML")
+    recorded = caught.value.history
+    assert len(values(ml_trace["y"])) == len(recorded) >= 2
+    assert values(ml_trace["y"])[-1] < values(ml_trace["y"])[0] / 100  # shrinking fast
+    assert f"after iteration {recorded[-1].iteration}" in table.loc["ML", "result"]
+    assert len(at.tabs) == 3
 
 
 def test_changing_a_prior_slider_changes_the_map_numbers_as_emlib_does():

@@ -269,3 +269,53 @@ def test_too_few_complete_rows_has_its_own_error():
     X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, 1.0], [4.0, np.nan], [5.0, 2.0]])
     with pytest.raises(TooFewCompleteRowsError, match="only 2 rows are complete"):
         fit_three_ways(X, 3)
+
+
+def test_comparison_measures_against_a_fit_to_the_complete_data_when_no_truth(faithful):
+    from emlib.missing import METHODS, compare_methods, overall_mean
+
+    hidden = simulate_missing(faithful, 0.3, "MAR", np.random.default_rng(1))
+    result = compare_methods(
+        hidden, 2, random_state=0, complete=faithful, mechanism="MAR", rate=0.3,
+        column=1, column_name="waiting",
+    )  # fmt: skip
+    reference = GaussianMixtureEM(2, random_state=0).fit(faithful).params_
+    np.testing.assert_allclose(result.reference.means, reference.means)
+    assert list(result.table.index) == list(METHODS) and result.problem is None
+    em = result.models[METHODS[0]].params_
+    expected_bias = overall_mean(em)[1] - overall_mean(reference)[1]
+    assert result.table.loc[METHODS[0], "bias in mean of waiting"] == pytest.approx(expected_bias)
+    # the mechanism that made the data reuses EM's own fit; the others refit
+    assert set(result.mechanism_bias) == set(MECHANISMS)
+    assert result.mechanism_bias["MAR"] == pytest.approx(expected_bias)
+    # baselines' components are reordered to EM's: matched means are the closest pairs
+    for method in METHODS[1:]:
+        gaps = np.linalg.norm(result.fits[method].means - em.means, axis=1)
+        assert np.all(gaps < np.linalg.norm(em.means[0] - em.means[1]) / 2)
+
+
+def test_comparison_shows_mnar_bias_that_mar_does_not_have():
+    """Large values hidden (MNAR) pull EM's mean of that column down; MAR does not."""
+    from emlib.missing import compare_methods, overall_mean
+
+    data = make_synthetic(3, 4.0, 2000, seed=0)
+    hidden = simulate_missing(data.X, 0.4, "MNAR", np.random.default_rng(0))
+    result = compare_methods(
+        hidden, 3, random_state=0, complete=data.X, truth=data.truth, mechanism="MNAR",
+        rate=0.4,
+    )  # fmt: skip
+    sampling = data.X[:, 1].mean() - overall_mean(data.truth)[1]  # not the gaps' doing
+    mnar, mar = (result.mechanism_bias[m] - sampling for m in ("MNAR", "MAR"))
+    assert mnar < -0.5 and mnar < -10 * abs(mar)
+
+
+def test_comparison_with_too_few_complete_rows_keeps_the_em_fit():
+    from emlib.missing import METHODS, compare_methods
+
+    data = make_synthetic(2, 4.0, 200, seed=0)
+    X = data.X.copy()
+    X[5:, 1] = np.nan  # only 5 complete rows: too few for 8 components' baselines
+    result = compare_methods(X, 8, random_state=0, max_iter=500)
+    assert set(result.models) == {METHODS[0]}
+    assert "not run" in result.problem and "only 5 rows are complete" in result.problem
+    assert result.table is None and result.mechanism_bias == {}
