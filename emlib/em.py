@@ -273,8 +273,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
                     continue
                 if best is None or history[-1].objective > best[-1].objective:
                     best, best_converged = history, converged
-        if best is None:
-            raise failure
+            if best is None:
+                raise failure
+            self._set_fitted(best, best_converged)  # its Cholesky solves too: one thread
         if not best_converged and self.max_iter > 0:
             warnings.warn(
                 f"EM did not converge within max_iter={self.max_iter} iterations (the "
@@ -283,7 +284,6 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        self._set_fitted(best, best_converged)
         return self
 
     def _check_missing_option(self) -> None:
