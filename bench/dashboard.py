@@ -1,15 +1,25 @@
 """Server time of the dashboard's pages: first render, and a replay-only slider change.
 
-    python -m bench.dashboard
+    python -m bench.dashboard                      # every page, AppTest (about a minute)
+    python -m bench.dashboard fraud_detection      # some pages (file names, .py optional)
+    python -m bench.dashboard --repeat 5           # more runs per figure (median kept)
+    python -m bench.dashboard --browser            # + the viewer's step in a real browser
+    python -m bench.dashboard --image              # + the 1-megapixel image fit
 
 Runs each page in Streamlit's AppTest (the script as the server runs it, without a browser):
 the first render on bundled data with empty caches, a second render with warm caches, and,
-on pages with the shared iteration viewer, one step forward of the scrubber (which replays
-the recorded history and must not refit). Times are medians of a few runs.
+on pages with the shared iteration viewer, one step forward of the scrubber (AppTest reruns
+the whole script there; in the browser only the viewer's fragment reruns, which
+``--browser`` measures, see ``bench.browser``). Each figure is the median of ``--repeat``
+runs, as wall time and as the process's CPU time (``time.process_time``, all threads): on a
+shared machine the wall time also counts waiting for a core, the CPU time does not. The
+machine's load average is printed before and after.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -21,13 +31,19 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py"
 PAGES_DIR = Path(APP).parent / "app_pages"
 
 
-def _timed(run) -> float:
-    t0 = time.perf_counter()
+def _timed(run) -> tuple[float, float]:
+    """(wall, process CPU) seconds of ``run()``."""
+    t0, c0 = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def measure(page: str, repeat: int = 3) -> dict[str, float]:
+def _median(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def measure(page: str, repeat: int = 3) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of the first render, a warm render and one step forward."""
     first, warm, step = [], [], []
     for _ in range(repeat):
         st.cache_data.clear()
@@ -40,19 +56,62 @@ def measure(page: str, repeat: int = 3) -> dict[str, float]:
         forward = [b for b in at.button if b.label == "Step forward"]
         if forward:
             step.append(_timed(lambda: forward[0].click().run()))  # noqa: B023
-    result = {"first": statistics.median(first), "warm": statistics.median(warm)}
+    result = {"first": _median(first), "warm": _median(warm)}
     if step:
-        result["step"] = statistics.median(step)
+        result["step"] = _median(step)
     return result
 
 
-def main() -> None:
-    pages = sorted(p.name for p in PAGES_DIR.glob("*.py"))
-    print(f"{'page':<28} {'first render s':>15} {'warm render s':>14} {'step forward ms':>16}")
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def page_files(names: list[str]) -> list[str]:
+    """The page files to measure: the given names (with or without .py), else every page."""
+    every = sorted(p.name for p in PAGES_DIR.glob("*.py"))
+    if not names:
+        return every
+    chosen = [n if n.endswith(".py") else f"{n}.py" for n in names]
+    unknown = [n for n in chosen if n not in every]
+    if unknown:
+        raise SystemExit(f"unknown pages {unknown}; pick from {every}")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pages", nargs="*", help="page file names (default: every page)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--browser", action="store_true", help="also time the viewer's step")
+    parser.add_argument("--image", action="store_true", help="also time the 1-Mpx image fit")
+    args = parser.parse_args(argv)
+    pages = page_files(args.pages)
+    print(f"AppTest, median of {args.repeat}; {load_average()}")
+    print(
+        f"{'page':<26} {'first s wall':>12} {'CPU':>6} {'warm s wall':>11} {'CPU':>6} "
+        f"{'step ms (whole script) wall':>28} {'CPU':>6}"
+    )
     for name in pages:
-        times = measure(f"app_pages/{name}")
-        step = f"{times['step'] * 1e3:16.0f}" if "step" in times else f"{'-':>16}"
-        print(f"{name:<28} {times['first']:15.2f} {times['warm']:14.2f} {step}", flush=True)
+        times = measure(f"app_pages/{name}", args.repeat)
+        (fw, fc), (ww, wc) = times["first"], times["warm"]
+        step = (
+            f"{times['step'][0] * 1e3:28.0f} {times['step'][1] * 1e3:6.0f}"
+            if "step" in times
+            else f"{'-':>28} {'-':>6}"
+        )
+        print(f"{name:<26} {fw:12.2f} {fc:6.2f} {ww:11.2f} {wc:6.2f} {step}", flush=True)
+    print(load_average())
+    if args.image:
+        from bench.image_fit import main as image_main
+
+        image_main(args.repeat)
+    if args.browser:
+        from bench.browser import VIEWER_PAGES
+        from bench.browser import main as browser_main
+
+        chosen = [p.removesuffix(".py") for p in pages if p.removesuffix(".py") in VIEWER_PAGES]
+        browser_main(tuple(chosen) if args.pages else VIEWER_PAGES, repeat=args.repeat)
 
 
 if __name__ == "__main__":

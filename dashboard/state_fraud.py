@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import Setting, choice, integer, number
+from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import binary_labels, parse_transactions_csv
 from emlib.cases.fraud import (
     MECHANISMS,
@@ -281,8 +282,9 @@ def settings_sidebar() -> tuple[bytes, str]:
         if state["fraud_data"] == "upload":
             file = st.file_uploader("Transactions (CSV with a header row)", type=["csv"],
                                     key="fraud_file")  # fmt: skip
-            if file is not None:
-                content, filename = file.getvalue(), file.name
+            sent = sent_upload("fraud") if file is None else None  # from Your data
+            if file is not None or sent:
+                content, filename = sent or (file.getvalue(), file.name)
                 upload = parse_transactions_csv(content, filename)
                 if upload.error:
                     st.error(upload.error)

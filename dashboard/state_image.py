@@ -44,6 +44,8 @@ SETTINGS = (
     Setting("noise", 0, integer(0, 80)),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(5, 500)),
+    Setting("fx", "", str),  # the scatter's axes, checked against the features on the page
+    Setting("fy", "", str),
 )
 
 

@@ -7,10 +7,8 @@ memory (nothing is written to disk) and named in caches by its hash.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 
@@ -19,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import Setting, choice, integer, number
+from dashboard.uploads import read_table
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
     DEFAULT_THRESHOLD,
@@ -97,28 +96,19 @@ class RetailUpload:
 
 
 def read_transactions_csv(content: bytes, name: str = "upload.csv") -> RetailUpload:
-    """Read a CSV (comma, semicolon or tab separated; header row; UTF-8 or Latin-1) from
-    memory, every cell as text. Never raises: ``error`` says in plain words what is wrong."""
+    """Read a CSV from memory with ``uploads.read_table`` (delimiter, decimal comma, encoding
+    and header detected), every cell as text so that ids keep their leading zeros. Never
+    raises: ``error`` says in plain words what is wrong."""
     key = hashlib.sha256(content).hexdigest()[:16]
     shown = plain(name)
     if not content.strip():
         return RetailUpload(None, name, key, f"{shown} is empty: there is nothing to read.")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("latin-1")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str,
-                            nrows=MAX_UPLOAD_ROWS + 1)  # fmt: skip
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
-        return RetailUpload(
-            None, name, key,
-            f"{shown} could not be read as a table: use a CSV file with a header row and one "
-            "purchase per line.",
-        )  # fmt: skip
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+    upload = read_table(content, name, min_rows=1, as_text=True)
+    if upload.code == "header-only":
         return RetailUpload(None, name, key, f"{shown} has a header but no rows of purchases.")
+    if upload.error:
+        return RetailUpload(None, name, key, upload.error)
+    frame = upload.frame
     if len(frame) > MAX_UPLOAD_ROWS:
         return RetailUpload(
             None, name, key, f"{shown} has more than {MAX_UPLOAD_ROWS:,} rows; upload fewer."

@@ -13,7 +13,7 @@ from dashboard.plots import missing_rows
 from dashboard.plots_selection import CRITERIA
 from dashboard.state import COVARIANCE_TYPES
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
-from emlib.params import GMMParams
+from emlib.params import EMStep, GMMParams
 from emlib.selection import select_model
 
 SELECTION_DATASETS = {
@@ -31,11 +31,13 @@ ALL_CELLS = ("best", *(f"{k} {kind}" for kind in COVARIANCE_TYPES for k in range
 
 @dataclass(frozen=True)
 class CellFit:
-    """One fitted cell: its parameters, final responsibilities, and imputed rows (or None)."""
+    """One fitted cell: its parameters, final responsibilities, imputed rows (or None), and
+    its iterations (for the downloads)."""
 
     params: GMMParams
     resp: np.ndarray
     imputed: np.ndarray | None
+    history: tuple[EMStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,10 @@ def run_selection(
         )
     fits = {
         cell_name(cell): CellFit(
-            model.params_, model.predict_proba(data.X), model.history_[-1].imputed
+            model.params_,
+            model.predict_proba(data.X),
+            model.history_[-1].imputed,
+            tuple(model.history_),
         )
         for cell, model in result.models.items()
     }

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.exports import copy_link
 from dashboard.plots import SIGMA, clusters_figure, filled_positions, loglik_figure, missing_rows
 from emlib.estep import e_step, log_joint
 from emlib.params import EMStep, GMMParams
@@ -307,7 +308,7 @@ def _viewer_body(
         key=pos_key,
     )
     position = state[pos_key]
-    back, play, forward, _ = st.columns([1, 1, 1, 3])
+    back, play, forward, share = st.columns([1, 1, 1, 3])
     back.button(
         "Step back",
         key=f"{key}_back",
@@ -330,6 +331,8 @@ def _viewer_body(
     state[f"_{key}_pos_saved"] = position
     if query_key and st.query_params.get(query_key) != str(position):
         st.query_params[query_key] = str(position)
+    with share:
+        copy_link(compact=True)  # drawn after the position is in the URL: the link holds it
 
     hs = half_step(history, position)
     params = history[hs.params_index].params

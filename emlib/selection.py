@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from emlib.em import GaussianMixtureEM, n_parameters
+from emlib.estep import e_step
 from emlib.exceptions import ConvergenceWarning
 from emlib.params import COVARIANCE_TYPES
 
@@ -30,9 +31,10 @@ CRITERIA = ("bic", "aic", "icl")
 def information_criteria(model: GaussianMixtureEM, X: np.ndarray) -> dict[str, float]:
     """BIC, AIC and ICL (lower is better) of a fitted model on the data it was fitted to."""
     n = X.shape[0]
-    log_likelihood = float(np.sum(model.score_samples(X)))
+    # one E-step gives both: the same sums as score_samples and predict_proba, computed once
+    log_resp, log_likelihood = e_step(np.asarray(X, dtype=float), model.params_)
     p = n_parameters(model.covariance_type, model.n_components, X.shape[1])
-    resp = model.predict_proba(X)
+    resp = np.exp(log_resp)
     with np.errstate(divide="ignore"):
         entropy_term = -2.0 * float(np.sum(np.log(np.max(resp, axis=1))))
     bic = -2.0 * log_likelihood + p * np.log(n)

@@ -4,6 +4,13 @@ against dropping incomplete rows, mean imputation and IsolationForest."""
 import numpy as np
 import streamlit as st
 
+from dashboard.exports import (
+    csv_data_code,
+    fit_downloads,
+    fraud_data_code,
+    fraud_estimator_params,
+    url_option,
+)
 from dashboard.plots_fraud import pr_figure, projection_figure, score_histogram
 from dashboard.state import current_settings, init_settings, write_query_params
 from dashboard.state_fraud import (
@@ -71,12 +78,14 @@ scores = result.em_scores
 run_id = repr(sorted((k, v) for k, v in url_values(settings).items() if k not in ("x", "y")))
 steps = threshold_steps(scores, budget_threshold(result))
 if state.get("_fraud_thr_run") != run_id or state.get("fraud_thr") not in steps:
-    state["fraud_thr"] = start_threshold(budget_threshold(result))
+    start = start_threshold(budget_threshold(result))  # a shared link's threshold on arrival
+    state["fraud_thr"] = start if "_fraud_thr_run" in state else url_option("thr", steps, start)
     state["_fraud_thr_run"] = run_id
 st.select_slider(
     "Alert threshold on the score (no refit: it re-reads the cached scores)", steps, key="fraud_thr"
 )
 threshold = state["fraud_thr"]
+st.query_params["thr"] = str(threshold)
 left, right = st.columns([3, 2])
 left.plotly_chart(score_histogram(scores, result.y_test, threshold, run.positive),
                   key="fraud_hist", width="stretch")  # fmt: skip
@@ -114,8 +123,10 @@ st.subheader("Top flagged transactions, and why")
 top = top_flagged(result, 20)
 st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
 if state.get("fraud_pick") not in top["transaction"].tolist():
-    state["fraud_pick"] = int(top["transaction"].iloc[0])
+    picks = top["transaction"].tolist()
+    state["fraud_pick"] = url_option("pick", picks, picks[0])
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
+st.query_params["pick"] = str(state["fraud_pick"])
 position = int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0]) \
     if state["fraud_pick"] in result.test_ids else int(np.argmax(scores))  # fmt: skip
 explanation = explain(result, position)
@@ -148,4 +159,11 @@ st.markdown(
     "on the same two features; the curve is the observed-data log-likelihood."
 )
 iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.history,
-                 key="fraud_viewer", run_id=run_id, columns=cols)  # fmt: skip
+                 key="fraud_viewer", run_id=run_id, columns=cols, query_key="step")  # fmt: skip
+fit_downloads(
+    result.history, result.Z_fit, [f"{n} (standardised)" for n in names], key="fraud",
+    estimator_params=fraud_estimator_params(settings, result.n_components),
+    data_code=csv_data_code("emlab_fraud_labels.csv", len(names)) if settings["data"] == "upload"
+    else fraud_data_code(settings, run.features, result.n_components),
+    label="Download the mixture of normal behaviour",
+)  # fmt: skip

@@ -2,6 +2,13 @@
 
 import streamlit as st
 
+from dashboard.exports import (
+    IMAGE_FIT_SETTINGS,
+    fit_downloads,
+    image_data_code,
+    image_estimator_params,
+    image_fit_matrix,
+)
 from dashboard.plots import loglik_figure
 from dashboard.plots_image import (
     as_rgb,
@@ -26,6 +33,7 @@ from dashboard.state_image import (
     source_text,
     viewer_data,
 )  # fmt: skip
+from dashboard.state_yourdata import sent_upload
 from dashboard.viewer import iteration_viewer
 
 st.title("Image segmentation")
@@ -65,10 +73,11 @@ write_query_params(settings)
 upload = None
 if settings["img"] == UPLOAD:
     file = st.session_state.get("img_file")
-    if file is None:
+    sent = sent_upload("image") if file is None else None  # from Your data
+    if file is None and not sent:
         st.info("Upload a PNG or JPEG picture in the sidebar to segment it.")
         st.stop()
-    upload = read_upload(file.getvalue(), file.name)
+    upload = read_upload(*(sent or (file.getvalue(), file.name)))
     if upload.error:
         st.error(upload.error)
         st.stop()
@@ -145,8 +154,12 @@ if len(names) == 1:
     st.plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
 else:
     x_col, y_col = st.columns(2)
-    x_name = x_col.selectbox("Horizontal axis", names, index=0, key="img_fx")
-    y_name = y_col.selectbox("Vertical axis", names, index=1, key="img_fy")
+    for key, default in (("img_fx", names[0]), ("img_fy", names[1])):
+        if st.session_state.get(key) not in names:
+            st.session_state[key] = default
+    x_name = x_col.selectbox("Horizontal axis", names, key="img_fx")
+    y_name = y_col.selectbox("Vertical axis", names, key="img_fy")
+    write_query_params({"fx": x_name, "fy": y_name})
     if x_name == y_name:
         st.warning("Pick two different features for the axes.")
     else:
@@ -154,4 +167,13 @@ else:
         st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
         iteration_viewer(X, shown_names, history, key="img_viewer",
                          run_id=repr((sorted(settings.items()), x_name, y_name)),
-                         converged=result.converged)  # fmt: skip
+                         converged=result.converged, query_key="step")  # fmt: skip
+image_key = f"upload:{upload.key}" if upload else settings["img"]
+fit_downloads(
+    result.history,
+    image_fit_matrix(image_key, result.original, *(settings[n] for n in IMAGE_FIT_SETTINGS)),
+    [f"{n} (standardised)" for n in names], key="img",
+    estimator_params=image_estimator_params(k, settings),
+    data_code=image_data_code(settings, upload.name if upload else None),
+    label="Download the segmentation mixture",
+)  # fmt: skip

@@ -3,11 +3,13 @@ complete-case analysis and mean imputation, and replay EM's imputations step by 
 
 import streamlit as st
 
+from dashboard.exports import fit_downloads, missing_lab_code
 from dashboard.plots import SIGMA, comparison_figure, missing_rows
 from dashboard.state import (
     AIRQUALITY_COLUMNS,
     COVARIANCE_TYPES,
     MISSING_DATASETS,
+    MISSING_MAX_ITER,
     Setting,
     choice,
     comparison_panels,
@@ -147,4 +149,18 @@ iteration_viewer(
     run_id=repr(sorted(settings.items())),
     query_key="step",
     converged=result.converged,
+)
+fit_downloads(
+    result.history,
+    data.X,
+    data.feature_names,
+    estimator_params=dict(
+        n_components=settings["k"],
+        covariance_type=settings["cov"],
+        random_state=settings["seed"],
+        max_iter=MISSING_MAX_ITER,
+    ),
+    data_code=missing_lab_code(settings),
+    key="missing",
+    label="Download the EM fit",
 )

@@ -2,6 +2,12 @@
 
 import streamlit as st
 
+from dashboard.exports import (
+    copy_link,
+    fit_downloads,
+    selection_data_code,
+    selection_estimator_params,
+)
 from dashboard.plots import SIGMA, clusters_figure
 from dashboard.plots_selection import CRITERIA, criterion_heatmap, criterion_lines, project
 from dashboard.state import (
@@ -68,6 +74,8 @@ with st.sidebar:
 
 settings = current_settings("sel", SETTINGS)
 write_query_params(settings)
+with st.sidebar:
+    copy_link()
 run = run_selection(
     settings["data"], settings["clusters"], settings["dseed"], settings["kmax"],
     settings["est"], settings["seed"],
@@ -140,3 +148,9 @@ if imputed is not None:
 if data.X.shape[1] > 2:
     notes.append("Fitted on all four columns; the ellipses are its marginals on the two shown.")
 st.caption(" ".join(notes))
+fit_downloads(
+    fit.history, data.X, data.feature_names, key="sel",
+    estimator_params=selection_estimator_params(settings, chosen),
+    data_code=selection_data_code(settings),
+    label=f"Download this fit (K = {chosen[0]}, {chosen[1]})",
+)  # fmt: skip

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.exports import fit_downloads, priors_data_code, priors_estimator_params
 from dashboard.plots_priors import objective_figure, spread_figure
 from dashboard.state import (
     COVARIANCE_TYPES,
@@ -163,3 +164,12 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
             key=f"priors_{label.lower()}", run_id=run_id, converged=fit.converged,
             query_key=f"{label.lower()}step",
         )  # fmt: skip
+        if not fit.collapsed:
+            fit_downloads(
+                fit.history, data.X, data.feature_names, key=f"priors_{label.lower()}",
+                estimator_params=priors_estimator_params(
+                    settings, fit.history[0].params, label, result.ridge_covar * (label == "ridge")
+                ),
+                data_code=priors_data_code(settings),
+                label=f"Download the {title}",
+            )  # fmt: skip

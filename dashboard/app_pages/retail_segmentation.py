@@ -4,6 +4,12 @@ Gaussian mixture whose number of components BIC chooses."""
 import streamlit as st
 
 from dashboard import state_retail as retail
+from dashboard.exports import (
+    csv_data_code,
+    fit_downloads,
+    retail_data_code,
+    retail_estimator_params,
+)
 from dashboard.plots_retail import (
     profile_figure,
     revenue_figure,
@@ -12,6 +18,7 @@ from dashboard.plots_retail import (
 )
 from dashboard.plots_selection import criterion_heatmap, criterion_lines
 from dashboard.state import current_settings, init_settings, write_query_params
+from dashboard.state_yourdata import sent_upload
 from dashboard.viewer import iteration_viewer
 from emlib.cases.retail import FEATURES, LABEL_RULE, SHORT_NAMES, SKEW_LIMIT
 
@@ -35,7 +42,9 @@ with st.sidebar:
     if st.session_state["retail_src"] == "upload":
         file = st.file_uploader("Transactions CSV, one purchase per row", ["csv", "txt"],
                                 key="retail_file")  # fmt: skip
-        upload = None if file is None else retail.read_upload(file.getvalue(), file.name)
+        sent = sent_upload("retail") if file is None else None  # from Your data
+        if file is not None or sent:
+            upload = retail.read_upload(*(sent or (file.getvalue(), file.name)))
         if upload is not None and upload.frame is not None:
             columns = list(upload.frame.columns)
             guess = retail.guess_columns(columns)
@@ -135,7 +144,7 @@ st.markdown(
 )
 st.dataframe(borderline.head(500), hide_index=True, width="stretch")
 one, two = st.columns(2)
-one.download_button("Download the customers (CSV)", retail.customers_csv(res),
+one.download_button("Download the customers (CSV)", lambda: retail.customers_csv(res),
                     "retail_customers.csv", "text/csv", on_click="ignore")  # fmt: skip
 two.download_button("Download the segment profiles (CSV)", retail.profiles_csv(res),
                     "retail_profiles.csv", "text/csv", on_click="ignore")  # fmt: skip
@@ -152,4 +161,12 @@ else:
     st.caption(f"The same {len(rows):,} customers; the log-likelihood is that of all {n:,}.")
     run_id = repr(sorted(retail.url_values(settings).items()))
     iteration_viewer(res.matrix.X[rows], res.matrix.axis_names, res.history, key="retail_viewer",
-                     run_id=run_id, converged=res.converged, columns=pair)  # fmt: skip
+                     run_id=run_id, converged=res.converged, columns=pair,
+                     query_key="step")  # fmt: skip
+fit_downloads(
+    res.history, res.matrix.X, res.matrix.axis_names, key="retail",
+    estimator_params=retail_estimator_params(res.cell, settings["seed"]),
+    data_code=csv_data_code("emlab_retail_labels.csv", res.matrix.X.shape[1])
+    if settings["src"] == "upload" else retail_data_code(settings["date"], res.matrix.features),
+    label=f"Download the chosen mixture (K = {res.cell[0]}, {res.cell[1]})",
+)  # fmt: skip

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.exports import dataset_code, fit_downloads
 from dashboard.state import (
     COVARIANCE_TYPES,
     DATASETS,
@@ -96,4 +97,20 @@ iteration_viewer(
     run_id=repr(sorted(settings.items())),
     query_key="step",
     converged=result.converged,
+)
+fit_downloads(
+    result.history,
+    data.X,
+    data.feature_names,
+    estimator_params=dict(
+        n_components=settings["k"],
+        covariance_type=settings["cov"],
+        init_params=settings["init"],
+        random_state=settings["seed"],
+        max_iter=settings["iters"],
+    ),
+    data_code=dataset_code(
+        settings["data"], settings["clusters"], settings["sep"], settings["n"], settings["dseed"]
+    ),
+    key="step",
 )

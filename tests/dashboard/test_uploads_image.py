@@ -1,12 +1,14 @@
 """Uploaded images: every kind of file gives the right pixels or a message a person understands."""
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.uploads import read_image
+from dashboard.uploads import plain, read_image
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -73,6 +75,7 @@ def test_exif_rotated_jpeg_is_turned_upright():
     assert upload.error is None
     assert upload.pixels.shape[:2] == (60, 20)  # shown tall: 20 x 60
     assert upload.pixels[:30].mean() > 200 and upload.pixels[30:].mean() < 50
+    assert any("EXIF orientation" in note for note in upload.notes)
 
 
 def test_large_image_is_downscaled_to_the_working_size():
@@ -89,15 +92,16 @@ def test_large_image_is_downscaled_to_the_working_size():
     ("data", "words"),
     [
         (b"", "empty"),
-        (b"\x00\x01garbage bytes that are no picture" * 10, "not a PNG or JPEG"),
-        (b"name,value\n1,2\n3,4\n", "not a PNG or JPEG"),
+        (b"\x00\x01garbage bytes that are no picture" * 10, "not a PNG, JPEG, GIF, BMP or WebP"),
+        (b"name,value\n1,2\n3,4\n", "holds text (perhaps a table), not a picture"),
+        (b"%PDF-1.4\n%%EOF\n", "is a PDF document, not a picture"),
     ],
-    ids=["zero-size", "corrupt-bytes", "text-named-png"],
+    ids=["zero-size", "corrupt-bytes", "text-named-png", "pdf-named-png"],
 )
 def test_files_that_are_no_picture_get_a_plain_message(data, words):
     upload = read_image(data, "picture.png")
     assert upload.pixels is None
-    assert words in upload.error and "picture.png" in upload.error
+    assert words in upload.error and plain("picture.png") in upload.error
 
 
 def test_truncated_png_gets_a_plain_message():
@@ -107,9 +111,54 @@ def test_truncated_png_gets_a_plain_message():
     assert "damaged or cut short" in upload.error
 
 
-def test_gif_is_refused_as_not_png_or_jpeg():
-    upload = read_image(encode(Image.fromarray(gradient()), "GIF"), "anim.png")
-    assert upload.pixels is None and "not a PNG or JPEG" in upload.error
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "WEBP"])
+def test_gif_bmp_and_webp_are_read(fmt):
+    pixels = gradient()
+    options = {"lossless": True} if fmt == "WEBP" else {}
+    image = Image.fromarray(pixels)
+    data = encode(image.quantize(256) if fmt == "GIF" else image, fmt, **options)
+    upload = read_image(data, f"picture.{fmt.lower()}")
+    assert upload.error is None and upload.format == fmt and upload.notes == ()
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    np.testing.assert_array_equal(upload.pixels, expected)
+    if fmt != "GIF":
+        np.testing.assert_array_equal(upload.pixels, pixels)
+
+
+def test_animated_gif_gives_its_first_frame_and_says_so():
+    first, second = gradient(), 255 - gradient()
+    buffer = io.BytesIO()
+    frames = [Image.fromarray(first).quantize(64), Image.fromarray(second).quantize(64)]
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    upload = read_image(buffer.getvalue(), "anim.gif")
+    assert upload.error is None
+    np.testing.assert_array_equal(upload.pixels, np.asarray(frames[0].convert("RGB")))
+    assert upload.notes == ("It is an animation of 2 frames; only the first frame is used.",)
+
+
+def test_a_jpeg_named_png_is_read_with_a_note():
+    upload = read_image(encode(Image.fromarray(gradient()), "JPEG", quality=95), "photo.png")
+    assert upload.error is None and upload.format == "JPEG"
+    assert "named like a PNG file but is really a JPEG image" in upload.notes[0]
+
+
+@pytest.mark.parametrize("mode", ["LA", "CMYK", "1", "P"])
+def test_other_modes_become_grey_or_rgb(mode):
+    image = Image.fromarray(gradient()).convert(mode)
+    upload = read_image(encode(image, "JPEG" if mode == "CMYK" else "PNG"), f"x.{mode}.png")
+    assert upload.error is None and upload.pixels.dtype == np.uint8
+    assert upload.pixels.shape in ((30, 40), (30, 40, 3))
+
+
+def test_a_zero_size_png_and_a_tiff_are_refused_in_words():
+    header = struct.pack(">IIBBBBB", 0, 0, 8, 0, 0, 0, 0)
+    chunk = (
+        struct.pack(">I", 13) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    )
+    upload = read_image(b"\x89PNG\r\n\x1a\n" + chunk, "zero.png")
+    assert upload.pixels is None and "has no pixels (0 x 0)" in upload.error
+    upload = read_image(encode(Image.fromarray(gradient()), "TIFF"), "scan.tif")
+    assert upload.pixels is None and "TIFF image, which is not read here" in upload.error
 
 
 @pytest.mark.parametrize("size", [(10_000, 10_000), (8_000, 7_000)], ids=["pillow-guard", "limit"])

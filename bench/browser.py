@@ -1,0 +1,215 @@
+"""The iteration viewer's step in a real browser: what a replay-only click costs.
+
+    python -m bench.browser                    # every page with the viewer, 5 clicks each
+    python -m bench.browser fraud_detection    # some pages (URL paths)
+    python -m bench.browser --clicks 9
+
+Starts ``bench.timed_server`` (``streamlit run`` with each script run timed on the server) on
+a free port, opens each page in headless Chromium (/usr/bin/chromium, the browser tests'
+flags), waits for the first render, then clicks the viewer's "Step forward" ``--clicks``
+times. For each click it records:
+
+- server ms: the time Streamlit spent executing the rerun the click caused (only the viewer's
+  ``st.fragment`` reruns, callbacks included), wall and the script thread's CPU time;
+- browser ms: from the click to the viewer's heading showing the next half-step and the app
+  being idle again (``data-test-script-state="notRunning"``, nothing stale): round trip,
+  server time, and the browser's redraw of the fragment's charts.
+
+The first render's server time is printed too (the first page opened also pays the fresh
+server's imports). Medians over the clicks; the goal is under 100 ms of server time per click
+(issue 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: URL paths of the pages that embed the shared iteration viewer.
+VIEWER_PAGES = (
+    "step_by_step",
+    "missing_lab",
+    "priors_lab",
+    "image_segmentation",
+    "fraud_detection",
+    "retail_segmentation",
+    "why_em_works",
+    "your_data",
+)
+HEADING = "h4"  # the viewer's "#### <half-step> · log-likelihood ..." line
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    options = [
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.timed_server", log_path, *options],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the server did not answer within 60 s")
+
+
+def _runs(log_path: str) -> list[dict]:
+    with open(log_path) as log:
+        return [json.loads(line) for line in log if line.strip()]
+
+
+def _settle(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
+
+
+def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict:
+    """Open one page, then click "Step forward" ``clicks`` times; times per click."""
+    before = len(_runs(log_path))
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+    heading = page.locator(f'[data-testid="stMarkdownContainer"] {HEADING}', has_text="log-lik")
+    heading.first.wait_for(timeout=120_000)
+    _settle(page)
+    if page.locator('[data-testid="stException"]').count():
+        raise RuntimeError(f"{path}: the page shows an exception")
+    first = [r for r in _runs(log_path)[before:] if not r["fragment"]]
+    forward = page.get_by_role("button", name=re.compile("Step forward"))
+    browser_ms = []
+    for _ in range(clicks):
+        label = heading.first.inner_text()
+        count = len(_runs(log_path))
+        t0 = time.perf_counter()
+        forward.click()
+        page.wait_for_function(
+            "([sel, old]) => { const h = [...document.querySelectorAll(sel)]"
+            ".find(e => e.innerText.includes('log-lik')); return h && h.innerText !== old; }",
+            arg=[f'[data-testid="stMarkdownContainer"] {HEADING}', label],
+        )
+        _settle(page)
+        browser_ms.append((time.perf_counter() - t0) * 1e3)
+        deadline = time.monotonic() + 5
+        while len(_runs(log_path)) == count and time.monotonic() < deadline:
+            time.sleep(0.02)
+    steps = _runs(log_path)[before:]
+    fragment = [r for r in steps if r["fragment"]]
+    full_reruns = len([r for r in steps if not r["fragment"]]) - len(first)
+    return {
+        "first_wall_ms": sum(r["wall_ms"] for r in first),
+        "first_cpu_ms": sum(r["cpu_ms"] for r in first),
+        "step_wall_ms": statistics.median(r["wall_ms"] for r in fragment) if fragment else None,
+        "step_cpu_ms": statistics.median(r["cpu_ms"] for r in fragment) if fragment else None,
+        "step_max_wall_ms": max((r["wall_ms"] for r in fragment), default=None),
+        "browser_ms": statistics.median(browser_ms),
+        "fragment_runs": len(fragment),
+        "full_reruns": full_reruns,
+    }
+
+
+def main(pages: tuple[str, ...] = VIEWER_PAGES, clicks: int = 5, repeat: int = 1) -> None:
+    """Measure ``pages``; ``repeat`` > 1 opens each page that many times (fresh sessions;
+    the server's caches stay warm after the first, so "first render" is cold only once)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "runs.jsonl")
+        Path(log_path).touch()
+        proc, base = start_server(log_path)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"\nBrowser: Step forward x {clicks} per page; load average {load}")
+                print(
+                    f"{'page':<22} {'first render s':>14} {'step server ms wall':>20} "
+                    f"{'CPU':>6} {'max':>6} {'step browser ms':>16} {'full reruns':>12}"
+                )
+                for path in pages:
+                    results = []
+                    for _ in range(repeat):
+                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                        page = context.new_page()
+                        page.set_default_timeout(60_000)
+                        try:
+                            results.append(measure_page(page, base, path, log_path, clicks))
+                        except Exception as err:  # report the page and go on with the others
+                            print(f"{path:<22} could not be measured: {str(err)[:200]}")
+                        finally:
+                            context.close()
+                    if not results:
+                        continue
+                    r = results[0]
+                    results = [x for x in results if x["fragment_runs"]] or results
+                    if not results[0]["fragment_runs"]:
+                        print(f"{path:<22} no fragment rerun was recorded")
+                        continue
+                    wall = statistics.median(x["step_wall_ms"] for x in results)
+                    cpu = statistics.median(x["step_cpu_ms"] for x in results)
+                    worst = max(x["step_max_wall_ms"] for x in results)
+                    shown = statistics.median(x["browser_ms"] for x in results)
+                    reruns = sum(x["full_reruns"] for x in results)
+                    print(
+                        f"{path:<22} {r['first_wall_ms'] / 1e3:14.2f} {wall:20.0f} {cpu:6.0f} "
+                        f"{worst:6.0f} {shown:16.0f} {reruns:12d}",
+                        flush=True,
+                    )
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pages", nargs="*", help=f"URL paths (default: {' '.join(VIEWER_PAGES)})")
+    parser.add_argument("--clicks", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=1, help="sessions per page")
+    args = parser.parse_args()
+    main(tuple(args.pages) or VIEWER_PAGES, args.clicks, args.repeat)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,58 @@
+"""``streamlit run`` of the dashboard with every script run timed on the server.
+
+    python -m bench.timed_server LOG_FILE [streamlit options...]
+
+Wraps Streamlit's ``exec_func_with_error_handling`` (the call that executes the page script,
+or only the queued fragments on a fragment rerun, widget callbacks included) before the
+server starts, and appends one JSON line per run to LOG_FILE: ``fragment`` (whether only
+fragments ran), ``wall_ms`` and ``cpu_ms`` (the script thread's CPU time,
+``time.thread_time``, which does not count waiting for a core). The product is not
+changed: this is a measurement harness for ``bench.browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from streamlit.runtime.scriptrunner import script_runner
+from streamlit.web import cli
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
+_LOCK = threading.Lock()
+
+
+def install(log_path: str) -> None:
+    """Time every script run into ``log_path`` (JSON lines)."""
+    original = script_runner.exec_func_with_error_handling
+
+    def timed(func, ctx):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            return original(func, ctx)
+        finally:
+            record = {
+                "fragment": bool(ctx.fragment_ids_this_run),
+                "wall_ms": (time.perf_counter() - t0) * 1e3,
+                "cpu_ms": (time.thread_time() - c0) * 1e3,
+                "page": ctx.page_script_hash,
+                "at": time.time(),
+            }
+            with _LOCK, open(log_path, "a") as log:
+                log.write(json.dumps(record) + "\n")
+
+    script_runner.exec_func_with_error_handling = timed
+
+
+def main() -> None:
+    log_path, options = sys.argv[1], sys.argv[2:]
+    install(log_path)
+    sys.argv = ["streamlit", "run", APP, *options]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Your data: upload a CSV or an image, see what was understood, and fit EM to it."""
+
+import streamlit as st
+
+from dashboard import state_yourdata as yd
+from dashboard.exports import copy_link, fit_downloads
+from dashboard.plots import loglik_figure
+from dashboard.plots_image import as_rgb
+from dashboard.plots_selection import criterion_lines
+from dashboard.state import (
+    COVARIANCE_TYPES,
+    INIT_METHODS,
+    current_settings,
+    init_settings,
+    write_query_params,
+)
+from dashboard.state_image import fit_text, run_segmentation
+from dashboard.uploads import MAX_UPLOAD_MB, plain
+from dashboard.viewer import iteration_viewer
+
+st.title("Your data")
+st.markdown(
+    "Bring your own table (CSV, TSV or text: comma, semicolon, tab or space separated) or a "
+    "picture. The page shows what it understood, lets you pick the numeric columns, and fits "
+    "a Gaussian mixture by EM to them exactly as the other pages do on bundled data: replay "
+    "the fit step by step, keep rows with gaps (missing-data EM) or drop them, compare K and "
+    "covariance types by BIC, switch to MAP, download the results, or send the file to a case "
+    f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{yd.FIT_ROWS:,} usable rows** EM "
+    "fits a seeded random sample of them. Your file stays in this session's memory: it is "
+    "never written to disk or shown to anyone else, and it cannot go into the page's link "
+    "(the link keeps the settings; upload the file again to reproduce a view)."
+)
+
+init_settings("yd", yd.SETTINGS)
+state = st.session_state
+upload_at, example_at = st.columns([3, 2])
+upload_at.file_uploader(f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
+                        [*yd.TABLE_TYPES, *yd.IMAGE_TYPES], key="yd_file")  # fmt: skip
+example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES),
+                     format_func=lambda e: yd.EXAMPLES[e][1], key="yd_ex")  # fmt: skip
+with st.sidebar, st.form("yd_settings"):
+    st.markdown("**Model**")
+    st.slider("Number of components K", 1, 8, key="yd_k")
+    st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
+    st.selectbox("Start method", INIT_METHODS, key="yd_init")
+    st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
+    st.number_input("Max iterations", 1, 500, key="yd_iters")
+    st.radio("Rows with gaps", tuple(yd.MISSING), format_func=yd.MISSING.get, key="yd_miss")
+    st.radio("Estimation", tuple(yd.ESTIMATORS), format_func=yd.ESTIMATORS.get, key="yd_est")
+    st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
+    st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
+
+file = state.get("yd_file")
+if file is None:
+    source = yd.example_source(state["yd_ex"])
+    st.caption(f"Showing the bundled example **{plain(source.name)}**; upload a file to use yours.")
+else:
+    source = yd.Source(file.getvalue(), file.name, yd.kind_of(file.name))
+    st.caption(f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
+               "kB), read in memory only.")  # fmt: skip
+
+
+def settle() -> dict:
+    """The settings now, mirrored into the URL."""
+    values = current_settings("yd", yd.SETTINGS)
+    write_query_params(yd.url_values(values))
+    return values
+
+
+upload = yd.parse_table(source.content, source.name) if source.kind == "table" else None
+if upload is not None and upload.code == "image":  # a picture under a table's name
+    source, upload = yd.Source(source.content, source.name, "image", source.example), None
+    st.info(f"“{plain(source.name)}” holds a picture, not a table, so it is read as one.")
+if source.kind == "image":
+    settings = settle()
+    image = yd.parse_image(source.content, source.name)
+    if image.error:
+        st.error(image.error)
+        st.stop()
+    st.subheader("What was understood")
+    height, width = image.pixels.shape[:2]
+    thumb, about = st.columns([1, 2])
+    thumb.image(image.pixels, caption="Your picture" if file else source.name, width=240)
+    about.markdown(f"**Original size** {image.original_size[0]} x {image.original_size[1]} "
+                   f"pixels · **working size** {width} x {height} · "
+                   f"{'colour' if image.pixels.ndim == 3 else 'grey'}")  # fmt: skip
+    for note in image.notes:
+        about.info(note)
+    st.subheader(f"Segmented into K = {settings['k']} colours")
+    run = run_segmentation(
+        f"upload:{image.key}", image.pixels, str(settings["k"]), "rgb", 0.0, settings["cov"],
+        0.0, "random", 0, settings["seed"], settings["iters"],
+    )  # fmt: skip
+    if run.error:
+        st.error(run.error)
+    else:
+        left, middle, right = st.columns([2, 2, 3])
+        left.image(as_rgb(run.result.original), caption="Original", width="stretch")
+        middle.image(run.result.segmented, caption="Each pixel painted with its segment's "
+                     "mean colour", width="stretch")  # fmt: skip
+        history = run.result.history
+        right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
+        st.caption(fit_text(run.result) + " For a picture only K, the covariance type, the "
+                   "seed and the iteration limit in the sidebar apply.")  # fmt: skip
+    st.markdown("The **Image segmentation** page does much more with it: colour spaces, "
+                "position, K by BIC, hidden pixels rebuilt by EM.")  # fmt: skip
+    if st.button("Send to Image segmentation", type="primary"):
+        yd.send_upload(source, "image")
+    with st.sidebar:
+        copy_link()  # a table's fit shares through its viewer; a picture's here
+    st.stop()
+
+if upload.error:
+    settle()
+    st.error(upload.error)
+    st.stop()
+st.subheader("What was understood")
+st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
+summary, dropped = st.columns([3, 2])
+summary.dataframe(yd.column_summary(upload), width="stretch", hide_index=True)
+if upload.dropped:
+    dropped.dataframe(yd.dropped_table(upload), width="stretch", hide_index=True)
+for note in upload.notes:
+    st.info(note)
+send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
+send_text.markdown("**Or use it in a case study:** Fraud detection scores transactions (numeric "
+                   "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
+                   "per row with a customer id, a date and an amount.")  # fmt: skip
+if fraud_at.button("Send to Fraud detection", width="stretch"):
+    yd.send_upload(source, "fraud")
+if retail_at.button("Send to Retail segmentation", width="stretch"):
+    yd.send_upload(source, "retail")
+if not upload.numeric:
+    settle()
+    st.error("No column of this file holds numbers EM can model, so there is nothing to fit.")
+    st.stop()
+
+if state.get("_yd_file") != upload.key:  # another file: keep what it has of the choice
+    state["_yd_file"] = upload.key
+    state["yd_cols"] = yd.keep_columns(state["yd_cols"], upload.numeric)
+state["yd_cols"] = [c for c in state["yd_cols"] if c in upload.numeric]
+st.multiselect("Columns to model", upload.numeric, key="yd_cols")
+columns = list(state["yd_cols"])
+if len(columns) < 2:
+    settle()
+    st.info("Pick at least two numeric columns: the fit is drawn on two of them.")
+    st.stop()
+state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
+if len(columns) > 2:
+    x_at, y_at = st.columns(2)
+    x_at.selectbox("x axis", columns, key="yd_x")
+    y_at.selectbox("y axis", columns, key="yd_y")
+settings = settle()
+if settings["x"] == settings["y"]:
+    st.error("Pick two different columns for the x and y axes.")
+    st.stop()
+
+st.subheader("The fit, step by step")
+model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est"))
+fit = yd.run_upload_fit(upload.key, tuple(columns), *model, _upload=upload)
+if fit.error:
+    st.error(fit.error)
+    st.stop()
+for note in fit.notes:
+    st.caption(note)
+if fit.warning:
+    st.info(fit.warning)
+iteration_viewer(
+    fit.X, yd.plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
+    run_id=repr((upload.key, columns, model)), converged=fit.converged,
+    columns=(columns.index(settings["x"]), columns.index(settings["y"])),
+)  # fmt: skip
+fit_downloads(
+    fit.history, fit.X, columns, estimator_params=fit.params, key="yourdata",
+    data_code=yd.data_code(source, tuple(columns), settings["miss"], settings["seed"]),
+)  # fmt: skip
+
+st.subheader("Which K and covariance type? BIC decides")
+st.markdown(
+    "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
+    f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once, with the "
+    "same rows, gaps and estimation as above."
+)
+grid = yd.run_upload_selection(upload.key, tuple(columns), settings["kmax"], settings["miss"],
+                               settings["est"], settings["seed"], _upload=upload)  # fmt: skip
+if grid.error or "bic" not in grid.best:
+    st.error(grid.error or "No cell of the grid could be fitted.")
+else:
+    best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
+    st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
+    st.button(f"Fit the best by BIC: K = {best[0]}, {best[1]}", on_click=yd.use_cell,
+              args=(best,), disabled=best == chosen)  # fmt: skip

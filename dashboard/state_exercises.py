@@ -1,0 +1,219 @@
+"""Exercises page: the set files, cached exercise generation, the drawing of one exercise and
+its feedback, and the student's attempts in the session.
+
+The exercises themselves (questions, answers, checks) are ``emlib.exercises``; this module
+only caches, records and draws.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from emlib.exercises import (
+    Attempt,
+    Exercise,
+    ExerciseSet,
+    Feedback,
+    Grid,
+    Table,
+    load_exercise_set,
+    make_exercise,
+    set_files,
+)
+
+#: Where the set files live; tests point it at a temporary folder.
+EXERCISE_DIR = Path(__file__).resolve().parent.parent / "datasets" / "exercises"
+DEFAULT_SET = "intro"
+#: The seed a first visit gets: fixed, so a link without a seed still reproduces the view.
+DEFAULT_SEED = 4817
+MAX_SEED = 999_999
+ATTEMPTS = "ex_attempts"
+FEEDBACK = "ex_feedback"
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """A set file by name: the loaded set, or the loader's message when it is malformed."""
+
+    name: str
+    set: ExerciseSet | None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.set.title if self.set else f"{self.name} (cannot be read)"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_sets(directory: str, stamp: tuple) -> dict[str, SetChoice]:
+    choices = {}
+    for path in set_files(directory):
+        try:
+            choices[path.stem] = SetChoice(path.stem, load_exercise_set(path))
+        except ValueError as err:
+            choices[path.stem] = SetChoice(path.stem, None, str(err))
+    return choices
+
+
+def exercise_sets(directory: Path | None = None) -> dict[str, SetChoice]:
+    """Every set file of the folder, re-read whenever a file changes (name, size, time)."""
+    directory = Path(directory or EXERCISE_DIR)
+    files = set_files(directory)
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load_sets(str(directory), stamp)
+
+
+@st.cache_data(show_spinner="Making your exercise…", max_entries=256)
+def build_exercise(
+    kind: str, title: str, parameters: tuple, seed_offset: int, student_seed: int
+) -> Exercise:
+    """The exercise for one entry of a set and one student's seed (cached: some kinds fit)."""
+    return make_exercise(kind, (student_seed, seed_offset), title, **dict(parameters))
+
+
+def new_seed() -> None:
+    """The "New numbers" button: a fresh random seed (a callback, before the widget draws)."""
+    st.session_state["ex_seed"] = secrets.randbelow(MAX_SEED + 1)
+
+
+def step(by: int, count: int) -> None:
+    """Previous / next exercise (a callback)."""
+    st.session_state["ex_ex"] = min(max(st.session_state["ex_ex"] + by, 1), count)
+
+
+# ------------------------------------------------------------------------------ attempts
+def attempts() -> list[Attempt]:
+    return st.session_state.setdefault(ATTEMPTS, [])
+
+
+def feedback_key(set_name: str, seed: int, number: int) -> str:
+    return f"{set_name}|{seed}|{number}"
+
+
+def record(
+    set_name: str, number: int, exercise: Exercise, seed: int, answer: str, feedback: Feedback
+) -> None:
+    """Keep the feedback to show, and a checked (readable) answer as an attempt."""
+    st.session_state.setdefault(FEEDBACK, {})[feedback_key(set_name, seed, number)] = feedback
+    if feedback.status == "invalid":
+        return
+    attempts().append(
+        Attempt(
+            set=set_name,
+            exercise=number,
+            title=exercise.title,
+            kind=exercise.kind,
+            seed=seed,
+            answer=answer,
+            correct=feedback.correct,
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+    )
+
+
+def shown_feedback(set_name: str, seed: int, number: int) -> Feedback | None:
+    return st.session_state.get(FEEDBACK, {}).get(feedback_key(set_name, seed, number))
+
+
+# ------------------------------------------------------------------------------- drawing
+def table_frame(table: Table) -> pd.DataFrame:
+    return pd.DataFrame(list(table.rows), columns=list(table.columns))
+
+
+#: Colour scales: grey for an image, inferno (dark: sure, bright: uncertain) for a map. Not
+#: "#000004": Streamlit's frontend treats colours "#0000xx" as theme placeholders.
+GREY = [[0.0, "#000000"], [1.0, "#ffffff"]]
+INFERNO = [[0.0, "#0d0829"], [0.25, "#57106e"], [0.5, "#bc3754"], [0.75, "#f98e09"],
+           [1.0, "#fcffa4"]]  # fmt: skip
+
+
+def grid_figure(grid: Grid, colorscale=GREY) -> go.Figure:
+    """A tiny image as a heat map: the value in each cell, marked cells labelled in bold."""
+    text = [[format(v, grid.number_format) for v in row] for row in grid.values]
+    for label, r, c in grid.marks:
+        text[r][c] = f"<b>{label}</b><br>{text[r][c]}"
+    size = len(grid.values)
+    figure = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in grid.values],
+            x=list(range(1, len(grid.values[0]) + 1)),
+            y=list(range(1, size + 1)),
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=14),
+            colorscale=colorscale,
+            zmin=grid.value_range[0] if grid.value_range else None,
+            zmax=grid.value_range[1] if grid.value_range else None,
+            showscale=True,
+            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=grid.title, height=470, width=520, margin=dict(l=40, r=20, t=50, b=40)
+    )
+    figure.update_yaxes(autorange="reversed", title="row", scaleanchor="x", dtick=1)
+    figure.update_xaxes(title="column", dtick=1, side="bottom")
+    return figure
+
+
+def show_question(exercise: Exercise) -> None:
+    """The question with its tables and pictures."""
+    st.markdown(exercise.prompt)
+    for table in exercise.tables:
+        st.caption(table.caption)
+        st.dataframe(table_frame(table), hide_index=True, width="content")
+    for grid in exercise.grids:
+        st.plotly_chart(grid_figure(grid), width="content", theme=None, key=f"grid_{grid.title}")
+
+
+def show_feedback(exercise: Exercise, feedback: Feedback) -> None:
+    """Verdict (success / error / warning), the worked solution, and the link to the page."""
+    if feedback.status == "invalid":
+        st.warning(feedback.message)
+        return
+    (st.success if feedback.correct else st.error)(feedback.message)
+    with st.container(border=True):
+        st.markdown("**Worked solution**")
+        st.markdown(feedback.explanation)
+        for grid in exercise.solution_grids:
+            st.plotly_chart(
+                grid_figure(grid, INFERNO),
+                width="content",
+                theme=None,
+                key=f"solution_{grid.title}",
+            )
+        if exercise.link is not None:
+            link = exercise.link
+            st.page_link(
+                f"app_pages/{link.page}.py",
+                label=link.label,
+                icon=":material/open_in_new:",
+                query_params=dict(link.query),
+            )
+
+
+def progress_frame(choice: ExerciseSet, seed: int) -> pd.DataFrame:
+    """One row per exercise of the set: title, attempts, solved, solved at the first try."""
+    from emlib.exercises import progress
+
+    done = progress(attempts(), choice.name, seed)
+    rows = []
+    for number, spec in enumerate(choice.exercises, start=1):
+        state = done.get(number)
+        rows.append(
+            {
+                "exercise": number,
+                "title": spec.title,
+                "attempts": state.attempts if state else 0,
+                "solved": "yes" if state and state.solved else "",
+                "first try": "yes" if state and state.first_try else "",
+            }
+        )
+    return pd.DataFrame(rows)

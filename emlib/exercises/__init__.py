@@ -1,0 +1,55 @@
+"""Exercises on EM with instant feedback, each generated from a seed.
+
+``make_exercise(kind, seed)`` builds an ``Exercise`` (question, tables, the right answer,
+typical wrong answers, the worked solution, a link to the page that shows the idea);
+``check_answer(exercise, text)`` returns ``Feedback``; ``load_exercise_set(path)`` reads a
+teacher's TOML set file. Pure: no Streamlit, no plotting.
+"""
+
+from emlib.exercises.core import (
+    AnswerError,
+    Exercise,
+    Feedback,
+    Grid,
+    Link,
+    Mistake,
+    Table,
+    Tolerance,
+    check_answer,
+    parse_number,
+    parse_vector,
+)
+from emlib.exercises.kinds import KINDS, make_exercise
+from emlib.exercises.loader import (
+    ExerciseSet,
+    ExerciseSpec,
+    load_exercise_set,
+    parse_exercise_set,
+    set_files,
+)
+from emlib.exercises.progress import Attempt, progress, report_csv, report_json
+
+__all__ = [
+    "KINDS",
+    "AnswerError",
+    "Attempt",
+    "Exercise",
+    "ExerciseSet",
+    "ExerciseSpec",
+    "Feedback",
+    "Grid",
+    "Link",
+    "Mistake",
+    "Table",
+    "Tolerance",
+    "check_answer",
+    "load_exercise_set",
+    "make_exercise",
+    "parse_exercise_set",
+    "parse_number",
+    "parse_vector",
+    "progress",
+    "report_csv",
+    "report_json",
+    "set_files",
+]

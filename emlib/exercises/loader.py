@@ -1,0 +1,174 @@
+"""Exercise sets: TOML files a teacher writes, read and checked with messages naming the line.
+
+A set file holds a ``title``, an optional ``description``, and one ``[[exercise]]`` table per
+exercise, in order::
+
+    title = "Introduction to EM"
+    description = "Ten exercises over the whole of EM."
+
+    [[exercise]]
+    kind = "responsibilities"
+    title = "Who produced this point?"
+    dims = 2
+    n_components = 3
+
+Every exercise needs ``kind`` and ``title``; ``seed_offset`` (a whole number, default the
+exercise's position from 0) and the kind's parameters (``emlib.exercises.kinds``) are optional.
+Any error (bad TOML, unknown kind or key, wrong type) is a ``ValueError`` whose message starts
+with the file name and the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emlib.exercises.core import Exercise
+from emlib.exercises.kinds import KINDS, check_parameters, make_exercise
+
+TOP_KEYS = {"title": str, "description": str, "exercise": list}
+ENTRY_KEYS = {"kind", "title", "seed_offset"}
+_HEADER = re.compile(r"^\s*\[\[\s*exercise\s*\]\]")
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One entry of a set: what to generate, and where it is written (1-based line)."""
+
+    kind: str
+    title: str
+    parameters: tuple[tuple[str, Any], ...]
+    seed_offset: int
+    line: int
+
+    def build(self, student_seed: int) -> Exercise:
+        """The exercise for a student: seeded by (student seed, seed offset)."""
+        return make_exercise(
+            self.kind, (student_seed, self.seed_offset), self.title, **dict(self.parameters)
+        )
+
+
+@dataclass(frozen=True)
+class ExerciseSet:
+    """A loaded set: its file's stem as ``name``, its title, description and exercises."""
+
+    name: str
+    title: str
+    description: str
+    exercises: tuple[ExerciseSpec, ...]
+
+
+def _key_line(lines: list[str], start: int, stop: int, key: str) -> int:
+    """The 1-based line of ``key = ...`` between two 0-based line indices, else ``start + 1``."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for i in range(start, stop):
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+def _syntax_message(name: str, message: str, text: str) -> str:
+    """tomllib's message, "... (at line 5, column 7)", as "name, line 5: ... (column 7)"."""
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
+    if found:
+        what = message[: found.start()] + message[found.end() :]
+        return (
+            f"{name}, line {found.group(1)}: not valid TOML: {what} (column {found.group(2)}). "
+            "Check quotes, brackets and that every value follows key = ."
+        )
+    line = len(text.splitlines()) or 1
+    what = message.replace(" (at end of document)", "")
+    return f"{name}, line {line} (end of file): not valid TOML: {what}."
+
+
+def parse_exercise_set(text: str, name: str) -> ExerciseSet:
+    """Read and check a set from TOML text; ``name`` (the file name) starts every message."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(_syntax_message(name, str(err), text)) from None
+    lines = text.splitlines()
+
+    def fail(line: int, message: str) -> ValueError:
+        return ValueError(f"{name}, line {line}: {message}")
+
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            raise fail(
+                _key_line(lines, 0, len(lines), key),
+                f"unknown key {key!r}; a set has {', '.join(TOP_KEYS)}",
+            )
+        if not isinstance(value, TOP_KEYS[key]):
+            raise fail(
+                _key_line(lines, 0, len(lines), key),
+                f"{key} must be {'text' if TOP_KEYS[key] is str else 'a list'}",
+            )
+    if "title" not in data:
+        raise fail(1, 'the set has no title: add a line title = "..." at the top')
+    entries = data.get("exercise", [])
+    if not entries:
+        raise fail(1, "the set has no exercises: add [[exercise]] tables with kind and title")
+    headers = [i for i, line in enumerate(lines) if _HEADER.match(line)]
+    specs = []
+    for index, entry in enumerate(entries):
+        start = (
+            headers[index]
+            if index < len(headers)
+            else _key_line(lines, 0, len(lines), "exercise") - 1
+        )
+        stop = headers[index + 1] if index + 1 < len(headers) else len(lines)
+        where = f"exercise {index + 1}"
+        if not isinstance(entry, dict):
+            raise fail(start + 1, f"{where} must be a table ([[exercise]])")
+        for key in ("kind", "title"):
+            if key not in entry:
+                raise fail(start + 1, f'{where} has no {key}: add {key} = "..."')
+            if not isinstance(entry[key], str):
+                raise fail(_key_line(lines, start, stop, key), f"{where}: {key} must be text")
+        kind = entry["kind"]
+        if kind not in KINDS:
+            raise fail(
+                _key_line(lines, start, stop, "kind"),
+                f"{where} has unknown kind {kind!r}; the kinds are {', '.join(KINDS)}",
+            )
+        offset = entry.get("seed_offset", index)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise fail(
+                _key_line(lines, start, stop, "seed_offset"),
+                f"{where}: seed_offset must be a whole number >= 0, got {offset!r}",
+            )
+        parameters = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
+        for key, value in parameters.items():
+            try:
+                check_parameters(kind, {key: value})
+            except ValueError as err:
+                raise fail(_key_line(lines, start, stop, key), f"{where} ({kind}): {err}") from None
+        specs.append(
+            ExerciseSpec(kind, entry["title"], tuple(sorted(parameters.items())), offset, start + 1)
+        )
+    return ExerciseSet(
+        name=Path(name).stem,
+        title=data["title"],
+        description=data.get("description", ""),
+        exercises=tuple(specs),
+    )
+
+
+def load_exercise_set(path: str | Path) -> ExerciseSet:
+    """Read and check a set file; ``ValueError`` naming the file and the line on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name}: not UTF-8 text; save the file as UTF-8") from None
+    except OSError as err:
+        raise ValueError(f"{path.name}: cannot be read ({err.strerror})") from None
+    return parse_exercise_set(text, path.name)
+
+
+def set_files(directory: str | Path) -> list[Path]:
+    """The set files (``*.toml``) of a directory, sorted by name."""
+    return sorted(Path(directory).glob("*.toml"))

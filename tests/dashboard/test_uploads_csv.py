@@ -1,0 +1,329 @@
+"""Uploaded tables: the corpus of bad and awkward files, and what the reader detects."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.uploads import (
+    MAX_UPLOAD_MB,
+    MIN_TABLE_ROWS,
+    ROW_LIMIT,
+    check_components,
+    detect_delimiter,
+    feature_matrix,
+    plain,
+    read_image,
+    read_table,
+)
+from tests.data.make_bad_inputs import HERE, build, manifest_text
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))["files"]
+
+
+def unescaped(message: str) -> str:
+    """A message as st.error shows it: Markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", message)
+
+
+def said(upload) -> str:
+    return unescaped(upload.error if upload.error else " ".join(upload.notes))
+
+
+# ------------------------------------------------------------------------------ the corpus
+def test_corpus_is_large_small_and_matches_its_manifest():
+    on_disk = {p.name for p in HERE.iterdir()} - {"manifest.json"}
+    assert on_disk == {entry["file"] for entry in MANIFEST}
+    assert len(MANIFEST) >= 30
+    assert sum((HERE / name).stat().st_size for name in on_disk) < 200_000
+    assert {e["kind"] for e in MANIFEST} == {"csv", "image"}
+    assert {e["expect"] for e in MANIFEST} == {"refuse", "accept"}
+
+
+def test_generator_reproduces_the_committed_corpus():
+    built = build()
+    assert manifest_text(built) == (HERE / "manifest.json").read_text(encoding="utf-8")
+    for name, (case, data) in built.items():
+        committed = (HERE / name).read_bytes()
+        if case.exact:
+            assert data == committed, f"{name} differs from a fresh build"
+        else:  # lossy encoders may change bytes between library versions, not the picture
+            fresh, old = read_image(data, name), read_table(data, name)
+            stored = read_image(committed, name)
+            assert (fresh.pixels is None) == (stored.pixels is None) and old.code == "image"
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
+def test_corpus_file_gets_its_message(entry):
+    data = (HERE / entry["file"]).read_bytes()
+    if entry["kind"] == "csv":
+        upload = read_table(data, entry["file"])
+        assert (upload.frame is None) == (entry["expect"] == "refuse")
+    else:
+        upload = read_image(data, entry["file"])
+        assert (upload.pixels is None) == (entry["expect"] == "refuse")
+    assert (upload.error is not None) == (entry["expect"] == "refuse")
+    assert entry["phrase"] in said(upload)
+    if upload.error:
+        assert "Traceback" not in upload.error and len(upload.error) < 400
+        assert plain(entry["file"]) in upload.error  # says which file
+
+
+# ------------------------------------------------------------------- good awkward tables
+def numbers(rows: int = 30, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.round(rng.normal(0, 5, (rows, 3)), 3)
+
+
+def written(values: np.ndarray, sep=",", decimal=".", header=("a", "b", "c"), end="\n") -> str:
+    lines = [sep.join(header)] if header else []
+    lines += [sep.join(f"{v:.3f}".replace(".", decimal) for v in row) for row in values]
+    return end.join(lines) + end
+
+
+def assert_numbers(upload, values, names=("a", "b", "c")):
+    assert upload.error is None, upload.error
+    assert upload.numeric == tuple(names)
+    np.testing.assert_allclose(upload.frame[list(names)].to_numpy(), values)
+
+
+def test_semicolons_with_decimal_commas():
+    values = numbers()
+    upload = read_table(written(values, ";", ",").encode(), "eu.csv")
+    assert_numbers(upload, values)
+    assert upload.delimiter == ";" and upload.decimal == ","
+    assert any("decimal comma" in note for note in upload.notes)
+
+
+def test_semicolons_with_decimal_comma_and_dot_thousands():
+    upload = read_table(("x;y\n" + "".join(f"1.{i:03d},5;{i},25\n" for i in range(20))).encode())
+    assert upload.error is None
+    np.testing.assert_allclose(upload.frame["x"], [1000 + i + 0.5 for i in range(20)])
+    np.testing.assert_allclose(upload.frame["y"], [i + 0.25 for i in range(20)])
+
+
+def test_tab_space_and_pipe_delimiters():
+    values = numbers()
+    for sep, word in (("\t", "tab"), ("|", "pipe")):
+        upload = read_table(written(values, sep).encode())
+        assert_numbers(upload, values)
+        assert upload.delimiter == sep and word in upload.notes[0]
+    aligned = "".join("  ".join(f"{v:>9.3f}" for v in row) + "\n" for row in values)
+    upload = read_table(aligned.encode())
+    assert_numbers(upload, values, ("column 1", "column 2", "column 3"))
+    assert upload.delimiter == " " and not upload.header
+
+
+def test_words_with_spaces_are_not_split_into_columns():
+    assert detect_delimiter("the cat sat\non the warm mat\nand then it slept\n") is None
+    assert detect_delimiter("a,b\n1,2\n3,4\n") == ","
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252"]
+)
+def test_encodings_with_accented_column_names(encoding):
+    values = numbers()
+    header = ("Température", "Größe", "naïve")
+    upload = read_table(written(values, ";", header=header).encode(encoding), "x.csv")
+    assert_numbers(upload, values, header)
+
+
+def test_latin1_is_said_and_bom_is_not_part_of_the_first_name():
+    upload = read_table(written(numbers(), header=("é", "b", "c")).encode("latin-1"))
+    assert upload.numeric[0] == "é" and "Latin-1" in upload.notes[1]
+    upload = read_table(b"\xef\xbb\xbf" + written(numbers()).encode())
+    assert upload.numeric[0] == "a" and "byte-order mark" in " ".join(upload.notes)
+
+
+def test_crlf_line_ends_and_no_header():
+    values = numbers()
+    upload = read_table(written(values, header=None, end="\r\n").encode())
+    assert_numbers(upload, values, ("column 1", "column 2", "column 3"))
+    assert not upload.header and "no header row" in upload.notes[0]
+
+
+def test_quoted_fields_with_delimiters_and_quotes_inside():
+    rows = [f'"Smith, J{i}","say ""hi {i}""",{i}.5,"1,{i:03d}.0"' for i in range(20)]
+    upload = read_table(("name,quote,x,amount\n" + "\n".join(rows)).encode())
+    assert upload.error is None
+    assert upload.frame["name"].iloc[3] == "Smith, J3"
+    assert upload.frame["quote"].iloc[0] == 'say "hi 0"'
+    np.testing.assert_allclose(upload.frame["amount"], [1000.0 + i for i in range(20)])
+    assert upload.numeric == ("x", "amount") and set(upload.text) == {"name", "quote"}
+
+
+def test_ids_with_leading_zeros_stay_text():
+    lines = "".join(f"{i:05d},{i * 1.5},{i % 3}\n" for i in range(20))
+    upload = read_table(("customer,spend,visits\n" + lines).encode())
+    assert upload.text == ("customer",) and upload.numeric == ("spend", "visits")
+    assert upload.frame["customer"].iloc[7] == "00007"
+    assert any("leading zeros" in note for note in upload.notes)
+
+
+def test_missing_markers_become_nan_and_are_counted():
+    markers = ["NA", "N/A", "NaN", "?", "-", "", "null", "None", ".", "n/a", "#N/A"]
+    lines = [f"{i},{markers[i % len(markers)] if i % 2 else i * 2}" for i in range(30)]
+    upload = read_table(("x,y\n" + "\n".join(lines)).encode())
+    assert upload.error is None and upload.numeric == ("x", "y")
+    y = upload.frame["y"].to_numpy()
+    assert np.isnan(y[1::2]).all() and np.isfinite(y[0::2]).all()
+    note = next(n for n in upload.notes if "read as missing" in n)
+    assert note.startswith("15 of 60 cells") and "“NA”" in note and "empty cells" in note
+
+
+def test_infinite_values_are_read_as_missing_and_said():
+    lines = [f"{i},{'inf' if i == 3 else '-Infinity' if i == 8 else i * 0.5}" for i in range(20)]
+    upload = read_table(("x,y\n" + "\n".join(lines)).encode())
+    assert upload.numeric == ("x", "y")
+    assert np.isnan(upload.frame["y"].iloc[[3, 8]]).all()
+    assert np.isfinite(upload.frame["y"].drop(index=[3, 8])).all()
+    assert any("2 infinite values" in note for note in upload.notes)
+
+
+def test_constant_all_missing_and_text_columns_are_reported():
+    lines = [f"{i},{i % 4},7,NA,2024-01-{1 + i % 28:02d},shop {i % 2}" for i in range(20)]
+    upload = read_table(("x,y,same,empty,day,shop\n" + "\n".join(lines)).encode())
+    assert upload.numeric == ("x", "y") and upload.text == ("day", "shop")
+    assert dict(upload.dropped) == {
+        "same": "every value is 7, so it carries no information",
+        "empty": "every cell is empty or a missing-value marker",
+    }
+    assert list(upload.frame.columns) == ["x", "y", "day", "shop"]
+    assert upload.frame["x"].dtype == np.float64 and upload.frame["day"].iloc[0] == "2024-01-01"
+    assert any("(dates)" in note for note in upload.notes)
+
+
+def test_duplicate_blank_and_markup_names_are_plain_unique_strings():
+    header = "x,x,,<b>x</b>,[a](http://e.com)"
+    lines = "".join(f"{i},{i * 2 % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20))
+    upload = read_table((header + "\n" + lines).encode())
+    names = list(upload.frame.columns)
+    assert names == ["x", "x (2)", "column 3", "<b>x</b>", "[a](http://e.com)"]
+    assert all(type(name) is str for name in names)
+    assert "[a](http" not in " ".join(upload.notes) and "<b>" not in " ".join(upload.notes)
+
+
+def test_a_few_ragged_rows_are_skipped_and_short_rows_padded():
+    lines = [f"{i},{i % 3},{i % 5}" for i in range(30)]
+    lines[4] += ",extra"
+    lines[9] = "9,1"
+    upload = read_table(("a,b,c\n" + "\n".join(lines)).encode())
+    assert upload.error is None and len(upload.frame) == 29
+    assert np.isnan(upload.frame["c"].iloc[8])  # row 9 after row 4 was skipped
+    assert any("line 6" in note for note in upload.notes)
+
+
+def test_as_text_keeps_every_column_as_text_with_numbers_normalised():
+    lines = "".join(f"{i:03d};19970{i % 9 + 1}01;{i},5;1\n" for i in range(5))
+    upload = read_table(("id;date;amount;qty\n" + lines).encode(), min_rows=1, as_text=True)
+    assert upload.error is None and upload.dropped == ()
+    assert upload.frame["id"].tolist()[:2] == ["000", "001"]
+    assert upload.frame["date"].iloc[0] == "19970101" and upload.frame["amount"].iloc[2] == "2.5"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "empty"),
+        (b"a,b\n", "header-only"),
+        (b"a,b\n1,2\n3,4\n", "too-few-rows"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(50), "image"),
+        (bytes(range(256)) * 4, "binary"),
+        (b'{"a": [1, 2]}', "json"),
+    ],
+)
+def test_error_codes_name_the_reason_for_programs(content, code):
+    upload = read_table(content, "f.csv")
+    assert upload.code == code and upload.frame is None and upload.error
+
+
+def test_file_names_are_escaped_in_messages():
+    error = read_table(b"", "[click](http://x)*.csv").error
+    assert "[click](http" not in error and "\\[click\\]" in error
+
+
+# ------------------------------------------------------------ features, rows, components
+def table_upload(rows: int = 50):
+    values = numbers(rows)
+    values[3, 1] = np.nan
+    text = written(values).replace("nan", "NA")
+    lines = text.splitlines()
+    lines = [lines[0] + ",label"] + [f"{line},{'yes' if i % 2 else 'no'}"
+                                     for i, line in enumerate(lines[1:])]  # fmt: skip
+    lines.append("NA,NA,NA,no")
+    return read_table("\n".join(lines).encode()), values
+
+
+def test_feature_matrix_keeps_nan_and_drops_rows_with_nothing():
+    upload, values = table_upload()
+    X, note = feature_matrix(upload, ["a", "b"])
+    assert X.shape == (50, 2) and np.isnan(X[3, 1]) and np.isnan(X).sum() == 1
+    np.testing.assert_allclose(X[:, 0], values[:, 0])
+    assert note == "1 row with no value in the chosen columns was left out."
+
+
+def test_feature_matrix_subsamples_above_the_row_limit_with_a_seed():
+    upload, values = table_upload(300)
+    X, note = feature_matrix(upload, ["a", "c"], max_rows=100, seed=3)
+    again, _ = feature_matrix(upload, ["a", "c"], max_rows=100, seed=3)
+    other, _ = feature_matrix(upload, ["a", "c"], max_rows=100, seed=4)
+    assert X.shape == (100, 2) and np.array_equal(X, again) and not np.array_equal(X, other)
+    assert set(map(tuple, X)) <= set(map(tuple, values[:, [0, 2]]))
+    assert "random sample of 100" in note and "seed 3" in note and "300 usable rows" in note
+    assert ROW_LIMIT >= 100_000
+
+
+@pytest.mark.parametrize(
+    ("columns", "words"),
+    [
+        ([], "at least one numeric column"),
+        (["label"], "not numbers"),
+        (["nope"], "not a numeric column"),
+        (["a", "a"], "only once"),
+    ],
+)
+def test_feature_matrix_refuses_unusable_choices_in_words(columns, words):
+    upload, _ = table_upload()
+    with pytest.raises(ValueError, match=words):
+        feature_matrix(upload, columns)
+
+
+def test_feature_matrix_needs_enough_rows_and_a_table():
+    upload, _ = table_upload(12)
+    with pytest.raises(ValueError, match="at least 20 are needed"):
+        feature_matrix(upload, ["a"], min_rows=20)
+    with pytest.raises(ValueError, match="is empty"):
+        feature_matrix(read_table(b""), ["a"])
+
+
+def test_check_components():
+    assert check_components(100, 3) is None
+    assert "at most 4 clusters" in check_components(4, 5)
+    assert "at least one cluster" in check_components(10, 0)
+    assert "at least 2" in check_components(1, 1)
+
+
+def test_limits_are_consistent_with_the_streamlit_config():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert MAX_UPLOAD_MB == config["server"]["maxUploadSize"] == 25
+    assert MIN_TABLE_ROWS >= 2
+    big = read_table(b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_MB * 1024 * 1024 // 4 + 1))
+    assert big.code == "too-large" and f"{MAX_UPLOAD_MB} MB" in big.error
+
+
+def test_a_large_table_reads_in_reasonable_time():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(50_000, 6)).round(4), columns=list("abcdef"))
+    frame.iloc[::7, 2] = np.nan
+    content = frame.to_csv(index=False, na_rep="NA").encode()
+    upload = read_table(content)
+    assert upload.error is None and len(upload.frame) == 50_000
+    np.testing.assert_allclose(upload.frame.to_numpy(), frame.to_numpy())

@@ -1,0 +1,301 @@
+"""AppTest for the Your data page: it works with no upload (bundled examples read as bytes, the
+same path as an upload), bytes fed through that path give plain st.error messages, the fit is
+cached so replaying does not refit, settings go into the URL, and an upload can be sent to the
+case pages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import state_yourdata as yd
+from dashboard.uploads import read_table
+from emlib.datasets import DATA_DIR
+from tests.dashboard.apptest import figure, open_page
+
+PAGE = "app_pages/your_data.py"
+
+
+def your_data(query=None) -> AppTest:
+    return open_page(PAGE, query)
+
+
+def feed(monkeypatch, content: bytes, name: str) -> None:
+    """Make the page's "example" these bytes: they then take the upload's whole path."""
+    source = yd.Source(content, name, yd.kind_of(name))
+    monkeypatch.setattr(yd, "example_source", lambda example: source)
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def roles(fig: dict) -> set:
+    return {trace.get("meta", {}).get("role") for trace in fig["data"]}
+
+
+def table(rows: int, columns: dict) -> bytes:
+    """A CSV with ``rows`` rows: each column's values from its function of the row number."""
+    lines = [",".join(columns)]
+    lines += [",".join(str(f(i)) for f in columns.values()) for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_no_upload_shows_the_old_faithful_example_with_a_fit_and_bic():
+    at = your_data()
+    assert r"faithful\.csv" in " ".join(texts(at, "caption")), "the name, Markdown-escaped"
+    assert at.multiselect(key="yd_cols").value == ["eruptions", "waiting"]
+    assert len(at.dataframe) >= 2, "the table head and the column summary"
+    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
+    assert any("ellipse" in roles(fig) for fig in charts), "the viewer draws the clusters"
+    lines = [fig for fig in charts if "criterion" in roles(fig)]
+    assert lines and len([t for t in lines[0]["data"] if t["meta"]["role"] == "criterion"]) == 4
+    assert at.query_params["k"] == "2" and at.query_params["cols"] == "eruptions,waiting"
+    assert not at.error
+
+
+def test_real_gaps_go_into_missing_data_em_or_are_dropped():
+    at = your_data({"ex": "airquality", "cols": "Ozone,Solar.R,Temp"})
+    assert at.multiselect(key="yd_cols").value == ["Ozone", "Solar.R", "Temp"]
+    captions = " ".join(texts(at, "caption"))
+    assert "have a gap in the chosen columns" in captions
+    scatter = figure(at, 0)
+    assert "imputed" in roles(scatter) or any(
+        "hollow" in str(t.get("marker", {}).get("symbol", "")) for t in scatter["data"]
+    )
+    at.radio(key="yd_miss").set_value("drop")
+    at.button(key="yd_apply").click().run()
+    assert not at.exception
+    assert "have a gap and are dropped" in " ".join(texts(at, "caption"))
+    assert at.query_params["miss"] == "drop"
+
+
+def test_an_image_example_is_segmented_and_can_be_sent_on():
+    at = your_data({"ex": "coins", "k": "3"})
+    assert len(at.get("image")) >= 2, "the thumbnail, the original and the segmented picture"
+    assert any("Original size" in m for m in texts(at, "markdown"))
+    assert at.get("plotly_chart"), "the log-likelihood of the segmentation"
+    button(at, "Send to Image segmentation").click().run()
+    assert not at.exception
+    assert any("sent from Your data" in c for c in texts(at, "caption"))
+    assert any(c.startswith("Segmented") for image in at.get("image") for c in image.captions)
+
+
+def test_settings_go_into_the_url_and_a_new_k_refits():
+    at = your_data()
+    at.slider(key="yd_k").set_value(3)
+    at.selectbox(key="yd_cov").set_value("diag")
+    at.button(key="yd_apply").click().run()
+    assert not at.exception
+    assert at.query_params["k"] == "3" and at.query_params["cov"] == "diag"
+    scatter = figure(at, 0)
+    means = [t for t in scatter["data"] if t.get("meta", {}).get("role") == "mean"]
+    assert len(means) in (1, 3)  # one trace of three means, or one trace per component
+
+
+def test_the_best_cell_by_bic_can_be_fitted_with_one_click():
+    at = your_data({"ex": "airquality", "cols": "Ozone,Solar.R,Wind,Temp", "kmax": "3"})
+    best = next(b for b in at.button if b.label.startswith("Fit the best by BIC"))
+    k, cov = re.search(r"K = (\d), (\w+)", best.label).groups()
+    assert (k, cov) != ("2", "full"), "the default is not already the best here"
+    best.click().run()
+    assert not at.exception
+    assert at.query_params["k"] == k and at.query_params["cov"] == cov
+    assert at.slider(key="yd_k").value == int(k)
+
+
+def test_moving_the_iteration_replays_without_refitting(monkeypatch):
+    at = your_data({"k": "3", "seed": "7"})
+    fits = []
+    original = yd.GaussianMixtureEM.fit
+    monkeypatch.setattr(yd.GaussianMixtureEM, "fit",
+                        lambda self, X, y=None: fits.append(1) or original(self, X))  # fmt: skip
+    last = len(at.select_slider(key="yd_viewer_pos").options) - 1
+    at.select_slider(key="yd_viewer_pos").set_value(last - 1).run()  # the last M-step
+    assert not at.exception
+    assert fits == [], "scrubbing through the history must not refit"
+    assert at.query_params["it"] == str(last - 1)
+    assert any(m.value.startswith(f"#### M-step {last // 2}") for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"", "empty.csv"),
+        (bytes(range(256)) * 8, "binary.csv"),
+        (b"name\nalice\nbob\ncarol\n" * 10, "words.csv"),
+        (b"%PDF-1.4 not a table", "report.csv"),
+        (b"not a picture at all", "fake.png"),
+    ],
+)
+def test_bad_files_give_a_plain_error_and_no_traceback(monkeypatch, content, name):
+    feed(monkeypatch, content, name)
+    at = your_data()
+    assert at.error, f"{name}: a readable message"
+    message = at.error[0].value
+    assert "Traceback" not in message and len(message) > 20
+    assert not at.get("plotly_chart")
+
+
+CORPUS = DATA_DIR.parent / "tests" / "data" / "bad_inputs"
+
+
+def unescaped(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def test_every_file_of_the_corpus_gives_its_message_on_the_page(monkeypatch):
+    """Each file of tests/data/bad_inputs, fed through the page: a refused file shows its
+    manifest phrase in an st.error, an accepted one shows its phrase in what was understood,
+    and none raises. (Pictures under a table's name are read as pictures here.)"""
+    files = json.loads((CORPUS / "manifest.json").read_text())["files"]
+    fed = {}
+    monkeypatch.setattr(yd, "example_source", lambda example: fed["source"])
+    at = None
+    for entry in files:
+        name = entry["file"]
+        content = (CORPUS / name).read_bytes()
+        fed["source"] = yd.Source(content, name, yd.kind_of(name))
+        if at is None:
+            at = your_data({"k": "2"})
+        else:
+            at.run()
+        assert not at.exception, name
+        errors = [unescaped(e.value) for e in at.error]
+        said = errors + [
+            unescaped(t) for k in ("info", "markdown", "caption") for t in texts(at, k)
+        ]
+        if entry["kind"] == "csv" and read_table(content, name).code == "image":
+            assert any("holds a picture" in t for t in said), name
+        elif entry["expect"] == "refuse":
+            assert any(entry["phrase"] in e for e in errors), (name, errors)
+        else:
+            assert not errors, (name, errors)
+            assert any(entry["phrase"] in t for t in said), (name, said)
+
+
+def test_a_picture_named_like_a_table_is_read_as_a_picture(monkeypatch):
+    feed(monkeypatch, (DATA_DIR / "images" / "coins.png").read_bytes(), "picture.csv")
+    at = your_data({"k": "2"})
+    assert not at.error
+    assert any("holds a picture" in i.value for i in at.info)
+    assert any("Original size** 384 x 303 pixels" in m.value for m in at.markdown)
+    assert at.get("plotly_chart"), "it is segmented"
+
+
+def test_more_components_than_rows_is_refused_in_plain_words(monkeypatch):
+    gappy = table(12, {"a": lambda i: i * 1.5, "b": lambda i: "" if i > 1 else i * 2.0 + 1})
+    feed(monkeypatch, gappy, "gappy.csv")
+    at = your_data({"k": "3", "miss": "drop"})
+    assert [e.value for e in at.error] == [
+        "There are only 2 rows for 3 clusters; each cluster needs at least one row. Choose at "
+        "most 2 clusters, or upload more rows."
+    ]
+    at.radio(key="yd_miss").set_value("em")
+    at.button(key="yd_apply").click().run()
+    assert not at.exception and not at.error, "missing-data EM keeps the 10 gappy rows"
+    assert at.get("plotly_chart")
+
+
+def test_column_names_are_never_rendered_as_markdown(monkeypatch):
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, 2))
+    names = {"**bold** [link](http://example.com)": lambda i: values[i, 0],
+             "$x^2$ <b>html</b>": lambda i: values[i, 1]}  # fmt: skip
+    feed(monkeypatch, table(60, names), "**evil** [x](http://example.com).csv")
+    at = your_data()
+    assert at.multiselect(key="yd_cols").value == list(names)
+    shown = texts(at, "markdown") + texts(at, "caption") + texts(at, "info") + texts(at, "error")
+    for text in shown:
+        assert "**bold**" not in text and "](http" not in text and "<b>" not in text
+
+
+def test_sending_a_table_to_fraud_detection_uses_it_there():
+    at = your_data()
+    button(at, "Send to Fraud detection").click().run()
+    assert not at.exception
+    assert at.session_state["fraud_data"] == "upload"
+    assert any("faithful" in c and "sent from Your data" in c for c in texts(at, "caption"))
+    assert at.get("plotly_chart"), "the fraud page scores the sent table"
+    button(at, "Stop using it").click().run()
+    assert not at.exception
+    assert "sent_upload" not in at.session_state
+
+
+def test_a_table_sent_to_retail_that_is_not_transactions_gives_an_error():
+    at = your_data()
+    button(at, "Send to Retail segmentation").click().run()
+    assert not at.exception
+    assert at.error, "Old Faithful has no customer id or date: the retail page says so"
+
+
+def transactions(n_customers: int = 60, seed: int = 0) -> bytes:
+    """Purchases of a shop: light buyers (one or two small purchases) and heavy ones."""
+    rng = np.random.default_rng(seed)
+    lines = ["customer_id,date,amount"]
+    for c in range(n_customers):
+        heavy = c % 3 == 0
+        for _ in range(rng.integers(4, 9) if heavy else rng.integers(1, 3)):
+            day = int(rng.integers(0, 360))
+            amount = rng.gamma(5, 30 if heavy else 6)
+            lines.append(f"C{c:03d},2023-{1 + day // 30:02d}-{1 + day % 28:02d},{amount:.2f}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_transactions_sent_to_retail_are_segmented_there(monkeypatch):
+    feed(monkeypatch, transactions(), "shop.csv")
+    at = your_data()
+    assert not at.exception
+    button(at, "Send to Retail segmentation").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("shop" in c and "sent from Your data" in c for c in texts(at, "caption"))
+    assert at.get("plotly_chart"), "the retail page draws its segments"
+
+
+def test_fit_rows_drops_empty_rows_and_checks_components():
+    rows = [f"{i},{(i * 7) % 11},{i % 3}" for i in range(20)] + [",,1", "3,,2", ",4,0"]
+    upload = read_table(("a,b,c\n" + "\n".join(rows) + "\n").encode(), "gaps.csv")
+    X, notes, gappy = yd.fit_rows(upload, ("a", "b"), 2, "em", 0)
+    assert X.shape == (22, 2) and gappy == 2, "the row with neither value is left out"
+    assert any("left out" in n for n in notes) and any("have a gap" in n for n in notes)
+    X, notes, _ = yd.fit_rows(upload, ("a", "b"), 2, "drop", 0)
+    assert not np.isnan(X).any() and len(X) == 20
+    with pytest.raises(ValueError, match="clusters"):
+        yd.fit_rows(upload, ("a", "b"), 21, "drop", 0)
+
+
+def test_plain_text_helpers():
+    label = yd.plain_label("<a href='x'>$y$</a> *z*")
+    assert not set(label) & set("<>$*[]`")
+    star = "\u2217"  # the asterisk operator that replaces "*"
+    assert yd.plain_labels(["a*", f"a{star}"]) == (f"a{star}", f"a{star} (2)")
+
+
+def test_the_downloaded_script_reproduces_the_fit():
+    import subprocess
+    import sys
+
+    from emlib import export
+
+    source = yd.example_source("airquality")
+    upload = yd.parse_table(source.content, source.name)
+    columns = ("Ozone", "Solar.R", "Temp")
+    fit = yd.run_upload_fit(upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map",
+                            _upload=upload)  # fmt: skip
+    code = export.python_code(
+        fit.params, yd.data_code(source, columns, "em", 3),
+        expected_log_likelihood=fit.history[-1].log_likelihood,
+    )  # fmt: skip
+    root = DATA_DIR.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Matches the log-likelihood EM Lab reported." in done.stdout

@@ -1,0 +1,1 @@
+"""Test data: the generated corpus of bad and awkward uploads."""

@@ -1,0 +1,52 @@
+"""The "Why EM works" page in a real browser: each section draws its charts with no exception
+box, and the tab shown is kept in the URL. Screenshots go to test-artifacts/."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+
+def settle(page: Page) -> None:
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
+
+
+def assert_drawn(page: Page, at_least: int) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    charts = page.locator(".js-plotly-plot")
+    expect(charts.nth(at_least - 1)).to_be_attached()
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100
+
+
+def test_three_sections_draw_their_charts(server, page):
+    page.goto(f"{server}/why_em_works?starts=20&iters=40", wait_until="domcontentloaded")
+    expect(page.get_by_text(re.compile(r"80 fits \(20 starts x 4 methods\)"))).to_be_visible(
+        timeout=60_000
+    )
+    settle(page)
+    assert_drawn(page, 4)  # the strip, the solutions, and the replay viewer's two
+    page.screenshot(path=ARTIFACTS / "why_optima.png", full_page=True)
+
+    page.get_by_role("tab", name="The lower bound").click()
+    expect(page.get_by_text(re.compile("Iteration 2: the bound touches"))).to_be_visible(
+        timeout=60_000
+    )
+    settle(page)
+    assert_drawn(page, 2)
+    assert "tab=The+lower+bound" in page.url or "tab=The%20lower%20bound" in page.url
+
+    page.get_by_role("tab", name="Convergence").click()
+    expect(page.get_by_text(re.compile("Gap to the final log-likelihood"))).to_be_visible(
+        timeout=60_000
+    )
+    settle(page)
+    assert_drawn(page, 1)
+    expect(page.locator(".js-plotly-plot .scatterlayer .trace")).to_have_count(4)
+    page.screenshot(path=ARTIFACTS / "why_convergence.png", full_page=True)

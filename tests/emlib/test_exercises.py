@@ -1,0 +1,447 @@
+"""Exercises: every kind accepts its right answer, rejects typical wrong ones, is reproducible
+from its seed, and agrees with emlib (or scikit-learn) computing the same thing; answers are
+read tolerantly; set files load, and bad ones are refused naming the line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emlib.estep import e_step, impute, sufficient_statistics
+from emlib.exercises import (
+    KINDS,
+    Attempt,
+    check_answer,
+    load_exercise_set,
+    make_exercise,
+    parse_exercise_set,
+    parse_number,
+    parse_vector,
+    progress,
+    report_csv,
+    report_json,
+    set_files,
+)
+from emlib.exercises.core import AnswerError, parse_choice
+from emlib.mstep import m_step
+from emlib.params import GMMParams
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = ROOT / "datasets" / "exercises"
+#: Kinds that fit mixtures to make their numbers get fewer seeds, to keep the suite fast.
+SLOW = {"bic_choice": 1, "likelihood_monotone": 3, "collapse": 3, "uncertainty_map": 3}
+
+
+@functools.cache
+def made(kind: str, seed: int, **parameters):
+    return make_exercise(kind, seed, **parameters)
+
+
+def seeds(kind: str) -> range:
+    return range(SLOW.get(kind, 8))
+
+
+def typed(answer) -> str:
+    """A typical answer as a student would type it."""
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, tuple):
+        return ", ".join(f"{v:.4f}" for v in answer)
+    return f"{answer:.4f}"
+
+
+def numbers(cell: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+\.?\d*", cell)]
+
+
+# ------------------------------------------------------------------- every kind, generically
+def test_there_are_at_least_ten_kinds_covering_em():
+    assert len(KINDS) >= 10
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_right_answer_is_accepted_with_the_worked_solution(kind):
+    for seed in seeds(kind):
+        exercise = made(kind, seed)
+        feedback = check_answer(exercise, exercise.answer_text)
+        assert feedback.correct, (seed, exercise.answer_text)
+        assert feedback.explanation == exercise.explanation
+        if exercise.answer_type == "choice":
+            assert exercise.solution in exercise.options
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_answer_stated_in_the_worked_solution_passes_the_checker(kind):
+    for seed in seeds(kind):
+        exercise = made(kind, seed)
+        stated = re.findall(r"\*\*([^*]+)\*\*", exercise.explanation)
+        assert stated, exercise.explanation
+        assert any(check_answer(exercise, text).correct for text in stated), stated
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_typical_mistakes_are_rejected_with_their_hint(kind):
+    for seed in seeds(kind):
+        exercise = made(kind, seed)
+        assert len(exercise.mistakes) >= 2
+        for mistake in exercise.mistakes:
+            feedback = check_answer(exercise, typed(mistake.answer))
+            assert feedback.status == "wrong", (seed, mistake)
+            assert mistake.hint in feedback.message
+            assert exercise.answer_text in feedback.message
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_same_seed_same_exercise_other_seed_other_numbers(kind):
+    again = make_exercise(kind, 0)
+    assert again == made(kind, 0)
+    others = [made(kind, seed) for seed in range(1, 4 if kind != "bic_choice" else 2)]
+    assert any(
+        (o.prompt, o.tables, o.options) != (again.prompt, again.tables, again.options)
+        for o in others
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_unreadable_answers_get_a_message_not_an_exception(kind):
+    exercise = made(kind, 0)
+    for text in ("", "   ", "no idea", "1/0", "=cmd()", None, "9" * 400):
+        feedback = check_answer(exercise, text)
+        assert feedback.status == "invalid", text
+        assert feedback.message and feedback.explanation == ""
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_links_name_a_page_and_only_its_url_settings(kind):
+    link = made(kind, 0).link
+    page = ROOT / "dashboard" / "app_pages" / f"{link.page}.py"
+    assert page.exists()
+    source = page.read_text()
+    if link.page == "image_segmentation":
+        source = (ROOT / "dashboard" / "state_image.py").read_text()
+    for name, value in link.query:
+        assert f'Setting("{name}"' in source, name
+        assert isinstance(value, str)
+    assert link.url.startswith(f"/{link.page}")
+
+
+# ------------------------------------------------------ each kind against an independent answer
+def _table(exercise, index: int = 0):
+    return exercise.tables[index].rows
+
+
+def test_responsibilities_match_emlib_e_step():
+    for dims, k in ((1, 2), (2, 3), (1, 4)):
+        for seed in range(5):
+            ex = made("responsibilities", seed, dims=dims, n_components=k)
+            rows = _table(ex)
+            weights = np.array([float(r[1]) for r in rows])
+            means = np.array([[float(v) for v in r[2 : 2 + dims]] for r in rows])
+            variances = np.array([[float(v) for v in r[2 + dims :]] for r in rows])
+            point = numbers(re.search(r"\$x = ([^$]+)\$", ex.prompt).group(1))
+            params = GMMParams(weights, means, variances, "diag")
+            log_resp, _ = e_step(np.array([point]), params)
+            assert np.allclose(np.exp(log_resp[0]), ex.solution, atol=1e-9)
+            unnormalised = check_answer(ex, typed(ex.mistakes[0].answer))
+            assert unnormalised.status == "wrong" and "divide" in unnormalised.message
+
+
+@pytest.mark.parametrize("quantity", ["mean", "weight", "variance"])
+def test_m_step_matches_emlib_m_step(quantity):
+    for seed in range(5):
+        ex = made("m_step", seed, quantity=quantity)
+        rows = _table(ex)
+        X = np.array([[float(r[1])] for r in rows])
+        resp = np.array([[float(r[2]), float(r[3])] for r in rows])
+        params = m_step(sufficient_statistics(X, resp, "diag"), reg_covar=0.0)
+        expected = {
+            "mean": params.means[0, 0],
+            "weight": params.weights[0],
+            "variance": params.covariances[0, 0],
+        }[quantity]
+        assert ex.solution == pytest.approx(expected, abs=1e-6)
+        unweighted = {"mean": X.mean(), "weight": resp[:, 0].sum(), "variance": X.var()}[quantity]
+        assert check_answer(ex, f"{unweighted:.3f}").status == "wrong"
+
+
+def test_log_likelihood_matches_emlib():
+    for seed in range(5):
+        ex = made("log_likelihood", seed, n_points=4)
+        rows = _table(ex)
+        params = GMMParams(
+            np.array([float(r[1]) for r in rows]),
+            np.array([[float(r[2])] for r in rows]),
+            np.array([float(r[3]) for r in rows]),
+            "spherical",
+        )
+        points = numbers(re.search(r"\$x = ([^$]+)\$", ex.prompt).group(1))
+        _, log_likelihood = e_step(np.array(points)[:, None], params)
+        assert ex.solution == pytest.approx(log_likelihood, abs=1e-9)
+
+
+@pytest.mark.parametrize("n_components", [1, 2])
+def test_conditional_mean_matches_emlib_impute(n_components):
+    for seed in range(5):
+        ex = made("conditional_mean", seed, n_components=n_components)
+        rows = [[float(v) for v in r[1:]] for r in _table(ex)]
+        weights = np.array([r[0] for r in rows])
+        means = np.array([[r[1], r[2]] for r in rows])
+        covs = np.array([[[r[3], r[4]], [r[4], r[5]]] for r in rows])
+        x1 = numbers(re.search(r"\$x_1 = ([^$]+)\$", ex.prompt).group(1))[0]
+        filled = impute(np.array([[x1, np.nan]]), GMMParams(weights, means, covs, "full"))
+        assert ex.solution == pytest.approx(filled[0, 1], abs=1e-9)
+        mean_imputation = weights @ means[:, 1]
+        assert check_answer(ex, f"{mean_imputation:.3f}").status == "wrong"
+
+
+def test_n_parameters_matches_scikit_learn():
+    from sklearn.mixture import GaussianMixture
+
+    for kind in ("full", "tied", "diag", "spherical"):
+        ex = made("n_parameters", 3, covariance_type=kind)
+        k, d = (int(v) for v in re.findall(r"[KD] = (\d+)", ex.prompt))
+        X = np.random.default_rng(0).normal(size=(4 * k + 10, d))
+        model = GaussianMixture(k, covariance_type=kind, max_iter=1, random_state=0)
+        with pytest.warns(Warning):  # one iteration does not converge: fine here
+            model.fit(X)
+        assert ex.solution == model._n_parameters()
+        assert check_answer(ex, str(int(ex.solution) + 1)).status == "wrong"  # K weights
+
+
+def test_criterion_value_uses_lower_is_better_sign_and_natural_log():
+    for criterion in ("bic", "aic"):
+        ex = made("criterion_value", 2, criterion=criterion)
+        n = int(re.search(r"n = (\d+)", ex.prompt).group(1))
+        loglik = float(re.search(r"log L = (-?[\d.]+)", ex.prompt).group(1))
+        p = int(re.search(r"p = (\d+)", ex.prompt).group(1))
+        penalty = p * np.log(n) if criterion == "bic" else 2 * p
+        assert ex.solution == pytest.approx(-2 * loglik + penalty)
+        flipped = check_answer(ex, f"{2 * loglik - penalty:.1f}")
+        assert flipped.status == "wrong"
+        assert "sign" in flipped.message or "mclust" in flipped.message
+
+
+def test_bic_choice_reads_the_real_table_and_rejects_the_largest_bic():
+    ex = made("bic_choice", 0)
+    rows = _table(ex)
+    n = int(re.search(r"same (\d+) two", ex.prompt).group(1))
+    for _k, loglik, p, bic in rows:
+        assert float(bic) == pytest.approx(-2 * float(loglik) + p * np.log(n), abs=0.15)
+    best = min(rows, key=lambda r: float(r[3]))[0]
+    worst = max(rows, key=lambda r: float(r[3]))[0]
+    assert ex.solution == str(best)
+    assert "lower is better" in ex.prompt
+    largest = check_answer(ex, str(worst))
+    assert largest.status == "wrong" and "largest" in largest.message
+
+
+def test_missingness_swapping_mar_and_mnar_is_explained():
+    for mechanism, swapped in (("MAR", "MNAR"), ("MNAR", "MAR")):
+        for seed in range(4):
+            ex = made("missingness", seed, mechanism=mechanism)
+            assert ex.solution.startswith(mechanism + ":")
+            wrong = check_answer(ex, swapped)
+            assert wrong.status == "wrong"
+            assert "MAR" in wrong.message and mechanism in ex.explanation
+
+
+def test_collapse_points_at_the_component_whose_spread_falls_to_zero():
+    for seed in range(3):
+        ex = made("collapse", seed)
+        component = int(re.match(r"Component (\d+)", ex.solution).group(1))
+        rows = _table(ex)
+        last = [float(r[-1]) for r in rows]
+        assert int(np.argmin(last)) + 1 == component
+        assert last[component - 1] < 0.1 * sorted(last)[1]
+        assert "prior" in ex.solution
+        more_iterations = next(o for o in ex.options if "more iterations" in o)
+        assert check_answer(ex, more_iterations).status == "wrong"
+
+
+def test_uncertainty_map_answer_is_the_brightest_pixel_of_the_map():
+    for seed in range(3):
+        ex = made("uncertainty_map", seed)
+        grid = np.array(ex.solution_grids[0].values)
+        letter = ex.solution[0]
+        row, col = next((r, c) for label, r, c in ex.solution_grids[0].marks if label == letter)
+        assert grid[row, col] == grid.max()
+        assert grid.min() >= 0 and grid.max() <= 0.5 + 1e-12
+
+
+def test_likelihood_monotone_variants_rest_on_a_real_monotone_fit():
+    for variant in ("ml", "map", "missing"):
+        ex = made("likelihood_monotone", 1, variant=variant)
+        column = -1 if variant == "map" else 1
+        values = [float(r[column]) for r in _table(ex)]
+        assert values == sorted(values)
+        assert "lower bound" in ex.explanation
+
+
+# ------------------------------------------------------------------------- reading answers
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0.25", 0.25), (" -1.5e1 ", -15.0), ("1/4", 0.25), ("25%", 0.25), ("0,25", 0.25),
+     ("x = 3", 3.0), ("\u22122", -2.0), ("\u2212 2", -2.0), ("+.5", 0.5)],
+)  # fmt: skip
+def test_numbers_are_read_tolerantly(text, value):
+    assert parse_number(text) == pytest.approx(value)
+
+
+def test_vectors_are_read_with_any_separator():
+    for text in (
+        "0.2, 0.8",
+        "0.2 0.8",
+        "[0.2; 0.8]",
+        "(0,2; 0,8)",
+        "r1 = 0.2, r2 = 0.8",
+        "20% 80%",
+    ):
+        assert parse_vector(text, 2) == pytest.approx((0.2, 0.8)), text
+    with pytest.raises(AnswerError, match="Expected 3 numbers"):
+        parse_vector("0.2, 0.8", 3)
+
+
+def test_choices_are_read_by_text_letter_or_number():
+    options = ("MCAR: a", "MAR: b", "MNAR: c")
+    assert parse_choice("MAR: b", options) == "MAR: b"
+    assert parse_choice("b", options) == "MAR: b"
+    assert parse_choice("3", options) == "MNAR: c"
+    with pytest.raises(AnswerError, match="Pick one"):
+        parse_choice("D", options)
+
+
+def test_responsibilities_that_do_not_sum_to_one_get_that_said():
+    ex = made("responsibilities", 0)
+    feedback = check_answer(ex, "0.9, 0.9")
+    assert feedback.status == "wrong" and "add up to 1" in feedback.message
+
+
+# -------------------------------------------------------------------------------- set files
+def test_bundled_sets_load_and_build():
+    files = set_files(SETS)
+    assert {f.stem for f in files} >= {"intro"}
+    intro = load_exercise_set(SETS / "intro.toml")
+    assert len(intro.exercises) >= 10
+    assert {spec.kind for spec in intro.exercises} >= {
+        "responsibilities", "m_step", "likelihood_monotone", "bic_choice", "collapse",
+        "conditional_mean", "missingness", "uncertainty_map",
+    }  # fmt: skip
+    for path in files:
+        for spec in load_exercise_set(path).exercises:
+            if spec.kind != "bic_choice":
+                assert spec.build(4817).title == spec.title
+
+
+def _write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+GOOD = """
+title = "Mine"
+
+[[exercise]]
+kind = "missingness"
+title = "One"
+
+[[exercise]]
+kind = "m_step"
+title = "Two"
+quantity = "weight"
+"""
+
+
+def test_a_teachers_set_keeps_order_parameters_and_lines(tmp_path):
+    loaded = load_exercise_set(_write(tmp_path, GOOD, "mine.toml"))
+    assert loaded.name == "mine" and loaded.title == "Mine"
+    assert [s.kind for s in loaded.exercises] == ["missingness", "m_step"]
+    assert [s.line for s in loaded.exercises] == [3, 7]
+    assert loaded.exercises[1].parameters == (("quantity", "weight"),)
+    assert "weight" in loaded.exercises[1].build(1).prompt
+    assert loaded.exercises[1].seed_offset == 1
+
+
+def test_malformed_toml_names_the_file_and_line(tmp_path):
+    text = GOOD.replace('quantity = "weight"', "quantity = weight")
+    with pytest.raises(ValueError, match=r"bad\.toml, line 10: not valid TOML"):
+        load_exercise_set(_write(tmp_path, text))
+
+
+def test_unknown_kind_names_its_line(tmp_path):
+    text = GOOD.replace('kind = "m_step"', 'kind = "m-step"')
+    with pytest.raises(
+        ValueError, match=r"bad\.toml, line 8: exercise 2 has unknown kind 'm-step'"
+    ):
+        load_exercise_set(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('quantity = "weight"', "quantity = 3", r"line 10: .*quantity must be one of"),
+        ('quantity = "weight"', 'quantiy = "weight"', r"line 10: .*no parameter 'quantiy'"),
+        ('quantity = "weight"', "seed_offset = -1", r"line 10: .*seed_offset must be"),
+        ('title = "Two"\n', "", r"line 7: exercise 2 has no title"),
+        ('title = "Mine"\n', "", r"line 1: the set has no title"),
+        ('title = "One"', "title = 1", r"line 5: exercise 1: title must be text"),
+        ('title = "Mine"', 'title = "Mine"\ncolour = "red"', r"line 2: unknown key 'colour'"),
+    ],
+)
+def test_semantic_errors_name_the_offending_line(tmp_path, old, new, message):
+    with pytest.raises(ValueError, match=message):
+        parse_exercise_set(textwrap.dedent(GOOD).lstrip("\n").replace(old, new), "bad.toml")
+
+
+def test_empty_or_unreadable_set_is_refused_clearly(tmp_path):
+    with pytest.raises(ValueError, match="no exercises"):
+        parse_exercise_set('title = "x"\n', "x.toml")
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('title = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.toml: not UTF-8"):
+        load_exercise_set(path)
+
+
+# ----------------------------------------------------------------------------------- report
+def _attempts():
+    common = dict(set="intro", title="T", kind="m_step", time="2026-01-01T10:00:00+00:00")
+    return [
+        Attempt(exercise=1, seed=5, answer="0.3", correct=False, **common),
+        Attempt(exercise=1, seed=5, answer="0.25", correct=True, **common),
+        Attempt(exercise=2, seed=5, answer="=HYPERLINK()", correct=True, **common),
+        Attempt(exercise=2, seed=6, answer="1", correct=False, **common),
+    ]
+
+
+def test_progress_counts_attempts_solved_and_first_try_per_seed():
+    done = progress(_attempts(), "intro", 5)
+    assert (done[1].attempts, done[1].solved, done[1].first_try) == (2, True, False)
+    assert (done[2].attempts, done[2].solved, done[2].first_try) == (1, True, True)
+    assert progress(_attempts(), "intro", 6)[2].solved is False
+
+
+def test_reports_hold_every_attempt_and_quote_formulas():
+    lines = report_csv(_attempts()).splitlines()
+    assert lines[0] == "set,exercise,title,kind,seed,answer,correct,time"
+    assert len(lines) == 5 and lines[2].endswith("yes,2026-01-01T10:00:00+00:00")
+    assert "'=HYPERLINK()" in lines[3]
+    data = json.loads(report_json(_attempts()))
+    assert len(data["attempts"]) == 4
+    assert data["summary"] == {
+        "attempts": 4, "exercises_attempted": 3, "exercises_solved": 2, "solved_first_try": 1,
+    }  # fmt: skip
+
+
+def test_readme_documents_every_kind_and_parameter():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Writing exercises") :]
+    for kind in KINDS.values():
+        assert f"`{kind.name}`" in section
+        for parameter in kind.parameters:
+            assert f"`{parameter.name}`" in section
