@@ -12,7 +12,11 @@ def one_thread_per_pool() -> None:
     on a few shared cores, waking a second thread for each costs far more than it saves (a
     2 x 2 triangular solve took 25 ms with two OpenBLAS threads on a busy 2-core machine).
     emlib's fits already use one thread; this covers everything else the pages call.
+    threadpoolctl limits only libraries already loaded, so emlib is imported first: it loads
+    numpy's and scipy's OpenBLAS and scikit-learn's OpenMP.
     """
+    import emlib  # noqa: F401
+
     threadpool_limits(limits=1)
 
 
