@@ -135,7 +135,8 @@ for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
 def playback() -> None:
     st.subheader("EM at work: the segments iteration by iteration")
     frames = result.playback_iterations
-    frame = st.select_slider("Iteration", frames, value=frames[-1], key="img_frame")
+    frame = st.select_slider("Iteration", frames, value=frames[-1], key="img_frame",
+                             bind="query-params")  # fmt: skip
     picture, curve = st.columns(2)
     picture.image(label_picture(result.playback_labels[frames.index(frame)], k),
                   caption=f"Label image at iteration {frame}", width="stretch")  # fmt: skip

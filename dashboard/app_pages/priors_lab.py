@@ -144,7 +144,7 @@ st.subheader("Replay a fit")
 replays = [("MAP", "MAP fit", result.map), ("ML", "ML fit", result.ml)]
 if result.ridge is not None:
     replays.append(("ridge", "ML with a tiny ridge", result.ridge))
-tabs = st.tabs([title for _, title, _ in replays])
+tabs = st.tabs([title for _, title, _ in replays], key="replay", bind="query-params")
 run_id = repr(sorted(settings.items()))
 for tab, (label, title, fit) in zip(tabs, replays, strict=True):
     with tab:

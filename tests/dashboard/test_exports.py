@@ -284,3 +284,12 @@ def test_image_link_restores_the_scatter_axes():
     assert at.selectbox(key="img_fx").value == names[3]
     assert at.selectbox(key="img_fy").value == names[1]
     assert f"fx={names[3]}" in share_box(at).replace("+", " ")
+
+
+def test_image_link_restores_the_playback_frame():
+    query = {"k": "3", "iters": "10"}
+    at = open_page("app_pages/image_segmentation.py", query)
+    frames = at.select_slider(key="img_frame").options
+    assert str(at.select_slider(key="img_frame").value) == frames[-1]
+    at = open_page("app_pages/image_segmentation.py", {**query, "img_frame": frames[2]})
+    assert str(at.select_slider(key="img_frame").value) == frames[2]
