@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.plots_exercises import mixture_figure
 from emlib.exercises import (
     Attempt,
     Exercise,
@@ -171,6 +172,14 @@ def show_question(exercise: Exercise) -> None:
         st.dataframe(table_frame(table), hide_index=True, width="content")
     for grid in exercise.grids:
         st.plotly_chart(grid_figure(grid), width="content", theme=None, key=f"grid_{grid.title}")
+    show_plots(exercise, exercise.plots, "question")
+
+
+def show_plots(exercise: Exercise, plots, where: str) -> None:
+    """Each ``MixturePlot`` as a small plotly chart (keyed by exercise, so each redraws)."""
+    name = f"{exercise.kind}_{'_'.join(map(str, exercise.seed))}"
+    for i, plot in enumerate(plots):
+        st.plotly_chart(mixture_figure(plot), width="content", key=f"ex_{where}_{name}_{i}")
 
 
 def show_feedback(exercise: Exercise, feedback: Feedback) -> None:
@@ -189,6 +198,7 @@ def show_feedback(exercise: Exercise, feedback: Feedback) -> None:
                 theme=None,
                 key=f"solution_{grid.title}",
             )
+        show_plots(exercise, exercise.solution_plots, "solution")
         if exercise.link is not None:
             link = exercise.link
             st.page_link(

@@ -13,12 +13,17 @@ import numpy as np
 from emlib.exercises.core import (
     Exercise,
     Link,
+    Mark,
     Mistake,
+    MixturePlot,
+    Segment,
     Table,
     Tolerance,
     all_distinct,
     fixed,
     fmt,
+    mixture_plot_1d,
+    mixture_plot_2d,
     paren,
 )
 
@@ -158,6 +163,22 @@ def responsibilities(
         f"by it gives $r_k = \\pi_k \\mathcal{{N}}_k / p(x)$: **{answer_text}** "
         "(they add up to 1)."
     )
+    if dims == 1:
+        plot = mixture_plot_1d(
+            "Each component's weighted density, and the point",
+            weights,
+            means[:, 0],
+            variances[:, 0],
+            marks=(Mark(f"x = {point}", x=float(x[0])),),
+        )
+    else:
+        plot = mixture_plot_2d(
+            "The components (1σ and 2σ ellipses), and the point",
+            weights,
+            means,
+            [np.diag(v) for v in variances],
+            marks=(Mark(f"x = {point}", float(x[0]), float(x[1])),),
+        )
     return Exercise(
         kind="responsibilities",
         title=title,
@@ -172,6 +193,7 @@ def responsibilities(
         tolerance=tol,
         mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
         tables=(Table("The mixture", columns, rows),),
+        plots=(plot,),
         link=step_link(rng, k, "See responsibilities colour the points: EM step by step"),
     )
 
@@ -308,6 +330,25 @@ def m_step(
             f"squared deviation from $\\mu_1$: $\\sigma_1^2 = \\frac{{{devs}}}{{{fmt(n1)}}} "
             f"= \\frac{{{fmt(float(r1 @ (x - mean) ** 2))}}}{{{fmt(n1)}}} = {fmt(solution)}$."
         )
+    plot = _m_step_plot(x, r1)
+    marks, spread = [Mark(f"new mean μ₁ = {fixed(mean, 2)}", x=mean)], ()
+    if quantity == "variance":
+        sd = float(np.sqrt(solution))
+        label = f"μ₁ ± σ₁ (σ₁ = √{answer_text} = {fixed(sd, 2)})"
+        spread = (Segment(label, (mean - sd, 0.5), (mean + sd, 0.5), component=0),)
+    elif quantity == "weight":
+        marks.append(Mark(f"new weight π₁ = {answer_text} (the average r_n1)", y=solution))
+    after = MixturePlot(
+        "After the M-step",
+        1,
+        axis_names=plot.axis_names,
+        x_range=plot.x_range,
+        marks=tuple(marks),
+        points=plot.points,
+        point_shares=plot.point_shares,
+        point_label=plot.point_label,
+        segments=spread,
+    )
     return Exercise(
         kind="m_step",
         title=title,
@@ -321,7 +362,23 @@ def m_step(
         tolerance=tol,
         mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
         tables=(Table("Points and responsibilities", ("n", "x_n", "r_n1", "r_n2"), rows),),
+        plots=(plot,),
+        solution_plots=(after,),
         link=step_link(rng, 2, "Watch M-steps move the components: EM step by step"),
+    )
+
+
+def _m_step_plot(x: np.ndarray, r1: np.ndarray) -> MixturePlot:
+    """The points at the height of their responsibility for component 1 (no answer in it)."""
+    pad = 0.08 * float(x[-1] - x[0])
+    return MixturePlot(
+        "The points and their responsibility for component 1",
+        1,
+        axis_names=("x", "responsibility r_n1"),
+        x_range=(float(x.min()) - pad, float(x.max()) + pad),
+        points=tuple((float(v), float(r)) for v, r in zip(x, r1, strict=True)),
+        point_shares=tuple(float(r) for r in r1),
+        point_label="points (colour: r_n1)",
     )
 
 
@@ -409,6 +466,16 @@ def log_likelihood(
         tolerance=tol,
         mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
         tables=(Table("The mixture", ("component", "weight π", "mean μ", "variance σ²"), rows),),
+        plots=(
+            mixture_plot_1d(
+                "The mixture's density, and the points",
+                weights,
+                means,
+                variances,
+                points=[(float(v),) for v in x],
+                point_label="the points x_n",
+            ),
+        ),
         link=step_link(rng, k, "See the log-likelihood climb: EM step by step"),
     )
 
@@ -560,6 +627,42 @@ def conditional_mean(
             + "\n\nThe conditional mean averages the $m_k$ by these responsibilities: "
             f"$E[x_2 \\mid x_1] = {average} = {fmt(solution)}$, so **{answer_text}**."
         )
+    means = [m for m, _ in comps]
+    covariances = [c for _, c in comps]
+    observed = Mark(f"observed x₁ = {fixed(x1, 1)}", x=x1)
+    shape = "Gaussian" if k == 1 else "mixture"
+    question_plot = mixture_plot_2d(
+        f"The {shape} (1σ and 2σ ellipses), and the observed x₁",
+        weights,
+        means,
+        covariances,
+        marks=(observed,),
+    )
+    lines, found = [], [observed]
+    for i, (m, c) in enumerate(comps):
+        spread = 2.5 * float(np.sqrt(c[0, 0]))
+        ends = (float(m[0]) - spread, float(m[0]) + spread)
+        slope = float(c[0, 1] / c[0, 0])
+        label = "E[x₂ | x₁] as x₁ varies" if k == 1 else f"component {i + 1}'s E[x₂ | x₁]"
+        lines.append(
+            Segment(
+                label,
+                (ends[0], float(m[1]) + slope * (ends[0] - m[0])),
+                (ends[1], float(m[1]) + slope * (ends[1] - m[0])),
+                component=i,
+            )
+        )
+        if k > 1:
+            found.append(Mark(f"m{'₁₂'[i]} = {fixed(cond[i], 2)}", x1, float(cond[i]), i))
+    found.append(Mark(f"E[x₂ | x₁] = {answer_text}", x1, solution))
+    solution_plot = mixture_plot_2d(
+        "Where EM fills in x₂",
+        weights,
+        means,
+        covariances,
+        marks=tuple(found),
+        segments=tuple(lines),
+    )
     return Exercise(
         kind="conditional_mean",
         title=title,
@@ -573,6 +676,8 @@ def conditional_mean(
         tolerance=tol,
         mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
         tables=(Table("The distribution of (x₁, x₂)", columns, rows),),
+        plots=(question_plot,),
+        solution_plots=(solution_plot,),
         link=Link(
             "missing_lab",
             "See EM fill gaps with conditional means: Missing data lab",

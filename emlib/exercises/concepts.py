@@ -13,7 +13,7 @@ import numpy as np
 from emlib.datasets import make_collapse, make_synthetic
 from emlib.em import GaussianMixtureEM
 from emlib.exceptions import CollapsedComponentError
-from emlib.exercises.core import Exercise, Link, Mistake, Table, fixed, fmt
+from emlib.exercises.core import Exercise, Link, Mistake, Table, fixed, fmt, mixture_plot_2d
 from emlib.missing import MECHANISMS, simulate_missing
 
 # ---------------------------------------------------------------- the log-likelihood climbs
@@ -362,6 +362,16 @@ def collapse(
         options=tuple(options[key] for key in order),
         mistakes=tuple(Mistake(options[key], hints[key]) for key in order if key != "right"),
         tables=(Table("The last iterations before EM stopped", columns, rows),),
+        plots=(
+            mixture_plot_2d(
+                f"The data and the fit at iteration {steps[-1].iteration}",
+                last.weights,
+                last.means,
+                last.full_covariances(),
+                points=X,
+                axis_names=("feature 1", "feature 2"),
+            ),
+        ),
         link=Link(
             "priors_lab",
             "Watch this very collapse, and MAP cure it: Priors (MAP) lab",

@@ -69,6 +69,134 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A marked place in a ``MixturePlot``: a point (x, y); with ``y`` None a vertical line
+    at x; with ``x`` None a horizontal line at y. ``label`` names it in the legend;
+    ``component`` (0-based), when given, colours it as that component."""
+
+    label: str
+    x: float | None = None
+    y: float | None = None
+    component: int | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A straight line from ``start`` to ``end`` (a regression line, say), drawn in the colour
+    of ``component`` (0-based) or in grey when it is None."""
+
+    label: str
+    start: tuple[float, float]
+    end: tuple[float, float]
+    component: int | None = None
+
+
+@dataclass(frozen=True)
+class MixturePlot:
+    """What a picture of a Gaussian mixture shows, as plain numbers (the app draws it).
+
+    In 1-D (``dims == 1``) each component k is drawn as its weighted density
+    pi_k N(x | mu_k, sigma_k^2) over ``x_range``, with their sum, the mixture's density
+    p(x) = sum_k pi_k N(x | mu_k, sigma_k^2), when there are two or more. In 2-D each
+    component is drawn as its 1- and 2-sigma ellipses {x : (x - mu_k)^T Sigma_k^-1
+    (x - mu_k) = s^2}, s = 1, 2, and its mean.
+
+    Attributes
+    ----------
+    title : str
+    dims : {1, 2}
+    weights : tuple of float, one per component (may be empty: no components)
+    means : tuple of ``dims``-tuples of float
+    covariances : tuple of ``dims`` x ``dims`` nested tuples (1-D: ``((variance,),)``)
+    axis_names : the names of the x axis and the y axis
+        In 1-D the y axis is the density unless the points carry a height.
+    x_range : (low, high) or None (the builder picks one that shows everything)
+    marks : tuple of Mark
+    points : tuple of tuples of float
+        Data points: (x, y) in 2-D; in 1-D (x,) drawn on the axis at height 0, or (x, h)
+        drawn at height h.
+    point_shares : tuple of float in [0, 1], one per point, or empty
+        Each point's responsibility for component 1 (the rest for component 2): it colours
+        and sizes the point.
+    point_label : str
+        The points' name in the legend.
+    segments : tuple of Segment
+    """
+
+    title: str
+    dims: int
+    weights: tuple[float, ...] = ()
+    means: tuple[tuple[float, ...], ...] = ()
+    covariances: tuple[tuple[tuple[float, ...], ...], ...] = ()
+    axis_names: tuple[str, str] = ("x", "density")
+    x_range: tuple[float, float] | None = None
+    marks: tuple[Mark, ...] = ()
+    points: tuple[tuple[float, ...], ...] = ()
+    point_shares: tuple[float, ...] = ()
+    point_label: str = "data points"
+    segments: tuple[Segment, ...] = ()
+
+    def __post_init__(self):
+        k = len(self.weights)
+        if self.dims not in (1, 2):
+            raise ValueError(f"MixturePlot dims: expected 1 or 2, got {self.dims}")
+        if len(self.means) != k or len(self.covariances) != k:
+            raise ValueError(
+                f"MixturePlot: {k} weights but {len(self.means)} means and "
+                f"{len(self.covariances)} covariances; give one of each per component"
+            )
+        if self.point_shares and len(self.point_shares) != len(self.points):
+            raise ValueError(
+                f"MixturePlot point_shares: expected {len(self.points)} (one per point), "
+                f"got {len(self.point_shares)}"
+            )
+
+    @property
+    def n_components(self) -> int:
+        return len(self.weights)
+
+    def weighted_densities(self, x: float) -> tuple[float, ...]:
+        """1-D: each component's pi_k N(x | mu_k, sigma_k^2) at ``x``."""
+        return tuple(
+            w * math.exp(-((x - m[0]) ** 2) / (2 * c[0][0])) / math.sqrt(2 * math.pi * c[0][0])
+            for w, m, c in zip(self.weights, self.means, self.covariances, strict=True)
+        )
+
+
+def mixture_plot_1d(
+    title: str, weights, means, variances, *, marks=(), points=(), **options
+) -> MixturePlot:
+    """A 1-D ``MixturePlot`` from per-component weights, means and variances (any numbers)."""
+    return MixturePlot(
+        title,
+        1,
+        weights=tuple(float(w) for w in weights),
+        means=tuple((float(m),) for m in means),
+        covariances=tuple(((float(v),),) for v in variances),
+        marks=tuple(marks),
+        points=tuple(tuple(float(v) for v in p) for p in points),
+        **options,
+    )
+
+
+def mixture_plot_2d(
+    title: str, weights, means, covariances, *, marks=(), points=(), **options
+) -> MixturePlot:
+    """A 2-D ``MixturePlot`` from weights, (K, 2) means and (K, 2, 2) covariances."""
+    return MixturePlot(
+        title,
+        2,
+        weights=tuple(float(w) for w in weights),
+        means=tuple((float(m[0]), float(m[1])) for m in means),
+        covariances=tuple(tuple(tuple(float(v) for v in row) for row in c) for c in covariances),
+        axis_names=options.pop("axis_names", ("x₁", "x₂")),
+        marks=tuple(marks),
+        points=tuple((float(p[0]), float(p[1])) for p in points),
+        **options,
+    )
+
+
+@dataclass(frozen=True)
 class Link:
     """A page of the app and the URL settings that show the idea behind an exercise.
 
@@ -113,6 +241,8 @@ class Exercise:
         Typical wrong answers; a wrong answer that matches one gets its hint.
     tables, grids : shown with the question
     solution_grids : shown with the feedback (an uncertainty map, say)
+    plots : pictures of the mixture shown with the question (never the answer)
+    solution_plots : pictures shown with the worked solution (the answer marked)
     link : Link or None
     """
 
@@ -131,6 +261,8 @@ class Exercise:
     tables: tuple[Table, ...] = ()
     grids: tuple[Grid, ...] = ()
     solution_grids: tuple[Grid, ...] = ()
+    plots: tuple[MixturePlot, ...] = ()
+    solution_plots: tuple[MixturePlot, ...] = ()
     link: Link | None = None
 
 

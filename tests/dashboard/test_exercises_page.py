@@ -9,7 +9,7 @@ import pytest
 
 import dashboard.state_exercises as state_exercises
 from emlib.exercises import load_exercise_set
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/exercises.py"
 SETS = Path(state_exercises.EXERCISE_DIR)
@@ -42,6 +42,24 @@ def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress()
     assert [(a.exercise, a.correct, a.seed) for a in log] == [(1, True, 12), (1, False, 12)]
     assert any("1 of 12 solved, 2 answers checked" in m.value for m in at.sidebar.markdown)
     assert at.get("download_button")  # the report
+
+
+def test_the_question_draws_the_mixture_and_the_feedback_draws_the_answer():
+    at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
+    assert len(at.get("plotly_chart")) == 1
+    traces = figure(at, 0)["data"]
+    assert [t["name"] for t in traces[:2]] == ["component 1", "component 2"]
+    (line,) = [t for t in traces if t["meta"]["role"] == "mark"]
+    assert line["x"] == [exercise.plots[0].marks[0].x] * 2
+
+    at.selectbox(key="ex_ex").set_value(6).run()  # conditional mean: E[x2 | x1] only after
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[5].build(12)
+    assert exercise.kind == "conditional_mean" and len(at.get("plotly_chart")) == 1
+    _check(at, "0", "ex_answer_intro_12_6")
+    assert len(at.get("plotly_chart")) == 2
+    marks = [t for t in figure(at, 1)["data"] if t["meta"]["role"] == "mark"]
+    assert marks[-1]["y"] == [pytest.approx(exercise.solution)]
 
 
 def test_choice_exercise_and_unreadable_answer():

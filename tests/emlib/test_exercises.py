@@ -283,6 +283,119 @@ def test_likelihood_monotone_variants_rest_on_a_real_monotone_fit():
         assert "lower bound" in ex.explanation
 
 
+# ------------------------------------------------------------------------------- pictures
+def test_every_plot_spec_is_consistent_and_the_computing_kinds_have_one():
+    for kind in KINDS:
+        ex = made(kind, 0)
+        for plot in ex.plots + ex.solution_plots:
+            assert plot.dims in (1, 2)
+            assert all(len(m) == plot.dims for m in plot.means)
+            assert all(len(c) == plot.dims == len(c[0]) for c in plot.covariances)
+            if plot.weights:
+                assert sum(plot.weights) == pytest.approx(1.0)
+    for kind in ("responsibilities", "m_step", "log_likelihood", "conditional_mean", "collapse"):
+        assert made(kind, 0).plots, kind
+
+
+def test_responsibility_plot_densities_at_the_point_give_the_solution():
+    for dims, k in ((1, 2), (1, 4), (2, 3)):
+        for seed in range(5):
+            ex = made("responsibilities", seed, dims=dims, n_components=k)
+            (plot,) = ex.plots
+            rows = _table(ex)
+            assert plot.weights == tuple(float(r[1]) for r in rows)
+            assert plot.means == tuple(tuple(float(v) for v in r[2 : 2 + dims]) for r in rows)
+            (mark,) = plot.marks
+            point = numbers(re.search(r"\$x = ([^$]+)\$", ex.prompt).group(1))
+            assert [mark.x, mark.y][:dims] == point
+            if dims == 1:
+                joint = np.array(plot.weighted_densities(mark.x))
+                assert mark.y is None  # a vertical line at x
+            else:
+                covs = np.array(plot.covariances)
+                params = GMMParams(np.array(plot.weights), np.array(plot.means), covs, "full")
+                log_resp, _ = e_step(np.array([point]), params)
+                joint = np.exp(log_resp[0])
+            assert np.allclose(joint / joint.sum(), ex.solution, atol=1e-9)
+
+
+@pytest.mark.parametrize("quantity", ["mean", "weight", "variance"])
+def test_m_step_question_plot_shows_the_table_but_not_the_answer(quantity):
+    for seed in range(5):
+        ex = made("m_step", seed, quantity=quantity)
+        (plot,) = ex.plots
+        rows = _table(ex)
+        assert plot.points == tuple((float(r[1]), float(r[2])) for r in rows)
+        assert plot.point_shares == tuple(float(r[2]) for r in rows)
+        assert not plot.marks and not plot.segments and not plot.weights
+        (after,) = ex.solution_plots
+        assert after.points == plot.points
+        xs = np.array([p[0] for p in plot.points])
+        new_mean = float(np.dot(plot.point_shares, xs) / sum(plot.point_shares))
+        assert after.marks[0].x == pytest.approx(new_mean)
+        if quantity == "weight":
+            assert after.marks[1].y == pytest.approx(ex.solution)
+        if quantity == "variance":
+            (spread,) = after.segments
+            assert spread.end[0] - spread.start[0] == pytest.approx(2 * np.sqrt(ex.solution))
+
+
+@pytest.mark.parametrize("n_components", [1, 2])
+def test_conditional_mean_question_plot_marks_x1_only_and_feedback_marks_the_answer(
+    n_components,
+):
+    for seed in range(5):
+        ex = made("conditional_mean", seed, n_components=n_components)
+        (plot,) = ex.plots
+        rows = [[float(v) for v in r[1:]] for r in _table(ex)]
+        assert plot.weights == tuple(r[0] for r in rows)
+        assert plot.means == tuple((r[1], r[2]) for r in rows)
+        assert plot.covariances == tuple(((r[3], r[4]), (r[4], r[5])) for r in rows)
+        x1 = numbers(re.search(r"\$x_1 = ([^$]+)\$", ex.prompt).group(1))[0]
+        (observed,) = plot.marks
+        assert (observed.x, observed.y) == (x1, None)
+        assert not plot.segments and not plot.points  # nothing that reads off E[x2 | x1]
+        answer = ex.solution_plots[0].marks[-1]
+        assert (answer.x, answer.y) == (x1, pytest.approx(ex.solution))
+        for segment in ex.solution_plots[0].segments:  # each component's regression line
+            m, c = plot.means[segment.component], plot.covariances[segment.component]
+            slope = (segment.end[1] - segment.start[1]) / (segment.end[0] - segment.start[0])
+            assert slope == pytest.approx(c[0][1] / c[0][0])
+            assert segment.start[1] + slope * (m[0] - segment.start[0]) == pytest.approx(m[1])
+
+
+def test_log_likelihood_plot_holds_the_mixture_and_the_points():
+    for seed in range(5):
+        ex = made("log_likelihood", seed, n_points=4)
+        (plot,) = ex.plots
+        points = numbers(re.search(r"\$x = ([^$]+)\$", ex.prompt).group(1))
+        assert [p[0] for p in plot.points] == points
+        total = sum(np.log(sum(plot.weighted_densities(x))) for x in points)
+        assert total == pytest.approx(ex.solution, abs=1e-9)
+
+
+def test_collapse_plot_shows_the_fit_of_the_tables_last_iteration():
+    ex = made("collapse", 0)
+    (plot,) = ex.plots
+    rows = _table(ex)
+    assert len(plot.points) == 208 and len(plot.weights) == len(rows)
+    for row, weight, mean in zip(rows, plot.weights, plot.means, strict=True):
+        assert float(row[1]) == pytest.approx(weight, abs=5e-4)
+        assert numbers(row[2]) == pytest.approx(mean, abs=5e-3)
+    component = int(re.match(r"Component (\d+)", ex.solution).group(1)) - 1
+    narrowest = [np.linalg.eigvalsh(np.array(c))[0] for c in plot.covariances]
+    assert int(np.argmin(narrowest)) == component
+
+
+def test_a_plot_spec_with_mismatched_parts_is_refused():
+    from emlib.exercises import MixturePlot
+
+    with pytest.raises(ValueError, match="one of each per component"):
+        MixturePlot("t", 1, weights=(0.5, 0.5), means=((0.0,),), covariances=(((1.0,),),))
+    with pytest.raises(ValueError, match="one per point"):
+        MixturePlot("t", 1, points=((0.0,), (1.0,)), point_shares=(0.5,))
+
+
 # ------------------------------------------------------------------------- reading answers
 @pytest.mark.parametrize(
     ("text", "value"),
