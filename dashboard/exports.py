@@ -15,8 +15,7 @@ import numpy as np
 import streamlit as st
 
 from emlib import export
-from emlib.params import EMStep, GMMParams
-from emlib.priors import ConjugatePrior
+from emlib.params import EMStep
 
 JSON, CSV, PY = "application/json", "text/csv", "text/x-python"
 
@@ -93,7 +92,9 @@ def fit_downloads(
     X : the data the fit saw, shape (n_samples, n_features), NaN where values are missing.
     feature_names : one name per column of ``X``.
     estimator_params : the ``GaussianMixtureEM`` keyword arguments that produced ``history``
-        (``n_components`` included), written into the reproducing code.
+        (``n_components`` included): the result's ``estimator_params``, taken from the fitted
+        model (``emlib.export.estimator_params_of``), so the reproducing code cannot drift
+        from what the runner did.
     data_code : Python that defines ``X`` (loading it through ``emlib.datasets``).
     key : a unique prefix for the buttons' keys and the file names (``emlab_<key>_...``).
     label : the expander's title.
@@ -251,50 +252,6 @@ def selection_data_code(settings: Mapping) -> str:
     return dataset_code(name)
 
 
-def priors_estimator_params(
-    settings: Mapping, start: GMMParams, fit: str, reg_covar: float = 0.0
-) -> dict:
-    """The ``GaussianMixtureEM`` arguments of one fit of the priors lab (``fit`` "MAP", "ML"
-    or "ridge"): the shared start given explicitly, no ridge but ``reg_covar``, and for MAP
-    the lab's ``ConjugatePrior``."""
-    from dashboard.state_priors import PRIORS_MAX_ITER
-
-    cov = np.asarray(start.covariances, dtype=float)
-    precisions = np.linalg.inv(cov) if start.covariance_type in ("full", "tied") else 1.0 / cov
-    prior = None
-    if fit == "MAP":
-        prior = ConjugatePrior(
-            shrinkage=float(settings["kappa"]),
-            dof=float(settings["nu"]),
-            scale_factor=float(settings["scale"]),
-            weight_concentration=float(settings["alpha"]),
-        )
-    return dict(
-        n_components=start.n_components,
-        covariance_type=start.covariance_type,
-        weights_init=np.asarray(start.weights),
-        means_init=np.asarray(start.means),
-        precisions_init=precisions,
-        reg_covar=float(reg_covar),
-        prior=prior,
-        max_iter=PRIORS_MAX_ITER,
-    )
-
-
-def selection_estimator_params(settings: Mapping, cell: tuple[int, str]) -> dict:
-    """The ``GaussianMixtureEM`` arguments of one cell of the model selection grid."""
-    from dashboard.state_selection import SELECTION_MAX_ITER, SELECTION_N_INIT
-
-    return dict(
-        n_components=int(cell[0]),
-        covariance_type=cell[1],
-        n_init=SELECTION_N_INIT,
-        max_iter=SELECTION_MAX_ITER,
-        random_state=int(settings["seed"]),
-        prior="default" if settings["est"] == "map" else None,
-    )
-
-
 # -------------------------------------------------------------------------- case studies
 def csv_data_code(file_name: str, n_features: int) -> str:
     """Python that reads ``X`` back from this fit's labels download (its first
@@ -346,18 +303,6 @@ def retail_data_code(date: str, features: Sequence[str]) -> str:
     )
 
 
-def image_fit_rows(values: np.ndarray, seed: int) -> np.ndarray:
-    """The pixels ``emlib.cases.image.segment_image`` fits: those with something observed,
-    or a seeded subsample of them for a large image."""
-    from emlib.cases.image import FULL_FIT_PIXELS, SUBSAMPLE_PIXELS
-
-    rows = np.flatnonzero(~np.isnan(values).all(axis=1))
-    if len(values) > FULL_FIT_PIXELS:
-        rng = np.random.default_rng(seed)
-        rows = np.sort(rng.choice(rows, min(SUBSAMPLE_PIXELS, len(rows)), False))
-    return rows
-
-
 #: The image page's settings that ``image_fit_matrix`` takes after the pixels, in order.
 IMAGE_FIT_SETTINGS = ("space", "pos", "hide", "pattern", "noise", "seed")
 
@@ -375,11 +320,12 @@ def image_fit_matrix(
 ) -> np.ndarray:
     """The (standardised) pixel features the image page's mixture was fitted to, as
     ``image_data_code`` makes them (``image_key`` names ``_pixels``, which is not hashed)."""
-    from emlib.cases.image import Damage, damage_image, pixel_features
+    from emlib.cases.image import Damage, damage_image, pixel_features, select_fit_rows
 
     working, _ = damage_image(_pixels, Damage(float(hide), pattern, float(noise), int(seed)))
     values = pixel_features(working, space, float(pos)).values
-    return values[image_fit_rows(values, int(seed))]
+    rows, _ = select_fit_rows(values, np.random.default_rng(int(seed)))
+    return values[rows]
 
 
 def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
@@ -400,55 +346,14 @@ def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
     )
     return (
         "import numpy as np\n"
-        "from emlib.cases.image import FULL_FIT_PIXELS, SUBSAMPLE_PIXELS, Damage, "
-        "damage_image, pixel_features\n"
+        "from emlib.cases.image import Damage, damage_image, pixel_features, select_fit_rows\n"
         f"{load}\n"
         f"working, _ = damage_image(pixels, {damage})\n"
         f"values = pixel_features(working, {settings['space']!r}, "
         f"{float(settings['pos'])!r}).values\n"
-        "rows = np.flatnonzero(~np.isnan(values).all(axis=1))  # pixels with something seen\n"
-        "if len(values) > FULL_FIT_PIXELS:  # a large image is fitted on a seeded subsample\n"
-        f"    rng = np.random.default_rng({int(settings['seed'])})\n"
-        "    rows = np.sort(rng.choice(rows, min(SUBSAMPLE_PIXELS, len(rows)), False))\n"
+        "# the pixels with something seen (a seeded subsample of them for a large image)\n"
+        f"rows, _ = select_fit_rows(values, np.random.default_rng({int(settings['seed'])}))\n"
         "X = values[rows]"
-    )
-
-
-def fraud_estimator_params(settings: Mapping, n_components: int) -> dict:
-    """The ``GaussianMixtureEM`` arguments of the fraud page's fit (``emlib.cases.fraud``)."""
-    from emlib.cases.fraud import MAX_ITER
-
-    return dict(
-        n_components=int(n_components),
-        covariance_type=settings["cov"],
-        prior="default" if settings["prior"] == "map" else None,
-        random_state=int(settings["seed"]),
-        max_iter=MAX_ITER,
-    )
-
-
-def retail_estimator_params(cell: tuple[int, str], seed: int) -> dict:
-    """The ``GaussianMixtureEM`` arguments of the retail page's chosen cell (MAP, as
-    ``emlib.cases.retail.fit_grid`` fits it)."""
-    from emlib.cases.retail import MAX_ITER, N_INIT
-
-    return dict(
-        n_components=int(cell[0]),
-        covariance_type=cell[1],
-        prior="default",
-        n_init=N_INIT,
-        max_iter=MAX_ITER,
-        random_state=int(seed),
-    )
-
-
-def image_estimator_params(n_components: int, settings: Mapping) -> dict:
-    """The ``GaussianMixtureEM`` arguments of the image page's fit (``segment_image``)."""
-    return dict(
-        n_components=int(n_components),
-        covariance_type=settings["cov"],
-        random_state=int(settings["seed"]),
-        max_iter=int(settings["iters"]),
     )
 
 

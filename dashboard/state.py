@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard.plots import Panel
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
+from emlib.export import estimator_params_of
 from emlib.missing import (
     ERROR_COLUMNS,
     METHODS,
@@ -38,13 +39,18 @@ INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
 @dataclass(frozen=True)
 class FitResult:
-    """What a page needs from one fit: the data, the history, and what to tell the user."""
+    """What a page needs from one fit: the data, the history, and what to tell the user.
+
+    ``estimator_params``: the fitted ``GaussianMixtureEM``'s arguments (its ``get_params``,
+    see ``emlib.export.estimator_params_of``), which the downloads write into their code.
+    """
 
     dataset: Dataset | None
     history: list[EMStep] | None
     converged: bool = False
     error: str | None = None
     warning: str | None = None
+    estimator_params: dict = field(default_factory=dict)
 
 
 def load_dataset(
@@ -101,7 +107,9 @@ def run_fit(
             "was still rising by more than the tolerance, so it has not converged. Raise "
             "“Max iterations” to let it finish."
         )
-    return FitResult(data, list(model.history_), bool(model.converged_), None, note)
+    return FitResult(
+        data, list(model.history_), bool(model.converged_), None, note, estimator_params_of(model)
+    )
 
 
 def show_fit_messages(result: FitResult) -> None:
@@ -131,6 +139,7 @@ class MissingLabResult:
     ``reference`` is what errors are measured against (the truth, or a fit to the complete
     data), ``table`` the parameter errors and the mean each fit implies for the gappy column.
     ``mechanism_bias`` holds EM's bias in that mean under each mechanism at this rate.
+    ``estimator_params``: the EM fit's ``GaussianMixtureEM`` arguments, from the model.
     """
 
     dataset: Dataset | None
@@ -144,6 +153,7 @@ class MissingLabResult:
     error: str | None = None
     warning: str | None = None
     note: str | None = None
+    estimator_params: dict = field(default_factory=dict)
 
 
 def missing_lab_data(
@@ -240,6 +250,7 @@ def run_missing_lab(
         error=comparison.problem,
         warning=warning,
         note=note,
+        estimator_params=estimator_params_of(em),
     )
 
 

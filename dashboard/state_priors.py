@@ -9,7 +9,7 @@ the collapse are kept (``CollapsedComponentError.history``) and a third run with
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from dashboard.plots_priors import smallest_variances
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
 from emlib.em import COLLAPSE_RELATIVE
+from emlib.export import estimator_params_of
 from emlib.params import GMMParams
 from emlib.priors import ConjugatePrior
 
@@ -59,6 +60,8 @@ class PriorFit:
 
     A collapsed fit keeps the iterations before the collapse in ``history`` (the start
     included), so its descent toward a singular covariance can be drawn and replayed.
+    ``estimator_params``: the ``GaussianMixtureEM`` arguments (the explicit start, the
+    prior, ``reg_covar``...), from the model (``emlib.export.estimator_params_of``).
     """
 
     history: list[EMStep] | None
@@ -66,6 +69,7 @@ class PriorFit:
     error: str | None = None
     collapsed: bool = False
     component: int | None = None
+    estimator_params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
         max_iter=PRIORS_MAX_ITER,
         keep_responsibilities=True,
     )
+    arguments = estimator_params_of(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # not converging is reported through ``converged``
         try:
@@ -98,10 +103,12 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
         except CollapsedComponentError as err:
             which = None if err.component is None else err.component + 1
             history = list(err.history) or None
-            return PriorFit(history, error=str(err), collapsed=True, component=which)
+            return PriorFit(
+                history, error=str(err), collapsed=True, component=which, estimator_params=arguments
+            )
         except ValueError as err:
-            return PriorFit(None, error=str(err))
-    return PriorFit(list(model.history_), bool(model.converged_))
+            return PriorFit(None, error=str(err), estimator_params=arguments)
+    return PriorFit(list(model.history_), bool(model.converged_), estimator_params=arguments)
 
 
 @st.cache_data(show_spinner="Fitting by maximum likelihood and by MAP…", max_entries=32)

@@ -13,6 +13,7 @@ from dashboard.plots import missing_rows
 from dashboard.plots_selection import CRITERIA
 from dashboard.state import COVARIANCE_TYPES
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
+from emlib.export import estimator_params_of
 from emlib.params import EMStep, GMMParams
 from emlib.selection import select_model
 
@@ -32,12 +33,13 @@ ALL_CELLS = ("best", *(f"{k} {kind}" for kind in COVARIANCE_TYPES for k in range
 @dataclass(frozen=True)
 class CellFit:
     """One fitted cell: its parameters, final responsibilities, imputed rows (or None), and
-    its iterations (for the downloads)."""
+    its iterations and ``GaussianMixtureEM`` arguments (from the model, for the downloads)."""
 
     params: GMMParams
     resp: np.ndarray
     imputed: np.ndarray | None
     history: tuple[EMStep, ...] = ()
+    estimator_params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def run_selection(
             model.predict_proba(data.X),
             model.history_[-1].imputed,
             tuple(model.history_),
+            estimator_params_of(model),
         )
         for cell, model in result.models.items()
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from dashboard.exports import dataset_code
 from dashboard.state import Setting, load_dataset
 from emlib import CollapsedComponentError, ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
+from emlib.export import estimator_params_of
 from emlib.teaching import (
     START_METHODS,
     BoundCurves,
@@ -190,23 +191,15 @@ def bound_data_code(name: str, seed: int) -> str:
     return dataset_code("faithful")
 
 
-def bound_estimator_params(k: int, init: str, seed: int) -> dict:
-    """The ``GaussianMixtureEM`` arguments of ``run_bound_fit``'s fit."""
-    return dict(
-        n_components=k,
-        init_params=init,
-        random_state=seed,
-        reg_covar=0.0,
-        tol=BOUND_TOL,
-        max_iter=BOUND_MAX_ITER,
-    )
-
-
 @dataclass(frozen=True)
 class BoundFit:
+    """The lower-bound view's fit: its history and ``GaussianMixtureEM`` arguments (from the
+    model, ``emlib.export.estimator_params_of``), or what went wrong."""
+
     dataset: Dataset | None
     history: list[EMStep] | None
     error: str | None = None
+    estimator_params: dict = field(default_factory=dict)
 
 
 @st.cache_data(show_spinner="Fitting the mixture…", max_entries=16)
@@ -214,14 +207,23 @@ def run_bound_fit(dataset: str, k: int, init: str, seed: int) -> BoundFit:
     """One ML fit with no ridge (reg_covar = 0), so each M-step maximises the bound exactly."""
     CALLS["bound_fit"] += 1
     data = load_bound_data(dataset, seed)
-    model = GaussianMixtureEM(**bound_estimator_params(k, init, seed), keep_responsibilities=False)
+    model = GaussianMixtureEM(
+        k,
+        init_params=init,
+        random_state=seed,
+        reg_covar=0.0,
+        tol=BOUND_TOL,
+        max_iter=BOUND_MAX_ITER,
+        keep_responsibilities=False,
+    )
+    arguments = estimator_params_of(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
             model.fit(data.X)
         except ValueError as err:
-            return BoundFit(data, None, f"EM could not fit this mixture: {err}")
-    return BoundFit(data, list(model.history_))
+            return BoundFit(data, None, f"EM could not fit this mixture: {err}", arguments)
+    return BoundFit(data, list(model.history_), estimator_params=arguments)
 
 
 @st.cache_data(max_entries=64)

@@ -30,6 +30,7 @@ from dashboard.uploads import (
 )
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import DATA_DIR
+from emlib.export import estimator_params_of
 from emlib.selection import select_model
 
 #: Bundled examples by the short name used in URLs: (file under datasets/, what it is).
@@ -196,13 +197,14 @@ class UploadFit:
     """A fit on the chosen columns, or the reason there is none, in plain words.
 
     ``X``: the rows fitted (those with a gap drawn at their imputed values; without the dropped
-    ones); ``params``: the estimator's ``get_params()``; ``notes``: what was done to the rows.
+    ones); ``estimator_params``: the estimator's arguments (its ``get_params()`` through
+    ``emlib.export.estimator_params_of``); ``notes``: what was done to the rows.
     """
 
     X: np.ndarray | None
     history: list[EMStep] | None = None
     converged: bool = False
-    params: dict = field(default_factory=dict)
+    estimator_params: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     n_gappy: int = 0
     error: str | None = None
@@ -280,7 +282,7 @@ def run_upload_fit(
             "“Max iterations” to let it finish."
         )
     return UploadFit(
-        X, list(model.history_), bool(model.converged_), model.get_params(), tuple(notes),
+        X, list(model.history_), bool(model.converged_), estimator_params_of(model), tuple(notes),
         n_gappy, warning=warning,
     )  # fmt: skip
 

@@ -379,6 +379,18 @@ def _estimator_defaults() -> dict:
     return GaussianMixtureEM().get_params()
 
 
+def estimator_params_of(model) -> dict:
+    """The keyword arguments a ``GaussianMixtureEM`` was built with, from the model itself.
+
+    ``model.get_params(deep=False)`` less ``NOT_FIT_PARAMETERS``: what a fit's result keeps
+    so that its exports (``python_code``, ``sklearn_code``) write exactly the arguments that
+    produced it, however the pipeline chose them. ``n_components`` is included; arrays
+    (``weights_init`` ...) and a ``ConjugatePrior`` are kept as given.
+    """
+    params = model.get_params(deep=False)
+    return {name: value for name, value in params.items() if name not in NOT_FIT_PARAMETERS}
+
+
 def estimator_arguments(estimator_params: Mapping) -> tuple[list[str], set[str]]:
     """``GaussianMixtureEM`` keyword arguments that differ from the defaults, as source
     lines (``n_components`` first and positional; ``random_state`` always written), and

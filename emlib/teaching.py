@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 from emlib.em import GaussianMixtureEM
 from emlib.estep import e_step, log_joint, sufficient_statistics
 from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
+from emlib.export import estimator_params_of
 from emlib.missing import match_components, simulate_missing
 from emlib.mstep import m_step
 from emlib.params import EMStep, GMMParams
@@ -61,6 +62,8 @@ class StartRun:
 
     ``history`` is the whole fit, or for a start whose component collapsed the iterations
     before the collapse (``collapsed`` True, ``message`` saying what happened).
+    ``estimator_params``: the ``GaussianMixtureEM`` arguments of this start, from the model
+    (``emlib.export.estimator_params_of``).
     """
 
     method: str
@@ -70,6 +73,7 @@ class StartRun:
     converged: bool
     collapsed: bool = False
     message: str | None = None
+    estimator_params: dict = field(default_factory=dict)
 
     @property
     def log_likelihood(self) -> float:
@@ -142,14 +146,28 @@ def _starts_of(X, n_components, method, seeds, **options) -> list[StartRun]:
             keep_responsibilities=False,
             **options,
         )
+        arguments = estimator_params_of(model)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:
                 model.fit(X)
             except CollapsedComponentError as err:
-                runs.append(StartRun(method, index, start_seed, err.history, False, True, str(err)))
+                runs.append(
+                    StartRun(
+                        method, index, start_seed, err.history, False, True, str(err), arguments
+                    )
+                )
                 continue
-        runs.append(StartRun(method, index, start_seed, model.history_, model.converged_))
+        runs.append(
+            StartRun(
+                method,
+                index,
+                start_seed,
+                model.history_,
+                model.converged_,
+                estimator_params=arguments,
+            )
+        )
     return runs
 
 

@@ -8,7 +8,6 @@ from dashboard.exports import (
     csv_data_code,
     fit_downloads,
     fraud_data_code,
-    fraud_estimator_params,
     url_option,
 )
 from dashboard.plots_fraud import pr_figure, projection_figure, score_histogram
@@ -162,7 +161,7 @@ iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.hi
                  key="fraud_viewer", run_id=run_id, columns=cols, query_key="step")  # fmt: skip
 fit_downloads(
     result.history, result.Z_fit, [f"{n} (standardised)" for n in names], key="fraud",
-    estimator_params=fraud_estimator_params(settings, result.n_components),
+    estimator_params=result.estimator_params,
     data_code=csv_data_code("emlab_fraud_labels.csv", len(names)) if settings["data"] == "upload"
     else fraud_data_code(settings, run.features, result.n_components),
     label="Download the mixture of normal behaviour",

@@ -6,7 +6,6 @@ from dashboard.exports import (
     IMAGE_FIT_SETTINGS,
     fit_downloads,
     image_data_code,
-    image_estimator_params,
     image_fit_matrix,
 )
 from dashboard.plots import loglik_figure
@@ -174,7 +173,7 @@ fit_downloads(
     result.history,
     image_fit_matrix(image_key, result.original, *(settings[n] for n in IMAGE_FIT_SETTINGS)),
     [f"{n} (standardised)" for n in names], key="img",
-    estimator_params=image_estimator_params(k, settings),
+    estimator_params=result.estimator_params,
     data_code=image_data_code(settings, upload.name if upload else None),
     label="Download the segmentation mixture",
 )  # fmt: skip

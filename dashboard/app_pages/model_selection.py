@@ -6,7 +6,6 @@ from dashboard.exports import (
     copy_link,
     fit_downloads,
     selection_data_code,
-    selection_estimator_params,
 )
 from dashboard.plots import SIGMA, clusters_figure
 from dashboard.plots_selection import CRITERIA, criterion_heatmap, criterion_lines, project
@@ -150,7 +149,7 @@ if data.X.shape[1] > 2:
 st.caption(" ".join(notes))
 fit_downloads(
     fit.history, data.X, data.feature_names, key="sel",
-    estimator_params=selection_estimator_params(settings, chosen),
+    estimator_params=fit.estimator_params,
     data_code=selection_data_code(settings),
     label=f"Download this fit (K = {chosen[0]}, {chosen[1]})",
 )  # fmt: skip

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.exports import fit_downloads, priors_data_code, priors_estimator_params
+from dashboard.exports import fit_downloads, priors_data_code
 from dashboard.plots_priors import objective_figure, spread_figure
 from dashboard.state import (
     COVARIANCE_TYPES,
@@ -167,9 +167,7 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
         if not fit.collapsed:
             fit_downloads(
                 fit.history, data.X, data.feature_names, key=f"priors_{label.lower()}",
-                estimator_params=priors_estimator_params(
-                    settings, fit.history[0].params, label, result.ridge_covar * (label == "ridge")
-                ),
+                estimator_params=fit.estimator_params,
                 data_code=priors_data_code(settings),
                 label=f"Download the {title}",
             )  # fmt: skip

@@ -8,7 +8,6 @@ from dashboard.exports import (
     csv_data_code,
     fit_downloads,
     retail_data_code,
-    retail_estimator_params,
 )
 from dashboard.plots_retail import (
     profile_figure,
@@ -165,7 +164,7 @@ else:
                      query_key="step")  # fmt: skip
 fit_downloads(
     res.history, res.matrix.X, res.matrix.axis_names, key="retail",
-    estimator_params=retail_estimator_params(res.cell, settings["seed"]),
+    estimator_params=res.estimator_params,
     data_code=csv_data_code("emlab_retail_labels.csv", res.matrix.X.shape[1])
     if settings["src"] == "upload" else retail_data_code(settings["date"], res.matrix.features),
     label=f"Download the chosen mixture (K = {res.cell[0]}, {res.cell[1]})",

@@ -102,13 +102,7 @@ fit_downloads(
     result.history,
     data.X,
     data.feature_names,
-    estimator_params=dict(
-        n_components=settings["k"],
-        covariance_type=settings["cov"],
-        init_params=settings["init"],
-        random_state=settings["seed"],
-        max_iter=settings["iters"],
-    ),
+    estimator_params=result.estimator_params,
     data_code=dataset_code(
         settings["data"], settings["clusters"], settings["sep"], settings["n"], settings["dseed"]
     ),

@@ -27,11 +27,9 @@ from dashboard.state_theory import (
     BOUND_INITS,
     CONVERGENCE_DATASETS,
     OPTIMA_DATASETS,
-    OPTIMA_TOL,
     SHARES,
     START_NAMES,
     bound_data_code,
-    bound_estimator_params,
     optima_data_code,
     run_bound_curves,
     run_bound_fit,
@@ -251,14 +249,7 @@ def optima_section(settings: dict) -> None:
             run.history,
             data.X,
             data.feature_names,
-            estimator_params=dict(
-                n_components=settings["k"],
-                covariance_type=settings["cov"],
-                init_params=run.method,
-                random_state=run.seed,
-                max_iter=settings["iters"],
-                tol=OPTIMA_TOL,
-            ),
+            estimator_params=run.estimator_params,
             data_code=optima_data_code(
                 settings["data"],
                 settings["clusters"],
@@ -332,9 +323,7 @@ def bound_section(settings: dict) -> None:
         fit.history,
         data.X,
         data.feature_names,
-        estimator_params=bound_estimator_params(
-            settings["bk"], settings["binit"], settings["bseed"]
-        ),
+        estimator_params=fit.estimator_params,
         data_code=bound_data_code(settings["bdata"], settings["bseed"]),
         key="why_bound",
     )

@@ -171,7 +171,7 @@ iteration_viewer(
     columns=(columns.index(settings["x"]), columns.index(settings["y"])),
 )  # fmt: skip
 fit_downloads(
-    fit.history, fit.X, columns, estimator_params=fit.params, key="yourdata",
+    fit.history, fit.X, columns, estimator_params=fit.estimator_params, key="yourdata",
     data_code=yd.data_code(source, tuple(columns), settings["miss"], settings["seed"]),
 )  # fmt: skip
 

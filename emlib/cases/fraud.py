@@ -38,6 +38,7 @@ from sklearn.model_selection import train_test_split
 from emlib.datasets import Dataset
 from emlib.em import GaussianMixtureEM
 from emlib.exceptions import ConvergenceWarning
+from emlib.export import estimator_params_of
 from emlib.params import EMStep
 from emlib.selection import select_model
 from emlib.threads import single_blas_thread
@@ -308,7 +309,8 @@ class FraudResult:
     ``shift`` / ``scale``: the standardisation (training rows' observed values); ``model``
     fitted to ``Z_fit``, the standardised rows it was fitted to (``history`` its iterations);
     ``scores``: each
-    method's anomaly scores on the test rows (NaN: unscored); ``table`` one row per method.
+    method's anomaly scores on the test rows (NaN: unscored); ``table`` one row per method;
+    ``estimator_params``: ``model``'s arguments (``emlib.export.estimator_params_of``).
     """
 
     config: FraudConfig
@@ -330,6 +332,7 @@ class FraudResult:
     legit_weight: float
     alert_budget: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    estimator_params: dict = field(default_factory=dict)
 
     @property
     def em_scores(self) -> np.ndarray:
@@ -498,6 +501,7 @@ def _run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:
         legit_weight=data.legit_weight,
         alert_budget=data.alert_budget,
         notes=tuple(notes),
+        estimator_params=estimator_params_of(model),
     )
 
 

@@ -28,6 +28,7 @@ from scipy.special import logsumexp
 from emlib.em import GaussianMixtureEM
 from emlib.estep import impute, log_joint
 from emlib.exceptions import ConvergenceWarning
+from emlib.export import estimator_params_of
 from emlib.params import EMStep, GMMParams
 from emlib.selection import select_model
 
@@ -234,6 +235,7 @@ class SegmentationResult:
     baseline_rmse : the same for filling every hidden pixel with the visible pixels' mean
     noise_rmse : RMSE of the visible pixels against the original (noise only)
     converged : bool; timings : seconds per stage; notes : plain-words remarks
+    estimator_params : the fitted ``GaussianMixtureEM``'s arguments (``estimator_params_of``)
     """
 
     original: np.ndarray
@@ -265,6 +267,7 @@ class SegmentationResult:
     converged: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    estimator_params: dict = field(default_factory=dict)
 
     @property
     def n_components(self) -> int:
@@ -352,6 +355,33 @@ def choose_k_by_bic(
     return result.best["bic"][0], result.table[["n_components", "bic"]].reset_index(drop=True)
 
 
+def select_fit_rows(
+    values: np.ndarray,
+    rng: np.random.Generator,
+    full_fit_pixels: int = FULL_FIT_PIXELS,
+    subsample_pixels: int = SUBSAMPLE_PIXELS,
+) -> tuple[np.ndarray, str]:
+    """The pixels the mixture is fitted on, and how they were chosen.
+
+    Every pixel with something observed (a row of ``values`` not all NaN); for an image of
+    more than ``full_fit_pixels`` pixels, a sorted sample of ``subsample_pixels`` of them drawn
+    without replacement by ``rng`` (which advances only then).
+
+    Parameters
+    ----------
+    values : array (n_pixels, n_features), the pixel features, NaN where hidden
+    rng : the seeded Generator; ``segment_image`` draws its scatter sample from it afterwards
+
+    Returns
+    -------
+    (rows, mode) : sorted row indices into ``values``, and "full" or "subsample"
+    """
+    rows = np.flatnonzero(~np.isnan(values).all(axis=1))
+    if len(values) <= full_fit_pixels:
+        return rows, "full"
+    return np.sort(rng.choice(rows, min(subsample_pixels, len(rows)), False)), "subsample"
+
+
 def segment_image(
     image: np.ndarray,
     n_components: int | None = 4,
@@ -392,7 +422,6 @@ def segment_image(
     features = pixel_features(working, color_space, position_weight)
     values = features.values
     n_pixels = len(values)
-    empty = np.isnan(values).all(axis=1)
     notes = []
     if damage.hide > 0 and position_weight <= 0:
         notes.append(
@@ -410,11 +439,7 @@ def segment_image(
         timings["bic"] = time.perf_counter() - t0
 
     rng = np.random.default_rng(seed)
-    fit_rows = np.flatnonzero(~empty)
-    fit_mode = "full"
-    if n_pixels > full_fit_pixels:
-        fit_mode = "subsample"
-        fit_rows = np.sort(rng.choice(fit_rows, min(subsample_pixels, len(fit_rows)), False))
+    fit_rows, fit_mode = select_fit_rows(values, rng, full_fit_pixels, subsample_pixels)
     t0 = time.perf_counter()
     model = GaussianMixtureEM(
         n_components,
@@ -480,6 +505,7 @@ def segment_image(
         converged=bool(model.converged_),
         timings=timings,
         notes=tuple(notes),
+        estimator_params=estimator_params_of(model),
         **extra,
     )
 

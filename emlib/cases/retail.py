@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.stats import skew
 
 from emlib.em import GaussianMixtureEM
+from emlib.export import estimator_params_of
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
 from emlib.selection import SelectionResult, select_model
 from emlib.threads import single_blas_thread
@@ -420,7 +421,9 @@ class Segmentation:
     ``params`` / ``history``: the fit in standardised feature units, components ordered by
     size (segment 1 the largest); ``resp`` (n_customers, K); ``segments``: each customer's most
     responsible segment (0-based); ``between``: customers whose largest responsibility is below
-    ``threshold``; ``profiles``: ``profile_table``; ``cutoffs``: the tertiles the labels used.
+    ``threshold``; ``profiles``: ``profile_table``; ``cutoffs``: the tertiles the labels used;
+    ``estimator_params``: the chosen cell's ``GaussianMixtureEM`` arguments, from the fitted
+    model (``emlib.export.estimator_params_of``).
     """
 
     customers: Customers
@@ -439,6 +442,7 @@ class Segmentation:
     profiles: pd.DataFrame
     cutoffs: Cutoffs
     labels: tuple[str, ...]
+    estimator_params: dict = field(default_factory=dict)
 
     @property
     def n_segments(self) -> int:
@@ -512,6 +516,7 @@ def choose_segments(
         profiles=profiles,
         cutoffs=cutoffs,
         labels=tuple(profiles["label"]),
+        estimator_params=estimator_params_of(model),
     )
 
 

@@ -1,6 +1,7 @@
 """The share box and the downloads on every page (AppTest): the link holds the page's
 settings, and the downloaded bytes are the fit's (parsed back and compared)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,15 +18,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard.exports import (
     dataset_code,
     image_data_code,
-    image_estimator_params,
     image_fit_matrix,
     missing_lab_code,
     priors_data_code,
-    priors_estimator_params,
     retail_data_code,
-    retail_estimator_params,
     selection_data_code,
-    selection_estimator_params,
     share_url,
 )
 from dashboard.state import load_dataset, missing_lab_data
@@ -34,7 +31,13 @@ from dashboard.state_retail import cdnow_transactions
 from dashboard.state_selection import load_selection_data, run_selection
 from emlib import GaussianMixtureEM, export
 from emlib.cases.image import Damage, segment_image
-from emlib.cases.retail import DEFAULT_FEATURES, customer_features, fit_grid, transform_features
+from emlib.cases.retail import (
+    DEFAULT_FEATURES,
+    choose_segments,
+    customer_features,
+    fit_grid,
+    transform_features,
+)
 from emlib.datasets import load_faithful, load_image
 from tests.dashboard.apptest import open_page
 
@@ -183,11 +186,13 @@ def test_retail_code_refits_the_pages_chosen_mixture():
     exec(retail_data_code(date, DEFAULT_FEATURES), scope)
     np.testing.assert_array_equal(scope["X"], matrix.X)
     # the grid fits each cell on its own, so a one-cell grid holds the page's model
-    model = fit_grid(matrix.X, seed, k_range=(3, 3), covariance_types=("diag",)).models[cell]
+    grid = fit_grid(matrix.X, seed, k_range=(3, 3), covariance_types=("diag",))
+    chosen = choose_segments(customers, matrix, grid, 3)
+    assert chosen.cell == cell
     code = export.python_code(
-        retail_estimator_params(cell, seed),
+        chosen.estimator_params,
         retail_data_code(date, DEFAULT_FEATURES),
-        expected_log_likelihood=model.log_likelihood_,
+        expected_log_likelihood=grid.models[cell].log_likelihood_,
     )
     assert "Matches the log-likelihood" in run_script(code)
 
@@ -203,10 +208,9 @@ def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
         load_image("china"), 3, color_space="lab", position_weight=1.0,
         damage=Damage(0.3, "block", 10.0, 2), seed=2, max_iter=5,
     )  # fmt: skip
-    params = image_estimator_params(3, {**settings, "cov": "full", "iters": 5})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 5 iterations do not converge
-        refit = GaussianMixtureEM(**params).fit(fitted)
+        refit = GaussianMixtureEM(**result.estimator_params).fit(fitted)
     assert refit.log_likelihood_ == pytest.approx(result.history[-1].log_likelihood, rel=1e-10)
 
 
@@ -240,24 +244,19 @@ def test_priors_and_selection_code_make_the_pages_data(name):
 
 
 def test_priors_and_selection_arguments_refit_the_pages_fits():
-    settings = {"data": "collapse", "clusters": 3, "dseed": 0, "k": 4, "cov": "full",
-                "init": "k-means++", "seed": 0, "kappa": 0.1, "nu": 5.0, "scale": 2.0,
-                "alpha": 2.0}  # fmt: skip
     run = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
     X = load_priors_data("collapse", 3, 0).X
-    params = priors_estimator_params(settings, run.map.history[0].params, "MAP")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        refit = GaussianMixtureEM(**params).fit(X)
+        refit = GaussianMixtureEM(**run.map.estimator_params).fit(X)
     assert refit.objective_ == pytest.approx(run.map.history[-1].objective, rel=1e-8)
     assert refit.log_prior_ != 0.0
 
-    choice = {"data": "faithful", "clusters": 3, "dseed": 0, "seed": 4, "est": "map"}
     selection = run_selection("faithful", 3, 0, 3, "map", 4)
     fit = selection.fits["3 tied"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        refit = GaussianMixtureEM(**selection_estimator_params(choice, (3, "tied")))
+        refit = GaussianMixtureEM(**fit.estimator_params)
         refit.fit(load_faithful().X)
     assert refit.log_likelihood_ == pytest.approx(fit.history[-1].log_likelihood, rel=1e-8)
 
@@ -293,3 +292,112 @@ def test_image_link_restores_the_playback_frame():
     assert str(at.select_slider(key="img_frame").value) == frames[-1]
     at = open_page("app_pages/image_segmentation.py", {**query, "img_frame": frames[2]})
     assert str(at.select_slider(key="img_frame").value) == frames[2]
+
+
+# ------------------------------------------- the exported arguments are the fitted model's own
+def same_value(a, b) -> bool:
+    """Equal arguments: arrays element by element, a prior field by field."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            same_value(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    return type(a) is type(b) and a == b
+
+
+@pytest.fixture
+def fitted_models(monkeypatch):
+    """Every ``GaussianMixtureEM`` whose ``fit`` runs during the test, in order."""
+    models = []
+    original = GaussianMixtureEM.fit
+
+    def recording_fit(self, X, y=None):
+        models.append(self)
+        return original(self, X, y)
+
+    monkeypatch.setattr(GaussianMixtureEM, "fit", recording_fit)
+    return models
+
+
+def page_results() -> dict:
+    """{page: [(history, estimator_params) of each fit the page offers for download]}, made
+    by the runners the pages call (caches cleared, so every fit really runs here)."""
+    from dashboard import state, state_theory
+    from dashboard import state_yourdata as yd
+    from dashboard.state_fraud import run_fraud_page
+
+    for runner in (state.run_fit, state.run_missing_lab, run_priors_lab, run_selection,
+                   run_fraud_page, state_theory.run_many_starts, state_theory.run_bound_fit,
+                   yd.run_upload_fit):  # fmt: skip
+        runner.clear()
+    results = {}
+    fit = state.run_fit("faithful", 3, 3.0, 300, 0, 3, "diag", "k-means++", 1, 40)
+    results["step_by_step"] = [fit]
+    lab = state.run_missing_lab("synthetic", 3, 3.0, 200, 0, "Temp", "Ozone", "MAR", 0.3, 3,
+                                "tied", 2)  # fmt: skip
+    results["missing_lab"] = [lab]
+    priors = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
+    assert priors.ml.collapsed  # the lab's downloads offer MAP and the ridge, not this one
+    results["priors_lab"] = [priors.map, priors.ridge]
+    selection = run_selection("airquality", 3, 0, 2, "map", 4)
+    results["model_selection"] = list(selection.fits.values())
+    fraud = run_fraud_page("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
+    results["fraud_detection"] = [fraud.result]
+    date = "1998-06-30"
+    customers = customer_features(cdnow_transactions(), date)
+    matrix = transform_features(customers, DEFAULT_FEATURES)
+    grid = fit_grid(matrix.X, 2, k_range=(2, 3), covariance_types=("diag", "full"))
+    results["retail_segmentation"] = [choose_segments(customers, matrix, grid, None)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 8 iterations do not converge
+        image = segment_image(
+            load_image("china")[::4, ::4], 3, covariance_type="diag", position_weight=1.0,
+            damage=Damage(0.2, "random", 5.0, 1), seed=1, max_iter=8,
+            full_fit_pixels=5_000, subsample_pixels=3_000,
+        )  # fmt: skip
+    results["image_segmentation"] = [image]
+    many = state_theory.run_many_starts("faithful", 3, 3.0, 300, 0, 2, "full", 2, 5, 30)
+    bound = state_theory.run_bound_fit("waiting", 2, "random_from_data", 3)
+    results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
+    source = yd.example_source("airquality")
+    upload = yd.parse_table(source.content, source.name)
+    upload_fit = yd.run_upload_fit(upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60,
+                                   "em", "map", _upload=upload)  # fmt: skip
+    results["your_data"] = [upload_fit]
+    return {
+        page: [(list(r.history), r.estimator_params) for r in fits]
+        for page, fits in results.items()
+    }
+
+
+def fitted_arguments(models, history) -> list[dict]:
+    """``get_params()`` (less ``keep_responsibilities``) of each recorded model whose history
+    has the same length and first and last log-likelihoods as ``history``."""
+
+    def fingerprint(steps):
+        return len(steps), steps[0].log_likelihood, steps[-1].log_likelihood
+
+    return [
+        {k: v for k, v in model.get_params().items() if k != "keep_responsibilities"}
+        for model in models
+        if hasattr(model, "history_") and fingerprint(model.history_) == fingerprint(history)
+    ]
+
+
+def test_every_pages_exported_arguments_are_its_fitted_models_get_params(fitted_models):
+    pages = page_results()
+    assert len(pages) == 9
+    for page, fits in pages.items():
+        assert fits, page
+        for history, arguments in fits:
+            makers = fitted_arguments(fitted_models, history)
+            assert makers, f"{page}: no fitted model made this history"
+            assert any(
+                arguments.keys() == made.keys()
+                and all(same_value(arguments[k], made[k]) for k in made)
+                for made in makers
+            ), f"{page}: {arguments} is not what the model was fitted with"
+            # the reproducing code writes only what differs from the defaults
+            code = export.python_code(arguments, "X = None")
+            assert "weights_init=None" not in code and "keep_responsibilities" not in code

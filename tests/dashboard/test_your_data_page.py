@@ -292,7 +292,7 @@ def test_the_downloaded_script_reproduces_the_fit():
     fit = yd.run_upload_fit(upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map",
                             _upload=upload)  # fmt: skip
     code = export.python_code(
-        fit.params, yd.data_code(source, columns, "em", 3),
+        fit.estimator_params, yd.data_code(source, columns, "em", 3),
         expected_log_likelihood=fit.history[-1].log_likelihood,
     )  # fmt: skip
     root = DATA_DIR.parent

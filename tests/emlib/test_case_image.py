@@ -5,12 +5,14 @@ import itertools
 import numpy as np
 import pytest
 
+from emlib import GaussianMixtureEM
 from emlib.cases.image import (
     Damage,
     hidden_mask,
     lab_to_srgb,
     pixel_features,
     segment_image,
+    select_fit_rows,
     srgb_to_lab,
 )
 from emlib.datasets import IMAGES, load_image
@@ -92,6 +94,39 @@ def test_subsample_path_labels_every_pixel():
     assert result.labels.shape == truth.shape
     assert result.sizes.sum() == truth.size
     assert accuracy_up_to_permutation(result.labels, truth) > 0.99
+
+
+def test_fit_rows_are_the_observed_pixels_or_a_seeded_sorted_subsample_of_them():
+    values = np.random.default_rng(0).normal(size=(1_000, 3))
+    values[::7] = np.nan  # nothing observed: never fitted
+    observed = np.flatnonzero(~np.isnan(values).all(axis=1))
+    rng = np.random.default_rng(4)
+    rows, mode = select_fit_rows(values, rng, full_fit_pixels=1_000, subsample_pixels=100)
+    assert mode == "full" and np.array_equal(rows, observed)
+    assert rng.bit_generator.state == np.random.default_rng(4).bit_generator.state  # untouched
+    rows, mode = select_fit_rows(values, rng, full_fit_pixels=999, subsample_pixels=100)
+    assert mode == "subsample" and len(rows) == 100
+    assert np.all(np.diff(rows) > 0) and np.isin(rows, observed).all()
+    again, _ = select_fit_rows(values, np.random.default_rng(4), 999, 100)
+    assert np.array_equal(rows, again)
+
+
+def test_segmentation_keeps_the_estimators_arguments_and_its_fit_rows():
+    image, _ = three_regions(60, 90)
+    result = segment_image(
+        image, 3, covariance_type="tied", seed=5, max_iter=30,
+        full_fit_pixels=4_000, subsample_pixels=1_500,
+    )  # fmt: skip
+    arguments = result.estimator_params
+    assert (arguments["n_components"], arguments["covariance_type"]) == (3, "tied")
+    assert (arguments["random_state"], arguments["max_iter"]) == (5, 30)
+    assert "keep_responsibilities" not in arguments
+    # the same rows, refitted with those arguments, give the same fit
+    values = pixel_features(image, "rgb", 0.0).values
+    rows, mode = select_fit_rows(values, np.random.default_rng(5), 4_000, 1_500)
+    assert mode == result.fit_mode == "subsample" and len(rows) == result.n_fit_pixels
+    refit = GaussianMixtureEM(**arguments).fit(values[rows])
+    assert refit.log_likelihood_ == result.history[-1].log_likelihood
 
 
 def test_playback_replays_the_history_on_the_whole_image():

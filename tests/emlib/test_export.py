@@ -167,6 +167,24 @@ def test_emlib_code_writes_every_non_default_setting_and_the_seed():
     assert "from emlib.priors import ConjugatePrior" in code
 
 
+def test_estimator_params_of_is_get_params_less_memory_settings_and_writes_only_changes():
+    start = make_synthetic(2, 3.0, 60, 1).truth
+    model = GaussianMixtureEM(
+        2, covariance_type="diag", means_init=start.means, prior=ConjugatePrior(shrinkage=0.5),
+        max_iter=7, random_state=3, keep_responsibilities=True,
+    )  # fmt: skip
+    arguments = export.estimator_params_of(model)
+    expected = model.get_params(deep=False)
+    del expected["keep_responsibilities"]
+    assert arguments.keys() == expected.keys()
+    assert all(arguments[k] is expected[k] for k in expected)
+    code = export.python_code(arguments, FAITHFUL_CODE)
+    for written in ("covariance_type='diag'", "max_iter=7", "random_state=3", "means_init="):
+        assert written in code
+    for default in ("tol=", "n_init=", "weights_init=", "reg_covar=", "keep_responsibilities"):
+        assert default not in code
+
+
 def test_emlib_code_reproduces_the_step_page_default_fit():
     model = fit(load_faithful().X, **STEP_DEFAULTS)
     code = export.python_code(
