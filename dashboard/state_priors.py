@@ -46,14 +46,6 @@ def load_priors_data(name: str, n_clusters: int, seed: int) -> Dataset:
     raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(PRIORS_DATASETS)}.")
 
 
-def precisions_of(params: GMMParams) -> np.ndarray:
-    """Precisions in scikit-learn's ``precisions_init`` layout for the covariance type."""
-    cov = np.asarray(params.covariances, dtype=float)
-    if params.covariance_type in ("full", "tied"):
-        return np.linalg.inv(cov)
-    return 1.0 / cov
-
-
 @dataclass(frozen=True)
 class PriorFit:
     """One fit of the lab: its history, or the reason it failed (``component``: 1-based).
@@ -89,7 +81,7 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
         covariance_type=cov,
         weights_init=start.weights,
         means_init=start.means,
-        precisions_init=precisions_of(start),
+        precisions_init=start.precisions(),
         reg_covar=reg_covar,
         prior=prior,
         max_iter=PRIORS_MAX_ITER,

@@ -504,15 +504,6 @@ def sklearn_unavailable_reason(estimator_params: Mapping, *, has_missing: bool) 
     return None
 
 
-def _precisions(params: GMMParams) -> np.ndarray:
-    """Inverse covariances in scikit-learn's ``precisions_init`` layout."""
-    cov = np.asarray(params.covariances, dtype=float)
-    if params.covariance_type in ("full", "tied"):
-        precision = np.linalg.inv(cov)
-        return (precision + np.swapaxes(precision, -1, -2)) / 2.0
-    return 1.0 / cov
-
-
 def sklearn_code(
     estimator_params: Mapping,
     data_code: str,
@@ -551,7 +542,7 @@ def sklearn_code(
         "start = {\n"
         f"    'weights': {_literal(start.weights)[0]},\n"
         f"    'means': {_literal(start.means)[0]},\n"
-        f"    'precisions': {_literal(_precisions(start))[0]},\n"
+        f"    'precisions': {_literal(start.precisions())[0]},\n"
         "}"
     )
     data = data_code.strip()

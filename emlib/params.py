@@ -101,6 +101,20 @@ class GMMParams:
             return np.einsum("kd,de->kde", cov, np.eye(d))
         return cov[:, None, None] * np.eye(d)[None]
 
+    def precisions(self) -> np.ndarray:
+        """Inverse covariances in scikit-learn's ``precisions_init`` layout for the type.
+
+        Computed as U U^T from the Cholesky factor U of each precision (``precision_cholesky``:
+        a triangular solve against the covariance's Cholesky factor), never by inverting a
+        covariance; full (K, D, D), tied (D, D), diag (K, D), spherical (K,).
+        """
+        from emlib.gaussian import precision_cholesky
+
+        factor = precision_cholesky(self.covariances, self.covariance_type)
+        if self.covariance_type in ("full", "tied"):
+            return factor @ np.swapaxes(factor, -1, -2)
+        return factor**2
+
 
 @dataclass(frozen=True)
 class SuffStats:

@@ -517,13 +517,6 @@ class ConvergenceRun:
         return max(len(self.log_likelihoods) - 1, 0)
 
 
-def _precisions(params: GMMParams) -> np.ndarray:
-    cov = np.asarray(params.covariances, dtype=float)
-    if params.covariance_type in ("full", "tied"):
-        return np.linalg.inv(cov)
-    return 1.0 / cov
-
-
 def convergence_runs(
     X: np.ndarray,
     n_components: int,
@@ -564,7 +557,7 @@ def convergence_runs(
             covariance_type=covariance_type,
             weights_init=start.weights,
             means_init=start.means,
-            precisions_init=_precisions(start),
+            precisions_init=start.precisions(),
             max_iter=max_iter,
             tol=tol,
             keep_responsibilities=False,

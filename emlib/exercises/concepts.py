@@ -280,7 +280,7 @@ def collapse(
             k,
             weights_init=start.weights,
             means_init=start.means,
-            precisions_init=np.linalg.inv(start.covariances),
+            precisions_init=start.precisions(),
             reg_covar=0.0,
             max_iter=COLLAPSE_MAX_ITER,
             keep_responsibilities=False,

@@ -14,7 +14,7 @@ from dashboard.plots_priors import (
     smallest_variances,
     spread_figure,
 )
-from dashboard.state_priors import load_priors_data, precisions_of
+from dashboard.state_priors import load_priors_data
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import GMMParams
@@ -39,7 +39,7 @@ def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0,
     )  # fmt: skip
     model = GaussianMixtureEM(
         k, covariance_type=cov, weights_init=start.weights, means_init=start.means,
-        precisions_init=precisions_of(start), reg_covar=0.0, prior=prior, max_iter=300,
+        precisions_init=start.precisions(), reg_covar=0.0, prior=prior, max_iter=300,
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -62,6 +62,19 @@ def test_precision_cholesky_round_trips(covariance_type):
         np.testing.assert_allclose(again, chol, rtol=1e-8, atol=1e-12)
 
 
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_precisions_are_the_inverse_covariances_in_sklearn_layout(covariance_type):
+    params = random_params(np.random.default_rng(2), 3, 4, covariance_type)
+    precisions = params.precisions()
+    assert precisions.shape == np.shape(params.covariances)
+    if covariance_type in ("full", "tied"):
+        identity = np.broadcast_to(np.eye(4), np.shape(params.covariances))
+        np.testing.assert_allclose(precisions @ params.covariances, identity, atol=1e-10)
+        np.testing.assert_allclose(precisions, np.swapaxes(precisions, -1, -2), atol=1e-12)
+    else:
+        np.testing.assert_allclose(precisions * params.covariances, 1.0, rtol=1e-12)
+
+
 def test_singular_covariance_names_the_component():
     covs = np.stack([np.eye(2), np.array([[1.0, 1.0], [1.0, 1.0]])])
     with pytest.raises(CollapsedComponentError, match=r"component 2.*index 1") as info:
