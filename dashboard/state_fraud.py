@@ -11,7 +11,13 @@ import streamlit as st
 
 from dashboard.state import Setting, choice, integer, number
 from dashboard.state_yourdata import sent_upload
-from dashboard.uploads import binary_labels, parse_transactions_csv
+from dashboard.uploads import (
+    binary_labels,
+    parse_transactions_csv,
+    plain,
+    plain_label,
+    plain_labels,
+)
 from emlib.cases.fraud import (
     MECHANISMS,
     METHODS,
@@ -101,16 +107,20 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
     labels, positive = None, "flagged"
     if label != NONE:
         if label not in frame.columns:
-            raise ValueError(f"there is no column {label!r} to use as the label")
+            raise ValueError(f"there is no column “{plain(label)}” to use as the label")
         labels, value = binary_labels(frame[label])
-        positive = f"{label} = {value}"
-    features = {c: frame[c].to_numpy(dtype=float) for c in upload.numeric if c != label}
-    if not features:
+        positive = f"{plain_label(label)} = {plain_label(value)}"
+    columns = [c for c in upload.numeric if c != label]
+    if not columns:
         raise ValueError("no numeric column is left once the label is set aside")
-    names = tuple(features)
+    # the user's column names reach Markdown and chart titles: formatting characters swapped
+    # for look-alikes, so a name can never format or link
+    names = plain_labels(columns)
+    features = {n: frame[c].to_numpy(dtype=float) for n, c in zip(names, columns, strict=True)}
     return Transactions(
-        features=features, labels=labels, name=filename,
-        source=f"Your upload {filename} ({len(frame)} rows), read in memory and not stored.",
+        features=features, labels=labels, name=plain(filename),
+        source=f"Your upload {plain(filename)} ({len(frame)} rows), read in memory and not "
+        "stored.",
         legit_weight=1.0, alert_budget=0.05, default_features=names, positive=positive,
         hideable=names[1:], driver=names[0],
     )  # fmt: skip

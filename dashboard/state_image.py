@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard.state import COVARIANCE_TYPES, Setting, choice, integer, number
-from dashboard.uploads import ImageUpload, read_image
+from dashboard.uploads import ImageUpload, plain, read_image
 from emlib.cases.image import (
     COLOR_SPACES,
     DAMAGE_PATTERNS,
@@ -110,7 +110,7 @@ def run_settings(settings: dict, upload: ImageUpload | None) -> ImageRun:
 def source_text(settings: dict, upload: ImageUpload | None) -> str:
     """The image's title and attribution (or the upload's name)."""
     if settings["img"] == UPLOAD:
-        return f"Your image “{upload.name}” (kept in memory only, never saved)."
+        return f"Your image “{plain(upload.name)}” (kept in memory only, never saved)."
     info = IMAGES[settings["img"]]
     return f"{info.title}. Image: {info.source}"
 

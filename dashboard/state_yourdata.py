@@ -6,7 +6,7 @@ An uploaded file stays in memory: its bytes live in the file uploader's session 
 content (``st.cache_data`` hashes the bytes, and every fit is keyed by the upload's sha256 key),
 never on disk. Nothing a user typed (file name, column names, cell values) is rendered as
 Markdown or HTML unescaped: ``uploads``' messages arrive escaped (``uploads.plain``), and
-column names given to the viewer and its Plotly titles go through ``plain_label``.
+column names given to the viewer and its Plotly titles go through ``uploads.plain_labels``.
 """
 
 from __future__ import annotations
@@ -89,33 +89,6 @@ SETTINGS = (
 def url_values(settings: dict) -> dict:
     """The settings as they are written into the URL (the columns comma-joined)."""
     return {**settings, "cols": ",".join(settings["cols"])}
-
-
-# -------------------------------------------------------------------------- plain user text
-#: Look-alikes (asterisk operator, angle quotes, fullwidth signs...) of formatting characters.
-_LOOKALIKES = str.maketrans(
-    {"*": "\u2217", "[": "(", "]": ")", "<": "\u2039", ">": "\u203a", "$": "\uff04",
-     "`": "'", "|": "\u00a6", "~": "\u223c", "#": "\uff03", "\\": "\u29f5", "\n": " ",
-     "\r": " "}
-)  # fmt: skip
-
-
-def plain_label(text: str, limit: int = 60) -> str:
-    """A user's column name for places that format text (the viewer's Markdown, Plotly's
-    pseudo-HTML titles): characters that would format are swapped for look-alikes."""
-    text = str(text).translate(_LOOKALIKES)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def plain_labels(names) -> tuple[str, ...]:
-    """``plain_label`` of each name, numbered when two would look the same."""
-    labels = [plain_label(n) for n in names]
-    seen: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        seen[label] = seen.get(label, 0) + 1
-        if seen[label] > 1:
-            labels[i] = f"{label} ({seen[label]})"
-    return tuple(labels)
 
 
 # ------------------------------------------------------------------------------ the source

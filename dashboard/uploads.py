@@ -80,6 +80,32 @@ def plain(text: object, limit: int = 80) -> str:
     return _MARKDOWN.sub(r"\\\1", cut)
 
 
+#: Look-alikes (asterisk operator, angle quotes, fullwidth signs...) of formatting characters.
+_LOOKALIKES = str.maketrans(
+    {"*": "\u2217", "[": "(", "]": ")", "<": "\u2039", ">": "\u203a", "$": "\uff04",
+     "`": "'", "|": "\u00a6", "~": "\u223c", "#": "\uff03", "\\": "\u29f5", "\n": " ",
+     "\r": " "}
+)  # fmt: skip
+
+
+def plain_label(text: str, limit: int = 60) -> str:
+    """A user's column name for places that format text (the viewer's Markdown, Plotly's
+    pseudo-HTML titles): characters that would format are swapped for look-alikes."""
+    text = str(text).translate(_LOOKALIKES)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain_labels(names) -> tuple[str, ...]:
+    """``plain_label`` of each name, numbered when two would look the same."""
+    labels = [plain_label(n) for n in names]
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[i] = f"{label} ({seen[label]})"
+    return tuple(labels)
+
+
 def _quoted(name: object) -> str:
     return f"“{plain(name)}”"
 

@@ -15,7 +15,7 @@ from dashboard.state import (
     write_query_params,
 )
 from dashboard.state_image import fit_text, run_segmentation
-from dashboard.uploads import MAX_UPLOAD_MB, plain
+from dashboard.uploads import MAX_UPLOAD_MB, plain, plain_labels
 from dashboard.viewer import iteration_viewer
 
 st.title("Your data")
@@ -166,7 +166,7 @@ for note in fit.notes:
 if fit.warning:
     st.info(fit.warning)
 iteration_viewer(
-    fit.X, yd.plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
+    fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
     run_id=repr((upload.key, columns, model)), converged=fit.converged,
     columns=(columns.index(settings["x"]), columns.index(settings["y"])),
 )  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.state_fraud as state_fraud
-from dashboard.uploads import binary_labels, parse_transactions_csv
+from dashboard.uploads import binary_labels, parse_transactions_csv, plain
 from emlib.cases.fraud import METHODS, FraudConfig, creditcard_transactions, run_fraud
 from emlib.datasets import load_creditcard
 from tests.dashboard.apptest import open_page
@@ -120,6 +120,20 @@ def test_text_columns_are_kept_out_of_the_features():
     assert "merchant" not in data.features and data.labels is None
     with pytest.raises(ValueError, match="exactly two values"):
         state_fraud.uploaded(csv_bytes(text_column=True), "shops.csv", "merchant")
+
+
+def test_an_uploads_names_cannot_format_the_page():
+    """Column names, the label's value and the file name reach Markdown and chart titles only
+    with their formatting characters swapped or escaped."""
+    rng = np.random.default_rng(0)
+    lines = ["<b>amount</b>,[v](http://x),*flag*"]
+    lines += [f"{a:.3f},{b:.3f},{int(i < 8)}" for i, (a, b) in enumerate(rng.normal(size=(60, 2)))]
+    data = state_fraud.uploaded("\n".join(lines).encode(), "**big**.csv", "*flag*")
+    for name in data.features:
+        assert not set(name) & set("<>[]*"), name
+    assert len(data.features) == 2
+    assert "*" not in data.positive and data.name == plain("**big**.csv")
+    assert data.name.startswith("\\*\\*big") and data.name in data.source
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state_yourdata as yd
-from dashboard.uploads import read_table
+from dashboard.uploads import plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
 from tests.dashboard.apptest import figure, open_page
 
@@ -274,10 +274,10 @@ def test_fit_rows_drops_empty_rows_and_checks_components():
 
 
 def test_plain_text_helpers():
-    label = yd.plain_label("<a href='x'>$y$</a> *z*")
+    label = plain_label("<a href='x'>$y$</a> *z*")
     assert not set(label) & set("<>$*[]`")
     star = "\u2217"  # the asterisk operator that replaces "*"
-    assert yd.plain_labels(["a*", f"a{star}"]) == (f"a{star}", f"a{star} (2)")
+    assert plain_labels(["a*", f"a{star}"]) == (f"a{star}", f"a{star} (2)")
 
 
 def test_the_downloaded_script_reproduces_the_fit():
