@@ -12,6 +12,8 @@ import streamlit as st
 from dashboard.state import Setting, choice, integer, number
 from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import (
+    MAX_UPLOAD_MB,
+    TABLE_TYPES,
     binary_labels,
     parse_transactions_csv,
     plain,
@@ -290,8 +292,10 @@ def settings_sidebar() -> tuple[bytes, str]:
     with st.sidebar:
         st.radio("Data", tuple(FRAUD_DATASETS), format_func=FRAUD_DATASETS.get, key="fraud_data")
         if state["fraud_data"] == "upload":
-            file = st.file_uploader("Transactions (CSV with a header row)", type=["csv"],
-                                    key="fraud_file")  # fmt: skip
+            file = st.file_uploader(
+                f"Transactions (a table with a header row, up to {MAX_UPLOAD_MB} MB)",
+                type=list(TABLE_TYPES), key="fraud_file",
+            )  # fmt: skip
             sent = sent_upload("fraud") if file is None else None  # from Your data
             if file is not None or sent:
                 content, filename = sent or (file.getvalue(), file.name)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard.state import COVARIANCE_TYPES, INIT_METHODS, Setting, choice, integer
 from dashboard.uploads import (
+    IMAGE_TYPES,
     ImageUpload,
     TableUpload,
     check_components,
@@ -40,8 +41,6 @@ EXAMPLES = {
     "coins": ("images/coins.png", "Greek coins (PNG image, grey)"),
     "coffee": ("images/coffee.png", "Coffee (PNG image, colour)"),
 }
-TABLE_TYPES = ("csv", "txt", "tsv")
-IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "webp")
 MISSING = {
     "em": "Keep them: missing-data EM uses what each row has",
     "drop": "Drop them: fit the complete rows only",

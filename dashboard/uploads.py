@@ -67,6 +67,9 @@ WORKING_PIXELS = 1_048_576
 #: Images with more pixels than this are refused before they are decoded.
 MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+#: File name endings the uploaders offer: pictures, and tables (delimited text).
+IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "webp")
+TABLE_TYPES = ("csv", "txt", "tsv")
 IMAGE_KINDS = "PNG, JPEG, GIF, BMP or WebP"
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")

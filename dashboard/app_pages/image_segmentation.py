@@ -33,6 +33,7 @@ from dashboard.state_image import (
     viewer_data,
 )  # fmt: skip
 from dashboard.state_yourdata import sent_upload
+from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB
 from dashboard.viewer import iteration_viewer
 
 st.title("Image segmentation")
@@ -51,7 +52,8 @@ init_settings("img", SETTINGS)
 with st.sidebar:
     st.selectbox("Image", tuple(IMAGE_CHOICES), format_func=IMAGE_CHOICES.get, key="img_img")
     if st.session_state["img_img"] == UPLOAD:
-        st.file_uploader("Your PNG or JPEG (up to 25 MB)", ["png", "jpg", "jpeg"], key="img_file")
+        st.file_uploader(f"Your picture (PNG, JPEG, GIF, BMP or WebP; up to {MAX_UPLOAD_MB} MB)",
+                         list(IMAGE_TYPES), key="img_file")  # fmt: skip
     with st.form("img_settings"):
         st.selectbox("Number of segments K", K_CHOICES, key="img_k",
                      format_func=lambda k: "auto (BIC, 2 to 6)" if k == "auto" else k)  # fmt: skip
@@ -74,7 +76,7 @@ if settings["img"] == UPLOAD:
     file = st.session_state.get("img_file")
     sent = sent_upload("image") if file is None else None  # from Your data
     if file is None and not sent:
-        st.info("Upload a PNG or JPEG picture in the sidebar to segment it.")
+        st.info("Upload a picture in the sidebar to segment it.")
         st.stop()
     upload = read_upload(*(sent or (file.getvalue(), file.name)))
     if upload.error:

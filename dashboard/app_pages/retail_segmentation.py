@@ -18,6 +18,7 @@ from dashboard.plots_retail import (
 from dashboard.plots_selection import criterion_heatmap, criterion_lines
 from dashboard.state import current_settings, init_settings, write_query_params
 from dashboard.state_yourdata import sent_upload
+from dashboard.uploads import MAX_UPLOAD_MB, TABLE_TYPES
 from dashboard.viewer import iteration_viewer
 from emlib.cases.retail import FEATURES, LABEL_RULE, SHORT_NAMES, SKEW_LIMIT
 
@@ -39,8 +40,8 @@ tx, upload, problem, source_key = None, None, "", "cdnow"
 with st.sidebar:
     st.radio("Data", tuple(retail.SOURCES), format_func=retail.SOURCES.get, key="retail_src")
     if st.session_state["retail_src"] == "upload":
-        file = st.file_uploader("Transactions CSV, one purchase per row", ["csv", "txt"],
-                                key="retail_file")  # fmt: skip
+        file = st.file_uploader(f"Transactions, one purchase per row (up to {MAX_UPLOAD_MB} MB)",
+                                list(TABLE_TYPES), key="retail_file")  # fmt: skip
         sent = sent_upload("retail") if file is None else None  # from Your data
         if file is not None or sent:
             upload = retail.read_upload(*(sent or (file.getvalue(), file.name)))

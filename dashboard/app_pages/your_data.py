@@ -15,7 +15,7 @@ from dashboard.state import (
     write_query_params,
 )
 from dashboard.state_image import fit_text, run_segmentation
-from dashboard.uploads import MAX_UPLOAD_MB, plain, plain_labels
+from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
 from dashboard.viewer import iteration_viewer
 
 st.title("Your data")
@@ -35,7 +35,7 @@ init_settings("yd", yd.SETTINGS)
 state = st.session_state
 upload_at, example_at = st.columns([3, 2])
 upload_at.file_uploader(f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
-                        [*yd.TABLE_TYPES, *yd.IMAGE_TYPES], key="yd_file")  # fmt: skip
+                        [*TABLE_TYPES, *IMAGE_TYPES], key="yd_file")  # fmt: skip
 example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES),
                      format_func=lambda e: yd.EXAMPLES[e][1], key="yd_ex")  # fmt: skip
 with st.sidebar, st.form("yd_settings"):

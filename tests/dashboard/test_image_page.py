@@ -115,4 +115,4 @@ def test_bad_query_values_fall_back_to_defaults():
 
 def test_upload_choice_without_a_file_asks_for_one():
     at = image_page({"img": "upload"})
-    assert any("Upload a PNG or JPEG" in info.value for info in at.info)
+    assert any("Upload a picture in the sidebar" in info.value for info in at.info)

@@ -121,7 +121,7 @@ CASE_PAGES = (
      ("empty.csv", "single_text_column.csv")),
     ("retail_segmentation?src=upload", "Upload a CSV of transactions",
      ("random_binary.csv", "header_only.csv")),
-    ("image_segmentation?img=upload", "Upload a PNG or JPEG picture",
+    ("image_segmentation?img=upload", "Upload a picture in the sidebar",
      ("truncated.png", "text_named_jpg.jpg")),
 )  # fmt: skip
 
