@@ -32,6 +32,7 @@ from emlib.cases.fraud import (
     creditcard_transactions,
     precision_recall,
     run_fraud,
+    subsample,
 )
 from emlib.datasets import load_credit_approval, load_creditcard
 from emlib.params import GMMParams
@@ -119,13 +120,13 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
     # for look-alikes, so a name can never format or link
     names = plain_labels(columns)
     features = {n: frame[c].to_numpy(dtype=float) for n, c in zip(names, columns, strict=True)}
-    return Transactions(
+    return subsample(Transactions(
         features=features, labels=labels, name=plain(filename),
         source=f"Your upload {plain(filename)} ({len(frame)} rows), read in memory and not "
         "stored.",
         legit_weight=1.0, alert_budget=0.05, default_features=names, positive=positive,
         hideable=names[1:], driver=names[0],
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def available_features(dataset: str, content: bytes, filename: str, label: str) -> tuple:

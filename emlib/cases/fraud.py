@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -106,6 +106,51 @@ class Transactions:
         if unknown:
             raise ValueError(f"unknown features {unknown}; pick from {list(self.features)}")
         return np.column_stack([self.features[n] for n in names]).astype(float)
+
+
+#: Uploads with more rows are cut to a seeded sample of this many (see ``subsample``).
+MAX_ROWS = 20_000
+
+
+def subsample(data: Transactions, max_rows: int = MAX_ROWS, seed: int = 0) -> Transactions:
+    """At most ``max_rows`` transactions: every positive (labelled) one kept, the others a
+    seeded random sample, as the bundled ULB sample was made.
+
+    With labels, each kept legitimate row then stands for n_legit / n_legit_kept real ones
+    (``legit_weight`` multiplied by that factor), so rates and alert counts still describe
+    the whole file; ``row_ids`` keep the rows' numbers in the original table.
+    """
+    n = data.n_rows
+    if n <= max_rows:
+        return data
+    rng = np.random.default_rng(seed)
+    positive = np.zeros(n, dtype=bool) if data.labels is None else np.asarray(data.labels) == 1
+    if positive.sum() >= max_rows:
+        raise ValueError(
+            f"{int(positive.sum())} of the {n} rows are positive, more than the {max_rows} rows "
+            "the page fits; upload a sample of the file"
+        )
+    others = np.flatnonzero(~positive)
+    kept_others = rng.choice(others, max_rows - int(positive.sum()), replace=False)
+    rows = np.sort(np.concatenate([np.flatnonzero(positive), kept_others]))
+    ids = np.arange(n) if data.row_ids is None else np.asarray(data.row_ids)
+    weight = data.legit_weight * (len(others) / len(kept_others) if data.labels is not None else 1)
+    what = "a seeded random sample"
+    if data.labels is not None:
+        what = "every labelled positive and a seeded random sample of the others"
+    return replace(
+        data,
+        features={name: column[rows] for name, column in data.features.items()},
+        labels=None if data.labels is None else np.asarray(data.labels)[rows],
+        row_ids=ids[rows],
+        legit_weight=float(weight),
+        source=f"{data.source} It has {n:,} rows, so the page uses {what}: {max_rows:,} rows"
+        + (
+            f" (each kept legitimate row stands for {weight:.3g} in the rates and counts)."
+            if data.labels is not None
+            else "."
+        ),
+    )
 
 
 def creditcard_transactions(data: Dataset) -> Transactions:

@@ -151,3 +151,16 @@ def test_bad_csv_files_get_a_plain_message(content, message):
     run = state_fraud.run_fraud_page("upload", (), "2", "full", "map", "traffic", 0.0, "MCAR",
                                      0, content, "bad.csv", "(none)")  # fmt: skip
     assert run.result is None and message in run.error
+
+
+def test_an_upload_above_the_row_limit_is_fitted_on_a_sample_that_says_so():
+    from emlib.cases.fraud import MAX_ROWS
+
+    rng = np.random.default_rng(1)
+    n = MAX_ROWS + 2_000
+    lines = ["amount,velocity,label"] + [
+        f"{a:.3f},{b:.3f},{int(i % 500 == 0)}" for i, (a, b) in enumerate(rng.normal(size=(n, 2)))
+    ]
+    data = state_fraud.uploaded("\n".join(lines).encode(), "big.csv", "label")
+    assert data.n_rows == MAX_ROWS and data.labels.sum() == len(range(0, n, 500))
+    assert f"{n:,} rows" in data.source and data.legit_weight > 1.0

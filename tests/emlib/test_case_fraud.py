@@ -139,3 +139,23 @@ def test_credit_approval_has_its_real_gaps_and_runs_deterministically():
     np.testing.assert_array_equal(first.em_scores, second.em_scores)
     assert np.isfinite(first.em_scores).all()
     assert first.table.loc[DROP, "unscored"] == np.isnan(first.X_test).any(axis=1).sum() > 0
+
+
+def test_a_large_table_is_cut_to_a_sample_that_keeps_every_positive_and_reweights():
+    from emlib.cases.fraud import Transactions, subsample
+
+    rng = np.random.default_rng(0)
+    n, positives = 30_000, 40
+    labels = np.zeros(n, dtype=int)
+    labels[rng.choice(n, positives, replace=False)] = 1
+    data = Transactions({"a": rng.normal(size=n), "b": rng.normal(size=n)}, labels, "big", "x.")
+    small = subsample(data, max_rows=5_000, seed=1)
+    assert small.n_rows == 5_000 and small.labels.sum() == positives
+    assert small.legit_weight == pytest.approx((n - positives) / (5_000 - positives))
+    np.testing.assert_array_equal(small.features["a"], data.features["a"][small.row_ids])
+    assert "30,000 rows" in small.source and "5,000 rows" in small.source
+    assert subsample(data, max_rows=n) is data
+    unlabelled = subsample(Transactions(data.features, None, "big", "x."), 5_000)
+    assert unlabelled.n_rows == 5_000 and unlabelled.legit_weight == 1.0
+    with pytest.raises(ValueError, match="40 of the 30000 rows are positive"):
+        subsample(data, max_rows=40)
