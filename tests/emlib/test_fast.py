@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from emlib import GaussianMixtureEM
+from emlib import GaussianMixtureEM, fast
 from emlib.datasets import make_synthetic
 from emlib.estep import MissingPatterns, expected_statistics
 from emlib.fast import (
@@ -77,6 +77,49 @@ def test_fast_e_step_equals_reference_with_missing_values(kind):
         PatternFeatures(Z, patterns), params, want_responsibilities=True
     )
     assert_same(fast, expected_statistics(Z, params, patterns))
+
+
+def many_patterns(seed: int = 4) -> np.ndarray:
+    """300 rows x 8 correlated features, 40% of cells hidden at random (dozens of patterns, many
+    of them a single row), and 60 rows missing only the last feature (one large pattern)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0.0, 3.0, (3, 8))
+    mixing = rng.normal(0.0, 0.5, (8, 8)) + np.eye(8)
+    X = 20.0 + centres[rng.integers(3, size=300)] + rng.standard_normal((300, 8)) @ mixing
+    holes = with_holes(X, 0.4, seed)
+    holes[:60] = X[:60]
+    holes[:60, 7] = np.nan
+    return holes
+
+
+@pytest.mark.parametrize("kind", COVARIANCE_TYPES)
+@pytest.mark.parametrize("small_entries", [0, None, 10**9], ids=["all-large", "mixed", "all-small"])
+def test_fast_e_step_equals_reference_with_many_small_patterns(kind, small_entries, monkeypatch):
+    if small_entries is not None:
+        monkeypatch.setattr(fast, "SMALL_PATTERN_ENTRIES", small_entries)
+    X = many_patterns()
+    Z = Standardizer.fit(X, kind).data(X)
+    patterns = MissingPatterns.of(Z)
+    sizes = [len(rows) for rows in patterns.rows]
+    assert len(sizes) >= 40 and sizes.count(1) >= 20 and max(sizes) >= 60
+    features = PatternFeatures(Z, patterns)
+    if small_entries is None:  # the default threshold mixes both ways of summing rows
+        assert any(c.n_small for c in features.classes)
+        assert any(len(c.large) for c in features.classes)
+    params = params_for(Z, kind)
+    got = fast_missing_expected_statistics(features, params, want_responsibilities=True)
+    want = expected_statistics(Z, params, patterns)
+    assert got.log_likelihood == pytest.approx(want.log_likelihood, rel=1e-10)
+    np.testing.assert_allclose(got.resp, want.resp, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(got.imputed, want.imputed, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.stats.counts, want.stats.counts, rtol=1e-10)
+    np.testing.assert_allclose(got.stats.means, want.stats.means, rtol=1e-10, atol=1e-12)
+    scatter = want.stats.scatter
+    if kind == "tied" and scatter.ndim == 3:
+        scatter = scatter.sum(axis=0)
+    np.testing.assert_allclose(
+        got.stats.scatter, scatter, rtol=1e-10, atol=1e-10 * np.abs(scatter).max()
+    )
 
 
 def test_fast_path_steps_aside_where_it_would_lose_precision():
