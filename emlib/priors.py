@@ -113,11 +113,33 @@ class ConjugatePrior:
             raise ValueError(f"prior scale_factor: expected a number > 0, got {self.scale_factor}")
         factor = self.scale_factor / n_components ** (2.0 / d)
         cov = observed_covariance(X)
+        if matrix and np.linalg.eigvalsh(cov)[0] <= 0:
+            raise ValueError(
+                "prior scale: the default scale is the data's covariance, which is singular "
+                f"here ({len(X)} rows, {d} features: the rows lie in a lower-dimensional "
+                "space). Use more rows than features, diag or spherical covariances, or give "
+                "ConjugatePrior(scale=...) explicitly."
+            )
         return factor * cov if matrix else factor * float(np.mean(np.diag(cov)))
 
 
 def observed_covariance(X: np.ndarray) -> np.ndarray:
-    """Sample covariance (denominator n - 1) from the observed values (pairwise-complete)."""
+    """Sample covariance (denominator n - 1) from the observed values (pairwise-complete).
+
+    Raises
+    ------
+    ValueError
+        When a feature has fewer than two observed values: its variance, and so a
+        data-derived prior scale, does not exist.
+    """
+    observed = np.sum(~np.isnan(X), axis=0)
+    short = np.flatnonzero(observed < 2)
+    if short.size:
+        raise ValueError(
+            f"prior scale: feature {short[0] + 1} has {int(observed[short[0]])} observed "
+            "value(s), fewer than two, so the data's variance (the default prior's scale) "
+            "does not exist. Give ConjugatePrior(scale=...) explicitly, or drop the feature."
+        )
     cov = np.atleast_2d(pd.DataFrame(X).cov().to_numpy())
     if np.isnan(X).any() and (
         np.isnan(cov).any() or np.linalg.eigvalsh(np.nan_to_num(cov))[0] <= 0

@@ -241,3 +241,16 @@ def test_weight_prior_pulls_weights_together(faithful):
 def test_bad_priors_get_a_clear_value_error(faithful, prior, message):
     with pytest.raises(ValueError, match=message):
         GaussianMixtureEM(2, prior=prior).fit(faithful)
+
+
+def test_a_data_derived_scale_that_does_not_exist_is_refused_in_plain_words():
+    rng = np.random.default_rng(0)
+    flat = rng.normal(size=(3, 3))  # 3 points span a plane: their covariance is singular
+    with pytest.raises(ValueError, match=r"singular here \(3 rows, 3 features"):
+        GaussianMixtureEM(1, prior="default").fit(flat)
+    # diagonal covariances need only each feature's variance, which exists
+    GaussianMixtureEM(1, covariance_type="diag", prior="default").fit(flat)
+    lonely = rng.normal(size=(6, 2))
+    lonely[1:, 1] = np.nan  # feature 2 observed once
+    with pytest.raises(ValueError, match="feature 2 has 1 observed value"):
+        GaussianMixtureEM(1, covariance_type="diag", prior="default").fit(lonely)
