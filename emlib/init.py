@@ -13,6 +13,10 @@ start method is not run at all.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 
@@ -26,6 +30,35 @@ INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
 def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(np.iinfo(np.int32).max))
+
+
+#: How many recent k-means labellings ``kmeans_labels`` remembers.
+KMEANS_MEMORY = 32  # a grid of K = 1..8 with two starts each fits; int16 labels: 2 MB per 1M rows
+_kmeans_memory: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_kmeans_lock = threading.Lock()
+
+
+def kmeans_labels(X: np.ndarray, n_components: int, seed: int) -> np.ndarray:
+    """Cluster labels of one seeded run of scikit-learn's k-means on ``X``.
+
+    They depend only on X, K and the seed, and a model-selection grid asks for the same
+    start once per covariance type (and again for each page that shows the same data); the
+    last ``KMEANS_MEMORY`` labellings are remembered, keyed by a digest of X's bytes, so a
+    repeat costs one hash instead of a k-means run. The labels returned are a copy.
+    """
+    data = np.ascontiguousarray(X, dtype=float)
+    digest = hashlib.blake2b(data.view(np.uint8), digest_size=16).hexdigest()
+    key = (digest, data.shape, int(n_components), int(seed))
+    with _kmeans_lock:
+        if key in _kmeans_memory:
+            _kmeans_memory.move_to_end(key)
+            return _kmeans_memory[key].astype(np.intp)
+    labels = KMeans(n_clusters=n_components, n_init=1, random_state=seed).fit(data).labels_
+    with _kmeans_lock:
+        _kmeans_memory[key] = labels.astype(np.int16 if n_components < 2**15 else np.intp)
+        while len(_kmeans_memory) > KMEANS_MEMORY:
+            _kmeans_memory.popitem(last=False)
+    return np.asarray(labels, dtype=np.intp)
 
 
 def params_from_responsibilities(
@@ -92,7 +125,7 @@ def initial_params(
     if weights_init is not None and means_init is not None and precisions_init is not None:
         return _user_start(weights_init, means_init, precisions_init, covariance_type)
     if init_params == "kmeans":
-        labels = KMeans(n_clusters=n_components, n_init=1, random_state=_seed(rng)).fit(X).labels_
+        labels = kmeans_labels(X, n_components, _seed(rng))
         resp = np.zeros((n, n_components))
         resp[np.arange(n), labels] = 1.0
         start = params_from_responsibilities(X, resp, covariance_type, reg_covar)

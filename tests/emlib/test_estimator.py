@@ -244,3 +244,28 @@ def test_a_collapsing_start_is_passed_over_when_another_succeeds():
     GaussianMixtureEM(3, random_state=4, **common).fit(X)  # this start does not collapse
     model = GaussianMixtureEM(3, random_state=0, n_init=6, **common).fit(X)
     assert np.isfinite(model.objective_)
+
+
+def test_a_repeated_kmeans_start_is_remembered_not_rerun(monkeypatch):
+    """A grid over covariance types asks for one k-means start per type: the labels depend on
+    X, K and the seed only, so the repeat is served from memory, and fits are unchanged."""
+    import emlib.init as init
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    init._kmeans_memory.clear()
+    first = GaussianMixtureEM(3, covariance_type="full", random_state=4).fit(X)
+    runs = []
+    original = init.KMeans.fit
+
+    def counting_fit(self, data, *args, **kwargs):
+        runs.append(self.random_state)
+        return original(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(init.KMeans, "fit", counting_fit)
+    again = GaussianMixtureEM(3, covariance_type="full", random_state=4).fit(X)
+    GaussianMixtureEM(3, covariance_type="diag", random_state=4).fit(X)
+    assert runs == []  # both served from memory
+    np.testing.assert_array_equal(again.means_, first.means_)
+    GaussianMixtureEM(3, covariance_type="full", random_state=5).fit(X)  # another seed
+    GaussianMixtureEM(3, covariance_type="full", random_state=4).fit(X + 1e-9)  # other data
+    assert len(runs) == 2
