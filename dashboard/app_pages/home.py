@@ -39,6 +39,16 @@ st.page_link(
     icon=":material/leaderboard:",
 )
 st.page_link(
+    "app_pages/why_em_works.py",
+    label="Why EM works: local optima, the lower bound it climbs, and its rate of convergence",
+    icon=":material/school:",
+)
+st.page_link(
+    "app_pages/exercises.py",
+    label="Exercises: your own numbers, checked at once, with the worked solution",
+    icon=":material/quiz:",
+)
+st.page_link(
     "app_pages/fraud_detection.py",
     label="Fraud detection: score card transactions by how unusual they are, gaps and all",
     icon=":material/policy:",
@@ -52,6 +62,11 @@ st.page_link(
     "app_pages/retail_segmentation.py",
     label="Retail segmentation: group shop customers by recency, frequency and spend",
     icon=":material/groups:",
+)
+st.page_link(
+    "app_pages/your_data.py",
+    label="Your data: upload a CSV or a picture and fit, replay, compare and download",
+    icon=":material/upload_file:",
 )
 
 st.subheader("What a finished fit looks like")

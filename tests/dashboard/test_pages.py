@@ -2,6 +2,7 @@
 equals emlib's own history for the same settings."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,8 +53,10 @@ def test_home_renders_links_and_a_preview_chart():
     assert not at.exception
     assert at.title[0].value == "EM Lab"
     assert len(at.get("plotly_chart")) == 1
-    links = [p.proto.page for p in at.get("page_link")]
-    assert any("step_by_step" in link for link in links)
+    links = {p.proto.page.rsplit("/", 1)[-1] for p in at.get("page_link")}
+    pages = {path.stem for path in (Path(APP).parent / "app_pages").glob("*.py")}
+    shown = {link.removesuffix(".py") or "home" for link in links}  # home is the root, ""
+    assert shown == pages  # every page, none stale
 
 
 def test_step_page_starts_at_theta_0_with_grey_points():
