@@ -317,6 +317,17 @@ def number(low: float, high: float) -> Callable[[str], Any]:
     return parse
 
 
+def synthetic_settings(*, full: bool = True) -> tuple[Setting, ...]:
+    """The synthetic generator's URL settings, the keys ``widgets.synthetic_data_controls``
+    draws: clusters and data seed always, separation and sample size when ``full``."""
+    sizes = (Setting("sep", 3.0, number(0.5, 10.0)), Setting("n", 300, integer(20, 2000)))
+    return (
+        Setting("clusters", 3, integer(1, 6)),
+        *(sizes if full else ()),
+        Setting("dseed", 0, integer(0, 9999)),
+    )
+
+
 def init_settings(prefix: str, settings: Sequence[Setting]) -> None:
     """Give every ``{prefix}_{name}`` session-state key a value before its widget is drawn.
 

@@ -19,6 +19,7 @@ from dashboard.state import (
     number,
     run_missing_lab,
     show_fit_messages,
+    synthetic_settings,
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
@@ -27,10 +28,7 @@ from emlib.missing import MECHANISMS
 
 SETTINGS = (
     Setting("data", "synthetic", choice(tuple(MISSING_DATASETS))),
-    Setting("clusters", 3, integer(1, 6)),
-    Setting("sep", 3.0, number(0.5, 10.0)),
-    Setting("n", 300, integer(20, 2000)),
-    Setting("dseed", 0, integer(0, 9999)),
+    *synthetic_settings(),
     Setting("x", "Temp", choice(AIRQUALITY_COLUMNS)),
     Setting("y", "Ozone", choice(AIRQUALITY_COLUMNS)),
     Setting("mech", "MCAR", choice(MECHANISMS)),

@@ -15,6 +15,7 @@ from dashboard.state import (
     current_settings,
     init_settings,
     integer,
+    synthetic_settings,
     write_query_params,
 )
 from dashboard.state_selection import (
@@ -37,8 +38,7 @@ from dashboard.widgets import synthetic_data_controls
 AIR_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(SELECTION_DATASETS))),
-    Setting("clusters", 3, integer(1, 6)),
-    Setting("dseed", 0, integer(0, 9999)),
+    *synthetic_settings(full=False),
     Setting("kmax", 6, integer(2, MAX_K)),
     Setting("est", "ml", choice(tuple(ESTIMATORS))),
     Setting("seed", 0, integer(0, 9999)),

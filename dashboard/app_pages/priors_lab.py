@@ -12,6 +12,7 @@ from dashboard.state import (
     init_settings,
     integer,
     number,
+    synthetic_settings,
     write_query_params,
 )
 from dashboard.state_priors import (
@@ -31,8 +32,7 @@ NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
 
 SETTINGS = (
     Setting("data", "collapse", choice(tuple(PRIORS_DATASETS))),
-    Setting("clusters", 3, integer(1, 6)),
-    Setting("dseed", 0, integer(0, 9999)),
+    *synthetic_settings(full=False),
     Setting("k", 4, integer(1, 6)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("init", "k-means++", choice(tuple(PRIOR_INITS))),

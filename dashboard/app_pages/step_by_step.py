@@ -12,9 +12,9 @@ from dashboard.state import (
     current_settings,
     init_settings,
     integer,
-    number,
     run_fit,
     show_fit_messages,
+    synthetic_settings,
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
@@ -22,10 +22,7 @@ from dashboard.widgets import synthetic_data_controls
 
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(DATASETS))),
-    Setting("clusters", 3, integer(1, 6)),
-    Setting("sep", 3.0, number(0.5, 10.0)),
-    Setting("n", 300, integer(20, 2000)),
-    Setting("dseed", 0, integer(0, 9999)),
+    *synthetic_settings(),
     Setting("k", 2, integer(1, 8)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("init", "random_from_data", choice(INIT_METHODS)),

@@ -19,7 +19,7 @@ from dashboard.state import (
     current_settings,
     init_settings,
     integer,
-    number,
+    synthetic_settings,
     write_query_params,
 )
 from dashboard.state_theory import (
@@ -44,10 +44,7 @@ from emlib.teaching import START_METHODS, rate_table
 
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(OPTIMA_DATASETS))),
-    Setting("clusters", 3, integer(1, 6)),
-    Setting("sep", 3.0, number(0.5, 10.0)),
-    Setting("n", 300, integer(20, 2000)),
-    Setting("dseed", 0, integer(0, 9999)),
+    *synthetic_settings(),
     Setting("k", 3, integer(1, 6)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("starts", 30, integer(20, 100)),
