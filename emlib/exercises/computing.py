@@ -51,12 +51,42 @@ def step_link(rng: np.random.Generator, k: int, label: str) -> Link:
 
 
 def _pdf_text(x: float, mean: float, variance: float) -> str:
-    """The 1-D density written out with its numbers, for a worked solution."""
+    """The 1-D density written out with its numbers (x and the mean to one decimal, as the
+    question shows them), for a worked solution."""
     return (
         f"\\frac{{1}}{{\\sqrt{{2\\pi \\cdot {fmt(variance)}}}}}"
-        f"\\exp\\!\\left(-\\frac{{({fmt(x)} - {paren(fmt(mean))})^2}}"
+        f"\\exp\\!\\left(-\\frac{{({fixed(x, 1)} - {paren(fixed(mean, 1))})^2}}"
         f"{{2 \\cdot {fmt(variance)}}}\\right)"
     )
+
+
+def responsibility_lines(x, weights, means, variances) -> list[str]:
+    """The worked E-step for one point, one Markdown line per component: the density
+    N(x | mu_k, S_k) written out with its numbers (in 2-D with diagonal S_k the product of
+    one 1-D density per coordinate), then the weighted density pi_k N(x | mu_k, S_k) as
+    weight x density = product.
+
+    Parameters
+    ----------
+    x : array of shape (n_features,)
+    weights : array of shape (n_components,)
+    means, variances : arrays of shape (n_components, n_features)
+    """
+    lines = []
+    for k, (w, m, v) in enumerate(zip(weights, means, variances, strict=True)):
+        factors = [normal_pdf(x[j], m[j], v[j]) for j in range(len(x))]
+        density = float(np.prod(factors))
+        if len(x) == 1:
+            work = f"{_pdf_text(x[0], m[0], v[0])} = {fmt(density)}"
+            symbol = f"\\mathcal{{N}}(x \\mid \\mu_{k + 1}, \\sigma_{k + 1}^2)"
+        else:
+            work = " \\cdot ".join(fmt(f) for f in factors) + f" = {fmt(density)}"
+            symbol = f"\\mathcal{{N}}(x \\mid \\mu_{k + 1}, \\Sigma_{k + 1})"
+        lines.append(
+            f"- component {k + 1}: ${symbol} = {work}$, so $\\pi_{k + 1} {symbol} = "
+            f"{fixed(w, 2)} \\times {fmt(density)} = {fmt(w * density)}$"
+        )
+    return lines
 
 
 # ------------------------------------------------------------------------- responsibilities
@@ -139,29 +169,21 @@ def responsibilities(
         "is, the probabilities that each component produced it?"
     )
     answer_text = ", ".join(fixed(r, 2) for r in resp)
-    lines = []
-    for k_ in range(k):
-        if dims == 1:
-            density = f"{_pdf_text(x[0], means[k_, 0], variances[k_, 0])} = {fmt(dens[k_])}"
-        else:
-            factors = " \\cdot ".join(
-                fmt(normal_pdf(x[j], means[k_, j], variances[k_, j])) for j in range(dims)
-            )
-            density = f"{factors} = {fmt(dens[k_])}"
-        lines.append(
-            f"- component {k_ + 1}: $\\pi_{k_ + 1} \\mathcal{{N}}(x \\mid \\mu_{k_ + 1}, "
-            f"\\sigma_{k_ + 1}^2) = {fixed(weights[k_], 2)} \\times {density}"
-            f" \\;\\Rightarrow\\; {fmt(joint[k_])}$"
-        )
+    lines = responsibility_lines(x, weights, means, variances)
+    total = " + ".join(fmt(j) for j in joint)
+    shares = ", ".join(
+        f"$r_{k_ + 1} = {fmt(joint[k_])} / {fmt(joint.sum())} = {fixed(resp[k_], 3)}$"
+        for k_ in range(k)
+    )
     explanation = (
         "The E-step weighs each component's density at the point by the component's weight"
         + (", the 2-D density being the product of one density per coordinate" if dims == 2 else "")
         + ":\n\n"
         + "\n".join(lines)
         + "\n\n"
-        f"Their sum is the mixture's density $p(x) = {fmt(joint.sum())}$. Dividing each "
-        f"by it gives $r_k = \\pi_k \\mathcal{{N}}_k / p(x)$: **{answer_text}** "
-        "(they add up to 1)."
+        f"Their sum is the mixture's density $p(x) = {total} = {fmt(joint.sum())}$. Dividing "
+        f"each by it gives $r_k = \\pi_k \\mathcal{{N}}_k / p(x)$: {shares}, that is "
+        f"**{answer_text}** (they add up to 1)."
     )
     if dims == 1:
         plot = mixture_plot_1d(

@@ -93,6 +93,13 @@ def _fit_history(X, k: int, seed: int, **options):
         return GaussianMixtureEM(k, random_state=seed, **options).fit(X).history_
 
 
+def _change(after: float, before: float) -> str:
+    """``$after - (before) = change$`` with the numbers to two decimals, as the table shows
+    them (the change computed from the rounded numbers, so the printed sum holds)."""
+    a, b = round(after, 2), round(before, 2)
+    return f"${fixed(a, 2)} - ({fixed(b, 2)}) = {fixed(a - b, 2)}$"
+
+
 def likelihood_monotone(
     rng: np.random.Generator, seed: tuple[int, ...], title: str, variant: str = "any"
 ) -> Exercise:
@@ -146,7 +153,8 @@ def likelihood_monotone(
             "sides: the M-step maximises "
             "$Q + \\log p(\\theta)$, so the **log-posterior** log L + log prior never "
             f"decreases. Here it went {' → '.join(fixed(s.objective, 2) for s in shown)} and "
-            f"reached {fixed(nxt.objective, 2)} at iteration {nxt.iteration}.{seen}"
+            f"reached {fixed(nxt.objective, 2)} at iteration {nxt.iteration}, a change of "
+            f"{_change(nxt.objective, shown[-1].objective)}.{seen}"
         )
         link = Link(
             "priors_lab",
@@ -186,8 +194,8 @@ def likelihood_monotone(
         )
         explanation = (
             f"**{options['right']}** {BOUND}{extra} Here log L went {trace} and reached "
-            f"{fixed(nxt.log_likelihood, 2)} at iteration {nxt.iteration} "
-            f"({nxt.log_likelihood - shown[-1].log_likelihood:+.3g}): it never decreases."
+            f"{fixed(nxt.log_likelihood, 2)} at iteration {nxt.iteration}, a change of "
+            f"{_change(nxt.log_likelihood, shown[-1].log_likelihood)}: it never decreases."
         )
         if variant == "ml":
             query = {

@@ -113,7 +113,8 @@ def uncertainty_map(
     boundary = _boundary(weights, means, variances)
     lines = [
         f"- {option(name)}: $r = ({fixed(resp[picks[name], 0], 3)}, "
-        f"{fixed(resp[picks[name], 1], 3)})$, uncertainty **{fixed(unc[picks[name]], 3)}**"
+        f"{fixed(resp[picks[name], 1], 3)})$, uncertainty $1 - "
+        f"{fixed(resp[picks[name]].max(), 3)} = {fixed(unc[picks[name]], 3)}$"
         for name in order
     ]
     explanation = (

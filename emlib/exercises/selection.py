@@ -67,12 +67,13 @@ def bic_choice(
             )
         table = result.table.dropna(subset=["bic"])
         ks = table["n_components"].to_numpy(int)
-        bic = np.round(table["bic"].to_numpy(float), 1)
         loglik = np.round(table["log_likelihood"].to_numpy(float), 1)
+        # BIC from the log L the table shows, so a student's -2 log L + p log n matches it
+        p = table["n_parameters"].to_numpy(int)
+        bic = np.round(-2 * loglik + p * np.log(len(data.X)), 1)
         best, worst, richest = (int(ks[i]) for i in (bic.argmin(), bic.argmax(), loglik.argmax()))
         if best not in (worst, richest):
             break
-    p = table["n_parameters"].to_numpy(int)
     n = len(data.X)
     rows = tuple(
         (int(k), fixed(ll, 1), int(q), fixed(b, 1))
@@ -301,9 +302,9 @@ def criterion_value(
         f"{SIGN_NOTE})?"
     )
     penalty = (
-        f"p \\log n = {p} \\times {fmt(log_n)} = {fmt(p * log_n)}"
+        f"p \\log n = {p} \\times {fmt(log_n)} = {fmt(p * log_n, 6)}"
         if name == "bic"
-        else f"2p = {2 * p}"
+        else f"2p = 2 \\times {p} = {2 * p}"
     )
     answer_text = fixed(solution, 1)
     explanation = (
@@ -383,12 +384,23 @@ def aic_vs_bic(rng: np.random.Generator, seed: tuple[int, ...], title: str) -> E
         f"p log n, {SIGN_NOTE}, which model does each criterion prefer?"
     )
     gain = loglik_b - loglik_a
+    log_n = fmt(np.log(n))
+
+    def criterion(model: str, loglik: float, a: object, b: object, value: float) -> str:
+        """``model $-2 x (log L) + a x b = value$``: one model's AIC or BIC worked out."""
+        return f"{model} $-2 \\times ({fixed(loglik, 1)}) + {a} \\times {b} = {fixed(value, 1)}$"
+
     explanation = (
-        f"AIC: A {fixed(aic['A'], 1)}, B {fixed(aic['B'], 1)}; BIC: A {fixed(bic['A'], 1)}, "
-        f"B {fixed(bic['B'], 1)} ($\\log {n} = {fmt(np.log(n))}$). So: **{solution}**. "
-        f"In short: B gains {fmt(gain)} in log L for {dp} more parameters. AIC takes B when "
-        f"the gain exceeds {dp} (one per parameter); BIC only when it exceeds "
-        f"{dp} × log n / 2 = {fmt(bic_bar)}. BIC's bar is higher whenever n ≥ 8, so "
+        "AIC $= -2 \\log L + 2p$: "
+        f"{criterion('A', loglik_a, 2, p_a, aic['A'])}, "
+        f"{criterion('B', loglik_b, 2, p_b, aic['B'])}. "
+        f"BIC $= -2 \\log L + p \\log n$ with $\\log {n} = {log_n}$: "
+        f"{criterion('A', loglik_a, p_a, log_n, bic['A'])}, "
+        f"{criterion('B', loglik_b, p_b, log_n, bic['B'])}. So: **{solution}**. "
+        f"In short: B gains ${fixed(loglik_b, 1)} - ({fixed(loglik_a, 1)}) = {fmt(gain)}$ in "
+        f"log L for ${p_b} - {p_a} = {dp}$ more parameters. AIC takes B when the gain exceeds "
+        f"{dp} (one per parameter); BIC only when it exceeds $\\Delta p \\log n / 2 = "
+        f"{dp} \\times {log_n} / 2 = {fmt(bic_bar)}$. BIC's bar is higher whenever n ≥ 8, so "
         "“AIC prefers A, BIC prefers B” never happens."
     )
     hints = {
