@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
@@ -26,15 +27,15 @@ from emlib.fast import (
 )
 from emlib.gaussian import (
     check_not_collapsed,
+    collapse_message,
     precision_cholesky,
     precision_cholesky_from_precisions,
 )
 from emlib.init import INIT_METHODS, initial_params
-from emlib.missing import mean_filled
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
 from emlib.priors import log_prior, resolve_prior
-from emlib.scaling import Standardizer
+from emlib.scaling import Standardizer, column_mean_and_spread
 from emlib.threads import single_blas_thread, with_single_blas_thread
 from emlib.validation import check_data
 
@@ -43,11 +44,53 @@ from emlib.validation import check_data
 #: under this many numbers (16 MB of float64); later iterations store None.
 RESPONSIBILITY_BUDGET = 2_000_000
 
-#: A component whose standard deviation in some direction falls below this fraction of the
-#: data's largest absolute value has collapsed (see ``emlib.gaussian.check_not_collapsed``).
+#: A component whose standard deviation along a feature falls below this fraction of that
+#: feature's own spread has collapsed (see ``collapse_floors``).
 COLLAPSE_RELATIVE = 1e-7
 
+#: ... or below this many units of the feature's rounding level, eps x its largest absolute
+#: value: its spread is then made of rounding error (1 +- 1e-11 written with 17 digits).
+COLLAPSE_ROUNDING_UNITS = 16.0
+
 MISSING_OPTIONS = ("em", "drop", "error")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One start's outcome: its history (in the data's units), whether it converged, and its
+    final parameters in the standardised space it ran in."""
+
+    history: list[EMStep]
+    converged: bool
+    params_z: GMMParams
+
+
+def collapse_floors(X: np.ndarray, scaler: Standardizer) -> np.ndarray:
+    """The smallest meaningful standard deviation along each feature, in standardised units.
+
+    Judged per feature, against that feature's own spread and its float rounding, so an
+    offset (Unix timestamps near 1e9), a magnitude (1e300) or a tiny spread (1 +- 1e-11) is
+    not mistaken for a collapse:
+
+        floor_d = max(COLLAPSE_RELATIVE * sd_d, COLLAPSE_ROUNDING_UNITS * eps * max_n |x_nd|) / s_d
+
+    with sd_d the feature's standard deviation and s_d its scale in z-space (equal to sd_d
+    except for spherical covariances, which share one scale).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), finite or NaN
+    scaler : Standardizer fitted to X
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+    """
+    _, spread = column_mean_and_spread(X)
+    with np.errstate(invalid="ignore"):
+        largest = np.nanmax(np.abs(X), axis=0)
+    rounding = COLLAPSE_ROUNDING_UNITS * np.finfo(float).eps * largest
+    return np.maximum(COLLAPSE_RELATIVE * spread, rounding) / scaler.scale
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
@@ -261,21 +304,22 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self._check_parameters(X.shape[1])
         self.prior_ = resolve_prior(self.prior, X, self.n_components, self.covariance_type)
         rng = self._rng()
-        best: list[EMStep] | None = None
-        best_converged = False
+        scaler = Standardizer.fit(X, self.covariance_type)
+        best: _Run | None = None
         failure: CollapsedComponentError | None = None
         with single_blas_thread():
             for _ in range(self.n_init):
                 try:
-                    history, converged = self._run_em(X, rng)
+                    run = self._run_em(X, scaler, rng)
                 except CollapsedComponentError as err:
                     failure = failure or err  # another start may still succeed
                     continue
-                if best is None or history[-1].objective > best[-1].objective:
-                    best, best_converged = history, converged
+                if best is None or run.history[-1].objective > best.history[-1].objective:
+                    best = run
             if best is None:
                 raise failure
-            self._set_fitted(best, best_converged)  # its Cholesky solves too: one thread
+            self._set_fitted(best, scaler)  # its Cholesky solves too: one thread
+        best_converged = best.converged
         if not best_converged and self.max_iter > 0:
             warnings.warn(
                 f"EM did not converge within max_iter={self.max_iter} iterations (the "
@@ -307,55 +351,64 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         k = self.n_components
         return k if isinstance(k, numbers.Integral) and not isinstance(k, bool) else 1
 
-    def _run_em(self, X: np.ndarray, rng: np.random.Generator) -> tuple[list[EMStep], bool]:
-        """One start: iterate E and M steps on standardised data, recording each iteration.
+    def _run_em(self, X: np.ndarray, scaler: Standardizer, rng: np.random.Generator) -> _Run:
+        """One start: choose it and iterate E and M steps, all on standardised data.
 
-        The start is chosen on the data as given; EM then runs on z = (x - shift) / scale
-        (``emlib.scaling``), and every recorded step is mapped back to the data's units.
+        EM runs on z = (x - shift) / scale (``emlib.scaling``): the start method (k-means
+        included), the ridge, the prior and the user's starts are mapped there, and every
+        recorded step is mapped back to the data's units. Collapse is judged per feature
+        (``collapse_floors``).
         """
         n_samples = X.shape[0]
         has_nan = bool(np.isnan(X).any())
-        start = initial_params(
-            mean_filled(X) if has_nan else X,
+        Z = scaler.data(X)
+        reg_z, prior_z = scaler.reg_covar(self.reg_covar), scaler.prior(self.prior_)
+        start_z = initial_params(
+            np.where(np.isnan(Z), np.nanmean(Z, axis=0), Z) if has_nan else Z,
             self.n_components,
             covariance_type=self.covariance_type,
             init_params=self.init_params,
-            reg_covar=self.reg_covar,
+            reg_covar=reg_z,
             rng=rng,
             weights_init=self.weights_init,
-            means_init=self.means_init,
-            precisions_init=self.precisions_init,
+            means_init=None
+            if self.means_init is None
+            else (np.asarray(self.means_init, dtype=float) - scaler.shift) / scaler.scale,
+            precisions_init=None
+            if self.precisions_init is None
+            else scaler.precisions_to_z(self.precisions_init),
+            prior=prior_z,
         )
-        scaler = Standardizer.fit(X, self.covariance_type)
-        Z = scaler.data(X)
         expect = self._expectation(Z, has_nan)
-        reg_z, prior_z = scaler.reg_covar(self.reg_covar), scaler.prior(self.prior_)
-        collapse_floor = COLLAPSE_RELATIVE * float(
-            np.max(np.nanmax(np.abs(X), axis=0) / scaler.scale)
-        )
+        floors = collapse_floors(X, scaler)
 
-        def record(iteration: int, params: GMMParams, params_z: GMMParams) -> EMStep:
-            keep = self._keeps(iteration, n_samples)
-            expectations = expect(params_z, keep)
+        def record(iteration: int, params_z: GMMParams) -> tuple[Expectations, EMStep]:
+            try:
+                check_not_collapsed(params_z, floors)
+                keep = self._keeps(iteration, n_samples)
+                expectations = expect(params_z, keep)
+            except CollapsedComponentError as err:
+                message = collapse_message(
+                    err.component, self.covariance_type, prior_in_use=self.prior is not None
+                )
+                raise CollapsedComponentError(message, err.component, history) from None
+            params = scaler.params_from_z(params_z)
             return expectations, self._record(iteration, params, expectations, keep, scaler)
 
-        params_z = scaler.params_to_z(start)
-        expectations, step = record(0, start, params_z)
-        history = [step]
+        history: list[EMStep] = []
+        params_z = start_z
+        expectations, step = record(0, params_z)
+        history.append(step)
         converged = False
         for iteration in range(1, self.max_iter + 1):
             params_z = m_step(expectations.stats, reg_covar=reg_z, prior=prior_z, previous=params_z)
-            try:
-                check_not_collapsed(params_z, collapse_floor)
-                expectations, step = record(iteration, scaler.params_from_z(params_z), params_z)
-            except CollapsedComponentError as err:
-                raise CollapsedComponentError(str(err), err.component, history) from None
+            expectations, step = record(iteration, params_z)
             history.append(step)
             change = (history[-1].objective - history[-2].objective) / n_samples
             if abs(change) < self.tol:
                 converged = True
                 break
-        return history, converged
+        return _Run(history, converged, params_z)
 
     def _expectation(self, Z: np.ndarray, has_nan: bool):
         """The E-step to use on standardised data: params, keep -> ``Expectations``.
@@ -408,14 +461,19 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             imputed=None if imputed is None else imputed * scaler.scale + scaler.shift,
         )
 
-    def _set_fitted(self, history: list[EMStep], converged: bool) -> None:
+    def _set_fitted(self, run: _Run, scaler: Standardizer) -> None:
+        history = run.history
         final = history[-1]
         params = final.params
         self.weights_ = params.weights
         self.means_ = params.means
         self.covariances_ = params.covariances
-        self.precisions_cholesky_ = precision_cholesky(params.covariances, params.covariance_type)
-        self.converged_ = converged
+        self.precisions_cholesky_ = scaler.precision_cholesky_from_z(
+            precision_cholesky(run.params_z.covariances, params.covariance_type)
+        )
+        self.scaler_ = scaler
+        self.params_z_ = run.params_z
+        self.converged_ = run.converged
         self.n_iter_ = final.iteration
         self.log_likelihood_ = final.log_likelihood
         self.log_prior_ = final.log_prior
@@ -454,6 +512,11 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             X, estimator=self, reset=False, min_samples=1, allow_nan=self.missing != "error"
         )
 
+    def _standardised(self, X) -> np.ndarray:
+        """Validated ``X`` in the standardised space the fit ran in (see ``scaler_``)."""
+        X = self._validated(X)  # raises NotFittedError first
+        return self.scaler_.data(X)
+
     @with_single_blas_thread
     def impute(self, X) -> np.ndarray:
         """``X`` with each NaN replaced by its conditional expectation under the fitted mixture.
@@ -462,12 +525,19 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         r_k(x_o) being the responsibilities given the observed entries. Observed entries are
         returned unchanged.
         """
-        return impute_with(self._validated(X), self.params_)
+        X = self._validated(X)
+        filled = self.scaler_.data_from_z(impute_with(self.scaler_.data(X), self.params_z_))
+        return np.where(np.isnan(X), filled, X)
 
     @with_single_blas_thread
     def score_samples(self, X) -> np.ndarray:
-        """log p(x_n | theta) of each row, shape (n_samples,)."""
-        return logsumexp(log_joint(self._validated(X), self.params_), axis=1)
+        """log p(x_n | theta) of each row, shape (n_samples,).
+
+        Computed in the standardised space, log p(x) = log p(z) - sum_{observed d} log s_d.
+        """
+        X = self._validated(X)
+        log_pz = logsumexp(log_joint(self.scaler_.data(X), self.params_z_), axis=1)
+        return log_pz - self.scaler_.log_jacobian(X)
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood per row."""
@@ -476,13 +546,13 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     @with_single_blas_thread
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities p(z = k | x_n, theta), shape (n_samples, n_components)."""
-        log_resp, _ = e_step(self._validated(X), self.params_)
+        log_resp, _ = e_step(self._standardised(X), self.params_z_)
         return np.exp(log_resp)
 
     @with_single_blas_thread
     def predict(self, X) -> np.ndarray:
         """The most responsible component of each row."""
-        return log_joint(self._validated(X), self.params_).argmax(axis=1)
+        return log_joint(self._standardised(X), self.params_z_).argmax(axis=1)
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` points from the fitted mixture; returns (X, component labels)."""
@@ -490,17 +560,17 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples: expected an integer >= 1, got {n_samples!r}")
         rng = self._rng()
-        params = self.params_
+        params = self.params_z_  # drawn in the standardised space, then mapped back
         counts = rng.multinomial(n_samples, params.weights)
         covs = params.full_covariances()
-        X = np.vstack(
+        Z = np.vstack(
             [
                 rng.multivariate_normal(params.means[k], covs[k], size=c, method="cholesky")
                 for k, c in enumerate(counts)
             ]
         )
         y = np.repeat(np.arange(params.n_components), counts)
-        return X, y
+        return self.scaler_.data_from_z(Z), y
 
     def _n_parameters(self) -> int:
         return n_parameters(self.covariance_type, self.n_components, self.means_.shape[1])

@@ -20,19 +20,30 @@ from emlib.exceptions import CollapsedComponentError
 LOG_2PI = np.log(2.0 * np.pi)
 
 
-def _collapse_message(component: int | None, covariance_type: str) -> str:
+def collapse_message(
+    component: int | None, covariance_type: str, *, prior_in_use: bool = False
+) -> str:
+    """What a collapse means and what to change, in plain words.
+
+    Under a prior the advice is a stronger prior (it is already in use), not ``prior='default'``.
+    """
     which = (
         "the shared (tied) covariance matrix"
         if component is None
         else f"component {component + 1}'s covariance matrix (index {component})"
     )
+    remedy = (
+        "Strengthen the prior (for example ConjugatePrior(scale_factor=10) or a larger dof), "
+        "raise reg_covar (for example to 1e-3), or use fewer components."
+        if prior_in_use
+        else "Raise reg_covar (for example to 1e-3), use fewer components, or fit with a prior "
+        "(prior='default'), which keeps covariances away from zero."
+    )
     return (
         f"EM failed because {which} became singular (its spread in some direction fell to "
         "zero or to the rounding level of the data): "
         f"{'the components have' if component is None else 'the component has'} collapsed "
-        "onto too few distinct points or onto a lower-dimensional subspace. "
-        "Raise reg_covar (for example to 1e-3), use fewer components, standardise the "
-        "features, or fit with a prior (prior='default'), which keeps covariances away from zero."
+        f"onto too few distinct points or onto a lower-dimensional subspace. {remedy}"
     )
 
 
@@ -66,7 +77,7 @@ def precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndar
         return _triangular_precision_factor(cov, cov.shape[-1], component=None, kind="tied")
     bad = np.flatnonzero(np.reshape(cov <= 0.0, (cov.shape[0], -1)).any(axis=1))
     if bad.size:
-        raise CollapsedComponentError(_collapse_message(int(bad[0]), covariance_type), int(bad[0]))
+        raise CollapsedComponentError(collapse_message(int(bad[0]), covariance_type), int(bad[0]))
     return 1.0 / np.sqrt(cov)
 
 
@@ -77,28 +88,36 @@ def _triangular_precision_factor(
     try:
         chol = linalg.cholesky(cov, lower=True)
     except linalg.LinAlgError:
-        raise CollapsedComponentError(_collapse_message(component, kind), component) from None
+        raise CollapsedComponentError(collapse_message(component, kind), component) from None
     return linalg.solve_triangular(chol, np.eye(d), lower=True).T
 
 
-def check_not_collapsed(params, floor: float) -> None:
-    """Raise ``CollapsedComponentError`` when a component's spread falls below ``floor``.
+def check_not_collapsed(params, floors) -> None:
+    """Raise ``CollapsedComponentError`` when a component's spread falls below the floors.
 
-    The spread is the standard deviation in the component's narrowest direction, the square
-    root of its covariance's smallest eigenvalue. Below about 1e-7 of the data's magnitude,
-    (x - mu) is mostly rounding error: the likelihood is then numerically meaningless (and,
-    in exact arithmetic, unbounded).
+    ``floors`` (one number, or one per feature, shape (n_features,)) are the smallest
+    meaningful standard deviations along each feature (``emlib.em.collapse_floors``). In the
+    units of the floors, F = diag(floors), a component is collapsed when its covariance has a
+    direction of variance below 1, i.e. when the smallest eigenvalue of F^-1 Sigma_k F^-1 is
+    below 1: (x - mu) is then mostly rounding error along that direction, and the likelihood is
+    numerically meaningless (and, in exact arithmetic, unbounded). For diag covariances this
+    is Sigma_kdd < floor_d^2; spherical ones compare with the largest floor.
     """
     kind = params.covariance_type
     cov = np.asarray(params.covariances)
+    floors = np.asarray(floors, dtype=float)
     if kind in ("full", "tied"):
-        smallest = np.linalg.eigvalsh(cov[None] if kind == "tied" else cov)[:, 0]
+        scale = np.broadcast_to(floors, (cov.shape[-1],))
+        units = (cov[None] if kind == "tied" else cov) / np.outer(scale, scale)
+        smallest = np.linalg.eigvalsh(units)[:, 0]
+    elif kind == "diag":
+        smallest = (cov / np.broadcast_to(floors, cov.shape[-1:]) ** 2).min(axis=1)
     else:
-        smallest = cov.min(axis=1) if kind == "diag" else cov
-    narrow = np.flatnonzero(~(smallest >= floor**2))
+        smallest = cov / np.max(floors) ** 2
+    narrow = np.flatnonzero(~(smallest >= 1.0))
     if narrow.size:
         component = None if kind == "tied" else int(narrow[0])
-        raise CollapsedComponentError(_collapse_message(component, kind), component)
+        raise CollapsedComponentError(collapse_message(component, kind), component)
 
 
 def covariances_from_precision_cholesky(prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
@@ -225,7 +244,7 @@ def observed_block_terms(
     try:
         chol = linalg.cholesky(cov[np.ix_(observed, observed)], lower=True)
     except linalg.LinAlgError:
-        raise CollapsedComponentError(_collapse_message(component, "full"), component) from None
+        raise CollapsedComponentError(collapse_message(component, "full"), component) from None
     diff = X_obs - mean[observed]
     whitened = linalg.solve_triangular(chol, diff.T, lower=True)  # L^{-1} (x_o - mu_o)
     log_density = -0.5 * (

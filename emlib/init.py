@@ -1,7 +1,9 @@
 """Starting points for EM.
 
 ``"kmeans"`` (scikit-learn's k-means, one run) and ``"random"`` (random responsibilities)
-start from responsibilities followed by one M-step, as scikit-learn does.
+start from responsibilities followed by one M-step, as scikit-learn does; under a prior that
+M-step is the MAP M-step (as mclust's first M-step), so a start cluster of identical points
+gets the prior's pseudo-scatter rather than a zero covariance.
 ``"k-means++"`` and ``"random_from_data"`` pick K data points as the means (by k-means++
 seeding, or uniformly without replacement); every component then starts with the data's
 own covariance (plus ``reg_covar``) and equal weights, the textbook start whose ellipses are
@@ -24,6 +26,7 @@ from emlib.estep import sufficient_statistics
 from emlib.gaussian import covariances_from_precision_cholesky, precision_cholesky_from_precisions
 from emlib.mstep import m_step
 from emlib.params import GMMParams
+from emlib.priors import ResolvedPrior
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
@@ -62,10 +65,15 @@ def kmeans_labels(X: np.ndarray, n_components: int, seed: int) -> np.ndarray:
 
 
 def params_from_responsibilities(
-    X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float
+    X: np.ndarray,
+    resp: np.ndarray,
+    covariance_type: str,
+    reg_covar,
+    prior: ResolvedPrior | None = None,
 ) -> GMMParams:
-    """One M-step from given responsibilities (the start of ``kmeans`` and ``random``)."""
-    return m_step(sufficient_statistics(X, resp, covariance_type), reg_covar=reg_covar)
+    """One M-step from given responsibilities (the start of ``kmeans`` and ``random``): the
+    maximum-likelihood M-step, or the MAP M-step when a ``prior`` is given."""
+    return m_step(sufficient_statistics(X, resp, covariance_type), reg_covar=reg_covar, prior=prior)
 
 
 def data_covariance(X: np.ndarray, covariance_type: str, n_components: int, reg_covar: float):
@@ -100,22 +108,32 @@ def initial_params(
     *,
     covariance_type: str,
     init_params: str,
-    reg_covar: float,
+    reg_covar,
     rng: np.random.Generator,
     weights_init: np.ndarray | None = None,
     means_init: np.ndarray | None = None,
     precisions_init: np.ndarray | None = None,
+    prior: ResolvedPrior | None = None,
 ) -> GMMParams:
     """The starting parameters theta_0 (iteration 0 of the history).
+
+    The estimator calls this on standardised data (``emlib.scaling``), with the ridge, the
+    prior and the user's starts mapped to that space, so that the start methods (k-means in
+    particular) see every feature at unit spread whatever its units or offset.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), without NaN
     n_components : int
     covariance_type, init_params : str
-    reg_covar : float
+    reg_covar : float or ndarray of shape (n_features,)
+        The ridge added to the variances (per feature, or one number).
     rng : numpy Generator; the only source of randomness.
     weights_init, means_init, precisions_init : optional, already shape-checked.
+    prior : ResolvedPrior, optional
+        With a prior, the responsibility-based starts (``kmeans``, ``random``) take the MAP
+        M-step, so every component starts with a positive-definite covariance even with
+        ``reg_covar=0`` and a start cluster of identical points.
 
     Returns
     -------
@@ -128,11 +146,11 @@ def initial_params(
         labels = kmeans_labels(X, n_components, _seed(rng))
         resp = np.zeros((n, n_components))
         resp[np.arange(n), labels] = 1.0
-        start = params_from_responsibilities(X, resp, covariance_type, reg_covar)
+        start = params_from_responsibilities(X, resp, covariance_type, reg_covar, prior)
     elif init_params == "random":
         resp = rng.uniform(size=(n, n_components))
         resp /= resp.sum(axis=1, keepdims=True)
-        start = params_from_responsibilities(X, resp, covariance_type, reg_covar)
+        start = params_from_responsibilities(X, resp, covariance_type, reg_covar, prior)
     elif init_params == "k-means++":
         _, indices = kmeans_plusplus(X, n_components, random_state=_seed(rng))
         start = params_from_points(X, indices, covariance_type, reg_covar)

@@ -31,27 +31,61 @@ class Standardizer:
 
     @classmethod
     def fit(cls, X: np.ndarray, covariance_type: str) -> Standardizer:
-        shift = np.nanmean(X, axis=0)
-        scale = np.nanstd(X, axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
+        """Shift = each column's observed mean, scale = its observed standard deviation (1 for
+        a constant column; one common root-mean-square scale for spherical covariances).
+
+        Both are computed without overflow or underflow for any finite data, from 1e-300 to
+        1e300 (``column_mean_and_spread``), so EM can run on data at any magnitude.
+        """
+        shift, spread = column_mean_and_spread(X)
+        scale = np.where(spread > 0, spread, 1.0)
         if covariance_type == "spherical":
-            scale = np.full_like(scale, np.sqrt(np.mean(scale**2)))
+            top = scale.max()
+            scale = np.full_like(scale, top * np.sqrt(np.mean((scale / top) ** 2)))
         observed = (~np.isnan(X)).sum(axis=0)
         return cls(shift, scale, covariance_type, float(observed @ np.log(scale)))
 
     def data(self, X: np.ndarray) -> np.ndarray:
+        """z = (x - shift) / scale, shape (n_samples, n_features)."""
         return (X - self.shift) / self.scale
+
+    def data_from_z(self, Z: np.ndarray) -> np.ndarray:
+        """x = z * scale + shift (overflow to inf is left to the caller's data range)."""
+        with np.errstate(over="ignore"):
+            return Z * self.scale + self.shift
+
+    def log_jacobian(self, X: np.ndarray) -> np.ndarray:
+        """Per row, the sum of log s_d over its observed entries: log p(x) = log p(z) - this."""
+        return (~np.isnan(X)) @ np.log(self.scale)
+
+    def precisions_to_z(self, precisions: np.ndarray) -> np.ndarray:
+        """User precisions P (scikit-learn's layout) in z-space: P_z = S P S, S = diag(s)."""
+        return np.asarray(precisions, dtype=float) * self._covariance_factor()
+
+    def precision_cholesky_from_z(self, prec_chol_z: np.ndarray) -> np.ndarray:
+        """The precision's Cholesky factor in x-space, U_x = S^{-1} U_z (S = diag(s)).
+
+        Computed from z-space, it stays finite where the x-space covariance itself would over-
+        or underflow (features spread over more than about 1e154 or less than 1e-154).
+        """
+        kind = self.covariance_type
+        if kind in ("full", "tied"):
+            return prec_chol_z / self.scale[:, None]
+        if kind == "diag":
+            return prec_chol_z / self.scale
+        return prec_chol_z / self.scale[0]
 
     def _outer(self) -> np.ndarray:
         return np.outer(self.scale, self.scale)
 
     def _covariance_factor(self):
         kind = self.covariance_type
-        if kind in ("full", "tied"):
-            return self._outer()
-        if kind == "diag":
-            return self.scale**2
-        return self.scale[0] ** 2
+        with np.errstate(over="ignore", under="ignore"):
+            if kind in ("full", "tied"):
+                return self._outer()
+            if kind == "diag":
+                return self.scale**2
+            return self.scale[0] ** 2
 
     def params_to_z(self, params: GMMParams) -> GMMParams:
         return GMMParams(
@@ -62,18 +96,23 @@ class Standardizer:
         )
 
     def params_from_z(self, params: GMMParams) -> GMMParams:
-        return GMMParams(
-            params.weights,
-            params.means * self.scale + self.shift,
-            params.covariances * self._covariance_factor(),
-            params.covariance_type,
-        )
+        """Parameters in the data's units. Covariances of features spread over more than about
+        1e154 (or less than 1e-154) over- (under-) flow in float64: they become inf (0) here,
+        while EM itself, running on z, is unaffected."""
+        with np.errstate(over="ignore", under="ignore"):
+            return GMMParams(
+                params.weights,
+                params.means * self.scale + self.shift,
+                params.covariances * self._covariance_factor(),
+                params.covariance_type,
+            )
 
     def reg_covar(self, reg_covar: float):
         """The ridge in z-space: per feature (full, tied, diag) or one number (spherical)."""
-        if self.covariance_type == "spherical":
-            return reg_covar / self.scale[0] ** 2
-        return reg_covar / self.scale**2
+        with np.errstate(over="ignore"):
+            if self.covariance_type == "spherical":
+                return reg_covar / self.scale[0] / self.scale[0]
+            return reg_covar / self.scale / self.scale
 
     def prior(self, prior: ResolvedPrior | None) -> ResolvedPrior | None:
         if prior is None:
@@ -86,3 +125,36 @@ class Standardizer:
         else:
             scale = prior.scale / self.scale[0] ** 2
         return replace(prior, mean=(prior.mean - self.shift) / self.scale, scale=scale)
+
+
+def column_mean_and_spread(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and (biased) standard deviation over its observed (non-NaN) values.
+
+    Computed so that neither a sum (which overflows for values near 1e300) nor a square (for
+    deviations beyond about 1e154 or below 1e-162) leaves the floating-point range, and an
+    offset (values near 1e12 spread by 1) loses no precision:
+
+        m1_d = c_d * mean(x_d / c_d),      c_d = max_n |x_nd|     (a first mean, in range)
+        mean_d = m1_d + mean(x_d - m1_d)                          (its correction)
+        sd_d = e_d * std((x_d - mean_d) / e_d),   e_d = max_n |x_nd - mean_d|
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), finite or NaN
+
+    Returns
+    -------
+    mean, spread : ndarrays of shape (n_features,)
+    """
+    def largest(A: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            top = np.nanmax(np.abs(A), axis=0)
+        return np.where(top > 0, top, 1.0)
+
+    top = largest(X)
+    first = top * np.nanmean(X / top, axis=0)
+    with np.errstate(over="ignore"):
+        mean = first + np.nanmean(X - first, axis=0)
+    deviation = X - mean
+    extent = largest(deviation)
+    return mean, extent * np.nanstd(deviation / extent, axis=0)
