@@ -146,6 +146,7 @@ def column_mean_and_spread(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     -------
     mean, spread : ndarrays of shape (n_features,)
     """
+
     def largest(A: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             top = np.nanmax(np.abs(A), axis=0)
