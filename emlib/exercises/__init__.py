@@ -2,7 +2,8 @@
 
 ``make_exercise(kind, seed)`` builds an ``Exercise`` (question, tables, the right answer,
 typical wrong answers, the worked solution, a link to the page that shows the idea);
-``check_answer(exercise, text)`` returns ``Feedback``; ``load_exercise_set(path)`` reads a
+``check_answer(exercise, text)`` returns ``Feedback`` (a hint and another try when wrong;
+``reveal_solution(exercise)`` gives the answer on request); ``load_exercise_set(path)`` reads a
 teacher's TOML set file. Pure: no Streamlit, no plotting.
 """
 
@@ -21,6 +22,7 @@ from emlib.exercises.core import (
     check_answer,
     parse_number,
     parse_vector,
+    reveal_solution,
 )
 from emlib.exercises.kinds import KINDS, make_exercise
 from emlib.exercises.loader import (
@@ -30,13 +32,24 @@ from emlib.exercises.loader import (
     parse_exercise_set,
     set_files,
 )
-from emlib.exercises.progress import Attempt, progress, report_csv, report_json
+from emlib.exercises.progress import (
+    Attempt,
+    ExerciseProgress,
+    after_answer,
+    after_reveal,
+    decode_progress,
+    encode_progress,
+    progress,
+    report_csv,
+    report_json,
+)
 
 __all__ = [
     "KINDS",
     "AnswerError",
     "Attempt",
     "Exercise",
+    "ExerciseProgress",
     "ExerciseSet",
     "ExerciseSpec",
     "Feedback",
@@ -48,7 +61,11 @@ __all__ = [
     "Segment",
     "Table",
     "Tolerance",
+    "after_answer",
+    "after_reveal",
     "check_answer",
+    "decode_progress",
+    "encode_progress",
     "load_exercise_set",
     "make_exercise",
     "parse_exercise_set",
@@ -57,5 +74,6 @@ __all__ = [
     "progress",
     "report_csv",
     "report_json",
+    "reveal_solution",
     "set_files",
 ]

@@ -333,8 +333,8 @@ def collapse(
         "components": "It already has those points to itself; more components give the "
         "likelihood more ways to collapse, not fewer.",
         "decoy": f"Component {decoy + 1}'s narrowest spread went "
-        f"{_sd(sds[0, decoy])} → {_sd(sds[-1, decoy])}, nowhere near 0; component "
-        f"{bad + 1}'s fell to {_sd(sds[-1, bad])}.",
+        f"{_sd(sds[0, decoy])} → {_sd(sds[-1, decoy])}, nowhere near 0: look for the "
+        "component whose spread is heading to 0.",
     }
     prompt = (
         f"EM fitted {k} Gaussian components with full covariances by maximum likelihood (no "
@@ -462,14 +462,14 @@ MECHANISM_OPTIONS = {
     "MNAR": "MNAR: missing not at random (depends on the missing value itself)",
 }
 MECHANISM_HINTS = {
-    ("MCAR", "MAR"): "Nothing observed changes the chance of a gap here: it is MCAR (MAR is "
-    "the broader class that contains it, but the story fits the narrower one).",
+    ("MCAR", "MAR"): "Does anything observed change the chance of a gap here? MAR allows "
+    "that; when nothing does, a narrower mechanism fits the story.",
     ("MCAR", "MNAR"): "Nothing about the case, observed or not, changes the chance of a gap.",
     ("MAR", "MCAR"): "The chance of a gap differs between cases, by something that is "
     "recorded: not *completely* at random.",
     ("MAR", "MNAR"): "The chance of a gap depends on something recorded for everyone; among "
-    "cases that agree on it, it does not depend on the missing value itself. That is MAR, "
-    "not MNAR.",
+    "cases that agree on it, it does not depend on the missing value itself. MNAR needs the "
+    "missing value itself to matter even then (unlike MAR or MCAR).",
     ("MNAR", "MCAR"): "The chance of a gap depends on the value that is missing, so it is "
     "not random at all.",
     ("MNAR", "MAR"): "The chance of a gap depends on the very value that is missing, and "

@@ -270,9 +270,11 @@ class Exercise:
 class Feedback:
     """The verdict on one answer.
 
-    ``status`` is "correct", "wrong" or "invalid" (the answer could not be read);
-    ``message`` says so in Markdown (with a targeted hint for a typical mistake);
-    ``explanation`` is the worked solution (empty when the answer was unreadable).
+    ``status`` is "correct", "wrong", "invalid" (the answer could not be read) or "revealed"
+    (the student asked for the solution); ``message`` says so in Markdown (with a targeted
+    hint for a typical mistake); ``explanation`` is the worked solution, given with a correct
+    answer or on request, empty otherwise: a wrong answer gets a hint and another try, not
+    the answer.
     """
 
     status: str
@@ -404,8 +406,9 @@ def check_answer(exercise: Exercise, text: str | None) -> Feedback:
 
     Returns "invalid" feedback with a message saying how to write the answer when it cannot
     be read, "correct" with the worked solution when it matches within the tolerance, and
-    "wrong" with the worked solution (and a targeted hint when it matches a typical mistake)
-    otherwise.
+    "wrong" otherwise: "Not quite", a targeted hint when it matches a typical mistake, and
+    an invitation to try again, but neither the answer nor the worked solution (see
+    ``reveal_solution``).
     """
     try:
         answer = parse_answer(exercise, text)
@@ -415,20 +418,27 @@ def check_answer(exercise: Exercise, text: str | None) -> Feedback:
         return Feedback(
             "correct", f"**Correct:** {_sentence(exercise.answer_text)}", exercise.explanation
         )
-    message = f"**Not quite.** The answer is {_sentence(exercise.answer_text)}"
+    hint = "Check your working."
     for mistake in exercise.mistakes:
         if matches(exercise, answer, mistake.answer):
-            message += " " + mistake.hint
+            hint = mistake.hint
             break
     else:
         if exercise.answer_type == "vector" and exercise.kind == "responsibilities":
             total = sum(answer)
             if abs(total - 1.0) > 0.02:
-                message += (
-                    f" Your numbers add up to {total:.3g}, but one point's responsibilities "
+                hint = (
+                    f"Your numbers add up to {total:.3g}, but one point's responsibilities "
                     "always add up to 1."
                 )
-    return Feedback("wrong", message, exercise.explanation)
+    return Feedback("wrong", f"**Not quite.** {_sentence(hint)} Try again.")
+
+
+def reveal_solution(exercise: Exercise) -> Feedback:
+    """The answer and the worked solution, for a student who asks for them."""
+    return Feedback(
+        "revealed", f"**The answer is** {_sentence(exercise.answer_text)}", exercise.explanation
+    )
 
 
 def _sentence(text: str) -> str:

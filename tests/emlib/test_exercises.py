@@ -18,7 +18,12 @@ from emlib.estep import e_step, impute, sufficient_statistics
 from emlib.exercises import (
     KINDS,
     Attempt,
+    ExerciseProgress,
+    after_answer,
+    after_reveal,
     check_answer,
+    decode_progress,
+    encode_progress,
     load_exercise_set,
     make_exercise,
     parse_exercise_set,
@@ -27,6 +32,7 @@ from emlib.exercises import (
     progress,
     report_csv,
     report_json,
+    reveal_solution,
     set_files,
 )
 from emlib.exercises.core import AnswerError, parse_choice
@@ -87,15 +93,32 @@ def test_answer_stated_in_the_worked_solution_passes_the_checker(kind):
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_typical_mistakes_are_rejected_with_their_hint(kind):
+def test_typical_mistakes_get_their_hint_and_another_try_not_the_answer(kind):
     for seed in seeds(kind):
         exercise = made(kind, seed)
         assert len(exercise.mistakes) >= 2
         for mistake in exercise.mistakes:
             feedback = check_answer(exercise, typed(mistake.answer))
             assert feedback.status == "wrong", (seed, mistake)
-            assert mistake.hint in feedback.message
-            assert exercise.answer_text in feedback.message
+            assert mistake.hint in feedback.message and "Try again" in feedback.message
+            assert exercise.answer_text not in feedback.message, (seed, mistake.hint)
+            assert feedback.explanation == ""
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_the_solution_is_revealed_only_on_request(kind):
+    exercise = made(kind, 0)
+    wrong = check_answer(exercise, typed(exercise.mistakes[0].answer))
+    assert exercise.explanation not in wrong.message and not wrong.explanation
+    shown = reveal_solution(exercise)
+    assert shown.status == "revealed" and not shown.correct
+    assert exercise.answer_text in shown.message and shown.explanation == exercise.explanation
+
+
+def test_a_wrong_answer_matching_no_mistake_is_invited_to_try_again():
+    exercise = made("m_step", 0)
+    feedback = check_answer(exercise, "123.45")
+    assert feedback.message == "**Not quite.** Check your working. Try again."
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -542,6 +565,56 @@ def test_progress_counts_attempts_solved_and_first_try_per_seed():
     assert (done[1].attempts, done[1].solved, done[1].first_try) == (2, True, False)
     assert (done[2].attempts, done[2].solved, done[2].first_try) == (1, True, True)
     assert progress(_attempts(), "intro", 6)[2].solved is False
+
+
+def test_progress_records_answers_and_a_shown_solution():
+    state = after_answer(ExerciseProgress(), False)
+    assert (state.attempts, state.solved, state.first_try, state.revealed) == (
+        1,
+        False,
+        False,
+        False,
+    )
+    state = after_answer(after_reveal(state), True)
+    assert (state.attempts, state.solved, state.first_try, state.revealed) == (2, True, False, True)
+    assert state.describe() == "Solved after 2 answers (after seeing the solution)."
+    assert after_answer(ExerciseProgress(), True).describe() == "Solved at the first try."
+    assert after_reveal(ExerciseProgress()).describe() == "Solution shown."
+    assert ExerciseProgress(3).describe() == "3 answers, not solved yet."
+    assert ExerciseProgress().describe() == ""
+
+
+def test_progress_survives_its_link_text():
+    done = {
+        1: ExerciseProgress(1, True, True),
+        3: ExerciseProgress(4, False, False, True),
+        5: ExerciseProgress(2, True, False, True),
+        7: ExerciseProgress(),  # nothing yet: left out
+    }
+    text = encode_progress(done)
+    assert text == "1.1sf_3.4r_5.2sr"
+    assert re.fullmatch(r"[\w.]+", text)  # nothing a URL would escape
+    assert decode_progress(text, 12) == {n: s for n, s in done.items() if n != 7}
+    assert decode_progress("", 12) == {} and encode_progress({}) == ""
+    assert encode_progress({2: ExerciseProgress(5000)}) == "2.999"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1.1sf_x", r"'x' is not written as exercise number"),
+        ("13.1s", r"exercises 1 to 12 only"),
+        ("0.1", r"exercises 1 to 12 only"),
+        ("2.1_2.3s", r"exercise 2 is listed twice"),
+        ("2.0s", r"cannot be solved without an answer"),
+        ("2.1f", r"needs s \(solved\)"),
+        ("2.1rs", r"not written as"),
+        ("<script>", r"not written as"),
+    ],
+)
+def test_unreadable_progress_text_is_refused_in_plain_words(text, message):
+    with pytest.raises(ValueError, match=message):
+        decode_progress(text, 12)
 
 
 def test_reports_hold_every_attempt_and_quote_formulas():
