@@ -159,3 +159,32 @@ def column_mean_and_spread(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     deviation = X - mean
     extent = largest(deviation)
     return mean, extent * np.nanstd(deviation / extent, axis=0)
+
+
+#: A feature whose spread lies outside [1 / this, this] has a variance that over- or
+#: underflows float64 long before its values do; ``power_of_ten_units`` rescales such features.
+REPRESENTABLE_SPREAD = 1e100
+
+
+def power_of_ten_units(X: np.ndarray) -> np.ndarray:
+    """A unit per feature, a power of ten, in which the feature's spread is near 1, for the
+    features whose spread is outside [1e-100, 1e100] (and 1.0 for every other feature).
+
+    EM itself runs in standardised space and fits such data as it is; but the fitted
+    covariances, in the data's own units, would be inf or 0 (sd^2 beyond float64's range of
+    about 1e308). A tool that shows covariances in the data's units divides those features by
+    their unit first, and says so.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), finite or NaN
+
+    Returns
+    -------
+    ndarray of shape (n_features,): 10**e_d, with e_d = floor(log10(sd_d)) for the features
+        rescaled, 1.0 for the others
+    """
+    _, spread = column_mean_and_spread(X)
+    extreme = (spread > REPRESENTABLE_SPREAD) | ((spread > 0) & (spread < 1 / REPRESENTABLE_SPREAD))
+    exponents = np.floor(np.log10(np.where(extreme, spread, 1.0)))
+    return np.where(extreme, 10.0**exponents, 1.0)

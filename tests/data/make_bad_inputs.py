@@ -405,8 +405,38 @@ def csv_cases() -> list[tuple[Case, bytes]]:
             ),
             ("score\n" + "\n".join(header_noise) + "\n").encode(),
         ),
+        (
+            Case(
+                "huge_magnitudes.csv",
+                "csv",
+                "accept",
+                "Read 40 rows and 2 columns",
+                "a column near 1e300 with a 10% spread, beside an ordinary one",
+            ),
+            _csv(["energy", "score"], _scaled_columns(1e300, 0.1, "{:.6e}")).encode(),
+        ),
+        (
+            Case(
+                "tiny_spread.csv",
+                "csv",
+                "accept",
+                "Read 40 rows and 2 columns",
+                "a column at 1 +- 1e-11 written with 17 significant digits, beside an ordinary one",
+            ),
+            _csv(["gauge", "score"], _scaled_columns(1.0, 1e-11, "{:.17g}")).encode(),
+        ),
     ]
     return cases
+
+
+def _scaled_columns(level: float, spread: float, fmt: str, rows: int = 40) -> list[list[str]]:
+    """A column level * (1 + spread * N(0, 1)) in two clusters, and an ordinary second column:
+    data at an extreme scale whose spread is perfectly ordinary relative to its level."""
+    rng = np.random.default_rng(7)
+    cluster = np.repeat([-1.5, 1.5], rows // 2)
+    first = level * (1.0 + spread * (cluster + 0.5 * rng.standard_normal(rows)))
+    second = 10.0 + 2.0 * cluster + rng.standard_normal(rows)
+    return [[fmt.format(a), f"{b:.3f}"] for a, b in zip(first, second, strict=True)]
 
 
 def codecs_bom_be(text: str) -> bytes:

@@ -89,3 +89,16 @@ def test_standardizer_maps_precision_factors_without_forming_covariances():
     assert np.all(np.isfinite(scaler.scale)) and np.all(scaler.scale > 0)
     factor = scaler.precision_cholesky_from_z(np.ones((1, 2)))
     np.testing.assert_allclose(factor * scaler.scale, 1.0)
+
+
+def test_power_of_ten_units_bring_extreme_spreads_into_range_and_leave_others():
+    from emlib.scaling import power_of_ten_units
+
+    X = np.c_[
+        1e300 * (1 + 0.1 * BASE[:, 0]), BASE[:, 1], 1e-150 * BASE[:, 0], 1 + 1e-11 * BASE[:, 1]
+    ]
+    units = power_of_ten_units(X)
+    np.testing.assert_array_equal(units[[1, 3]], 1.0)
+    assert units[0] == 1e298 and units[2] == 1e-151
+    spread = (X / units).std(axis=0)
+    assert np.all(np.isfinite(spread**2)) and np.all(spread[[0, 2]] > 1) and np.all(spread < 10)
