@@ -1,8 +1,8 @@
 """Exercises page: the set files, cached exercise generation, the drawing of one exercise and
-its feedback, and the student's attempts in the session.
+its feedback, the student's seed, and their progress in the session and in the URL.
 
-The exercises themselves (questions, answers, checks) are ``emlib.exercises``; this module
-only caches, records and draws.
+The exercises themselves (questions, answers, checks, the progress and its link text) are
+``emlib.exercises``; this module only caches, records and draws.
 """
 
 from __future__ import annotations
@@ -20,23 +20,34 @@ from dashboard.plots_exercises import mixture_figure
 from emlib.exercises import (
     Attempt,
     Exercise,
+    ExerciseProgress,
     ExerciseSet,
     Feedback,
     Grid,
     Table,
+    after_answer,
+    after_reveal,
+    decode_progress,
+    encode_progress,
     load_exercise_set,
     make_exercise,
+    reveal_solution,
     set_files,
 )
 
 #: Where the set files live; tests point it at a temporary folder.
 EXERCISE_DIR = Path(__file__).resolve().parent.parent / "datasets" / "exercises"
 DEFAULT_SET = "intro"
-#: The seed a first visit gets: fixed, so a link without a seed still reproduces the view.
-DEFAULT_SEED = 4817
 MAX_SEED = 999_999
 ATTEMPTS = "ex_attempts"
 FEEDBACK = "ex_feedback"
+#: Session-state keys: the session's own random seed; progress per (set, seed); whether the
+#: progress in the URL has been read.
+SESSION_SEED = "_ex_session_seed"
+PROGRESS = "ex_progress"
+LINK_READ = "_ex_link_read"
+#: The URL parameter that carries the progress (``emlib.exercises.encode_progress``).
+PROGRESS_PARAM = "done"
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,14 @@ def build_exercise(
     return make_exercise(kind, (student_seed, seed_offset), title, **dict(parameters))
 
 
+def session_seed() -> int:
+    """This session's seed: drawn at random on its first visit (so every student starts with
+    their own numbers) and kept for the session; a seed in the URL takes precedence."""
+    if SESSION_SEED not in st.session_state:
+        st.session_state[SESSION_SEED] = secrets.randbelow(MAX_SEED + 1)
+    return st.session_state[SESSION_SEED]
+
+
 def new_seed() -> None:
     """The "New numbers" button: a fresh random seed (a callback, before the widget draws)."""
     st.session_state["ex_seed"] = secrets.randbelow(MAX_SEED + 1)
@@ -89,7 +108,7 @@ def step(by: int, count: int) -> None:
     st.session_state["ex_ex"] = min(max(st.session_state["ex_ex"] + by, 1), count)
 
 
-# ------------------------------------------------------------------------------ attempts
+# ---------------------------------------------------------------------- attempts, progress
 def attempts() -> list[Attempt]:
     return st.session_state.setdefault(ATTEMPTS, [])
 
@@ -98,13 +117,48 @@ def feedback_key(set_name: str, seed: int, number: int) -> str:
     return f"{set_name}|{seed}|{number}"
 
 
+def exercise_progress(set_name: str, seed: int) -> dict[int, ExerciseProgress]:
+    """The progress per exercise number on one set with one seed, in this session."""
+    return st.session_state.setdefault(PROGRESS, {}).setdefault((set_name, seed), {})
+
+
+def read_link_progress(exercise_set: ExerciseSet, seed: int) -> str | None:
+    """Once per session: take the progress the URL carries (after a reload, or from a
+    bookmark) for the set and seed the URL names. Returns a message when it cannot be read."""
+    if st.session_state.get(LINK_READ):
+        return None
+    st.session_state[LINK_READ] = True
+    text = st.query_params.get(PROGRESS_PARAM)
+    url_set, url_seed = st.query_params.get("set"), st.query_params.get("seed")
+    if not text or url_set != exercise_set.name or url_seed != str(seed):
+        return None
+    try:
+        linked = decode_progress(text, len(exercise_set.exercises))
+    except ValueError as err:
+        return f"The progress in this link could not be read ({err}); it starts afresh."
+    exercise_progress(exercise_set.name, seed).update(linked)
+    return None
+
+
+def write_link_progress(done: dict[int, ExerciseProgress]) -> None:
+    """Mirror the progress into the URL, so that a reload or a bookmark keeps it."""
+    text = encode_progress(done)
+    if not text:
+        if PROGRESS_PARAM in st.query_params:
+            del st.query_params[PROGRESS_PARAM]
+    elif st.query_params.get(PROGRESS_PARAM) != text:
+        st.query_params[PROGRESS_PARAM] = text
+
+
 def record(
     set_name: str, number: int, exercise: Exercise, seed: int, answer: str, feedback: Feedback
 ) -> None:
-    """Keep the feedback to show, and a checked (readable) answer as an attempt."""
+    """Keep the feedback to show, and a checked (readable) answer as an attempt and progress."""
     st.session_state.setdefault(FEEDBACK, {})[feedback_key(set_name, seed, number)] = feedback
     if feedback.status == "invalid":
         return
+    done = exercise_progress(set_name, seed)
+    done[number] = after_answer(done.get(number, ExerciseProgress()), feedback.correct)
     attempts().append(
         Attempt(
             set=set_name,
@@ -117,6 +171,13 @@ def record(
             time=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
+
+
+def reveal(set_name: str, seed: int, number: int) -> None:
+    """The "Show solution" button (a callback): the solution is shown, and the progress says so."""
+    done = exercise_progress(set_name, seed)
+    done[number] = after_reveal(done.get(number, ExerciseProgress()))
+    st.session_state.setdefault(FEEDBACK, {}).pop(feedback_key(set_name, seed, number), None)
 
 
 def shown_feedback(set_name: str, seed: int, number: int) -> Feedback | None:
@@ -182,15 +243,28 @@ def show_plots(exercise: Exercise, plots, where: str) -> None:
         st.plotly_chart(mixture_figure(plot), width="content", key=f"ex_{where}_{name}_{i}")
 
 
-def show_feedback(exercise: Exercise, feedback: Feedback) -> None:
-    """Verdict (success / error / warning), the worked solution, and the link to the page."""
-    if feedback.status == "invalid":
-        st.warning(feedback.message)
-        return
-    (st.success if feedback.correct else st.error)(feedback.message)
+def show_feedback(
+    exercise: Exercise, state: ExerciseProgress, feedback: Feedback | None, on_reveal
+) -> None:
+    """The verdict on the last answer (success / error / warning); after a wrong one, a "Show
+    solution" button (``on_reveal`` its callback); once solved or shown, the worked solution."""
+    if feedback is not None:
+        show = {"correct": st.success, "wrong": st.error, "invalid": st.warning}
+        show.get(feedback.status, st.info)(feedback.message)
+    if state.attempts and not state.solved and not state.revealed:
+        st.button("Show solution", on_click=on_reveal, icon=":material/visibility:")
+    if state.solved or state.revealed:
+        show_solution(exercise, reveal_solution(exercise), answered=state.solved)
+
+
+def show_solution(exercise: Exercise, solution: Feedback, *, answered: bool) -> None:
+    """The worked solution with its pictures and the link to the page that shows the idea;
+    the answer first when the student has not found it."""
     with st.container(border=True):
         st.markdown("**Worked solution**")
-        st.markdown(feedback.explanation)
+        if not answered:
+            st.markdown(solution.message)
+        st.markdown(solution.explanation)
         for grid in exercise.solution_grids:
             st.plotly_chart(
                 grid_figure(grid, INFERNO),
@@ -209,21 +283,20 @@ def show_feedback(exercise: Exercise, feedback: Feedback) -> None:
             )
 
 
-def progress_frame(choice: ExerciseSet, seed: int) -> pd.DataFrame:
-    """One row per exercise of the set: title, attempts, solved, solved at the first try."""
-    from emlib.exercises import progress
-
-    done = progress(attempts(), choice.name, seed)
+def progress_frame(choice: ExerciseSet, done: dict[int, ExerciseProgress]) -> pd.DataFrame:
+    """One row per exercise of the set: title, answers checked, solved, solved at the first
+    try, solution shown."""
     rows = []
     for number, spec in enumerate(choice.exercises, start=1):
-        state = done.get(number)
+        state = done.get(number, ExerciseProgress())
         rows.append(
             {
                 "exercise": number,
                 "title": spec.title,
-                "attempts": state.attempts if state else 0,
-                "solved": "yes" if state and state.solved else "",
-                "first try": "yes" if state and state.first_try else "",
+                "answers": state.attempts,
+                "solved": "yes" if state.solved else "",
+                "first try": "yes" if state.first_try else "",
+                "solution shown": "yes" if state.revealed else "",
             }
         )
     return pd.DataFrame(rows)

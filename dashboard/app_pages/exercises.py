@@ -1,5 +1,7 @@
 """Exercises with instant feedback, generated from a seed."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.exports import copy_link
@@ -12,30 +14,34 @@ from dashboard.state import (
     write_query_params,
 )
 from dashboard.state_exercises import (
-    DEFAULT_SEED,
     DEFAULT_SET,
     MAX_SEED,
     attempts,
     build_exercise,
+    exercise_progress,
     exercise_sets,
     new_seed,
     progress_frame,
+    read_link_progress,
     record,
+    reveal,
+    session_seed,
     show_feedback,
     show_question,
     shown_feedback,
     step,
+    write_link_progress,
 )
-from emlib.exercises import check_answer, report_csv, report_json
+from emlib.exercises import ExerciseProgress, check_answer, report_csv, report_json
 
 st.title("Exercises")
 st.markdown(
-    "Practise EM with your own numbers. Every exercise is generated from **your seed** (use "
-    "your student number), so neighbours get different numbers and the same seed always "
-    "gives the same exercises. Type or pick an answer and press **Check**: the feedback shows "
-    "the worked solution with your numbers and links to the page, with the settings, that "
-    "shows the idea. Your progress stays in this browser session; download it as a report "
-    "from the sidebar."
+    "Practise EM with your own numbers. Every exercise is generated from **your seed**, drawn "
+    "at random for you (or type your student number), so neighbours get different numbers "
+    "and the same seed always gives the same exercises. Type or pick an answer and press "
+    "**Check**: a wrong answer gets a hint and another try, and **Show solution** gives the "
+    "worked solution with your numbers and a link to the page that shows the idea. This "
+    "page's link keeps your seed and your progress: bookmark it to come back."
 )
 
 sets = exercise_sets()
@@ -45,7 +51,7 @@ if not sets:
 names = tuple(sets)
 SETTINGS = (
     Setting("set", DEFAULT_SET if DEFAULT_SET in sets else names[0], choice(names)),
-    Setting("seed", DEFAULT_SEED, integer(0, MAX_SEED)),
+    Setting("seed", session_seed(), integer(0, MAX_SEED)),
     Setting("ex", 1, integer(1, 99)),
 )
 init_settings("ex", SETTINGS)
@@ -66,14 +72,22 @@ exercise_set = chosen.set
 count = len(exercise_set.exercises)
 st.session_state["ex_ex"] = min(st.session_state["ex_ex"], count)
 settings = current_settings("ex", SETTINGS)
-write_query_params(settings)
 seed = settings["seed"]
-done = progress_frame(exercise_set, seed)
+problem = read_link_progress(exercise_set, seed)
+if problem:
+    st.warning(problem)
+done = exercise_progress(exercise_set.name, seed)
+write_query_params(settings)
+write_link_progress(done)
+st.markdown(
+    f"Your seed: **{seed}**. The same seed gives the same exercises; **New numbers** in the "
+    "sidebar draws another."
+)
 
 st.subheader(exercise_set.title)
 if exercise_set.description:
     st.caption(exercise_set.description)
-marks = {row.exercise: " ✓" if row.solved else "" for row in done.itertuples()}
+marks = {n: " ✓" if state.solved else "" for n, state in done.items()}
 left, middle, right = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
 left.button("Previous", on_click=step, args=(-1, count), icon=":material/arrow_back:",
             disabled=settings["ex"] == 1, width="stretch")  # fmt: skip
@@ -81,7 +95,9 @@ middle.selectbox(
     "Exercise",
     range(1, count + 1),
     key="ex_ex",
-    format_func=lambda n: f"{n} of {count}: {exercise_set.exercises[n - 1].title}{marks[n]}",
+    format_func=lambda n: (
+        f"{n} of {count}: {exercise_set.exercises[n - 1].title}" + marks.get(n, "")
+    ),
 )
 right.button("Next", on_click=step, args=(1, count), icon=":material/arrow_forward:",
              disabled=settings["ex"] == count, width="stretch")  # fmt: skip
@@ -90,6 +106,9 @@ number = settings["ex"]
 spec = exercise_set.exercises[number - 1]
 exercise = build_exercise(spec.kind, spec.title, spec.parameters, spec.seed_offset, seed)
 st.markdown(f"### {number}. {exercise.title}")
+state = done.get(number, ExerciseProgress())
+if state.describe():
+    st.caption(state.describe())
 show_question(exercise)
 
 widget = f"ex_answer_{exercise_set.name}_{seed}_{number}"
@@ -100,14 +119,18 @@ with st.form(f"ex_form_{number}"):
         answer = st.text_input("Your answer", key=widget)
     st.caption(exercise.answer_hint)
     checked = st.form_submit_button("Check", type="primary", icon=":material/check:")
-if checked:  # keep the verdict, then redraw so the menu and progress include it
+if checked:  # keep the verdict, then redraw so the menu, progress and URL include it
     record(exercise_set.name, number, exercise, seed, answer or "", check_answer(exercise, answer))
     st.rerun()
-feedback = shown_feedback(exercise_set.name, seed, number)
-if feedback is not None:
-    show_feedback(exercise, feedback)
+show_feedback(
+    exercise,
+    state,
+    shown_feedback(exercise_set.name, seed, number),
+    on_reveal=partial(reveal, exercise_set.name, seed, number),
+)
 
-solved, tried = int((done["solved"] == "yes").sum()), int(done["attempts"].sum())
+table = progress_frame(exercise_set, done)
+solved, tried = int((table["solved"] == "yes").sum()), int(table["answers"].sum())
 with st.sidebar:
     checks = f"{tried} answer{'' if tried == 1 else 's'} checked"
     st.markdown(f"**Progress:** {solved} of {count} solved, {checks}")
@@ -119,5 +142,5 @@ with st.sidebar:
                        "application/json", disabled=not log, icon=":material/download:",
                        width="stretch")  # fmt: skip
 with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
-    st.dataframe(done, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch")
 copy_link()

@@ -1,14 +1,16 @@
-"""The Exercises page in AppTest: a right and a wrong answer, an unreadable one, settings from
-the URL, and a malformed set file shown as an error."""
+"""The Exercises page in AppTest: a right answer, a wrong one with a hint and another try, the
+solution on request, a seed of one's own, progress kept in the URL, an unreadable answer,
+settings from the URL, and a malformed set file shown as an error."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import dashboard.state_exercises as state_exercises
-from emlib.exercises import load_exercise_set
+from emlib.exercises import decode_progress, load_exercise_set
 from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/exercises.py"
@@ -22,6 +24,14 @@ def _check(at, answer: str, key: str):
     assert not at.exception
 
 
+def _button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _shown(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
 def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress():
     at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
     exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
@@ -29,7 +39,7 @@ def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress()
 
     _check(at, exercise.answer_text, key)
     assert [s.value for s in at.success] == [f"**Correct:** {exercise.answer_text}."]
-    shown = " ".join(m.value for m in at.markdown)
+    shown = _shown(at)
     assert "Worked solution" in shown and exercise.explanation in shown
     assert at.get("page_link")[0].proto.page.endswith("step_by_step")
 
@@ -44,7 +54,32 @@ def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress()
     assert at.get("download_button")  # the report
 
 
-def test_the_question_draws_the_mixture_and_the_feedback_draws_the_answer():
+def test_a_wrong_answer_offers_another_try_and_the_solution_only_on_request():
+    at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
+    _check(at, ", ".join(f"{v:.2f}" for v in exercise.mistakes[0].answer), "ex_answer_intro_12_1")
+    message = at.error[0].value
+    assert "Not quite" in message and "Try again" in message
+    assert exercise.answer_text not in message
+    assert "Worked solution" not in _shown(at) and exercise.explanation not in _shown(at)
+    assert "1 answer, not solved yet." in [c.value for c in at.caption]
+
+    _button(at, "Show solution").click()
+    at.run()
+    assert not at.exception
+    shown = _shown(at)
+    assert "Worked solution" in shown and exercise.explanation in shown
+    assert f"**The answer is** {exercise.answer_text}." in shown
+    assert not [b for b in at.button if b.label == "Show solution"]
+    assert "Solution shown after 1 answer." in [c.value for c in at.caption]
+    assert decode_progress(at.query_params["done"], 12)[1].revealed
+    assert at.session_state["ex_progress"][("intro", 12)][1].revealed
+
+    table = at.dataframe[-1].value  # the progress table, last on the page
+    assert table.loc[0, "solution shown"] == "yes" and table.loc[0, "solved"] == ""
+
+
+def test_the_question_draws_the_mixture_and_the_solution_draws_the_answer():
     at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
     exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
     assert len(at.get("plotly_chart")) == 1
@@ -57,9 +92,68 @@ def test_the_question_draws_the_mixture_and_the_feedback_draws_the_answer():
     exercise = load_exercise_set(SETS / "intro.toml").exercises[5].build(12)
     assert exercise.kind == "conditional_mean" and len(at.get("plotly_chart")) == 1
     _check(at, "0", "ex_answer_intro_12_6")
+    assert len(at.get("plotly_chart")) == 1  # a wrong answer does not give the answer away
+    _button(at, "Show solution").click()
+    at.run()
     assert len(at.get("plotly_chart")) == 2
     marks = [t for t in figure(at, 1)["data"] if t["meta"]["role"] == "mark"]
     assert marks[-1]["y"] == [pytest.approx(exercise.solution)]
+
+
+def _seed_shown(at) -> int:
+    found = [re.match(r"Your seed: \*\*(\d+)\*\*", m.value) for m in at.markdown]
+    (seed,) = [int(f.group(1)) for f in found if f]
+    return seed
+
+
+def test_each_session_draws_its_own_seed_and_shows_it_and_a_link_keeps_it():
+    first, second = open_page(PAGE), open_page(PAGE)
+    seeds = [_seed_shown(at) for at in (first, second)]
+    assert seeds[0] != seeds[1] and 4817 not in seeds  # 1 in a million to collide
+    for at, seed in zip((first, second), seeds, strict=True):
+        assert at.number_input(key="ex_seed").value == seed
+        assert at.query_params["seed"] == str(seed)
+    linked = open_page(PAGE, {"set": "intro", "seed": str(seeds[0]), "ex": "1"})
+    assert _seed_shown(linked) == seeds[0]
+    assert any(m.value == "### 1. Who produced this point?" for m in linked.markdown)
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(seeds[0])
+    assert exercise.prompt in _shown(linked) and exercise.prompt in _shown(first)
+
+
+def test_progress_in_the_url_is_restored_in_a_new_session():
+    at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
+    _check(at, exercise.answer_text, "ex_answer_intro_12_1")
+    link = dict(at.query_params.items())
+    assert link["done"] == "1.1sf"
+
+    again = open_page(PAGE, link)  # a reload: a new session with the same URL
+    assert any("1 of 12 solved, 1 answer checked" in m.value for m in again.sidebar.markdown)
+    assert "Solved at the first try." in [c.value for c in again.caption]
+    assert "Worked solution" in _shown(again)
+    assert again.query_params["done"] == "1.1sf"
+
+
+def _solved(at) -> str:
+    (line,) = [m.value for m in at.sidebar.markdown if m.value.startswith("**Progress:**")]
+    return line.removeprefix("**Progress:** ")
+
+
+def test_progress_belongs_to_its_seed_and_unreadable_progress_is_refused():
+    at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1", "done": "1.1sf_3.2r"})
+    assert _solved(at) == "1 of 12 solved, 3 answers checked"
+    at.number_input(key="ex_seed").set_value(13).run()
+    assert _solved(at) == "0 of 12 solved, 0 answers checked"
+    assert "done" not in at.query_params
+    at.number_input(key="ex_seed").set_value(12).run()
+    assert _solved(at) == "1 of 12 solved, 3 answers checked"
+    assert at.query_params["done"] == "1.1sf_3.2r"
+
+    bad = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1", "done": "1.1sf_<b>x"})
+    assert "progress in this link could not be read" in bad.warning[0].value
+    assert "'<b>x' is not written as" in bad.warning[0].value
+    assert _solved(bad) == "0 of 12 solved, 0 answers checked"
+    assert "done" not in bad.query_params  # dropped, not kept broken
 
 
 def test_choice_exercise_and_unreadable_answer():
