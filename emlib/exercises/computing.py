@@ -464,7 +464,7 @@ def log_likelihood(
         + " + ".join(
             f"{fixed(w, 2)} \\times {fmt(d)}" for w, d in zip(weights, dens[n], strict=True)
         )
-        + f" = {fmt(mix[n])}$, $\\log p = {fmt(np.log(mix[n]))}$"
+        + f" = {fmt(mix[n])}$, $\\log p(x_{n + 1}) = \\log {fmt(mix[n])} = {fmt(np.log(mix[n]))}$"
         for n, v in enumerate(x)
     ]
     answer_text = fixed(solution, 2)
