@@ -81,29 +81,54 @@ def imputed_at(history: Sequence[EMStep], hs: HalfStep) -> np.ndarray | None:
     return None if hs.resp_index is None else history[hs.resp_index].imputed
 
 
-def _imputation_text(X: np.ndarray, history: Sequence[EMStep], hs: HalfStep) -> str:
+def gap_counts(X: np.ndarray, columns: Sequence[int] = (0, 1)) -> tuple[int, int]:
+    """(rows with a gap in any fitted column, rows with a gap in the two drawn columns).
+
+    The second are the points drawn hollow, at their imputed positions; a row whose gaps are
+    all in other columns is drawn at its observed coordinates. Every sentence and caption of
+    the viewer takes its counts from here, so they agree.
+    """
+    gaps = np.isnan(np.asarray(X, dtype=float))
+    drawn = gaps[:, list(columns)] if X.shape[1] > max(columns) else gaps
+    return int(gaps.any(axis=1).sum()), int(drawn.any(axis=1).sum())
+
+
+def _rows_phrase(X: np.ndarray, columns: Sequence[int]) -> str:
+    """ "The 75 imputed points (40 of them hollow here ...)": the rows with a gap, counted once."""
+    total, drawn = gap_counts(X, columns)
+    if drawn == total:
+        return f"The {total} imputed points (hollow)"
+    return (
+        f"The {total} imputed points (hollow: the {drawn} with a gap in a plotted column; "
+        "the others' gaps are in columns not drawn)"
+    )
+
+
+def _imputation_text(
+    X: np.ndarray, history: Sequence[EMStep], hs: HalfStep, columns: Sequence[int] = (0, 1)
+) -> str:
     """What this half-step did to the imputed points (empty for data without NaN)."""
     n = len(missing_rows(X))
     if n == 0:
         return ""
+    rows = _rows_phrase(X, columns)
     if hs.kind == "start":
         return (
-            f" The {n} points with missing entries (hollow) sit at their columns' observed "
-            "means, the fill the start used; the log-likelihood counts observed entries only."
+            f" {rows} sit at their columns' observed means, the fill the start used; the "
+            "log-likelihood counts observed entries only."
         )
     t = hs.resp_index
     if hs.kind == "M":
         return (
-            f" The {n} imputed points (hollow) stay where the E-step put them; besides them, "
-            "Σ_k adds each one's conditional covariance, so filled-in values do not shrink "
-            "the spread."
+            f" {rows} stay where the E-step put them; besides them, Σ_k adds each one's "
+            "conditional covariance, so filled-in values do not shrink the spread."
         )
     before = filled_positions(X, None if t == 0 else history[t - 1].imputed)
     after = filled_positions(X, history[t].imputed)
     rows = missing_rows(X)
     shift = float(np.mean(np.linalg.norm(after[rows] - before[rows], axis=1)))
     return (
-        f" The E-step also moved the {n} imputed points (hollow) to their conditional means "
+        f" The E-step also moved the {n} imputed points to their conditional means "
         f"E[x_missing | x_observed] under θ_{t}, by {shift:.3g} on average; a point's "
         "responsibilities use the density of its observed entries only. The log-likelihood "
         "here is the observed-data log-likelihood."
@@ -114,10 +139,57 @@ def _weights_text(params: GMMParams) -> str:
     return ", ".join(f"π{k + 1} = {w:.3f}" for k, w in enumerate(params.weights))
 
 
-def describe(
-    X: np.ndarray, history: Sequence[EMStep], position: int, converged: bool | None = None
+def stopping_sentence(
+    history: Sequence[EMStep],
+    n_samples: int,
+    converged: bool | None,
+    tol: float | None = None,
 ) -> str:
-    """A few sentences (Markdown) saying what this half-step did, with its numbers."""
+    """Why EM stopped, in words that say what happened (never "converged" for a plateau).
+
+    EM stops when the objective's gain per point over one iteration falls below ``tol``
+    (scikit-learn's rule), or when ``max_iter`` runs out. The sentence states which, with the
+    last gain, so a student sees "stopped: the gain per point fell below tol" rather than a
+    claim that the fit is at a maximum.
+    """
+    iterations = len(history) - 1
+    gain = history[-1].objective - history[-2].objective if iterations else 0.0
+    per_point = gain / max(n_samples, 1)
+    last = (
+        f"the last iteration raised the objective by {gain:.3g} ({per_point:.2g} per point)"
+        if iterations
+        else "no iteration ran"
+    )
+    tol_text = f"tol = {tol:.0e}" if tol is not None else "the tolerance"
+    if converged is True:
+        return (
+            f"EM stopped after {iterations} iterations: the gain per point fell below "
+            f"{tol_text} ({last})."
+        )
+    if converged is False:
+        return (
+            f"EM reached the iteration limit after {iterations} iterations while still "
+            f"climbing ({last}, above {tol_text}): it has not converged; raise "
+            "“Max iterations” to let it finish."
+        )
+    return f"EM stopped after {iterations} iterations ({last})."
+
+
+def describe(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    position: int,
+    converged: bool | None = None,
+    *,
+    tol: float | None = None,
+    final_note: str | None = None,
+    columns: Sequence[int] = (0, 1),
+) -> str:
+    """A few sentences (Markdown) saying what this half-step did, with its numbers.
+
+    At the final E-step the sentence on stopping is ``final_note`` when the caller gives one
+    (a fit that ended otherwise, such as a collapse), else ``stopping_sentence``.
+    """
     hs = half_step(history, position)
     step = history[hs.params_index]
     ll = step.log_likelihood
@@ -126,7 +198,7 @@ def describe(
             "**Start.** The start method chose the first parameters θ₀ (means, covariances "
             f"and weights {_weights_text(step.params)}). No E-step has run yet, so no point "
             f"belongs to any component: all are grey. The log-likelihood at θ₀ is **{ll:.2f}**."
-            + _imputation_text(X, history, hs)
+            + _imputation_text(X, history, hs, columns)
         )
     t = hs.resp_index
     resp = responsibilities(X, history[t])
@@ -148,14 +220,9 @@ def describe(
         )
         tail = f"The log-likelihood at θ_{t} is **{ll:.2f}**."
         if hs.kind == "final":
-            how = {
-                True: "converged: the last iteration raised it by less than the tolerance",
-                False: "stopped at the iteration limit without converging",
-                None: "stopped",
-            }[converged]
-            tail += f" EM {how} after {t} iterations."
+            tail += " " + (final_note or stopping_sentence(history, len(X), converged, tol))
         return f"{head} Expected counts: {counts}. {change} {tail}" + _imputation_text(
-            X, history, hs
+            X, history, hs, columns
         )
     before, after = history[t], history[t + 1]
     moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
@@ -166,22 +233,33 @@ def describe(
         f"covariance. So only the ellipses move: {moves}. Weights now "
         f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
         f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
-        + _imputation_text(X, history, hs)
+        + _imputation_text(X, history, hs, columns)
     )
 
 
-def params_table(params: GMMParams, feature_names: Sequence[str]) -> pd.DataFrame:
-    """One row per component: weight, mean, variances and covariances."""
+#: With more fitted columns than this, the parameter table lists the covariance of the drawn
+#: pair only (all means and variances still); the JSON download holds every covariance.
+ALL_COVARIANCES_UP_TO = 4
+
+
+def params_table(
+    params: GMMParams,
+    feature_names: Sequence[str],
+    covariance_pairs: Sequence[tuple[int, int]] | None = None,
+) -> pd.DataFrame:
+    """One row per component: weight, and every fitted column's mean and variance, and the
+    covariances of ``covariance_pairs`` (default: every pair)."""
     covs = params.full_covariances()
     d = params.n_features
+    if covariance_pairs is None:
+        covariance_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
     table = {"weight": params.weights}
     for i in range(d):
         table[f"mean {feature_names[i]}"] = params.means[:, i]
     for i in range(d):
         table[f"var {feature_names[i]}"] = covs[:, i, i]
-    for i in range(d):
-        for j in range(i + 1, d):
-            table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
+    for i, j in covariance_pairs:
+        table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
     index = [f"component {k + 1}" for k in range(params.n_components)]
     return pd.DataFrame(table, index=index)
 
@@ -220,30 +298,54 @@ def iteration_viewer(
     query_key: str | None = None,
     converged: bool | None = None,
     columns: tuple[int, int] = (0, 1),
+    tol: float | None = None,
+    final_note: str | None = None,
+    opens_at: str = "start",
 ) -> None:
     """Draw the viewer for one fit. ``key`` prefixes its session-state keys; ``run_id``
-    names the fit (a new one restarts at position 0); ``query_key``, when given, mirrors the
-    position into the URL. ``columns``: the two features drawn (with more than two, the
-    ellipses are the mixture's marginals on them and the parameter table shows only them)."""
+    names the fit (a new fit opens afresh); ``query_key``, when given, mirrors the position
+    into the URL. ``columns``: the two features drawn (with more than two, the ellipses are
+    the mixture's marginals on them; the parameter table lists every fitted column).
+    ``tol``: the stopping tolerance the fit used, stated at the final step; ``final_note``:
+    a sentence that replaces the stopping sentence (say, a collapse). ``opens_at``: "start"
+    (the teaching pages: the grey start) or "final" (case and upload pages: the fitted
+    mixture first)."""
     state = st.session_state
     pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
     last = last_position(history)
+    opening = last if opens_at == "final" else 0
     if state.get(f"_{key}_run") != run_id:
-        if f"_{key}_run" in state:  # the settings changed: replay the new fit from its start
-            state[pos_key], state[play_key], state[point_key] = 0, False, None
-            state[f"_{key}_pos_saved"] = 0
+        if f"_{key}_run" in state:  # the settings changed: open the new fit afresh
+            state[pos_key], state[play_key], state[point_key] = opening, False, None
+            state[f"_{key}_pos_saved"] = opening
         state[f"_{key}_run"] = run_id
     if pos_key not in state:
         raw = st.query_params.get(query_key) if query_key else None
         parsed = int(raw) if raw is not None and raw.isdigit() else None
-        state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", 0)
+        state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", opening)
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))
     viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
     viewer(
-        X, tuple(feature_names), list(history), truth, key, query_key, playing, converged,
+        X,
+        tuple(feature_names),
+        list(history),
+        truth,
+        key,
+        query_key,
+        playing,
+        _Ending(converged, tol, final_note),
         tuple(columns),
-    )  # fmt: skip
+    )
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How the fit ended, for the final step's sentence (see ``describe``)."""
+
+    converged: bool | None = None
+    tol: float | None = None
+    note: str | None = None
 
 
 def _shift(pos_key: str, delta: int, last: int) -> None:
@@ -271,23 +373,21 @@ def _pair_view(X, params, truth, imputed, names, columns):
     if tuple(columns) == (0, 1) and X.shape[1] == 2:
         return X, params, truth, imputed, names
     idx = list(columns)
-
-    def marginal(p):
-        covs = p.full_covariances()[:, idx][:, :, idx]
-        return GMMParams(np.asarray(p.weights), np.asarray(p.means)[:, idx], covs, "full")
-
     shown = X[:, idx]
     if imputed is not None:
         keep = np.isin(missing_rows(X), missing_rows(shown))
         imputed = imputed[keep][:, idx] if keep.any() else None
     return (
-        shown, marginal(params), None if truth is None else marginal(truth), imputed,
+        shown,
+        params.marginal(idx),
+        None if truth is None else truth.marginal(idx),
+        imputed,
         [names[i] for i in idx],
-    )  # fmt: skip
+    )
 
 
 def _viewer_body(
-    X, feature_names, history, truth, key, query_key, playing, converged, columns=(0, 1)
+    X, feature_names, history, truth, key, query_key, playing, ending=_Ending(), columns=(0, 1)
 ) -> None:
     state = st.session_state
     pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
@@ -374,14 +474,29 @@ def _viewer_body(
             "ellipse; the cross marks its mean."
             + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
             + (
-                f" Hollow circles: the {len(rows[1])} rows with missing values, drawn at their "
-                "imputed values."
+                f" Hollow circles: the {len(rows[1])} rows with a gap in a plotted column, "
+                "drawn at their imputed values"
+                + (
+                    f" (of the {gap_counts(X, columns)[0]} rows with a gap in any column)."
+                    if gap_counts(X, columns)[0] != len(rows[1])
+                    else "."
+                )
                 if rows[1]
                 else ""
             )
         )
     with right:
-        st.markdown(describe(X, history, position, converged))
+        st.markdown(
+            describe(
+                X,
+                history,
+                position,
+                ending.converged,
+                tol=ending.tol,
+                final_note=ending.note,
+                columns=columns,
+            )
+        )
         st.plotly_chart(
             loglik_figure(
                 history,
@@ -398,7 +513,14 @@ def _viewer_body(
         )
 
     st.markdown("##### Parameters at this step")
-    st.dataframe(params_table(params_pair, pair_names), width="stretch")
+    d = X.shape[1]
+    pairs = None if d <= ALL_COVARIANCES_UP_TO else [tuple(sorted(columns))]
+    st.dataframe(params_table(params, feature_names, pairs), width="stretch")
+    if pairs is not None:
+        st.caption(
+            f"Every fitted column's mean and variance; of the {d * (d - 1) // 2} covariances, "
+            "the plotted pair's (the parameters download holds them all)."
+        )
     _inspect_point(
         X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
     )

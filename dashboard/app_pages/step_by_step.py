@@ -7,6 +7,7 @@ from dashboard.state import (
     COVARIANCE_TYPES,
     DATASETS,
     INIT_METHODS,
+    TEACHING_MAX_ITER,
     Setting,
     choice,
     current_settings,
@@ -15,10 +16,11 @@ from dashboard.state import (
     run_fit,
     show_fit_messages,
     synthetic_settings,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
-from dashboard.widgets import synthetic_data_controls
+from dashboard.widgets import synthetic_data_controls, tolerance_input
 
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(DATASETS))),
@@ -27,7 +29,8 @@ SETTINGS = (
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("init", "random_from_data", choice(INIT_METHODS)),
     Setting("seed", 0, integer(0, 9999)),
-    Setting("iters", 100, integer(1, 500)),
+    Setting("iters", TEACHING_MAX_ITER, integer(1, 2000)),
+    tolerance_setting(),
 )
 START_METHODS = {
     "kmeans": "k-means clustering",
@@ -58,7 +61,8 @@ with st.sidebar:
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="step_cov")
         st.selectbox("Start method", INIT_METHODS, format_func=START_METHODS.get, key="step_init")
         st.number_input("Start seed", 0, 9999, key="step_seed")
-        st.number_input("Max iterations", 1, 500, key="step_iters")
+        st.number_input("Max iterations", 1, 2000, key="step_iters")
+        tolerance_input("step")
         st.form_submit_button("Fit", type="primary", key="step_apply", width="stretch")
 
 settings = current_settings("step", SETTINGS)
@@ -74,6 +78,7 @@ result = run_fit(
     settings["init"],
     settings["seed"],
     settings["iters"],
+    settings["tol"],
 )
 show_fit_messages(result)
 if result.history is None:
@@ -83,7 +88,9 @@ data = result.dataset
 st.caption(
     f"**{data.name}**, {len(data.X)} points · K = {settings['k']}, {settings['cov']} "
     f"covariances, start: {START_METHODS[settings['init']]} (seed {settings['seed']}) · "
-    f"{len(result.history) - 1} iterations · Data: {data.source}"
+    f"{len(result.history) - 1} iterations, stopping tolerance {settings['tol']:.0e} per point "
+    f"(scikit-learn's default is 1e-3; a smaller one lets EM cross plateaus) · "
+    f"Data: {data.source}"
 )
 iteration_viewer(
     data.X,
@@ -94,6 +101,7 @@ iteration_viewer(
     run_id=repr(sorted(settings.items())),
     query_key="step",
     converged=result.converged,
+    tol=settings["tol"],
 )
 fit_downloads(
     result.history,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.state import run_fit
+from dashboard.state import TEACHING_MAX_ITER, run_fit
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from tests.dashboard.apptest import APP, figure, open_page, values
@@ -112,7 +112,7 @@ def test_query_string_reproduces_the_view_and_bad_values_fall_back():
     history = history_for(k=3, init="kmeans")
     assert at.slider(key="step_k").value == 3
     assert at.selectbox(key="step_cov").value == "full"
-    assert at.number_input(key="step_iters").value == 100
+    assert at.number_input(key="step_iters").value == TEACHING_MAX_ITER
     assert heading(at) == f"#### M-step 2 · log-likelihood {history[2].log_likelihood:.2f}"
 
 
