@@ -77,3 +77,12 @@ def test_a_caller_can_replace_the_final_sentence():
     X = load_faithful().X
     text = describe(X, result.history, last_position(result.history), final_note="It collapsed.")
     assert "It collapsed." in text and "stopped" not in text
+
+
+def test_synthetic_k4_tied_climbs_past_the_plateau_it_stopped_on():
+    """At tol = 1e-3 this fit stopped after 2 iterations at -1100.19 (reported "converged")."""
+    loose = run_fit("synthetic", 3, 3.0, 300, 0, 4, "tied", "random_from_data", 0, 500, 1e-3)
+    page = run_fit("synthetic", 3, 3.0, 300, 0, 4, "tied", "random_from_data", 0,
+                   TEACHING_MAX_ITER, TEACHING_TOL)  # fmt: skip
+    assert len(loose.history) - 1 == 2 and round(loose.history[-1].log_likelihood, 2) == -1100.19
+    assert page.history[-1].log_likelihood > -1037.0
