@@ -7,6 +7,7 @@ The exercises themselves (questions, answers, checks, the progress and its link 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -134,10 +135,22 @@ def read_link_progress(exercise_set: ExerciseSet, seed: int) -> str | None:
         return None
     try:
         linked = decode_progress(text, len(exercise_set.exercises))
-    except ValueError as err:
-        return f"The progress in this link could not be read ({err}); it starts afresh."
+    except ValueError as err:  # the message quotes the URL: shown as text, not Markdown
+        return (
+            "The progress in this link could not be read "
+            f"({escape_markdown(str(err))}); it starts afresh."
+        )
     exercise_progress(exercise_set.name, seed).update(linked)
     return None
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every Markdown sign escaped, so that it shows as typed (a link, a
+    heading or bold text in a URL stays plain text)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def write_link_progress(done: dict[int, ExerciseProgress]) -> None:

@@ -149,9 +149,10 @@ def test_progress_belongs_to_its_seed_and_unreadable_progress_is_refused():
     assert _solved(at) == "1 of 12 solved, 3 answers checked"
     assert at.query_params["done"] == "1.1sf_3.2r"
 
-    bad = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1", "done": "1.1sf_<b>x"})
-    assert "progress in this link could not be read" in bad.warning[0].value
-    assert "'<b>x' is not written as" in bad.warning[0].value
+    bad = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1", "done": "1.1sf_[x](//e.com)"})
+    message = bad.warning[0].value
+    assert "progress in this link could not be read" in message and "not written as" in message
+    assert "\\[x\\]\\(//e\\.com\\)" in message and "](" not in message  # text, not a link
     assert _solved(bad) == "0 of 12 solved, 0 answers checked"
     assert "done" not in bad.query_params  # dropped, not kept broken
 
