@@ -16,11 +16,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 from emlib.gaussian import log_weighted_prob, observed_block_terms, precision_cholesky
-from emlib.params import GMMParams, SuffStats
+from emlib.params import COUNT_FLOOR, GMMParams, SuffStats
 from emlib.threads import with_single_blas_thread
-
-#: Added to every component's count, as scikit-learn does, so that no count is exactly zero.
-COUNT_FLOOR = 10.0 * np.finfo(float).eps
 
 
 @dataclass(frozen=True)
@@ -201,13 +198,7 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
             if missing.any():
                 second[k][np.ix_(missing, missing)] += r.sum() * conditional[k]
                 imputed_all[rows] += r[:, None] * completed[k]
-    counts += COUNT_FLOOR
-    offset = first / counts[:, None]
-    means = centre + offset
-    scatter = second - counts[:, None, None] * np.einsum("ki,kj->kij", offset, offset)
-    if params.covariance_type in ("diag", "spherical"):
-        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-    stats = SuffStats(counts, means, scatter, n, params.covariance_type)
+    stats = SuffStats.from_moments(counts, first, second, n, params.covariance_type, centre)
     imputed = imputed_all[missing_rows] if missing_rows.size else None
     return Expectations(all_resp, log_likelihood, stats, imputed)
 
@@ -254,6 +245,8 @@ def sufficient_statistics(X: np.ndarray, resp: np.ndarray, covariance_type: str)
         diff = X - means[k]
         weighted = resp[:, k, None] * diff
         scatter[k] = weighted.T @ diff if full else np.einsum("nd,nd->d", weighted, diff)
+    if covariance_type == "tied":
+        scatter = scatter.sum(axis=0)  # the layout every E-step gives tied statistics
     return SuffStats(
         counts=counts,
         means=means,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emlib.estep import COUNT_FLOOR, Expectations
+from emlib.estep import Expectations
 from emlib.params import GMMParams, SuffStats
 
 #: Smallest eigenvalue of a standardised covariance for which the expansion keeps ~1e-9
@@ -175,22 +175,20 @@ def fast_expected_statistics(
         sums += logits @ phi.T
         if resp is not None:
             resp[start:stop] = logits.T
-    counts += COUNT_FLOOR
-    first = sums[:, :d]
-    means = first / counts[:, None]
     if features.tied:
         # -1/2 sum_n z^T P z = -1/2 tr(P sum_n z z^T); scatter summed over components
         log_likelihood -= 0.5 * float(np.sum(shared_precision * features.second_moment))
-        scatter = features.second_moment - np.einsum("k,ki,kj->ij", counts, means, means)
+        second = features.second_moment
     elif features.full:
         second = np.empty((k, d, d))
         i, j = features.pairs
         second[:, i, j] = sums[:, d:]
         second[:, j, i] = sums[:, d:]
-        scatter = second - counts[:, None, None] * np.einsum("ki,kj->kij", means, means)
     else:
-        scatter = sums[:, d:] - counts[:, None] * means**2
-    stats = SuffStats(counts, means, scatter, features.n_samples, params.covariance_type)
+        second = sums[:, d:]
+    stats = SuffStats.from_moments(
+        counts, sums[:, :d], second, features.n_samples, params.covariance_type
+    )
     return Expectations(resp, log_likelihood, stats, None)
 
 
@@ -601,15 +599,9 @@ def fast_missing_expected_statistics(
         second += moments[2]
         if want_responsibilities:
             _class_imputations(size_class, algebra, resp, features.completed)
-    counts += COUNT_FLOOR
-    means = first / counts[:, None]
-    scatter = second - counts[:, None, None] * (means[:, :, None] * means[:, None, :])
-    kind = params.covariance_type
-    if kind in ("diag", "spherical"):
-        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-    elif kind == "tied":
-        scatter = scatter.sum(axis=0)
-    stats = SuffStats(counts, means, scatter, features.n_samples, kind)
+    stats = SuffStats.from_moments(
+        counts, first, second, features.n_samples, params.covariance_type
+    )
     all_resp = None
     if want_responsibilities:
         all_resp = np.empty((features.n_samples, k))

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emlib.estep import COUNT_FLOOR
-from emlib.params import GMMParams, SuffStats
+from emlib.params import COUNT_FLOOR, GMMParams, SuffStats
 from emlib.priors import ResolvedPrior
 
 #: A component whose total responsibility is below this is empty (see ``m_step``).

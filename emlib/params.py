@@ -13,6 +13,9 @@ import numpy as np
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
+#: Added to every component's count, as scikit-learn does, so that no count is exactly zero.
+COUNT_FLOOR = 10.0 * np.finfo(float).eps
+
 
 def covariance_shape(covariance_type: str, n_components: int, n_features: int) -> tuple:
     """Shape of the ``covariances`` array for a covariance type (scikit-learn's layout).
@@ -140,6 +143,58 @@ class SuffStats:
     scatter: np.ndarray
     n_samples: int
     covariance_type: str = "full"
+
+    @classmethod
+    def from_moments(
+        cls,
+        counts: np.ndarray,
+        first: np.ndarray,
+        second: np.ndarray,
+        n_samples: int,
+        covariance_type: str,
+        centre: np.ndarray | None = None,
+    ) -> SuffStats:
+        """The statistics from responsibility-weighted moments about ``centre`` (default 0).
+
+        With c the centre, s0_k = sum_n r_nk, s1_k = sum_n r_nk (x_n - c) and
+        S2_k = sum_n r_nk (x_n - c)(x_n - c)^T:
+
+            n_k = s0_k + COUNT_FLOOR,   xbar_k = c + s1_k / n_k,
+            W_k = S2_k - n_k (xbar_k - c)(xbar_k - c)^T
+
+        Parameters
+        ----------
+        counts : ndarray of shape (n_components,), s0 (without the floor)
+        first : ndarray of shape (n_components, n_features), s1
+        second : ndarray
+            S2 as (n_components, n_features, n_features); or its diagonals,
+            (n_components, n_features), for diag and spherical; or, for tied, the total
+            sum_k S2_k, (n_features, n_features).
+        n_samples : int
+        covariance_type : str
+        centre : ndarray of shape (n_features,), optional
+
+        Returns
+        -------
+        SuffStats
+            with the scatter in the type's layout: (K, D, D) for full, the summed (D, D) for
+            tied, the diagonals (K, D) for diag and spherical.
+        """
+        counts = counts + COUNT_FLOOR
+        offset = first / counts[:, None]
+        means = offset if centre is None else centre + offset
+        second = np.asarray(second)
+        if covariance_type == "tied" and second.ndim == 2:
+            scatter = second - np.einsum("k,ki,kj->ij", counts, offset, offset)
+        elif second.ndim == 2:
+            scatter = second - counts[:, None] * offset**2
+        else:
+            scatter = second - counts[:, None, None] * (offset[:, :, None] * offset[:, None, :])
+            if covariance_type in ("diag", "spherical"):
+                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+            elif covariance_type == "tied":
+                scatter = scatter.sum(axis=0)
+        return cls(counts, means, scatter, n_samples, covariance_type)
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,35 @@ def test_fast_and_reference_fits_agree(kind, rate, prior):
         np.testing.assert_allclose(a.responsibilities, b.responsibilities, rtol=1e-7, atol=1e-10)
         if rate:
             np.testing.assert_allclose(a.imputed, b.imputed, rtol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["full", "tied", "diag", "spherical"])
+def test_every_e_step_gives_statistics_in_one_layout_through_from_moments(kind):
+    """SuffStats.from_moments is the one place moments become statistics: the reference,
+    the complete-data fast path and the missing-data fast path agree on shape and values
+    (tied: the summed (D, D) scatter everywhere)."""
+    from emlib.estep import MissingPatterns, expected_statistics, sufficient_statistics
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((120, 3))
+    params = GMMParams(
+        np.array([0.5, 0.5]), rng.standard_normal((2, 3)),
+        {"full": np.stack([np.eye(3)] * 2), "tied": np.eye(3), "diag": np.ones((2, 3)),
+         "spherical": np.ones(2)}[kind], kind,
+    )  # fmt: skip
+    reference = expected_statistics(X, params).stats
+    fast = fast_expected_statistics(QuadraticFeatures(X, kind), params, want_responsibilities=True)
+    direct = sufficient_statistics(X, fast.resp, kind)
+    holes = X.copy()
+    holes[::7, 1] = np.nan
+    patterns = MissingPatterns.of(holes)
+    by_pattern = expected_statistics(holes, params, patterns).stats
+    fast_missing = fast_missing_expected_statistics(
+        PatternFeatures(holes, patterns), params, want_responsibilities=False
+    )
+    expected_shape = {"full": (2, 3, 3), "tied": (3, 3), "diag": (2, 3), "spherical": (2, 3)}
+    for stats in (reference, fast.stats, direct, by_pattern, fast_missing.stats):
+        assert stats.scatter.shape == expected_shape[kind]
+    np.testing.assert_allclose(fast.stats.scatter, reference.scatter, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(direct.scatter, reference.scatter, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fast_missing.stats.scatter, by_pattern.scatter, rtol=1e-8, atol=1e-8)
