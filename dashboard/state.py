@@ -20,6 +20,7 @@ from dashboard.plots import Panel
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
 from emlib.export import estimator_params_of
+from emlib.init import INIT_METHODS as INIT_METHODS  # re-exported for the pages
 from emlib.missing import (
     ERROR_COLUMNS,
     METHODS,
@@ -29,6 +30,7 @@ from emlib.missing import (
     overall_mean,
     simulate_missing,
 )
+from emlib.params import COVARIANCE_TYPES as COVARIANCE_TYPES  # re-exported for the pages
 from emlib.params import GMMParams
 
 #: The stopping tolerance of the pages (gain of the log-likelihood per point per iteration).
@@ -43,8 +45,6 @@ TEACHING_MAX_ITER = 500
 
 #: Data sets by the short name used in URLs.
 DATASETS = {"faithful": "Old Faithful", "synthetic": "Synthetic 2-D"}
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
 
 @dataclass(frozen=True)
