@@ -13,8 +13,16 @@ import plotly.graph_objects as go
 
 from emlib.params import EMStep, GMMParams
 
-#: One colour per fit, shared by every chart of the page.
-FIT_COLORS = {"ML": "#D55E00", "MAP": "#0072B2", "ML, tiny ridge": "#E69F00"}
+#: One line style per fit, shared by every chart of the page: colours far apart in the
+#: Okabe-Ito palette, and the tiny-ridge run, which retraces ML until ML collapses, drawn
+#: dotted and thinner with its own marker, so ML's line stays visible beneath it.
+FIT_STYLES = {
+    "ML": {"color": "#D55E00", "dash": "solid", "width": 3.5, "symbol": "circle"},
+    "MAP": {"color": "#0072B2", "dash": "solid", "width": 2.5, "symbol": "circle"},
+    "ML, tiny ridge": {"color": "#009E73", "dash": "dot", "width": 2.0, "symbol": "diamond"},
+}
+FLOOR_COLOR = "#000000"
+OTHER_STYLE = {"color": "#444444", "dash": "solid", "width": 2.0, "symbol": "circle"}
 
 
 def smallest_variances(params: GMMParams) -> np.ndarray:
@@ -30,19 +38,21 @@ def narrowest_variance_per_iteration(history: Sequence[EMStep]) -> np.ndarray:
 
 
 def objective_figure(histories: Mapping[str, Sequence[EMStep]]) -> go.Figure:
-    """Log-likelihood (solid) and, where a prior is used, log-posterior = log-likelihood +
-    log-prior (dashed) per iteration, one colour per fit (``histories``: label -> history)."""
+    """Log-likelihood (in the fit's ``FIT_STYLES`` line) and, where a prior is used,
+    log-posterior = log-likelihood + log-prior (dashed) per iteration, one colour per fit
+    (``histories``: label -> history)."""
     fig = go.Figure()
     for label, history in histories.items():
         iterations = [step.iteration for step in history]
-        color = FIT_COLORS.get(label, "#444444")
+        style = FIT_STYLES.get(label, OTHER_STYLE)
+        color = style["color"]
         fig.add_trace(
             go.Scatter(
                 x=iterations,
                 y=[step.log_likelihood for step in history],
                 mode="lines+markers",
-                marker={"size": 4},
-                line={"color": color},
+                marker={"size": 6, "symbol": style["symbol"]},
+                line={"color": color, "dash": style["dash"], "width": style["width"]},
                 name=f"{label}: log-likelihood",
                 hovertemplate="iteration %{x}<br>log-likelihood %{y:.2f}<extra></extra>",
                 meta={"role": "loglik", "fit": label},
@@ -54,7 +64,7 @@ def objective_figure(histories: Mapping[str, Sequence[EMStep]]) -> go.Figure:
                     x=iterations,
                     y=[step.objective for step in history],
                     mode="lines",
-                    line={"color": color, "dash": "dash"},
+                    line={"color": color, "dash": "dash", "width": style["width"]},
                     name=f"{label}: log-posterior",
                     hovertemplate="iteration %{x}<br>log-posterior %{y:.2f}<extra></extra>",
                     meta={"role": "objective", "fit": label},
@@ -75,16 +85,18 @@ def spread_figure(
     histories: Mapping[str, Sequence[EMStep]], floor: float | None = None
 ) -> go.Figure:
     """The narrowest component's smallest variance per iteration, on a log scale, one line
-    per fit; ``floor`` (a variance) draws the level below which emlib stops with a collapse."""
+    per fit (``FIT_STYLES``); ``floor`` (a variance) draws the level below which emlib stops
+    with a collapse (black, dash-dot)."""
     fig = go.Figure()
     for label, history in histories.items():
+        style = FIT_STYLES.get(label, OTHER_STYLE)
         fig.add_trace(
             go.Scatter(
                 x=[step.iteration for step in history],
                 y=narrowest_variance_per_iteration(history),
                 mode="lines+markers",
-                marker={"size": 5},
-                line={"color": FIT_COLORS.get(label, "#444444")},
+                marker={"size": 7, "symbol": style["symbol"]},
+                line={"color": style["color"], "dash": style["dash"], "width": style["width"]},
                 name=label,
                 hovertemplate="iteration %{x}<br>smallest variance %{y:.3g}<extra></extra>",
                 meta={"role": "spread", "fit": label},
@@ -97,7 +109,7 @@ def spread_figure(
                 x=[0, last],
                 y=[floor, floor],
                 mode="lines",
-                line={"color": "crimson", "dash": "dot", "width": 1.5},
+                line={"color": FLOOR_COLOR, "dash": "dashdot", "width": 1.5},
                 name="collapse level: EM stops below it",
                 hovertemplate="collapse level %{y:.2g}<extra></extra>",
                 meta={"role": "floor"},

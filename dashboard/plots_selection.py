@@ -20,6 +20,9 @@ from emlib.params import GMMParams
 CRITERIA = {"bic": "BIC", "aic": "AIC", "icl": "ICL"}
 BEST_COLOR = "#D55E00"
 CHOSEN_COLOR = "crimson"
+#: How far in from the cell's edges the frames are drawn (a cell is 1 x 1): the best's on
+#: the edge, the chosen one's just inside it, both far from the number at the centre.
+BEST_INSET, CHOSEN_INSET = 0.03, 0.1
 
 
 def grid(table: pd.DataFrame, criterion: str) -> pd.DataFrame:
@@ -36,11 +39,17 @@ def criterion_heatmap(
     chosen: tuple[int, str] | None = None,
 ) -> go.Figure:
     """A heatmap of one criterion (darker = better = lower), each cell labelled with its value
-    or "failed"; the best cell framed in orange, the chosen one in red."""
+    rounded to a whole number (to one decimal on hover) or "failed"; the best cell framed in
+    orange, the chosen one in dashed red.
+
+    The frames are border-only rectangles along the cell's edges (``cell_frame``), so the
+    number in the middle stays readable; they are layout shapes named "best by ..." and
+    "shown below", each with a legend entry.
+    """
     values = grid(table, criterion)
     ks = [int(k) for k in values.columns]
     kinds = list(values.index)
-    text = [[("failed" if np.isnan(v) else f"{v:.1f}") for v in row] for row in values.to_numpy()]
+    text = [[("failed" if np.isnan(v) else f"{v:.0f}") for v in row] for row in values.to_numpy()]
     fig = go.Figure(
         go.Heatmap(
             z=values.to_numpy(),
@@ -48,29 +57,28 @@ def criterion_heatmap(
             y=kinds,
             text=text,
             texttemplate="%{text}",
+            textfont={"size": 12},
             colorscale="Blues_r",
-            colorbar={"title": {"text": CRITERIA[criterion]}},
-            hovertemplate="K = %{x}, %{y}<br>" + CRITERIA[criterion] + " %{text}<extra></extra>",
+            showscale=False,  # every cell shows its number; the width goes to the cells
+            hovertemplate="K = %{x}, %{y}<br>" + CRITERIA[criterion] + " %{z:.1f}<extra></extra>",
             meta={"role": "heatmap"},
         )
     )
-    for cell, role, symbol, color in (
-        (best, "best", "square-open", BEST_COLOR),
-        (chosen, "chosen", "square-open", CHOSEN_COLOR),
-    ):
-        if cell is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=[cell[0]],
-                    y=[cell[1]],
-                    mode="markers",
-                    marker={"symbol": symbol, "size": 30 if role == "chosen" else 40,
-                            "color": color, "line": {"width": 3, "color": color}},
-                    name=f"best by {CRITERIA[criterion]}" if role == "best" else "shown below",
-                    hoverinfo="skip",
-                    meta={"role": role},
-                )
-            )  # fmt: skip
+    for cell, name, inset, line in (
+        (best, f"best by {CRITERIA[criterion]}", BEST_INSET,
+         {"color": BEST_COLOR, "width": 4}),
+        (chosen, "shown below", CHOSEN_INSET,
+         {"color": CHOSEN_COLOR, "width": 2.5, "dash": "dash"}),
+    ):  # fmt: skip
+        if cell is not None and cell[1] in kinds and cell[0] in ks:
+            fig.add_shape(
+                **cell_frame(cell[0], kinds.index(cell[1]), inset),
+                line=line,
+                fillcolor="rgba(0,0,0,0)",
+                layer="above",
+                name=name,
+                showlegend=True,
+            )
     fig.update_layout(
         title={"text": f"{CRITERIA[criterion]} per cell (lower is better)"},
         xaxis={"title": {"text": "number of components K"}, "dtick": 1},
@@ -80,6 +88,21 @@ def criterion_heatmap(
         height=380,
     )
     return fig
+
+
+def cell_frame(k: int, row: int, inset: float) -> dict:
+    """A rectangle along the edges of the heatmap cell (K = ``k``, the ``row``-th covariance
+    type), ``inset`` cells in from them (0: on the edges; a cell is 1 x 1, its number at the
+    centre), in the axes' coordinates (a category axis places its row-th category at ``row``)."""
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y",
+        "x0": k - 0.5 + inset,
+        "x1": k + 0.5 - inset,
+        "y0": row - 0.5 + inset,
+        "y1": row + 0.5 - inset,
+    }
 
 
 def criterion_lines(

@@ -229,9 +229,55 @@ def _add_components(fig: go.Figure, params: GMMParams, label: int, where: dict) 
     )
 
 
+def step_name(iteration: int) -> str:
+    """What the lower-bound view calls the step from theta_t to theta_{t+1} (t =
+    ``iteration``): "step t+1 (θ_t → θ_{t+1})", numbered as the iteration viewer numbers its
+    E- and M-steps. Every title and control of the view uses it, so they agree."""
+    return f"step {iteration + 1} (θ_{iteration} → θ_{iteration + 1})"
+
+
+def bound_axis_range(curves: BoundCurves) -> tuple[float, float]:
+    """The y range ``bound_figure`` shows: from the lower of l(theta_t) and the bound's minimum
+    over s in [-0.25, 1.25] to the log-likelihood's maximum, padded by 15% each side."""
+    window = (curves.s >= -0.25) & (curves.s <= 1.25)
+    low = min(curves.ll_current, float(np.nanmin(curves.bound[window])))
+    high = float(np.nanmax(curves.log_likelihood))
+    pad = 0.15 * max(high - low, 1e-9)
+    return low - pad, high + pad
+
+
+def bound_metrics(curves: BoundCurves, iteration: int) -> list[tuple[str, str, str]]:
+    """The lower-bound view's four numbers as (label, value, help) for ``st.metric``: labels
+    short enough for a quarter of the page, the explanation in the help."""
+    return [
+        (
+            f"l(θ_{iteration})",
+            f"{curves.ll_current:.4f}",
+            f"The log-likelihood at θ_{iteration}, where the bound touches it.",
+        ),
+        (
+            "bound's rise",
+            f"{curves.bound_rise:+.4g}",
+            "What the M-step gained on the bound: L(q_t, θ(1)) - L(q_t, θ_t).",
+        ),
+        (
+            "gap reopened",
+            f"{curves.gap_after:+.4g}",
+            "l(θ(1)) - L(q_t, θ(1)): the gap between l and the old bound after the M-step, "
+            "a KL divergence (never negative); the next E-step closes it.",
+        ),
+        (
+            "gain in l",
+            f"{curves.gain:+.4g}",
+            "l(θ(1)) - l(θ_t) = the bound's rise + the gap reopened.",
+        ),
+    ]
+
+
 def bound_figure(curves: BoundCurves, iteration: int) -> go.Figure:
     """l(theta) and the bound L(q_t, theta) along the direction, theta_t and the bound's
-    maximum marked, and the gain l(theta(1)) - l(theta_t) drawn as a bracket at s = 1."""
+    maximum marked, and the gain l(theta(1)) - l(theta_t) drawn as a bracket at s = 1.
+    The title names the step as ``step_name`` does."""
     x = curves.x
     at0, at1 = int(np.argmin(np.abs(curves.s))), int(np.argmin(np.abs(curves.s - 1.0)))
     fig = go.Figure()
@@ -311,18 +357,16 @@ def bound_figure(curves: BoundCurves, iteration: int) -> go.Figure:
         xshift=6,
         font={"color": "#009E73"},
     )
-    low = min(
-        curves.ll_current, float(np.nanmin(curves.bound[(curves.s >= -0.25) & (curves.s <= 1.25)]))
-    )
-    high = float(np.nanmax(curves.log_likelihood))
-    pad = 0.15 * max(high - low, 1e-9)
     fig.update_layout(
         title={
-            "text": f"Iteration {iteration}: the bound touches l at {THETA_T}; the M-step "
-            "climbs to the bound's top"
+            "text": f"{step_name(iteration).capitalize()}: the bound touches l at "
+            f"θ_{iteration}; the M-step climbs to the bound's top"
         },
         xaxis={"title": {"text": curves.x_label}},
-        yaxis={"title": {"text": "log-likelihood / bound"}, "range": [low - pad, high + pad]},
+        yaxis={
+            "title": {"text": "log-likelihood / bound"},
+            "range": list(bound_axis_range(curves)),
+        },
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         margin={"l": 70, "r": 20, "t": 50, "b": 40},
         height=470,
@@ -334,7 +378,7 @@ def density_figure(
     X: np.ndarray, current: GMMParams, target: GMMParams, feature_name: str, iteration: int
 ) -> go.Figure:
     """1-D data as a histogram with the mixture density at theta_t (dashed) and after the step
-    (solid)."""
+    (solid); the title names the step as ``step_name`` does."""
     x = np.asarray(X, dtype=float)[:, 0]
     grid = np.linspace(x.min() - 0.1 * np.ptp(x), x.max() + 0.1 * np.ptp(x), 300)
     fig = go.Figure()
@@ -349,7 +393,7 @@ def density_figure(
         )
     )
     for params, label, dash in (
-        (current, f"at {THETA_T}", "dash"),
+        (current, f"at θ_{iteration}", "dash"),
         (target, "after the step", "solid"),
     ):
         sd = np.sqrt(params.full_covariances()[:, 0, 0])
@@ -372,7 +416,7 @@ def density_figure(
             )
         )
     fig.update_layout(
-        title={"text": f"The data and the mixture before and after step {iteration + 1}"},
+        title={"text": f"The data and the mixture before and after {step_name(iteration)}"},
         xaxis={"title": {"text": feature_name}},
         yaxis={"title": {"text": "density"}},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},

@@ -139,6 +139,45 @@ def run_priors_lab(
     return PriorsLabResult(data, ml, fitted_map, ridge, ridge_covar, floor_sd**2)
 
 
+_COUNT_WORDS = ("no", "one", "two", "three", "four")
+
+
+def summary_heading(table: pd.DataFrame) -> str:
+    """The heading over ``summary_table``: how many fits it holds, in words ("The three fits
+    at the end"), so it never says two above three rows."""
+    n = len(table)
+    count = _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
+    return f"The {count} fit{'' if n == 1 else 's'} at the end"
+
+
+def replay_status(fit: PriorFit) -> str:
+    """How a fit ended, as the replay's last E-step should say it (the sentence the viewer
+    ends its final half-step with): collapsed, converged, or stopped at the iteration limit.
+
+    A collapsed fit's history stops at theta_T, the last parameters before the collapse: the
+    M-step of iteration T + 1 made a covariance singular, so there is no theta_{T+1}.
+    """
+    if not fit.history:
+        return "EM failed before its first iteration."
+    last = fit.history[-1].iteration
+    if fit.collapsed:
+        what = (
+            "the shared covariance"
+            if fit.component is None
+            else f"component {fit.component}'s covariance"
+        )
+        return (
+            f"EM collapsed after {last} iterations: the M-step of iteration {last + 1} made "
+            f"{what} singular, so there is no θ_{last + 1} and EM stopped at θ_{last}."
+        )
+    if fit.converged:
+        return (
+            f"EM converged after {last} iterations: the last iteration raised the objective "
+            "by less than the tolerance."
+        )
+    return f"EM stopped at the iteration limit without converging after {last} iterations."
+
+
 def summary_table(result: PriorsLabResult) -> pd.DataFrame:
     """One row per fit: how it ended and its final numbers (NaN where it failed)."""
     fits = {"ML": result.ml, "MAP": result.map}

@@ -265,6 +265,38 @@ def distinct_solutions(
     return labels, solutions
 
 
+def shown_solutions(
+    solutions: Sequence[Solution], at_most: int = 6, *, include: int | None = None
+) -> list[Solution]:
+    """The solutions to draw: the best, then the others by how many starts reached them
+    (ties: the higher log-likelihood, the lower label, first), ``at_most`` in all.
+
+    ``include`` (a label, e.g. the replayed start's solution) is among them whenever
+    ``at_most`` >= 2: when the most-reached ones leave no room for it, it takes the last
+    place. A label of 0 (a collapsed start) or one that names no solution is ignored.
+
+    Parameters
+    ----------
+    solutions : sequence of Solution, by label (``distinct_solutions``' order, best first)
+    at_most : int >= 1
+    include : int, optional
+
+    Returns
+    -------
+    list of Solution, the best first, then by decreasing reach.
+    """
+    if at_most < 1:
+        raise ValueError(f"at_most: expected an integer >= 1, got {at_most}")
+    if not solutions:
+        return []
+    best, rest = solutions[0], sorted(solutions[1:], key=lambda s: (-len(s.members), s.label))
+    chosen = rest[: at_most - 1]
+    extra = next((s for s in rest if s.label == include), None)
+    if extra is not None and extra.label not in {s.label for s in chosen} and at_most >= 2:
+        chosen = [*chosen[: at_most - 2], extra]
+    return [best, *chosen]
+
+
 def method_table(runs: Sequence[StartRun], labels: np.ndarray) -> pd.DataFrame:
     """Per start method: starts, collapsed starts, how many reached the best solution (label 1)
     and their share, distinct solutions reached, best and median final log-likelihood, median

@@ -22,7 +22,9 @@ from dashboard.state_priors import (
     SHRINKAGES,
     collapse_message,
     one_of,
+    replay_status,
     run_priors_lab,
+    summary_heading,
     summary_table,
 )
 from dashboard.viewer import iteration_viewer
@@ -104,9 +106,10 @@ elif result.ml.error:
 if result.map.error:
     st.error(f"MAP could not fit this mixture: {result.map.error}")
 
-st.subheader("The two fits at the end")
+table = summary_table(result)
+st.subheader(summary_heading(table))
 st.dataframe(
-    summary_table(result),
+    table,
     width="stretch",
     column_config={
         c: st.column_config.NumberColumn(format="%.4g")
@@ -124,7 +127,8 @@ if curves:
         "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
         "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "
         "variance. Under ML on the collapse data it falls by orders of magnitude until emlib "
-        "stops at the collapse level (dotted); under MAP the prior's pseudo-observations keep "
+        "stops at the collapse level (black, dash-dot); ML with a tiny ridge (green, dotted) "
+        "retraces ML and settles on its floor; under MAP the prior's pseudo-observations keep "
         "it finite."
     )
 
@@ -155,14 +159,13 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
             continue
         if fit.collapsed:
             st.info(
-                f"ML collapsed after iteration {fit.history[-1].iteration}: this replays the "
-                "iterations before the collapse. Watch the narrowest ellipse shrink onto the "
-                "identical points."
+                f"{replay_status(fit)} This replays the iterations before the collapse: watch "
+                "the narrowest ellipse shrink onto the identical points."
             )
         iteration_viewer(
             data.X, data.feature_names, fit.history, truth=data.truth,
-            key=f"priors_{label.lower()}", run_id=run_id, converged=fit.converged,
-            query_key=f"{label.lower()}step",
+            key=f"priors_{label.lower()}", run_id=run_id, query_key=f"{label.lower()}step",
+            converged=None if fit.collapsed else fit.converged,  # None: "EM stopped after T"
         )  # fmt: skip
         if not fit.collapsed:
             fit_downloads(

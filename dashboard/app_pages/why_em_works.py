@@ -7,10 +7,12 @@ from dashboard.exports import copy_link, fit_downloads
 from dashboard.plots import clusters_figure
 from dashboard.plots_theory import (
     bound_figure,
+    bound_metrics,
     density_figure,
     finals_figure,
     gaps_figure,
     solutions_figure,
+    step_name,
 )
 from dashboard.state import (
     COVARIANCE_TYPES,
@@ -24,6 +26,7 @@ from dashboard.state import (
 )
 from dashboard.state_theory import (
     BOUND_DATASETS,
+    BOUND_DEFAULT_T,
     BOUND_INITS,
     CONVERGENCE_DATASETS,
     OPTIMA_DATASETS,
@@ -36,11 +39,10 @@ from dashboard.state_theory import (
     run_convergence,
     run_many_starts,
     shares_setting,
-    shown_solutions,
 )
 from dashboard.viewer import iteration_viewer
 from dashboard.widgets import synthetic_data_controls
-from emlib.teaching import START_METHODS, rate_table
+from emlib.teaching import START_METHODS, rate_table, shown_solutions
 
 SETTINGS = (
     Setting("data", "faithful", choice(tuple(OPTIMA_DATASETS))),
@@ -56,7 +58,7 @@ SETTINGS = (
     Setting("bk", 2, integer(1, 5)),
     Setting("binit", "random_from_data", choice(tuple(BOUND_INITS))),
     Setting("bseed", 3, integer(0, 9999)),
-    Setting("t", 2, integer(0, 199)),
+    Setting("t", BOUND_DEFAULT_T, integer(0, 199)),
     Setting("dir", "path", choice(("path", "mean"))),
     Setting("comp", 1, integer(1, 5)),
     Setting("cdata", "faithful", choice(tuple(CONVERGENCE_DATASETS))),
@@ -182,9 +184,9 @@ def optima_section(settings: dict) -> None:
         f"4 methods) in {many.seconds:.1f} s · {len(many.solutions)} distinct solutions · "
         f"Data: {data.source}"
     )
-    shown = shown_solutions(many.solutions)
     start = min(settings["rstart"], many.n_starts - 1)
     chosen = START_METHODS.index(settings["rmethod"]) * many.n_starts + start
+    shown = shown_solutions(many.solutions, include=int(many.labels[chosen]))
     st.plotly_chart(
         finals_figure(many.runs, many.labels, [s.label for s in shown], START_NAMES, chosen=chosen),
         key="why_finals",
@@ -204,7 +206,7 @@ def optima_section(settings: dict) -> None:
     )
     st.markdown(
         f"##### The distinct solutions ({len(shown)} of {len(many.solutions)} drawn: the best, "
-        "then those reached most often)"
+        "those reached most often, and the replayed start's)"
     )
     st.plotly_chart(
         solutions_figure(data.X, shown, data.feature_names, total),
@@ -269,7 +271,12 @@ def bound_section(settings: dict) -> None:
     st.session_state["why_comp"] = min(settings["comp"], settings["bk"])
     left, mid, right = st.columns([2, 1, 1])
     if last_t > 0:
-        left.slider("Iteration t (its E-step and M-step)", 0, last_t, key="why_t")
+        left.select_slider(
+            "EM step (its E-step at θ_t, then its M-step to θ_{t+1})",
+            options=list(range(last_t + 1)),
+            format_func=step_name,
+            key="why_t",
+        )
     mid.radio(
         "Direction",
         ("path", "mean"),
@@ -293,11 +300,10 @@ def bound_section(settings: dict) -> None:
         st.error(curves)
         return
     st.plotly_chart(bound_figure(curves, t), key="why_bound", width="stretch")
-    a, b, c, d = st.columns(4)
-    a.metric(f"l(θ_{t})", f"{curves.ll_current:.4f}")
-    b.metric("bound's rise (M-step)", f"{curves.bound_rise:+.4g}")
-    c.metric("gap reopened (the next E-step closes it)", f"{curves.gap_after:+.4g}")
-    d.metric("gain in l", f"{curves.gain:+.4g}")
+    for column, (label, value, help_text) in zip(
+        st.columns(4), bound_metrics(curves, t), strict=True
+    ):
+        column.metric(label, value, help=help_text)
     data = fit.dataset
     st.caption(
         f"Data: {data.name}, {len(data.X)} points, K = {settings['bk']}; the fit ran "
@@ -313,7 +319,7 @@ def bound_section(settings: dict) -> None:
             curves.current,
             None,
             data.feature_names,
-            title=f"θ_{t}, the parameters the bound is drawn at",
+            title=f"θ_{t}, the parameters the bound is drawn at ({step_name(t)})",
         )
     st.plotly_chart(fig, key="why_bound_data", width="stretch")
     fit_downloads(

@@ -105,14 +105,47 @@ TABLE = pd.DataFrame(
 )
 
 
+def frames(fig) -> dict:
+    return {shape.name: shape for shape in fig.layout.shapes}
+
+
 def test_heatmap_labels_failed_cells_and_marks_best_and_chosen():
     fig = criterion_heatmap(TABLE, "bic", best=(2, "full"), chosen=(1, "diag"))
     heat = fig.data[0]
     assert list(heat.y) == ["full", "diag"] and list(heat.x) == [1, 2]
-    assert heat.text[1][1] == "failed" and heat.text[0][1] == "8.0"
-    best = next(t for t in fig.data if t.meta["role"] == "best")
-    chosen = next(t for t in fig.data if t.meta["role"] == "chosen")
-    assert (best.x[0], best.y[0]) == (2, "full") and (chosen.x[0], chosen.y[0]) == (1, "diag")
+    assert heat.text[1][1] == "failed" and heat.text[0][1] == "8"
+    shapes = frames(fig)
+    best, chosen = shapes["best by BIC"], shapes["shown below"]
+    # a category axis puts its i-th category at i: "full" is row 0, "diag" row 1
+    assert (best.x0 + best.x1) / 2 == 2 and (best.y0 + best.y1) / 2 == 0
+    assert (chosen.x0 + chosen.x1) / 2 == 1 and (chosen.y0 + chosen.y1) / 2 == 1
+    assert best.showlegend and chosen.showlegend
+
+
+@pytest.mark.parametrize("chosen", [(2, "full"), (1, "diag")])
+def test_heatmap_frames_run_along_the_cell_edges_and_leave_its_number_readable(chosen):
+    fig = criterion_heatmap(TABLE, "bic", best=(2, "full"), chosen=chosen)
+    assert len(fig.data) == 1  # no marker drawn over a cell: only the heatmap
+    shapes = frames(fig)
+    assert set(shapes) == {"best by BIC", "shown below"}
+    for shape in shapes.values():
+        assert shape.type == "rect" and shape.layer == "above"
+        assert shape.fillcolor == "rgba(0,0,0,0)"  # a border only
+        # the frame keeps at least 0.4 of a cell between the centre (the number) and itself,
+        # and stays inside the cell (0.5 from the centre): it never crosses the number
+        for low, high in ((shape.x0, shape.x1), (shape.y0, shape.y1)):
+            assert 0.8 - 1e-9 <= high - low <= 1.0
+    assert fig.data[0].texttemplate == "%{text}"
+    assert all(len(t) <= 6 for row in fig.data[0].text for t in row)  # whole numbers
+
+
+def test_heatmap_numbers_stay_inside_their_cells_on_the_page():
+    at = selection_page({"kmax": "8"})
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)
+    labels = [t for row in heat["data"][0]["text"] for t in row]
+    assert all(len(t) <= 6 for t in labels)  # "2322", not "2322.2": they fit 8 columns
+    assert heat["data"][0]["showscale"] is False  # the width goes to the cells
+    assert {s["name"] for s in heat["layout"]["shapes"]} == {"best by BIC", "shown below"}
 
 
 def test_lines_have_one_trace_per_covariance_type_with_gaps_for_failed_cells():

@@ -9,15 +9,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.plots_priors import (
+    FIT_STYLES,
     narrowest_variance_per_iteration,
     objective_figure,
     smallest_variances,
     spread_figure,
 )
-from dashboard.state_priors import load_priors_data
+from dashboard.state_priors import PriorFit, load_priors_data, replay_status
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
-from emlib.params import GMMParams
+from emlib.params import EMStep, GMMParams
 from emlib.priors import ConjugatePrior
 from tests.dashboard.apptest import open_page, values
 
@@ -152,3 +153,64 @@ def test_spread_figure_plots_the_narrowest_variance_per_iteration_on_a_log_axis(
     assert len(trace.y) == len(fitted_map.history_)
     assert fig.layout.yaxis.type == "log"
     assert floor.meta["role"] == "floor" and list(floor.y) == [1e-10, 1e-10]
+
+
+def test_replaying_the_collapsed_ml_fit_to_its_end_says_it_collapsed():
+    at = priors_page({"replay": "ML fit", "mlstep": "9999"})  # the viewer clamps to its end
+    with pytest.raises(CollapsedComponentError) as caught:
+        emlib_fit(None)
+    last = caught.value.history[-1].iteration
+    (final,) = [m.value for m in at.markdown if m.value.startswith("**Final E-step.**")]
+    assert "iteration limit" not in final and "converged" not in final
+    assert f"EM stopped after {last} iterations." in final
+    (info,) = [i.value for i in at.info]
+    assert info.startswith(
+        f"EM collapsed after {last} iterations: the M-step of iteration {last + 1} made "
+        f"component {caught.value.component + 1}'s covariance singular"
+    )
+    table = summary(at)
+    assert f"after iteration {last}" in table.loc["ML", "result"]  # the table agrees
+
+
+def test_replay_status_says_how_each_fit_ended():
+    step = EMStep(5, None, -10.0, 0.0, -10.0)
+    assert replay_status(PriorFit([step] * 2, collapsed=True, component=2)).startswith(
+        "EM collapsed after 5 iterations: the M-step of iteration 6 made component 2's"
+    )
+    tied = replay_status(PriorFit([step], collapsed=True, component=None))
+    assert "the shared covariance's covariance" not in tied and "shared covariance" in tied
+    assert replay_status(PriorFit([step], converged=True)).startswith("EM converged after 5")
+    assert "iteration limit" in replay_status(PriorFit([step], converged=False))
+    assert "failed" in replay_status(PriorFit(None))
+
+
+@pytest.mark.parametrize(("data", "count"), [("collapse", "three"), ("faithful", "two")])
+def test_the_summary_heading_counts_the_fits_in_its_table(data, count):
+    at = priors_page({"data": data})
+    table = summary(at)
+    assert len(table) == {"three": 3, "two": 2}[count]
+    assert at.subheader[0].value == f"The {count} fits at the end"
+
+
+def test_every_fit_has_its_own_colour_and_ml_and_the_ridge_their_own_dash():
+    at = priors_page()
+    for index, role in ((0, "loglik"), (1, "spread")):
+        fig = json.loads(at.get("plotly_chart")[index].proto.spec)
+        lines = {t["meta"]["fit"]: t["line"] for t in fig["data"] if t["meta"]["role"] == role}
+        assert set(lines) == {"ML", "ML, tiny ridge", "MAP"}
+        colours = [line["color"] for line in lines.values()]
+        assert len(set(colours)) == 3
+        assert lines["ML"]["dash"] != lines["ML, tiny ridge"]["dash"]
+        assert lines["ML"]["width"] > lines["ML, tiny ridge"]["width"]  # ML shows beneath
+        names = [t["name"] for t in fig["data"]]
+        assert len(set(names)) == len(names)  # one legend entry per line
+    floor = next(t for t in fig["data"] if t["meta"]["role"] == "floor")
+    assert floor["line"]["color"] not in colours
+
+
+def test_ml_and_ridge_colours_are_far_apart():
+    def rgb(colour):
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    ml, ridge = rgb(FIT_STYLES["ML"]["color"]), rgb(FIT_STYLES["ML, tiny ridge"]["color"])
+    assert np.linalg.norm(ml - ridge) > 150  # not two oranges (#D55E00 and #E69F00: 68)

@@ -4,7 +4,9 @@ emlib computed, replaying another start does not refit, and the URL restores the
 import numpy as np
 
 from dashboard import state_theory
-from dashboard.state_theory import run_many_starts
+from dashboard.plots_theory import step_name
+from dashboard.state_theory import BOUND_DEFAULT_T, run_many_starts
+from emlib.teaching import shown_solutions
 from tests.dashboard.apptest import figure, open_page, values
 
 PAGE = "app_pages/why_em_works.py"
@@ -68,10 +70,58 @@ def test_link_restores_the_replayed_start():
     assert any("random responsibilities, start 3 " in c.value for c in at.caption)
 
 
-def test_lower_bound_lies_below_and_touches_and_iterations_do_not_refit():
+def test_a_replayed_starts_solution_is_always_among_those_drawn():
+    many = run_many_starts("faithful", 3, 3.0, 300, 0, 3, "full", 20, 0, 40)
+    top = {s.label for s in shown_solutions(many.solutions)}
+    outside = [i for i, label in enumerate(many.labels) if label > 0 and label not in top]
+    assert outside  # some starts end in a solution the six most reached leave out
+    run = many.runs[outside[0]]
+    label = int(many.labels[outside[0]])
+    at = open_page(PAGE, {**FEW, "rmethod": run.method, "rstart": str(run.start)})
+    assert any(f"in solution {label}." in c.value for c in at.caption)
+    panels = next(f for f in charts_by_title(at).values() if traces(f, "ellipse"))
+    assert label in {t["meta"]["solution"] for t in traces(panels, "mean")}
+    assert any(f">solution {label}<" in a["text"] for a in panels["layout"]["annotations"])
+    finals = charts_by_title(at)["Final log-likelihood of every start, by start method"]
+    assert label in {t["meta"]["solution"] for t in traces(finals, "finals")}
+
+
+def test_lower_bound_opens_at_a_step_where_the_bound_visibly_lifts():
     at = open_page(PAGE, {"tab": "The lower bound"})
+    t = at.select_slider(key="why_t").value
+    assert t == BOUND_DEFAULT_T
+    charts = charts_by_title(at)
+    bound_fig = next(f for title, f in charts.items() if title.startswith("Step "))
+    low, high = bound_fig["layout"]["yaxis"]["range"]
+    bound_top, ll_top = values(traces(bound_fig, "target")[0]["y"])
+    ll_now = values(traces(bound_fig, "current")[0]["y"])[0]
+    # the M-step's rise on the bound and the gap it reopens are each over 15% of the y axis
+    assert bound_top - ll_now > 0.15 * (high - low)
+    assert ll_top - bound_top > 0.15 * (high - low)
+    # and the mixture visibly moves: its density changes by over 10% of its peak
+    density = next(f for title, f in charts.items() if title.startswith("The data and"))
+    before, after = (values(tr["y"]) for tr in traces(density, "density"))
+    assert np.max(np.abs(after - before)) > 0.10 * after.max()
+
+
+def test_lower_bound_titles_slider_and_metrics_name_the_same_step():
+    at = open_page(PAGE, {"tab": "The lower bound", "t": "2"})
+    name = step_name(2)
+    assert name == "step 3 (θ_2 → θ_3)"
+    titles = list(charts_by_title(at))
+    assert "Step 3 (θ_2 → θ_3): the bound touches l at θ_2" in titles[0]
+    assert titles[1] == f"The data and the mixture before and after {name}"
+    slider = at.select_slider(key="why_t")
+    assert slider.options[slider.value] == name  # the slider shows the step as the titles do
+    labels = [m.label for m in at.metric]
+    assert labels == ["l(θ_2)", "bound's rise", "gap reopened", "gain in l"]
+    assert all(m.proto.help for m in at.metric)  # the long explanation lives in the help
+
+
+def test_lower_bound_lies_below_and_touches_and_iterations_do_not_refit():
+    at = open_page(PAGE, {"tab": "The lower bound", "t": "2"})
     fig = charts_by_title(at)
-    bound_fig = next(f for title, f in fig.items() if title.startswith("Iteration 2:"))
+    bound_fig = next(f for title, f in fig.items() if title.startswith("Step 3 (θ_2 → θ_3):"))
     ll = values(traces(bound_fig, "loglik")[0]["y"])
     bound = values(traces(bound_fig, "bound")[0]["y"])
     x = values(traces(bound_fig, "loglik")[0]["x"])
@@ -82,13 +132,14 @@ def test_lower_bound_lies_below_and_touches_and_iterations_do_not_refit():
     assert x[np.argmax(bound)] == 1.0
     target = traces(bound_fig, "target")[0]
     assert values(target["y"])[1] >= ll[touch]
-    assert len(traces(fig["The data and the mixture before and after step 3"], "density")) == 2
+    density = fig["The data and the mixture before and after step 3 (θ_2 → θ_3)"]
+    assert len(traces(density, "density")) == 2
     fits = state_theory.CALLS["bound_fit"]
-    at.slider(key="why_t").set_value(5).run()
+    at.select_slider(key="why_t").set_value(5).run()
     at.radio(key="why_dir").set_value("mean").run()
     assert not at.exception
     assert state_theory.CALLS["bound_fit"] == fits
-    assert any(title.startswith("Iteration 5:") for title in charts_by_title(at))
+    assert any(title.startswith("Step 6 (θ_5 → θ_6):") for title in charts_by_title(at))
     assert at.query_params["t"] == "5" and at.query_params["dir"] == "mean"
 
 
@@ -103,3 +154,13 @@ def test_convergence_overlays_one_gap_curve_per_share_and_the_rate_slows():
     table = at.dataframe[0].value
     assert np.allclose(table["rate (gap ratio)"], rates)
     assert all(np.all(values(t["y"]) > 0) for t in lines)
+
+
+def test_the_sidebar_share_link_is_one_short_line_with_the_explanation_in_its_help():
+    at = open_page(PAGE, {"tab": "The lower bound", "t": "5"})
+    (box,) = at.sidebar.code
+    assert not box.proto.wrap_lines  # one line that scrolls sideways, not a tall block
+    assert "\n" not in box.value and "t=5" in box.value and "tab=The+lower+bound" in box.value
+    (heading,) = [m for m in at.sidebar.markdown if m.value == "**Share this view**"]
+    assert "restores this view" in heading.proto.help
+    assert not any("restores this view" in c.value for c in at.sidebar.caption)

@@ -107,3 +107,33 @@ def check_shared_link(server, browser, page):
             other.screenshot(path=ARTIFACTS / "links_reopened.png", full_page=True)
     finally:
         fresh.close()
+
+
+def test_sidebar_link_restores_the_lower_bound_step(server, browser, page):
+    with screenshot_on_failure([page], "sidebar"):
+        page.goto(f"{server}/why_em_works?tab=The+lower+bound", wait_until="domcontentloaded")
+        title = re.compile(r"Step 8 \(θ_7 → θ_8\): the bound touches")
+        expect(page.get_by_text(title)).to_be_visible(timeout=WAIT)
+        settle(page)
+        slider = page.get_by_role("slider", name=re.compile("EM step"))
+        slider.focus()
+        slider.press("ArrowRight")
+        moved = re.compile(r"Step 9 \(θ_8 → θ_9\): the bound touches")
+        expect(page.get_by_text(moved)).to_be_visible(timeout=WAIT)
+        settle(page)
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+        expect(box).to_contain_text("t=8", timeout=WAIT)
+        assert box.bounding_box()["height"] < 80  # one line, not the sidebar's height
+        link = box.inner_text().strip()
+        assert link.startswith(f"{server}/why_em_works?") and "\n" not in link, link
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        other = fresh.new_page()
+        other.set_default_timeout(30_000)
+        with screenshot_on_failure([other], "sidebar_reopened"):
+            other.goto(link, wait_until="domcontentloaded")
+            expect(other.get_by_text(moved)).to_be_visible(timeout=WAIT)
+            settle(other)
+            assert other.locator('[data-testid="stException"]').count() == 0
+    finally:
+        fresh.close()

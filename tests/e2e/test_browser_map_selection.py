@@ -28,6 +28,29 @@ def assert_drawn(page: Page, at_least: int) -> None:
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
 
 
+def assert_frames_leave_the_numbers_readable(page: Page) -> None:
+    """The best and chosen cells' frames are drawn around their numbers, never across them:
+    each frame's box holds its cell's number with room to spare."""
+    heatmap = page.locator(".js-plotly-plot").nth(1)
+    frames = heatmap.locator(".shapelayer path")
+    expect(frames).to_have_count(2)
+    numbers = heatmap.locator(".heatmaplayer text")
+    boxes = [numbers.nth(i).bounding_box() for i in range(numbers.count())]
+    for i in range(2):
+        frame = frames.nth(i).bounding_box()
+        inside = [
+            b for b in boxes
+            if frame["x"] < b["x"] + b["width"] / 2 < frame["x"] + frame["width"]
+            and frame["y"] < b["y"] + b["height"] / 2 < frame["y"] + frame["height"]
+        ]  # fmt: skip
+        assert len(inside) == 1, inside  # one number per frame: its cell's
+        (number,) = inside
+        assert frame["x"] + 3 <= number["x"]
+        assert number["x"] + number["width"] <= frame["x"] + frame["width"] - 3
+        assert frame["y"] + 3 <= number["y"]
+        assert number["y"] + number["height"] <= frame["y"] + frame["height"] - 3
+
+
 def test_priors_lab_shows_the_ml_collapse_then_old_faithful(server, page):
     page.goto(f"{server}/priors_lab", wait_until="domcontentloaded")
     failed = page.get_by_text(re.compile("Maximum likelihood failed: component"))
@@ -50,6 +73,7 @@ def test_model_selection_switches_criterion_and_picks_a_cell_by_clicking(server,
     expect(page.get_by_text(re.compile("Best by BIC: K = "))).to_be_visible(timeout=60_000)
     settle(page)
     assert_drawn(page, 3)
+    assert_frames_leave_the_numbers_readable(page)
     page.screenshot(path=ARTIFACTS / "selection_bic.png", full_page=True)
 
     page.get_by_role("radiogroup", name="Criterion").get_by_text("AIC").click()

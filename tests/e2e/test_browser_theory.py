@@ -25,6 +25,27 @@ def assert_drawn(page: Page, at_least: int) -> None:
     assert box and box["width"] > 100 and box["height"] > 100
 
 
+def assert_metric_labels_whole(page: Page) -> None:
+    """Every metric label shows in full: none is cut off with an ellipsis."""
+    labels = page.locator('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')
+    expect(labels).to_have_count(4)
+    for i in range(4):
+        shown, full = labels.nth(i).evaluate("e => [e.clientWidth, e.scrollWidth]")
+        assert full <= shown, (labels.nth(i).inner_text(), full, shown)
+
+
+def assert_share_link_is_one_line(page: Page) -> None:
+    """The sidebar's link is one short line with the code box's copy button, not a block of
+    wrapped URL filling the sidebar."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    expect(box).to_have_count(1)
+    assert "tab=The+lower+bound" in box.inner_text()
+    height = box.bounding_box()["height"]
+    assert height < 80, height
+    box.hover()  # the copy button shows on hover
+    expect(box.locator('button[aria-label="Copy to clipboard"]')).to_be_visible()
+
+
 def test_three_sections_draw_their_charts(server, page):
     page.goto(f"{server}/why_em_works?starts=20&iters=40", wait_until="domcontentloaded")
     expect(page.get_by_text(re.compile(r"80 fits \(20 starts x 4 methods\)"))).to_be_visible(
@@ -35,12 +56,16 @@ def test_three_sections_draw_their_charts(server, page):
     page.screenshot(path=ARTIFACTS / "why_optima.png", full_page=True)
 
     page.get_by_role("tab", name="The lower bound").click()
-    expect(page.get_by_text(re.compile("Iteration 2: the bound touches"))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"Step 8 \(θ_7 → θ_8\): the bound touches"))).to_be_visible(
         timeout=60_000
     )
     settle(page)
     assert_drawn(page, 2)
     assert "tab=The+lower+bound" in page.url or "tab=The%20lower%20bound" in page.url
+    expect(page.get_by_text("before and after step 8 (θ_7 → θ_8)")).to_be_visible()
+    assert_metric_labels_whole(page)
+    assert_share_link_is_one_line(page)
+    page.screenshot(path=ARTIFACTS / "why_bound.png", full_page=True)
 
     page.get_by_role("tab", name="Convergence").click()
     expect(page.get_by_text(re.compile("Gap to the final log-likelihood"))).to_be_visible(

@@ -10,6 +10,7 @@ from emlib.datasets import load_faithful, make_synthetic
 from emlib.params import GMMParams
 from emlib.teaching import (
     START_METHODS,
+    Solution,
     bound_curves,
     convergence_runs,
     distinct_solutions,
@@ -23,6 +24,7 @@ from emlib.teaching import (
     rate_table,
     run_starts,
     same_solution,
+    shown_solutions,
     start_seeds,
 )
 
@@ -125,6 +127,57 @@ def test_method_table_counts_reaching_the_best():
     assert (table["reached the best"] == 2).all() and (table["collapsed"] == 1).all()
     assert table["share reaching the best"].tolist() == [0.5] * 4
     assert (table["distinct solutions"] == 2).all()
+
+
+def solutions_reached_by(counts: list[int]) -> list[Solution]:
+    """Solutions labelled 1.. in order, solution i reached by counts[i - 1] starts."""
+    params = GMMParams(np.array([1.0]), np.zeros((1, 2)), np.eye(2)[None], "full")
+    first, solutions = 0, []
+    for label, count in enumerate(counts, start=1):
+        members = tuple(range(first, first + count))
+        solutions.append(Solution(label, params, -float(label), members))
+        first += count
+    return solutions
+
+
+def test_shown_solutions_are_the_best_then_the_most_reached():
+    solutions = solutions_reached_by([2, 1, 9, 1, 4, 4, 7, 1, 3, 5])
+    shown = [s.label for s in shown_solutions(solutions, 6)]
+    assert shown == [1, 3, 7, 10, 5, 6]  # ties (5 and 6, four starts each): lower label first
+    assert [s.label for s in shown_solutions(solutions[:3], 6)] == [1, 3, 2]
+    assert shown_solutions([], 6) == []
+
+
+@pytest.mark.parametrize("at_most", [2, 3, 6])
+def test_shown_solutions_draw_every_replayed_starts_solution(at_most):
+    solutions = solutions_reached_by([2, 1, 9, 1, 4, 4, 7, 1, 3, 5, 1, 1, 2])
+    for label in range(1, len(solutions) + 1):
+        shown = [s.label for s in shown_solutions(solutions, at_most, include=label)]
+        assert label in shown
+        assert len(shown) == at_most and len(set(shown)) == at_most and shown[0] == 1
+        reach = [len(solutions[lab - 1].members) for lab in shown[1:]]
+        assert reach == sorted(reach, reverse=True)  # still by decreasing reach
+    plain = [s.label for s in shown_solutions(solutions, at_most)]
+    for ignored in (0, 99, None, 1, plain[-1]):  # collapsed, unknown, none, already drawn
+        assert [s.label for s in shown_solutions(solutions, at_most, include=ignored)] == plain
+    with pytest.raises(ValueError, match="at_most"):
+        shown_solutions(solutions, 0)
+
+
+def test_every_start_of_a_real_run_has_its_solution_drawn_when_replayed(faithful):
+    runs = run_starts(faithful, 3, n_starts=20, seed=0, max_iter=40, tol=1e-5)
+    labels, solutions = distinct_solutions(
+        [r.params for r in runs],
+        [r.log_likelihood for r in runs],
+        scale=faithful.std(axis=0),
+        n_samples=len(faithful),
+        ll_tol=2e-3,
+        param_tol=0.2,
+    )
+    top = {s.label for s in shown_solutions(solutions)}
+    assert set(labels[labels > 0].tolist()) - top  # some starts end outside the top six
+    for label in labels[labels > 0]:
+        assert label in {s.label for s in shown_solutions(solutions, include=int(label))}
 
 
 # ------------------------------------------------------------------------------ lower bound
