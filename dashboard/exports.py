@@ -56,16 +56,26 @@ def _link_box() -> None:
 def copy_link(*, compact: bool = False) -> None:
     """A "Share this view" control: the page's current link, with a copy button.
 
-    Drawn as a box where it is called (pages call it in the sidebar), or, with ``compact``,
-    as a "Share" popover (the iteration viewer draws one beside its step buttons, inside its
-    fragment, so its link always holds the half-step shown). A box drawn outside a fragment
-    is not redrawn when only the fragment reruns, so pages with a viewer leave sharing to it.
+    Drawn where it is called (pages call it in the sidebar) as a heading and the link on one
+    line, in a code box whose built-in button (on hover) copies it: a long link scrolls
+    sideways instead of filling the sidebar, and the explanation sits in the heading's help.
+    With ``compact``, a "Share" popover holding the link box (the iteration viewer draws one
+    beside its step buttons, inside its fragment, so its link always holds the half-step
+    shown). A box drawn outside a fragment is not redrawn when only the fragment reruns, so
+    pages with a viewer leave sharing to it.
     """
     if compact:
         with st.popover("Share", icon=":material/link:", help="A link to exactly this view"):
             _link_box()
-    else:
-        _link_box()
+        return
+    url = current_share_url()
+    st.markdown(
+        "**Share this view**",
+        help=("Add this after the app's address. " if url.startswith("?") else "")
+        + "Opening the link restores this view: its settings, and the iteration where there "
+        "is one. Hover over the link and click the button at its right to copy it.",
+    )
+    st.code(url, language=None, wrap_lines=False)
 
 
 # ------------------------------------------------------------------------------ downloads
