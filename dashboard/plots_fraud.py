@@ -16,6 +16,65 @@ NEGATIVE_COLOR = "#0072B2"
 METHOD_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#777777")
 
 
+#: Tick labels the score histogram's x axis shows at most.
+MAX_SCORE_TICKS = 9
+
+
+def score_text(value: float) -> str:
+    """A score as a short label (three significant digits at most): 0.5, 20, 5k, 2M."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def count_ticks(top: int, max_ticks: int = 7) -> list[int]:
+    """Labels of a log count axis up to ``top``: 1, 2, 5, 10, 20... as plain numbers, thinned to
+    1, 5, 10, 50... and then to the powers of ten while there are more than ``max_ticks``
+    (Plotly's own log labels mix sizes and pile up)."""
+    for mantissas in ((1, 2, 5), (1, 5), (1,)):
+        ticks = [m * 10**e for e in range(10) for m in mantissas if m * 10**e <= max(top, 1)]
+        if len(ticks) <= max_ticks:
+            break
+    return ticks
+
+
+def score_ticks(low: float, high: float, max_ticks: int = MAX_SCORE_TICKS) -> list[float]:
+    """Round scores (one significant digit: ±1..9 x a power of ten, and 0) between ``low``
+    and ``high`` to label the histogram's axis, which is linear in t = log10(score - low + 1).
+
+    Rounder numbers are placed first (mantissa 1, then 5, then 2, then 3, 4, 6...), each only
+    when it lies at least 1 / ``max_ticks`` of the axis from every tick already placed, so
+    labels are spread evenly and never overlap. Falls back to ``low`` and ``high`` when fewer
+    than two round numbers fit.
+
+    Returns
+    -------
+    list of float, increasing.
+    """
+    span = float(np.log10(max(high - low, 0.0) + 1.0))
+    if span <= 0:
+        return [float(low)]
+    gap = span / max_ticks
+
+    def position(v: float) -> float:
+        return float(np.log10(v - low + 1.0))
+
+    candidates = [0.0] + [
+        sign * m * 10.0**e
+        for m in (1, 5, 2, 3, 4, 6, 7, 8, 9)
+        for e in range(-3, 13)
+        for sign in (1.0, -1.0)
+    ]
+    chosen: list[float] = []
+    for v in candidates:  # the roundest first
+        if low <= v <= high and all(abs(position(v) - position(c)) >= gap for c in chosen):
+            chosen.append(v)
+    if len(chosen) < 2:
+        chosen = [float(low), float(high)]
+    return sorted(chosen)
+
+
 def score_histogram(
     scores: np.ndarray, labels: np.ndarray | None, threshold: float, positive: str = "fraud"
 ) -> go.Figure:
@@ -23,7 +82,8 @@ def score_histogram(
     rows, with the alert threshold as a vertical line.
 
     Scores span orders of magnitude (a few wild transactions score in the millions), so the
-    x axis is logarithmic in score - min + 1; its ticks are labelled with scores."""
+    x axis is logarithmic in score - min + 1; its ticks sit at round scores (``score_ticks``),
+    and the count axis's at round counts (``count_ticks``)."""
     raw = np.asarray(scores, dtype=float)
     floor = float(np.nanmin(raw))
     scores = np.log10(raw - floor + 1.0)
@@ -44,14 +104,22 @@ def score_histogram(
         )  # fmt: skip
     fig.add_vline(x=float(np.log10(max(threshold - floor, 0.0) + 1.0)),
                   line={"color": "crimson", "width": 2, "dash": "dash"})  # fmt: skip
-    powers = np.arange(0, int(np.ceil(edges[-1])) + 1)
-    ticks = {"tickvals": powers.tolist(),
-             "ticktext": [f"{floor - 1 + 10.0**k:.3g}" for k in powers]}  # fmt: skip
+    top = max(int(np.histogram(scores[mask], edges)[0].max()) for _, mask, _ in groups)
+    counts = count_ticks(top)
+    values = score_ticks(floor, float(np.nanmax(raw)))
+    ticks = {"tickvals": [float(np.log10(v - floor + 1.0)) for v in values],
+             "ticktext": [score_text(v) for v in values], "tickmode": "array"}  # fmt: skip
     fig.update_layout(
         barmode="overlay",
         title={"text": "Anomaly score -log p(x_observed) of the test transactions"},
         xaxis={"title": {"text": "score (higher = more unusual; log axis)"}, **ticks},
-        yaxis={"title": {"text": "transactions (log scale)"}, "type": "log"},
+        yaxis={
+            "title": {"text": "transactions (log scale)"},
+            "type": "log",
+            "tickmode": "array",
+            "tickvals": counts,
+            "ticktext": [f"{c:g}" for c in counts],
+        },
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         margin={"l": 60, "r": 20, "t": 50, "b": 40},
         height=360,

@@ -19,6 +19,7 @@ from dashboard.uploads import (
     plain,
     plain_label,
     plain_labels,
+    read_table,
 )
 from emlib.cases.fraud import (
     MECHANISMS,
@@ -27,9 +28,11 @@ from emlib.cases.fraud import (
     TRAIN_ON,
     FraudConfig,
     FraudResult,
+    GapCounts,
     Transactions,
     credit_approval_transactions,
     creditcard_transactions,
+    gap_counts,
     precision_recall,
     run_fraud,
     subsample,
@@ -50,6 +53,13 @@ TRAIN_TEXT = {
 COMPONENTS = ("auto", "1", "2", "3", "4", "5", "6")
 PRIORS = {"map": "MAP (mclust's default prior)", "ml": "Maximum likelihood"}
 NONE = "(none)"
+#: The share of fields hidden a data set starts with: the bundled demos hide 30% to show EM
+#: at work; an upload keeps its own gaps only, and hiding more is an experiment to switch on.
+DEFAULT_RATE = {"ulb": 0.3, "crx": 0.3, "upload": 0.0}
+RATE_HELP = (
+    "An experiment: hide this share of the fields, on top of the data's own gaps. The "
+    "bundled demos start at 30%, your own file at 0 (its own gaps only)."
+)
 
 
 def feature_list(raw: str) -> list[str] | None:
@@ -91,6 +101,8 @@ class FraudRun:
     hideable: tuple[str, ...] = ()
     driver: str | None = None
     error: str | None = None
+    test_gaps: GapCounts | None = None
+    fit_gaps: GapCounts | None = None
 
 
 def bundled(name: str) -> Transactions:
@@ -112,6 +124,8 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
         if label not in frame.columns:
             raise ValueError(f"there is no column “{plain(label)}” to use as the label")
         labels, value = binary_labels(frame[label])
+        if label in upload.numeric:  # read as a number (1.0): name it as the file writes it
+            value = label_as_written(content, filename, label, labels, value)
         positive = f"{plain_label(label)} = {plain_label(value)}"
     columns = [c for c in upload.numeric if c != label]
     if not columns:
@@ -127,6 +141,28 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
         legit_weight=1.0, alert_budget=0.05, default_features=names, positive=positive,
         hideable=names[1:], driver=names[0],
     ))  # fmt: skip
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _text_column(content: bytes, filename: str, label: str) -> tuple[str, ...] | None:
+    upload = read_table(content, filename, min_rows=1, as_text=True)
+    if upload.frame is None or label not in upload.frame.columns:
+        return None
+    return tuple(upload.frame[label].astype(str))
+
+
+def label_as_written(
+    content: bytes, filename: str, label: str, labels: np.ndarray, value: str
+) -> str:
+    """The positive value of a numeric label column as the file writes it ("1", not the
+    "1.0" the number reads as): the commonest text among the positive rows (``labels`` 1).
+
+    Falls back to ``value`` (the number as read) in its shortest form when the file's text
+    cannot be lined up with the rows."""
+    texts = _text_column(content, filename, label)
+    if texts is None or len(texts) != len(labels):
+        return f"{float(value):g}"
+    return pd.Series(texts)[np.asarray(labels) == 1].mode().iloc[0]
 
 
 def available_features(dataset: str, content: bytes, filename: str, label: str) -> tuple:
@@ -173,6 +209,7 @@ def run_fraud_page(
         result, data.name, data.source, data.positive, data.legit_weight != 1.0, features,
         tuple(f for f in features if f in data.hideable and f != data.driver),
         data.driver if data.driver in features else None,
+        test_gaps=gap_counts(result.X_test), fit_gaps=gap_counts(result.Z_fit),
     )  # fmt: skip
 
 
@@ -186,11 +223,9 @@ def comparison_table(result: FraudResult) -> pd.DataFrame:
 
 def story(run: FraudRun) -> str:
     """Why EM handles gaps better than dropping or filling them, with this run's numbers."""
-    result = run.result
+    result, gaps = run.result, run.test_gaps
     table = result.table
-    gaps = np.isnan(result.X_test).any(axis=1)
-    n = len(result.X_test)
-    if not gaps.any():
+    if not gaps.rows_with_gap:
         return (
             "**No fields are missing in this run**, so the three mixture fits coincide. Raise "
             "the missing share to see them part: EM keeps every transaction and scores it by "
@@ -200,7 +235,8 @@ def story(run: FraudRun) -> str:
         )
     em, drop, mean = (table.loc[m] for m in METHODS[:3])
     text = (
-        f"**{int(gaps.sum())} of {n} test transactions have a missing field.** EM scores "
+        f"**{gaps.rows_with_gap} of {gaps.rows} test transactions have a missing field.** "
+        "EM scores "
         "every one of them by -log p(x_observed), the mixture's density of the fields the "
         "transaction does have, integrating the missing ones out: nothing is invented, and "
         f"its average precision is **{em['average precision']:.3f}**. Dropping incomplete rows "
@@ -292,6 +328,7 @@ def settings_sidebar() -> tuple[bytes, str]:
     state, content, filename, upload = st.session_state, b"", "", None
     with st.sidebar:
         st.radio("Data", tuple(FRAUD_DATASETS), format_func=FRAUD_DATASETS.get, key="fraud_data")
+        start_rate(state, linked="rate" in st.query_params)
         if state["fraud_data"] == "upload":
             file = st.file_uploader(
                 f"Transactions (a table with a header row, up to {MAX_UPLOAD_MB} MB)",
@@ -321,7 +358,8 @@ def settings_sidebar() -> tuple[bytes, str]:
             st.radio("Covariance", ("full", "diag"), key="fraud_cov", horizontal=True)
             st.radio("Estimation", tuple(PRIORS), format_func=PRIORS.get, key="fraud_prior")
             st.radio("Fit on", tuple(TRAIN_TEXT), format_func=TRAIN_TEXT.get, key="fraud_train")
-            st.slider("Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate")
+            st.slider("Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate",
+                      help=RATE_HELP)  # fmt: skip
             st.radio("Missingness", MECHANISMS, key="fraud_mech", horizontal=True)
             st.number_input("Seed (split, hidden fields, EM start)", 0, 9999, key="fraud_seed")
             st.form_submit_button(
@@ -331,17 +369,68 @@ def settings_sidebar() -> tuple[bytes, str]:
     return content, filename
 
 
+def start_rate(state, linked: bool) -> None:
+    """Give the share of fields hidden its data set's default (``DEFAULT_RATE``) on arrival
+    (unless a link sets it) and whenever the data change between a bundled set and an upload;
+    otherwise the user's choice stays."""
+    data, before = state["fraud_data"], state.get("_fraud_rate_for")
+    if (before is None and not linked) or (
+        before is not None and DEFAULT_RATE[before] != DEFAULT_RATE[data]
+    ):
+        state["fraud_rate"] = DEFAULT_RATE[data]
+    state["_fraud_rate_for"] = data
+
+
 def run_caption(run: FraudRun, settings: dict) -> str:
     """The line under the title: data, split, model, gaps and the attribution."""
-    result = run.result
-    hidden = float(np.isnan(result.X_test).mean())
+    result, gaps = run.result, run.test_gaps
     mar = f"; MAR on {run.driver}" if settings["mech"] == "MAR" and run.driver else ""
+    hidden = (
+        f"{settings['rate']:.0%} of {', '.join(run.hideable) or 'no field'} hidden{mar}"
+        if settings["rate"] > 0
+        else "no field hidden"
+    )
     return (
-        f"**{run.name}** · {len(result.X_train)} training / {len(result.X_test)} test rows · "
+        f"**{run.name}** · {len(result.X_train)} training / {gaps.rows} test rows · "
         f"{len(result.feature_names)} features · K = {result.n_components}"
-        f"{' (by BIC)' if settings['k'] == 'auto' else ''} · {hidden:.1%} of test fields "
-        f"missing (the share hidden applies to {', '.join(run.hideable) or 'no field'}{mar})"
-        f" · Data: {run.source}"
+        f"{' (by BIC)' if settings['k'] == 'auto' else ''} · {hidden} · "
+        f"{gaps.rows_with_gap} of {gaps.rows} test rows have a missing field "
+        f"({gaps.missing_share:.1%} of test fields) · Data: {run.source}"
+    )
+
+
+def upload_gaps_text(rate: float) -> str:
+    """What the share of fields hidden does to an upload, in words (Markdown)."""
+    if rate == 0:
+        return (
+            "Your file is used as it is: its own empty cells are the only gaps, and no field "
+            "is hidden. Hiding fields is an **experiment you can switch on**: raise **Share of "
+            "fields hidden** in the sidebar to hide that share of the fields on top of the "
+            "file's own gaps, and see how EM, dropping and filling cope."
+        )
+    return (
+        f"**Experiment on:** {rate:.0%} of the fields (all but the first feature) are hidden "
+        "on top of your file's own gaps. Set **Share of fields hidden** to 0 to use your data "
+        "as it is."
+    )
+
+
+def viewer_intro(run: FraudRun, columns: tuple[int, int]) -> str:
+    """The sentence above the iteration viewer: which rows it replays and how many of them
+    have gaps, overall and in the two features drawn (the viewer counts both)."""
+    Z, gaps = run.result.Z_fit, run.fit_gaps
+    in_pair = int(np.isnan(Z[:, list(columns)]).any(axis=1).sum())
+    text = (
+        f"The shared iteration viewer replays EM on the {gaps.rows} (standardised) training "
+        "rows the mixture was fitted to, not on the test rows above, drawn on the same two "
+        "features; the curve is the observed-data log-likelihood. "
+    )
+    if not gaps.rows_with_gap:
+        return text + "None of these rows has a missing field."
+    return text + (
+        f"**{gaps.rows_with_gap} of these {gaps.rows} rows miss at least one field**; "
+        f"{in_pair} of them miss one of the two features drawn and appear hollow, at EM's "
+        "current guess."
     )
 
 

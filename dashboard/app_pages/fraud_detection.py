@@ -26,7 +26,9 @@ from dashboard.state_fraud import (
     start_threshold,
     story,
     threshold_steps,
+    upload_gaps_text,
     url_values,
+    viewer_intro,
     why_flagged_text,
 )
 from dashboard.viewer import iteration_viewer
@@ -65,6 +67,8 @@ if run.error:
     st.stop()
 result, labelled = run.result, run.result.y_test is not None
 st.caption(run_caption(run, settings))
+if settings["data"] == "upload":
+    st.info(upload_gaps_text(float(settings["rate"])))
 for note in result.notes:
     st.info(note)
 if run.reweighted:
@@ -85,22 +89,20 @@ st.select_slider(
 )
 threshold = state["fraud_thr"]
 st.query_params["thr"] = str(threshold)
-left, right = st.columns([3, 2])
+left, right = st.columns([3, 1])
 left.plotly_chart(score_histogram(scores, result.y_test, threshold, run.positive),
                   key="fraud_hist", width="stretch")  # fmt: skip
 if labelled:
     report = threshold_report(result.y_test, scores, threshold, result.legit_weight)
-    with right:
-        a, p, r = st.columns(3)
-        a.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
-        p.metric("Precision", f"{report.precision:.1%}")
-        r.metric("Recall", f"{report.recall:.1%}")
-        st.dataframe(confusion_frame(report, run.positive, run.reweighted), width="stretch",
-                     key="fraud_confusion", column_config=per_10k_columns())  # fmt: skip
-        st.caption(f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
-                   f"{' at the real prevalence' if run.reweighted else ''}. The slider "
-                   "starts where the top "
-                   f"{result.alert_budget:.1%} of traffic is flagged.")  # fmt: skip
+    right.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
+    right.metric("Precision", f"{report.precision:.1%}")
+    right.metric("Recall", f"{report.recall:.1%}")
+    st.dataframe(confusion_frame(report, run.positive, run.reweighted), width="stretch",
+                 key="fraud_confusion", column_config=per_10k_columns())  # fmt: skip
+    st.caption(f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
+               f"{' at the real prevalence' if run.reweighted else ''}. The slider "
+               "starts where the top "
+               f"{result.alert_budget:.1%} of traffic is flagged.")  # fmt: skip
 else:
     right.metric("Test transactions flagged", f"{np.mean(scores >= threshold):.1%}")
 
@@ -119,7 +121,7 @@ if labelled:
     st.markdown(story(run))
 
 st.subheader("Top flagged transactions, and why")
-top = top_flagged(result, 20)
+top = top_flagged(result, 20, run.positive)
 st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
 if state.get("fraud_pick") not in top["transaction"].tolist():
     picks = top["transaction"].tolist()
@@ -128,7 +130,7 @@ st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_p
 st.query_params["pick"] = str(state["fraud_pick"])
 position = int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0]) \
     if state["fraud_pick"] in result.test_ids else int(np.argmax(scores))  # fmt: skip
-explanation = explain(result, position)
+explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
 st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
 
@@ -153,10 +155,7 @@ st.caption("Ellipses: each component's marginal on these two features (its 2x2 c
            "to the wilder ones.")  # fmt: skip
 
 st.subheader("The fit, step by step")
-st.markdown(
-    "The shared iteration viewer replays EM on the (standardised) training rows, drawn "
-    "on the same two features; the curve is the observed-data log-likelihood."
-)
+st.markdown(viewer_intro(run, cols))
 iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.history,
                  key="fraud_viewer", run_id=run_id, columns=cols, query_key="step")  # fmt: skip
 fit_downloads(

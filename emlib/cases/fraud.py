@@ -605,8 +605,9 @@ def budget_threshold(result: FraudResult, budget: float | None = None) -> float:
     return float(s[order][max(int(taken.sum()) - 1, 0)])
 
 
-def top_flagged(result: FraudResult, n: int = 20) -> pd.DataFrame:
-    """The ``n`` test transactions with the highest EM score, with their label and gaps."""
+def top_flagged(result: FraudResult, n: int = 20, positive: str = "fraud") -> pd.DataFrame:
+    """The ``n`` test transactions with the highest EM score, with their label (``positive``
+    or "legitimate") and how many fields each misses."""
     s = result.em_scores
     order = np.argsort(-s, kind="stable")[:n]
     gaps = np.isnan(result.X_test[order])
@@ -618,7 +619,7 @@ def top_flagged(result: FraudResult, n: int = 20) -> pd.DataFrame:
         }
     )
     if result.y_test is not None:
-        frame["label"] = np.where(result.y_test[order] == 1, "fraud", "legitimate")
+        frame["label"] = np.where(result.y_test[order] == 1, positive, "legitimate")
     return frame
 
 
@@ -646,8 +647,9 @@ class Explanation:
     fields: pd.DataFrame
 
 
-def explain(result: FraudResult, position: int) -> Explanation:
-    """The "why flagged" account of the test row at ``position`` (an index into X_test)."""
+def explain(result: FraudResult, position: int, positive: str = "fraud") -> Explanation:
+    """The "why flagged" account of the test row at ``position`` (an index into X_test);
+    ``positive`` names the positive class in ``Explanation.label``."""
     x = result.X_test[position]
     z_row = result.standardised(x[None])
     resp = result.model.predict_proba(z_row)[0]
@@ -665,7 +667,7 @@ def explain(result: FraudResult, position: int) -> Explanation:
     s = result.em_scores
     label = None
     if result.y_test is not None:
-        label = "fraud" if result.y_test[position] == 1 else "legitimate"
+        label = positive if result.y_test[position] == 1 else "legitimate"
     return Explanation(
         transaction=int(result.test_ids[position]),
         score=float(s[position]),
@@ -679,19 +681,32 @@ def explain(result: FraudResult, position: int) -> Explanation:
     )
 
 
-def story_numbers(result: FraudResult) -> dict:
-    """The numbers the page's paragraph on EM vs dropping vs filling quotes."""
-    table = result.table
-    gaps = np.isnan(result.X_test).any(axis=1)
-    out = {
-        "test rows": len(result.X_test),
-        "rows with gaps": int(gaps.sum()),
-        "hidden share": float(np.isnan(result.X_test).mean()),
-    }
-    if table is not None:
-        for method in table.index:
-            out[method] = table.loc[method].to_dict()
-    return out
+@dataclass(frozen=True)
+class GapCounts:
+    """How much of a block of rows is missing: ``rows``, ``rows_with_gap`` (rows with at least
+    one NaN field), ``fields`` (rows x features) and ``missing_fields`` (NaN fields)."""
+
+    rows: int
+    rows_with_gap: int
+    fields: int
+    missing_fields: int
+
+    @property
+    def missing_share(self) -> float:
+        """missing_fields / fields (0 for an empty block)."""
+        return self.missing_fields / self.fields if self.fields else 0.0
+
+
+def gap_counts(X: np.ndarray) -> GapCounts:
+    """The gaps of ``X`` (n_samples, n_features), NaN = missing: every count the page quotes
+    about one block of rows comes from here, so two places never count differently."""
+    gaps = np.isnan(np.asarray(X, dtype=float))
+    return GapCounts(
+        rows=int(gaps.shape[0]),
+        rows_with_gap=int(gaps.any(axis=1).sum()),
+        fields=int(gaps.size),
+        missing_fields=int(gaps.sum()),
+    )
 
 
 def main(rates: Sequence[float] = (0.0, 0.2, 0.4), mechanism: str = "MCAR", seed: int = 0):

@@ -2,15 +2,24 @@
 table equals the pipeline's, the threshold re-reads cached scores without refitting, picking a
 transaction explains it; and the CSV upload helpers, tested as functions."""
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.state_fraud as state_fraud
+from dashboard.state_yourdata import SENT
 from dashboard.uploads import binary_labels, parse_transactions_csv, plain
-from emlib.cases.fraud import METHODS, FraudConfig, creditcard_transactions, run_fraud
-from emlib.datasets import load_creditcard
-from tests.dashboard.apptest import open_page
+from emlib.cases.fraud import (
+    METHODS,
+    FraudConfig,
+    credit_approval_transactions,
+    creditcard_transactions,
+    run_fraud,
+)
+from emlib.datasets import load_credit_approval, load_creditcard
+from tests.dashboard.apptest import APP, figure, open_page
 
 PAGE = "app_pages/fraud_detection.py"
 
@@ -164,3 +173,96 @@ def test_an_upload_above_the_row_limit_is_fitted_on_a_sample_that_says_so():
     data = state_fraud.uploaded("\n".join(lines).encode(), "big.csv", "label")
     assert data.n_rows == MAX_ROWS and data.labels.sum() == len(range(0, n, 500))
     assert f"{n:,} rows" in data.source and data.legit_weight > 1.0
+
+
+# ------------------------------------------------------------------- the page on an upload
+def upload_page(content: bytes, query=None, name: str = "cards.csv") -> AppTest:
+    """The page on an upload (handed over as Your data does: the file in session state)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[SENT] = {"name": name, "content": content, "kind": "table", "to": "fraud"}
+    at.query_params.update({"data": "upload", **(query or {})})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def cards_csv(rows: int = 120, label=lambda i: str(int(i % 6 == 0))) -> bytes:
+    rng = np.random.default_rng(0)
+    lines = ["amount,velocity,hour,label"] + [
+        f"{rng.gamma(2, 30):.2f},{rng.normal():.3f},{rng.integers(24)},{label(i)}"
+        for i in range(rows)
+    ]
+    return "\n".join(lines).encode()
+
+
+def infos(at: AppTest) -> str:
+    return " ".join(i.value for i in at.info)
+
+
+def test_an_upload_hides_no_field_until_the_user_switches_the_experiment_on():
+    at = upload_page(cards_csv())
+    assert at.slider(key="fraud_rate").value == 0.0
+    assert "experiment you can switch on" in infos(at)
+    caption = next(c.value for c in at.caption if "test rows" in c.value)
+    assert "no field hidden" in caption and "0 of 36 test rows have a missing field" in caption
+    at.slider(key="fraud_rate").set_value(0.2)
+    at.button(key="fraud_apply").click().run()
+    assert not at.exception and at.query_params["rate"] == "0.2"
+    assert "Experiment on:" in infos(at) and "20% of the fields" in infos(at)
+
+
+def test_a_links_share_is_kept_and_changing_data_gives_the_data_sets_default():
+    assert upload_page(cards_csv(), {"rate": "0.2"}).slider(key="fraud_rate").value == 0.2
+    at = upload_page(cards_csv(), {"data": "crx"})
+    assert at.slider(key="fraud_rate").value == 0.3  # the bundled demo's default
+    at.radio(key="fraud_data").set_value("upload").run()
+    assert not at.exception and at.slider(key="fraud_rate").value == 0.0
+    at.radio(key="fraud_data").set_value("crx").run()
+    assert not at.exception and at.slider(key="fraud_rate").value == 0.3
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        (lambda i: str(int(i % 6 == 0)), "label = 1"),
+        (lambda i: "1.0" if i % 6 == 0 else "0.0", "label = 1.0"),
+        (lambda i: "fraud" if i % 6 == 0 else "ok", "label = fraud"),
+        (lambda i: "yes" if i % 6 == 0 else "no", "label = yes"),
+    ],
+)
+def test_the_positive_label_is_named_as_the_file_writes_it(label, shown):
+    data = state_fraud.uploaded(cards_csv(label=label), "cards.csv", "label")
+    assert data.positive == shown and data.labels.sum() == 20
+
+
+def test_an_uploads_label_value_reaches_the_page_as_written():
+    at = upload_page(cards_csv())
+    names = [t["name"] for t in figure(at, 0)["data"]]
+    assert names == ["legitimate (30)", "label = 1 (6)"]
+    assert list(frame(at, "flagged (test rows)").index) == ["actual label = 1", "actual legitimate"]
+    assert set(frame(at, "missing fields")["label"]) <= {"label = 1", "legitimate"}
+
+
+def test_counts_of_rows_with_gaps_are_the_datas_and_agree_wherever_shown():
+    """crx has real gaps and the page hides 30% more: the caption, the story and the viewer's
+    introduction each quote the count of their own rows, equal to the data's."""
+    at = fraud_page({"data": "crx"})
+    expected = run_fraud(credit_approval_transactions(load_credit_approval()),
+                         FraudConfig(missing_rate=0.3, seed=0))  # fmt: skip
+    test_gaps = np.isnan(expected.X_test)
+    n_gappy, n = int(test_gaps.any(axis=1).sum()), len(test_gaps)
+    caption = next(c.value for c in at.caption if "test rows have a missing field" in c.value)
+    assert f"{n_gappy} of {n} test rows have a missing field ({test_gaps.mean():.1%}" in caption
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{n_gappy} of {n} test transactions have a missing field.**" in text
+    assert f"**{n_gappy} transactions (" in text  # unscored by dropping: the same rows
+    fit_gaps = np.isnan(expected.Z_fit)
+    intro = next(m.value for m in at.markdown if m.value.startswith("The shared iteration"))
+    x, y = (expected.feature_names.index(at.selectbox(key=k).value) for k in ("fraud_x", "fraud_y"))
+    in_pair = int(fit_gaps[:, [x, y]].any(axis=1).sum())
+    assert re.search(
+        rf"\*\*{int(fit_gaps.any(axis=1).sum())} of these {len(fit_gaps)} rows miss at least one "
+        rf"field\*\*; {in_pair} of them miss one of the two features drawn",
+        intro,
+    )

@@ -1,5 +1,6 @@
 """The Fraud detection page in a real browser: change the missing share, move the threshold,
-pick a transaction, upload a small CSV; charts draw and no exception box appears.
+pick a transaction, upload a small CSV; charts draw, no exception box appears, the page's own
+tables fit their width and the score histogram's axis labels do not overlap.
 Screenshots go to test-artifacts/."""
 
 import re
@@ -20,13 +21,53 @@ def metric(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+#: The page's own tables: every st.dataframe above the shared viewer's section.
+OWN_TABLES = """() => {
+    const viewer = [...document.querySelectorAll('h3')]
+        .find(h => h.innerText.startsWith('The fit, step by step'));
+    return [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .filter(t => !viewer
+                || (viewer.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_PRECEDING))
+        .map(t => { const s = t.querySelector('.dvn-scroller');
+                    return [s.scrollWidth, s.clientWidth]; });
+}"""
+
+#: Bounding boxes of the score histogram's axis labels, per axis.
+HISTOGRAM_TICKS = """() => {
+    const chart = document.querySelectorAll('.js-plotly-plot')[0];
+    const boxes = sel => [...chart.querySelectorAll(sel)].map(t => t.getBoundingClientRect())
+        .filter(b => b.width > 0).map(b => [b.left, b.top, b.right, b.bottom]);
+    return {x: boxes('.xtick text'), y: boxes('.ytick text')};
+}"""
+
+
+def drawn(page: Page, at_least: int) -> None:
+    """``assert_drawn``, once Plotly has drawn the charts (slow on a busy machine)."""
+    expect(page.locator(".js-plotly-plot").nth(at_least - 1)).to_be_visible(timeout=60_000)
+    assert_drawn(page, at_least)
+
+
+def assert_tables_fit_and_ticks_apart(page: Page) -> None:
+    tables = page.evaluate(OWN_TABLES)
+    assert len(tables) >= 3
+    for scroll, client in tables:
+        assert scroll <= client + 1, f"a table is cut off: {scroll} px of content in {client} px"
+    for axis, boxes in page.evaluate(HISTOGRAM_TICKS).items():
+        assert len(boxes) >= 2, axis
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, f"{axis} tick labels overlap: {a} and {b}"
+
+
 def test_fraud_page_missing_share_threshold_pick_and_upload(server, page, tmp_path):
     page.goto(f"{server}/fraud_detection", wait_until="domcontentloaded")
     expect(page.get_by_text(re.compile(r"test transactions have a missing field"))).to_be_visible(
         timeout=90_000
     )
     settle(page)
-    assert_drawn(page, 5)
+    drawn(page, 5)
+    assert_tables_fit_and_ticks_apart(page)
     page.screenshot(path=ARTIFACTS / "fraud_default.png", full_page=True)
 
     share = page.get_by_role("slider", name="Share of fields hidden")
@@ -35,7 +76,7 @@ def test_fraud_page_missing_share_threshold_pick_and_upload(server, page, tmp_pa
     page.get_by_role("button", name="Fit and score").click()
     expect(page).to_have_url(re.compile(r"rate=0\.2"), timeout=90_000)
     settle(page)
-    assert_drawn(page, 5)
+    drawn(page, 5)
 
     alerts = metric(page, "Alerts per 10,000")
     threshold = page.get_by_role("slider", name=re.compile("Alert threshold"))
@@ -64,7 +105,7 @@ def test_fraud_page_missing_share_threshold_pick_and_upload(server, page, tmp_pa
         timeout=30_000
     )
     settle(page)
-    assert_drawn(page, 5)
+    drawn(page, 5)
     page.screenshot(path=ARTIFACTS / "fraud_picked.png", full_page=True)
 
     rng = np.random.default_rng(0)
@@ -79,6 +120,12 @@ def test_fraud_page_missing_share_threshold_pick_and_upload(server, page, tmp_pa
     page.locator('input[type="file"]').set_input_files(path)
     expect(page.get_by_text(re.compile(r"^my_cards\.csv"))).to_be_visible(timeout=60_000)
     settle(page)
-    expect(page.get_by_text("EM against dropping, filling and IsolationForest")).to_be_visible()
-    assert_drawn(page, 5)  # the label column was recognised: histogram, PR, projection, viewer
+    expect(page.get_by_text("EM against dropping, filling and IsolationForest")).to_be_visible(
+        timeout=60_000
+    )
+    drawn(page, 5)  # the label column was recognised: histogram, PR, projection, viewer
+    expect(page.get_by_text(re.compile("experiment you can switch on"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"rate=0\.0&"))  # an upload hides nothing by default
+    expect(page.locator(".js-plotly-plot").first.get_by_text("label = 1 (")).to_be_visible()
+    assert_tables_fit_and_ticks_apart(page)
     page.screenshot(path=ARTIFACTS / "fraud_upload.png", full_page=True)

@@ -12,11 +12,13 @@ from emlib.cases.fraud import (
     credit_approval_transactions,
     creditcard_transactions,
     explain,
+    gap_counts,
     hide_fields,
     recall_at_budget,
     run_fraud,
     sample_weights,
     threshold_report,
+    top_flagged,
     training_rows,
 )
 from emlib.datasets import load_credit_approval, load_creditcard
@@ -159,3 +161,19 @@ def test_a_large_table_is_cut_to_a_sample_that_keeps_every_positive_and_reweight
     assert unlabelled.n_rows == 5_000 and unlabelled.legit_weight == 1.0
     with pytest.raises(ValueError, match="40 of the 30000 rows are positive"):
         subsample(data, max_rows=40)
+
+
+def test_gap_counts_count_rows_and_fields_of_a_hand_made_block():
+    X = np.array([[1.0, np.nan, 2.0], [np.nan, np.nan, 0.0], [3.0, 4.0, 5.0], [0.0, 0.0, 0.0]])
+    gaps = gap_counts(X)
+    assert (gaps.rows, gaps.rows_with_gap, gaps.fields, gaps.missing_fields) == (4, 2, 12, 3)
+    assert gaps.missing_share == pytest.approx(0.25)
+    assert gap_counts(np.empty((0, 3))).missing_share == 0.0
+
+
+def test_the_positive_class_is_named_as_the_data_name_it(gappy_run):
+    top = top_flagged(gappy_run, 20, positive="Class = 1")
+    assert set(top["label"]) <= {"Class = 1", "legitimate"} and "Class = 1" in set(top["label"])
+    position = int(np.flatnonzero(gappy_run.y_test == 1)[0])
+    assert explain(gappy_run, position, "Class = 1").label == "Class = 1"
+    assert explain(gappy_run, position).label == "fraud"
