@@ -117,8 +117,8 @@ def test_step_page_shares_its_settings_and_offers_every_download(media):
         "emlab_step_sklearn.py",
     }
     history = json.loads(files["emlab_step_history.json"])
-    caption = next(c.value for c in at.caption if "iterations ·" in c.value)
-    n_iter = int(caption.split(" iterations ·")[0].rsplit("· ", 1)[1])
+    caption = next(c.value for c in at.caption if " iterations, stopping tolerance" in c.value)
+    n_iter = int(caption.split(" iterations, stopping tolerance")[0].rsplit("· ", 1)[1])
     assert history["n_iterations"] == n_iter
     assert len(history["iterations"]) == n_iter + 1
     assert history["covariance_type"] == "diag"
