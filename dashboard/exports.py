@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
+from dashboard.uploads import TableUpload
 from emlib import export
 from emlib.params import EMStep
 
@@ -93,6 +94,7 @@ def fit_downloads(
     data_code: str,
     key: str,
     label: str = "Download this fit",
+    labels_csv: Callable[[], str] | None = None,
 ) -> None:
     """An expander with downloads of one fit.
 
@@ -108,6 +110,9 @@ def fit_downloads(
     data_code : Python that defines ``X`` (loading it through ``emlib.datasets``).
     key : a unique prefix for the buttons' keys and the file names (``emlab_<key>_...``).
     label : the expander's title.
+    labels_csv : makes the labels download when it is clicked; by default the rows of ``X``
+        with their labels and responsibilities (``emlib.export.assignments_csv``). Pages with
+        a table of their own pass one that keeps a row id and the table's columns.
     """
     if not history:
         return
@@ -156,7 +161,7 @@ def fit_downloads(
         ("History (CSV)", _lazy(lambda: export.history_csv(history, names)), "history.csv", CSV),
         (
             "Labels and responsibilities (CSV)",
-            _lazy(lambda: export.assignments_csv(X, final.params, names)),
+            _lazy(labels_csv or (lambda: export.assignments_csv(X, final.params, names))),
             "labels.csv",
             CSV,
         ),
@@ -195,6 +200,71 @@ def fit_downloads(
             )
         if sklearn_code is None:
             st.caption(f"No scikit-learn equivalent: {reason}")
+
+
+def picture_downloads(
+    result, *, key: str, label: str = "Download the segmentation", expanded: bool = False
+) -> None:
+    """An expander with downloads of a segmentation's pictures: the segmented image (PNG), the
+    label picture in the segment colours (PNG), and the label map for programs: a PNG and a
+    NumPy .npy of the (height, width) segment numbers 1 ... K, and a CSV with each pixel's
+    position (x, y), segment and uncertainty.
+
+    Parameters
+    ----------
+    result : an ``emlib.cases.image.SegmentationResult``.
+    key : a unique prefix for the buttons' keys and the file names (``emlab_<key>_...``).
+    """
+    from dashboard.plots_image import label_map_npy, label_map_png, label_picture, png_bytes
+
+    k, (height, width) = result.n_components, result.labels.shape
+    buttons = [
+        (
+            "Segmented image (PNG)",
+            lambda: png_bytes(result.segmented),
+            "segmented.png",
+            "image/png",
+        ),
+        (
+            "Segments in colour (PNG)",
+            lambda: png_bytes(label_picture(result.labels, k)),
+            "segments.png",
+            "image/png",
+        ),
+        ("Label map (PNG)", lambda: label_map_png(result.labels), "labels.png", "image/png"),
+        (
+            "Label map (NumPy .npy)",
+            lambda: label_map_npy(result.labels),
+            "labels.npy",
+            "application/octet-stream",
+        ),
+        (
+            "Label per pixel with x, y (CSV)",
+            _lazy(lambda: export.label_map_csv(result.labels, result.uncertainty)),
+            "labels_xy.csv",
+            CSV,
+        ),
+    ]
+    with st.expander(label, icon=":material/image:", expanded=expanded):
+        st.caption(
+            f"The {width} x {height} working picture: each pixel painted with its segment's mean "
+            "colour, or with the segment colours used on this page; the label map as an 8-bit "
+            f"grey PNG and a NumPy array of shape ({height}, {width}) whose values are the "
+            f"segment numbers 1 to {k}; and a CSV with one row per pixel: x (column, 0 at the "
+            "left), y (row, 0 at the top), segment and uncertainty (1 - max responsibility)."
+        )
+        columns = st.columns(2)
+        for i, (text, data, suffix, mime) in enumerate(buttons):
+            columns[i % 2].download_button(
+                text,
+                data,
+                file_name=f"emlab_{key}_{suffix}",
+                mime=mime,
+                key=f"{key}_pic_{suffix}",
+                on_click="ignore",
+                icon=":material/download:",
+                width="stretch",
+            )
 
 
 # ------------------------------------------------------------------------ data as code
@@ -275,6 +345,125 @@ def csv_data_code(file_name: str, n_features: int) -> str:
     )
 
 
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: A number written with a separator between thousands, as the upload reader recognises it
+#: (``dashboard.uploads``): 1.234,5 with a decimal comma, 1,234.5 with a decimal point.
+_THOUSANDS_PATTERN = {
+    ".": r"[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d*)?",
+    ",": r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?",
+}
+
+
+def _read_csv_arguments(upload: TableUpload, path: str) -> list[str]:
+    """``pd.read_csv`` arguments (source lines, each with a comment) that split and decode
+    the file as ``uploads.read_table`` did."""
+    arguments = [f"{path!r},"]
+    if upload.delimiter == " ":
+        arguments.append('sep=r"\\s+",  # columns separated by runs of spaces')
+    elif upload.delimiter:
+        arguments.append(f"sep={upload.delimiter!r},  # {_SEPARATORS[upload.delimiter]}-separated")
+    else:
+        arguments.append('sep="\\x1f",  # a single column: no character separates columns')
+    if upload.decimal != ".":
+        arguments.append(f"decimal={upload.decimal!r},  # decimal commas: 1,5 is 1.5")
+    if upload.thousands:
+        example = "1.234,5" if upload.thousands == "." else "1,234.5"
+        arguments.append(
+            f"thousands={upload.thousands!r},  # between thousands: {example} is 1234.5"
+        )
+    arguments.append(f"encoding={upload.codec!r},  # {upload.encoding}")
+    if upload.header:
+        arguments.append("header=0,  # the first row names the columns")
+    else:
+        arguments.append("header=None,  # no header row: EM Lab named them column 1, 2...")
+    arguments.append(f"na_values={['', *upload.markers]!r},  # the cells EM Lab read as missing")
+    arguments.append("keep_default_na=False,")
+    if upload.delimiter != " ":
+        arguments.append("skipinitialspace=True,")
+    if upload.n_trimmed:
+        width = len(upload.file_columns)
+        arguments.append(
+            f"on_bad_lines=lambda fields: None if any(f.strip() for f in fields[{width}:]) "
+            f"else fields[:{width}],  # extra empty fields cut, rows with more skipped"
+        )
+        arguments.append('engine="python",')
+    elif upload.n_skipped:
+        rows = f"{upload.n_skipped} row{'s' * (upload.n_skipped > 1)}"
+        arguments.append(f'on_bad_lines="skip",  # {rows} with more fields than the rest')
+    return arguments
+
+
+def table_data_code(
+    upload: TableUpload,
+    path: str,
+    columns: Sequence[str],
+    *,
+    where: str,
+    max_rows: int,
+    seed: int,
+    drop_gaps: bool,
+) -> str:
+    """Python that defines ``X`` from a table file exactly as an upload's fit saw it.
+
+    The file is read with ``pd.read_csv`` as ``uploads.read_table`` read it (separator,
+    decimal comma, thousands separator, encoding, header row, missing-value markers, rows
+    skipped or cut), the chosen columns are taken by their place in the file, and every cell
+    that is no finite number becomes NaN (as the page reads it); then, as
+    ``uploads.feature_selection`` does, rows with none of the chosen columns are left out, a
+    table of more than ``max_rows`` such rows is sampled (seeded by ``seed``), and with
+    ``drop_gaps`` the rows with a gap are dropped.
+
+    Parameters
+    ----------
+    upload : the parsed upload (its reading settings; not its cells).
+    path : the file's path in the script.
+    columns : the chosen numeric columns, in the fit's order.
+    where : what the file is, in words, for the script's comment.
+    """
+    positions = [upload.file_columns.index(c) for c in columns]
+    named = ", ".join(f"{p} {c!r}" for p, c in zip(positions, columns, strict=True))
+    arguments = "".join(f"    {a}\n" for a in _read_csv_arguments(upload, path))
+    decimal_comma = upload.decimal == ","
+    pattern = _THOUSANDS_PATTERN["." if decimal_comma else ","]
+    separator = "." if decimal_comma else ","
+    rewrite = (
+        '        column = cells.where(~thousands, cells.str.replace(".", "", regex=False))\n'
+        '        column = column.str.replace(",", ".", regex=False)\n'
+        if decimal_comma
+        else '        column = cells.where(~thousands, cells.str.replace(",", "", regex=False))\n'
+    )
+    lines = [
+        "import numpy as np",
+        "import pandas as pd",
+        "",
+        "",
+        "def numbers(column: pd.Series) -> pd.Series:",
+        '    """A column as floats, as EM Lab reads it: a cell that is no finite number (a',
+        '    missing-value marker, text, inf) is missing."""',
+        "    if not pd.api.types.is_numeric_dtype(column):  # some cell is not a number",
+        "        cells = column.astype(str).str.strip()",
+        f'        thousands = cells.str.fullmatch(r"{pattern}")  # "{separator}" between thousands',
+        rewrite.rstrip("\n"),
+        '    values = pd.to_numeric(column, errors="coerce").astype(float)',
+        "    return values.where(np.isfinite(values))",
+        "",
+        "",
+        f"# The data: {where}.",
+        "# EM Lab kept it in memory only and never stored it; it is read here exactly as",
+        "# EM Lab read it:",
+        f"frame = pd.read_csv(\n{arguments})",
+        f"# The chosen columns by their place in the file (0 is the first): {named}",
+        f"X = frame.iloc[:, {positions!r}].apply(numbers).to_numpy(dtype=float)",
+        "X = X[~np.isnan(X).all(axis=1)]  # rows with none of the chosen columns carry nothing",
+        f"if len(X) > {max_rows}:  # EM Lab fits a seeded sample of large tables",
+        f"    keep = np.random.default_rng({seed}).choice(len(X), size={max_rows}, replace=False)",
+        "    X = X[np.sort(keep)]",
+    ]
+    if drop_gaps:
+        lines.append("X = X[~np.isnan(X).any(axis=1)]  # complete rows only, as chosen")
+    return "\n".join(lines) + "\n"
+
+
 def fraud_data_code(settings: Mapping, features: Sequence[str], n_components: int) -> str:
     """Python that defines ``X`` as the fraud page's fit saw it: ``run_fraud``'s
     standardised training rows (``Z_fit``) for the page's settings."""
@@ -340,24 +529,32 @@ def image_fit_matrix(
 
 def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
     """Python that defines ``X`` as the image page's fit saw it (see ``image_fit_matrix``):
-    the bundled image by name, or the uploaded file read back from disk by the user."""
+    the bundled image by name, or the uploaded picture read back from the user's disk with
+    Pillow and ``emlib.cases.image.picture_pixels``, as the page read it. The script imports
+    numpy, Pillow and emlib only (never the dashboard)."""
+    steps = "Damage, damage_image, pixel_features, select_fit_rows"
     if upload_name is None:
-        load = f"from emlib.datasets import load_image\n\npixels = load_image({settings['img']!r})"
+        head = (
+            "import numpy as np\n\n"
+            f"from emlib.cases.image import {steps}\n"
+            "from emlib.datasets import load_image\n\n"
+            f"pixels = load_image({settings['img']!r})"
+        )
     else:
-        load = (
-            "from pathlib import Path\n\n"
-            "from dashboard.uploads import read_image\n\n"
-            f"name = {upload_name!r}  # your image, saved next to this script\n"
-            "pixels = read_image(Path(name).read_bytes(), name).pixels"
+        head = (
+            "import numpy as np\n"
+            "from PIL import Image\n\n"
+            f"from emlib.cases.image import {steps}, picture_pixels\n\n"
+            f"name = {upload_name!r}  # your picture, saved next to this script\n"
+            "with Image.open(name) as image:  # read as EM Lab read it (first frame, upright,\n"
+            "    pixels, _, _ = picture_pixels(image)  # 8 bits, at most about a megapixel)"
         )
     damage = (
         f"Damage({float(settings['hide'])!r}, {settings['pattern']!r}, "
         f"{float(settings['noise'])!r}, {int(settings['seed'])})"
     )
     return (
-        "import numpy as np\n"
-        "from emlib.cases.image import Damage, damage_image, pixel_features, select_fit_rows\n"
-        f"{load}\n"
+        f"{head}\n"
         f"working, _ = damage_image(pixels, {damage})\n"
         f"values = pixel_features(working, {settings['space']!r}, "
         f"{float(settings['pos'])!r}).values\n"

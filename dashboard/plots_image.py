@@ -6,13 +6,16 @@ iteration viewer, so segment k has one colour everywhere on the page.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from PIL import Image
 
 from dashboard.plots import component_color, hex_to_rgb
+from dashboard.plots_yourdata import density_figure
 from emlib.params import GMMParams
 
 #: Pixels outside a segment are drawn in this light grey in its mask.
@@ -89,57 +92,31 @@ def bic_figure(table: pd.DataFrame, chosen: int) -> go.Figure:
 
 def histogram_figure(values: np.ndarray, params: GMMParams, name: str) -> go.Figure:
     """For one feature: the pixels' histogram (as a density) and each weighted component
-    density pi_k N(x | mu_k, sigma_k^2), with their sum."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    grid = np.linspace(values.min() - 5, values.max() + 5, 400)
-    fig = go.Figure(
-        go.Histogram(
-            x=values,
-            histnorm="probability density",
-            nbinsx=64,
-            marker={"color": "rgba(120,120,120,0.45)"},
-            name="pixels",
-            meta={"role": "histogram"},
-        )
-    )
-    sd = np.sqrt(params.full_covariances()[:, 0, 0])
-    total = np.zeros_like(grid)
-    for k in range(params.n_components):
-        mean = params.means[k, 0]
-        density = params.weights[k] * np.exp(-0.5 * ((grid - mean) / sd[k]) ** 2)
-        density /= sd[k] * np.sqrt(2 * np.pi)
-        total += density
-        fig.add_trace(
-            go.Scatter(
-                x=grid,
-                y=density,
-                mode="lines",
-                line={"color": component_color(k), "width": 2.5},
-                name=f"component {k + 1}",
-                meta={"role": "component", "component": k},
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=grid,
-            y=total,
-            mode="lines",
-            line={"color": "black", "width": 1.5, "dash": "dot"},
-            name="mixture",
-            meta={"role": "mixture"},
-        )
-    )
-    fig.update_layout(
-        title={"text": f"{name}: pixels and the fitted components"},
-        xaxis={"title": {"text": name}},
-        yaxis={"title": {"text": "density"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        height=380,
-        bargap=0.02,
-    )
-    return fig
+    density pi_k N(x | mu_k, sigma_k^2), with their sum (``plots_yourdata.density_figure``)."""
+    return density_figure(
+        values, params, name, title=f"{name}: pixels and the fitted components", bins=64,
+        data_name="pixels",
+    )  # fmt: skip
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A uint8 picture ((h, w) grey or (h, w, 3) colour) encoded as PNG, in memory."""
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(picture, dtype=np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def label_map_png(labels: np.ndarray) -> bytes:
+    """The (h, w) label map as an 8-bit grey PNG whose pixel values are the segment numbers
+    1 ... K (0-based labels plus one), for programs to read back."""
+    return png_bytes(np.asarray(labels, dtype=np.uint8) + 1)
+
+
+def label_map_npy(labels: np.ndarray) -> bytes:
+    """The (h, w) label map as a NumPy .npy file of uint8 segment numbers 1 ... K."""
+    out = io.BytesIO()
+    np.save(out, np.asarray(labels, dtype=np.uint8) + 1, allow_pickle=False)
+    return out.getvalue()
 
 
 def segment_caption(k: int, size: int, n_pixels: int, color: Sequence[int]) -> str:

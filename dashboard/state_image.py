@@ -37,7 +37,10 @@ SETTINGS = (
     Setting("img", "china", choice(tuple(IMAGE_CHOICES))),
     Setting("k", "4", choice(K_CHOICES)),
     Setting("space", "rgb", choice(COLOR_SPACES)),
-    Setting("pos", 0.0, number(0.0, 3.0)),
+    # position on by default: hidden pixels are then rebuilt from where they are (china, 30%
+    # hidden at random: RMSE 46 against 86 for the average-colour fill); with 0 EM could
+    # only give them the average colour
+    Setting("pos", 1.0, number(0.0, 3.0)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("hide", 0.0, number(0.0, 0.8)),
     Setting("pattern", "random", choice(DAMAGE_PATTERNS)),

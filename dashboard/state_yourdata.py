@@ -18,20 +18,30 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import COVARIANCE_TYPES, INIT_METHODS, Setting, choice, integer
+from dashboard.exports import table_data_code
+from dashboard.state import (
+    COVARIANCE_TYPES,
+    INIT_METHODS,
+    Setting,
+    choice,
+    integer,
+    write_query_params,
+)
 from dashboard.uploads import (
     IMAGE_TYPES,
     ImageUpload,
     TableUpload,
     check_components,
-    feature_matrix,
+    feature_selection,
     plain,
     read_image,
     read_table,
 )
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
+from emlib.crosstab import cluster_crosstab, is_categorical
 from emlib.datasets import DATA_DIR
-from emlib.export import estimator_params_of
+from emlib.export import estimator_params_of, responsibilities, table_assignments_csv
+from emlib.scaling import power_of_ten_units
 from emlib.selection import select_model
 
 #: Bundled examples by the short name used in URLs: (file under datasets/, what it is).
@@ -69,7 +79,11 @@ def column_list(raw: str) -> tuple[str, ...] | None:
     return names or None
 
 
+#: Where the page's data comes from: a bundled example, or a file uploaded in this session
+#: (which no link can carry: a link made from one says so instead of naming an example).
+SOURCES = ("example", "upload")
 SETTINGS = (
+    Setting("src", "example", choice(SOURCES)),
     Setting("ex", "faithful", choice(tuple(EXAMPLES))),
     Setting("cols", (), column_list),
     Setting("x", "", str),
@@ -85,9 +99,46 @@ SETTINGS = (
 )
 
 
-def url_values(settings: dict) -> dict:
-    """The settings as they are written into the URL (the columns comma-joined)."""
-    return {**settings, "cols": ",".join(settings["cols"])}
+#: The settings a picture's view uses; a table's view uses them all.
+IMAGE_SETTINGS = ("src", "ex", "k", "cov", "seed", "iters")
+#: The 1-D view's iteration in the URL.
+ITERATION_PARAM = "iter"
+#: Query parameters the page's other parts write (the iteration viewer, the 1-D view).
+VIEW_PARAMS = ("it", ITERATION_PARAM)
+
+
+def url_values(settings: dict, kind: str = "table") -> dict:
+    """What the URL holds for the view: the columns comma-joined; for an upload no example
+    name (``src=upload`` and the file's ``kind`` instead); for a picture only the settings a
+    segmentation uses."""
+    values = {**settings, "cols": ",".join(settings["cols"])}
+    if kind == "image":
+        values = {name: values[name] for name in IMAGE_SETTINGS}
+    if settings["src"] == "upload":
+        values.pop("ex")
+        values["kind"] = kind
+    return values
+
+
+def write_url(settings: dict, kind: str = "table") -> None:
+    """Mirror ``url_values`` into the URL and remove what does not describe this view (an
+    example's name after an upload, a table's columns and iteration for a picture, the other
+    view's iteration for a table)."""
+    values = url_values(settings, kind)
+    stale = {s.name for s in SETTINGS} | {"kind"}
+    if kind == "image":
+        stale |= set(VIEW_PARAMS)
+    else:  # one column is drawn by the 1-D view, more by the iteration viewer
+        stale.add("it" if len(settings["cols"]) == 1 else ITERATION_PARAM)
+    for name in stale - set(values):
+        if name in st.query_params:
+            del st.query_params[name]
+    write_query_params(values)
+
+
+def use_example() -> None:
+    """Callback: show the chosen bundled example (after a link made from an upload)."""
+    st.session_state["yd_src"] = "example"
 
 
 # ------------------------------------------------------------------------------ the source
@@ -168,12 +219,14 @@ def pair(columns: list[str], x: str, y: str) -> tuple[str, str]:
 class UploadFit:
     """A fit on the chosen columns, or the reason there is none, in plain words.
 
-    ``X``: the rows fitted (those with a gap drawn at their imputed values; without the dropped
-    ones); ``estimator_params``: the estimator's arguments (its ``get_params()`` through
-    ``emlib.export.estimator_params_of``); ``notes``: what was done to the rows.
+    ``X``: the rows fitted (NaN where a value is missing; without the dropped ones); ``rows``:
+    the position of each in the upload's frame; ``estimator_params``: the estimator's
+    arguments (its ``get_params()`` through ``emlib.export.estimator_params_of``); ``notes``:
+    what was done to the rows.
     """
 
     X: np.ndarray | None
+    rows: np.ndarray | None = None
     history: list[EMStep] | None = None
     converged: bool = False
     estimator_params: dict = field(default_factory=dict)
@@ -185,20 +238,30 @@ class UploadFit:
 
 def fit_rows(
     upload: TableUpload, columns: tuple[str, ...], k: int, missing: str, seed: int
-) -> tuple[np.ndarray, list[str], int]:
-    """(rows to fit, notes, number of rows with a gap) for the chosen columns.
+) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    """(data to fit, their positions in ``upload.frame``, notes, number of rows with a gap) for
+    the chosen columns.
 
-    ``uploads.feature_matrix`` leaves out rows with none of the chosen columns and samples
+    ``uploads.feature_selection`` leaves out rows with none of the chosen columns and samples
     ``FIT_ROWS`` rows (seeded) from larger tables; with ``missing`` "drop" the rows with any gap
     are left out too. Raises ``ValueError`` in plain words when too few rows remain for ``k``.
     """
-    X, note = feature_matrix(upload, list(columns), max_rows=FIT_ROWS, seed=seed)
+    X, rows, note = feature_selection(upload, list(columns), max_rows=FIT_ROWS, seed=seed)
     notes = [note] if note else []
+    units = power_of_ten_units(X)
+    if np.any(units != 1.0):
+        X = X / units
+        notes += [
+            f"Column “{plain(name)}” is fitted and shown in units of {unit:.0e}: its spread "
+            "is so large or so small that its variance would overflow double precision."
+            for name, unit in zip(columns, units, strict=True)
+            if unit != 1.0
+        ]
     gappy = np.isnan(X).any(axis=1)
     n_gappy = int(gappy.sum())
     if n_gappy and missing == "drop":
         notes.append(f"{n_gappy} of {len(X)} rows have a gap and are dropped, as chosen.")
-        X = X[~gappy]
+        X, rows = X[~gappy], rows[~gappy]
     elif n_gappy:
         notes.append(
             f"{n_gappy} of {len(X)} rows have a gap in the chosen columns. Missing-data EM keeps "
@@ -208,7 +271,7 @@ def fit_rows(
     problem = check_components(len(X), k)
     if problem:
         raise ValueError(problem)
-    return X, notes, n_gappy
+    return X, rows, notes, n_gappy
 
 
 def _estimator(k, cov, init, seed, iters, missing, estimator) -> GaussianMixtureEM:
@@ -234,7 +297,7 @@ def run_upload_fit(
     """Fit ``GaussianMixtureEM`` on the chosen columns of an upload (``upload_key`` names its
     content in the cache; ``_upload`` is not hashed). Errors come back in plain words."""
     try:
-        X, notes, n_gappy = fit_rows(_upload, columns, k, missing, seed)
+        X, rows, notes, n_gappy = fit_rows(_upload, columns, k, missing, seed)
     except ValueError as err:
         return UploadFit(None, error=str(err))
     model = _estimator(k, cov, init, seed, iters, missing, estimator)
@@ -254,8 +317,8 @@ def run_upload_fit(
             "“Max iterations” to let it finish."
         )
     return UploadFit(
-        X, list(model.history_), bool(model.converged_), estimator_params_of(model), tuple(notes),
-        n_gappy, warning=warning,
+        X, rows, list(model.history_), bool(model.converged_), estimator_params_of(model),
+        tuple(notes), n_gappy, warning=warning,
     )  # fmt: skip
 
 
@@ -278,7 +341,7 @@ def run_upload_selection(
 ) -> UploadSelection:
     """``select_model`` over K = 1..kmax and the four covariance types (one start each)."""
     try:
-        X, _, _ = fit_rows(_upload, columns, 1, missing, seed)
+        X, _, _, _ = fit_rows(_upload, columns, 1, missing, seed)
     except ValueError as err:
         return UploadSelection(None, error=str(err))
     with warnings.catch_warnings():
@@ -291,34 +354,64 @@ def run_upload_selection(
     return UploadSelection(result.table, dict(result.best))
 
 
+def fit_labels(fit: UploadFit) -> np.ndarray:
+    """Each fitted row's cluster (0 ... K-1) under the fit's final parameters (a row with a gap
+    is placed by the values it has)."""
+    return responsibilities(fit.X, fit.history[-1].params).argmax(axis=1)
+
+
+def labels_csv(upload: TableUpload, columns: tuple[str, ...], fit: UploadFit) -> str:
+    """The labels download: every row of the file (``row_id`` = its number among the data
+    rows, 1 for the first) with all its columns, text ones included, whether the fit used it,
+    and its cluster and responsibilities under the final parameters
+    (``emlib.export.table_assignments_csv``)."""
+    frame = upload.frame
+    fitted = np.zeros(len(frame), dtype=bool)
+    fitted[fit.rows] = True
+    return table_assignments_csv(
+        {str(c): frame[c].tolist() for c in frame.columns},
+        frame[list(columns)].to_numpy(dtype=float),
+        fit.history[-1].params,
+        fitted=fitted,
+    )
+
+
+def category_columns(upload: TableUpload) -> list[str]:
+    """The text columns worth cross-tabulating against the clusters (``is_categorical``)."""
+    return [c for c in upload.text if is_categorical(upload.frame[c].tolist())]
+
+
+def category_table(
+    upload: TableUpload, fit: UploadFit, column: str, normalize: str | None
+) -> pd.DataFrame:
+    """``cluster_crosstab`` of a text column against the fitted rows' clusters."""
+    values = upload.frame[column].to_numpy(dtype=object)[fit.rows]
+    k = fit.history[-1].params.n_components
+    return cluster_crosstab(values, fit_labels(fit), k, normalize=normalize)
+
+
 def use_cell(cell: tuple[int, str]) -> None:
     """Button callback: put a grid cell's K and covariance type into the fit's settings."""
     st.session_state["yd_k"], st.session_state["yd_cov"] = int(cell[0]), str(cell[1])
 
 
-def data_code(source: Source, columns: tuple[str, ...], missing: str, seed: int) -> str:
-    """Python that defines ``X`` as the page's fit saw it: the file read with pandas, the
-    chosen columns, rows with none of them left out, the seeded sample of ``FIT_ROWS`` rows
-    (as ``uploads.feature_matrix`` draws it) and, when chosen, the rows with a gap dropped."""
+def data_code(
+    source: Source, upload: TableUpload, columns: tuple[str, ...], missing: str, seed: int
+) -> str:
+    """Python that defines ``X`` as the page's fit saw it (``exports.table_data_code``): the
+    file read as ``read_table`` read it, the chosen columns, rows with none of them left out,
+    the seeded sample of ``FIT_ROWS`` rows (as ``uploads.feature_selection`` draws it) and,
+    when chosen, the rows with a gap dropped."""
     path = f"datasets/{EXAMPLES_BY_FILE[source.name]}" if source.example else source.name
-    where = "a bundled example of EM Lab" if source.example else "your uploaded file"
-    lines = [
-        "import numpy as np",
-        "import pandas as pd",
-        "",
-        f"# The data: {where}. EM Lab kept it in memory only and never stored it, so",
-        "# keep the file at this path. EM Lab's reader also understands decimal commas,",
-        "# other encodings and files without a header row; adjust read_csv if yours needs it.",
-        f"frame = pd.read_csv({path!r}, sep=None, engine='python', na_values=['?', 'NA'])",
-        f"X = frame[{list(columns)!r}].apply(pd.to_numeric, errors='coerce').to_numpy(float)",
-        "X = X[~np.isnan(X).all(axis=1)]  # rows with none of the chosen columns carry nothing",
-        f"if len(X) > {FIT_ROWS}:  # EM Lab fits a seeded sample of large tables",
-        f"    keep = np.random.default_rng({seed}).choice(len(X), size={FIT_ROWS}, replace=False)",
-        "    X = X[np.sort(keep)]",
-    ]
-    if missing == "drop":
-        lines.append("X = X[~np.isnan(X).any(axis=1)]  # complete rows only, as chosen")
-    return "\n".join(lines) + "\n"
+    where = (
+        "a bundled example of EM Lab (run this in the EM Lab project folder)"
+        if source.example
+        else "your uploaded file, saved next to this script"
+    )
+    return table_data_code(
+        upload, path, columns, where=where, max_rows=FIT_ROWS, seed=seed,
+        drop_gaps=missing == "drop",
+    )  # fmt: skip
 
 
 EXAMPLES_BY_FILE = {path.rsplit("/", 1)[-1]: path for path, _ in EXAMPLES.values()}

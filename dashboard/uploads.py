@@ -43,6 +43,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps
 
+from emlib.cases.image import WORKING_PIXELS as IMAGE_WORKING_PIXELS
+from emlib.cases.image import picture_pixels
+
 
 def _config_upload_mb(default: int = 25) -> int:
     """``server.maxUploadSize`` of the project's .streamlit/config.toml (MB), else ``default``."""
@@ -63,7 +66,7 @@ MIN_TABLE_ROWS = 10
 #: An uploaded table of transactions needs at least this many rows to split, fit and evaluate.
 MIN_CSV_ROWS = 20
 #: Images with more pixels are downscaled (keeping their aspect ratio) to about this many.
-WORKING_PIXELS = 1_048_576
+WORKING_PIXELS = IMAGE_WORKING_PIXELS
 #: Images with more pixels than this are refused before they are decoded.
 MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
@@ -182,6 +185,14 @@ class TableUpload:
     programs ("empty", "binary", "image", "header-only", "too-few-rows", "no-numbers",
     "single-text-column", "constant", "ragged", "unclosed-quote", "too-large", "json",
     "markup", "undecodable").
+
+    How the file was read, so that code can read it the same way: ``encoding`` (in words)
+    and ``codec`` (its Python name), ``delimiter`` ("" for a single column; " " means runs
+    of spaces), ``decimal``, ``thousands`` (the separator between thousands that numeric
+    columns used, "" if none), ``header``, ``file_columns`` (every column's name in file
+    order, set-aside ones included), ``markers`` (the missing-value markers that numeric
+    columns held, as written), ``n_skipped`` (rows with more fields than the usual width,
+    skipped) and ``n_trimmed`` (rows whose extra fields were all empty, cut to the width).
     """
 
     frame: pd.DataFrame | None
@@ -198,6 +209,12 @@ class TableUpload:
     delimiter: str = ""
     decimal: str = "."
     header: bool = True
+    codec: str = "utf-8"
+    thousands: str = ""
+    file_columns: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    n_skipped: int = 0
+    n_trimmed: int = 0
 
 
 #: Cells read as missing (compared after stripping spaces, ignoring case).
@@ -252,8 +269,9 @@ def _refuse_table(name: str, key: str, code: str, message: str, notes=()) -> Tab
     return TableUpload(None, name, key, notes=tuple(notes), error=message, code=code)
 
 
-def _decode(content: bytes) -> tuple[str | None, str]:
-    """(text, encoding name); text None when the bytes are no text in any known encoding."""
+def _decode(content: bytes) -> tuple[str | None, str, str]:
+    """(text, encoding in words, Python codec); text None when the bytes are no text in any
+    known encoding."""
     boms = (
         (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 (with byte-order mark)"),
         (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 (with byte-order mark)"),
@@ -264,28 +282,28 @@ def _decode(content: bytes) -> tuple[str | None, str]:
     for bom, codec, label in boms:
         if content.startswith(bom):
             try:
-                return content.decode(codec), label
+                return content.decode(codec), label, codec
             except UnicodeDecodeError:
-                return None, label
+                return None, label, codec
     head = content[:4096]
     if len(head) >= 4 and head.count(0) > len(head) // 4:
         evens, odds = head[0::2].count(0), head[1::2].count(0)
         codec = "utf-16-le" if odds > 3 * max(evens, 1) else None
         codec = "utf-16-be" if evens > 3 * max(odds, 1) else codec
         if codec is None:
-            return None, ""
+            return None, "", ""
         try:
-            return content.decode(codec), "UTF-16 (without byte-order mark)"
+            return content.decode(codec), "UTF-16 (without byte-order mark)", codec
         except UnicodeDecodeError:
-            return None, "UTF-16"
+            return None, "UTF-16", codec
     try:
-        return content.decode("utf-8"), "UTF-8"
+        return content.decode("utf-8"), "UTF-8", "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252"), "Windows-1252 (Latin-1)"
+        return content.decode("cp1252"), "Windows-1252 (Latin-1)", "cp1252"
     except UnicodeDecodeError:
-        return content.decode("latin-1"), "Latin-1"
+        return content.decode("latin-1"), "Latin-1", "latin-1"
 
 
 def _looks_binary(text: str) -> bool:
@@ -448,6 +466,7 @@ class _Column:
     notes: list[str]
     dropped: str | None = None
     missing: Counter | None = None
+    thousands: bool = False  # some number was written with a thousands separator
 
 
 def _describe_values(examples) -> str:
@@ -512,7 +531,9 @@ def _read_column(name: str, raw: pd.Series, decimal_comma: bool, as_text: bool) 
                 f"every value is {value}, so it carries no information",
                 markers,
             )
-        return _Column(values, "numeric", notes, None, markers)
+        pattern = (_DOT_THOUSANDS if decimal_comma else _COMMA_THOUSANDS).pattern
+        thousands = bool(given.str.match(pattern).any())
+        return _Column(values, "numeric", notes, None, markers, thousands)
     if as_text and share >= 0.9:
         canonical = cells.where(missing, _normalise_numbers(cells, decimal_comma))
         return _Column(canonical.where(~missing).astype(str), "numeric", notes, None, markers)
@@ -552,18 +573,20 @@ def _missing_note(counts: Counter, n_cells: int) -> str | None:
     )
 
 
-def _fix_rows(rows: list[list[str]]) -> tuple[list[list[str]], int, list[int], int]:
-    """Rows made rectangular: (rows, width, line numbers of rows skipped, rows padded).
+def _fix_rows(rows: list[list[str]]) -> tuple[list[list[str]], int, list[int], int, int]:
+    """Rows made rectangular: (rows, width, line numbers of rows skipped, rows padded, rows
+    trimmed).
 
     Trailing empty cells beyond the usual width are trimmed, shorter rows padded with empty
     cells, longer rows skipped.
     """
     _, width = _consistency(rows)
-    fixed, skipped, padded = [], [], 0
+    fixed, skipped, padded, trimmed = [], [], 0, 0
     for number, row in enumerate(rows, start=1):
         if len(row) > width:
             if _blank(row[width:]):
                 row = row[:width]
+                trimmed += 1
             else:
                 skipped.append(number)
                 continue
@@ -571,7 +594,7 @@ def _fix_rows(rows: list[list[str]]) -> tuple[list[list[str]], int, list[int], i
             row = row + [""] * (width - len(row))
             padded += 1
         fixed.append(row)
-    return fixed, width, skipped, padded
+    return fixed, width, skipped, padded, trimmed
 
 
 def _text_problem(text: str) -> tuple[str, str] | None:
@@ -659,7 +682,7 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
         what, advice = kind
         code = "image" if advice == _IMAGE_ADVICE else "binary"
         return _refuse_table(name, key, code, f"{shown} is {what}, {advice}.")
-    text, encoding = _decode(content)
+    text, encoding, codec = _decode(content)
     if text is None or _looks_binary(text):
         return _refuse_table(
             name,
@@ -705,7 +728,7 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
                 f'{shown} could not be read as a table: a quote mark (") near line {line} is '
                 "never closed, so the rest of the file reads as one cell. Close or remove it.",
             )
-    rows, width, skipped, padded = _fix_rows(rows)
+    rows, width, skipped, padded, trimmed = _fix_rows(rows)
     if len(skipped) > _RAGGED_SHARE * (len(rows) + len(skipped)):
         return _refuse_table(
             name, key, "ragged", _ragged_message(name, skipped, len(rows) + len(skipped), width)
@@ -769,7 +792,7 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
         for n, col in zip(names, columns, strict=True)
     }
     missing = Counter()
-    numeric, textual, dropped = [], [], []
+    numeric, textual, dropped, markers, thousands = [], [], [], set(), False
     kinds: dict[str, list[str]] = {"date": [], "id": [], "text": []}
     for column_name, column in read.items():
         notes.extend(column.notes)
@@ -779,6 +802,8 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
         missing.update(column.missing or {})
         if column.kind == "numeric":
             numeric.append(column_name)
+            markers |= set(column.missing or ()) - {"empty", "not a number", "inf"}
+            thousands = thousands or column.thousands
         else:
             textual.append(column_name)
             kinds[column.kind].append(column_name)
@@ -809,6 +834,12 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
         delimiter=delimiter or "",
         decimal="," if decimal_comma else ".",
         header=header,
+        codec=codec,
+        thousands=("." if decimal_comma else ",") if thousands else "",
+        file_columns=tuple(names),
+        markers=tuple(sorted(markers)),
+        n_skipped=len(skipped),
+        n_trimmed=trimmed,
     )
     numbers_set_aside = [
         (n, c.dropped) for n, c in read.items() if c.kind == "numeric" and c.dropped
@@ -872,7 +903,22 @@ def feature_matrix(
     seed: int = 0,
     min_rows: int = MIN_TABLE_ROWS,
 ) -> tuple[np.ndarray, str | None]:
-    """The chosen numeric columns as a float array (n_samples, n_features), NaN for missing.
+    """The chosen numeric columns as a float array (n_samples, n_features), NaN for missing:
+    ``feature_selection`` without the row numbers."""
+    X, _, note = feature_selection(upload, columns, max_rows=max_rows, seed=seed, min_rows=min_rows)
+    return X, note
+
+
+def feature_selection(
+    upload: TableUpload,
+    columns: Sequence[str],
+    *,
+    max_rows: int = ROW_LIMIT,
+    seed: int = 0,
+    min_rows: int = MIN_TABLE_ROWS,
+) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """The chosen numeric columns as a float array (n_samples, n_features), NaN for missing,
+    the position in ``upload.frame`` of each of its rows (n_samples,), and a note.
 
     Rows whose chosen cells are all missing carry nothing and are left out. Above
     ``max_rows`` rows a seeded random subsample of ``max_rows`` rows (in file order) is
@@ -904,6 +950,7 @@ def feature_matrix(
     if len(set(columns)) < len(columns):
         raise ValueError("Each column can be chosen only once.")
     X = upload.frame[columns].to_numpy(dtype=np.float64)
+    rows = np.arange(len(X))
     observed = ~np.isnan(X).all(axis=1)
     sentences = []
     if not observed.all():
@@ -913,7 +960,7 @@ def feature_matrix(
             f"column{'s' * (len(columns) > 1)} {'were' if n_empty > 1 else 'was'} "
             "left out."
         )
-        X = X[observed]
+        X, rows = X[observed], rows[observed]
     if len(X) < min_rows:
         raise ValueError(
             f"Only {len(X)} rows have a value in the chosen columns; at least "
@@ -926,8 +973,8 @@ def feature_matrix(
             f"The table has {len(X):,} usable rows; the fit uses a random sample of "
             f"{max_rows:,} of them (seed {seed})."
         )
-        X = X[keep]
-    return X, " ".join(sentences) or None
+        X, rows = X[keep], rows[keep]
+    return X, rows, " ".join(sentences) or None
 
 
 def check_components(n_rows: int, n_components: int) -> str | None:
@@ -995,33 +1042,6 @@ def _refuse(name: str, message: str) -> ImageUpload:
     return ImageUpload(None, name, error=message)
 
 
-def _to_array(image: Image.Image) -> tuple[np.ndarray, list[str]]:
-    """uint8 pixels of a decoded image: grey stays grey, alpha is flattened onto white."""
-    notes = []
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        values = np.asarray(image, dtype=float)
-        values = np.where(np.isfinite(values), values, 0.0)
-        if image.mode != "F" and values.max() > 255:
-            values = values / 257.0  # 16 bits (0-65535) -> 8 bits (0-255)
-            notes.append("Its 16-bit grey levels were scaled to 8 bits.")
-        return np.clip(np.rint(values), 0, 255).astype(np.uint8), notes
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode in ("1", "L"):
-        return np.asarray(image.convert("L"), dtype=np.uint8), notes
-    has_alpha = image.mode in ("LA", "RGBA", "PA", "La", "RGBa")
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        if np.asarray(rgba)[..., 3].min() < 255:
-            notes.append("Its transparent parts were laid onto a white background.")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, rgba)
-    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
-    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
-        return rgb[..., 0].copy(), notes  # colour file holding a grey picture
-    return rgb, notes
-
-
 _EXTENSIONS = {
     "PNG": (".png", ".apng"),
     "JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"),
@@ -1062,7 +1082,7 @@ def _not_a_picture(data: bytes, name: str) -> str:
             f"{shown} is {kind[0]}, which is not read here (or it is too damaged to "
             f"recognise). Choose a {IMAGE_KINDS} picture."
         )
-    text, _ = _decode(data)
+    text, _, _ = _decode(data)
     if text is not None and not _looks_binary(text):
         return (
             f"{shown} holds text (perhaps a table), not a picture. Use the table (CSV) "
@@ -1151,15 +1171,6 @@ def _read_image(data: bytes, name: str, working_pixels: int) -> ImageUpload:
         notes.insert(
             0, f"It is named like a {named} file but is really a {fmt} image; it was read as {fmt}."
         )
-    pixels, converted = _to_array(image)
+    pixels, original, converted = picture_pixels(image, working_pixels)
     notes.extend(converted)
-    original = (pixels.shape[1], pixels.shape[0])
-    if pixels.shape[0] * pixels.shape[1] > working_pixels:
-        factor = np.sqrt(working_pixels / (pixels.shape[0] * pixels.shape[1]))
-        size = (max(1, int(original[0] * factor)), max(1, int(original[1] * factor)))
-        pixels = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
-        notes.append(
-            f"It is {original[0]} x {original[1]} pixels, so it is worked on at "
-            f"{size[0]} x {size[1]} (about {working_pixels / 1e6:.1f} megapixels)."
-        )
     return ImageUpload(pixels, name, _key(data), original, tuple(notes), format=fmt)

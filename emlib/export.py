@@ -172,6 +172,8 @@ def history_json(history: Sequence[EMStep], feature_names: Sequence[str] | None 
 def _cell(value) -> str | float | int:
     """One CSV cell: numbers stay numbers (NaN as an empty cell); text starting like a
     formula gets a leading apostrophe."""
+    if value is None:
+        return ""
     if isinstance(value, bool | np.bool_):
         return int(value)
     if isinstance(value, int | np.integer):
@@ -311,6 +313,109 @@ def assignments_csv(X, params: GMMParams, feature_names: Sequence[str] | None = 
         for x, label, r in zip(X, labels, resp, strict=True)
     )
     return _csv(header, rows)
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``emlab_<name>`` (then numbered) when the table already has a column so
+    named."""
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate = f"emlab_{name}" if n == 1 else f"emlab_{name}_{n}"
+        n += 1
+    return candidate
+
+
+def table_assignments_csv(
+    table: Mapping[str, Sequence],
+    X,
+    params: GMMParams,
+    *,
+    fitted: Sequence[bool],
+    row_ids: Sequence[int] | None = None,
+) -> str:
+    """Every row of a table with its cluster, to join back to the data.
+
+    Columns: ``row_id``; the table's own columns as given (text included, missing cells
+    empty); ``in_fit`` (1 when the row was among those the mixture was fitted to); ``label``
+    (the most responsible component, numbered from 1), ``max_responsibility`` and
+    ``resp_1`` ... ``resp_K``. A row with no modelled value has empty label cells; a row
+    with gaps is labelled from the values it has (``emlib.estep.e_step``). A name the table
+    already uses is written as ``emlab_<name>``.
+
+    Parameters
+    ----------
+    table : mapping of column name to its values, one per row (n_rows each), in file order.
+    X : array (n_rows, n_features), the modelled columns of every row, NaN where missing.
+    params : the fitted mixture.
+    fitted : (n_rows,) booleans, the rows the fit used.
+    row_ids : (n_rows,) row numbers; 1, 2, ... when not given.
+    """
+    X = _check_data(X, params)
+    n_rows = len(X)
+    columns = {str(name): list(values) for name, values in table.items()}
+    for name, values in columns.items():
+        if len(values) != n_rows:
+            raise ValueError(f"table[{name!r}]: expected {n_rows} values, got {len(values)}")
+    fitted = np.asarray(fitted, dtype=bool)
+    if fitted.shape != (n_rows,):
+        raise ValueError(f"fitted: expected shape ({n_rows},), got {fitted.shape}")
+    ids = np.arange(1, n_rows + 1) if row_ids is None else np.asarray(row_ids)
+    observed = ~np.isnan(X).all(axis=1)
+    resp = np.full((n_rows, params.n_components), np.nan)
+    if observed.any():
+        resp[observed] = responsibilities(X[observed], params)
+    taken = set(columns)
+    ours = ["row_id", "in_fit", "label", "max_responsibility"]
+    ours += [f"resp_{k}" for k in range(1, params.n_components + 1)]
+    row_id, in_fit, label, top, *resp_names = (_free_name(n, taken) for n in ours)
+    header = [row_id, *columns, in_fit, label, top, *resp_names]
+
+    def row(i: int) -> list:
+        cells = [int(ids[i]), *(None if _missing(v[i]) else v[i] for v in columns.values())]
+        cells.append(int(fitted[i]))
+        if not observed[i]:
+            return [*cells, *[None] * (2 + params.n_components)]
+        return [*cells, int(resp[i].argmax()) + 1, float(resp[i].max()), *map(float, resp[i])]
+
+    return _csv(header, (row(i) for i in range(n_rows)))
+
+
+def label_map_csv(labels, uncertainty=None) -> str:
+    """A segmentation's label map, one row per pixel in row-major order.
+
+    Columns: ``x`` (column, 0 at the left), ``y`` (row, 0 at the top), ``segment`` (the
+    label numbered from 1) and, when ``uncertainty`` is given, ``uncertainty``
+    (1 - max responsibility, 6 significant digits).
+
+    Parameters
+    ----------
+    labels : int array (height, width), each pixel's component 0 ... K-1.
+    uncertainty : float array (height, width), optional.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels: expected shape (height, width), got {labels.shape}")
+    height, width = labels.shape
+    y, x = np.divmod(np.arange(height * width), width)
+    columns = [x, y, labels.ravel().astype(np.int64) + 1]
+    header, formats = ["x", "y", "segment"], ["%d", "%d", "%d"]
+    if uncertainty is not None:
+        uncertainty = np.asarray(uncertainty, dtype=float)
+        if uncertainty.shape != labels.shape:
+            raise ValueError(
+                f"uncertainty: expected shape {labels.shape} like labels, got {uncertainty.shape}"
+            )
+        columns.append(uncertainty.ravel())
+        header.append("uncertainty")
+        formats.append("%.6g")
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    np.savetxt(out, np.column_stack(columns), fmt=formats, delimiter=",")
+    return out.getvalue()
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
 def imputed_csv(X, params: GMMParams, feature_names: Sequence[str] | None = None) -> str:

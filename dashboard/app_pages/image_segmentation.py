@@ -7,6 +7,7 @@ from dashboard.exports import (
     fit_downloads,
     image_data_code,
     image_fit_matrix,
+    picture_downloads,
 )
 from dashboard.plots import loglik_figure
 from dashboard.plots_image import (
@@ -101,6 +102,7 @@ uncertain.image(
     caption="Uncertainty 1 - max responsibility (white: sure, dark red: torn)",
     width="stretch",
 )
+picture_downloads(result, key="img")
 
 if result.hidden is not None:
     st.subheader("Damaged pixels and their reconstruction")

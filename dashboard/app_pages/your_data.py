@@ -3,20 +3,12 @@
 import streamlit as st
 
 from dashboard import state_yourdata as yd
-from dashboard.exports import copy_link, fit_downloads
-from dashboard.plots import loglik_figure
-from dashboard.plots_image import as_rgb
+from dashboard.exports import fit_downloads
 from dashboard.plots_selection import criterion_lines
-from dashboard.state import (
-    COVARIANCE_TYPES,
-    INIT_METHODS,
-    current_settings,
-    init_settings,
-    write_query_params,
-)
-from dashboard.state_image import fit_text, run_segmentation
+from dashboard.state import COVARIANCE_TYPES, INIT_METHODS, current_settings, init_settings
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
 from dashboard.viewer import iteration_viewer
+from dashboard.views_yourdata import category_view, one_column_view, picture_view, upload_again
 
 st.title("Your data")
 st.markdown(
@@ -36,7 +28,7 @@ state = st.session_state
 upload_at, example_at = st.columns([3, 2])
 upload_at.file_uploader(f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
                         [*TABLE_TYPES, *IMAGE_TYPES], key="yd_file")  # fmt: skip
-example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES),
+example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES), on_change=yd.use_example,
                      format_func=lambda e: yd.EXAMPLES[e][1], key="yd_ex")  # fmt: skip
 with st.sidebar, st.form("yd_settings"):
     st.markdown("**Model**")
@@ -51,19 +43,25 @@ with st.sidebar, st.form("yd_settings"):
     st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
 
 file = state.get("yd_file")
-if file is None:
-    source = yd.example_source(state["yd_ex"])
-    st.caption(f"Showing the bundled example **{plain(source.name)}**; upload a file to use yours.")
-else:
+if file is not None:
+    state["yd_src"] = "upload"
     source = yd.Source(file.getvalue(), file.name, yd.kind_of(file.name))
     st.caption(f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
                "kB), read in memory only.")  # fmt: skip
+elif state["yd_src"] == "upload":  # a link made from an upload, or the file was removed
+    kind = "image" if st.query_params.get("kind") == "image" else "table"
+    yd.write_url(current_settings("yd", yd.SETTINGS), kind)
+    upload_again(kind)
+    st.stop()
+else:
+    source = yd.example_source(state["yd_ex"])
+    st.caption(f"Showing the bundled example **{plain(source.name)}**; upload a file to use yours.")
 
 
-def settle() -> dict:
-    """The settings now, mirrored into the URL."""
+def settle(kind: str = "table") -> dict:
+    """The settings now, mirrored into the URL (a picture's link holds only its own)."""
     values = current_settings("yd", yd.SETTINGS)
-    write_query_params(yd.url_values(values))
+    yd.write_url(values, kind)
     return values
 
 
@@ -72,42 +70,7 @@ if upload is not None and upload.code == "image":  # a picture under a table's n
     source, upload = yd.Source(source.content, source.name, "image", source.example), None
     st.info(f"“{plain(source.name)}” holds a picture, not a table, so it is read as one.")
 if source.kind == "image":
-    settings = settle()
-    image = yd.parse_image(source.content, source.name)
-    if image.error:
-        st.error(image.error)
-        st.stop()
-    st.subheader("What was understood")
-    height, width = image.pixels.shape[:2]
-    thumb, about = st.columns([1, 2])
-    thumb.image(image.pixels, caption="Your picture" if file else source.name, width=240)
-    about.markdown(f"**Original size** {image.original_size[0]} x {image.original_size[1]} "
-                   f"pixels · **working size** {width} x {height} · "
-                   f"{'colour' if image.pixels.ndim == 3 else 'grey'}")  # fmt: skip
-    for note in image.notes:
-        about.info(note)
-    st.subheader(f"Segmented into K = {settings['k']} colours")
-    run = run_segmentation(
-        f"upload:{image.key}", image.pixels, str(settings["k"]), "rgb", 0.0, settings["cov"],
-        0.0, "random", 0, settings["seed"], settings["iters"],
-    )  # fmt: skip
-    if run.error:
-        st.error(run.error)
-    else:
-        left, middle, right = st.columns([2, 2, 3])
-        left.image(as_rgb(run.result.original), caption="Original", width="stretch")
-        middle.image(run.result.segmented, caption="Each pixel painted with its segment's "
-                     "mean colour", width="stretch")  # fmt: skip
-        history = run.result.history
-        right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
-        st.caption(fit_text(run.result) + " For a picture only K, the covariance type, the "
-                   "seed and the iteration limit in the sidebar apply.")  # fmt: skip
-    st.markdown("The **Image segmentation** page does much more with it: colour spaces, "
-                "position, K by BIC, hidden pixels rebuilt by EM.")  # fmt: skip
-    if st.button("Send to Image segmentation", type="primary"):
-        yd.send_upload(source, "image")
-    with st.sidebar:
-        copy_link()  # a table's fit shares through its viewer; a picture's here
+    picture_view(source, file is not None, settle("image"))
     st.stop()
 
 if upload.error:
@@ -139,23 +102,27 @@ if state.get("_yd_file") != upload.key:  # another file: keep what it has of the
     state["_yd_file"] = upload.key
     state["yd_cols"] = yd.keep_columns(state["yd_cols"], upload.numeric)
 state["yd_cols"] = [c for c in state["yd_cols"] if c in upload.numeric]
-st.multiselect("Columns to model", upload.numeric, key="yd_cols")
+st.multiselect("Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
+               upload.numeric, key="yd_cols")  # fmt: skip
 columns = list(state["yd_cols"])
-if len(columns) < 2:
+if not columns:
     settle()
-    st.info("Pick at least two numeric columns: the fit is drawn on two of them.")
+    st.info("Pick at least one numeric column to model.")
     st.stop()
-state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
+if len(columns) > 1:
+    state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
 if len(columns) > 2:
     x_at, y_at = st.columns(2)
     x_at.selectbox("x axis", columns, key="yd_x")
     y_at.selectbox("y axis", columns, key="yd_y")
 settings = settle()
-if settings["x"] == settings["y"]:
+if len(columns) > 1 and settings["x"] == settings["y"]:
     st.error("Pick two different columns for the x and y axes.")
     st.stop()
 
-st.subheader("The fit, step by step")
+st.subheader(
+    "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
+)
 model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est"))
 fit = yd.run_upload_fit(upload.key, tuple(columns), *model, _upload=upload)
 if fit.error:
@@ -165,15 +132,21 @@ for note in fit.notes:
     st.caption(note)
 if fit.warning:
     st.info(fit.warning)
-iteration_viewer(
-    fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
-    run_id=repr((upload.key, columns, model)), converged=fit.converged,
-    columns=(columns.index(settings["x"]), columns.index(settings["y"])),
-)  # fmt: skip
+run_id = repr((upload.key, columns, model))
+if len(columns) == 1:
+    one_column_view(fit.X, columns[0], fit.history, run_id)
+else:
+    iteration_viewer(
+        fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
+        run_id=run_id, converged=fit.converged,
+        columns=(columns.index(settings["x"]), columns.index(settings["y"])),
+    )  # fmt: skip
 fit_downloads(
     fit.history, fit.X, columns, estimator_params=fit.estimator_params, key="yourdata",
-    data_code=yd.data_code(source, tuple(columns), settings["miss"], settings["seed"]),
+    data_code=yd.data_code(source, upload, tuple(columns), settings["miss"], settings["seed"]),
+    labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
 )  # fmt: skip
+category_view(upload, fit)
 
 st.subheader("Which K and covariance type? BIC decides")
 st.markdown(

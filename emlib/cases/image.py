@@ -90,6 +90,86 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(c * 255.0, 0.0, 255.0)
 
 
+#: Pictures with more pixels are downscaled (keeping their aspect ratio) to about this many.
+WORKING_PIXELS = 1_048_576
+
+
+def picture_pixels(
+    image, working_pixels: int = WORKING_PIXELS
+) -> tuple[np.ndarray, tuple[int, int], list[str]]:
+    """The pixels EM Lab segments, from an opened Pillow image (its current frame).
+
+    An animation's palette frame and palette-with-alpha become RGBA; the EXIF orientation is
+    applied; 16-bit and float grey levels are scaled to 8 bits; transparency is laid onto
+    white; a colour file whose channels are all equal is grey; a picture of more than
+    ``working_pixels`` pixels is downscaled (Lanczos) to about that many, keeping its aspect
+    ratio.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        An opened picture, e.g. ``PIL.Image.open(path)``.
+    working_pixels : int
+        The most pixels worked on.
+
+    Returns
+    -------
+    pixels : uint8 array (height, width) grey or (height, width, 3) colour
+    original_size : (width, height) before any downscaling
+    notes : what was done to the picture, in plain words
+    """
+    from PIL import Image, ImageOps
+
+    notes = []
+    if (getattr(image, "n_frames", 1) > 1 and image.mode == "P") or image.mode == "PA":
+        image = image.convert("RGBA")
+    orientation = image.getexif().get(0x0112, 1)
+    image = ImageOps.exif_transpose(image)
+    if orientation not in (1, None):
+        notes.append("It was turned upright as its EXIF orientation tag asks.")
+    pixels, converted = _to_array(image)
+    notes.extend(converted)
+    original = (pixels.shape[1], pixels.shape[0])
+    if pixels.shape[0] * pixels.shape[1] > working_pixels:
+        factor = np.sqrt(working_pixels / (pixels.shape[0] * pixels.shape[1]))
+        size = (max(1, int(original[0] * factor)), max(1, int(original[1] * factor)))
+        pixels = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
+        notes.append(
+            f"It is {original[0]} x {original[1]} pixels, so it is worked on at "
+            f"{size[0]} x {size[1]} (about {working_pixels / 1e6:.1f} megapixels)."
+        )
+    return pixels, original, notes
+
+
+def _to_array(image) -> tuple[np.ndarray, list[str]]:
+    """uint8 pixels of a decoded image: grey stays grey, alpha is flattened onto white."""
+    from PIL import Image
+
+    notes = []
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=float)
+        values = np.where(np.isfinite(values), values, 0.0)
+        if image.mode != "F" and values.max() > 255:
+            values = values / 257.0  # 16 bits (0-65535) -> 8 bits (0-255)
+            notes.append("Its 16-bit grey levels were scaled to 8 bits.")
+        return np.clip(np.rint(values), 0, 255).astype(np.uint8), notes
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("1", "L"):
+        return np.asarray(image.convert("L"), dtype=np.uint8), notes
+    has_alpha = image.mode in ("LA", "RGBA", "PA", "La", "RGBa")
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        if np.asarray(rgba)[..., 3].min() < 255:
+            notes.append("Its transparent parts were laid onto a white background.")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
+        return rgb[..., 0].copy(), notes  # colour file holding a grey picture
+    return rgb, notes
+
+
 def is_grey(image: np.ndarray) -> bool:
     """Whether an image is (height, width): one intensity per pixel."""
     return np.ndim(image) == 2

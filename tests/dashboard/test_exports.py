@@ -2,6 +2,7 @@
 settings, and the downloaded bytes are the fit's (parsed back and compared)."""
 
 import dataclasses
+import io
 import json
 import subprocess
 import sys
@@ -12,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from PIL import Image
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.exports import (
+    IMAGE_FIT_SETTINGS,
     dataset_code,
     image_data_code,
     image_fit_matrix,
@@ -29,6 +32,7 @@ from dashboard.state import load_dataset, missing_lab_data
 from dashboard.state_priors import load_priors_data, run_priors_lab
 from dashboard.state_retail import cdnow_transactions
 from dashboard.state_selection import load_selection_data, run_selection
+from dashboard.uploads import read_image
 from emlib import GaussianMixtureEM, export
 from emlib.cases.image import Damage, segment_image
 from emlib.cases.retail import (
@@ -401,3 +405,38 @@ def test_every_pages_exported_arguments_are_its_fitted_models_get_params(fitted_
             # the reproducing code writes only what differs from the defaults
             code = export.python_code(arguments, "X = None")
             assert "weights_init=None" not in code and "keep_responsibilities" not in code
+
+
+def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixels(tmp_path):
+    """Issue 14: the script for an uploaded picture imported ``dashboard``. Now it reads the
+    file with Pillow and emlib alone, as the page did (here: transparency laid onto white and
+    a picture above the working size downscaled), and makes the same matrix."""
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (900, 1300, 4), dtype=np.uint8)
+    rgba[:300, :, 3] = 0  # a transparent band
+    (tmp_path / "my photo.png").write_bytes(png(rgba))
+    settings = {"space": "lab", "pos": 1.0, "hide": 0.2, "pattern": "block", "noise": 5,
+                "seed": 3}  # fmt: skip
+    code = image_data_code(settings, "my photo.png")
+    assert "dashboard" not in code
+    script = (
+        f"{code}\n"
+        "import sys\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'dashboard'], 'dashboard'\n"
+        "np.save('X.npy', X)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    picture = read_image((tmp_path / "my photo.png").read_bytes(), "my photo.png")
+    assert picture.pixels.shape[:2] != (900, 1300), "downscaled to the working size"
+    expected = image_fit_matrix(
+        f"upload:{picture.key}", picture.pixels, *(settings[n] for n in IMAGE_FIT_SETTINGS)
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), expected)
+
+
+def png(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()

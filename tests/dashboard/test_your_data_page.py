@@ -5,17 +5,24 @@ case pages."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state_yourdata as yd
-from dashboard.uploads import plain_label, plain_labels, read_table
+from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.test_exports import RecordingMediaFileManager, downloads, fetch, share_box
 
 PAGE = "app_pages/your_data.py"
 
@@ -264,11 +271,12 @@ def test_transactions_sent_to_retail_are_segmented_there(monkeypatch):
 def test_fit_rows_drops_empty_rows_and_checks_components():
     rows = [f"{i},{(i * 7) % 11},{i % 3}" for i in range(20)] + [",,1", "3,,2", ",4,0"]
     upload = read_table(("a,b,c\n" + "\n".join(rows) + "\n").encode(), "gaps.csv")
-    X, notes, gappy = yd.fit_rows(upload, ("a", "b"), 2, "em", 0)
+    X, rows, notes, gappy = yd.fit_rows(upload, ("a", "b"), 2, "em", 0)
     assert X.shape == (22, 2) and gappy == 2, "the row with neither value is left out"
+    assert list(rows) == [*range(20), 21, 22], "positions in the file's rows"
     assert any("left out" in n for n in notes) and any("have a gap" in n for n in notes)
-    X, notes, _ = yd.fit_rows(upload, ("a", "b"), 2, "drop", 0)
-    assert not np.isnan(X).any() and len(X) == 20
+    X, rows, notes, _ = yd.fit_rows(upload, ("a", "b"), 2, "drop", 0)
+    assert not np.isnan(X).any() and len(X) == 20 and list(rows) == list(range(20))
     with pytest.raises(ValueError, match="clusters"):
         yd.fit_rows(upload, ("a", "b"), 21, "drop", 0)
 
@@ -292,10 +300,216 @@ def test_the_downloaded_script_reproduces_the_fit():
     fit = yd.run_upload_fit(upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map",
                             _upload=upload)  # fmt: skip
     code = export.python_code(
-        fit.estimator_params, yd.data_code(source, columns, "em", 3),
+        fit.estimator_params, yd.data_code(source, upload, columns, "em", 3),
         expected_log_likelihood=fit.history[-1].log_likelihood,
     )  # fmt: skip
     root = DATA_DIR.parent
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Matches the log-likelihood EM Lab reported." in done.stdout
+
+
+# --------------------------------------------------------------- issue 14: usable results
+@pytest.fixture
+def media(monkeypatch):
+    """AppTest's media manager kept after the run, to read what a download button hands out."""
+    monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingMediaFileManager)
+    return RecordingMediaFileManager
+
+
+def upload(at: AppTest, content: bytes, name: str, mime: str = "text/csv") -> AppTest:
+    """Upload bytes through the page's file uploader and rerun."""
+    at.file_uploader(key="yd_file").set_value((name, content, mime)).run()
+    assert not at.exception
+    return at
+
+
+def shop(rows: int = 90, seed: int = 0, sep: str = ";", decimal: str = ",") -> str:
+    """A table of fruit in the German way (semicolons, decimal commas, NA for missing, an
+    umlaut in a column name): weight and length in two clear groups, and the variety as text."""
+    rng = np.random.default_rng(seed)
+    lines = [sep.join(["Gewicht", "Länge", "Sorte", "Kommentar"])]
+    for i in range(rows):
+        group = i % 2
+        weight = "NA" if i % 17 == 5 else f"{rng.normal(60 + 25 * group, 4):.2f}"
+        length = f"{rng.normal(12 + 6 * group, 1):.3f}"
+        variety = ("Apfel", "Birne")[group] if i % 9 else ""
+        lines.append(sep.join([w.replace(".", decimal) for w in (weight, length)]
+                              + [variety, f"Nr. {i}"]))  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def test_the_downloaded_emlib_script_reads_a_semicolon_decimal_comma_file_as_the_page(
+    media, tmp_path
+):
+    """Issue 14: the script read the file without the decimal setting and failed with
+    "X: is empty". Now it reads it as the page did; run on the file, it fits the same model."""
+    content = shop().encode("cp1252")  # and not UTF-8
+    at = upload(your_data({"k": "2", "cov": "diag"}), content, "früchte.csv")
+    assert at.multiselect(key="yd_cols").value == ["Gewicht", "Länge"]
+    files = downloads(at)
+    script = fetch(media.last, files["yourdata_dl_emlib.py"]).content.decode()
+    assert "decimal=','" in script and "sep=';'" in script and "encoding='cp1252'" in script
+    assert "dashboard" not in script
+    (tmp_path / "früchte.csv").write_bytes(content)
+    (tmp_path / "reproduce.py").write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Matches the log-likelihood EM Lab reported." in done.stdout
+
+
+def tricky_tables() -> dict[str, bytes]:
+    """Files that read_table understands and a plain pd.read_csv would misread."""
+    rows = range(40)
+    german = "\n".join(
+        f"{(1000 + 37 * i) // 1000}.{(1000 + 37 * i) % 1000:03d},5;0,{i}" for i in rows
+    )
+    markers = "\n".join(
+        f"{'NA' if i % 7 == 0 else f'{i},5'};{'?' if i % 5 == 0 else i * 2};{i % 4}" for i in rows
+    )
+    stray = "\n".join(f"{'oops' if i == 3 else 'inf' if i == 4 else i},{i % 5}" for i in rows)
+    return {
+        "semicolon_comma.csv": shop().encode("cp1252"),
+        "utf16_no_header.tsv": "\n".join(
+            f"{i * 0.5}\t{(i * 7) % 11}\tx{i % 3}" for i in rows
+        ).encode("utf-16"),
+        "markers_ragged.csv": f"a;b;c\n{markers}\n1;2;3;4\n5;6;7;;\n".encode(),
+        "spaces.txt": ("x   y\n" + "\n".join(f"  {i}.5   {i % 4}" for i in rows)).encode(),
+        "thousands.csv": (
+            "p;q\n" + "\n".join(f"{1000 + 37 * i:,}.25;{i}.5" for i in rows)
+        ).encode(),
+        "thousands_comma.csv": f"p;q\n{german}".encode(),
+        "stray_text_and_inf.csv": f"u,v\n{stray}".encode(),
+    }
+
+
+def corpus_tables() -> dict[str, bytes]:
+    files = json.loads((CORPUS / "manifest.json").read_text())["files"]
+    return {e["file"]: (CORPUS / e["file"]).read_bytes() for e in files
+            if yd.kind_of(e["file"]) == "table"}  # fmt: skip
+
+
+@pytest.mark.parametrize("files", [tricky_tables, corpus_tables], ids=["tricky", "corpus"])
+def test_the_reading_code_makes_the_matrix_the_page_fits(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    checked = 0
+    for name, content in files().items():
+        table = read_table(content, name)
+        if table.error or not table.numeric:
+            continue
+        (tmp_path / name).write_bytes(content)
+        columns = table.numeric[::-1]  # not in file order
+        expected, _ = feature_matrix(table, list(columns), max_rows=yd.FIT_ROWS)
+        scope = {}
+        exec(yd.data_code(yd.Source(content, name, "table"), table, columns, "em", 0), scope)
+        assert scope["X"].shape == expected.shape, name
+        np.testing.assert_array_equal(scope["X"], expected, err_msg=name)
+        checked += 1
+    assert checked >= 7
+
+
+def test_the_labels_download_keeps_a_row_id_and_every_column_to_join_back(media):
+    content = shop(rows=60).encode("cp1252")
+    at = upload(your_data({"k": "2", "miss": "drop"}), content, "früchte.csv")
+    text = fetch(media.last, downloads(at)["yourdata_dl_labels.csv"]).content.decode()
+    labels = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    table = read_table(content, "früchte.csv")
+    assert list(labels.columns[:5]) == ["row_id", "Gewicht", "Länge", "Sorte", "Kommentar"]
+    assert list(labels["row_id"]) == list(range(1, 61)), "every row of the file, numbered"
+    pd.testing.assert_series_equal(labels["Kommentar"], table.frame["Kommentar"],
+                                   check_names=False, check_dtype=False)  # fmt: skip
+    gaps = table.frame["Gewicht"].isna().to_numpy()
+    assert list(labels["in_fit"]) == list((~gaps).astype(int)), "rows with a gap were dropped"
+    joined = table.frame.assign(row_id=range(1, 61)).merge(labels[["row_id", "label"]])
+    by_variety = joined[~gaps].groupby("Sorte")["label"].nunique()
+    assert (by_variety.drop("nan", errors="ignore") == 1).all(), "each variety one cluster"
+    assert labels.loc[gaps, "label"].notna().all(), "gappy rows labelled from what they have"
+
+
+def test_a_text_column_is_crosstabulated_against_the_clusters():
+    content = shop(rows=60).encode()
+    at = upload(your_data({"k": "2"}), content, "fruit.csv")
+    assert at.selectbox(key="yd_xtab").options == ["Sorte"], "the comment column is an id"
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["cluster 1", "cluster 2", "all"]
+    assert list(table.index) == ["Birne", "Apfel", "(missing)"], "most frequent first"
+    assert list(table["all"]) == [27, 26, 7]
+    assert sorted(table.loc["Apfel", ["cluster 1", "cluster 2"]]) == [0, 26], "one cluster"
+    assert sorted(table.loc["Birne", ["cluster 1", "cluster 2"]]) == [0, 27], "the other"
+    at.radio(key="yd_xtab_norm").set_value("category").run()
+    shares = at.dataframe[-1].value
+    assert shares.loc["Birne", ["cluster 1", "cluster 2"]].max() == pytest.approx(100.0)
+
+
+def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
+    at = your_data({"cols": "eruptions", "k": "2"})
+    assert not at.error
+    fig = figure(at, 0)
+    assert [t["meta"]["role"] for t in fig["data"]] == ["histogram", "component", "component",
+                                                        "mixture"]  # fmt: skip
+    assert fig["data"][0]["histnorm"] == "probability density"
+    components = [values(t["y"]) for t in fig["data"][1:3]]
+    np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
+    fit = yd.run_upload_fit(
+        yd.parse_table(*_faithful()).key, ("eruptions",), 2, "full", "kmeans", 0, 100, "em",
+        "ml", _upload=yd.parse_table(*_faithful()),
+    )  # fmt: skip
+    last = fit.history[-1]
+    assert at.select_slider(key="yd_step1d").value == last.iteration, "opens at the final fit"
+    grid = values(fig["data"][3]["x"])
+    peak = grid[np.argmax(values(fig["data"][1]["y"]))]
+    assert abs(peak - last.params.means[0, 0]) < 0.05, "component 1 peaks at its mean"
+    at.select_slider(key="yd_step1d").set_value(0).run()
+    start = figure(at, 0)
+    assert "iteration 0" in start["layout"]["title"]["text"]
+    grid = values(start["data"][3]["x"])  # the grid covers this step's components
+    peak = grid[np.argmax(values(start["data"][1]["y"]))]
+    assert abs(peak - fit.history[0].params.means[0, 0]) < 0.05
+    assert at.query_params["iter"] == "0" and "it" not in at.query_params
+    assert "iter=0" in share_box(at), "the link holds the iteration shown"
+    linked = your_data({"cols": "eruptions", "k": "2", "iter": "1"})
+    assert linked.select_slider(key="yd_step1d").value == 1
+    assert "iteration 1" in figure(linked, 0)["layout"]["title"]["text"]
+
+
+def _faithful() -> tuple[bytes, str]:
+    source = yd.example_source("faithful")
+    return source.content, source.name
+
+
+def test_a_link_made_after_an_upload_does_not_pretend_to_be_the_example():
+    at = upload(your_data(), shop().encode(), "fruit.csv")
+    link = share_box(at)
+    assert "src=upload" in link and "kind=table" in link
+    assert "ex=" not in link, "an upload's link must not name Old Faithful"
+    query = dict(part.split("=", 1) for part in link.lstrip("?").split("&"))
+    opened = your_data(query)
+    assert [w.value for w in opened.warning] and "upload the table again" in (
+        opened.warning[0].value.lower()
+    )
+    assert not opened.get("plotly_chart"), "no Old Faithful fit instead of the file"
+    assert not any("faithful" in c.value for c in opened.caption)
+    button(opened, "Show the chosen example instead").click().run()
+    assert not opened.exception and opened.get("plotly_chart")
+    assert "src=example" in share_box(opened)
+
+
+def test_a_pictures_share_box_describes_the_picture_not_a_table(media):
+    at = your_data({"cols": "eruptions,waiting"})
+    picture = (DATA_DIR / "images" / "coins.png").read_bytes()
+    upload(at, picture, "my coins.png", "image/png")
+    link = share_box(at)
+    assert "src=upload" in link and "kind=image" in link and "k=2" in link
+    for stale in ("cols=", "ex=", "eruptions", "waiting", "miss=", "it="):
+        assert stale not in link, stale
+    said = " ".join(c.value for c in at.caption)
+    assert r"my coins\.png" in said and "cannot carry the picture" in said
+    files = downloads(at)
+    png = fetch(media.last, files["yourdata_image_pic_segmented.png"]).content
+    assert Image.open(io.BytesIO(png)).size == (384, 303)
+    label_map = np.load(io.BytesIO(fetch(media.last, files["yourdata_image_pic_labels.npy"])
+                                   .content))  # fmt: skip
+    assert label_map.shape == (303, 384) and set(np.unique(label_map)) == {1, 2}
+    opened = your_data(dict(part.split("=", 1) for part in link.lstrip("?").split("&")))
+    assert "upload the picture again" in opened.warning[0].value.lower()

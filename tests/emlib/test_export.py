@@ -128,6 +128,48 @@ def test_assignments_csv_matches_the_estimator_with_missing_values():
     np.testing.assert_allclose(table["max_responsibility"], resp.max(axis=1))
 
 
+def test_table_assignments_keep_row_ids_and_text_columns_to_join_back():
+    X = missing_data()
+    model = fit(X, n_components=3, random_state=0)
+    n = len(X)
+    X_all = np.vstack([X, [[np.nan, np.nan]]])  # a last row with neither modelled value
+    kinds = ["=cmd" if i == 0 else None if i == 1 else f"kind {i % 4}" for i in range(n + 1)]
+    table = {"u": X_all[:, 0], "kind": kinds, "v": X_all[:, 1], "label": list(range(n + 1))}
+    fitted = np.arange(n + 1) % 5 != 0
+    text = export.table_assignments_csv(table, X_all, model.params_, fitted=fitted)
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    assert list(back.columns) == [
+        "row_id", "u", "kind", "v", "label", "in_fit", "emlab_label", "max_responsibility",
+        "resp_1", "resp_2", "resp_3",
+    ], "the table's own 'label' column is kept; the fit's is renamed"  # fmt: skip
+    assert list(back["row_id"]) == list(range(1, n + 2))
+    assert back["kind"][0] == "'=cmd" and pd.isna(back["kind"][1]) and back["kind"][2] == "kind 2"
+    np.testing.assert_array_equal(back[["u", "v"]].isna(), np.isnan(X_all))
+    np.testing.assert_array_equal(back["in_fit"], fitted.astype(int))
+    np.testing.assert_array_equal(back["emlab_label"][:n], model.predict(X) + 1)
+    resp = back[["resp_1", "resp_2", "resp_3"]].to_numpy()
+    np.testing.assert_allclose(resp[:n], model.predict_proba(X), rtol=1e-12, atol=1e-300)
+    assert back.iloc[n][["emlab_label", "max_responsibility", "resp_1"]].isna().all()
+    with pytest.raises(ValueError, match="expected 2 values"):
+        export.table_assignments_csv({"a": [1]}, X_all[:2], model.params_, fitted=[1, 1])
+
+
+def test_label_map_csv_gives_each_pixel_its_position_and_segment():
+    labels = np.array([[0, 1, 2], [2, 2, 0]])
+    uncertainty = np.array([[0.0, 0.25, 0.5], [0.125, 1 / 3, 0.0]], dtype=np.float32)
+    back = pd.read_csv(io.StringIO(export.label_map_csv(labels, uncertainty)))
+    assert list(back.columns) == ["x", "y", "segment", "uncertainty"]
+    assert back[["x", "y", "segment"]].values.tolist() == [
+        [0, 0, 1], [1, 0, 2], [2, 0, 3], [0, 1, 3], [1, 1, 3], [2, 1, 1],
+    ]  # fmt: skip
+    np.testing.assert_allclose(back["uncertainty"], uncertainty.ravel(), rtol=5e-6)  # 6 digits
+    assert list(pd.read_csv(io.StringIO(export.label_map_csv(labels))).columns) == [
+        "x", "y", "segment",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="height, width"):
+        export.label_map_csv(labels.ravel())
+
+
 def test_imputed_csv_fills_each_gap_with_the_conditional_mean():
     X = missing_data()
     model = fit(X, n_components=3, random_state=0)
