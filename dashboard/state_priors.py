@@ -16,9 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.plots_priors import smallest_variances
+from dashboard.state import TEACHING_TOL
+from dashboard.viewer import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
-from emlib.em import COLLAPSE_RELATIVE
+from emlib.em import collapse_floor_sd
 from emlib.export import estimator_params_of
 from emlib.params import GMMParams
 from emlib.priors import ConjugatePrior
@@ -75,7 +77,7 @@ class PriorsLabResult:
     error: str | None = None
 
 
-def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
+def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float, tol: float) -> PriorFit:
     model = GaussianMixtureEM(
         k,
         covariance_type=cov,
@@ -85,6 +87,7 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float) -> PriorFit:
         reg_covar=reg_covar,
         prior=prior,
         max_iter=PRIORS_MAX_ITER,
+        tol=tol,
         keep_responsibilities=True,
     )
     arguments = estimator_params_of(model)
@@ -116,8 +119,10 @@ def run_priors_lab(
     dof: float,
     scale_factor: float,
     alpha: float,
+    tol: float = TEACHING_TOL,
 ) -> PriorsLabResult:
-    """Fit ML and MAP (``ConjugatePrior`` with these values) from one seeded start."""
+    """Fit ML and MAP (``ConjugatePrior`` with these values) from one seeded start, each
+    stopping when the gain per point falls below ``tol``."""
     try:
         data = load_priors_data(dataset, n_clusters, data_seed)
         start = (
@@ -130,12 +135,12 @@ def run_priors_lab(
     prior = ConjugatePrior(
         shrinkage=shrinkage, dof=dof, scale_factor=scale_factor, weight_concentration=alpha
     )
-    ml = _fit(data.X, k, covariance_type, start, None, 0.0)
-    fitted_map = _fit(data.X, k, covariance_type, start, prior, 0.0)
-    floor_sd = COLLAPSE_RELATIVE * float(np.max(np.abs(data.X)))
+    ml = _fit(data.X, k, covariance_type, start, None, 0.0, tol)
+    fitted_map = _fit(data.X, k, covariance_type, start, prior, 0.0, tol)
+    floor_sd = float(np.max(collapse_floor_sd(data.X)))  # EM's own collapse rule
     ridge, ridge_covar = None, (10.0 * floor_sd) ** 2
     if ml.collapsed:
-        ridge = _fit(data.X, k, covariance_type, start, None, ridge_covar)
+        ridge = _fit(data.X, k, covariance_type, start, None, ridge_covar, tol)
     return PriorsLabResult(data, ml, fitted_map, ridge, ridge_covar, floor_sd**2)
 
 
@@ -150,7 +155,7 @@ def summary_heading(table: pd.DataFrame) -> str:
     return f"The {count} fit{'' if n == 1 else 's'} at the end"
 
 
-def replay_status(fit: PriorFit) -> str:
+def replay_status(fit: PriorFit, n_samples: int, tol: float | None = None) -> str:
     """How a fit ended, as the replay's last E-step should say it (the sentence the viewer
     ends its final half-step with): collapsed, converged, or stopped at the iteration limit.
 
@@ -170,12 +175,7 @@ def replay_status(fit: PriorFit) -> str:
             f"EM collapsed after {last} iterations: the M-step of iteration {last + 1} made "
             f"{what} singular, so there is no θ_{last + 1} and EM stopped at θ_{last}."
         )
-    if fit.converged:
-        return (
-            f"EM converged after {last} iterations: the last iteration raised the objective "
-            "by less than the tolerance."
-        )
-    return f"EM stopped at the iteration limit without converging after {last} iterations."
+    return stopping_sentence(fit.history, n_samples, fit.converged, tol)
 
 
 def summary_table(result: PriorsLabResult) -> pd.DataFrame:

@@ -86,11 +86,20 @@ def collapse_floors(X: np.ndarray, scaler: Standardizer) -> np.ndarray:
     -------
     ndarray of shape (n_features,)
     """
+    return collapse_floor_sd(X) / scaler.scale
+
+
+def collapse_floor_sd(X: np.ndarray) -> np.ndarray:
+    """The smallest meaningful standard deviation along each feature, in the data's units:
+    max(COLLAPSE_RELATIVE * sd_d, COLLAPSE_ROUNDING_UNITS * eps * max_n |x_nd|), shape
+    (n_features,). A fit stops with ``CollapsedComponentError`` below it (``collapse_floors``
+    gives the same in standardised units)."""
     _, spread = column_mean_and_spread(X)
     with np.errstate(invalid="ignore"):
         largest = np.nanmax(np.abs(X), axis=0)
-    rounding = COLLAPSE_ROUNDING_UNITS * np.finfo(float).eps * largest
-    return np.maximum(COLLAPSE_RELATIVE * spread, rounding) / scaler.scale
+    return np.maximum(
+        COLLAPSE_RELATIVE * spread, COLLAPSE_ROUNDING_UNITS * np.finfo(float).eps * largest
+    )
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:

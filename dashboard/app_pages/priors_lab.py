@@ -13,6 +13,7 @@ from dashboard.state import (
     integer,
     number,
     synthetic_settings,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.state_priors import (
@@ -28,7 +29,7 @@ from dashboard.state_priors import (
     summary_table,
 )
 from dashboard.viewer import iteration_viewer
-from dashboard.widgets import synthetic_data_controls
+from dashboard.widgets import synthetic_data_controls, tolerance_input
 
 NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
 
@@ -43,6 +44,7 @@ SETTINGS = (
     Setting("nu", 4.0, number(1.5, 50.0)),
     Setting("scale", 1.0, one_of(SCALE_FACTORS)),
     Setting("alpha", 1.0, number(1.0, 50.0)),
+    tolerance_setting(),
 )
 
 st.title("Priors (MAP) lab")
@@ -79,6 +81,7 @@ with st.sidebar:
                          key="priors_scale")  # fmt: skip
         st.slider(f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5,
                   key="priors_alpha")  # fmt: skip
+        tolerance_input("priors")
         st.form_submit_button("Fit", type="primary", key="priors_apply", width="stretch")
 
 settings = current_settings("priors", SETTINGS)
@@ -86,7 +89,7 @@ write_query_params(settings)
 result = run_priors_lab(
     settings["data"], settings["clusters"], settings["dseed"], settings["k"], settings["cov"],
     settings["init"], settings["seed"], float(settings["kappa"]), float(settings["nu"]),
-    float(settings["scale"]), float(settings["alpha"]),
+    float(settings["scale"]), float(settings["alpha"]), settings["tol"],
 )  # fmt: skip
 if result.error:
     st.error(result.error)
@@ -159,13 +162,14 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
             continue
         if fit.collapsed:
             st.info(
-                f"{replay_status(fit)} This replays the iterations before the collapse: watch "
-                "the narrowest ellipse shrink onto the identical points."
+                f"{replay_status(fit, len(data.X))} This replays the iterations before the "
+                "collapse: watch the narrowest ellipse shrink onto the identical points."
             )
         iteration_viewer(
             data.X, data.feature_names, fit.history, truth=data.truth,
             key=f"priors_{label.lower()}", run_id=run_id, query_key=f"{label.lower()}step",
-            converged=None if fit.collapsed else fit.converged,  # None: "EM stopped after T"
+            converged=fit.converged, tol=settings["tol"],
+            final_note=replay_status(fit, len(data.X), settings["tol"]) if fit.collapsed else None,
         )  # fmt: skip
         if not fit.collapsed:
             fit_downloads(

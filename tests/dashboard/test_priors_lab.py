@@ -15,6 +15,7 @@ from dashboard.plots_priors import (
     smallest_variances,
     spread_figure,
 )
+from dashboard.state import TEACHING_TOL
 from dashboard.state_priors import PriorFit, load_priors_data, replay_status
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
@@ -41,6 +42,7 @@ def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0,
     model = GaussianMixtureEM(
         k, covariance_type=cov, weights_init=start.weights, means_init=start.means,
         precisions_init=start.precisions(), reg_covar=0.0, prior=prior, max_iter=300,
+        tol=TEACHING_TOL,
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -162,7 +164,7 @@ def test_replaying_the_collapsed_ml_fit_to_its_end_says_it_collapsed():
     last = caught.value.history[-1].iteration
     (final,) = [m.value for m in at.markdown if m.value.startswith("**Final E-step.**")]
     assert "iteration limit" not in final and "converged" not in final
-    assert f"EM stopped after {last} iterations." in final
+    assert f"EM collapsed after {last} iterations" in final  # the replay says it, as the box
     (info,) = [i.value for i in at.info]
     assert info.startswith(
         f"EM collapsed after {last} iterations: the M-step of iteration {last + 1} made "
@@ -174,14 +176,17 @@ def test_replaying_the_collapsed_ml_fit_to_its_end_says_it_collapsed():
 
 def test_replay_status_says_how_each_fit_ended():
     step = EMStep(5, None, -10.0, 0.0, -10.0)
-    assert replay_status(PriorFit([step] * 2, collapsed=True, component=2)).startswith(
+    before = EMStep(4, None, -10.5, 0.0, -10.5)
+    assert replay_status(PriorFit([step] * 2, collapsed=True, component=2), 100).startswith(
         "EM collapsed after 5 iterations: the M-step of iteration 6 made component 2's"
     )
-    tied = replay_status(PriorFit([step], collapsed=True, component=None))
+    tied = replay_status(PriorFit([step], collapsed=True, component=None), 100)
     assert "the shared covariance's covariance" not in tied and "shared covariance" in tied
-    assert replay_status(PriorFit([step], converged=True)).startswith("EM converged after 5")
-    assert "iteration limit" in replay_status(PriorFit([step], converged=False))
-    assert "failed" in replay_status(PriorFit(None))
+    stopped = replay_status(PriorFit([before, step], converged=True), 100, 1e-2)
+    assert stopped.startswith("EM stopped after 1 iterations: the gain per point fell below")
+    assert "tol = 1e-02" in stopped
+    assert "iteration limit" in replay_status(PriorFit([before, step], converged=False), 100)
+    assert "failed" in replay_status(PriorFit(None), 100)
 
 
 @pytest.mark.parametrize(("data", "count"), [("collapse", "three"), ("faithful", "two")])
@@ -214,3 +219,11 @@ def test_ml_and_ridge_colours_are_far_apart():
 
     ml, ridge = rgb(FIT_STYLES["ML"]["color"]), rgb(FIT_STYLES["ML, tiny ridge"]["color"])
     assert np.linalg.norm(ml - ridge) > 150  # not two oranges (#D55E00 and #E69F00: 68)
+
+
+def test_the_stopping_tolerance_is_a_setting_in_the_url():
+    at = priors_page({"data": "faithful", "tol": "0.0001"})
+    assert at.select_slider(key="priors_tol").value == 1e-4
+    assert float(at.query_params["tol"]) == 1e-4
+    loose = emlib_fit("default", data="faithful", k=2)
+    assert loose.tol == TEACHING_TOL  # the helper mirrors the page's default
