@@ -103,8 +103,10 @@ def run_many_starts(
     n_starts: int,
     seed: int,
     max_iter: int,
+    tol: float = OPTIMA_TOL,
 ) -> ManyStarts:
-    """Fit ``n_starts`` seeded starts of each start method and group their end points."""
+    """Fit ``n_starts`` seeded starts of each start method (each stopping when its gain per
+    point falls below ``tol``) and group their end points."""
     CALLS["many_starts"] += 1
     empty = np.zeros(0, dtype=int)
     try:
@@ -122,7 +124,7 @@ def run_many_starts(
             n_starts=n_starts,
             seed=seed,
             max_iter=max_iter,
-            tol=OPTIMA_TOL,
+            tol=tol,
         )
     except ValueError as err:
         return ManyStarts(data, [], empty, [], None, n_starts, 0.0, f"EM could not run: {err}")

@@ -16,6 +16,7 @@ from dashboard.state import (
     init_settings,
     integer,
     synthetic_settings,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.state_selection import (
@@ -23,6 +24,7 @@ from dashboard.state_selection import (
     ESTIMATORS,
     MAX_K,
     SELECTION_DATASETS,
+    SELECTION_TOL,
     cell_name,
     cell_options,
     cell_row,
@@ -33,7 +35,7 @@ from dashboard.state_selection import (
     run_selection,
     shown_points,
 )
-from dashboard.widgets import synthetic_data_controls
+from dashboard.widgets import synthetic_data_controls, tolerance_input
 
 AIR_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
 SETTINGS = (
@@ -46,6 +48,7 @@ SETTINGS = (
     Setting("cell", "best", choice(ALL_CELLS)),
     Setting("x", "Ozone", choice(AIR_COLUMNS)),
     Setting("y", "Temp", choice(AIR_COLUMNS)),
+    tolerance_setting(SELECTION_TOL),
 )
 
 st.title("Model selection")
@@ -69,6 +72,7 @@ with st.sidebar:
         st.slider("Largest K in the grid", 2, MAX_K, key="sel_kmax")
         st.radio("Estimation", tuple(ESTIMATORS), format_func=ESTIMATORS.get, key="sel_est")
         st.number_input("Start seed", 0, 9999, key="sel_seed")
+        tolerance_input("sel")
         st.form_submit_button("Fit the grid", type="primary", key="sel_apply", width="stretch")
 
 settings = current_settings("sel", SETTINGS)
@@ -77,7 +81,7 @@ with st.sidebar:
     copy_link()
 run = run_selection(
     settings["data"], settings["clusters"], settings["dseed"], settings["kmax"],
-    settings["est"], settings["seed"],
+    settings["est"], settings["seed"], settings["tol"],
 )  # fmt: skip
 if run.error:
     st.error(run.error)
@@ -87,7 +91,8 @@ name = CRITERIA[crit]
 st.caption(
     f"**{data.name}**, {len(data.X)} rows, {data.X.shape[1]} columns · K = 1 to "
     f"{settings['kmax']} x {table['covariance_type'].nunique()} covariance types · "
-    f"{ESTIMATORS[settings['est']]} · Data: {data.source}"
+    f"{ESTIMATORS[settings['est']]}, each fit stopping when its gain per point falls below "
+    f"{settings['tol']:.0e} · Data: {data.source}"
 )
 if crit not in run.best:
     st.error(f"No cell of the grid could be fitted, so there is no best model by {name}.")

@@ -22,6 +22,7 @@ from dashboard.state import (
     init_settings,
     integer,
     synthetic_settings,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.state_theory import (
@@ -30,6 +31,7 @@ from dashboard.state_theory import (
     BOUND_INITS,
     CONVERGENCE_DATASETS,
     OPTIMA_DATASETS,
+    OPTIMA_TOL,
     SHARES,
     START_NAMES,
     bound_data_code,
@@ -41,7 +43,7 @@ from dashboard.state_theory import (
     shares_setting,
 )
 from dashboard.viewer import iteration_viewer
-from dashboard.widgets import synthetic_data_controls
+from dashboard.widgets import synthetic_data_controls, tolerance_input
 from emlib.teaching import START_METHODS, rate_table, shown_solutions
 
 SETTINGS = (
@@ -52,6 +54,7 @@ SETTINGS = (
     Setting("starts", 30, integer(20, 100)),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(20, 300)),
+    tolerance_setting(OPTIMA_TOL),
     Setting("rmethod", "random_from_data", choice(START_METHODS)),
     Setting("rstart", 0, integer(0, 99)),
     Setting("bdata", "waiting", choice(tuple(BOUND_DATASETS))),
@@ -112,6 +115,8 @@ with optima:
         right.slider("Starts per method", 20, 100, step=10, key="why_starts")
         last.number_input("Start seed", 0, 9999, key="why_seed")
         left.number_input("Max iterations per start", 20, 300, step=10, key="why_iters")
+        with mid:
+            tolerance_input("why")
         st.form_submit_button("Run the starts", type="primary", key="why_apply")
 
 with bound:
@@ -174,6 +179,7 @@ def optima_section(settings: dict) -> None:
         settings["starts"],
         settings["seed"],
         settings["iters"],
+        settings["tol"],
     )
     if many.error:
         st.error(many.error)
@@ -181,7 +187,8 @@ def optima_section(settings: dict) -> None:
     total, data = len(many.runs), many.dataset
     st.caption(
         f"**{data.name}**, {len(data.X)} points · {total} fits ({settings['starts']} starts x "
-        f"4 methods) in {many.seconds:.1f} s · {len(many.solutions)} distinct solutions · "
+        f"4 methods) in {many.seconds:.1f} s, each stopping when its gain per point falls "
+        f"below {settings['tol']:.0e} · {len(many.solutions)} distinct solutions · "
         f"Data: {data.source}"
     )
     start = min(settings["rstart"], many.n_starts - 1)
@@ -242,6 +249,8 @@ def optima_section(settings: dict) -> None:
         run_id=repr((sorted(settings.items()), run.method, run.start)),
         query_key="pos",
         converged=run.converged,
+        tol=settings["tol"],
+        final_note=f"This start {ending}" if run.collapsed else None,
     )
     if not run.collapsed:
         fit_downloads(

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.plots_selection import criterion_heatmap, criterion_lines, grid, project
 from dashboard.state_selection import (
+    SELECTION_TOL,
     CellFit,
     SelectionRun,
     load_selection_data,
@@ -35,8 +36,9 @@ def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return select_model(
-            X, range(1, kmax + 1), n_init=2, max_iter=200, random_state=0, prior=prior
-        )
+            X, range(1, kmax + 1), n_init=2, max_iter=200, random_state=0, prior=prior,
+            tol=SELECTION_TOL,
+        )  # fmt: skip
 
 
 def fit_figure(at: AppTest) -> dict:
@@ -183,3 +185,12 @@ def test_shown_points_keep_only_the_imputed_rows_with_gaps_in_the_shown_columns(
     shown, filled = shown_points(X, fit, (0, 2))
     np.testing.assert_allclose(filled, [[4.0, 6.0]])
     assert shown.shape == (3, 2)
+
+
+def test_the_grid_stopping_tolerance_is_a_setting_in_the_url():
+    at = selection_page({"tol": "0.001"})
+    assert at.select_slider(key="sel_tol").value == 1e-3
+    assert float(at.query_params["tol"]) == 1e-3
+    assert any("falls below 1e-03" in c.value for c in at.caption)
+    default = selection_page()
+    assert default.select_slider(key="sel_tol").value == SELECTION_TOL

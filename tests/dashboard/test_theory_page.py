@@ -164,3 +164,12 @@ def test_the_sidebar_share_link_is_one_short_line_with_the_explanation_in_its_he
     (heading,) = [m for m in at.sidebar.markdown if m.value == "**Share this view**"]
     assert "restores this view" in heading.proto.help
     assert not any("restores this view" in c.value for c in at.sidebar.caption)
+
+
+def test_the_local_optima_stopping_tolerance_is_a_setting_in_the_url():
+    from dashboard.state_theory import OPTIMA_TOL
+
+    at = open_page(PAGE, {**FEW, "tol": "0.0001"})
+    assert at.select_slider(key="why_tol").value == 1e-4
+    assert any("falls below 1e-04" in c.value for c in at.caption)
+    assert open_page(PAGE, FEW).select_slider(key="why_tol").value == OPTIMA_TOL
