@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_HEADLESS := true
 
-.PHONY: run test lint bench shots clean
+.PHONY: run test test-fast lint bench shots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,18 +20,25 @@ run: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard/streamlit_app.py --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
+# Everything, browser tests included; tests/test_architecture.py runs import-linter's contracts.
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+# Everything but the browser tests (tests/e2e, marked e2e).
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not e2e" --ignore=tests/e2e
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check emlib dashboard tests bench
 	$(BIN)/ruff format --check emlib dashboard tests bench
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
+# Full-page screenshots of every page in headless Chromium, into shots/ (git-ignored).
 shots: $(VENV)/.installed
-	$(BIN)/python ../shared/tools/shoot_pages.py shots/
+	$(BIN)/python -m bench.shots shots/
 
 clean:
-	rm -rf $(VENV) shots test-artifacts .pytest_cache .hypothesis
+	rm -rf $(VENV) shots test-artifacts .pytest_cache .hypothesis .import_linter_cache build dist

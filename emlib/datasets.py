@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,22 @@ import pandas as pd
 
 from emlib.params import GMMParams
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+def _data_dir() -> Path:
+    """The folder of bundled data: the repository's ``datasets/``, wherever it was put.
+
+    An installed copy (a wheel, ``pip install .``) carries ``datasets/`` as the package data
+    ``emlib/_data`` (``[tool.setuptools.package-dir]`` in pyproject.toml). An editable install
+    imports emlib from the checkout, where ``datasets/`` sits next to ``emlib/``. pip always
+    unpacks a wheel into folders, so the package's resources are real files.
+    """
+    package = Path(str(resources.files("emlib")))
+    installed = package / "_data"
+    return installed if installed.is_dir() else package.parent / "datasets"
+
+
+#: The bundled data: emlib/_data in an installed copy, datasets/ in an editable checkout.
+DATA_DIR = _data_dir()
 
 
 @dataclass(frozen=True)

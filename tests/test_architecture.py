@@ -1,0 +1,134 @@
+"""The arrows point one way: import-linter's contracts in pyproject.toml hold, and no page
+script imports another page (the pages are scripts, not a package import-linter can see)."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES_DIR = ROOT / "dashboard" / "app_pages"
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    """Run import-linter on the project in ``cwd`` (it puts ``cwd`` first on sys.path)."""
+    return subprocess.run(
+        [LINT_IMPORTS, "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_import_contracts_hold():
+    done = lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("emlib/em.py", "import streamlit", "emlib never imports the dashboard"),
+        ("emlib/params.py", "from dashboard import plots", "emlib never imports the dashboard"),
+        ("emlib/params.py", "import plotly.graph_objects", "emlib never imports the dashboard"),
+        ("emlib/mstep.py", "from emlib import export", "emlib's core never imports"),
+        ("emlib/selection.py", "import emlib.cases.fraud", "emlib's core never imports"),
+    ],
+)
+def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):
+    """The contracts bite: the project, copied with one forbidden import added, fails."""
+    for folder in ("emlib", "dashboard"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__py*"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / module).open("a") as file:
+        file.write(f"\n{line}  # noqa\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0, done.stdout
+    broken = done.stdout.split("Broken contracts")[-1]
+    assert contract in broken, done.stdout
+
+
+# ------------------------------------------------------------------------- pages are apart
+def page_of(path: Path) -> str:
+    """A page is a script app_pages/<page>.py or a folder app_pages/<page>/."""
+    return path.relative_to(PAGES_DIR).parts[0].removesuffix(".py")
+
+
+def imported_pages(source: str, page: str, pages: set[str]) -> set[str]:
+    """The pages other than ``page`` that a file of ``page`` imports.
+
+    Counted: ``dashboard.app_pages.X``, ``app_pages.X`` (Streamlit puts dashboard/ on
+    sys.path), a bare ``X`` (a page folder's modules sit beside the page's script), ``from
+    dashboard.app_pages import X`` and relative imports that leave the page's own folder.
+    """
+    targets: set[str] = set()
+    in_folder = page in pages and not (PAGES_DIR / f"{page}.py").exists()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [(alias.name, ()) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            if node.level == 0:
+                modules = [(node.module or "", names)]
+            elif node.level == 1 and in_folder:
+                continue  # the page's own folder
+            else:  # relative to app_pages/ (a script's ".", a folder's "..")
+                modules = [(".".join(["app_pages", *filter(None, [node.module])]), names)]
+        else:
+            continue
+        for module, names in modules:
+            parts = module.split(".")
+            if parts[:2] == ["dashboard", "app_pages"]:
+                parts = parts[1:]
+            if parts[0] == "app_pages":
+                targets |= {parts[1]} if len(parts) > 1 else set(names) or {"app_pages"}
+            elif parts[0] in pages:
+                targets.add(parts[0])
+    return targets - {page}
+
+
+def test_no_page_imports_another_page():
+    pages = {page_of(path) for path in PAGES_DIR.iterdir() if path.name != "__pycache__"}
+    assert len(pages) > 1
+    offenders = {}
+    for path in sorted(PAGES_DIR.rglob("*.py")):
+        found = imported_pages(path.read_text(), page_of(path), pages)
+        if found:
+            offenders[str(path.relative_to(ROOT))] = sorted(found)
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from dashboard.app_pages.home import x",
+        "import dashboard.app_pages.home",
+        "from dashboard.app_pages import home",
+        "import app_pages.home",
+        "from app_pages import home",
+        "import home",
+        "from home import x",
+        "from . import home",
+        "from .home import x",
+    ],
+)
+def test_the_page_check_sees_an_import_of_another_page(line):
+    assert imported_pages(line, "step_by_step", {"home", "step_by_step"}) == {"home"}
+
+
+def test_the_page_check_sees_an_import_of_the_pages_folder():
+    assert imported_pages("import dashboard.app_pages", "home", {"home"}) == {"app_pages"}
+
+
+def test_the_page_check_allows_the_dashboards_own_modules():
+    source = "import streamlit as st\nfrom dashboard.viewer import x\nfrom emlib import y"
+    assert imported_pages(source, "home", {"home", "step_by_step"}) == set()
+
+
+def test_a_page_folder_may_import_its_own_modules_but_not_another_pages():
+    source = "from .charts import x\nfrom . import texts\nfrom ..home import y"
+    assert imported_pages(source, "retail", {"home", "retail"}) == {"home"}
