@@ -15,11 +15,28 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.plots import SIGMA, component_color, ellipse_points
+from dashboard.plots_selection import criterion_heatmap
 from emlib.cases.retail import SHORT_NAMES
 from emlib.params import GMMParams
 
 #: Ticks of the profile chart's log axis.
 TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
+#: Font size of the BIC heatmap's cell numbers. Plotly shrinks a number that does not fit its
+#: cell, so the page draws the heatmap full width and the numbers carry no decimals.
+HEATMAP_TEXT_SIZE = 16
+
+
+def bic_heatmap(
+    selection: pd.DataFrame, best: tuple[int, str], chosen: tuple[int, str]
+) -> go.Figure:
+    """``plots_selection.criterion_heatmap`` of BIC, made readable: each cell's number rounded
+    to a whole (179,012: BIC's decimals mean nothing) in ``HEATMAP_TEXT_SIZE`` type."""
+    fig = criterion_heatmap(selection, "bic", best, chosen)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    text = [["failed" if np.isnan(v) else f"{v:,.0f}" for v in row] for row in z]
+    fig.update_traces(text=text, textfont={"size": HEATMAP_TEXT_SIZE}, selector={"type": "heatmap"})
+    fig.update_layout(height=420)
+    return fig
 
 
 def segment_names(profiles: pd.DataFrame) -> list[str]:

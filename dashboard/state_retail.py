@@ -23,6 +23,8 @@ from emlib.cases.retail import (
     DEFAULT_THRESHOLD,
     FEATURES,
     K_RANGE,
+    LABEL_FEATURES,
+    SHORT_NAMES,
     Segmentation,
     Transactions,
     choose_segments,
@@ -255,6 +257,39 @@ def sample_rows(n: int, seed: int, size: int = SAMPLE) -> np.ndarray:
     if n <= size:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+# ------------------------------------------------------------------------------- display
+def segment_table(profiles: pd.DataFrame) -> pd.DataFrame:
+    """The segments table the page shows first: each label next to the medians it was read
+    from (short names), sizes and shares; narrow enough to fit the page."""
+    names = {"share of customers": "% of customers", "share of revenue": "% of revenue"}
+    medians = {f"median {f}": f"median {SHORT_NAMES[f]}" for f in LABEL_FEATURES}
+    columns = ["label", "customers", *names, *medians]
+    return profiles[columns].rename(columns={**names, **medians})
+
+
+def number_columns(table: pd.DataFrame) -> dict:
+    """Column formats: shares as percentages, money to two decimals (as the label rule
+    quotes it), other numbers to one."""
+
+    def form(column: str) -> str:
+        if "share" in column or "%" in column:
+            return "percent"
+        return "%.2f" if "spend" in column or "monetary" in column else "%.1f"
+
+    return {
+        c: st.column_config.NumberColumn(format=form(c))
+        for c in table.columns
+        if c not in ("label", "customers")
+    }
+
+
+def segment_details(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Every other statistic of the segments: revenue, and each feature's mean and median."""
+    shown = {"label", "customers", "share of customers", "share of revenue", "why"}
+    shown |= {f"median {f}" for f in LABEL_FEATURES}
+    return profiles[[c for c in profiles.columns if c not in shown]]
 
 
 # ------------------------------------------------------------------------------ downloads

@@ -10,17 +10,18 @@ from dashboard.exports import (
     retail_data_code,
 )
 from dashboard.plots_retail import (
+    bic_heatmap,
     profile_figure,
     revenue_figure,
     scatter_matrix_figure,
     segment_names,
 )
-from dashboard.plots_selection import criterion_heatmap, criterion_lines
+from dashboard.plots_selection import criterion_lines
 from dashboard.state import current_settings, init_settings, write_query_params
 from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import MAX_UPLOAD_MB, TABLE_TYPES
 from dashboard.viewer import iteration_viewer
-from emlib.cases.retail import FEATURES, LABEL_RULE, SHORT_NAMES, SKEW_LIMIT
+from emlib.cases.retail import FEATURES, SHORT_NAMES, SKEW_LIMIT
 
 st.title("Retail segmentation")
 st.markdown(
@@ -103,26 +104,21 @@ if len(run.transactions.rejected):
 st.markdown(retail.story(res))
 
 st.subheader("How many segments: BIC over K and covariance types")
-left, right = st.columns(2)
-left.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
-right.plotly_chart(criterion_heatmap(res.selection, "bic", res.best_bic, res.cell),
-                   width="stretch")  # fmt: skip
-st.caption("Lower BIC is better (orange: BIC's best cell; red ring: the model shown below).")
+st.plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
+st.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
+st.caption("Lower BIC is better (orange: BIC's best cell; red: the model shown below).")
 
 st.subheader(f"{res.n_segments} segments")
-shown = res.profiles.drop(columns="why")
-st.dataframe(
-    shown, width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="percent" if "share" in c else "%.1f")
-                   for c in shown.columns if c not in ("label", "customers")},
-)  # fmt: skip
+shown, details = retail.segment_table(res.profiles), retail.segment_details(res.profiles)
+st.dataframe(shown, width="stretch", column_config=retail.number_columns(shown))
+st.markdown(res.cutoffs.rule())
+with st.expander("Each segment's label, threshold by threshold, and all its statistics"):
+    for k, why in res.profiles["why"].items():
+        st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
+    st.dataframe(details, width="stretch", column_config=retail.number_columns(details))
 left, right = st.columns(2)
 left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
 right.plotly_chart(revenue_figure(res.profiles), width="stretch")
-with st.expander("How the labels were derived"):
-    st.markdown(LABEL_RULE)
-    for k, why in res.profiles["why"].items():
-        st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
 
 rows = retail.sample_rows(n, settings["seed"])
 st.subheader("The customers in feature space")

@@ -18,8 +18,9 @@ The pipeline (pure, seeded, no Streamlit):
    buyer has frequency 1) cannot collapse to zero width;
 5. ``choose_segments``: the best cell by BIC (or the best covariance type at a given K);
    segments ordered by size; profiles (size, share of revenue, mean and median of every feature
-   in original units), a label per segment derived by ``LABEL_RULE`` and the customers whose
-   largest responsibility is below a threshold ("between segments").
+   in original units), a label per segment read from its medians against stated thresholds
+   (``Cutoffs.rule``; unique: ``label_segments``) and the customers whose largest
+   responsibility is below a threshold ("between segments").
 
 Default features: recency, frequency, mean spend and basket. Tenure is offered but not chosen by
 default: in CDNOW every customer first bought in the first quarter of 1997, so tenure barely
@@ -322,69 +323,154 @@ def reorder_history(history: Sequence[EMStep], order: np.ndarray) -> list[EMStep
 
 
 # ------------------------------------------------------------------------ profiles, labels
-LABEL_RULE = (
-    "Each segment's median is compared with all customers' tertiles (33rd and 67th "
-    "percentiles). Recency: at or below the 33rd → “recent”, at or above the 67th → “lapsed”. "
-    "Frequency: a median of 1 purchase day → “one-time”, above the 67th → “frequent”, "
-    "otherwise “repeat”. Mean spend per purchase day: at or below the 33rd → “low spenders”, "
-    "at or above the 67th → “high spenders”, otherwise “buyers”."
-)
+#: Days: a segment whose median recency is below ``RECENT_DAYS`` is "recent", at or above
+#: ``LAPSED_DAYS`` "lapsed", in between "cooling". Fixed numbers of days, so a word means the
+#: same on every data set and at every analysis date.
+RECENT_DAYS = 90
+LAPSED_DAYS = 365
+#: Percentile of all customers' purchase days at or above which a segment's median is
+#: "frequent"; of their mean spend per purchase day below / at or above which it is "low" /
+#: "high".
+FREQUENT_PERCENTILE = 90
+SPEND_PERCENTILES = (100 / 3, 200 / 3)
+#: The medians the words are read from, in the order the words come.
+LABEL_FEATURES = ("recency", "frequency", "monetary_mean")
 
 
 @dataclass(frozen=True)
 class Cutoffs:
-    """All customers' 33rd and 67th percentiles of the features the labels use."""
+    """The thresholds the labels use, in the features' units.
 
-    recency: tuple[float, float]
-    frequency: tuple[float, float]
-    monetary_mean: tuple[float, float]
+    ``recent`` / ``lapsed``: days (``RECENT_DAYS``, ``LAPSED_DAYS``); ``frequent``: purchase
+    days, the ``FREQUENT_PERCENTILE``-th percentile of all customers' frequency; ``low_spend``
+    / ``high_spend``: the 33rd and 67th percentiles of all customers' mean spend per purchase
+    day.
+    """
+
+    recent: float
+    lapsed: float
+    frequent: float
+    low_spend: float
+    high_spend: float
 
     @classmethod
     def of(cls, table: pd.DataFrame) -> Cutoffs:
-        def tertiles(name):
-            low, high = np.percentile(table[name].to_numpy(float), [100 / 3, 200 / 3])
-            return float(low), float(high)
+        """The thresholds for a customer table (``Customers.table``)."""
+        frequent = np.percentile(table["frequency"].to_numpy(float), FREQUENT_PERCENTILE)
+        low, high = np.percentile(table["monetary_mean"].to_numpy(float), SPEND_PERCENTILES)
+        return cls(RECENT_DAYS, LAPSED_DAYS, float(frequent), float(low), float(high))
 
-        return cls(tertiles("recency"), tertiles("frequency"), tertiles("monetary_mean"))
+    def rule(self) -> str:
+        """The labelling rule with these numbers, in words (Markdown)."""
+        return (
+            "Each label reads three of the segment's **medians** (the table's median "
+            f"columns). **Recency**: under {self.recent:g} days → “recent”, "
+            f"{self.lapsed:g} days or more → “lapsed”, otherwise “cooling”. **Frequency**: "
+            f"1 purchase day → “one-time”, at least {self.frequent:g} (the "
+            f"{FREQUENT_PERCENTILE}th percentile of all customers) → “frequent”, otherwise "
+            f"“repeat”. **Mean spend per purchase day**: under {self.low_spend:.2f} (the 33rd "
+            f"percentile) → “low spenders”, {self.high_spend:.2f} or more (the 67th) → “high "
+            "spenders”, otherwise “buyers”. Two segments that get the same words are told apart "
+            "by the median on which they differ most."
+        )
+
+
+#: Kept for callers that quote the rule without numbers.
+LABEL_RULE = (
+    f"Recency under {RECENT_DAYS} days → “recent”, {LAPSED_DAYS} days or more → “lapsed”, "
+    "otherwise “cooling”; frequency 1 → “one-time”, at or above the "
+    f"{FREQUENT_PERCENTILE}th percentile → “frequent”, otherwise “repeat”; mean spend under the "
+    "33rd percentile → “low spenders”, at or above the 67th → “high spenders”, otherwise "
+    "“buyers”; each read from the segment's medians."
+)
 
 
 def segment_label(recency: float, frequency: float, spend: float, cut: Cutoffs) -> tuple[str, str]:
-    """(label, why) for a segment's medians, by ``LABEL_RULE``."""
-    words, why = [], []
-    if recency <= cut.recency[0]:
-        words.append("recent")
-        why.append(f"recency {recency:.0f} d ≤ {cut.recency[0]:.0f} d (33rd pct): recent")
-    elif recency >= cut.recency[1]:
-        words.append("lapsed")
-        why.append(f"recency {recency:.0f} d ≥ {cut.recency[1]:.0f} d (67th pct): lapsed")
+    """(label, why) for a segment's medians of recency (days), frequency (purchase days) and
+    mean spend per purchase day, by ``Cutoffs.rule``: one word (or words) per feature."""
+    if recency < cut.recent:
+        recent = ("recent", f"recency {recency:.0f} d < {cut.recent:g} d: recent")
+    elif recency >= cut.lapsed:
+        recent = ("lapsed", f"recency {recency:.0f} d ≥ {cut.lapsed:g} d: lapsed")
     else:
-        why.append(f"recency {recency:.0f} d between the tertiles: no word")
+        recent = (
+            "cooling",
+            f"recency {recency:.0f} d between {cut.recent:g} and {cut.lapsed:g} d: cooling",
+        )
     if frequency <= 1:
-        words.append("one-time")
-        why.append(f"frequency {frequency:g} purchase day: one-time")
-    elif frequency > cut.frequency[1]:
-        words.append("frequent")
-        why.append(f"frequency {frequency:g} > {cut.frequency[1]:g} (67th pct): frequent")
+        often = ("one-time", f"frequency {frequency:g} purchase day: one-time")
+    elif frequency >= cut.frequent:
+        often = ("frequent", f"frequency {frequency:g} ≥ {cut.frequent:g}: frequent")
     else:
-        words.append("repeat")
-        why.append(f"frequency {frequency:g} ≤ {cut.frequency[1]:g} (67th pct): repeat")
-    if spend <= cut.monetary_mean[0]:
-        words.append("low spenders")
-        why.append(f"mean spend {spend:.2f} ≤ {cut.monetary_mean[0]:.2f} (33rd pct): low")
-    elif spend >= cut.monetary_mean[1]:
-        words.append("high spenders")
-        why.append(f"mean spend {spend:.2f} ≥ {cut.monetary_mean[1]:.2f} (67th pct): high")
+        often = ("repeat", f"frequency {frequency:g} < {cut.frequent:g}: repeat")
+    if spend < cut.low_spend:
+        spent = ("low spenders", f"mean spend {spend:.2f} < {cut.low_spend:.2f}: low")
+    elif spend >= cut.high_spend:
+        spent = ("high spenders", f"mean spend {spend:.2f} ≥ {cut.high_spend:.2f}: high")
     else:
-        words.append("buyers")
-        why.append(f"mean spend {spend:.2f} between the tertiles: buyers")
-    return " ".join(words), "; ".join(why)
+        spent = (
+            "buyers",
+            f"mean spend {spend:.2f} between {cut.low_spend:.2f} and {cut.high_spend:.2f}: buyers",
+        )
+    words = [recent, often, spent]
+    return " ".join(w for w, _ in words), "; ".join(why for _, why in words)
+
+
+def median_text(feature: str, value: float) -> str:
+    """A segment's median in words: "recency 240 d", "frequency 3", "mean spend 21.62"."""
+    if feature in ("recency", "tenure"):
+        return f"{SHORT_NAMES[feature]} {value:.0f} d"
+    if feature in ("monetary_mean", "monetary_total"):
+        return f"{SHORT_NAMES[feature]} {value:.2f}"
+    return f"{SHORT_NAMES[feature]} {value:.3g}"
+
+
+def label_segments(
+    medians: pd.DataFrame, cut: Cutoffs, spread: dict[str, float] | None = None
+) -> tuple[list[str], list[str]]:
+    """Labels and their reasons for segments' medians, every label different.
+
+    Parameters
+    ----------
+    medians : DataFrame, one row per segment, columns ``LABEL_FEATURES`` and optionally other
+        features of ``FEATURES`` (their medians in original units).
+    cut : the thresholds (``Cutoffs.of`` the customers).
+    spread : a feature's scale (e.g. all customers' standard deviation), so that differences
+        in days and in dollars compare; 1 for every feature when None.
+
+    Returns
+    -------
+    (labels, whys) : lists, one entry per row of ``medians``. Segments that ``segment_label``
+        gives the same words are told apart by the median on which they differ most
+        (relative to ``spread``), appended in words: "cooling repeat buyers (recency 240 d)".
+        If no median tells them apart, the segment's number is appended.
+    """
+    spread = spread or {}
+    pairs = [segment_label(*(row[f] for f in LABEL_FEATURES), cut) for _, row in medians.iterrows()]
+    labels, whys = [p[0] for p in pairs], [p[1] for p in pairs]
+    for words in {w for w in labels if labels.count(w) > 1}:
+        rows = [i for i, w in enumerate(labels) if w == words]
+        group = medians.iloc[rows]
+        features = [f for f in FEATURES if f in group.columns]
+        gaps = {f: np.ptp(group[f].to_numpy(float)) / (spread.get(f) or 1.0) for f in features}
+        distinct = [
+            f
+            for f in sorted(features, key=lambda f: -gaps[f])
+            if len({median_text(f, v) for v in group[f]}) == len(rows)
+        ]
+        for i, (segment, row) in zip(rows, group.iterrows(), strict=True):
+            tell = median_text(distinct[0], row[distinct[0]]) if distinct else f"segment {segment}"
+            labels[i] = f"{words} ({tell})"
+            whys[i] += f"; the same words as another segment, told apart by {tell}"
+    return labels, whys
 
 
 def profile_table(
     table: pd.DataFrame, segments: np.ndarray, n_segments: int, cut: Cutoffs
 ) -> pd.DataFrame:
-    """One row per segment (1..K): label, customers, share of customers and of revenue, mean
-    and median of every feature in original units, and the label's reasoning (``why``)."""
+    """One row per segment (1..K): label (``label_segments``), customers, share of customers
+    and of revenue, the medians the label reads, the mean and median of every feature in
+    original units, and the label's reasoning (``why``)."""
     features = [f for f in FEATURES if f in table]
     total_revenue = float(table["monetary_total"].sum())
     rows = []
@@ -398,17 +484,22 @@ def profile_table(
             "revenue": revenue,
             "share of revenue": revenue / total_revenue if total_revenue else 0.0,
         }
+        for f in LABEL_FEATURES:
+            row[f"median {f}"] = float(members[f].median()) if len(members) else np.nan
         for f in features:
             row[f"mean {f}"] = float(members[f].mean()) if len(members) else np.nan
             row[f"median {f}"] = float(members[f].median()) if len(members) else np.nan
-        if len(members):
-            label, why = segment_label(
-                row["median recency"], row["median frequency"], row["median monetary_mean"], cut
-            )
-        else:
-            label, why = "empty", "no customer has this segment as its most likely one"
-        rows.append({"label": label, **row, "why": why})
-    return pd.DataFrame(rows).set_index("segment")
+        rows.append(row)
+    frame = pd.DataFrame(rows).set_index("segment")
+    medians = frame[[f"median {f}" for f in features]].rename(columns=lambda c: c[7:])
+    filled = medians.notna().all(axis=1)
+    spread = {f: float(table[f].std()) for f in features}
+    labels, whys = label_segments(medians[filled], cut, spread)
+    frame.insert(0, "label", [f"empty (segment {k})" for k in frame.index])
+    frame["why"] = "no customer has this segment as its most likely one"
+    frame.loc[filled, "label"] = labels
+    frame.loc[filled, "why"] = whys
+    return frame
 
 
 # ----------------------------------------------------------------------------- the result
@@ -421,7 +512,7 @@ class Segmentation:
     ``params`` / ``history``: the fit in standardised feature units, components ordered by
     size (segment 1 the largest); ``resp`` (n_customers, K); ``segments``: each customer's most
     responsible segment (0-based); ``between``: customers whose largest responsibility is below
-    ``threshold``; ``profiles``: ``profile_table``; ``cutoffs``: the tertiles the labels used;
+    ``threshold``; ``profiles``: ``profile_table``; ``cutoffs``: the thresholds the labels used;
     ``estimator_params``: the chosen cell's ``GaussianMixtureEM`` arguments, from the fitted
     model (``emlib.export.estimator_params_of``).
     """

@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.plots_retail import profile_figure, revenue_figure, scatter_matrix_figure
+from dashboard.plots_retail import (
+    HEATMAP_TEXT_SIZE,
+    bic_heatmap,
+    profile_figure,
+    revenue_figure,
+    scatter_matrix_figure,
+)
 from dashboard.state_retail import (
     NONE,
     customers_csv,
@@ -32,7 +38,7 @@ from emlib.cases.retail import (
     transform_features,
 )
 from emlib.datasets import load_cdnow
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/retail_segmentation.py"
 
@@ -60,7 +66,11 @@ def story(at: AppTest) -> str:
 
 
 def profile_table(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "share of revenue" in d.value.columns)
+    return next(d.value for d in at.dataframe if "% of revenue" in d.value.columns)
+
+
+def details_table(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "mean recency" in d.value.columns)
 
 
 def test_page_renders_the_pipelines_automatic_choice():
@@ -76,6 +86,45 @@ def test_page_renders_the_pipelines_automatic_choice():
     assert len(at.get("plotly_chart")) >= 7  # BIC x2, profiles, revenue, matrix, viewer x2
     assert at.query_params["k"] == "auto"
     assert at.query_params["feats"] == ",".join(DEFAULT_FEATURES)
+
+
+def test_the_page_states_the_label_thresholds_and_its_labels_are_unique():
+    at = retail_page()
+    expected = pipeline()
+    rule = next(m.value for m in at.markdown if m.value.startswith("Each label reads"))
+    assert rule == expected.cutoffs.rule()
+    assert "under 90 days" in rule and f"at least {expected.cutoffs.frequent:g}" in rule
+    shown = profile_table(at)
+    assert shown["label"].is_unique
+    # the medians the labels read, next to them
+    assert list(shown.columns) == [
+        "label",
+        "customers",
+        "% of customers",
+        "% of revenue",
+        "median recency",
+        "median frequency",
+        "median mean spend",
+    ]
+    assert shown["median recency"].tolist() == expected.profiles["median recency"].tolist()
+    recent = shown[shown["label"].str.startswith("recent")]
+    assert (recent["median recency"] < 90).all()
+    assert "mean monetary_mean" in details_table(at)
+
+
+def test_the_bic_heatmaps_numbers_are_large_and_whole():
+    result = pipeline()
+    fig = bic_heatmap(result.selection, result.best_bic, result.cell)
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and heat.textfont.size == HEATMAP_TEXT_SIZE >= 16
+    cells = [t for row in heat.text for t in row]
+    assert all(t == "failed" or "." not in t for t in cells)
+    best = result.selection.set_index(["n_components", "covariance_type"]).loc[result.best_bic]
+    assert f"{best['bic']:,.0f}" in cells
+    at = retail_page()
+    shown = figure(at, 0)  # the heatmap, first and alone on its row
+    assert shown["data"][0]["type"] == "heatmap"
+    assert shown["data"][0]["textfont"]["size"] == HEATMAP_TEXT_SIZE
 
 
 def test_a_fixed_k_shows_that_many_segments():
@@ -100,7 +149,7 @@ def test_an_earlier_analysis_date_changes_the_features():
     assert "features at 1997-09-30" in story(at)
     caption = next(c.value for c in at.caption if "purchase lines" in c.value)
     assert f"{expected.customers.ignored_after:,} lines after the analysis date ignored" in caption
-    assert profile_table(at)["mean recency"].tolist() == expected.profiles["mean recency"].tolist()
+    assert details_table(at)["mean recency"].tolist() == expected.profiles["mean recency"].tolist()
     assert (
         pipeline().profiles["mean recency"].tolist() != expected.profiles["mean recency"].tolist()
     )

@@ -1,6 +1,7 @@
 """The Retail segmentation page in a real browser: K and the analysis date change what is shown,
-a download gives the customer table, and an uploaded transactions CSV is mapped and segmented
-with its bad rows reported. Screenshots go to test-artifacts/."""
+a download gives the customer table, the BIC heatmap's numbers are drawn large, and an uploaded
+transactions CSV is mapped and segmented with its bad rows reported. Screenshots go to
+test-artifacts/."""
 
 import re
 
@@ -26,6 +27,30 @@ def assert_drawn(page: Page, at_least: int = 6) -> None:
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
     first = charts.first.bounding_box()
     assert first and first["width"] > 100 and first["height"] > 100
+
+
+#: The BIC heatmap's width, the main column's and the font sizes Plotly drew its numbers in
+#: (Plotly shrinks a number that does not fit its cell).
+HEATMAP = """() => {
+    const chart = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(c => c.querySelector('.heatmaplayer'));
+    const sizes = [...chart.querySelectorAll('.heatmaplayer text')]
+        .map(t => parseFloat(getComputedStyle(t).fontSize));
+    const main = document.querySelector('[data-testid="stMainBlockContainer"]')
+        || document.querySelector('[data-testid="stMain"]');
+    return {width: chart.getBoundingClientRect().width, main: main.clientWidth, sizes};
+}"""
+
+
+def assert_heatmap_readable(page: Page) -> None:
+    """The BIC numbers drawn large and full width; the segments table fits the page."""
+    heat = page.evaluate(HEATMAP)
+    assert len(heat["sizes"]) == 24, heat  # 6 K x 4 covariance types
+    assert min(heat["sizes"]) >= 14, f"heatmap numbers drawn at {min(heat['sizes'])} px"
+    assert heat["width"] > 0.8 * heat["main"], heat
+    scroller = page.locator('[data-testid="stDataFrame"] .dvn-scroller').first  # the segments
+    scroll, client = scroller.evaluate("s => [s.scrollWidth, s.clientWidth]")
+    assert scroll <= client + 1, f"the segments table is cut off: {scroll} px in {client} px"
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -64,6 +89,8 @@ def test_change_k_date_download_and_upload(server, browser, tmp_path):
     expect(page.get_by_text(re.compile("BIC chose K = "))).to_be_visible(timeout=60_000)
     settle(page)
     assert_drawn(page)
+    expect(page.locator(".heatmaplayer text").first).to_be_visible(timeout=60_000)
+    assert_heatmap_readable(page)
     page.screenshot(path=ARTIFACTS / "retail_auto.png")
 
     choose(page, "Number of segments K", "3")

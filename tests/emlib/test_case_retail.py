@@ -1,6 +1,6 @@
 """The retail segmentation pipeline: features pinned on a hand-made table, bad rows set aside,
-segments stable under a change of seed on CDNOW, labels by the stated rule, the
-"between segments" threshold."""
+segments stable under a change of seed on CDNOW, labels by the stated rule (unique, and each
+word true of the medians shown), the "between segments" threshold."""
 
 import warnings
 from functools import lru_cache
@@ -13,14 +13,18 @@ from sklearn.metrics import adjusted_rand_score
 from emlib import ConvergenceWarning, GaussianMixtureEM
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
+    K_RANGE,
+    LAPSED_DAYS,
     MAX_ITER,
     N_INIT,
     REASONS,
+    RECENT_DAYS,
     Cutoffs,
     choose_segments,
     clean_transactions,
     customer_features,
     fit_grid,
+    label_segments,
     reorder_history,
     segment_customers,
     segment_label,
@@ -182,19 +186,67 @@ def test_profiles_add_up_and_segments_are_ordered_by_size():
 def test_every_label_follows_the_stated_rule_from_its_profile():
     result = cdnow_segments()
     cut = Cutoffs.of(result.customers.table)
+    assert cut == result.cutoffs and (cut.recent, cut.lapsed) == (RECENT_DAYS, LAPSED_DAYS)
     for _, row in result.profiles.iterrows():
         label, _ = segment_label(row["median recency"], row["median frequency"],
                                  row["median monetary_mean"], cut)  # fmt: skip
-        assert row["label"] == label
+        assert row["label"].startswith(label)
     assert any("lapsed one-time" in label for label in result.labels)
 
 
+@pytest.mark.parametrize("k", range(K_RANGE[0], K_RANGE[1] + 1))
+def test_labels_are_unique_and_each_word_is_true_of_the_medians_shown(k):
+    """Issue 14: two segments were both "recent frequent buyers", one of them (and another)
+    "recent" at a median recency of 240 days."""
+    result = cdnow_segments(n_components=k)
+    prof, cut = result.profiles, result.cutoffs
+    assert len(set(prof["label"])) == len(prof)
+    for _, row in prof.iterrows():
+        words, recency = row["label"].split(" ("), row["median recency"]
+        words, frequency = words[0], row["median frequency"]
+        assert words.startswith("recent ") == (recency < RECENT_DAYS)
+        assert words.startswith("lapsed ") == (recency >= LAPSED_DAYS)
+        assert words.startswith("cooling ") == (RECENT_DAYS <= recency < LAPSED_DAYS)
+        assert (" one-time " in words) == (frequency <= 1)
+        assert (" frequent " in words) == (frequency >= cut.frequent)
+        spend = row["median monetary_mean"]
+        assert words.endswith("low spenders") == (spend < cut.low_spend)
+        assert words.endswith("high spenders") == (spend >= cut.high_spend)
+    rule = cut.rule()
+    for number in (
+        f"under {RECENT_DAYS:g} days",
+        f"{LAPSED_DAYS:g} days or more",
+        f"at least {cut.frequent:g}",
+        f"{cut.low_spend:.2f}",
+        f"{cut.high_spend:.2f}",
+    ):
+        assert number in rule  # fmt: skip
+
+
+def test_segments_with_the_same_words_are_told_apart_by_the_median_that_differs_most():
+    cut = Cutoffs(recent=90, lapsed=365, frequent=6, low_spend=15, high_spend=40)
+    medians = pd.DataFrame(
+        {"recency": [240, 222, 30, 240], "frequency": [3, 3, 8, 3],
+         "monetary_mean": [21.6, 30.0, 50, 21.6]},
+        index=[5, 6, 7, 8],
+    )  # fmt: skip
+    spread = {"recency": 150.0, "frequency": 2.0, "monetary_mean": 5.0}
+    labels, whys = label_segments(medians.iloc[:3], cut, spread)
+    assert labels == ["cooling repeat buyers (mean spend 21.60)",
+                      "cooling repeat buyers (mean spend 30.00)",
+                      "recent frequent high spenders"]  # fmt: skip
+    assert "told apart by mean spend 21.60" in whys[0]
+    labels, _ = label_segments(medians.iloc[[0, 3]], cut, spread)  # identical medians
+    assert labels == ["cooling repeat buyers (segment 5)", "cooling repeat buyers (segment 8)"]
+
+
 def test_segment_label_rule_on_known_medians():
-    cut = Cutoffs(recency=(100, 300), frequency=(1, 3), monetary_mean=(15, 40))
+    cut = Cutoffs(recent=90, lapsed=365, frequent=6, low_spend=15, high_spend=40)
     assert segment_label(20, 6, 50, cut)[0] == "recent frequent high spenders"
     assert segment_label(400, 1, 10, cut)[0] == "lapsed one-time low spenders"
     label, why = segment_label(200, 2, 25, cut)
-    assert label == "repeat buyers" and "between the tertiles" in why
+    assert label == "cooling repeat buyers" and "between 90 and 365 d" in why
+    assert segment_label(90, 2, 15, cut)[0] == "cooling repeat buyers"  # thresholds: < and ≥
 
 
 def test_between_segments_is_a_responsibility_below_the_threshold():
