@@ -126,6 +126,10 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
     body()
 
 
+#: What the cross-table shows: counts, or ``cluster_crosstab``'s percentages.
+SHARES = {"counts": "counts", "category": "% of each category", "cluster": "% of each cluster"}
+
+
 def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
     """The clusters against a text column of the file: counts, or shares of each category or
     of each cluster. Nothing is drawn when the file has no such column."""
@@ -142,11 +146,10 @@ def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
     pick, show = st.columns([2, 3])
     column = pick.selectbox("Text column", options, key="yd_xtab",
                             format_func=plain_label)  # fmt: skip
-    normalize = show.radio(
-        "Show", (None, "category", "cluster"), horizontal=True, key="yd_xtab_norm",
-        format_func={None: "counts", "category": "% of each category",
-                     "cluster": "% of each cluster"}.get,
-    )  # fmt: skip
+    shown = show.radio(
+        "Show", tuple(SHARES), horizontal=True, key="yd_xtab_norm", format_func=SHARES.get
+    )
+    normalize = None if shown == "counts" else shown
     table = yd.category_table(upload, fit, column, normalize)
     number = "%d" if normalize is None else "%.1f%%"
     st.dataframe(table, width="stretch", key="yd_xtab_table",

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
+expect.set_options(timeout=20_000)  # a cold server's first run on a busy machine takes a while
 
 
 def settle(page: Page) -> None:
@@ -67,12 +68,9 @@ def test_pick_image_change_k_damage_and_upload(server, page, tmp_path):
     assert_drawn(page)
     assert "k=3" in page.url
 
-    # damage pixels: hide 30% (6 steps of 0.05), position on (4 steps of 0.25)
+    # damage pixels: hide 30% (6 steps of 0.05); position is on by default
     page.get_by_role("slider", name=re.compile("Share of pixels hidden")).focus()
     for _ in range(6):
-        page.keyboard.press("ArrowRight")
-    page.get_by_role("slider", name=re.compile("Position weight")).focus()
-    for _ in range(4):
         page.keyboard.press("ArrowRight")
     segment(page)
     expect(page.get_by_text("Reconstruction RMSE")).to_be_visible()

@@ -162,3 +162,64 @@ def test_two_sessions_at_once_see_only_their_own_upload(server, browser, tmp_pat
     finally:
         for context in contexts.values():
             context.close()
+
+
+def fruit_csv(path: Path, numeric: int = 2) -> Path:
+    """A semicolon-separated table with decimal commas in Windows-1252: weight (and length)
+    in two groups, and the variety as text."""
+    rng = np.random.default_rng(3)
+    names = [*["Gewicht", "Länge"][:numeric], "Sorte"]
+    lines = [";".join(names)]
+    for i in range(80):
+        group = i % 2
+        cells = [f"{rng.normal(60 + 25 * group, 4):.2f}", f"{rng.normal(12 + 6 * group, 1):.3f}"]
+        lines.append(";".join([c.replace(".", ",") for c in cells[:numeric]]
+                              + [("Apfel", "Birne")[group]]))  # fmt: skip
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    return path
+
+
+def test_your_data_upload_gives_usable_results_and_an_honest_link(server, page, tmp_path):
+    open_page(page, f"{server}/your_data?kmax=2", "What was understood")
+    upload(page, fruit_csv(tmp_path / "früchte.csv"))
+    expect(page.get_by_text("The clusters against a text column")).to_be_visible()
+    expect(page.get_by_text("Numbers use a decimal comma")).to_be_visible()
+    settle(page)
+    no_exception(page)
+    assert "src=upload" in page.url and "ex=" not in page.url
+    page.screenshot(path=ARTIFACTS / "your_data_crosstab.png", full_page=True)
+
+    upload(page, fruit_csv(tmp_path / "gewicht.csv", numeric=1))
+    expect(page.get_by_text(re.compile("Gewicht: the data and the mixture"))).to_be_visible()
+    settle(page)
+    no_exception(page)
+    assert page.locator(".js-plotly-plot .barlayer .trace").count() >= 1, "the histogram"
+    assert "iter=" in page.url and "cols=Gewicht" in page.url
+    page.screenshot(path=ARTIFACTS / "your_data_1d.png", full_page=True)
+
+    page.goto(page.url, wait_until="domcontentloaded")  # the link, without the file
+    expect(page.get_by_text(re.compile("Upload the table again"))).to_be_visible()
+    settle(page)
+    no_exception(page)
+    assert page.locator(".js-plotly-plot").count() == 0, "no example shown in its place"
+    page.screenshot(path=ARTIFACTS / "your_data_link_without_file.png", full_page=True)
+
+
+def test_your_data_picture_offers_its_downloads_and_a_link_that_describes_it(
+    server, page, tmp_path
+):
+    open_page(page, f"{server}/your_data?kmax=2&cols=eruptions,waiting", "What was understood")
+    pixels = np.zeros((60, 90, 3), np.uint8)
+    pixels[:, :45] = (200, 30, 30)
+    pixels[:, 45:] = (30, 60, 200)
+    Image.fromarray(pixels).save(tmp_path / "two_colours.png")
+    upload(page, tmp_path / "two_colours.png")
+    expect(page.get_by_text("Download the segmentation")).to_be_visible()
+    settle(page)
+    no_exception(page)
+    page.get_by_text("Download the segmentation").click()
+    expect(page.get_by_role("button", name=re.compile("Label map \\(NumPy"))).to_be_visible()
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "kind=image" in sidebar and "cols=" not in sidebar and "eruptions" not in sidebar
+    assert "cannot carry the picture" in sidebar
+    page.screenshot(path=ARTIFACTS / "your_data_picture_downloads.png", full_page=True)
