@@ -327,3 +327,24 @@ def test_a_large_table_reads_in_reasonable_time():
     upload = read_table(content)
     assert upload.error is None and len(upload.frame) == 50_000
     np.testing.assert_allclose(upload.frame.to_numpy(), frame.to_numpy())
+
+
+def test_the_reading_settings_are_recorded_so_code_can_read_the_file_the_same_way():
+    """What ``exports.table_data_code`` writes into ``pd.read_csv``: codec, thousands
+    separator, every column in file order, the markers written, rows skipped or cut."""
+    rows = [
+        f"{i + 1}.{100 + i:03d},5;{'NA' if i % 4 == 0 else f'0,{i}'};x{i % 2};k" for i in range(20)
+    ]
+    text = "Größe;b;c;k\n" + "\n".join(rows) + "\n1;2;3;4;5\n6;7;8;9;;\n"
+    upload = read_table(text.encode("cp1252"), "t.csv")
+    assert (upload.codec, upload.delimiter, upload.decimal, upload.thousands) == (
+        "cp1252",
+        ";",
+        ",",
+        ".",
+    )
+    assert upload.file_columns == ("Größe", "b", "c", "k")
+    assert upload.numeric == ("Größe", "b")
+    assert upload.markers == ("NA",)
+    assert (upload.n_skipped, upload.n_trimmed) == (1, 1)
+    assert upload.frame["Größe"].iloc[0] == 1100.5
