@@ -174,6 +174,8 @@ class MissingLabResult:
     data), ``table`` the parameter errors and the mean each fit implies for the gappy column.
     ``mechanism_bias`` holds EM's bias in that mean under each mechanism at this rate.
     ``estimator_params``: the EM fit's ``GaussianMixtureEM`` arguments, from the model.
+    ``hidden``: how many values are missing, in words (``hidden_text``), for every place
+    that says it.
     """
 
     dataset: Dataset | None
@@ -188,6 +190,37 @@ class MissingLabResult:
     warning: str | None = None
     note: str | None = None
     estimator_params: dict = field(default_factory=dict)
+    hidden: str = ""
+
+
+def hidden_text(X: np.ndarray, names: Sequence[str], dataset: str, mechanism: str, rate: float):
+    """How many values are missing, in words (Markdown), counted once (``count_missing``).
+
+    Simulated gaps: the realised count and share of y hidden, then the mechanism and the
+    requested rate, which the realised share only matches on average. Real gaps: the count
+    per column and the rows they fall in.
+    """
+    from emlib.missing import count_missing
+
+    counts = count_missing(X)
+    if dataset == "airquality":
+        per_column = [f"{n} values of {name}" for name, n in zip(names, counts.per_column,
+                                                                strict=True) if n]  # fmt: skip
+        if not per_column:
+            return f"no value missing in {counts.rows} rows"
+        return (
+            f"{' and '.join(per_column)} missing (real gaps), in {counts.rows_with_gap} of "
+            f"{counts.rows} rows"
+        )
+    odds = (
+        f"each hid with probability {rate:.0%}"
+        if mechanism == "MCAR"
+        else f"each with its own probability, {rate:.0%} on average"
+    )
+    return (
+        f"{counts.per_column[1]} of {counts.rows} values of {names[1]} hidden "
+        f"({counts.share(1):.1%}; {mechanism}: {odds})"
+    )
 
 
 def missing_lab_data(
@@ -252,6 +285,7 @@ def run_missing_lab(
         )  # fmt: skip
     except ValueError as err:
         return MissingLabResult(None, None, error=f"The data could not be made: {err}")
+    hidden = hidden_text(data.X, data.feature_names, dataset, mechanism, rate)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -263,8 +297,9 @@ def run_missing_lab(
             )  # fmt: skip
         except ValueError as err:
             return MissingLabResult(
-                data, None, error=f"EM could not fit this mixture: {err}", note=note
-            )
+                data, None, error=f"EM could not fit this mixture: {err}", note=note,
+                hidden=hidden,
+            )  # fmt: skip
     em = comparison.models[METHODS[0]]
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
@@ -285,6 +320,7 @@ def run_missing_lab(
         warning=warning,
         note=note,
         estimator_params=estimator_params_of(em),
+        hidden=hidden,
     )
 
 
@@ -414,17 +450,12 @@ def missing_lab_story(result: MissingLabResult, dataset: str, mechanism: str) ->
     data = result.dataset
     x, y = data.feature_names[0], data.feature_names[1]
     em = overall_mean(result.fits[METHODS[0]])[1]
-    gaps = int(np.isnan(data.X[:, 1]).sum())
     if dataset == "airquality":
         if not np.isnan(data.X).any():
             return f"**No gaps.** {x} and {y} are both complete, so the three methods agree."
         means = ", ".join(f"{m}: {overall_mean(p)[1]:.3g}" for m, p in result.fits.items())
-        per_column = np.isnan(data.X).sum(axis=0)
-        counts = " and ".join(
-            f"{int(n)} values of {name}" for name, n in zip((x, y), per_column, strict=True) if n
-        )
         return (
-            f"**Real gaps, no truth.** {counts} are missing and nobody recorded "
+            f"**Real gaps, no truth.** {result.hidden}, and nobody recorded "
             "why, so there is nothing to measure errors against: the panels only show how the "
             f"fits differ. The mean of {y} each fit implies: {means}. EM is right if the gaps "
             f"are MAR (say, {y} went unrecorded for reasons visible in {x}); if high readings "
@@ -435,7 +466,7 @@ def missing_lab_story(result: MissingLabResult, dataset: str, mechanism: str) ->
     ref = overall_mean(result.reference)[1]
     bias = result.mechanism_bias
     others = ", ".join(f"{m} {b:+.3g}" for m, b in bias.items())
-    head = MECHANISM_TEXT[mechanism].format(x=x, y=y) + f" {gaps} of {len(data.X)} are hidden. "
+    head = MECHANISM_TEXT[mechanism].format(x=x, y=y) + f" In this run: {result.hidden}. "
     assumption = (
         "EM's observed-data likelihood assumes the gaps are ignorable (MCAR or MAR): that a "
         "missing value looks like an observed one with the same observed entries. "

@@ -47,7 +47,8 @@ def simulate_missing(
     ----------
     X : ndarray of shape (n_samples, n_features), n_features >= 2, without NaN
     rate : float in [0, 0.95]
-        Expected share of missing entries in columns 1..D-1.
+        Expected share of missing entries in columns 1..D-1: each entry hides at random, so
+        the realised share varies around it (``count_missing`` gives it).
     mechanism : {"MCAR", "MAR", "MNAR"}
         MCAR: every entry hides with probability ``rate``. MAR: an entry of row n hides with
         probability expit(a + 2 z_n0), z_n0 the standardised first column. MNAR: with
@@ -81,6 +82,37 @@ def simulate_missing(
             p = _logistic_probabilities(X[:, j], rate)
         out[rng.uniform(size=len(X)) < p, j] = np.nan
     return out
+
+
+@dataclass(frozen=True)
+class MissingCounts:
+    """The gaps of a data matrix, counted once for every place that quotes them.
+
+    ``rows``: n_samples; ``rows_with_gap``: rows with at least one NaN; ``per_column``: NaN
+    entries in each column.
+    """
+
+    rows: int
+    rows_with_gap: int
+    per_column: tuple[int, ...]
+
+    def share(self, column: int) -> float:
+        """The realised share of column ``column``'s values that are missing."""
+        return self.per_column[column] / self.rows if self.rows else 0.0
+
+
+def count_missing(X: np.ndarray) -> MissingCounts:
+    """``MissingCounts`` of ``X`` (n_samples, n_features), NaN = missing.
+
+    ``simulate_missing`` hides each value at random, so the realised share of a column
+    (``MissingCounts.share``) differs from the requested rate by chance: quote this one.
+    """
+    gaps = np.isnan(np.asarray(X, dtype=float))
+    return MissingCounts(
+        rows=int(gaps.shape[0]),
+        rows_with_gap=int(gaps.any(axis=1).sum()),
+        per_column=tuple(int(n) for n in gaps.sum(axis=0)),
+    )
 
 
 def complete_cases(X: np.ndarray) -> np.ndarray:

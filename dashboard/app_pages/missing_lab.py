@@ -4,7 +4,7 @@ complete-case analysis and mean imputation, and replay EM's imputations step by 
 import streamlit as st
 
 from dashboard.exports import fit_downloads, missing_lab_code
-from dashboard.plots import SIGMA, comparison_figure, missing_rows
+from dashboard.plots import SIGMA, comparison_figure
 from dashboard.state import (
     AIRQUALITY_COLUMNS,
     COVARIANCE_TYPES,
@@ -38,6 +38,12 @@ SETTINGS = (
     Setting("seed", 0, integer(0, 9999)),
 )
 
+RATE_HELP = (
+    "Each value of y hides at random (under MAR and MNAR with a probability that depends on "
+    "the data) and this is the average probability, so the share actually hidden varies "
+    "with the seed: the caption gives it."
+)
+
 st.title("Missing data lab")
 st.markdown(
     "Real data have gaps. How a value went missing decides what we may do about it "
@@ -56,7 +62,8 @@ with st.sidebar:
     real_gaps = st.session_state["missing_data"] == "airquality"
     if not real_gaps:
         st.radio("Missingness mechanism", MECHANISMS, key="missing_mech", horizontal=True)
-        st.slider("Share of y values hidden", 0.05, 0.8, step=0.05, key="missing_rate")
+        st.slider("Share of y values hidden, on average", 0.05, 0.8, step=0.05,
+                  key="missing_rate", help=RATE_HELP)  # fmt: skip
     with st.form("missing_settings"):
         if st.session_state["missing_data"] == "synthetic":
             synthetic_data_controls("missing", full=True)
@@ -93,11 +100,9 @@ if result.history is None:
     st.stop()
 
 data = result.dataset
-how = "real gaps" if real_gaps else f"{settings['mech']}, {settings['rate']:.0%} of y hidden"
 st.caption(
-    f"**{data.name}**, {len(data.X)} rows, {len(missing_rows(data.X))} with a missing value"
-    f" ({how}) · K = {settings['k']}, {settings['cov']} covariances, "
-    f"seed {settings['seed']} · Data: {data.source}"
+    f"**{data.name}**, {len(data.X)} rows · {result.hidden} · K = {settings['k']}, "
+    f"{settings['cov']} covariances, seed {settings['seed']} · Data: {data.source}"
 )
 
 st.subheader("Three ways to fit data with gaps")

@@ -14,6 +14,7 @@ from emlib.init import INIT_METHODS
 from emlib.missing import (
     MECHANISMS,
     complete_cases,
+    count_missing,
     fit_three_ways,
     mean_filled,
     parameter_errors,
@@ -319,3 +320,15 @@ def test_comparison_with_too_few_complete_rows_keeps_the_em_fit():
     assert set(result.models) == {METHODS[0]}
     assert "not run" in result.problem and "only 5 rows are complete" in result.problem
     assert result.table is None and result.mechanism_bias == {}
+
+
+def test_count_missing_counts_rows_and_columns_and_the_realised_share():
+    X = np.array([[1.0, np.nan], [np.nan, np.nan], [3.0, 4.0], [5.0, np.nan]])
+    counts = count_missing(X)
+    assert (counts.rows, counts.rows_with_gap, counts.per_column) == (4, 3, (1, 3))
+    assert counts.share(1) == 0.75 and count_missing(np.empty((0, 2))).share(0) == 0.0
+    data = make_synthetic(3, 3.0, 300, seed=0)
+    hidden = simulate_missing(data.X, 0.3, "MCAR", np.random.default_rng(0))
+    realised = count_missing(hidden)
+    assert realised.per_column == (0, int(np.isnan(hidden[:, 1]).sum()))
+    assert realised.share(1) != 0.3  # hiding at random: the page must quote the realised share
