@@ -52,6 +52,9 @@ COLLAPSE_RELATIVE = 1e-7
 #: value: its spread is then made of rounding error (1 +- 1e-11 written with 17 digits).
 COLLAPSE_ROUNDING_UNITS = 16.0
 
+#: The floor (in standardised units) of a feature that is zero throughout.
+ZERO_FEATURE_FLOOR = 1e-150
+
 MISSING_OPTIONS = ("em", "drop", "error")
 
 
@@ -86,7 +89,8 @@ def collapse_floors(X: np.ndarray, scaler: Standardizer) -> np.ndarray:
     -------
     ndarray of shape (n_features,)
     """
-    return collapse_floor_sd(X) / scaler.scale
+    # an all-zero feature has neither spread nor magnitude: only a zero variance collapses it
+    return np.maximum(collapse_floor_sd(X) / scaler.scale, ZERO_FEATURE_FLOOR)
 
 
 def collapse_floor_sd(X: np.ndarray) -> np.ndarray:

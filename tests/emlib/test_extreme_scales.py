@@ -102,3 +102,14 @@ def test_power_of_ten_units_bring_extreme_spreads_into_range_and_leave_others():
     assert units[0] == 1e298 and units[2] == 1e-151
     spread = (X / units).std(axis=0)
     assert np.all(np.isfinite(spread**2)) and np.all(spread[[0, 2]] > 1) and np.all(spread < 10)
+
+
+def test_an_all_zero_feature_is_no_collapse_with_a_ridge_and_one_without():
+    from emlib.exceptions import CollapsedComponentError
+
+    X = np.c_[BASE[:, 0], np.zeros(len(BASE))]
+    with np.errstate(all="raise"):
+        model = GaussianMixtureEM(2, covariance_type="diag", random_state=0).fit(X)
+    assert np.isfinite(model.log_likelihood_)
+    with pytest.raises(CollapsedComponentError):
+        GaussianMixtureEM(2, covariance_type="diag", reg_covar=0.0, random_state=0).fit(X)
