@@ -40,6 +40,9 @@ from emlib.params import GMMParams
 TEACHING_TOL = 1e-6
 #: The tolerances a page offers (a select slider, in the URL as "tol=1e-06").
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
+#: The case studies' and uploads' default: scikit-learn's, which their larger fits need for
+#: speed (each page shows it as a setting).
+CASE_TOL = 1e-3
 #: Iterations at most on the teaching pages: enough for TEACHING_TOL on the bundled data.
 TEACHING_MAX_ITER = 500
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from dashboard.state import COVARIANCE_TYPES, Setting, choice, integer, number
+from dashboard.state import (
+    CASE_TOL,
+    COVARIANCE_TYPES,
+    Setting,
+    choice,
+    integer,
+    number,
+    tolerance_setting,
+)
 from dashboard.uploads import ImageUpload, plain, read_image
 from emlib.cases.image import (
     COLOR_SPACES,
@@ -47,6 +55,7 @@ SETTINGS = (
     Setting("noise", 0, integer(0, 80)),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(5, 500)),
+    tolerance_setting(CASE_TOL),
     Setting("fx", "", str),  # the scatter's axes, checked against the features on the page
     Setting("fy", "", str),
 )
@@ -73,6 +82,7 @@ def run_segmentation(
     noise: int,
     seed: int,
     iters: int,
+    tol: float = CASE_TOL,
 ) -> ImageRun:
     """Segment a bundled image (``image_key`` its name) or an upload (``image_key`` names it by
     hash; ``_pixels`` holds it and is not hashed)."""
@@ -88,6 +98,7 @@ def run_segmentation(
             k_range=K_RANGE,
             seed=seed,
             max_iter=iters,
+            tol=tol,
         )
     except ValueError as err:
         return ImageRun(None, f"EM could not segment this image: {err}")
@@ -104,7 +115,7 @@ def run_settings(settings: dict, upload: ImageUpload | None) -> ImageRun:
     """Run the cached segmentation for the page's settings (and upload, if chosen)."""
     options = {name: settings[name] for name in ("k", "space", "pos", "cov", "hide")}
     options.update(pattern=settings["pattern"], noise=settings["noise"])
-    options.update(seed=settings["seed"], iters=settings["iters"])
+    options.update(seed=settings["seed"], iters=settings["iters"], tol=settings["tol"])
     if settings["img"] == UPLOAD:
         return run_segmentation(f"upload:{upload.key}", upload.pixels, **options)
     return run_segmentation(settings["img"], None, **options)

@@ -36,6 +36,7 @@ from dashboard.state_image import (
 from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB
 from dashboard.viewer import iteration_viewer
+from dashboard.widgets import tolerance_input
 
 st.title("Image segmentation")
 st.markdown(
@@ -68,6 +69,7 @@ with st.sidebar:
         st.slider("Noise (standard deviation, 0-255)", 0, 80, step=5, key="img_noise")
         st.number_input("Seed", 0, 9999, key="img_seed")
         st.number_input("Max iterations", 5, 500, key="img_iters")
+        tolerance_input("img")
         st.form_submit_button("Segment", type="primary", key="img_apply", width="stretch")
 
 settings = current_settings("img", SETTINGS)
@@ -171,7 +173,8 @@ else:
         st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
         iteration_viewer(X, shown_names, history, key="img_viewer",
                          run_id=repr((sorted(settings.items()), x_name, y_name)),
-                         converged=result.converged, query_key="step")  # fmt: skip
+                         converged=result.converged, query_key="step", tol=settings["tol"],
+                         opens_at="final")  # fmt: skip
 image_key = f"upload:{upload.key}" if upload else settings["img"]
 fit_downloads(
     result.history,

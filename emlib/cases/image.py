@@ -416,6 +416,7 @@ def choose_k_by_bic(
     covariance_type: str,
     seed: int,
     max_iter: int,
+    tol: float = 1e-3,
 ) -> tuple[int, pd.DataFrame]:
     """The K in ``k_range`` (inclusive) with the lowest BIC on a seeded subsample of pixels."""
     rows = np.random.default_rng(seed).permutation(len(values))[:BIC_PIXELS]
@@ -429,6 +430,7 @@ def choose_k_by_bic(
             (covariance_type,),
             random_state=seed,
             max_iter=max_iter,
+            tol=tol,
         )
     if "bic" not in result.best:
         raise ValueError("no number of components could be fitted to this image")
@@ -473,6 +475,7 @@ def segment_image(
     k_range: tuple[int, int] = (2, 6),
     seed: int = 0,
     max_iter: int = 100,
+    tol: float = 1e-3,
     full_fit_pixels: int = FULL_FIT_PIXELS,
     subsample_pixels: int = SUBSAMPLE_PIXELS,
 ) -> SegmentationResult:
@@ -485,6 +488,7 @@ def segment_image(
     color_space : "rgb" or "lab" (ignored for grey images)
     position_weight : 0 for colour alone, else x and y join the features with this weight
     damage : pixels to hide and noise to add before segmenting (see ``Damage``)
+    max_iter, tol : EM's iteration limit and stopping tolerance (gain per pixel)
     full_fit_pixels, subsample_pixels : images with more than ``full_fit_pixels`` pixels are
         fitted on a seeded subsample of ``subsample_pixels`` pixels, then every pixel labelled
 
@@ -514,7 +518,7 @@ def segment_image(
     chosen_by, bic = "user", None
     if n_components is None:
         t0 = time.perf_counter()
-        n_components, bic = choose_k_by_bic(values, k_range, covariance_type, seed, max_iter)
+        n_components, bic = choose_k_by_bic(values, k_range, covariance_type, seed, max_iter, tol)
         chosen_by = "bic"
         timings["bic"] = time.perf_counter() - t0
 
@@ -526,6 +530,7 @@ def segment_image(
         covariance_type=covariance_type,
         random_state=seed,
         max_iter=max_iter,
+        tol=tol,
         keep_responsibilities=False,
     )
     with warnings.catch_warnings(record=True) as caught:

@@ -168,3 +168,12 @@ def test_the_segmentation_downloads_as_pictures_and_a_label_map_with_positions(m
     assert pixel["segment"] == expected.labels[5, 7] + 1
     np.testing.assert_allclose(table["uncertainty"], expected.uncertainty.ravel(), rtol=1e-5,
                                atol=1e-7)  # fmt: skip
+
+
+def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_in_the_url():
+    at = image_page({"tol": "0.0001", "img": "coins", "k": "3"})
+    assert at.select_slider(key="img_tol").value == 1e-4
+    assert float(at.query_params["tol"]) == 1e-4
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings and headings[0].startswith("#### Final E-step")
+    assert any("fell below tol = 1e-04" in m.value for m in at.markdown)
