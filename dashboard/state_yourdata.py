@@ -25,6 +25,8 @@ from dashboard.state import (
     Setting,
     choice,
     integer,
+    not_converged_note,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.uploads import (
@@ -62,6 +64,9 @@ FIT_ROWS = 5_000
 #: At most this many numeric columns are chosen by default.
 DEFAULT_COLUMNS = 4
 SELECTION_MAX_ITER = 200
+#: Your data's stopping tolerance by default: tighter than scikit-learn's 1e-3, which can stop
+#: on a plateau, while a fit of up to 5,000 rows stays quick.
+UPLOAD_TOL = 1e-4
 #: The case pages an upload can be sent to: page file, the kind it takes, and the session-state
 #: key (and value) of its data-source widget that selects "upload".
 TARGETS = {
@@ -92,7 +97,8 @@ SETTINGS = (
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("init", "kmeans", choice(INIT_METHODS)),
     Setting("seed", 0, integer(0, 9999)),
-    Setting("iters", 100, integer(1, 500)),
+    Setting("iters", 200, integer(1, 1000)),
+    tolerance_setting(UPLOAD_TOL),
     Setting("miss", "em", choice(tuple(MISSING))),
     Setting("est", "ml", choice(tuple(ESTIMATORS))),
     Setting("kmax", 4, integer(2, 8)),
@@ -100,7 +106,7 @@ SETTINGS = (
 
 
 #: The settings a picture's view uses; a table's view uses them all.
-IMAGE_SETTINGS = ("src", "ex", "k", "cov", "seed", "iters")
+IMAGE_SETTINGS = ("src", "ex", "k", "cov", "seed", "iters", "tol")
 #: The 1-D view's iteration in the URL.
 ITERATION_PARAM = "iter"
 #: Query parameters the page's other parts write (the iteration viewer, the 1-D view).
@@ -274,9 +280,9 @@ def fit_rows(
     return X, rows, notes, n_gappy
 
 
-def _estimator(k, cov, init, seed, iters, missing, estimator) -> GaussianMixtureEM:
+def _estimator(k, cov, init, seed, iters, missing, estimator, tol) -> GaussianMixtureEM:
     return GaussianMixtureEM(
-        k, covariance_type=cov, init_params=init, random_state=seed, max_iter=iters,
+        k, covariance_type=cov, init_params=init, random_state=seed, max_iter=iters, tol=tol,
         missing=missing, prior="default" if estimator == "map" else None,
     )  # fmt: skip
 
@@ -292,6 +298,7 @@ def run_upload_fit(
     iters: int,
     missing: str,
     estimator: str,
+    tol: float,
     _upload: TableUpload,
 ) -> UploadFit:
     """Fit ``GaussianMixtureEM`` on the chosen columns of an upload (``upload_key`` names its
@@ -300,7 +307,7 @@ def run_upload_fit(
         X, rows, notes, n_gappy = fit_rows(_upload, columns, k, missing, seed)
     except ValueError as err:
         return UploadFit(None, error=str(err))
-    model = _estimator(k, cov, init, seed, iters, missing, estimator)
+    model = _estimator(k, cov, init, seed, iters, missing, estimator, tol)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -312,10 +319,7 @@ def run_upload_fit(
             )  # fmt: skip
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        warning = (
-            f"EM stopped after the maximum of {iters} iterations without converging. Raise "
-            "“Max iterations” to let it finish."
-        )
+        warning = not_converged_note(iters, tol)
     return UploadFit(
         X, rows, list(model.history_), bool(model.converged_), estimator_params_of(model),
         tuple(notes), n_gappy, warning=warning,

@@ -56,7 +56,7 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
     st.subheader(f"Segmented into K = {settings['k']} colours")
     run = run_segmentation(
         f"upload:{image.key}", image.pixels, str(settings["k"]), "rgb", 0.0, settings["cov"],
-        0.0, "random", 0, settings["seed"], settings["iters"],
+        0.0, "random", 0, settings["seed"], settings["iters"], settings["tol"],
     )  # fmt: skip
     if run.error:
         st.error(run.error)
@@ -68,7 +68,7 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
         history = run.result.history
         right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
         st.caption(fit_text(run.result) + " For a picture only K, the covariance type, the "
-                   "seed and the iteration limit in the sidebar apply.")  # fmt: skip
+                   "seed, the iteration limit and the tolerance in the sidebar apply.")  # fmt: skip
         picture_downloads(run.result, key="yourdata_image")
     st.markdown("The **Image segmentation** page does much more with it: colour spaces, "
                 "position, K by BIC, hidden pixels rebuilt by EM.")  # fmt: skip
@@ -81,8 +81,10 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
 
 def picture_link_text(source: yd.Source, uploaded: bool, settings: dict) -> str:
     """What the share link of a picture's view holds, in words."""
-    model = (f"K = {settings['k']}, {settings['cov']} covariances, seed {settings['seed']}, "
-             f"at most {settings['iters']} iterations")  # fmt: skip
+    model = (
+        f"K = {settings['k']}, {settings['cov']} covariances, seed {settings['seed']}, at most "
+        f"{settings['iters']} iterations, tolerance {settings['tol']:.0e}"
+    )
     if uploaded:
         return (f"This link describes the segmentation of your picture **{plain(source.name)}** "
                 f"({model}). It cannot carry the picture: whoever opens it is asked to upload "

@@ -9,6 +9,7 @@ from dashboard.state import COVARIANCE_TYPES, INIT_METHODS, current_settings, in
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
 from dashboard.viewer import iteration_viewer
 from dashboard.views_yourdata import category_view, one_column_view, picture_view, upload_again
+from dashboard.widgets import tolerance_input
 
 st.title("Your data")
 st.markdown(
@@ -36,7 +37,8 @@ with st.sidebar, st.form("yd_settings"):
     st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
     st.selectbox("Start method", INIT_METHODS, key="yd_init")
     st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
-    st.number_input("Max iterations", 1, 500, key="yd_iters")
+    st.number_input("Max iterations", 1, 1000, key="yd_iters")
+    tolerance_input("yd")
     st.radio("Rows with gaps", tuple(yd.MISSING), format_func=yd.MISSING.get, key="yd_miss")
     st.radio("Estimation", tuple(yd.ESTIMATORS), format_func=yd.ESTIMATORS.get, key="yd_est")
     st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
@@ -123,7 +125,7 @@ if len(columns) > 1 and settings["x"] == settings["y"]:
 st.subheader(
     "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
 )
-model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est"))
+model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est", "tol"))
 fit = yd.run_upload_fit(upload.key, tuple(columns), *model, _upload=upload)
 if fit.error:
     st.error(fit.error)
@@ -138,7 +140,7 @@ if len(columns) == 1:
 else:
     iteration_viewer(
         fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
-        run_id=run_id, converged=fit.converged,
+        run_id=run_id, converged=fit.converged, tol=settings["tol"], opens_at="final",
         columns=(columns.index(settings["x"]), columns.index(settings["y"])),
     )  # fmt: skip
 fit_downloads(

@@ -367,7 +367,7 @@ def page_results() -> dict:
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
     upload_fit = yd.run_upload_fit(upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60,
-                                   "em", "map", _upload=upload)  # fmt: skip
+                                   "em", "map", 1e-3, _upload=upload)  # fmt: skip
     results["your_data"] = [upload_fit]
     return {
         page: [(list(r.history), r.estimator_params) for r in fits]

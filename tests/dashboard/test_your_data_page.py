@@ -298,7 +298,7 @@ def test_the_downloaded_script_reproduces_the_fit():
     upload = yd.parse_table(source.content, source.name)
     columns = ("Ozone", "Solar.R", "Temp")
     fit = yd.run_upload_fit(upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map",
-                            _upload=upload)  # fmt: skip
+                            1e-3, _upload=upload)  # fmt: skip
     code = export.python_code(
         fit.estimator_params, yd.data_code(source, upload, columns, "em", 3),
         expected_log_likelihood=fit.history[-1].log_likelihood,
@@ -452,8 +452,8 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
     components = [values(t["y"]) for t in fig["data"][1:3]]
     np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
     fit = yd.run_upload_fit(
-        yd.parse_table(*_faithful()).key, ("eruptions",), 2, "full", "kmeans", 0, 100, "em",
-        "ml", _upload=yd.parse_table(*_faithful()),
+        yd.parse_table(*_faithful()).key, ("eruptions",), 2, "full", "kmeans", 0, 200, "em",
+        "ml", yd.UPLOAD_TOL, _upload=yd.parse_table(*_faithful()),
     )  # fmt: skip
     last = fit.history[-1]
     assert at.select_slider(key="yd_step1d").value == last.iteration, "opens at the final fit"
@@ -513,3 +513,13 @@ def test_a_pictures_share_box_describes_the_picture_not_a_table(media):
     assert label_map.shape == (303, 384) and set(np.unique(label_map)) == {1, 2}
     opened = your_data(dict(part.split("=", 1) for part in link.lstrip("?").split("&")))
     assert "upload the picture again" in opened.warning[0].value.lower()
+
+
+def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
+    at = your_data({"tol": "1e-05"})
+    assert at.select_slider(key="yd_tol").value == 1e-5
+    assert float(at.query_params["tol"]) == 1e-5
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings and headings[0].startswith("#### Final E-step")
+    assert any("fell below tol = 1e-05" in m.value for m in at.markdown)
+    assert your_data().select_slider(key="yd_tol").value == yd.UPLOAD_TOL
