@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import Setting, choice, integer, number
+from dashboard.state import CASE_TOL, Setting, choice, integer, number, tolerance_setting
 from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import (
     MAX_UPLOAD_MB,
@@ -21,6 +21,7 @@ from dashboard.uploads import (
     plain_labels,
     read_table,
 )
+from dashboard.widgets import tolerance_input
 from emlib.cases.fraud import (
     MECHANISMS,
     METHODS,
@@ -80,6 +81,7 @@ SETTINGS = (
     Setting("label", NONE, str),
     Setting("x", "", str),
     Setting("y", "", str),
+    tolerance_setting(CASE_TOL),
 )
 
 
@@ -189,6 +191,7 @@ def run_fraud_page(
     content: bytes = b"",
     filename: str = "",
     label: str = NONE,
+    tol: float = CASE_TOL,
 ) -> FraudRun:
     """Load the data and run ``emlib.cases.fraud.run_fraud``; errors in plain words."""
     try:
@@ -199,7 +202,7 @@ def run_fraud_page(
     config = FraudConfig(
         features=features, n_components=None if k == "auto" else int(k), covariance_type=cov,
         prior="default" if prior == "map" else None, train_on=train, missing_rate=rate,
-        mechanism=mech, seed=seed,
+        mechanism=mech, seed=seed, tol=tol,
     )  # fmt: skip
     try:
         result = run_fraud(data, config)
@@ -362,6 +365,7 @@ def settings_sidebar() -> tuple[bytes, str]:
                       help=RATE_HELP)  # fmt: skip
             st.radio("Missingness", MECHANISMS, key="fraud_mech", horizontal=True)
             st.number_input("Seed (split, hidden fields, EM start)", 0, 9999, key="fraud_seed")
+            tolerance_input("fraud")
             st.form_submit_button(
                 "Fit and score", type="primary", key="fraud_apply", width="stretch"
             )

@@ -60,7 +60,7 @@ if settings["data"] == "upload" and not content:
 run = run_fraud_page(
     settings["data"], tuple(settings["feats"]), settings["k"], settings["cov"],
     settings["prior"], settings["train"], float(settings["rate"]), settings["mech"],
-    settings["seed"], content, filename, settings["label"],
+    settings["seed"], content, filename, settings["label"], settings["tol"],
 )  # fmt: skip
 if run.error:
     st.error(run.error)
@@ -157,7 +157,9 @@ st.caption("Ellipses: each component's marginal on these two features (its 2x2 c
 st.subheader("The fit, step by step")
 st.markdown(viewer_intro(run, cols))
 iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.history,
-                 key="fraud_viewer", run_id=run_id, columns=cols, query_key="step")  # fmt: skip
+                 key="fraud_viewer", run_id=run_id, columns=cols, query_key="step",
+                 converged=result.model.converged_, tol=settings["tol"],
+                 opens_at="final")  # fmt: skip
 fit_downloads(
     result.history, result.Z_fit, [f"{n} (standardised)" for n in names], key="fraud",
     estimator_params=result.estimator_params,

@@ -330,7 +330,8 @@ class FraudConfig:
     "traffic" (unsupervised: the training rows as real traffic brings them; for reweighted data
     every legitimate training row plus frauds at the real prevalence, since the sample holds
     166 times too many), "legit" (labelled legitimate training rows only, as a bank with past
-    labels would) or "sample" (every training row of the sample as it is)."""
+    labels would) or "sample" (every training row of the sample as it is). ``tol``: EM's stopping
+    tolerance (gain per row), for every fit of the run."""
 
     features: tuple[str, ...] | None = None
     n_components: int | None = None
@@ -344,6 +345,7 @@ class FraudConfig:
     standardise: bool = True
     seed: int = 0
     reference: bool = True
+    tol: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -438,6 +440,7 @@ def _gmm(k: int, config: FraudConfig, **options) -> GaussianMixtureEM:
         prior=config.prior,
         random_state=config.seed,
         max_iter=MAX_ITER,
+        tol=config.tol,
         **options,
     )
 
@@ -501,6 +504,7 @@ def _run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:
                 prior=config.prior,
                 random_state=config.seed,
                 max_iter=MAX_ITER,
+                tol=config.tol,
                 keep_responsibilities=True,
             )
             if "bic" not in grid.best:

@@ -266,3 +266,12 @@ def test_counts_of_rows_with_gaps_are_the_datas_and_agree_wherever_shown():
         rf"field\*\*; {in_pair} of them miss one of the two features drawn",
         intro,
     )
+
+
+def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
+    at = fraud_page({"data": "crx", "tol": "0.0001"})
+    assert at.select_slider(key="fraud_tol").value == 1e-4
+    assert float(at.query_params["tol"]) == 1e-4
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings and headings[0].startswith("#### Final E-step")
+    assert any("tol = 1e-04" in m.value for m in at.markdown)
