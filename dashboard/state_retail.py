@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import Setting, choice, integer, number
+from dashboard.state import CASE_TOL, Setting, choice, integer, number, tolerance_setting
 from dashboard.uploads import read_table
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
@@ -73,6 +73,7 @@ SETTINGS = (
     Setting("seed", 0, integer(0, 9999)),
     Setting("x", "recency", choice(tuple(FEATURES))),
     Setting("y", "frequency", choice(tuple(FEATURES))),
+    tolerance_setting(CASE_TOL),
 )
 
 
@@ -213,12 +214,12 @@ def cdnow_transactions() -> Transactions:
 
 
 @st.cache_data(show_spinner="Fitting the grid of mixtures to the customers…", max_entries=8)
-def _grid(source_key: str, _tx: Transactions, date: str, features: tuple, seed: int):
+def _grid(source_key: str, _tx: Transactions, date: str, features: tuple, seed: int, tol: float):
     customers = customer_features(_tx, date)
     matrix = transform_features(customers, features)
     if len(customers.table) < 2 * K_RANGE[1]:
         return customers, matrix, None
-    return customers, matrix, fit_grid(matrix.X, seed)
+    return customers, matrix, fit_grid(matrix.X, seed, tol=tol)
 
 
 @st.cache_data(show_spinner="Profiling the segments…", max_entries=16)
@@ -230,6 +231,7 @@ def run_retail(
     k: str,
     threshold: float,
     seed: int,
+    tol: float = CASE_TOL,
 ) -> RetailRun:
     """Segment the customers of CDNOW (``source_key`` "cdnow", ``_tx`` None) or of an upload
     (``source_key`` names it by hash and mapping; ``_tx`` holds it and is not hashed)."""
@@ -238,7 +240,7 @@ def run_retail(
     if len(features) < 2:
         return RetailRun(None, tx, "Choose at least two features to segment the customers by.")
     try:
-        customers, matrix, grid = _grid(source_key, tx, date, features, seed)
+        customers, matrix, grid = _grid(source_key, tx, date, features, seed, tol)
         if grid is None:
             return RetailRun(
                 None, tx, f"Only {len(customers.table)} customers bought by {date}; at least "

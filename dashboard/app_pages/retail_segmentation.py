@@ -21,6 +21,7 @@ from dashboard.state import current_settings, init_settings, write_query_params
 from dashboard.state_yourdata import sent_upload
 from dashboard.uploads import MAX_UPLOAD_MB, TABLE_TYPES
 from dashboard.viewer import iteration_viewer
+from dashboard.widgets import tolerance_input
 from emlib.cases.retail import FEATURES, SHORT_NAMES, SKEW_LIMIT
 
 st.title("Retail segmentation")
@@ -72,6 +73,7 @@ with st.sidebar:
         st.slider("Between segments: largest responsibility below", 0.5, 0.95, step=0.05,
                   key="retail_thr")  # fmt: skip
         st.number_input("Seed", 0, 9999, key="retail_seed")
+        tolerance_input("retail")
         st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
 
 retail.fit_axes(st.session_state, st.session_state["retail_feats"])
@@ -87,7 +89,8 @@ if settings["src"] == "upload" and (upload is None or tx is None):
         st.error(upload.error or problem)
     st.stop()
 run = retail.run_retail(source_key, tx, str(settings["date"]), tuple(settings["feats"]),
-                        settings["k"], settings["thr"], settings["seed"])  # fmt: skip
+                        settings["k"], settings["thr"], settings["seed"],
+                        settings["tol"])  # fmt: skip
 if run.error:
     st.error(run.error)
     st.stop()
@@ -158,7 +161,7 @@ else:
     run_id = repr(sorted(retail.url_values(settings).items()))
     iteration_viewer(res.matrix.X[rows], res.matrix.axis_names, res.history, key="retail_viewer",
                      run_id=run_id, converged=res.converged, columns=pair,
-                     query_key="step")  # fmt: skip
+                     query_key="step", tol=settings["tol"], opens_at="final")  # fmt: skip
 fit_downloads(
     res.history, res.matrix.X, res.matrix.axis_names, key="retail",
     estimator_params=res.estimator_params,

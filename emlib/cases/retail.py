@@ -265,8 +265,10 @@ def fit_grid(
     prior="default",
     n_init: int = N_INIT,
     max_iter: int = MAX_ITER,
+    tol: float = 1e-3,
 ) -> SelectionResult:
-    """``select_model`` over K = k_range[0]..k_range[1] x covariance types (MAP by default).
+    """``select_model`` over K = k_range[0]..k_range[1] x covariance types (MAP by default),
+    each fit stopping when its gain per customer falls below ``tol``.
 
     Runs with one BLAS and one OpenMP thread (``emlib.threads``): the 48 k-means starts and
     EM's small products lose far more to a second thread waiting for a busy core than they
@@ -282,6 +284,7 @@ def fit_grid(
             prior=prior,
             n_init=n_init,
             max_iter=max_iter,
+            tol=tol,
             random_state=seed,
         )
 

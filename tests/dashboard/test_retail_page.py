@@ -246,3 +246,11 @@ def test_empty_and_unreadable_files_get_a_message_not_a_traceback():
 def test_a_markdown_file_name_is_escaped_in_messages():
     error = read_transactions_csv(b"", "[click](http://x).csv").error
     assert "[click](http" not in error and "\\[click\\]" in error
+
+
+def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
+    at = retail_page({"tol": "0.01"})
+    assert at.select_slider(key="retail_tol").value == 1e-2
+    assert float(at.query_params["tol"]) == 1e-2
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings and headings[0].startswith("#### Final E-step")
