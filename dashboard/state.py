@@ -164,7 +164,7 @@ MISSING_DATASETS = {
     "airquality": "Air quality, New York 1973 (real gaps)",
 }
 AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
-MISSING_MAX_ITER = 200
+MISSING_MAX_ITER = TEACHING_MAX_ITER
 
 
 @dataclass(frozen=True)
@@ -274,9 +274,11 @@ def run_missing_lab(
     k: int,
     covariance_type: str,
     seed: int,
+    tol: float = TEACHING_TOL,
 ) -> MissingLabResult:
     """Hide values (or take the real gaps), then ``emlib.missing.compare_methods``: EM,
-    complete cases and mean imputation.
+    complete cases and mean imputation, each fit stopping when its gain per point falls below
+    ``tol``.
 
     Errors become ``MissingLabResult.error`` in plain words; when only the comparison fails
     (too few complete rows), the EM fit is still returned.
@@ -296,7 +298,7 @@ def run_missing_lab(
                 data.X, k, covariance_type=covariance_type, random_state=seed,
                 complete=complete, truth=data.truth, mechanism=mechanism, rate=rate,
                 column=1, column_name=data.feature_names[1],
-                max_iter=MISSING_MAX_ITER, keep_responsibilities=True,
+                max_iter=MISSING_MAX_ITER, tol=tol, keep_responsibilities=True,
             )  # fmt: skip
         except ValueError as err:
             return MissingLabResult(

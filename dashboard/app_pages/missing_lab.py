@@ -20,10 +20,11 @@ from dashboard.state import (
     run_missing_lab,
     show_fit_messages,
     synthetic_settings,
+    tolerance_setting,
     write_query_params,
 )
 from dashboard.viewer import iteration_viewer
-from dashboard.widgets import synthetic_data_controls
+from dashboard.widgets import synthetic_data_controls, tolerance_input
 from emlib.missing import MECHANISMS
 
 SETTINGS = (
@@ -36,6 +37,7 @@ SETTINGS = (
     Setting("k", 3, integer(1, 8)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("seed", 0, integer(0, 9999)),
+    tolerance_setting(),
 )
 
 RATE_HELP = (
@@ -75,6 +77,7 @@ with st.sidebar:
         st.slider("Number of components K", 1, 8, key="missing_k")
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="missing_cov")
         st.number_input("Seed (hidden values and EM start)", 0, 9999, key="missing_seed")
+        tolerance_input("missing")
         st.form_submit_button("Fit", type="primary", key="missing_apply", width="stretch")
 
 settings = current_settings("missing", SETTINGS)
@@ -92,6 +95,7 @@ result = run_missing_lab(
     settings["k"],
     settings["cov"],
     settings["seed"],
+    settings["tol"],
 )
 show_fit_messages(result)
 if result.note:
@@ -151,6 +155,7 @@ iteration_viewer(
     run_id=repr(sorted(settings.items())),
     query_key="step",
     converged=result.converged,
+    tol=settings["tol"],
 )
 fit_downloads(
     result.history,

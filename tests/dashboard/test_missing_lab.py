@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.state import run_missing_lab
+from dashboard.state import TEACHING_TOL, run_missing_lab
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
@@ -28,7 +28,7 @@ def synthetic_fits(mechanism="MCAR", rate=0.3, k=3, seed=0):
     hidden = simulate_missing(data.X, rate, mechanism, np.random.default_rng(seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fits = fit_three_ways(hidden, k, random_state=seed, max_iter=200)
+        fits = fit_three_ways(hidden, k, random_state=seed, max_iter=500, tol=TEACHING_TOL)
     return data, hidden, fits
 
 
@@ -171,3 +171,10 @@ def test_real_gaps_are_counted_per_column_in_caption_and_story():
     )
     assert any(phrase in c.value for c in at.caption)
     assert any(phrase in m.value for m in at.markdown if m.value.startswith("**Real gaps"))
+
+
+def test_the_stopping_tolerance_is_a_setting_in_the_url_and_said_at_the_end():
+    at = lab_page({"tol": "0.001", "step": "9999"})
+    assert at.select_slider(key="missing_tol").value == 1e-3
+    assert float(at.query_params["tol"]) == 1e-3
+    assert any("tol = 1e-03" in m.value for m in at.markdown)
