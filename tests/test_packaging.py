@@ -39,23 +39,35 @@ def _setuptools_config() -> dict:
         return tomllib.load(file)["tool"]["setuptools"]
 
 
-def test_every_package_folder_is_listed_in_pyproject():
-    """pyproject.toml lists its packages by hand (for emlib._data): a new folder of modules
-    under emlib/ or dashboard/ must be listed too, or an installed copy would lack it."""
-    config = _setuptools_config()
-    listed = set(config["packages"])
+def _package_folders(config: dict) -> dict[str, Path]:
+    """Every folder an installed copy needs, by package name: each folder of modules under
+    emlib/ and dashboard/, and each folder of the mapped data (emlib._data = datasets/)."""
     folders = {
-        ".".join(path.parent.relative_to(ROOT).parts)
+        ".".join(path.parent.relative_to(ROOT).parts): path.parent
         for top in ("emlib", "dashboard")
         for path in (ROOT / top).rglob("*.py")
         if "__pycache__" not in path.parts
     }
-    assert not folders - listed, (
-        f"add {sorted(folders - listed)} to [tool.setuptools] packages in pyproject.toml"
+    for name, folder in config["package-dir"].items():
+        for path in [ROOT / folder, *(ROOT / folder).rglob("*")]:
+            if path.is_dir() and "__pycache__" not in path.parts:
+                parts = path.relative_to(ROOT / folder).parts
+                folders[".".join([name, *parts])] = path
+    return folders
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    """pyproject.toml lists its packages by hand (for emlib._data): a new folder of modules
+    or of data must be listed too, or an installed copy would lack it."""
+    config = _setuptools_config()
+    listed = set(config["packages"])
+    folders = _package_folders(config)
+    assert not folders.keys() - listed, (
+        f"add {sorted(folders.keys() - listed)} to [tool.setuptools] packages in pyproject.toml"
     )
-    mapped = {name: ROOT / folder for name, folder in config["package-dir"].items()}
-    stale = [name for name in listed - folders if not mapped.get(name, Path("/-")).is_dir()]
-    assert not stale, f"[tool.setuptools] packages lists folders that do not exist: {stale}"
+    assert not listed - folders.keys(), (
+        f"[tool.setuptools] packages lists folders that do not exist: {listed - folders.keys()}"
+    )
 
 
 def test_bundled_data_are_packaged_as_emlib_data():
