@@ -514,12 +514,15 @@ def _viewer_body(
 
     st.markdown("##### Parameters at this step")
     d = X.shape[1]
-    pairs = None if d <= ALL_COVARIANCES_UP_TO else [tuple(sorted(columns))]
-    st.dataframe(params_table(params, feature_names, pairs), width="stretch")
-    if pairs is not None:
+    if d <= ALL_COVARIANCES_UP_TO:
+        st.dataframe(params_table(params, feature_names), width="stretch")
+    else:  # one row per parameter, one column per component: it fits the page's width
+        table = params_table(params, feature_names, [tuple(sorted(columns))]).T
+        st.dataframe(table, width="stretch", height=min(35 * (len(table) + 1) + 3, 420))
         st.caption(
-            f"Every fitted column's mean and variance; of the {d * (d - 1) // 2} covariances, "
-            "the plotted pair's (the parameters download holds them all)."
+            f"Every fitted column's mean and variance, one row each; of the "
+            f"{d * (d - 1) // 2} covariances, the plotted pair's (the parameters download "
+            "holds them all)."
         )
     _inspect_point(
         X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
