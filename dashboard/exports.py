@@ -33,14 +33,21 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
     return f"{base}?{query}" if query else base or "?"
 
 
+#: Query parameters that are one person's own and never travel in a shared link: a student's
+#: exercise progress (``done``) stays in their own address bar, so a reload keeps it, but a
+#: link they share opens the view without it.
+PERSONAL_PARAMS = ("done",)
+
+
 def current_share_url() -> str:
     """The link to the view now shown (address from ``st.context.url``, settings from
-    ``st.query_params``)."""
+    ``st.query_params``, less ``PERSONAL_PARAMS``)."""
     try:
         base = st.context.url
     except Exception:  # no browser behind the run (bare mode): a query-only link
         base = None
-    return share_url(base, st.query_params.to_dict())
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in PERSONAL_PARAMS}
+    return share_url(base, params)
 
 
 def _link_box() -> None:

@@ -203,3 +203,14 @@ def test_a_malformed_set_is_shown_as_an_error_naming_the_line(tmp_path, monkeypa
 def _fresh_caches():
     state_exercises._load_sets.clear()
     yield
+
+
+def test_a_shared_link_leaves_the_students_progress_behind():
+    """Progress stays in the student's own address (a reload keeps it); the Share box omits it."""
+    at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
+    exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
+    _check(at, exercise.answer_text, "ex_answer_intro_12_1")
+    assert at.query_params["done"] == "1.1sf"
+    shared = [c.proto.code_text for c in at.get("code") if c.proto.code_text.startswith("?")]
+    assert shared and all("done=" not in link for link in shared)
+    assert all("seed=12" in link and "ex=1" in link for link in shared)
