@@ -23,20 +23,28 @@ def one_thread_per_pool() -> None:
 one_thread_per_pool()
 st.set_page_config(page_title="EM Lab", page_icon="📈", layout="wide")
 
+#: (folder, title, icon): each page is app_pages/<folder>/page.py at the URL /<folder>, as it
+#: was when each page was one file, so links shared before still open the same view.
+PAGE_TABLE = [
+    ("step_by_step", "EM step by step", "footprint"),
+    ("missing_lab", "Missing data lab", "grid_off"),
+    ("priors_lab", "Priors (MAP) lab", "tune"),
+    ("model_selection", "Model selection", "leaderboard"),
+    ("why_em_works", "Why EM works", "school"),
+    ("exercises", "Exercises", "quiz"),
+    ("fraud_detection", "Fraud detection", "policy"),
+    ("image_segmentation", "Image segmentation", "image"),
+    ("retail_segmentation", "Retail segmentation", "groups"),
+    ("your_data", "Your data", "upload_file"),
+]
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/step_by_step.py", title="EM step by step", icon=":material/footprint:"),
-    st.Page("app_pages/missing_lab.py", title="Missing data lab", icon=":material/grid_off:"),
-    st.Page("app_pages/priors_lab.py", title="Priors (MAP) lab", icon=":material/tune:"),
-    st.Page("app_pages/model_selection.py", title="Model selection", icon=":material/leaderboard:"),
-    st.Page("app_pages/why_em_works.py", title="Why EM works", icon=":material/school:"),
-    st.Page("app_pages/exercises.py", title="Exercises", icon=":material/quiz:"),
-    st.Page("app_pages/fraud_detection.py", title="Fraud detection", icon=":material/policy:"),
-    st.Page("app_pages/image_segmentation.py", title="Image segmentation", icon=":material/image:"),
-    st.Page(
-        "app_pages/retail_segmentation.py", title="Retail segmentation", icon=":material/groups:"
+    st.Page("app_pages/home/page.py", title="Home", icon=":material/home:", default=True),
+    *(
+        st.Page(
+            f"app_pages/{folder}/page.py", title=title, icon=f":material/{icon}:", url_path=folder
+        )
+        for folder, title, icon in PAGE_TABLE
     ),
-    st.Page("app_pages/your_data.py", title="Your data", icon=":material/upload_file:"),
 ]
 
 page = st.navigation(PAGES)

@@ -6,7 +6,7 @@ from bench.dashboard import measure, page_files
 
 
 def test_the_page_benchmark_times_a_first_render_a_warm_one_and_a_viewer_step():
-    times = measure("app_pages/step_by_step.py", repeat=1)
+    times = measure("app_pages/step_by_step/page.py", repeat=1)
     assert set(times) == {"first", "warm", "step"}
     for wall, cpu in times.values():
         assert wall > 0 and cpu > 0

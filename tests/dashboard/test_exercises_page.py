@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 import dashboard.state_exercises as state_exercises
+import pytest
 from emlib.exercises import decode_progress, load_exercise_set
+
 from tests.dashboard.apptest import figure, open_page
 
-PAGE = "app_pages/exercises.py"
+PAGE = "app_pages/exercises/page.py"
 SETS = Path(state_exercises.EXERCISE_DIR)
 
 

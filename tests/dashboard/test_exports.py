@@ -17,21 +17,22 @@ from PIL import Image
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard.exports import (
+from dashboard.app_pages.image_segmentation.run import (
     IMAGE_FIT_SETTINGS,
-    dataset_code,
     image_data_code,
     image_fit_matrix,
-    missing_lab_code,
-    priors_data_code,
-    retail_data_code,
-    selection_data_code,
-    share_url,
 )
-from dashboard.state import load_dataset, missing_lab_data
-from dashboard.state_priors import load_priors_data, run_priors_lab
-from dashboard.state_retail import cdnow_transactions
-from dashboard.state_selection import load_selection_data, run_selection
+from dashboard.app_pages.missing_lab.run import missing_lab_code, missing_lab_data
+from dashboard.app_pages.model_selection.run import (
+    load_selection_data,
+    run_selection,
+    selection_data_code,
+)
+from dashboard.app_pages.priors_lab.run import load_priors_data, priors_data_code, run_priors_lab
+from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
+from dashboard.components.downloads import dataset_code
+from dashboard.components.fits import load_dataset
+from dashboard.components.share import share_url
 from dashboard.uploads import read_image
 from emlib import GaussianMixtureEM, export
 from emlib.cases.image import Damage, segment_image
@@ -104,7 +105,7 @@ def test_dataset_code_makes_the_same_data_as_the_page(name, args):
 
 
 def test_step_page_shares_its_settings_and_offers_every_download(media):
-    at = open_page("app_pages/step_by_step.py", {"k": "3", "cov": "diag", "step": "4"})
+    at = open_page("app_pages/step_by_step/page.py", {"k": "3", "cov": "diag", "step": "4"})
     link = share_box(at)
     assert link.startswith("?")  # AppTest has no browser address: the query alone
     for part in ("k=3", "cov=diag", "step=4", "data=faithful"):
@@ -138,7 +139,7 @@ def test_share_link_uses_the_browser_address_when_there_is_one():
     at = AppTest.from_file(open_page.__globals__["APP"], default_timeout=120)
     at.context = {"url": "http://emlab.example/step_by_step"}
     at.run()
-    at.switch_page("app_pages/step_by_step.py").run()
+    at.switch_page("app_pages/step_by_step/page.py").run()
     assert not at.exception
     assert share_box(at).startswith("http://emlab.example/step_by_step?")
 
@@ -266,12 +267,12 @@ def test_priors_and_selection_arguments_refit_the_pages_fits():
 
 
 def test_fraud_link_restores_the_threshold_and_the_explained_transaction():
-    at = open_page("app_pages/fraud_detection.py", {"k": "2"})
+    at = open_page("app_pages/fraud_detection/page.py", {"k": "2"})
     slider = at.select_slider(key="fraud_thr")
     picks = at.selectbox(key="fraud_pick").options
     threshold, pick = slider.options[3], picks[2]
     assert str(at.query_params.get("thr", [""])[0]) != threshold
-    at = open_page("app_pages/fraud_detection.py", {"k": "2", "thr": threshold, "pick": pick})
+    at = open_page("app_pages/fraud_detection/page.py", {"k": "2", "thr": threshold, "pick": pick})
     assert str(at.select_slider(key="fraud_thr").value) == threshold
     assert str(at.selectbox(key="fraud_pick").value) == pick
     link = share_box(at)
@@ -280,10 +281,12 @@ def test_fraud_link_restores_the_threshold_and_the_explained_transaction():
 
 def test_image_link_restores_the_scatter_axes():
     query = {"k": "3", "iters": "10", "pos": "1.0"}
-    at = open_page("app_pages/image_segmentation.py", query)
+    at = open_page("app_pages/image_segmentation/page.py", query)
     names = at.selectbox(key="img_fx").options
     assert at.selectbox(key="img_fx").value == names[0]
-    at = open_page("app_pages/image_segmentation.py", {**query, "fx": names[3], "fy": names[1]})
+    at = open_page(
+        "app_pages/image_segmentation/page.py", {**query, "fx": names[3], "fy": names[1]}
+    )
     assert at.selectbox(key="img_fx").value == names[3]
     assert at.selectbox(key="img_fy").value == names[1]
     assert f"fx={names[3]}" in share_box(at).replace("+", " ")
@@ -291,10 +294,10 @@ def test_image_link_restores_the_scatter_axes():
 
 def test_image_link_restores_the_playback_frame():
     query = {"k": "3", "iters": "10"}
-    at = open_page("app_pages/image_segmentation.py", query)
+    at = open_page("app_pages/image_segmentation/page.py", query)
     frames = at.select_slider(key="img_frame").options
     assert str(at.select_slider(key="img_frame").value) == frames[-1]
-    at = open_page("app_pages/image_segmentation.py", {**query, "img_frame": frames[2]})
+    at = open_page("app_pages/image_segmentation/page.py", {**query, "img_frame": frames[2]})
     assert str(at.select_slider(key="img_frame").value) == frames[2]
 
 
@@ -327,9 +330,10 @@ def fitted_models(monkeypatch):
 def page_results() -> dict:
     """{page: [(history, estimator_params) of each fit the page offers for download]}, made
     by the runners the pages call (caches cleared, so every fit really runs here)."""
-    from dashboard import state, state_theory
-    from dashboard import state_yourdata as yd
-    from dashboard.state_fraud import run_fraud_page
+    from dashboard import state
+    from dashboard.app_pages.fraud_detection.run import run_fraud_page
+    from dashboard.app_pages.why_em_works import run as state_theory
+    from dashboard.app_pages.your_data import run as yd
 
     for runner in (state.run_fit, state.run_missing_lab, run_priors_lab, run_selection,
                    run_fraud_page, state_theory.run_many_starts, state_theory.run_bound_fit,

@@ -4,12 +4,12 @@ transaction explains it; and the CSV upload helpers, tested as functions."""
 
 import re
 
+import dashboard.state_fraud as state_fraud
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard.state_fraud as state_fraud
-from dashboard.state_yourdata import SENT
+from dashboard.components.handoff import SENT
 from dashboard.uploads import binary_labels, parse_transactions_csv, plain
 from emlib.cases.fraud import (
     METHODS,
@@ -21,7 +21,7 @@ from emlib.cases.fraud import (
 from emlib.datasets import load_credit_approval, load_creditcard
 from tests.dashboard.apptest import APP, figure, open_page
 
-PAGE = "app_pages/fraud_detection.py"
+PAGE = "app_pages/fraud_detection/page.py"
 
 
 def fraud_page(query=None) -> AppTest:

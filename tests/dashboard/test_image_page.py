@@ -11,13 +11,13 @@ import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dashboard.plots_image import segment_caption
+from dashboard.app_pages.image_segmentation.figures import segment_caption
 from emlib.cases.image import Damage, segment_image
 from emlib.datasets import IMAGES, load_image
 from tests.dashboard.apptest import open_page
 from tests.dashboard.test_exports import RecordingMediaFileManager, downloads, fetch
 
-PAGE = "app_pages/image_segmentation.py"
+PAGE = "app_pages/image_segmentation/page.py"
 
 
 def image_page(query=None) -> AppTest:

@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.state import TEACHING_TOL, run_missing_lab
+from dashboard.app_pages.missing_lab.run import run_missing_lab
+from dashboard.components.settings import TEACHING_TOL
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
 from tests.dashboard.apptest import figure, open_page, values
 from tests.dashboard.test_pages import heading
 
-PAGE = "app_pages/missing_lab.py"
+PAGE = "app_pages/missing_lab/page.py"
 
 
 def lab_page(query=None) -> AppTest:

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.plots_selection import criterion_heatmap, criterion_lines, grid, project
-from dashboard.state_selection import (
+from dashboard.app_pages.model_selection.figures import project
+from dashboard.app_pages.model_selection.run import (
     SELECTION_TOL,
     CellFit,
     SelectionRun,
@@ -19,11 +19,12 @@ from dashboard.state_selection import (
     pick_cell,
     shown_points,
 )
+from dashboard.components.criteria import criterion_heatmap, criterion_lines, grid
 from emlib.params import GMMParams
 from emlib.selection import select_model
 from tests.dashboard.apptest import open_page, values
 
-PAGE = "app_pages/model_selection.py"
+PAGE = "app_pages/model_selection/page.py"
 
 
 def selection_page(query=None) -> AppTest:

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.state import TEACHING_MAX_ITER, run_fit
+from dashboard.components.fits import run_fit
+from dashboard.components.settings import TEACHING_MAX_ITER
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from tests.dashboard.apptest import APP, figure, open_page, values
 
-STEP_PAGE = "app_pages/step_by_step.py"
+STEP_PAGE = "app_pages/step_by_step/page.py"
 
 
 def history_for(k=2, cov="full", init="random_from_data", seed=0, iters=100, data=None):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dashboard.plots import (
+from dashboard.components.figures import (
     UNASSIGNED_COLOR,
     Panel,
     blend_colors,
@@ -15,7 +15,13 @@ from dashboard.plots import (
     hex_to_rgb,
     loglik_figure,
 )
-from dashboard.viewer import describe, half_step, last_position, params_table, point_breakdown
+from dashboard.components.viewer import (
+    describe,
+    half_step,
+    last_position,
+    params_table,
+    point_breakdown,
+)
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from emlib.estep import e_step

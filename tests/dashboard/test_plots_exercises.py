@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from dashboard.plots import component_color
-from dashboard.plots_exercises import MARK_COLORS, density_grid, mixture_figure
 from emlib.exercises import Mark, MixturePlot, Segment, make_exercise
+
+from dashboard.app_pages.exercises.figures import MARK_COLORS, density_grid, mixture_figure
+from dashboard.components.figures import component_color
 
 
 def roles(fig) -> list[str]:

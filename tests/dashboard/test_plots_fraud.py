@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from dashboard.plots_fraud import (
+from dashboard.app_pages.fraud_detection.figures import (
     MAX_SCORE_TICKS,
     count_ticks,
     score_histogram,

@@ -8,22 +8,22 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.plots_priors import (
+from dashboard.app_pages.priors_lab.figures import (
     FIT_STYLES,
     narrowest_variance_per_iteration,
     objective_figure,
     smallest_variances,
     spread_figure,
 )
-from dashboard.state import TEACHING_TOL
-from dashboard.state_priors import PriorFit, load_priors_data, replay_status
+from dashboard.app_pages.priors_lab.run import PriorFit, load_priors_data, replay_status
+from dashboard.components.settings import TEACHING_TOL
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import EMStep, GMMParams
 from emlib.priors import ConjugatePrior
 from tests.dashboard.apptest import open_page, values
 
-PAGE = "app_pages/priors_lab.py"
+PAGE = "app_pages/priors_lab/page.py"
 DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
 
 

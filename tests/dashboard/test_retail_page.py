@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.plots_retail import (
+from dashboard.app_pages.retail_segmentation.figures import (
     HEATMAP_TEXT_SIZE,
     bic_heatmap,
     profile_figure,
     revenue_figure,
     scatter_matrix_figure,
 )
-from dashboard.state_retail import (
+from dashboard.app_pages.retail_segmentation.run import (
     NONE,
     customers_csv,
     guess_columns,
@@ -40,7 +40,7 @@ from emlib.cases.retail import (
 from emlib.datasets import load_cdnow
 from tests.dashboard.apptest import figure, open_page
 
-PAGE = "app_pages/retail_segmentation.py"
+PAGE = "app_pages/retail_segmentation/page.py"
 
 
 def retail_page(query=None) -> AppTest:

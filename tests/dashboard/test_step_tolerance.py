@@ -6,8 +6,9 @@ import warnings
 
 import numpy as np
 
-from dashboard.state import TEACHING_MAX_ITER, TEACHING_TOL, run_fit
-from dashboard.viewer import describe, last_position, stopping_sentence
+from dashboard.components.fits import run_fit
+from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
+from dashboard.components.viewer import describe, last_position, stopping_sentence
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful
 from tests.dashboard.test_pages import heading, step_page

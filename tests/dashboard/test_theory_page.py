@@ -3,13 +3,13 @@ emlib computed, replaying another start does not refit, and the URL restores the
 
 import numpy as np
 
-from dashboard import state_theory
-from dashboard.plots_theory import step_name
-from dashboard.state_theory import BOUND_DEFAULT_T, run_many_starts
+from dashboard.app_pages.why_em_works import run as state_theory
+from dashboard.app_pages.why_em_works.figures import step_name
+from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, run_many_starts
 from emlib.teaching import shown_solutions
 from tests.dashboard.apptest import figure, open_page, values
 
-PAGE = "app_pages/why_em_works.py"
+PAGE = "app_pages/why_em_works/page.py"
 FEW = {"starts": "20", "iters": "40"}
 
 
@@ -167,7 +167,7 @@ def test_the_sidebar_share_link_is_one_short_line_with_the_explanation_in_its_he
 
 
 def test_the_local_optima_stopping_tolerance_is_a_setting_in_the_url():
-    from dashboard.state_theory import OPTIMA_TOL
+    from dashboard.app_pages.why_em_works.run import OPTIMA_TOL
 
     at = open_page(PAGE, {**FEW, "tol": "0.0001"})
     assert at.select_slider(key="why_tol").value == 1e-4

@@ -18,13 +18,13 @@ import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dashboard import state_yourdata as yd
+from dashboard.app_pages.your_data import run as yd
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
 from tests.dashboard.apptest import figure, open_page, values
 from tests.dashboard.test_exports import RecordingMediaFileManager, downloads, fetch, share_box
 
-PAGE = "app_pages/your_data.py"
+PAGE = "app_pages/your_data/page.py"
 
 
 def your_data(query=None) -> AppTest:

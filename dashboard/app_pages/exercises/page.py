@@ -1,0 +1,146 @@
+"""Exercises with instant feedback, generated from a seed."""
+
+from functools import partial
+
+import streamlit as st
+from emlib.exercises import ExerciseProgress, check_answer, report_csv, report_json
+
+from dashboard.app_pages.exercises.run import (
+    DEFAULT_SET,
+    MAX_SEED,
+    attempts,
+    build_exercise,
+    exercise_progress,
+    exercise_sets,
+    new_seed,
+    progress_frame,
+    read_link_progress,
+    record,
+    reveal,
+    session_seed,
+    show_feedback,
+    show_question,
+    shown_feedback,
+    step,
+    write_link_progress,
+)
+from dashboard.components.settings import (
+    Setting,
+    choice,
+    current_settings,
+    init_settings,
+    integer,
+    write_query_params,
+)
+from dashboard.components.share import copy_link
+
+st.title("Exercises")
+st.markdown(
+    "Practise EM with your own numbers. Every exercise is generated from **your seed**, drawn "
+    "at random for you (or type your student number), so neighbours get different numbers "
+    "and the same seed always gives the same exercises. Type or pick an answer and press "
+    "**Check**: a wrong answer gets a hint and another try, and **Show solution** gives the "
+    "worked solution with your numbers and a link to the page that shows the idea. This "
+    "page's link keeps your seed and your progress: bookmark it to come back."
+)
+
+sets = exercise_sets()
+if not sets:
+    st.error("No exercise sets were found: add a .toml file to datasets/exercises/.")
+    st.stop()
+names = tuple(sets)
+SETTINGS = (
+    Setting("set", DEFAULT_SET if DEFAULT_SET in sets else names[0], choice(names)),
+    Setting("seed", session_seed(), integer(0, MAX_SEED)),
+    Setting("ex", 1, integer(1, 99)),
+)
+init_settings("ex", SETTINGS)
+with st.sidebar:
+    if len(sets) > 1:
+        st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")
+    st.number_input(
+        "Your seed", 0, MAX_SEED, key="ex_seed", help="The same seed gives the same exercises."
+    )
+    st.button("New numbers", on_click=new_seed, icon=":material/casino:", width="stretch")
+
+chosen = sets[st.session_state["ex_set"]]
+if chosen.error:
+    st.error(f"This exercise set cannot be used: {chosen.error}")
+    write_query_params(current_settings("ex", SETTINGS))
+    st.stop()
+exercise_set = chosen.set
+count = len(exercise_set.exercises)
+st.session_state["ex_ex"] = min(st.session_state["ex_ex"], count)
+settings = current_settings("ex", SETTINGS)
+seed = settings["seed"]
+problem = read_link_progress(exercise_set, seed)
+if problem:
+    st.warning(problem)
+done = exercise_progress(exercise_set.name, seed)
+write_query_params(settings)
+write_link_progress(done)
+st.markdown(
+    f"Your seed: **{seed}**. The same seed gives the same exercises; **New numbers** in the "
+    "sidebar draws another."
+)
+
+st.subheader(exercise_set.title)
+if exercise_set.description:
+    st.caption(exercise_set.description)
+marks = {n: " ✓" if state.solved else "" for n, state in done.items()}
+left, middle, right = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
+left.button("Previous", on_click=step, args=(-1, count), icon=":material/arrow_back:",
+            disabled=settings["ex"] == 1, width="stretch")  # fmt: skip
+middle.selectbox(
+    "Exercise",
+    range(1, count + 1),
+    key="ex_ex",
+    format_func=lambda n: (
+        f"{n} of {count}: {exercise_set.exercises[n - 1].title}" + marks.get(n, "")
+    ),
+)
+right.button("Next", on_click=step, args=(1, count), icon=":material/arrow_forward:",
+             disabled=settings["ex"] == count, width="stretch")  # fmt: skip
+
+number = settings["ex"]
+spec = exercise_set.exercises[number - 1]
+exercise = build_exercise(spec.kind, spec.title, spec.parameters, spec.seed_offset, seed)
+st.markdown(f"### {number}. {exercise.title}")
+state = done.get(number, ExerciseProgress())
+if state.describe():
+    st.caption(state.describe())
+show_question(exercise)
+
+widget = f"ex_answer_{exercise_set.name}_{seed}_{number}"
+with st.form(f"ex_form_{number}"):
+    if exercise.answer_type == "choice":
+        answer = st.radio("Your answer", exercise.options, index=None, key=widget)
+    else:
+        answer = st.text_input("Your answer", key=widget)
+    st.caption(exercise.answer_hint)
+    checked = st.form_submit_button("Check", type="primary", icon=":material/check:")
+if checked:  # keep the verdict, then redraw so the menu, progress and URL include it
+    record(exercise_set.name, number, exercise, seed, answer or "", check_answer(exercise, answer))
+    st.rerun()
+show_feedback(
+    exercise,
+    state,
+    shown_feedback(exercise_set.name, seed, number),
+    on_reveal=partial(reveal, exercise_set.name, seed, number),
+)
+
+table = progress_frame(exercise_set, done)
+solved, tried = int((table["solved"] == "yes").sum()), int(table["answers"].sum())
+with st.sidebar:
+    checks = f"{tried} answer{'' if tried == 1 else 's'} checked"
+    st.markdown(f"**Progress:** {solved} of {count} solved, {checks}")
+    st.progress(solved / count)
+    log = attempts()
+    st.download_button("Report (CSV)", report_csv(log), "em_exercises_report.csv", "text/csv",
+                       disabled=not log, icon=":material/download:", width="stretch")  # fmt: skip
+    st.download_button("Report (JSON)", report_json(log), "em_exercises_report.json",
+                       "application/json", disabled=not log, icon=":material/download:",
+                       width="stretch")  # fmt: skip
+with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
+    st.dataframe(table, hide_index=True, width="stretch")
+copy_link()

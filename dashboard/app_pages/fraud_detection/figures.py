@@ -1,0 +1,234 @@
+"""Pure figure builders for the Fraud detection page (no Streamlit): score histograms,
+precision-recall curves, and a 2-D projection with the mixture's components and the alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.components.figures import SIGMA, component_color, ellipse_points
+from emlib.params import GMMParams
+
+POSITIVE_COLOR = "#D55E00"
+NEGATIVE_COLOR = "#0072B2"
+METHOD_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#777777")
+
+
+#: Tick labels the score histogram's x axis shows at most.
+MAX_SCORE_TICKS = 9
+
+
+def score_text(value: float) -> str:
+    """A score as a short label (three significant digits at most): 0.5, 20, 5k, 2M."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def count_ticks(top: int, max_ticks: int = 7) -> list[int]:
+    """Labels of a log count axis up to ``top``: 1, 2, 5, 10, 20... as plain numbers, thinned to
+    1, 5, 10, 50... and then to the powers of ten while there are more than ``max_ticks``
+    (Plotly's own log labels mix sizes and pile up)."""
+    for mantissas in ((1, 2, 5), (1, 5), (1,)):
+        ticks = [m * 10**e for e in range(10) for m in mantissas if m * 10**e <= max(top, 1)]
+        if len(ticks) <= max_ticks:
+            break
+    return ticks
+
+
+def score_ticks(low: float, high: float, max_ticks: int = MAX_SCORE_TICKS) -> list[float]:
+    """Round scores (one significant digit: ±1..9 x a power of ten, and 0) between ``low``
+    and ``high`` to label the histogram's axis, which is linear in t = log10(score - low + 1).
+
+    Rounder numbers are placed first (mantissa 1, then 5, then 2, then 3, 4, 6...), each only
+    when it lies at least 1 / ``max_ticks`` of the axis from every tick already placed, so
+    labels are spread evenly and never overlap. Falls back to ``low`` and ``high`` when fewer
+    than two round numbers fit.
+
+    Returns
+    -------
+    list of float, increasing.
+    """
+    span = float(np.log10(max(high - low, 0.0) + 1.0))
+    if span <= 0:
+        return [float(low)]
+    gap = span / max_ticks
+
+    def position(v: float) -> float:
+        return float(np.log10(v - low + 1.0))
+
+    candidates = [0.0] + [
+        sign * m * 10.0**e
+        for m in (1, 5, 2, 3, 4, 6, 7, 8, 9)
+        for e in range(-3, 13)
+        for sign in (1.0, -1.0)
+    ]
+    chosen: list[float] = []
+    for v in candidates:  # the roundest first
+        if low <= v <= high and all(abs(position(v) - position(c)) >= gap for c in chosen):
+            chosen.append(v)
+    if len(chosen) < 2:
+        chosen = [float(low), float(high)]
+    return sorted(chosen)
+
+
+def score_histogram(
+    scores: np.ndarray, labels: np.ndarray | None, threshold: float, positive: str = "fraud"
+) -> go.Figure:
+    """Overlaid histograms (log count axis) of the anomaly scores of positive and negative test
+    rows, with the alert threshold as a vertical line.
+
+    Scores span orders of magnitude (a few wild transactions score in the millions), so the
+    x axis is logarithmic in score - min + 1; its ticks sit at round scores (``score_ticks``),
+    and the count axis's at round counts (``count_ticks``)."""
+    raw = np.asarray(scores, dtype=float)
+    floor = float(np.nanmin(raw))
+    scores = np.log10(raw - floor + 1.0)
+    edges = np.linspace(0.0, float(np.nanmax(scores)) or 1.0, 41)
+    groups = [("transactions", np.ones(len(scores), bool), NEGATIVE_COLOR)]
+    if labels is not None:
+        y = np.asarray(labels) == 1
+        groups = [("legitimate", ~y, NEGATIVE_COLOR), (positive, y, POSITIVE_COLOR)]
+    fig = go.Figure()
+    for name, mask, color in groups:
+        fig.add_trace(
+            go.Histogram(
+                x=scores[mask], name=f"{name} ({int(mask.sum())})", marker={"color": color},
+                opacity=0.6, xbins={"start": edges[0], "end": edges[-1],
+                                    "size": edges[1] - edges[0]},
+                meta={"role": "histogram", "group": name},
+            )
+        )  # fmt: skip
+    fig.add_vline(x=float(np.log10(max(threshold - floor, 0.0) + 1.0)),
+                  line={"color": "crimson", "width": 2, "dash": "dash"})  # fmt: skip
+    top = max(int(np.histogram(scores[mask], edges)[0].max()) for _, mask, _ in groups)
+    counts = count_ticks(top)
+    values = score_ticks(floor, float(np.nanmax(raw)))
+    ticks = {"tickvals": [float(np.log10(v - floor + 1.0)) for v in values],
+             "ticktext": [score_text(v) for v in values], "tickmode": "array"}  # fmt: skip
+    fig.update_layout(
+        barmode="overlay",
+        title={"text": "Anomaly score -log p(x_observed) of the test transactions"},
+        xaxis={"title": {"text": "score (higher = more unusual; log axis)"}, **ticks},
+        yaxis={
+            "title": {"text": "transactions (log scale)"},
+            "type": "log",
+            "tickmode": "array",
+            "tickvals": counts,
+            "ticktext": [f"{c:g}" for c in counts],
+        },
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=360,
+    )
+    return fig
+
+
+def pr_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], reweighted: bool) -> go.Figure:
+    """Precision against recall, one line per method (``curves``: method -> (recall, precision))."""
+    fig = go.Figure()
+    for i, (method, (recall, precision)) in enumerate(curves.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=recall, y=precision, mode="lines", name=method,
+                line={"color": METHOD_COLORS[i % len(METHOD_COLORS)], "width": 2,
+                      "dash": "dot" if "reference" in method else "solid"},
+                hovertemplate="recall %{x:.2f}<br>precision %{y:.3f}<extra>" + method
+                + "</extra>", meta={"role": "pr", "method": method},
+            )
+        )  # fmt: skip
+    where = " at the real prevalence (0.172%)" if reweighted else ""
+    fig.update_layout(
+        title={"text": f"Precision-recall on the test transactions{where}"},
+        xaxis={"title": {"text": "recall"}, "range": [0, 1.02]},
+        yaxis={"title": {"text": "precision"}, "range": [0, 1.02]},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=380,
+    )
+    return fig
+
+
+def robust_range(values: np.ndarray) -> list[float]:
+    """An axis range over the 1st to 99th percentile, padded: a few wild transactions (or
+    imputations in a wide outlier component) would otherwise squash everyone else into a dot."""
+    low, high = np.nanquantile(values, [0.01, 0.99])
+    pad = 0.2 * (high - low or 1.0)
+    return [float(low - pad), float(high + pad)]
+
+
+def projection_figure(
+    points: np.ndarray,
+    params: GMMParams,
+    labels: np.ndarray | None,
+    flagged: np.ndarray,
+    gaps: np.ndarray,
+    names: Sequence[str],
+    *,
+    highlight: int | None = None,
+    positive: str = "fraud",
+) -> go.Figure:
+    """Test transactions on two features (rows with gaps at EM's imputed values, hollow), the
+    components' marginal 1- and 2-sigma ellipses on them, and the alerts ringed."""
+    points = np.asarray(points, dtype=float)
+    y = np.zeros(len(points), bool) if labels is None else np.asarray(labels) == 1
+    fig = go.Figure()
+    for name, mask, color in (("legitimate", ~y, NEGATIVE_COLOR), (positive, y, POSITIVE_COLOR)):
+        if labels is None and name != "legitimate":
+            continue
+        for hollow in (False, True):
+            rows = np.flatnonzero(mask & (gaps == hollow))
+            fig.add_trace(
+                go.Scatter(
+                    x=points[rows, 0], y=points[rows, 1], mode="markers",
+                    name=("transactions" if labels is None else name)
+                    + (" (gaps, imputed)" if hollow else ""),
+                    marker={"color": color, "size": 6, "opacity": 0.65,
+                            "symbol": "circle-open" if hollow else "circle"},
+                    customdata=rows, hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+                    meta={"role": "points", "group": name, "hollow": hollow},
+                )
+            )  # fmt: skip
+    covs = params.full_covariances()
+    for k in range(params.n_components):
+        for n_sigma in (1, 2):
+            ex, ey = ellipse_points(params.means[k], covs[k], n_sigma)
+            fig.add_trace(
+                go.Scatter(
+                    x=ex, y=ey, mode="lines", hoverinfo="skip",
+                    name=f"component {k + 1}", showlegend=n_sigma == 1,
+                    legendgroup=f"c{k}",
+                    line={"color": component_color(k), "width": 2 if n_sigma == 1 else 1,
+                          "dash": "solid" if n_sigma == 1 else "dot"},
+                    meta={"role": "ellipse", "component": k, "sigma": n_sigma},
+                )
+            )  # fmt: skip
+    alerts = np.flatnonzero(flagged)
+    fig.add_trace(
+        go.Scatter(
+            x=points[alerts, 0], y=points[alerts, 1], mode="markers", name="alerts (flagged)",
+            marker={"symbol": "circle-open", "size": 10, "color": "crimson", "line": {"width": 1}},
+            hoverinfo="skip", meta={"role": "alerts"},
+        )
+    )  # fmt: skip
+    if highlight is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[points[highlight, 0]], y=[points[highlight, 1]], mode="markers",
+                name="picked transaction", hoverinfo="skip", meta={"role": "highlight"},
+                marker={"symbol": "star", "size": 18, "color": "black"},
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        title={"text": f"Test transactions on two features, components' 1{SIGMA} / 2{SIGMA}"},
+        xaxis={"title": {"text": names[0]}, "range": robust_range(points[:, 0])},
+        yaxis={"title": {"text": names[1]}, "range": robust_range(points[:, 1])},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=480,
+        dragmode="pan",
+    )
+    return fig

@@ -1,0 +1,170 @@
+"""Fraud detection: a mixture of normal behaviour scores transactions, gaps and all, and is set
+against dropping incomplete rows, mean imputation and IsolationForest."""
+
+import numpy as np
+import streamlit as st
+
+from dashboard.app_pages.fraud_detection.figures import (
+    pr_figure,
+    projection_figure,
+    score_histogram,
+)
+from dashboard.app_pages.fraud_detection.run import (
+    SETTINGS,
+    comparison_table,
+    confusion_frame,
+    fraud_data_code,
+    marginal,
+    per_10k_columns,
+    pick_pair,
+    pr_curves,
+    run_caption,
+    run_fraud_page,
+    settings_sidebar,
+    start_threshold,
+    story,
+    threshold_steps,
+    upload_gaps_text,
+    url_option,
+    url_values,
+    viewer_intro,
+    why_flagged_text,
+)
+from dashboard.components.downloads import csv_data_code, fit_downloads
+from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.viewer import iteration_viewer
+from emlib.cases.fraud import (
+    budget_threshold,
+    explain,
+    threshold_report,
+    top_flagged,
+)
+
+st.title("Fraud detection")
+st.markdown(
+    "A bank rarely sees fraud, but it sees normal behaviour every day. Fit a Gaussian mixture "
+    "to the transactions as they come, then score each new one by how **unlikely** it is: "
+    "score = -log p(x). Labels are used only to evaluate, on held-out test rows (a stratified, "
+    "seeded split). Real transactions often miss details; the mixture scores them by the "
+    "density of the fields they do have, p(x_observed), so no transaction is dropped."
+)
+
+init_settings("fraud", SETTINGS)
+state = st.session_state
+content, filename = settings_sidebar()
+settings = current_settings("fraud", SETTINGS)
+write_query_params(url_values(settings))
+if settings["data"] == "upload" and not content:
+    st.info("Upload a CSV of transactions in the sidebar: one row per transaction, a header "
+            "row, numeric feature columns and, if you have one, a label column.")  # fmt: skip
+    st.stop()
+run = run_fraud_page(
+    settings["data"], tuple(settings["feats"]), settings["k"], settings["cov"],
+    settings["prior"], settings["train"], float(settings["rate"]), settings["mech"],
+    settings["seed"], content, filename, settings["label"], settings["tol"],
+)  # fmt: skip
+if run.error:
+    st.error(run.error)
+    st.stop()
+result, labelled = run.result, run.result.y_test is not None
+st.caption(run_caption(run, settings))
+if settings["data"] == "upload":
+    st.info(upload_gaps_text(float(settings["rate"])))
+for note in result.notes:
+    st.info(note)
+if run.reweighted:
+    st.info("This sample keeps every fraud but only 1 in 231 legitimate transactions (fraud is "
+            "28.6% here, 0.172% in reality). Every rate, precision and alert count below "
+            "reweights each legitimate row by 284,315 / 1,230 = 231.15.")  # fmt: skip
+
+st.subheader("Scores and alerts")
+scores = result.em_scores
+run_id = repr(sorted((k, v) for k, v in url_values(settings).items() if k not in ("x", "y")))
+steps = threshold_steps(scores, budget_threshold(result))
+if state.get("_fraud_thr_run") != run_id or state.get("fraud_thr") not in steps:
+    start = start_threshold(budget_threshold(result))  # a shared link's threshold on arrival
+    state["fraud_thr"] = start if "_fraud_thr_run" in state else url_option("thr", steps, start)
+    state["_fraud_thr_run"] = run_id
+st.select_slider(
+    "Alert threshold on the score (no refit: it re-reads the cached scores)", steps, key="fraud_thr"
+)
+threshold = state["fraud_thr"]
+st.query_params["thr"] = str(threshold)
+left, right = st.columns([3, 1])
+left.plotly_chart(score_histogram(scores, result.y_test, threshold, run.positive),
+                  key="fraud_hist", width="stretch")  # fmt: skip
+if labelled:
+    report = threshold_report(result.y_test, scores, threshold, result.legit_weight)
+    right.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
+    right.metric("Precision", f"{report.precision:.1%}")
+    right.metric("Recall", f"{report.recall:.1%}")
+    st.dataframe(confusion_frame(report, run.positive, run.reweighted), width="stretch",
+                 key="fraud_confusion", column_config=per_10k_columns())  # fmt: skip
+    st.caption(f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
+               f"{' at the real prevalence' if run.reweighted else ''}. The slider "
+               "starts where the top "
+               f"{result.alert_budget:.1%} of traffic is flagged.")  # fmt: skip
+else:
+    right.metric("Test transactions flagged", f"{np.mean(scores >= threshold):.1%}")
+
+if labelled:
+    st.subheader("EM against dropping, filling and IsolationForest")
+    st.plotly_chart(pr_figure(pr_curves(result), run.reweighted), key="fraud_pr", width="stretch")
+    st.dataframe(
+        comparison_table(result),
+        width="stretch",
+        key="fraud_table",
+        column_config={"ROC AUC": st.column_config.NumberColumn(format="%.4f")},
+    )
+    st.caption("Same split, seed, K and hidden fields for every method. Dropping incomplete "
+               "rows cannot score a transaction with a gap: its metrics use its scored rows "
+               "only, and the unscored ones are counted.")  # fmt: skip
+    st.markdown(story(run))
+
+st.subheader("Top flagged transactions, and why")
+top = top_flagged(result, 20, run.positive)
+st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
+if state.get("fraud_pick") not in top["transaction"].tolist():
+    picks = top["transaction"].tolist()
+    state["fraud_pick"] = url_option("pick", picks, picks[0])
+st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
+st.query_params["pick"] = str(state["fraud_pick"])
+position = int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0]) \
+    if state["fraud_pick"] in result.test_ids else int(np.argmax(scores))  # fmt: skip
+explanation = explain(result, position, run.positive)
+st.markdown(why_flagged_text(explanation, run.positive))
+st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
+
+st.subheader("Two features at a time")
+names = result.feature_names
+x, y = pick_pair(names, settings["x"], settings["y"], result)
+state["fraud_x"], state["fraud_y"] = x, y
+a, b = st.columns(2)
+a.selectbox("x axis", names, key="fraud_x")
+b.selectbox("y axis", names, key="fraud_y")
+cols = (names.index(state["fraud_x"]), names.index(state["fraud_y"]))
+if cols[0] == cols[1]:
+    st.error("Pick two different features for the x and y axes.")
+    st.stop()
+st.plotly_chart(projection_figure(
+    result.imputed_test()[:, cols], marginal(result.params_original(), cols), result.y_test,
+    scores >= threshold, np.isnan(result.X_test).any(axis=1), [names[c] for c in cols],
+    highlight=position, positive=run.positive), key="fraud_proj", width="stretch")  # fmt: skip
+st.caption("Ellipses: each component's marginal on these two features (its 2x2 covariance "
+           "block). Hollow: transactions with a gap, drawn at EM's conditional mean. Red rings: "
+           "alerts at the threshold. The axes span the central 98% of the points; drag to pan "
+           "to the wilder ones.")  # fmt: skip
+
+st.subheader("The fit, step by step")
+st.markdown(viewer_intro(run, cols))
+iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.history,
+                 key="fraud_viewer", run_id=run_id, columns=cols, query_key="step",
+                 converged=result.model.converged_, tol=settings["tol"],
+                 opens_at="final")  # fmt: skip
+fit_downloads(
+    result.history, result.Z_fit, [f"{n} (standardised)" for n in names], key="fraud",
+    estimator_params=result.estimator_params,
+    data_code=csv_data_code("emlab_fraud_labels.csv", len(names)) if settings["data"] == "upload"
+    else fraud_data_code(settings, run.features, result.n_components),
+    label="Download the mixture of normal behaviour",
+)  # fmt: skip

@@ -1,0 +1,505 @@
+"""The Fraud detection page's settings, data and cached pipeline (``st.cache_data`` on plain
+arguments); the threshold and the "why flagged" pick only re-read the cached scores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.handoff import sent_upload
+from dashboard.components.settings import (
+    CASE_TOL,
+    Setting,
+    choice,
+    integer,
+    number,
+    tolerance_setting,
+)
+from dashboard.components.widgets import tolerance_input
+from dashboard.uploads import (
+    MAX_UPLOAD_MB,
+    TABLE_TYPES,
+    binary_labels,
+    parse_transactions_csv,
+    plain,
+    plain_label,
+    plain_labels,
+    read_table,
+)
+from emlib.cases.fraud import (
+    MECHANISMS,
+    METHODS,
+    REFERENCE,
+    TRAIN_ON,
+    FraudConfig,
+    FraudResult,
+    GapCounts,
+    Transactions,
+    credit_approval_transactions,
+    creditcard_transactions,
+    gap_counts,
+    precision_recall,
+    run_fraud,
+    subsample,
+)
+from emlib.datasets import load_credit_approval, load_creditcard
+from emlib.params import GMMParams
+
+FRAUD_DATASETS = {
+    "ulb": "Card transactions (ULB, real frauds)",
+    "crx": "Credit approval (UCI, real gaps)",
+    "upload": "Your own CSV",
+}
+TRAIN_TEXT = {
+    "traffic": "All training rows, as real traffic (unsupervised)",
+    "legit": "Legitimate training rows only (past labels)",
+    "sample": "All training rows of the sample as they are",
+}
+COMPONENTS = ("auto", "1", "2", "3", "4", "5", "6")
+PRIORS = {"map": "MAP (mclust's default prior)", "ml": "Maximum likelihood"}
+NONE = "(none)"
+#: The share of fields hidden a data set starts with: the bundled demos hide 30% to show EM
+#: at work; an upload keeps its own gaps only, and hiding more is an experiment to switch on.
+DEFAULT_RATE = {"ulb": 0.3, "crx": 0.3, "upload": 0.0}
+RATE_HELP = (
+    "An experiment: hide this share of the fields, on top of the data's own gaps. The "
+    "bundled demos start at 30%, your own file at 0 (its own gaps only)."
+)
+
+
+def feature_list(raw: str) -> list[str] | None:
+    names = [n for n in str(raw).split(",") if n]
+    return names or None
+
+
+SETTINGS = (
+    Setting("data", "ulb", choice(tuple(FRAUD_DATASETS))),
+    Setting("feats", [], feature_list),
+    Setting("k", "auto", choice(COMPONENTS)),
+    Setting("cov", "full", choice(("full", "diag"))),
+    Setting("prior", "map", choice(tuple(PRIORS))),
+    Setting("train", "traffic", choice(TRAIN_ON)),
+    Setting("rate", 0.3, number(0.0, 0.6)),
+    Setting("mech", "MCAR", choice(MECHANISMS)),
+    Setting("seed", 0, integer(0, 9999)),
+    Setting("label", NONE, str),
+    Setting("x", "", str),
+    Setting("y", "", str),
+    tolerance_setting(CASE_TOL),
+)
+
+
+def url_values(settings: dict) -> dict:
+    """The settings as URL text (features comma-joined)."""
+    return {**settings, "feats": ",".join(settings["feats"])}
+
+
+@dataclass(frozen=True)
+class FraudRun:
+    """A cached run: the pipeline's result, the data's description, or an error in words."""
+
+    result: FraudResult | None
+    name: str = ""
+    source: str = ""
+    positive: str = "fraud"
+    reweighted: bool = False
+    features: tuple[str, ...] = ()
+    hideable: tuple[str, ...] = ()
+    driver: str | None = None
+    error: str | None = None
+    test_gaps: GapCounts | None = None
+    fit_gaps: GapCounts | None = None
+
+
+def bundled(name: str) -> Transactions:
+    if name == "ulb":
+        return creditcard_transactions(load_creditcard())
+    if name == "crx":
+        return credit_approval_transactions(load_credit_approval())
+    raise ValueError(f"Unknown data set {name!r}")
+
+
+def uploaded(content: bytes, filename: str, label: str) -> Transactions:
+    """An uploaded CSV as transactions: every numeric column but the label is a feature."""
+    upload = parse_transactions_csv(content, filename)
+    if upload.error:
+        raise ValueError(upload.error)
+    frame = upload.frame
+    labels, positive = None, "flagged"
+    if label != NONE:
+        if label not in frame.columns:
+            raise ValueError(f"there is no column “{plain(label)}” to use as the label")
+        labels, value = binary_labels(frame[label])
+        if label in upload.numeric:  # read as a number (1.0): name it as the file writes it
+            value = label_as_written(content, filename, label, labels, value)
+        positive = f"{plain_label(label)} = {plain_label(value)}"
+    columns = [c for c in upload.numeric if c != label]
+    if not columns:
+        raise ValueError("no numeric column is left once the label is set aside")
+    # the user's column names reach Markdown and chart titles: formatting characters swapped
+    # for look-alikes, so a name can never format or link
+    names = plain_labels(columns)
+    features = {n: frame[c].to_numpy(dtype=float) for n, c in zip(names, columns, strict=True)}
+    return subsample(Transactions(
+        features=features, labels=labels, name=plain(filename),
+        source=f"Your upload {plain(filename)} ({len(frame)} rows), read in memory and not "
+        "stored.",
+        legit_weight=1.0, alert_budget=0.05, default_features=names, positive=positive,
+        hideable=names[1:], driver=names[0],
+    ))  # fmt: skip
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _text_column(content: bytes, filename: str, label: str) -> tuple[str, ...] | None:
+    upload = read_table(content, filename, min_rows=1, as_text=True)
+    if upload.frame is None or label not in upload.frame.columns:
+        return None
+    return tuple(upload.frame[label].astype(str))
+
+
+def label_as_written(
+    content: bytes, filename: str, label: str, labels: np.ndarray, value: str
+) -> str:
+    """The positive value of a numeric label column as the file writes it ("1", not the
+    "1.0" the number reads as): the commonest text among the positive rows (``labels`` 1).
+
+    Falls back to ``value`` (the number as read) in its shortest form when the file's text
+    cannot be lined up with the rows."""
+    texts = _text_column(content, filename, label)
+    if texts is None or len(texts) != len(labels):
+        return f"{float(value):g}"
+    return pd.Series(texts)[np.asarray(labels) == 1].mode().iloc[0]
+
+
+def available_features(dataset: str, content: bytes, filename: str, label: str) -> tuple:
+    """The feature names offered for a data set (empty if an upload cannot be read)."""
+    try:
+        data = bundled(dataset) if dataset != "upload" else uploaded(content, filename, label)
+    except ValueError:
+        return (), ()
+    return tuple(data.features), data.default_features
+
+
+@st.cache_data(show_spinner="Fitting normal behaviour and scoring the test transactions…",
+               max_entries=24)  # fmt: skip
+def run_fraud_page(
+    dataset: str,
+    features: tuple[str, ...],
+    k: str,
+    cov: str,
+    prior: str,
+    train: str,
+    rate: float,
+    mech: str,
+    seed: int,
+    content: bytes = b"",
+    filename: str = "",
+    label: str = NONE,
+    tol: float = CASE_TOL,
+) -> FraudRun:
+    """Load the data and run ``emlib.cases.fraud.run_fraud``; errors in plain words."""
+    try:
+        data = bundled(dataset) if dataset != "upload" else uploaded(content, filename, label)
+    except ValueError as err:
+        return FraudRun(None, error=f"The data could not be used: {err}.")
+    features = tuple(f for f in features if f in data.features) or data.default_features
+    config = FraudConfig(
+        features=features, n_components=None if k == "auto" else int(k), covariance_type=cov,
+        prior="default" if prior == "map" else None, train_on=train, missing_rate=rate,
+        mechanism=mech, seed=seed, tol=tol,
+    )  # fmt: skip
+    try:
+        result = run_fraud(data, config)
+    except ValueError as err:
+        return FraudRun(None, data.name, data.source, error=f"The model could not be fitted: {err}")
+    return FraudRun(
+        result, data.name, data.source, data.positive, data.legit_weight != 1.0, features,
+        tuple(f for f in features if f in data.hideable and f != data.driver),
+        data.driver if data.driver in features else None,
+        test_gaps=gap_counts(result.X_test), fit_gaps=gap_counts(result.Z_fit),
+    )  # fmt: skip
+
+
+def comparison_table(result: FraudResult) -> pd.DataFrame:
+    """The comparison for display: one row per method, budget named in the column."""
+    table = result.table.copy()
+    budget = f"recall at top {result.alert_budget:.1%} alerts"
+    return table.rename(columns={"recall at budget": budget, "unscored positives":
+                                 "unscored positives"})  # fmt: skip
+
+
+def story(run: FraudRun) -> str:
+    """Why EM handles gaps better than dropping or filling them, with this run's numbers."""
+    result, gaps = run.result, run.test_gaps
+    table = result.table
+    if not gaps.rows_with_gap:
+        return (
+            "**No fields are missing in this run**, so the three mixture fits coincide. Raise "
+            "the missing share to see them part: EM keeps every transaction and scores it by "
+            "the density of the fields it has; dropping loses the incomplete ones; mean "
+            "imputation puts made-up values at the centre of the data, which makes a "
+            "transaction look more normal than it is."
+        )
+    em, drop, mean = (table.loc[m] for m in METHODS[:3])
+    text = (
+        f"**{gaps.rows_with_gap} of {gaps.rows} test transactions have a missing field.** "
+        "EM scores "
+        "every one of them by -log p(x_observed), the mixture's density of the fields the "
+        "transaction does have, integrating the missing ones out: nothing is invented, and "
+        f"its average precision is **{em['average precision']:.3f}**. Dropping incomplete rows "
+        f"cannot score them at all: **{int(drop['unscored'])} transactions "
+        f"({int(drop['unscored positives'])} of them {run.positive}) go unscored**, and its "
+        f"metrics ({drop['average precision']:.3f}) describe only the {int(drop['scored'])} "
+        "complete ones. Mean imputation scores everyone but fills each gap with the average "
+        "value, pulling an odd transaction towards the centre of normal behaviour: its "
+        f"average precision is {mean['average precision']:.3f}."
+    )
+    if REFERENCE in table.index:
+        ref = table.loc[REFERENCE, "average precision"]
+        text += (
+            f" With no fields hidden, the same mixture reaches {ref:.3f}: the gaps cost EM "
+            f"{ref - em['average precision']:.3f} of average precision and mean imputation "
+            f"{ref - mean['average precision']:.3f}."
+        )
+    return text
+
+
+def confusion_frame(report, positive: str, reweighted: bool) -> pd.DataFrame:
+    """The confusion matrix: per 10,000 transactions (at the real prevalence if reweighted) and
+    the test rows' raw counts."""
+    c, r = report.counts, report.per_10k
+    return pd.DataFrame(
+        {
+            "flagged per 10k": [r["TP"], r["FP"]],
+            "not flagged per 10k": [r["FN"], r["TN"]],
+            "flagged (test rows)": [c["TP"], c["FP"]],
+            "not flagged (test rows)": [c["FN"], c["TN"]],
+        },
+        index=[f"actual {positive}", "actual legitimate"],
+    )
+
+
+def pick_pair(names: tuple[str, ...], x: str, y: str, result: FraudResult) -> tuple[str, str]:
+    """The two features to draw: the chosen ones if valid, else the pair that separates the
+    top-scoring test rows most from the rest (largest standardised mean gap)."""
+    if x in names and y in names and x != y:
+        return x, y
+    Z = result.standardised(result.imputed_test())
+    top = result.em_scores >= np.quantile(result.em_scores, 0.9)
+    gap = np.abs(Z[top].mean(axis=0) - Z[~top].mean(axis=0))
+    first, second = (names[i] for i in np.argsort(-gap, kind="stable")[:2])
+    return first, second
+
+
+def why_flagged_text(explanation, positive: str) -> str:
+    """The "why flagged" account in words (Markdown)."""
+    e = explanation
+    label = f" It is actually **{e.label}**." if e.label else ""
+    top = e.fields.dropna(subset=["z"]).head(3)
+    deviations = ", ".join(
+        f"{name} = {row['value']:.3g} where the component typically has "
+        f"{row['typical (component mean)']:.3g} ± {row['spread (sd)']:.3g} (z = {row['z']:+.1f})"
+        for name, row in top.iterrows()
+    )
+    missing = (
+        f"{len(e.missing)} fields were missing and were integrated out, not filled in: "
+        + ", ".join(e.missing)
+        + "."
+        if e.missing
+        else "No field was missing."
+    )
+    return (
+        f"**Transaction {e.transaction}** scores **{e.score:.2f}** (-log p of its observed "
+        f"fields), higher than {e.percentile:.1%} of the test transactions.{label} Its nearest "
+        f"component is **component {e.component + 1}** (weight {e.weight:.2f}, responsibility "
+        f"{e.responsibility:.2f}). {missing} The fields furthest from that component's typical "
+        f"values: {deviations}."
+    )
+
+
+def threshold_steps(scores: np.ndarray, budget: float) -> list[float]:
+    """The threshold slider's stops: 201 quantiles of the scores (dense where the scores
+    are), to two decimals, plus the alert-budget threshold the slider starts at."""
+    stops = np.round(np.quantile(scores, np.linspace(0.0, 1.0, 201)), 2)
+    return sorted({float(v) for v in stops} | {start_threshold(budget)})
+
+
+def start_threshold(budget: float) -> float:
+    """The alert-budget threshold rounded down to the slider's two decimals."""
+    return float(np.floor(budget * 100.0) / 100.0)
+
+
+def settings_sidebar() -> tuple[bytes, str]:
+    """The sidebar: data set, the upload (read in memory), and the settings form. Returns the
+    uploaded file's bytes and name (empty for bundled data)."""
+    state, content, filename, upload = st.session_state, b"", "", None
+    with st.sidebar:
+        st.radio("Data", tuple(FRAUD_DATASETS), format_func=FRAUD_DATASETS.get, key="fraud_data")
+        start_rate(state, linked="rate" in st.query_params)
+        if state["fraud_data"] == "upload":
+            file = st.file_uploader(
+                f"Transactions (a table with a header row, up to {MAX_UPLOAD_MB} MB)",
+                type=list(TABLE_TYPES), key="fraud_file",
+            )  # fmt: skip
+            sent = sent_upload("fraud") if file is None else None  # from Your data
+            if file is not None or sent:
+                content, filename = sent or (file.getvalue(), file.name)
+                upload = parse_transactions_csv(content, filename)
+                if upload.error:
+                    st.error(upload.error)
+                elif state.get("_fraud_label_file") != upload.key:  # a new file: guess
+                    state["_fraud_label_file"] = upload.key
+                    state["fraud_label"] = guess_label(tuple(upload.frame.columns))
+                elif state["fraud_label"] not in (NONE, *upload.frame.columns):
+                    state["fraud_label"] = NONE
+        options, defaults = available_features(state["fraud_data"], content, filename,
+                                               state["fraud_label"])  # fmt: skip
+        if not state["fraud_feats"] or not set(state["fraud_feats"]) <= set(options):
+            state["fraud_feats"] = list(defaults)
+        with st.form("fraud_settings"):
+            if content and not upload.error:
+                st.selectbox("Label column (fraud or not), if any", (NONE, *upload.frame.columns),
+                             key="fraud_label")  # fmt: skip
+            st.multiselect("Features", options, key="fraud_feats")
+            st.select_slider("Components (auto: by BIC)", COMPONENTS, key="fraud_k")
+            st.radio("Covariance", ("full", "diag"), key="fraud_cov", horizontal=True)
+            st.radio("Estimation", tuple(PRIORS), format_func=PRIORS.get, key="fraud_prior")
+            st.radio("Fit on", tuple(TRAIN_TEXT), format_func=TRAIN_TEXT.get, key="fraud_train")
+            st.slider("Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate",
+                      help=RATE_HELP)  # fmt: skip
+            st.radio("Missingness", MECHANISMS, key="fraud_mech", horizontal=True)
+            st.number_input("Seed (split, hidden fields, EM start)", 0, 9999, key="fraud_seed")
+            tolerance_input("fraud")
+            st.form_submit_button(
+                "Fit and score", type="primary", key="fraud_apply", width="stretch"
+            )
+
+    return content, filename
+
+
+def start_rate(state, linked: bool) -> None:
+    """Give the share of fields hidden its data set's default (``DEFAULT_RATE``) on arrival
+    (unless a link sets it) and whenever the data change between a bundled set and an upload;
+    otherwise the user's choice stays."""
+    data, before = state["fraud_data"], state.get("_fraud_rate_for")
+    if (before is None and not linked) or (
+        before is not None and DEFAULT_RATE[before] != DEFAULT_RATE[data]
+    ):
+        state["fraud_rate"] = DEFAULT_RATE[data]
+    state["_fraud_rate_for"] = data
+
+
+def run_caption(run: FraudRun, settings: dict) -> str:
+    """The line under the title: data, split, model, gaps and the attribution."""
+    result, gaps = run.result, run.test_gaps
+    mar = f"; MAR on {run.driver}" if settings["mech"] == "MAR" and run.driver else ""
+    hidden = (
+        f"{settings['rate']:.0%} of {', '.join(run.hideable) or 'no field'} hidden{mar}"
+        if settings["rate"] > 0
+        else "no field hidden"
+    )
+    return (
+        f"**{run.name}** · {len(result.X_train)} training / {gaps.rows} test rows · "
+        f"{len(result.feature_names)} features · K = {result.n_components}"
+        f"{' (by BIC)' if settings['k'] == 'auto' else ''} · {hidden} · "
+        f"{gaps.rows_with_gap} of {gaps.rows} test rows have a missing field "
+        f"({gaps.missing_share:.1%} of test fields) · Data: {run.source}"
+    )
+
+
+def upload_gaps_text(rate: float) -> str:
+    """What the share of fields hidden does to an upload, in words (Markdown)."""
+    if rate == 0:
+        return (
+            "Your file is used as it is: its own empty cells are the only gaps, and no field "
+            "is hidden. Hiding fields is an **experiment you can switch on**: raise **Share of "
+            "fields hidden** in the sidebar to hide that share of the fields on top of the "
+            "file's own gaps, and see how EM, dropping and filling cope."
+        )
+    return (
+        f"**Experiment on:** {rate:.0%} of the fields (all but the first feature) are hidden "
+        "on top of your file's own gaps. Set **Share of fields hidden** to 0 to use your data "
+        "as it is."
+    )
+
+
+def viewer_intro(run: FraudRun, columns: tuple[int, int]) -> str:
+    """The sentence above the iteration viewer: which rows it replays and how many of them
+    have gaps, overall and in the two features drawn (the viewer counts both)."""
+    Z, gaps = run.result.Z_fit, run.fit_gaps
+    in_pair = int(np.isnan(Z[:, list(columns)]).any(axis=1).sum())
+    text = (
+        f"The shared iteration viewer replays EM on the {gaps.rows} (standardised) training "
+        "rows the mixture was fitted to, not on the test rows above, drawn on the same two "
+        "features; the curve is the observed-data log-likelihood. "
+    )
+    if not gaps.rows_with_gap:
+        return text + "None of these rows has a missing field."
+    return text + (
+        f"**{gaps.rows_with_gap} of these {gaps.rows} rows miss at least one field**; "
+        f"{in_pair} of them miss one of the two features drawn and appear hollow, at EM's "
+        "current guess."
+    )
+
+
+def per_10k_columns() -> dict:
+    return {
+        c: st.column_config.NumberColumn(format="%.1f")
+        for c in ("flagged per 10k", "not flagged per 10k")
+    }
+
+
+def pr_curves(result: FraudResult) -> dict:
+    """Each method's (recall, precision) on its scored rows (methods that scored nothing, or
+    only one class, are left out)."""
+    valid = result.table.dropna().index
+    return {m: precision_recall(result, m) for m in result.scores if m in valid}
+
+
+def marginal(params: GMMParams, columns: tuple[int, int]) -> GMMParams:
+    """The mixture's marginal on two columns: their means and 2x2 covariance blocks."""
+    idx = list(columns)
+    covs = params.full_covariances()[:, idx][:, :, idx]
+    return GMMParams(params.weights, params.means[:, idx], covs, "full")
+
+
+LABEL_NAMES = ("class", "label", "fraud", "is_fraud", "isfraud", "target", "y")
+
+
+def guess_label(columns: tuple[str, ...]) -> str:
+    """The column a label is usually called (class, label, fraud...), else none."""
+    return next((c for c in columns if c.strip().lower() in LABEL_NAMES), NONE)
+
+
+def fraud_data_code(settings: Mapping, features: Sequence[str], n_components: int) -> str:
+    """Python that defines ``X`` as the fraud page's fit saw it: ``run_fraud``'s
+    standardised training rows (``Z_fit``) for the page's settings."""
+    loader = {
+        "ulb": ("creditcard_transactions", "load_creditcard"),
+        "crx": ("credit_approval_transactions", "load_credit_approval"),
+    }[settings["data"]]
+    config = (
+        f"FraudConfig(features={tuple(features)!r}, n_components={int(n_components)}, "
+        f"covariance_type={settings['cov']!r}, "
+        f"prior={'default' if settings['prior'] == 'map' else None!r}, "
+        f"train_on={settings['train']!r}, missing_rate={float(settings['rate'])!r}, "
+        f"mechanism={settings['mech']!r}, seed={int(settings['seed'])}, reference=False)"
+    )
+    return (
+        f"from emlib.cases.fraud import FraudConfig, {loader[0]}, run_fraud\n"
+        f"from emlib.datasets import {loader[1]}\n\n"
+        "# The case pipeline (split, hidden fields, standardisation); X: the rows it fits\n"
+        f"config = {config}\n"
+        f"X = run_fraud({loader[0]}({loader[1]}()), config).Z_fit"
+    )
+
+
+def url_option(name: str, options: Sequence, default):
+    """The option whose text ``st.query_params[name]`` holds, else ``default``: for a
+    setting whose choices are known only after a fit (a threshold, a row to explain)."""
+    raw = st.query_params.get(name)
+    return next((option for option in options if str(option) == raw), default)

@@ -1,0 +1,88 @@
+"""Pure builders for the image segmentation page: pictures as uint8 arrays, figures as plotly.
+
+Nothing here imports Streamlit. Label pictures use the same component colours as the shared
+iteration viewer, so segment k has one colour everywhere on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.components.densities import density_figure
+from dashboard.components.pictures import as_rgb
+from emlib.params import GMMParams
+
+#: Pixels outside a segment are drawn in this light grey in its mask.
+OUTSIDE_COLOR = (235, 235, 235)
+
+
+def uncertainty_picture(uncertainty: np.ndarray, n_components: int) -> np.ndarray:
+    """1 - max responsibility from white (certain) to dark red (as uncertain as can be,
+    1 - 1/K), (h, w, 3) uint8."""
+    top = max(1.0 - 1.0 / max(n_components, 1), 1e-9)
+    share = np.clip(uncertainty / top, 0.0, 1.0)[..., None]
+    white, red = np.array([255.0, 255.0, 255.0]), np.array([140.0, 20.0, 20.0])
+    return np.rint(white + share * (red - white)).astype(np.uint8)
+
+
+def mask_picture(image: np.ndarray, mask: np.ndarray, max_side: int = 320) -> np.ndarray:
+    """The segment's pixels in their own colours, the rest light grey, shrunk by striding so
+    that its longer side is at most ``max_side`` pixels."""
+    stride = max(1, int(np.ceil(max(mask.shape) / max_side)))
+    picture = as_rgb(image)[::stride, ::stride].copy()
+    picture[~mask[::stride, ::stride]] = OUTSIDE_COLOR
+    return picture
+
+
+def bic_figure(table: pd.DataFrame, chosen: int) -> go.Figure:
+    """BIC against the number of components, lower is better, the chosen K marked."""
+    fig = go.Figure(
+        go.Scatter(
+            x=table["n_components"],
+            y=table["bic"],
+            mode="lines+markers",
+            line={"color": "#3b5bdb"},
+            name="BIC",
+            hovertemplate="K = %{x}<br>BIC %{y:.1f}<extra></extra>",
+            meta={"role": "bic"},
+        )
+    )
+    best = table.loc[table["n_components"] == chosen, "bic"]
+    fig.add_trace(
+        go.Scatter(
+            x=[chosen],
+            y=best.tolist(),
+            mode="markers",
+            marker={"size": 14, "color": "crimson", "symbol": "diamond"},
+            name=f"chosen: K = {chosen}",
+            meta={"role": "chosen"},
+        )
+    )
+    fig.update_layout(
+        title={"text": "BIC by number of components (lower is better)"},
+        xaxis={"title": {"text": "number of components K"}, "dtick": 1},
+        yaxis={"title": {"text": "BIC"}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=320,
+    )
+    return fig
+
+
+def histogram_figure(values: np.ndarray, params: GMMParams, name: str) -> go.Figure:
+    """For one feature: the pixels' histogram (as a density) and each weighted component
+    density pi_k N(x | mu_k, sigma_k^2), with their sum (``plots_yourdata.density_figure``)."""
+    return density_figure(
+        values, params, name, title=f"{name}: pixels and the fitted components", bins=64,
+        data_name="pixels",
+    )  # fmt: skip
+
+
+def segment_caption(k: int, size: int, n_pixels: int, color: Sequence[int]) -> str:
+    """ "Segment 2 · 12,345 px (4.5%) · mean colour #rrggbb"."""
+    hex_color = "#{:02x}{:02x}{:02x}".format(*(int(c) for c in color))
+    return f"Segment {k + 1} · {size:,} px ({100 * size / n_pixels:.1f}%) · mean colour {hex_color}"

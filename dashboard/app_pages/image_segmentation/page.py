@@ -1,0 +1,183 @@
+"""Image segmentation: a Gaussian mixture over pixel colours, one component per segment."""
+
+import streamlit as st
+
+from dashboard.app_pages.image_segmentation.figures import (
+    bic_figure,
+    histogram_figure,
+    mask_picture,
+    segment_caption,
+    uncertainty_picture,
+)
+from dashboard.app_pages.image_segmentation.run import (
+    IMAGE_CHOICES,
+    IMAGE_FIT_SETTINGS,
+    K_CHOICES,
+    PATTERN_NAMES,
+    SETTINGS,
+    SPACE_NAMES,
+    UPLOAD,
+    image_data_code,
+    image_fit_matrix,
+    read_upload,
+    run_settings,
+    source_text,
+    viewer_data,
+)
+from dashboard.components.downloads import fit_downloads, picture_downloads
+from dashboard.components.figures import loglik_figure
+from dashboard.components.handoff import sent_upload
+from dashboard.components.pictures import as_rgb, label_picture
+from dashboard.components.segmentation import fit_text
+from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.viewer import iteration_viewer
+from dashboard.components.widgets import tolerance_input
+from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB
+from emlib.params import COVARIANCE_TYPES
+
+st.title("Image segmentation")
+st.markdown(
+    "Every pixel is a point in colour space (optionally with its position). A Gaussian mixture "
+    "with K components says each pixel came from one of K colour populations; **EM** finds "
+    "them without being told which pixel belongs where. The **E-step** gives each pixel its "
+    "responsibilities (how likely each component made it); the **M-step** moves each "
+    "component's mean colour and spread to the pixels it is responsible for. A pixel's "
+    "segment is its most responsible component, and 1 - its largest responsibility says how "
+    "sure EM is. Hide pixels and EM still fits, using what it sees of each pixel (its "
+    "position), then fills in the hidden colours with their conditional means."
+)
+
+init_settings("img", SETTINGS)
+with st.sidebar:
+    st.selectbox("Image", tuple(IMAGE_CHOICES), format_func=IMAGE_CHOICES.get, key="img_img")
+    if st.session_state["img_img"] == UPLOAD:
+        st.file_uploader(f"Your picture (PNG, JPEG, GIF, BMP or WebP; up to {MAX_UPLOAD_MB} MB)",
+                         list(IMAGE_TYPES), key="img_file")  # fmt: skip
+    with st.form("img_settings"):
+        st.selectbox("Number of segments K", K_CHOICES, key="img_k",
+                     format_func=lambda k: "auto (BIC, 2 to 6)" if k == "auto" else k)  # fmt: skip
+        st.radio("Colour space", tuple(SPACE_NAMES), format_func=SPACE_NAMES.get, key="img_space")
+        st.slider("Position weight (0: colour only)", 0.0, 3.0, step=0.25, key="img_pos")
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="img_cov")
+        st.markdown("**Damage the image**")
+        st.slider("Share of pixels hidden", 0.0, 0.8, step=0.05, key="img_hide")
+        st.radio("Hidden pixels", tuple(PATTERN_NAMES), format_func=PATTERN_NAMES.get,
+                 key="img_pattern", horizontal=True)  # fmt: skip
+        st.slider("Noise (standard deviation, 0-255)", 0, 80, step=5, key="img_noise")
+        st.number_input("Seed", 0, 9999, key="img_seed")
+        st.number_input("Max iterations", 5, 500, key="img_iters")
+        tolerance_input("img")
+        st.form_submit_button("Segment", type="primary", key="img_apply", width="stretch")
+
+settings = current_settings("img", SETTINGS)
+write_query_params(settings)
+upload = None
+if settings["img"] == UPLOAD:
+    file = st.session_state.get("img_file")
+    sent = sent_upload("image") if file is None else None  # from Your data
+    if file is None and not sent:
+        st.info("Upload a picture in the sidebar to segment it.")
+        st.stop()
+    upload = read_upload(*(sent or (file.getvalue(), file.name)))
+    if upload.error:
+        st.error(upload.error)
+        st.stop()
+run = run_settings(settings, upload)
+if run.error:
+    st.error(run.error)
+    st.stop()
+result = run.result
+k = result.n_components
+st.caption(source_text(settings, upload))
+st.caption(fit_text(result))
+for note in (upload.notes if upload else ()) + result.notes:
+    st.info(note)
+
+original, segmented, uncertain = st.columns(3)
+original.image(as_rgb(result.original), caption="Original", width="stretch")
+segmented.image(result.segmented, caption=f"Segmented: {k} mean colours", width="stretch")
+uncertain.image(
+    uncertainty_picture(result.uncertainty, k),
+    caption="Uncertainty 1 - max responsibility (white: sure, dark red: torn)",
+    width="stretch",
+)
+picture_downloads(result, key="img")
+
+if result.hidden is not None:
+    st.subheader("Damaged pixels and their reconstruction")
+    hidden = int(result.hidden.sum())
+    damaged, rebuilt, scores = st.columns([2, 2, 1])
+    damaged.image(result.damaged, caption=f"Damaged: {hidden:,} pixels hidden (magenta)",
+                  width="stretch")  # fmt: skip
+    rebuilt.image(as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)",
+                  width="stretch")  # fmt: skip
+    if result.reconstruction_rmse is not None:
+        scores.metric("Reconstruction RMSE", f"{result.reconstruction_rmse:.1f}",
+                      help="Root-mean-square error on the hidden pixels, 0-255")  # fmt: skip
+        scores.metric("Average-colour fill RMSE", f"{result.baseline_rmse:.1f}")
+    if settings["noise"] > 0:
+        scores.metric("Noise RMSE", f"{result.noise_rmse:.1f}")
+    st.caption(
+        "Each hidden pixel's colour is E[colour | position] under the fitted mixture: the "
+        "components' colours weighted by how likely each is to cover that place. The error "
+        "is measured on the hidden pixels against the undamaged original."
+    )
+
+st.subheader("Segments")
+for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
+    column.image(
+        mask_picture(result.original, result.labels == index),
+        caption=segment_caption(index, int(result.sizes[index]), result.n_pixels,
+                                result.segment_colors[index]),
+        width="stretch",
+    )  # fmt: skip
+
+
+@st.fragment
+def playback() -> None:
+    st.subheader("EM at work: the segments iteration by iteration")
+    frames = result.playback_iterations
+    frame = st.select_slider("Iteration", frames, value=frames[-1], key="img_frame",
+                             bind="query-params")  # fmt: skip
+    picture, curve = st.columns(2)
+    picture.image(label_picture(result.playback_labels[frames.index(frame)], k),
+                  caption=f"Label image at iteration {frame}", width="stretch")  # fmt: skip
+    title = "Log-likelihood (standardised features) per iteration"
+    curve.plotly_chart(loglik_figure(result.history, frame, title=title), width="stretch")
+
+
+playback()
+if result.bic is not None:
+    st.plotly_chart(bic_figure(result.bic, k), width="stretch")
+
+st.subheader("The pixels in feature space")
+names = result.feature_names
+if len(names) == 1:
+    history = result.natural_history()
+    st.plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
+else:
+    x_col, y_col = st.columns(2)
+    for key, default in (("img_fx", names[0]), ("img_fy", names[1])):
+        if st.session_state.get(key) not in names:
+            st.session_state[key] = default
+    x_name = x_col.selectbox("Horizontal axis", names, key="img_fx")
+    y_name = y_col.selectbox("Vertical axis", names, key="img_fy")
+    write_query_params({"fx": x_name, "fy": y_name})
+    if x_name == y_name:
+        st.warning("Pick two different features for the axes.")
+    else:
+        X, shown_names, history = viewer_data(result, x_name, y_name)
+        st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
+        iteration_viewer(X, shown_names, history, key="img_viewer",
+                         run_id=repr((sorted(settings.items()), x_name, y_name)),
+                         converged=result.converged, query_key="step", tol=settings["tol"],
+                         opens_at="final")  # fmt: skip
+image_key = f"upload:{upload.key}" if upload else settings["img"]
+fit_downloads(
+    result.history,
+    image_fit_matrix(image_key, result.original, *(settings[n] for n in IMAGE_FIT_SETTINGS)),
+    [f"{n} (standardised)" for n in names], key="img",
+    estimator_params=result.estimator_params,
+    data_code=image_data_code(settings, upload.name if upload else None),
+    label="Download the segmentation mixture",
+)  # fmt: skip

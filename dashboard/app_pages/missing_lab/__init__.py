@@ -1,0 +1,1 @@
+"""The missing lab page."""

@@ -1,0 +1,171 @@
+"""Missing data lab: hide values (or take real gaps), then compare missing-data EM with
+complete-case analysis and mean imputation, and replay EM's imputations step by step."""
+
+import streamlit as st
+
+from dashboard.app_pages.missing_lab.run import (
+    AIRQUALITY_COLUMNS,
+    MISSING_DATASETS,
+    comparison_panels,
+    missing_lab_code,
+    missing_lab_story,
+    run_missing_lab,
+)
+from dashboard.components.downloads import fit_downloads
+from dashboard.components.figures import SIGMA, comparison_figure
+from dashboard.components.fits import show_fit_messages
+from dashboard.components.settings import (
+    Setting,
+    choice,
+    current_settings,
+    init_settings,
+    integer,
+    number,
+    synthetic_settings,
+    tolerance_setting,
+    write_query_params,
+)
+from dashboard.components.viewer import iteration_viewer
+from dashboard.components.widgets import synthetic_data_controls, tolerance_input
+from emlib.missing import MECHANISMS
+from emlib.params import COVARIANCE_TYPES
+
+SETTINGS = (
+    Setting("data", "synthetic", choice(tuple(MISSING_DATASETS))),
+    *synthetic_settings(),
+    Setting("x", "Temp", choice(AIRQUALITY_COLUMNS)),
+    Setting("y", "Ozone", choice(AIRQUALITY_COLUMNS)),
+    Setting("mech", "MCAR", choice(MECHANISMS)),
+    Setting("rate", 0.3, number(0.05, 0.8)),
+    Setting("k", 3, integer(1, 8)),
+    Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("seed", 0, integer(0, 9999)),
+    tolerance_setting(),
+)
+
+RATE_HELP = (
+    "Each value of y hides at random (under MAR and MNAR with a probability that depends on "
+    "the data) and this is the average probability, so the share actually hidden varies "
+    "with the seed: the caption gives it."
+)
+
+st.title("Missing data lab")
+st.markdown(
+    "Real data have gaps. How a value went missing decides what we may do about it "
+    "(Little & Rubin): **MCAR**, missing completely at random, means the gaps ignore the data; "
+    "**MAR**, missing at random, means they depend only on values we do see; **MNAR**, missing "
+    "not at random, means they depend on the missing value itself. Missing-data EM fits all "
+    "rows: its E-step fills each gap with its conditional mean given the row's observed "
+    "entries, and its objective is the likelihood of what was observed. That is right under "
+    "MCAR and MAR and biased under MNAR. Below, EM is set against two common shortcuts: "
+    "dropping incomplete rows (*complete cases*) and filling gaps with the column mean."
+)
+
+init_settings("missing", SETTINGS)
+with st.sidebar:
+    st.radio("Data", tuple(MISSING_DATASETS), format_func=MISSING_DATASETS.get, key="missing_data")
+    real_gaps = st.session_state["missing_data"] == "airquality"
+    if not real_gaps:
+        st.radio("Missingness mechanism", MECHANISMS, key="missing_mech", horizontal=True)
+        st.slider("Share of y values hidden, on average", 0.05, 0.8, step=0.05,
+                  key="missing_rate", help=RATE_HELP)  # fmt: skip
+    with st.form("missing_settings"):
+        if st.session_state["missing_data"] == "synthetic":
+            synthetic_data_controls("missing", full=True)
+        if real_gaps:
+            st.markdown("**Columns to fit** (Ozone and Solar.R have real gaps)")
+            st.selectbox("x axis", AIRQUALITY_COLUMNS, key="missing_x")
+            st.selectbox("y axis", AIRQUALITY_COLUMNS, key="missing_y")
+        st.markdown("**Model**")
+        st.slider("Number of components K", 1, 8, key="missing_k")
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="missing_cov")
+        st.number_input("Seed (hidden values and EM start)", 0, 9999, key="missing_seed")
+        tolerance_input("missing")
+        st.form_submit_button("Fit", type="primary", key="missing_apply", width="stretch")
+
+settings = current_settings("missing", SETTINGS)
+write_query_params(settings)
+result = run_missing_lab(
+    settings["data"],
+    settings["clusters"],
+    float(settings["sep"]),
+    settings["n"],
+    settings["dseed"],
+    settings["x"],
+    settings["y"],
+    settings["mech"],
+    float(settings["rate"]),
+    settings["k"],
+    settings["cov"],
+    settings["seed"],
+    settings["tol"],
+)
+show_fit_messages(result)
+if result.note:
+    st.caption(result.note)
+if result.history is None:
+    st.stop()
+
+data = result.dataset
+st.caption(
+    f"**{data.name}**, {len(data.X)} rows · {result.hidden} · K = {settings['k']}, "
+    f"{settings['cov']} covariances, seed {settings['seed']} · Data: {data.source}"
+)
+
+st.subheader("Three ways to fit data with gaps")
+table = result.table
+panels = comparison_panels(result)
+truth = result.reference if settings["data"] != "airquality" else None
+st.plotly_chart(comparison_figure(panels, data.feature_names, truth=truth), width="stretch")
+st.caption(
+    "Filled grey: rows as observed; hollow: values a method made up (EM's conditional "
+    "means, or column means). Solid: each fit's 1" + SIGMA + " ellipses, coloured to match EM's "
+    "components; dashed grey: "
+    + {
+        "synthetic": "the true mixture.",
+        "faithful": "the reference (see below).",
+        "airquality": "none, there is no truth.",
+    }[settings["data"]]
+)
+st.markdown(missing_lab_story(result, settings["data"], settings["mech"]))
+if settings["data"] == "faithful":
+    st.markdown(
+        "Old Faithful has no known truth, so the **reference** is the same mixture fitted "
+        "by EM to the complete original data, before any value was hidden."
+    )
+if table is not None:
+    st.markdown("##### Errors against the " + ("truth" if data.truth else "reference"))
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns},
+    )
+    if "means (RMS error)" not in table:
+        st.caption("Parameter errors need K equal to the reference's number of components.")
+
+st.subheader("EM replayed: watch the imputed points move")
+st.markdown(
+    "The same iteration viewer as on the step page, for the EM fit. Hollow points are rows "
+    "with a missing value, drawn where EM currently imputes them: each E-step moves them to "
+    "their conditional means under the current parameters."
+)
+iteration_viewer(
+    data.X,
+    data.feature_names,
+    result.history,
+    truth=data.truth,
+    key="missing",
+    run_id=repr(sorted(settings.items())),
+    query_key="step",
+    converged=result.converged,
+    tol=settings["tol"],
+)
+fit_downloads(
+    result.history,
+    data.X,
+    data.feature_names,
+    estimator_params=result.estimator_params,
+    data_code=missing_lab_code(settings),
+    key="missing",
+    label="Download the EM fit",
+)

@@ -1,0 +1,322 @@
+"""The Missing data lab's data and cached fits."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from emlib.export import estimator_params_of
+
+from dashboard.components.downloads import dataset_code
+from dashboard.components.figures import Panel
+from dashboard.components.fits import load_dataset
+from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
+from emlib import ConvergenceWarning, EMStep
+from emlib.datasets import Dataset, load_airquality
+from emlib.missing import (
+    ERROR_COLUMNS,
+    METHODS,
+    compare_methods,
+    complete_cases,
+    mean_filled,
+    overall_mean,
+    simulate_missing,
+)
+from emlib.params import GMMParams
+
+
+def missing_lab_code(settings: Mapping) -> str:
+    """Python that defines ``X`` as ``dashboard.state.missing_lab_data`` makes it from the
+    missing lab's settings (``data``, ``clusters``, ``sep``, ``n``, ``dseed``, ``x``, ``y``,
+    ``mech``, ``rate``, ``seed``): the real gaps of air quality (rows with neither value left
+    out), or values hidden by ``simulate_missing``."""
+    dataset, seed = settings["data"], int(settings["seed"])
+    x_column, y_column = settings["x"], settings["y"]
+    mechanism, rate = settings["mech"], float(settings["rate"])
+    if dataset == "airquality":
+        return (
+            "import numpy as np\n"
+            "from emlib.datasets import load_airquality\n\n"
+            f"X = load_airquality(({x_column!r}, {y_column!r})).X\n"
+            "X = X[~np.isnan(X).all(axis=1)]  # rows with neither value carry no information"
+        )
+    complete = dataset_code(
+        dataset, settings["clusters"], settings["sep"], settings["n"], settings["dseed"]
+    )
+    return (
+        "import numpy as np\n"
+        "from emlib.missing import simulate_missing\n"
+        f"{complete}\n"
+        f"X = simulate_missing(X, {rate!r}, {mechanism!r}, np.random.default_rng({seed}))"
+    )
+
+
+MISSING_DATASETS = {
+    "synthetic": "Synthetic 2-D (truth known)",
+    "faithful": "Old Faithful",
+    "airquality": "Air quality, New York 1973 (real gaps)",
+}
+
+
+AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
+
+
+MISSING_MAX_ITER = TEACHING_MAX_ITER
+
+
+@dataclass(frozen=True)
+class MissingLabResult:
+    """The missing data lab's fits for one group of settings.
+
+    ``dataset.X`` holds the NaN every method saw. ``fits`` maps each of ``METHODS`` that ran
+    to its parameters, components reordered to match the EM fit (so colours agree).
+    ``reference`` is what errors are measured against (the truth, or a fit to the complete
+    data), ``table`` the parameter errors and the mean each fit implies for the gappy column.
+    ``mechanism_bias`` holds EM's bias in that mean under each mechanism at this rate.
+    ``estimator_params``: the EM fit's ``GaussianMixtureEM`` arguments, from the model.
+    ``hidden``: how many values are missing, in words (``hidden_text``), for every place
+    that says it.
+    """
+
+    dataset: Dataset | None
+    history: list[EMStep] | None
+    converged: bool = False
+    fits: dict[str, GMMParams] = field(default_factory=dict)
+    reference: GMMParams | None = None
+    table: pd.DataFrame | None = None
+    mechanism_bias: dict[str, float] = field(default_factory=dict)
+    sample_mean: float | None = None
+    error: str | None = None
+    warning: str | None = None
+    note: str | None = None
+    estimator_params: dict = field(default_factory=dict)
+    hidden: str = ""
+
+
+def hidden_text(X: np.ndarray, names: Sequence[str], dataset: str, mechanism: str, rate: float):
+    """How many values are missing, in words (Markdown), counted once (``count_missing``).
+
+    Simulated gaps: the realised count and share of y hidden, then the mechanism and the
+    requested rate, which the realised share only matches on average. Real gaps: the count
+    per column and the rows they fall in.
+    """
+    from emlib.missing import count_missing
+
+    counts = count_missing(X)
+    if dataset == "airquality":
+        per_column = [f"{n} values of {name}" for name, n in zip(names, counts.per_column,
+                                                                strict=True) if n]  # fmt: skip
+        if not per_column:
+            return f"no value missing in {counts.rows} rows"
+        return (
+            f"{' and '.join(per_column)} missing (real gaps), in {counts.rows_with_gap} of "
+            f"{counts.rows} rows"
+        )
+    odds = (
+        f"each hid with probability {rate:.0%}"
+        if mechanism == "MCAR"
+        else f"each with its own probability, {rate:.0%} on average"
+    )
+    return (
+        f"{counts.per_column[1]} of {counts.rows} values of {names[1]} hidden "
+        f"({counts.share(1):.1%}; {mechanism}: {odds})"
+    )
+
+
+def missing_lab_data(
+    dataset: str,
+    n_clusters: int,
+    separation: float,
+    n_samples: int,
+    data_seed: int,
+    x_column: str,
+    y_column: str,
+    mechanism: str,
+    rate: float,
+    seed: int,
+) -> tuple[Dataset, np.ndarray | None, str | None]:
+    """(data with NaN, the complete data before hiding or None, a note about dropped rows).
+
+    Synthetic and Old Faithful lose values by ``simulate_missing`` (seeded by ``seed``); air
+    quality keeps its real gaps, in the chosen two columns, minus rows with neither value.
+    """
+    if dataset == "airquality":
+        if x_column == y_column:
+            raise ValueError("pick two different columns for the x and y axes")
+        data = load_airquality((x_column, y_column))
+        empty = np.isnan(data.X).all(axis=1)
+        note = None
+        if empty.any():
+            note = (
+                f"{int(empty.sum())} days have neither {x_column} nor {y_column}; they carry "
+                "no information about this pair and are left out."
+            )
+        return replace(data, X=data.X[~empty]), None, note
+    data = load_dataset(dataset, n_clusters, separation, n_samples, data_seed)
+    hidden = simulate_missing(data.X, rate, mechanism, np.random.default_rng(seed))
+    return replace(data, X=hidden), data.X, None
+
+
+@st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=32)
+def run_missing_lab(
+    dataset: str,
+    n_clusters: int,
+    separation: float,
+    n_samples: int,
+    data_seed: int,
+    x_column: str,
+    y_column: str,
+    mechanism: str,
+    rate: float,
+    k: int,
+    covariance_type: str,
+    seed: int,
+    tol: float = TEACHING_TOL,
+) -> MissingLabResult:
+    """Hide values (or take the real gaps), then ``emlib.missing.compare_methods``: EM,
+    complete cases and mean imputation, each fit stopping when its gain per point falls below
+    ``tol``.
+
+    Errors become ``MissingLabResult.error`` in plain words; when only the comparison fails
+    (too few complete rows), the EM fit is still returned.
+    """
+    try:
+        data, complete, note = missing_lab_data(
+            dataset, n_clusters, separation, n_samples, data_seed,
+            x_column, y_column, mechanism, rate, seed,
+        )  # fmt: skip
+    except ValueError as err:
+        return MissingLabResult(None, None, error=f"The data could not be made: {err}")
+    hidden = hidden_text(data.X, data.feature_names, dataset, mechanism, rate)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            comparison = compare_methods(
+                data.X, k, covariance_type=covariance_type, random_state=seed,
+                complete=complete, truth=data.truth, mechanism=mechanism, rate=rate,
+                column=1, column_name=data.feature_names[1],
+                max_iter=MISSING_MAX_ITER, tol=tol, keep_responsibilities=True,
+            )  # fmt: skip
+        except ValueError as err:
+            return MissingLabResult(
+                data, None, error=f"EM could not fit this mixture: {err}", note=note,
+                hidden=hidden,
+            )  # fmt: skip
+    em = comparison.models[METHODS[0]]
+    warning = None
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        warning = (
+            f"At least one fit stopped after {MISSING_MAX_ITER} iterations without converging; "
+            "its numbers are those of its last iteration."
+        )
+    return MissingLabResult(
+        dataset=data,
+        history=list(em.history_),
+        converged=bool(em.converged_),
+        fits=comparison.fits,
+        reference=comparison.reference,
+        table=comparison.table,
+        mechanism_bias=comparison.mechanism_bias,
+        sample_mean=None if complete is None else float(np.mean(complete[:, 1])),
+        error=comparison.problem,
+        warning=warning,
+        note=note,
+        estimator_params=estimator_params_of(em),
+        hidden=hidden,
+    )
+
+
+def comparison_panels(result: MissingLabResult) -> list[Panel]:
+    """One ``plots.Panel`` per method: the points it fitted, its fit, its mean error if known."""
+    X, table, panels = result.dataset.X, result.table, []
+    for method in METHODS:
+        points, hollow = comparison_points(X, result.history[-1].imputed, method)
+        title = f"{method} ({len(points)} rows)"
+        if method not in result.fits:
+            title += "<br>not fitted"
+        if table is not None and method in table.index and ERROR_COLUMNS["means"] in table:
+            title += f"<br>mean error {table.loc[method, ERROR_COLUMNS['means']]:.3g}"
+        panels.append(Panel(title, points, hollow, result.fits.get(method)))
+    return panels
+
+
+def comparison_points(X: np.ndarray, imputed: np.ndarray | None, method: str):
+    """(positions, hollow mask) of the points a method fitted, for ``plots.Panel``."""
+    gaps = np.isnan(X).any(axis=1)
+    if method == METHODS[1]:
+        return complete_cases(X), np.zeros(int((~gaps).sum()), dtype=bool)
+    if method == METHODS[2]:
+        return mean_filled(X), gaps
+    shown = X.copy()
+    if imputed is not None:
+        shown[gaps] = imputed
+    return shown, gaps
+
+
+MECHANISM_TEXT = {
+    "MCAR": "Under **MCAR** every value of {y} hid with the same probability, whatever the data.",
+    "MAR": (
+        "Under **MAR** a value of {y} hid more often when {x}, which is always observed, was "
+        "large: the gaps depend only on what we can see."
+    ),
+    "MNAR": (
+        "Under **MNAR** a value of {y} hid more often when *it itself* was large: the gaps "
+        "depend on exactly what we cannot see."
+    ),
+}
+
+
+def missing_lab_story(result: MissingLabResult, dataset: str, mechanism: str) -> str:
+    """A few sentences (Markdown) on what the mechanism did and what it did to EM, in numbers."""
+    data = result.dataset
+    x, y = data.feature_names[0], data.feature_names[1]
+    em = overall_mean(result.fits[METHODS[0]])[1]
+    if dataset == "airquality":
+        if not np.isnan(data.X).any():
+            return f"**No gaps.** {x} and {y} are both complete, so the three methods agree."
+        means = ", ".join(f"{m}: {overall_mean(p)[1]:.3g}" for m, p in result.fits.items())
+        return (
+            f"**Real gaps, no truth.** {result.hidden}, and nobody recorded "
+            "why, so there is nothing to measure errors against: the panels only show how the "
+            f"fits differ. The mean of {y} each fit implies: {means}. EM is right if the gaps "
+            f"are MAR (say, {y} went unrecorded for reasons visible in {x}); if high readings "
+            "were lost more often (MNAR), all three fits are biased low, and the data "
+            "cannot tell."
+        )
+    truth_name = "truth" if dataset == "synthetic" else "reference fit to the complete data"
+    ref = overall_mean(result.reference)[1]
+    bias = result.mechanism_bias
+    others = ", ".join(f"{m} {b:+.3g}" for m, b in bias.items())
+    head = MECHANISM_TEXT[mechanism].format(x=x, y=y) + f" In this run: {result.hidden}. "
+    assumption = (
+        "EM's observed-data likelihood assumes the gaps are ignorable (MCAR or MAR): that a "
+        "missing value looks like an observed one with the same observed entries. "
+    )
+    if mechanism == "MNAR":
+        verdict = (
+            "**That assumption breaks here**: the hidden values are the large ones, and nothing "
+            f"observed says so, so EM fills them in too low. EM's mean of {y} is {em:.3g} "
+            f"against {ref:.3g} in the {truth_name}, a bias of **{em - ref:+.3g}**."
+        )
+    else:
+        verdict = (
+            "That holds here, so whatever bias EM shows comes from chance and the model, not "
+            f"from the gaps' mechanism: EM's mean of {y} is {em:.3g} against {ref:.3g} in the "
+            f"{truth_name} (bias {em - ref:+.3g})."
+        )
+    noise = (
+        f" (The sample before hiding has mean {result.sample_mean:.3g}: "
+        f"{result.sample_mean - ref:+.3g} of any bias is sampling noise, not missingness.)"
+        if dataset == "synthetic" and result.sample_mean is not None
+        else ""
+    )
+    compare = (
+        f" EM's bias in the mean of {y} at this rate and seed under each mechanism: {others}."
+        if len(bias) == 3
+        else ""
+    )
+    return head + assumption + verdict + noise + compare

@@ -1,0 +1,179 @@
+"""The Model selection page's data and cached grid fit (``st.cache_data`` on plain args)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from emlib.export import estimator_params_of
+
+from dashboard.components.criteria import CRITERIA
+from dashboard.components.downloads import dataset_code
+from dashboard.components.figures import missing_rows
+from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
+from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
+from emlib.selection import select_model
+
+SELECTION_DATASETS = {
+    "faithful": "Old Faithful",
+    "synthetic": "Synthetic 2-D",
+    "airquality": "Air quality, New York 1973 (4 columns, with gaps)",
+}
+ESTIMATORS = {"ml": "Maximum likelihood", "map": "MAP (mclust's default prior)"}
+SELECTION_N_INIT = 2
+SELECTION_MAX_ITER = 200
+#: The grid's stopping tolerance: tight enough to cross plateaus (a plateau-stopped cell has a
+#: wrong BIC), loose enough that the 24-cell grid stays under a second.
+SELECTION_TOL = 1e-5
+MAX_K = 8
+#: Every cell a URL may name ("3 diag"), plus "best" (the best cell of the chosen criterion).
+ALL_CELLS = ("best", *(f"{k} {kind}" for kind in COVARIANCE_TYPES for k in range(1, MAX_K + 1)))
+
+
+@dataclass(frozen=True)
+class CellFit:
+    """One fitted cell: its parameters, final responsibilities, imputed rows (or None), and
+    its iterations and ``GaussianMixtureEM`` arguments (from the model, for the downloads)."""
+
+    params: GMMParams
+    resp: np.ndarray
+    imputed: np.ndarray | None
+    history: tuple[EMStep, ...] = ()
+    estimator_params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SelectionRun:
+    dataset: Dataset | None
+    table: pd.DataFrame | None = None
+    best: dict = field(default_factory=dict)
+    fits: dict = field(default_factory=dict)  # "K kind" -> CellFit
+    error: str | None = None
+
+
+def load_selection_data(name: str, n_clusters: int, seed: int) -> Dataset:
+    if name == "faithful":
+        return load_faithful()
+    if name == "synthetic":
+        return make_synthetic(n_clusters, 4.0, 300, seed)
+    if name == "airquality":
+        return load_airquality()
+    raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(SELECTION_DATASETS)}.")
+
+
+def cell_name(cell: tuple[int, str]) -> str:
+    return f"{cell[0]} {cell[1]}"
+
+
+def parse_cell(name: str) -> tuple[int, str]:
+    k, kind = name.split(" ", 1)
+    return int(k), kind
+
+
+@st.cache_data(show_spinner="Fitting every cell of the grid…", max_entries=16)
+def run_selection(
+    dataset: str,
+    n_clusters: int,
+    data_seed: int,
+    max_k: int,
+    estimator: str,
+    seed: int,
+    tol: float = SELECTION_TOL,
+) -> SelectionRun:
+    """``select_model`` over K = 1..max_k and the four covariance types (``n_init`` 2), each
+    fit stopping when its gain per point falls below ``tol``."""
+    try:
+        data = load_selection_data(dataset, n_clusters, data_seed)
+    except ValueError as err:
+        return SelectionRun(None, error=f"The data could not be made: {err}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is in the table's ``warning`` column
+        result = select_model(
+            data.X,
+            range(1, max_k + 1),
+            COVARIANCE_TYPES,
+            n_init=SELECTION_N_INIT,
+            max_iter=SELECTION_MAX_ITER,
+            tol=tol,
+            random_state=seed,
+            prior="default" if estimator == "map" else None,
+        )
+    fits = {
+        cell_name(cell): CellFit(
+            model.params_,
+            model.predict_proba(data.X),
+            model.history_[-1].imputed,
+            tuple(model.history_),
+            estimator_params_of(model),
+        )
+        for cell, model in result.models.items()
+    }
+    return SelectionRun(data, result.table, dict(result.best), fits)
+
+
+def failed_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells that could not be fitted, with the reason, one row each."""
+    failed = table[table["error"].notna()]
+    return pd.DataFrame(
+        {"K": failed["n_components"], "covariance": failed["covariance_type"],
+         "why it failed": failed["error"]}
+    ).reset_index(drop=True)  # fmt: skip
+
+
+def cell_row(table: pd.DataFrame, cell: tuple[int, str]) -> pd.Series:
+    match = (table["n_components"] == cell[0]) & (table["covariance_type"] == cell[1])
+    return table[match].iloc[0]
+
+
+def cell_options(table: pd.DataFrame) -> list[str]:
+    """The cell selectbox's options: "best", then every cell of the grid."""
+    cells = zip(table["n_components"], table["covariance_type"], strict=True)
+    return ["best", *(cell_name((int(k), kind)) for k, kind in cells)]
+
+
+def describe_cell(option: str, table: pd.DataFrame, best: tuple[int, str], crit: str) -> str:
+    """A cell option in words, with its criterion or "failed"."""
+    name = CRITERIA[crit]
+    if option == "best":
+        return f"best by {name}: K = {best[0]}, {best[1]}"
+    cell = parse_cell(option)
+    value = cell_row(table, cell)[crit]
+    score = "failed" if np.isnan(value) else f"{name} {value:.1f}"
+    return f"K = {cell[0]}, {cell[1]} ({score})"
+
+
+def pick_cell(chart_key: str, cell_key: str, run: SelectionRun) -> None:
+    """A click on the lines chart shows that cell (trace i is covariance type i)."""
+    kinds = list(dict.fromkeys(run.table["covariance_type"]))
+    event = st.session_state.get(chart_key) or {}
+    for point in event.get("selection", {}).get("points", []):
+        curve, k = point.get("curve_number"), point.get("x")
+        if isinstance(curve, int) and curve < len(kinds) and k is not None:
+            name = cell_name((int(k), kinds[curve]))
+            if name in run.fits:
+                st.session_state[cell_key] = name
+                return
+
+
+def shown_points(X: np.ndarray, fit: CellFit, columns: tuple[int, int]):
+    """(X restricted to two columns, the imputed values of its rows with NaN, or None)."""
+    shown = X[:, columns]
+    if fit.imputed is None:
+        return shown, None
+    keep = np.isin(missing_rows(X), missing_rows(shown))
+    return shown, (fit.imputed[keep][:, columns] if keep.any() else None)
+
+
+def selection_data_code(settings: Mapping) -> str:
+    """Python that defines ``X`` as ``dashboard.state_selection.load_selection_data`` makes
+    it from the model selection page's settings (``data``, ``clusters``, ``dseed``)."""
+    name = settings["data"]
+    if name == "airquality":
+        return "from emlib.datasets import load_airquality\n\nX = load_airquality().X"
+    if name == "synthetic":
+        return dataset_code("synthetic", settings["clusters"], 4.0, 300, settings["dseed"])
+    return dataset_code(name)

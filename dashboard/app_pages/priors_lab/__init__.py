@@ -1,0 +1,1 @@
+"""The priors lab page."""

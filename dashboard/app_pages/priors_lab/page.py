@@ -1,0 +1,181 @@
+"""Priors (MAP) lab: maximum likelihood and MAP from the same start, side by side."""
+
+import streamlit as st
+
+from dashboard.app_pages.priors_lab.figures import objective_figure, spread_figure
+from dashboard.app_pages.priors_lab.run import (
+    PRIOR_INITS,
+    PRIORS_DATASETS,
+    SCALE_FACTORS,
+    SHRINKAGES,
+    collapse_message,
+    one_of,
+    priors_data_code,
+    replay_status,
+    run_priors_lab,
+    summary_heading,
+    summary_table,
+)
+from dashboard.components.downloads import fit_downloads
+from dashboard.components.settings import (
+    Setting,
+    choice,
+    current_settings,
+    init_settings,
+    integer,
+    number,
+    synthetic_settings,
+    tolerance_setting,
+    write_query_params,
+)
+from dashboard.components.viewer import iteration_viewer
+from dashboard.components.widgets import synthetic_data_controls, tolerance_input
+from emlib.params import COVARIANCE_TYPES
+
+NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
+
+SETTINGS = (
+    Setting("data", "collapse", choice(tuple(PRIORS_DATASETS))),
+    *synthetic_settings(full=False),
+    Setting("k", 4, integer(1, 6)),
+    Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("init", "k-means++", choice(tuple(PRIOR_INITS))),
+    Setting("seed", 0, integer(0, 9999)),
+    Setting("kappa", 0.01, one_of(SHRINKAGES)),
+    Setting("nu", 4.0, number(1.5, 50.0)),
+    Setting("scale", 1.0, one_of(SCALE_FACTORS)),
+    Setting("alpha", 1.0, number(1.0, 50.0)),
+    tolerance_setting(),
+)
+
+st.title("Priors (MAP) lab")
+st.markdown(
+    "Maximum likelihood (**ML**) has a weak spot: a component that sits on a few identical "
+    "points can shrink its covariance toward zero, and the likelihood grows without bound as "
+    "it does. **MAP** estimation adds a conjugate prior (mclust's default, Fraley & Raftery "
+    "2007): a Normal-inverse-Wishart on each component and a Dirichlet on the weights. In the "
+    "M-step the prior acts as a few pseudo-observations, so no covariance can reach zero. Both "
+    "fits below start from the same θ₀ on the same data, without any ridge (reg_covar = 0): "
+    "the prior is the only difference. Try the collapse data set, then weaken or strengthen "
+    "the prior in the sidebar."
+)
+
+init_settings("priors", SETTINGS)
+with st.sidebar:
+    st.radio("Data", tuple(PRIORS_DATASETS), format_func=PRIORS_DATASETS.get, key="priors_data")
+    with st.form("priors_settings"):
+        if st.session_state["priors_data"] != "faithful":
+            synthetic_data_controls(
+                "priors", clusters=st.session_state["priors_data"] == "synthetic"
+            )
+        st.markdown("**Model and start (shared by both fits)**")
+        st.slider("Number of components K", 1, 6, key="priors_k")
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="priors_cov")
+        st.selectbox("Start method", tuple(PRIOR_INITS), format_func=PRIOR_INITS.get,
+                     key="priors_init")  # fmt: skip
+        st.number_input("Start seed", 0, 9999, key="priors_seed")
+        st.markdown("**Prior (MAP only)**")
+        st.select_slider("Shrinkage κ (pseudo-points at the prior mean)", SHRINKAGES,
+                         key="priors_kappa")  # fmt: skip
+        st.slider(f"Degrees of freedom {NU}", 1.5, 50.0, step=0.5, key="priors_nu")
+        st.select_slider("Scale factor (times the data covariance / K^(2/d))", SCALE_FACTORS,
+                         key="priors_scale")  # fmt: skip
+        st.slider(f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5,
+                  key="priors_alpha")  # fmt: skip
+        tolerance_input("priors")
+        st.form_submit_button("Fit", type="primary", key="priors_apply", width="stretch")
+
+settings = current_settings("priors", SETTINGS)
+write_query_params(settings)
+result = run_priors_lab(
+    settings["data"], settings["clusters"], settings["dseed"], settings["k"], settings["cov"],
+    settings["init"], settings["seed"], float(settings["kappa"]), float(settings["nu"]),
+    float(settings["scale"]), float(settings["alpha"]), settings["tol"],
+)  # fmt: skip
+if result.error:
+    st.error(result.error)
+    st.stop()
+data = result.dataset
+st.caption(
+    f"**{data.name}**, {len(data.X)} points · K = {settings['k']}, {settings['cov']} "
+    f"covariances, start: {PRIOR_INITS[settings['init']]} (seed {settings['seed']}) · "
+    f"prior: κ = {settings['kappa']:g}, {NU} = {settings['nu']:g}, scale factor "
+    f"{settings['scale']:g}, {ALPHA} = {settings['alpha']:g} · Data: {data.source}"
+)
+
+if result.ml.collapsed:
+    st.error(collapse_message(result))
+elif result.ml.error:
+    st.error(f"Maximum likelihood could not fit this mixture: {result.ml.error}")
+if result.map.error:
+    st.error(f"MAP could not fit this mixture: {result.map.error}")
+
+table = summary_table(result)
+st.subheader(summary_heading(table))
+st.dataframe(
+    table,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="%.4g")
+        for c in ("log-likelihood", "log-prior", "log-posterior", "smallest variance")
+    },
+)
+FITS = (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map))
+curves = {label: fit.history for label, fit in FITS if fit is not None and fit.history}
+if curves:
+    left, right = st.columns(2)
+    left.plotly_chart(objective_figure(curves), key="priors_objective", width="stretch")
+    floor = result.floor if result.ml.collapsed else None
+    right.plotly_chart(spread_figure(curves, floor), key="priors_spread", width="stretch")
+    st.caption(
+        "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
+        "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "
+        "variance. Under ML on the collapse data it falls by orders of magnitude until emlib "
+        "stops at the collapse level (black, dash-dot); ML with a tiny ridge (green, dotted) "
+        "retraces ML and settles on its floor; under MAP the prior's pseudo-observations keep "
+        "it finite."
+    )
+
+st.subheader("Why the prior helps, and what it costs")
+st.markdown(
+    f"Each M-step under the prior adds κ pseudo-points at the prior mean and {NU} + d + 2 "
+    "pseudo-counts of the prior scale to each component's statistics, so Σ_k can never be "
+    f"smaller than (scale) / (n_k + {NU} + d + 2): a component owning a handful of identical "
+    "points keeps a sensible width instead of collapsing. The price is **bias**: the "
+    "estimates are pulled toward the prior (means toward the data's centre, covariances "
+    "toward the scaled data covariance), so the MAP fit's log-likelihood is always a little "
+    "lower than ML's on data where ML works. With the default weak prior the pull is small; "
+    f"raise κ, {NU} or the scale factor and watch the ellipses shrink toward the centre or swell."
+)
+
+st.subheader("Replay a fit")
+replays = [("MAP", "MAP fit", result.map), ("ML", "ML fit", result.ml)]
+if result.ridge is not None:
+    replays.append(("ridge", "ML with a tiny ridge", result.ridge))
+tabs = st.tabs([title for _, title, _ in replays], key="replay", bind="query-params")
+run_id = repr(sorted(settings.items()))
+for tab, (label, title, fit) in zip(tabs, replays, strict=True):
+    with tab:
+        if fit is None or not fit.history:
+            st.info(
+                f"The {title} failed before its first iteration, so there is nothing to replay."
+            )
+            continue
+        if fit.collapsed:
+            st.info(
+                f"{replay_status(fit, len(data.X))} This replays the iterations before the "
+                "collapse: watch the narrowest ellipse shrink onto the identical points."
+            )
+        iteration_viewer(
+            data.X, data.feature_names, fit.history, truth=data.truth,
+            key=f"priors_{label.lower()}", run_id=run_id, query_key=f"{label.lower()}step",
+            converged=fit.converged, tol=settings["tol"],
+            final_note=replay_status(fit, len(data.X), settings["tol"]) if fit.collapsed else None,
+        )  # fmt: skip
+        if not fit.collapsed:
+            fit_downloads(
+                fit.history, data.X, data.feature_names, key=f"priors_{label.lower()}",
+                estimator_params=fit.estimator_params,
+                data_code=priors_data_code(settings),
+                label=f"Download the {title}",
+            )  # fmt: skip

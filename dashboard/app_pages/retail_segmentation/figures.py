@@ -1,0 +1,179 @@
+"""Pure figure builders of the Retail segmentation page: a scatter matrix of the customer
+features coloured by segment with each segment's ellipses, segment profiles against the
+average customer, and each segment's share of customers and of revenue.
+
+No Streamlit here. Traces carry ``meta`` (``{"role": ..., "segment": k, "pair": (x, y)}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.components.criteria import criterion_heatmap
+from dashboard.components.figures import SIGMA, component_color, ellipse_points
+from emlib.cases.retail import SHORT_NAMES
+from emlib.params import GMMParams
+
+#: Ticks of the profile chart's log axis.
+TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
+#: Font size of the BIC heatmap's cell numbers. Plotly shrinks a number that does not fit its
+#: cell, so the page draws the heatmap full width and the numbers carry no decimals.
+HEATMAP_TEXT_SIZE = 16
+
+
+def bic_heatmap(
+    selection: pd.DataFrame, best: tuple[int, str], chosen: tuple[int, str]
+) -> go.Figure:
+    """``plots_selection.criterion_heatmap`` of BIC, made readable: each cell's number rounded
+    to a whole (179,012: BIC's decimals mean nothing) in ``HEATMAP_TEXT_SIZE`` type."""
+    fig = criterion_heatmap(selection, "bic", best, chosen)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    text = [["failed" if np.isnan(v) else f"{v:,.0f}" for v in row] for row in z]
+    fig.update_traces(text=text, textfont={"size": HEATMAP_TEXT_SIZE}, selector={"type": "heatmap"})
+    fig.update_layout(height=420)
+    return fig
+
+
+def segment_names(profiles: pd.DataFrame) -> list[str]:
+    """ "1: lapsed one-time buyers", one per segment."""
+    return [f"{k}: {label}" for k, label in zip(profiles.index, profiles["label"], strict=True)]
+
+
+def scatter_matrix_figure(
+    Z: np.ndarray,
+    segments: np.ndarray,
+    params: GMMParams,
+    axis_names: Sequence[str],
+    names: Sequence[str],
+) -> go.Figure:
+    """Every pair of features (lower triangle) of some customers, coloured by segment, with
+    each segment's 1-sigma ellipse: the 2x2 block of its covariance for that pair, in the
+    same (transformed, standardised) units as the axes. The diagonal holds each feature's
+    histogram.
+
+    Z : (n_shown, n_features) in the model's units; segments : (n_shown,) 0-based;
+    names : one legend name per segment.
+    """
+    d = Z.shape[1]
+    covs = params.full_covariances()
+    means = np.asarray(params.means, float)
+    fig = make_subplots(rows=d, cols=d, horizontal_spacing=0.03, vertical_spacing=0.03)
+    for i in range(d):  # row: the y feature
+        for j in range(i + 1):  # column: the x feature
+            cell = {"row": i + 1, "col": j + 1}
+            if i == j:
+                fig.add_trace(
+                    go.Histogram(x=Z[:, i], nbinsx=30, marker={"color": "rgb(160,160,160)"},
+                                 showlegend=False, hoverinfo="skip",
+                                 meta={"role": "histogram", "pair": (i, i)}),
+                    **cell,
+                )  # fmt: skip
+                continue
+            for k in range(params.n_components):
+                members = segments == k
+                fig.add_trace(
+                    go.Scattergl(
+                        x=Z[members, j], y=Z[members, i], mode="markers",
+                        marker={"color": component_color(k), "size": 3, "opacity": 0.45},
+                        name=names[k], legendgroup=f"s{k}", showlegend=(i, j) == (1, 0),
+                        hoverinfo="skip", meta={"role": "points", "segment": k, "pair": (j, i)},
+                    ),
+                    **cell,
+                )  # fmt: skip
+                block = covs[k][np.ix_([j, i], [j, i])]
+                x, y = ellipse_points(means[k, [j, i]], block, 1.0)
+                fig.add_trace(
+                    go.Scatter(
+                        x=x, y=y, mode="lines", line={"color": component_color(k), "width": 2},
+                        legendgroup=f"s{k}", showlegend=False, hoverinfo="skip",
+                        meta={"role": "ellipse", "segment": k, "pair": (j, i)},
+                    ),
+                    **cell,
+                )  # fmt: skip
+    low = np.percentile(Z, 0.5, axis=0) - 0.3
+    high = np.percentile(Z, 99.5, axis=0) + 0.3
+    for i in range(d):
+        fig.update_xaxes(title_text=axis_names[i], row=d, col=i + 1)
+        if i > 0:
+            fig.update_yaxes(title_text=axis_names[i], row=i + 1, col=1)
+        for j in range(i + 1):
+            fig.update_xaxes(range=[low[j], high[j]], row=i + 1, col=j + 1)
+            if i != j:
+                fig.update_yaxes(range=[low[i], high[i]], row=i + 1, col=j + 1)
+    fig.update_layout(
+        title={"text": f"Customers by segment, with each segment's 1{SIGMA} ellipse"},
+        height=200 * d + 200,
+        legend={"orientation": "h", "yanchor": "top", "y": -70 / (200 * d + 200), "x": 0,
+                "itemsizing": "constant"},
+        margin={"l": 70, "r": 20, "t": 50, "b": 110},
+        bargap=0.05,
+    )  # fmt: skip
+    return fig
+
+
+def profile_figure(profiles: pd.DataFrame, features: Sequence[str]) -> go.Figure:
+    """Each segment's mean of each feature divided by all customers' mean (1 = the average
+    customer, log scale), one bar per segment in every feature's group."""
+    n = profiles["customers"].to_numpy(float)
+    overall = {f: np.nansum(profiles[f"mean {f}"].to_numpy(float) * n) / n.sum() for f in features}
+    fig = go.Figure()
+    for position, (name, (_, row)) in enumerate(
+        zip(segment_names(profiles), profiles.iterrows(), strict=True)
+    ):
+        ratios = [row[f"mean {f}"] / overall[f] if overall[f] else np.nan for f in features]
+        fig.add_trace(
+            go.Bar(
+                x=[SHORT_NAMES[f] for f in features], y=ratios, name=name,
+                marker={"color": component_color(position)},
+                hovertemplate="%{x}: %{y:.2f} x the average customer<extra>" + name + "</extra>",
+                meta={"role": "profile", "segment": position},
+            )
+        )  # fmt: skip
+    fig.add_hline(y=1.0, line={"color": "rgb(90,90,90)", "dash": "dash", "width": 1})
+    fig.update_layout(
+        title={"text": "Segment means relative to the average customer (1 = average)"},
+        barmode="group",
+        yaxis={
+            "title": {"text": "segment mean / overall mean (log scale)"},
+            "type": "log",
+            "tickvals": TICKS,
+            "ticktext": [f"{t:g}" for t in TICKS],
+        },
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=460,
+    )
+    return fig
+
+
+def revenue_figure(profiles: pd.DataFrame) -> go.Figure:
+    """Each segment's share of customers and share of revenue, side by side."""
+    names = segment_names(profiles)
+    fig = go.Figure()
+    for column, color in (("share of customers", "rgb(170,170,170)"),
+                          ("share of revenue", "#D55E00")):  # fmt: skip
+        values = profiles[column].to_numpy(float)
+        fig.add_trace(
+            go.Bar(
+                y=names, x=values, orientation="h", name=column, marker={"color": color},
+                text=[f"{v:.0%}" for v in values], textposition="outside",
+                hovertemplate="%{y}: %{x:.1%}<extra>" + column + "</extra>",
+                meta={"role": column},
+            )
+        )  # fmt: skip
+    top = float(profiles[["share of customers", "share of revenue"]].to_numpy().max())
+    fig.update_layout(
+        title={"text": "Share of customers and of revenue per segment"},
+        barmode="group",
+        xaxis={"tickformat": ".0%", "range": [0, min(1.05, top * 1.2 + 0.03)]},
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0},
+        margin={"l": 20, "r": 20, "t": 50, "b": 40},
+        height=max(460, 140 + 60 * len(profiles)),
+    )
+    return fig

@@ -1,0 +1,1 @@
+"""The why em works page."""

@@ -1,0 +1,1 @@
+"""The your data page."""

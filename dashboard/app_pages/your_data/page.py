@@ -1,0 +1,174 @@
+"""Your data: upload a CSV or an image, see what was understood, and fit EM to it."""
+
+import streamlit as st
+
+from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data.views import (
+    category_view,
+    one_column_view,
+    picture_view,
+    upload_again,
+)
+from dashboard.components.criteria import criterion_lines
+from dashboard.components.downloads import fit_downloads
+from dashboard.components.settings import current_settings, init_settings
+from dashboard.components.viewer import iteration_viewer
+from dashboard.components.widgets import tolerance_input
+from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
+from emlib.init import INIT_METHODS
+from emlib.params import COVARIANCE_TYPES
+
+st.title("Your data")
+st.markdown(
+    "Bring your own table (CSV, TSV or text: comma, semicolon, tab or space separated) or a "
+    "picture. The page shows what it understood, lets you pick the numeric columns, and fits "
+    "a Gaussian mixture by EM to them exactly as the other pages do on bundled data: replay "
+    "the fit step by step, keep rows with gaps (missing-data EM) or drop them, compare K and "
+    "covariance types by BIC, switch to MAP, download the results, or send the file to a case "
+    f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{yd.FIT_ROWS:,} usable rows** EM "
+    "fits a seeded random sample of them. Your file stays in this session's memory: it is "
+    "never written to disk or shown to anyone else, and it cannot go into the page's link "
+    "(the link keeps the settings; upload the file again to reproduce a view)."
+)
+
+init_settings("yd", yd.SETTINGS)
+state = st.session_state
+upload_at, example_at = st.columns([3, 2])
+upload_at.file_uploader(f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
+                        [*TABLE_TYPES, *IMAGE_TYPES], key="yd_file")  # fmt: skip
+example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES), on_change=yd.use_example,
+                     format_func=lambda e: yd.EXAMPLES[e][1], key="yd_ex")  # fmt: skip
+with st.sidebar, st.form("yd_settings"):
+    st.markdown("**Model**")
+    st.slider("Number of components K", 1, 8, key="yd_k")
+    st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
+    st.selectbox("Start method", INIT_METHODS, key="yd_init")
+    st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
+    st.number_input("Max iterations", 1, 1000, key="yd_iters")
+    tolerance_input("yd")
+    st.radio("Rows with gaps", tuple(yd.MISSING), format_func=yd.MISSING.get, key="yd_miss")
+    st.radio("Estimation", tuple(yd.ESTIMATORS), format_func=yd.ESTIMATORS.get, key="yd_est")
+    st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
+    st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
+
+file = state.get("yd_file")
+if file is not None:
+    state["yd_src"] = "upload"
+    source = yd.Source(file.getvalue(), file.name, yd.kind_of(file.name))
+    st.caption(f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
+               "kB), read in memory only.")  # fmt: skip
+elif state["yd_src"] == "upload":  # a link made from an upload, or the file was removed
+    kind = "image" if st.query_params.get("kind") == "image" else "table"
+    yd.write_url(current_settings("yd", yd.SETTINGS), kind)
+    upload_again(kind)
+    st.stop()
+else:
+    source = yd.example_source(state["yd_ex"])
+    st.caption(f"Showing the bundled example **{plain(source.name)}**; upload a file to use yours.")
+
+
+def settle(kind: str = "table") -> dict:
+    """The settings now, mirrored into the URL (a picture's link holds only its own)."""
+    values = current_settings("yd", yd.SETTINGS)
+    yd.write_url(values, kind)
+    return values
+
+
+upload = yd.parse_table(source.content, source.name) if source.kind == "table" else None
+if upload is not None and upload.code == "image":  # a picture under a table's name
+    source, upload = yd.Source(source.content, source.name, "image", source.example), None
+    st.info(f"“{plain(source.name)}” holds a picture, not a table, so it is read as one.")
+if source.kind == "image":
+    picture_view(source, file is not None, settle("image"))
+    st.stop()
+
+if upload.error:
+    settle()
+    st.error(upload.error)
+    st.stop()
+st.subheader("What was understood")
+st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
+summary, dropped = st.columns([3, 2])
+summary.dataframe(yd.column_summary(upload), width="stretch", hide_index=True)
+if upload.dropped:
+    dropped.dataframe(yd.dropped_table(upload), width="stretch", hide_index=True)
+for note in upload.notes:
+    st.info(note)
+send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
+send_text.markdown("**Or use it in a case study:** Fraud detection scores transactions (numeric "
+                   "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
+                   "per row with a customer id, a date and an amount.")  # fmt: skip
+if fraud_at.button("Send to Fraud detection", width="stretch"):
+    yd.send_upload(source, "fraud")
+if retail_at.button("Send to Retail segmentation", width="stretch"):
+    yd.send_upload(source, "retail")
+if not upload.numeric:
+    settle()
+    st.error("No column of this file holds numbers EM can model, so there is nothing to fit.")
+    st.stop()
+
+if state.get("_yd_file") != upload.key:  # another file: keep what it has of the choice
+    state["_yd_file"] = upload.key
+    state["yd_cols"] = yd.keep_columns(state["yd_cols"], upload.numeric)
+state["yd_cols"] = [c for c in state["yd_cols"] if c in upload.numeric]
+st.multiselect("Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
+               upload.numeric, key="yd_cols")  # fmt: skip
+columns = list(state["yd_cols"])
+if not columns:
+    settle()
+    st.info("Pick at least one numeric column to model.")
+    st.stop()
+if len(columns) > 1:
+    state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
+if len(columns) > 2:
+    x_at, y_at = st.columns(2)
+    x_at.selectbox("x axis", columns, key="yd_x")
+    y_at.selectbox("y axis", columns, key="yd_y")
+settings = settle()
+if len(columns) > 1 and settings["x"] == settings["y"]:
+    st.error("Pick two different columns for the x and y axes.")
+    st.stop()
+
+st.subheader(
+    "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
+)
+model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est", "tol"))
+fit = yd.run_upload_fit(upload.key, tuple(columns), *model, _upload=upload)
+if fit.error:
+    st.error(fit.error)
+    st.stop()
+for note in fit.notes:
+    st.caption(note)
+if fit.warning:
+    st.info(fit.warning)
+run_id = repr((upload.key, columns, model))
+if len(columns) == 1:
+    one_column_view(fit.X, columns[0], fit.history, run_id)
+else:
+    iteration_viewer(
+        fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
+        run_id=run_id, converged=fit.converged, tol=settings["tol"], opens_at="final",
+        columns=(columns.index(settings["x"]), columns.index(settings["y"])),
+    )  # fmt: skip
+fit_downloads(
+    fit.history, fit.X, columns, estimator_params=fit.estimator_params, key="yourdata",
+    data_code=yd.data_code(source, upload, tuple(columns), settings["miss"], settings["seed"]),
+    labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
+)  # fmt: skip
+category_view(upload, fit)
+
+st.subheader("Which K and covariance type? BIC decides")
+st.markdown(
+    "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
+    f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once, with the "
+    "same rows, gaps and estimation as above."
+)
+grid = yd.run_upload_selection(upload.key, tuple(columns), settings["kmax"], settings["miss"],
+                               settings["est"], settings["seed"], _upload=upload)  # fmt: skip
+if grid.error or "bic" not in grid.best:
+    st.error(grid.error or "No cell of the grid could be fitted.")
+else:
+    best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
+    st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
+    st.button(f"Fit the best by BIC: K = {best[0]}, {best[1]}", on_click=yd.use_cell,
+              args=(best,), disabled=best == chosen)  # fmt: skip

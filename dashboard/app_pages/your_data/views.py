@@ -1,0 +1,160 @@
+"""Parts of the "Your data" page that draw a result: a picture's segmentation, a one-column
+fit, the clusters against a text column, and the notice for a link made from an upload.
+
+Each function reads the widgets it draws and the result it is given, and draws; the work is
+done in ``state_yourdata`` (cached runners) and emlib. User text (file and column names) is
+escaped with ``uploads.plain`` in Markdown and ``uploads.plain_label`` in figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from dashboard.app_pages.your_data import run as yd
+from dashboard.components.densities import density_figure
+from dashboard.components.downloads import picture_downloads
+from dashboard.components.figures import loglik_figure
+from dashboard.components.pictures import as_rgb
+from dashboard.components.segmentation import fit_text, run_segmentation
+from dashboard.components.settings import write_query_params
+from dashboard.components.share import copy_link
+from dashboard.uploads import TableUpload, plain, plain_label
+from emlib.crosstab import MISSING_LEVEL, OTHER_LEVEL
+from emlib.params import EMStep
+
+
+def upload_again(kind: str) -> None:
+    """The notice shown instead of a view made from an uploaded file that is not here (a
+    shared link, or an upload removed): the settings are restored, the file must be
+    uploaded again. ``kind``: "table" or "image"."""
+    what = "picture" if kind == "image" else "table"
+    st.warning(
+        f"This view is of an uploaded {what}, which is not here: a link carries the settings "
+        f"only, never the file, and a removed upload is gone. **Upload the {what} again** "
+        "above and the same view comes back with its settings.",
+        icon=":material/upload_file:",
+    )
+    st.button("Show the chosen example instead", on_click=yd.use_example, key="yd_to_example")
+
+
+def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
+    """A picture (uploaded or bundled): what was understood, its segmentation with K, the
+    covariance type, the seed and the iteration limit of the sidebar, and its downloads."""
+    image = yd.parse_image(source.content, source.name)
+    if image.error:
+        st.error(image.error)
+        st.stop()
+    st.subheader("What was understood")
+    height, width = image.pixels.shape[:2]
+    thumb, about = st.columns([1, 2])
+    thumb.image(image.pixels, caption="Your picture" if uploaded else source.name, width=240)
+    about.markdown(f"**Original size** {image.original_size[0]} x {image.original_size[1]} "
+                   f"pixels · **working size** {width} x {height} · "
+                   f"{'colour' if image.pixels.ndim == 3 else 'grey'}")  # fmt: skip
+    for note in image.notes:
+        about.info(note)
+    st.subheader(f"Segmented into K = {settings['k']} colours")
+    run = run_segmentation(
+        f"upload:{image.key}", image.pixels, str(settings["k"]), "rgb", 0.0, settings["cov"],
+        0.0, "random", 0, settings["seed"], settings["iters"], settings["tol"],
+    )  # fmt: skip
+    if run.error:
+        st.error(run.error)
+    else:
+        left, middle, right = st.columns([2, 2, 3])
+        left.image(as_rgb(run.result.original), caption="Original", width="stretch")
+        middle.image(run.result.segmented, caption="Each pixel painted with its segment's "
+                     "mean colour", width="stretch")  # fmt: skip
+        history = run.result.history
+        right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
+        st.caption(fit_text(run.result) + " For a picture only K, the covariance type, the "
+                   "seed, the iteration limit and the tolerance in the sidebar apply.")  # fmt: skip
+        picture_downloads(run.result, key="yourdata_image")
+    st.markdown("The **Image segmentation** page does much more with it: colour spaces, "
+                "position, K by BIC, hidden pixels rebuilt by EM.")  # fmt: skip
+    if st.button("Send to Image segmentation", type="primary"):
+        yd.send_upload(source, "image")
+    with st.sidebar:
+        copy_link()  # a table's fit shares through its viewer; a picture's here
+        st.caption(picture_link_text(source, uploaded, settings))
+
+
+def picture_link_text(source: yd.Source, uploaded: bool, settings: dict) -> str:
+    """What the share link of a picture's view holds, in words."""
+    model = (
+        f"K = {settings['k']}, {settings['cov']} covariances, seed {settings['seed']}, at most "
+        f"{settings['iters']} iterations, tolerance {settings['tol']:.0e}"
+    )
+    if uploaded:
+        return (f"This link describes the segmentation of your picture **{plain(source.name)}** "
+                f"({model}). It cannot carry the picture: whoever opens it is asked to upload "
+                "it.")  # fmt: skip
+    return f"This link opens the example picture **{plain(source.name)}** with {model}."
+
+
+def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str) -> None:
+    """A mixture fitted to one column: the histogram with each weighted component density and
+    the mixture density, at an iteration chosen with a slider. It opens at the final fit (or
+    at the link's ``iter``); the iteration shown goes into the URL."""
+    iterations = [int(step.iteration) for step in history]
+    key, state = "yd_step1d", st.session_state
+    if state.get("_yd_step1d_run") != run_id or state.get(key) not in iterations:
+        raw = st.query_params.get(yd.ITERATION_PARAM, "")
+        linked = int(raw) if raw.isdigit() and "_yd_step1d_run" not in state else None
+        state[key] = linked if linked in iterations else iterations[-1]
+        state["_yd_step1d_run"] = run_id
+
+    @st.fragment
+    def body() -> None:
+        chosen = st.select_slider("Iteration (0 is the start)", iterations, key=key)
+        write_query_params({yd.ITERATION_PARAM: chosen})
+        step = history[iterations.index(chosen)]
+        label = plain_label(name)
+        where = "final fit" if chosen == iterations[-1] else f"iteration {chosen}"
+        figure = density_figure(
+            X[:, 0], step.params, label, title=f"{label}: the data and the mixture ({where})"
+        )
+        st.plotly_chart(figure, width="stretch", key="yd_density")
+        weights = ", ".join(
+            f"{k + 1}: weight {w:.3f}, mean {m:.4g}, sd {np.sqrt(v):.4g}"
+            for k, (w, m, v) in enumerate(zip(step.params.weights, step.params.means[:, 0],
+                                              step.params.full_covariances()[:, 0, 0],
+                                              strict=True))
+        )  # fmt: skip
+        st.caption(f"Iteration {chosen} of {iterations[-1]}, log-likelihood "
+                   f"{step.log_likelihood:,.3f}. Components: {weights}.")  # fmt: skip
+        copy_link(compact=True)  # inside the fragment: the link holds the iteration shown
+
+    body()
+
+
+#: What the cross-table shows: counts, or ``cluster_crosstab``'s percentages.
+SHARES = {"counts": "counts", "category": "% of each category", "cluster": "% of each cluster"}
+
+
+def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
+    """The clusters against a text column of the file: counts, or shares of each category or
+    of each cluster. Nothing is drawn when the file has no such column."""
+    options = yd.category_columns(upload)
+    if not options:
+        return
+    st.subheader("The clusters against a text column")
+    st.markdown(
+        "The fit saw only the numeric columns. A text column it never saw can say what the "
+        f"clusters mean: how the {len(fit.rows):,} fitted rows of each category fall into the "
+        f"clusters (rare categories are pooled as “{OTHER_LEVEL}”, empty cells counted as "
+        f"“{MISSING_LEVEL}”)."
+    )
+    pick, show = st.columns([2, 3])
+    column = pick.selectbox("Text column", options, key="yd_xtab",
+                            format_func=plain_label)  # fmt: skip
+    shown = show.radio(
+        "Show", tuple(SHARES), horizontal=True, key="yd_xtab_norm", format_func=SHARES.get
+    )
+    normalize = None if shown == "counts" else shown
+    table = yd.category_table(upload, fit, column, normalize)
+    number = "%d" if normalize is None else "%.1f%%"
+    st.dataframe(table, width="stretch", key="yd_xtab_table",
+                 column_config={c: st.column_config.NumberColumn(format=number)
+                                for c in table.columns})  # fmt: skip

@@ -1,0 +1,72 @@
+"""Share this view: the page's link (settings from the URL) in a box with a copy button."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import streamlit as st
+
+
+def share_url(base: str | None, params: Mapping[str, str]) -> str:
+    """The link to a view: the page's address with the settings as a query string.
+
+    ``base`` is the address without a query (``st.context.url``); when unknown (empty or
+    None) the link is just the query string, ``?k=2&cov=full``.
+    """
+    query = urlencode({str(k): str(v) for k, v in params.items()})
+    base = (base or "").split("?", 1)[0].split("#", 1)[0]
+    return f"{base}?{query}" if query else base or "?"
+
+
+#: Query parameters that are one person's own and never travel in a shared link: a student's
+#: exercise progress (``done``) stays in their own address bar, so a reload keeps it, but a
+#: link they share opens the view without it.
+PERSONAL_PARAMS = ("done",)
+
+
+def current_share_url() -> str:
+    """The link to the view now shown (address from ``st.context.url``, settings from
+    ``st.query_params``, less ``PERSONAL_PARAMS``)."""
+    try:
+        base = st.context.url
+    except Exception:  # no browser behind the run (bare mode): a query-only link
+        base = None
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in PERSONAL_PARAMS}
+    return share_url(base, params)
+
+
+def _link_box() -> None:
+    url = current_share_url()
+    st.markdown("**Share this view**")
+    st.code(url, language=None, wrap_lines=True)
+    st.caption(
+        ("Add this after the app's address. " if url.startswith("?") else "")
+        + "Opening the link restores this view: its settings, and the iteration where "
+        "there is one. The button at the box's right (on hover) copies it."
+    )
+
+
+def copy_link(*, compact: bool = False) -> None:
+    """A "Share this view" control: the page's current link, with a copy button.
+
+    Drawn where it is called (pages call it in the sidebar) as a heading and the link on one
+    line, in a code box whose built-in button (on hover) copies it: a long link scrolls
+    sideways instead of filling the sidebar, and the explanation sits in the heading's help.
+    With ``compact``, a "Share" popover holding the link box (the iteration viewer draws one
+    beside its step buttons, inside its fragment, so its link always holds the half-step
+    shown). A box drawn outside a fragment is not redrawn when only the fragment reruns, so
+    pages with a viewer leave sharing to it.
+    """
+    if compact:
+        with st.popover("Share", icon=":material/link:", help="A link to exactly this view"):
+            _link_box()
+        return
+    url = current_share_url()
+    st.markdown(
+        "**Share this view**",
+        help=("Add this after the app's address. " if url.startswith("?") else "")
+        + "Opening the link restores this view: its settings, and the iteration where there "
+        "is one. Hover over the link and click the button at its right to copy it.",
+    )
+    st.code(url, language=None, wrap_lines=False)

@@ -1,0 +1,589 @@
+"""The shared iteration viewer: a half-step scrubber with step and play, the clusters with their
+ellipses, the log-likelihood curve, a plain-words account of the step, and one inspected point.
+
+Half-steps of a history theta_0 .. theta_T (position p, 0 <= p <= 2T + 1):
+
+- p = 0: the start, theta_0, no responsibilities yet (grey points);
+- p = 2t + 1: E-step t + 1, responsibilities computed at theta_t, parameters still theta_t
+  (p = 2T + 1 is the final E-step, at the fitted parameters);
+- p = 2t + 2: M-step t + 1, parameters theta_{t+1}, colours still the E-step's at theta_t.
+
+So an E-step changes only the colours and an M-step moves only the ellipses. The viewer replays
+``history_``; it never refits (missing responsibilities are recomputed by one cheap E-step).
+
+Data with missing values (NaN): the rows with NaN are drawn hollow at their imputed positions,
+``history[t].imputed`` from the E-step at theta_t onwards (at the column means before the first
+E-step, the fill the start used); an E-step also moves them, an M-step leaves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.figures import (
+    SIGMA,
+    clusters_figure,
+    filled_positions,
+    loglik_figure,
+    missing_rows,
+)
+from dashboard.components.share import copy_link
+from emlib.estep import e_step, log_joint
+from emlib.params import EMStep, GMMParams
+
+#: Seconds between two half-steps while playing.
+PLAY_SECONDS = 0.8
+
+
+@dataclass(frozen=True)
+class HalfStep:
+    """What one scrubber position shows.
+
+    ``params_index``: the history entry whose parameters are drawn; ``resp_index``: the
+    history entry whose E-step coloured the points (None at the start).
+    """
+
+    position: int
+    kind: str  # "start" | "E" | "M" | "final"
+    label: str
+    params_index: int
+    resp_index: int | None
+
+
+def last_position(history: Sequence[EMStep]) -> int:
+    """The final E-step's position, 2T + 1 for a history theta_0 .. theta_T."""
+    return 2 * len(history) - 1
+
+
+def half_step(history: Sequence[EMStep], position: int) -> HalfStep:
+    """The half-step at a scrubber position (see the module docstring)."""
+    position = min(max(int(position), 0), last_position(history))
+    if position == 0:
+        return HalfStep(0, "start", "Start (θ₀)", 0, None)
+    if position % 2 == 1:
+        t = (position - 1) // 2
+        if t == len(history) - 1:
+            return HalfStep(position, "final", "Final E-step", t, t)
+        return HalfStep(position, "E", f"E-step {t + 1}", t, t)
+    t = position // 2 - 1
+    return HalfStep(position, "M", f"M-step {t + 1}", t + 1, t)
+
+
+def responsibilities(X: np.ndarray, step: EMStep) -> np.ndarray:
+    """The E-step at ``step.params``: stored if the fit kept it, else recomputed (no refit)."""
+    if step.responsibilities is not None:
+        return step.responsibilities
+    return np.exp(e_step(X, step.params)[0])
+
+
+def imputed_at(history: Sequence[EMStep], hs: HalfStep) -> np.ndarray | None:
+    """Where the rows with NaN are drawn at a half-step: the imputation of its E-step (None
+    before the first E-step: the column means)."""
+    return None if hs.resp_index is None else history[hs.resp_index].imputed
+
+
+def gap_counts(X: np.ndarray, columns: Sequence[int] = (0, 1)) -> tuple[int, int]:
+    """(rows with a gap in any fitted column, rows with a gap in the two drawn columns).
+
+    The second are the points drawn hollow, at their imputed positions; a row whose gaps are
+    all in other columns is drawn at its observed coordinates. Every sentence and caption of
+    the viewer takes its counts from here, so they agree.
+    """
+    gaps = np.isnan(np.asarray(X, dtype=float))
+    drawn = gaps[:, list(columns)] if X.shape[1] > max(columns) else gaps
+    return int(gaps.any(axis=1).sum()), int(drawn.any(axis=1).sum())
+
+
+def _rows_phrase(X: np.ndarray, columns: Sequence[int]) -> str:
+    """ "The 75 imputed points (40 of them hollow here ...)": the rows with a gap, counted once."""
+    total, drawn = gap_counts(X, columns)
+    if drawn == total:
+        return f"The {total} imputed points (hollow)"
+    return (
+        f"The {total} imputed points (hollow: the {drawn} with a gap in a plotted column; "
+        "the others' gaps are in columns not drawn)"
+    )
+
+
+def _imputation_text(
+    X: np.ndarray, history: Sequence[EMStep], hs: HalfStep, columns: Sequence[int] = (0, 1)
+) -> str:
+    """What this half-step did to the imputed points (empty for data without NaN)."""
+    n = len(missing_rows(X))
+    if n == 0:
+        return ""
+    rows = _rows_phrase(X, columns)
+    if hs.kind == "start":
+        return (
+            f" {rows} sit at their columns' observed means, the fill the start used; the "
+            "log-likelihood counts observed entries only."
+        )
+    t = hs.resp_index
+    if hs.kind == "M":
+        return (
+            f" {rows} stay where the E-step put them; besides them, Σ_k adds each one's "
+            "conditional covariance, so filled-in values do not shrink the spread."
+        )
+    before = filled_positions(X, None if t == 0 else history[t - 1].imputed)
+    after = filled_positions(X, history[t].imputed)
+    rows = missing_rows(X)
+    shift = float(np.mean(np.linalg.norm(after[rows] - before[rows], axis=1)))
+    return (
+        f" The E-step also moved the {n} imputed points to their conditional means "
+        f"E[x_missing | x_observed] under θ_{t}, by {shift:.3g} on average; a point's "
+        "responsibilities use the density of its observed entries only. The log-likelihood "
+        "here is the observed-data log-likelihood."
+    )
+
+
+def _weights_text(params: GMMParams) -> str:
+    return ", ".join(f"π{k + 1} = {w:.3f}" for k, w in enumerate(params.weights))
+
+
+def stopping_sentence(
+    history: Sequence[EMStep],
+    n_samples: int,
+    converged: bool | None,
+    tol: float | None = None,
+) -> str:
+    """Why EM stopped, in words that say what happened (never "converged" for a plateau).
+
+    EM stops when the objective's gain per point over one iteration falls below ``tol``
+    (scikit-learn's rule), or when ``max_iter`` runs out. The sentence states which, with the
+    last gain, so a student sees "stopped: the gain per point fell below tol" rather than a
+    claim that the fit is at a maximum.
+    """
+    iterations = len(history) - 1
+    gain = history[-1].objective - history[-2].objective if iterations else 0.0
+    per_point = gain / max(n_samples, 1)
+    last = (
+        f"the last iteration raised the objective by {gain:.3g} ({per_point:.2g} per point)"
+        if iterations
+        else "no iteration ran"
+    )
+    tol_text = f"tol = {tol:.0e}" if tol is not None else "the tolerance"
+    if converged is True:
+        return (
+            f"EM stopped after {iterations} iterations: the gain per point fell below "
+            f"{tol_text} ({last})."
+        )
+    if converged is False:
+        return (
+            f"EM reached the iteration limit after {iterations} iterations while still "
+            f"climbing ({last}, above {tol_text}): it has not converged; raise "
+            "“Max iterations” to let it finish."
+        )
+    return f"EM stopped after {iterations} iterations ({last})."
+
+
+def describe(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    position: int,
+    converged: bool | None = None,
+    *,
+    tol: float | None = None,
+    final_note: str | None = None,
+    columns: Sequence[int] = (0, 1),
+) -> str:
+    """A few sentences (Markdown) saying what this half-step did, with its numbers.
+
+    At the final E-step the sentence on stopping is ``final_note`` when the caller gives one
+    (a fit that ended otherwise, such as a collapse), else ``stopping_sentence``.
+    """
+    hs = half_step(history, position)
+    step = history[hs.params_index]
+    ll = step.log_likelihood
+    if hs.kind == "start":
+        return (
+            "**Start.** The start method chose the first parameters θ₀ (means, covariances "
+            f"and weights {_weights_text(step.params)}). No E-step has run yet, so no point "
+            f"belongs to any component: all are grey. The log-likelihood at θ₀ is **{ll:.2f}**."
+            + _imputation_text(X, history, hs, columns)
+        )
+    t = hs.resp_index
+    resp = responsibilities(X, history[t])
+    if hs.kind in ("E", "final"):
+        counts = ", ".join(f"n{k + 1} = {c:.1f}" for k, c in enumerate(resp.sum(axis=0)))
+        if t == 0:
+            change = "These are the first responsibilities, so every point now has a colour."
+        else:
+            before = responsibilities(X, history[t - 1]).argmax(axis=1)
+            moved = int(np.sum(before != resp.argmax(axis=1)))
+            change = (
+                f"{moved} of {len(X)} points changed their most responsible component "
+                "since the previous E-step."
+            )
+        head = (
+            f"**{hs.label}.** The parameters stay at θ_{t}; each point's responsibilities "
+            "r_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j) are recomputed from "
+            "them, so only the colours change."
+        )
+        tail = f"The log-likelihood at θ_{t} is **{ll:.2f}**."
+        if hs.kind == "final":
+            tail += " " + (final_note or stopping_sentence(history, len(X), converged, tol))
+        return f"{head} Expected counts: {counts}. {change} {tail}" + _imputation_text(
+            X, history, hs, columns
+        )
+    before, after = history[t], history[t + 1]
+    moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
+    moves = ", ".join(f"μ{k + 1} by {d:.3g}" for k, d in enumerate(moved))
+    return (
+        f"**{hs.label}.** The responsibilities stay fixed; the parameters are re-estimated "
+        "from them: π_k = n_k / N, μ_k = the responsibility-weighted mean, Σ_k = the weighted "
+        f"covariance. So only the ellipses move: {moves}. Weights now "
+        f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
+        f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
+        + _imputation_text(X, history, hs, columns)
+    )
+
+
+#: With more fitted columns than this, the parameter table lists the covariance of the drawn
+#: pair only (all means and variances still); the JSON download holds every covariance.
+ALL_COVARIANCES_UP_TO = 4
+
+
+def params_table(
+    params: GMMParams,
+    feature_names: Sequence[str],
+    covariance_pairs: Sequence[tuple[int, int]] | None = None,
+) -> pd.DataFrame:
+    """One row per component: weight, and every fitted column's mean and variance, and the
+    covariances of ``covariance_pairs`` (default: every pair)."""
+    covs = params.full_covariances()
+    d = params.n_features
+    if covariance_pairs is None:
+        covariance_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
+    table = {"weight": params.weights}
+    for i in range(d):
+        table[f"mean {feature_names[i]}"] = params.means[:, i]
+    for i in range(d):
+        table[f"var {feature_names[i]}"] = covs[:, i, i]
+    for i, j in covariance_pairs:
+        table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
+    index = [f"component {k + 1}" for k in range(params.n_components)]
+    return pd.DataFrame(table, index=index)
+
+
+def point_breakdown(X: np.ndarray, params: GMMParams, point: int) -> pd.DataFrame:
+    """For one point: pi_k, N(x | mu_k, Sigma_k), their product, and r_k = product / sum."""
+    joint = log_joint(X[point : point + 1], params)[0]
+    weights = np.asarray(params.weights, dtype=float)
+    product = np.exp(joint)
+    resp = np.exp(joint - np.logaddexp.reduce(joint))
+    return pd.DataFrame(
+        {
+            "π_k": weights,
+            "N(x | μ_k, Σ_k)": np.exp(joint - np.log(weights)),
+            "π_k · N(x | μ_k, Σ_k)": product,
+            "r_k": resp,
+        },
+        index=[f"component {k + 1}" for k in range(params.n_components)],
+    )
+
+
+def most_uncertain_point(resp: np.ndarray) -> int:
+    """The point whose largest responsibility is smallest."""
+    return int(np.argmin(resp.max(axis=1)))
+
+
+# ----------------------------------------------------------------------------- Streamlit
+def iteration_viewer(
+    X: np.ndarray,
+    feature_names: Sequence[str],
+    history: Sequence[EMStep],
+    *,
+    truth: GMMParams | None = None,
+    key: str = "viewer",
+    run_id: str = "",
+    query_key: str | None = None,
+    converged: bool | None = None,
+    columns: tuple[int, int] = (0, 1),
+    tol: float | None = None,
+    final_note: str | None = None,
+    opens_at: str = "start",
+) -> None:
+    """Draw the viewer for one fit. ``key`` prefixes its session-state keys; ``run_id``
+    names the fit (a new fit opens afresh); ``query_key``, when given, mirrors the position
+    into the URL. ``columns``: the two features drawn (with more than two, the ellipses are
+    the mixture's marginals on them; the parameter table lists every fitted column).
+    ``tol``: the stopping tolerance the fit used, stated at the final step; ``final_note``:
+    a sentence that replaces the stopping sentence (say, a collapse). ``opens_at``: "start"
+    (the teaching pages: the grey start) or "final" (case and upload pages: the fitted
+    mixture first)."""
+    state = st.session_state
+    pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
+    last = last_position(history)
+    opening = last if opens_at == "final" else 0
+    if state.get(f"_{key}_run") != run_id:
+        if f"_{key}_run" in state:  # the settings changed: open the new fit afresh
+            state[pos_key], state[play_key], state[point_key] = opening, False, None
+            state[f"_{key}_pos_saved"] = opening
+        state[f"_{key}_run"] = run_id
+    if pos_key not in state:
+        raw = st.query_params.get(query_key) if query_key else None
+        parsed = int(raw) if raw is not None and raw.isdigit() else None
+        state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", opening)
+    state[pos_key] = min(max(int(state[pos_key]), 0), last)
+    playing = bool(state.get(play_key, False))
+    viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
+    viewer(
+        X,
+        tuple(feature_names),
+        list(history),
+        truth,
+        key,
+        query_key,
+        playing,
+        _Ending(converged, tol, final_note),
+        tuple(columns),
+    )
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How the fit ended, for the final step's sentence (see ``describe``)."""
+
+    converged: bool | None = None
+    tol: float | None = None
+    note: str | None = None
+
+
+def _shift(pos_key: str, delta: int, last: int) -> None:
+    st.session_state[pos_key] = min(max(st.session_state[pos_key] + delta, 0), last)
+
+
+def _play_changed(play_key: str, pos_key: str, last: int) -> None:
+    if st.session_state[play_key] and st.session_state[pos_key] >= last:
+        st.session_state[pos_key] = 0  # play from the start again
+
+
+def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]]) -> None:
+    """Inspect the data point clicked in the scatter: trace 0 holds the complete rows and
+    trace 1 the rows with NaN, each in row order; ``rows`` maps their points to rows of X."""
+    event = st.session_state.get(chart_key)
+    for point in (event or {}).get("selection", {}).get("points", []):
+        index, curve = point.get("point_index"), point.get("curve_number")
+        if curve in (0, 1) and isinstance(index, int) and index < len(rows[curve]):
+            st.session_state[point_key] = rows[curve][index]
+            return
+
+
+def _pair_view(X, params, truth, imputed, names, columns):
+    """X, parameters, truth, imputed rows and names restricted to the two drawn columns."""
+    if tuple(columns) == (0, 1) and X.shape[1] == 2:
+        return X, params, truth, imputed, names
+    idx = list(columns)
+    shown = X[:, idx]
+    if imputed is not None:
+        keep = np.isin(missing_rows(X), missing_rows(shown))
+        imputed = imputed[keep][:, idx] if keep.any() else None
+    return (
+        shown,
+        params.marginal(idx),
+        None if truth is None else truth.marginal(idx),
+        imputed,
+        [names[i] for i in idx],
+    )
+
+
+def _viewer_body(
+    X, feature_names, history, truth, key, query_key, playing, ending=_Ending(), columns=(0, 1)
+) -> None:
+    state = st.session_state
+    pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
+    last = last_position(history)
+    if bool(state.get(play_key, False)) != playing:
+        st.rerun()  # play was switched: rerun the app so the fragment's timer is set or cleared
+    if playing:
+        state[pos_key] = min(state[pos_key] + 1, last)
+        if state[pos_key] >= last:
+            state[play_key] = False
+            state[f"_{key}_pos_saved"] = last
+            st.rerun()
+
+    st.select_slider(
+        "Half-step (E-steps recolour the points, M-steps move the ellipses)",
+        options=list(range(last + 1)),
+        format_func=lambda p: half_step(history, p).label,
+        key=pos_key,
+    )
+    position = state[pos_key]
+    back, play, forward, share = st.columns([1, 1, 1, 3])
+    back.button(
+        "Step back",
+        key=f"{key}_back",
+        icon=":material/skip_previous:",
+        on_click=_shift,
+        args=(pos_key, -1, last),
+        disabled=position == 0,
+        width="stretch",
+    )
+    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
+    forward.button(
+        "Step forward",
+        key=f"{key}_forward",
+        icon=":material/skip_next:",
+        on_click=_shift,
+        args=(pos_key, 1, last),
+        disabled=position == last,
+        width="stretch",
+    )
+    state[f"_{key}_pos_saved"] = position
+    if query_key and st.query_params.get(query_key) != str(position):
+        st.query_params[query_key] = str(position)
+    with share:
+        copy_link(compact=True)  # drawn after the position is in the URL: the link holds it
+
+    hs = half_step(history, position)
+    params = history[hs.params_index].params
+    resp = None if hs.resp_index is None else responsibilities(X, history[hs.resp_index])
+    resp_params = history[0 if hs.resp_index is None else hs.resp_index].params
+    chosen = state.get(point_key)
+    point = chosen if chosen is not None and 0 <= chosen < len(X) else None
+    if point is None:
+        point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
+
+    imputed = imputed_at(history, hs)
+    X_pair, params_pair, truth_pair, imputed_pair, pair_names = _pair_view(
+        X, params, truth, imputed, feature_names, columns
+    )
+    gaps = np.isnan(X_pair).any(axis=1)
+    rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
+    st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
+    left, right = st.columns([3, 2])
+    with left:
+        fig = clusters_figure(
+            X_pair,
+            params_pair,
+            resp,
+            pair_names,
+            truth=truth_pair,
+            highlight=point,
+            imputed=imputed_pair,
+            title=f"{hs.label}: points coloured by responsibility",
+        )
+        st.plotly_chart(
+            fig,
+            key=f"{key}_scatter",
+            on_select=lambda: _pick_point(f"{key}_scatter", point_key, rows),
+            selection_mode="points",
+            width="stretch",
+        )
+        st.caption(
+            f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
+            "ellipse; the cross marks its mean."
+            + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
+            + (
+                f" Hollow circles: the {len(rows[1])} rows with a gap in a plotted column, "
+                "drawn at their imputed values"
+                + (
+                    f" (of the {gap_counts(X, columns)[0]} rows with a gap in any column)."
+                    if gap_counts(X, columns)[0] != len(rows[1])
+                    else "."
+                )
+                if rows[1]
+                else ""
+            )
+        )
+    with right:
+        st.markdown(
+            describe(
+                X,
+                history,
+                position,
+                ending.converged,
+                tol=ending.tol,
+                final_note=ending.note,
+                columns=columns,
+            )
+        )
+        st.plotly_chart(
+            loglik_figure(
+                history,
+                hs.params_index,
+                current_label=hs.label,
+                title=(
+                    "Observed-data log-likelihood per iteration"
+                    if rows[1]
+                    else "Log-likelihood per iteration"
+                ),
+            ),
+            key=f"{key}_loglik",
+            width="stretch",
+        )
+
+    st.markdown("##### Parameters at this step")
+    d = X.shape[1]
+    if d <= ALL_COVARIANCES_UP_TO:
+        st.dataframe(params_table(params, feature_names), width="stretch")
+    else:  # one row per parameter, one column per component: it fits the page's width
+        table = params_table(params, feature_names, [tuple(sorted(columns))]).T
+        st.dataframe(table, width="stretch", height=min(35 * (len(table) + 1) + 3, 420))
+        st.caption(
+            f"Every fitted column's mean and variance, one row each; of the "
+            f"{d * (d - 1) // 2} covariances, the plotted pair's (the parameters download "
+            "holds them all)."
+        )
+    _inspect_point(
+        X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
+    )
+
+
+def point_position_text(X: np.ndarray, shown: np.ndarray, point: int, names: Sequence[str]) -> str:
+    """A point's coordinates, each missing entry as "name missing, imputed value"."""
+    return ", ".join(
+        f"{names[j]} missing, imputed {shown[point, j]:.3g}"
+        if np.isnan(X[point, j])
+        else f"{X[point, j]:.3g}"
+        for j in range(X.shape[1])
+    )
+
+
+def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, shown, names) -> None:
+    n_samples = len(X)
+    st.markdown("##### One point's responsibilities")
+    st.number_input(
+        f"Point to inspect (0 to {n_samples - 1}); empty: the most uncertain one",
+        min_value=0,
+        max_value=n_samples - 1,
+        value=None,
+        step=1,
+        key=point_key,
+        placeholder=f"most uncertain: {point}",
+    )
+    table = point_breakdown(X, resp_params, point)
+    where = point_position_text(X, shown, point, names)
+    best = int(table["r_k"].to_numpy().argmax())
+    when = (
+        "The first E-step will compute these from θ₀."
+        if hs.kind == "start"
+        else f"Computed at θ_{hs.resp_index}, the parameters of this step's E-step."
+    )
+    st.markdown(
+        f"Point **{point}** at ({where}). Its responsibility for component k is "
+        "r_k = π_k N(x | μ_k, Σ_k) / Σ_j π_j N(x | μ_j, Σ_j): the product column divided by "
+        f"its sum, {table.iloc[:, 2].sum():.4g}. {when} Component {best + 1} takes the largest "
+        f"share, r = {table['r_k'].iloc[best]:.3f}."
+        + (
+            " This point has missing entries: N(x | μ_k, Σ_k) is the density of its observed "
+            "entries only, and the imputed value is "
+            + (
+                "its column's observed mean (no E-step has run yet)."
+                if hs.kind == "start"
+                else f"its conditional mean under θ_{hs.resp_index}, from this step's E-step."
+            )
+            if np.isnan(X[point]).any()
+            else ""
+        )
+    )
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns},
+    )
