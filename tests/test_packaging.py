@@ -27,11 +27,25 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: What a build does not need: caches, virtual environments, outputs.
 NOT_SOURCE = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".*cache", ".hypothesis",
-    "shots", "test-artifacts", "tests", "bench", "docs",
-)  # fmt: skip
+    ".git",
+    ".venv",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    ".*cache",
+    ".hypothesis",
+    "shots",
+    "test-artifacts",
+    "tests",
+    "bench",
+    "docs",
+)
 #: The dashboard's pages, as the entry file routes to them (paths relative to it).
-PAGES = sorted(f"app_pages/{path.name}" for path in (ROOT / "dashboard" / "app_pages").glob("*.py"))
+PAGES = sorted(
+    f"app_pages/{path.parent.name}/page.py"
+    for path in (ROOT / "dashboard" / "app_pages").glob("*/page.py")
+)
 
 
 def _setuptools_config() -> dict:
@@ -92,14 +106,27 @@ def installed(tmp_path_factory) -> dict:
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
-    site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-                .stdout.strip())  # fmt: skip
+    site = Path(
+        _run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+        ).stdout.strip()
+    )
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     _run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--target", str(site), str(source)],
-        env=env, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        env=env,
+        timeout=600,
+    )
     deps = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
     (site / "zz_test_dependencies.pth").write_text("\n".join(sorted(deps)) + "\n")
     elsewhere = tmp / "elsewhere"
@@ -112,8 +139,10 @@ def _installed_python(installed: dict, code: str, timeout: float = 600) -> dict:
     """Run ``code`` with the installed copy; it prints one JSON object as its last line."""
     done = _run(
         [installed["python"], "-c", textwrap.dedent(code)],
-        cwd=installed["cwd"], env=installed["env"], timeout=timeout,
-    )  # fmt: skip
+        cwd=installed["cwd"],
+        env=installed["env"],
+        timeout=timeout,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -148,10 +177,14 @@ def test_installed_copy_loads_every_bundled_data_set(installed):
 
 def test_installed_faithful_loads_with_the_one_liner(installed):
     done = _run(
-        [installed["python"], "-c",
-         "from emlib.datasets import load_faithful; print(load_faithful().X.shape)"],
-        cwd=installed["cwd"], env=installed["env"],
-    )  # fmt: skip
+        [
+            installed["python"],
+            "-c",
+            "from emlib.datasets import load_faithful; print(load_faithful().X.shape)",
+        ],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
     assert done.stdout.strip() == "(272, 2)"
 
 
@@ -168,12 +201,28 @@ def test_installed_app_serves_its_health_check(installed):
     log_path = installed["cwd"] / "streamlit.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [installed["python"], "-m", "streamlit", "run", str(app),
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=installed["cwd"], env=installed["env"], stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                installed["python"],
+                "-m",
+                "streamlit",
+                "run",
+                str(app),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=installed["cwd"],
+            env=installed["env"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 60
             answer = None

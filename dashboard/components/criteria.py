@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.components.figures import component_color
+from dashboard.components.figures import MARGIN, component_color, legend_below
 
 #: How far in from the cell's edges the frames are drawn (a cell is 1 x 1): the best's on
 #: the edge, the chosen one's just inside it, both far from the number at the centre.
@@ -61,11 +61,14 @@ def criterion_heatmap(
         )
     )
     for cell, name, inset, line in (
-        (best, f"best by {CRITERIA[criterion]}", BEST_INSET,
-         {"color": BEST_COLOR, "width": 4}),
-        (chosen, "shown below", CHOSEN_INSET,
-         {"color": CHOSEN_COLOR, "width": 2.5, "dash": "dash"}),
-    ):  # fmt: skip
+        (best, f"best by {CRITERIA[criterion]}", BEST_INSET, {"color": BEST_COLOR, "width": 4}),
+        (
+            chosen,
+            "shown below",
+            CHOSEN_INSET,
+            {"color": CHOSEN_COLOR, "width": 2.5, "dash": "dash"},
+        ),
+    ):
         if cell is not None and cell[1] in kinds and cell[0] in ks:
             fig.add_shape(
                 **cell_frame(cell[0], kinds.index(cell[1]), inset),
@@ -79,7 +82,7 @@ def criterion_heatmap(
         title={"text": f"{CRITERIA[criterion]} per cell (lower is better)"},
         xaxis={"title": {"text": "number of components K"}, "dtick": 1},
         yaxis={"title": {"text": "covariance type"}, "autorange": "reversed"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+        legend=legend_below(-0.3),
         margin={"l": 80, "r": 20, "t": 50, "b": 40},
         height=380,
     )
@@ -137,19 +140,23 @@ def criterion_lines(
                     x=[cell[0]],
                     y=[values.loc[cell[1], cell[0]]],
                     mode="markers",
-                    marker={"symbol": symbol, "size": size, "color": color,
-                            "line": {"width": 3, "color": color}},
+                    marker={
+                        "symbol": symbol,
+                        "size": size,
+                        "color": color,
+                        "line": {"width": 3, "color": color},
+                    },
                     name=f"best by {CRITERIA[criterion]}" if role == "best" else "shown below",
                     hoverinfo="skip",
                     meta={"role": role},
                 )
-            )  # fmt: skip
+            )
     fig.update_layout(
         title={"text": f"{CRITERIA[criterion]} against K (lower is better)"},
         xaxis={"title": {"text": "number of components K"}, "dtick": 1},
         yaxis={"title": {"text": CRITERIA[criterion]}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.2),
+        margin=MARGIN,
         height=380,
         clickmode="event+select",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import component_color
+from dashboard.components.figures import MARGIN, component_color, legend_below
 from emlib.params import GMMParams
 
 #: Points of the grid the densities are drawn on.
@@ -94,8 +94,8 @@ def density_figure(
         title={"text": title or f"{name}: data and the fitted components"},
         xaxis={"title": {"text": name}},
         yaxis={"title": {"text": "density"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.2),
+        margin=MARGIN,
         height=400,
         bargap=0.02,
     )

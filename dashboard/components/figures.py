@@ -21,6 +21,17 @@ from plotly.subplots import make_subplots
 from emlib.missing import mean_filled
 from emlib.params import EMStep, GMMParams
 
+#: The house layout every chart shares: its margins (room for the axis titles and the title)
+#: and a horizontal legend under the plot. Figures take ``margin=MARGIN`` and
+#: ``legend=legend_below(y)`` and set only what is their own.
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
+
+
+def legend_below(y: float = -0.15) -> dict:
+    """A horizontal legend under the plot, its top at ``y`` (a fraction of the plot's height)."""
+    return {"orientation": "h", "yanchor": "top", "y": y, "x": 0}
+
+
 #: One colour per component (up to eight, then they repeat): colour-blind friendly (Okabe-Ito).
 COMPONENT_COLORS = (
     "#0072B2",
@@ -244,8 +255,8 @@ def clusters_figure(
         title={"text": title},
         xaxis={"title": {"text": feature_names[0]}, "range": _axis_range(shown[:, 0])},
         yaxis={"title": {"text": feature_names[1]}, "range": _axis_range(shown[:, 1])},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.15),
+        margin=MARGIN,
         height=520,
         uirevision="clusters",
         clickmode="event+select",
@@ -395,8 +406,8 @@ def comparison_figure(
     fig.update_yaxes(range=_axis_range(every[:, 1]))
     fig.update_yaxes(title={"text": feature_names[1]}, row=1, col=1)
     fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.18),
+        margin=MARGIN,
         height=430,
         dragmode="pan",
     )
@@ -443,8 +454,8 @@ def loglik_figure(
         title={"text": title},
         xaxis={"title": {"text": "iteration t (parameters θ_t)"}},
         yaxis={"title": {"text": "log-likelihood"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.25),
+        margin=MARGIN,
         height=320,
     )
     return fig

@@ -33,8 +33,12 @@ SENT = "sent_upload"
 def send_upload(source: Sendable, to: str) -> None:
     """Hand the bytes to a case page (in this session only) and switch to it."""
     page, kind, data_key = TARGETS[to]
-    st.session_state[SENT] = {"name": source.name, "content": source.content,
-                              "kind": kind, "to": to}  # fmt: skip
+    st.session_state[SENT] = {
+        "name": source.name,
+        "content": source.content,
+        "kind": kind,
+        "to": to,
+    }
     st.session_state[data_key] = "upload"
     st.switch_page(page)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import dashboard.state_exercises as state_exercises
 import pytest
-from emlib.exercises import decode_progress, load_exercise_set
 
+from emlib.teaching.exercises import decode_progress, load_exercise_set
 from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/exercises/page.py"

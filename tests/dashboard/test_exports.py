@@ -203,35 +203,79 @@ def test_retail_code_refits_the_pages_chosen_mixture():
 
 
 def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
-    settings = {"img": "china", "space": "lab", "pos": 1.0, "hide": 0.3, "pattern": "block",
-                "noise": 10, "seed": 2}  # fmt: skip
+    settings = {
+        "img": "china",
+        "space": "lab",
+        "pos": 1.0,
+        "hide": 0.3,
+        "pattern": "block",
+        "noise": 10,
+        "seed": 2,
+    }
     scope = {}
     exec(image_data_code(settings), scope)
     fitted = image_fit_matrix("china", load_image("china"), "lab", 1.0, 0.3, "block", 10, 2)
     np.testing.assert_array_equal(scope["X"], fitted)
     result = segment_image(
-        load_image("china"), 3, color_space="lab", position_weight=1.0,
-        damage=Damage(0.3, "block", 10.0, 2), seed=2, max_iter=5,
-    )  # fmt: skip
+        load_image("china"),
+        3,
+        color_space="lab",
+        position_weight=1.0,
+        damage=Damage(0.3, "block", 10.0, 2),
+        seed=2,
+        max_iter=5,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 5 iterations do not converge
         refit = GaussianMixtureEM(**result.estimator_params).fit(fitted)
     assert refit.log_likelihood_ == pytest.approx(result.history[-1].log_likelihood, rel=1e-10)
 
 
-@pytest.mark.parametrize("settings", [
-    {"data": "synthetic", "clusters": 2, "sep": 2.5, "n": 120, "dseed": 3, "x": "Temp",
-     "y": "Ozone", "mech": "MNAR", "rate": 0.4, "seed": 5},
-    {"data": "airquality", "clusters": 3, "sep": 3.0, "n": 300, "dseed": 0, "x": "Wind",
-     "y": "Solar.R", "mech": "MCAR", "rate": 0.3, "seed": 0},
-], ids=["synthetic-mnar", "airquality"])  # fmt: skip
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {
+            "data": "synthetic",
+            "clusters": 2,
+            "sep": 2.5,
+            "n": 120,
+            "dseed": 3,
+            "x": "Temp",
+            "y": "Ozone",
+            "mech": "MNAR",
+            "rate": 0.4,
+            "seed": 5,
+        },
+        {
+            "data": "airquality",
+            "clusters": 3,
+            "sep": 3.0,
+            "n": 300,
+            "dseed": 0,
+            "x": "Wind",
+            "y": "Solar.R",
+            "mech": "MCAR",
+            "rate": 0.3,
+            "seed": 0,
+        },
+    ],
+    ids=["synthetic-mnar", "airquality"],
+)
 def test_missing_lab_code_makes_the_labs_data(settings):
     scope = {}
     exec(missing_lab_code(settings), scope)
     data, _, _ = missing_lab_data(
-        settings["data"], settings["clusters"], settings["sep"], settings["n"], settings["dseed"],
-        settings["x"], settings["y"], settings["mech"], settings["rate"], settings["seed"],
-    )  # fmt: skip
+        settings["data"],
+        settings["clusters"],
+        settings["sep"],
+        settings["n"],
+        settings["dseed"],
+        settings["x"],
+        settings["y"],
+        settings["mech"],
+        settings["rate"],
+        settings["seed"],
+    )
     np.testing.assert_array_equal(scope["X"], data.X)
 
 
@@ -335,15 +379,23 @@ def page_results() -> dict:
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
 
-    for runner in (state.run_fit, state.run_missing_lab, run_priors_lab, run_selection,
-                   run_fraud_page, state_theory.run_many_starts, state_theory.run_bound_fit,
-                   yd.run_upload_fit):  # fmt: skip
+    for runner in (
+        state.run_fit,
+        state.run_missing_lab,
+        run_priors_lab,
+        run_selection,
+        run_fraud_page,
+        state_theory.run_many_starts,
+        state_theory.run_bound_fit,
+        yd.run_upload_fit,
+    ):
         runner.clear()
     results = {}
     fit = state.run_fit("faithful", 3, 3.0, 300, 0, 3, "diag", "k-means++", 1, 40)
     results["step_by_step"] = [fit]
-    lab = state.run_missing_lab("synthetic", 3, 3.0, 200, 0, "Temp", "Ozone", "MAR", 0.3, 3,
-                                "tied", 2)  # fmt: skip
+    lab = state.run_missing_lab(
+        "synthetic", 3, 3.0, 200, 0, "Temp", "Ozone", "MAR", 0.3, 3, "tied", 2
+    )
     results["missing_lab"] = [lab]
     priors = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
     assert priors.ml.collapsed  # the lab's downloads offer MAP and the ridge, not this one
@@ -360,18 +412,25 @@ def page_results() -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 8 iterations do not converge
         image = segment_image(
-            load_image("china")[::4, ::4], 3, covariance_type="diag", position_weight=1.0,
-            damage=Damage(0.2, "random", 5.0, 1), seed=1, max_iter=8,
-            full_fit_pixels=5_000, subsample_pixels=3_000,
-        )  # fmt: skip
+            load_image("china")[::4, ::4],
+            3,
+            covariance_type="diag",
+            position_weight=1.0,
+            damage=Damage(0.2, "random", 5.0, 1),
+            seed=1,
+            max_iter=8,
+            full_fit_pixels=5_000,
+            subsample_pixels=3_000,
+        )
     results["image_segmentation"] = [image]
     many = state_theory.run_many_starts("faithful", 3, 3.0, 300, 0, 2, "full", 2, 5, 30)
     bound = state_theory.run_bound_fit("waiting", 2, "random_from_data", 3)
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
-    upload_fit = yd.run_upload_fit(upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60,
-                                   "em", "map", 1e-3, _upload=upload)  # fmt: skip
+    upload_fit = yd.run_upload_fit(
+        upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3, _upload=upload
+    )
     results["your_data"] = [upload_fit]
     return {
         page: [(list(r.history), r.estimator_params) for r in fits]
@@ -419,8 +478,7 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
     rgba = rng.integers(0, 256, (900, 1300, 4), dtype=np.uint8)
     rgba[:300, :, 3] = 0  # a transparent band
     (tmp_path / "my photo.png").write_bytes(png(rgba))
-    settings = {"space": "lab", "pos": 1.0, "hide": 0.2, "pattern": "block", "noise": 5,
-                "seed": 3}  # fmt: skip
+    settings = {"space": "lab", "pos": 1.0, "hide": 0.2, "pattern": "block", "noise": 5, "seed": 3}
     code = image_data_code(settings, "my photo.png")
     assert "dashboard" not in code
     script = (
@@ -429,8 +487,9 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
         "assert not [m for m in sys.modules if m.split('.')[0] == 'dashboard'], 'dashboard'\n"
         "np.save('X.npy', X)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr
     picture = read_image((tmp_path / "my photo.png").read_bytes(), "my photo.png")
     assert picture.pixels.shape[:2] != (900, 1300), "downscaled to the working size"

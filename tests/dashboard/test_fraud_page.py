@@ -157,8 +157,9 @@ def test_an_uploads_names_cannot_format_the_page():
 def test_bad_csv_files_get_a_plain_message(content, message):
     upload = parse_transactions_csv(content, "bad.csv")
     assert upload.frame is None and message in upload.error
-    run = state_fraud.run_fraud_page("upload", (), "2", "full", "map", "traffic", 0.0, "MCAR",
-                                     0, content, "bad.csv", "(none)")  # fmt: skip
+    run = state_fraud.run_fraud_page(
+        "upload", (), "2", "full", "map", "traffic", 0.0, "MCAR", 0, content, "bad.csv", "(none)"
+    )
     assert run.result is None and message in run.error
 
 
@@ -248,8 +249,9 @@ def test_counts_of_rows_with_gaps_are_the_datas_and_agree_wherever_shown():
     """crx has real gaps and the page hides 30% more: the caption, the story and the viewer's
     introduction each quote the count of their own rows, equal to the data's."""
     at = fraud_page({"data": "crx"})
-    expected = run_fraud(credit_approval_transactions(load_credit_approval()),
-                         FraudConfig(missing_rate=0.3, seed=0))  # fmt: skip
+    expected = run_fraud(
+        credit_approval_transactions(load_credit_approval()), FraudConfig(missing_rate=0.3, seed=0)
+    )
     test_gaps = np.isnan(expected.X_test)
     n_gappy, n = int(test_gaps.any(axis=1).sum()), len(test_gaps)
     caption = next(c.value for c in at.caption if "test rows have a missing field" in c.value)

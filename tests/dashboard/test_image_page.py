@@ -150,9 +150,10 @@ def test_the_segmentation_downloads_as_pictures_and_a_label_map_with_positions(m
     at = image_page({"img": "coins", "k": "3", "pos": "0"})
     expected = segment_image(load_image("coins"), 3)
     files = downloads(at)
-    fetched = {suffix: fetch(media.last, files[f"img_pic_{suffix}"]).content
-               for suffix in ("segmented.png", "segments.png", "labels.png", "labels.npy",
-                              "labels_xy.csv")}  # fmt: skip
+    fetched = {
+        suffix: fetch(media.last, files[f"img_pic_{suffix}"]).content
+        for suffix in ("segmented.png", "segments.png", "labels.png", "labels.npy", "labels_xy.csv")
+    }
     segmented = np.asarray(Image.open(io.BytesIO(fetched["segmented.png"])))
     np.testing.assert_array_equal(segmented, expected.segmented)
     label_png = np.asarray(Image.open(io.BytesIO(fetched["labels.png"])))
@@ -166,8 +167,9 @@ def test_the_segmentation_downloads_as_pictures_and_a_label_map_with_positions(m
     pixel = table.iloc[5 * width + 7]
     assert (pixel["x"], pixel["y"]) == (7, 5)
     assert pixel["segment"] == expected.labels[5, 7] + 1
-    np.testing.assert_allclose(table["uncertainty"], expected.uncertainty.ravel(), rtol=1e-5,
-                               atol=1e-7)  # fmt: skip
+    np.testing.assert_allclose(
+        table["uncertainty"], expected.uncertainty.ravel(), rtol=1e-5, atol=1e-7
+    )
 
 
 def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_in_the_url():

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.model_selection.figures import project
 from dashboard.app_pages.model_selection.run import (
     SELECTION_TOL,
     CellFit,
@@ -37,9 +36,14 @@ def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return select_model(
-            X, range(1, kmax + 1), n_init=2, max_iter=200, random_state=0, prior=prior,
+            X,
+            range(1, kmax + 1),
+            n_init=2,
+            max_iter=200,
+            random_state=0,
+            prior=prior,
             tol=SELECTION_TOL,
-        )  # fmt: skip
+        )
 
 
 def fit_figure(at: AppTest) -> dict:
@@ -174,7 +178,7 @@ def test_a_click_on_a_line_picks_that_cell(monkeypatch):
 def test_projection_keeps_the_marginal_means_and_covariances():
     covs = np.array([np.diag([1.0, 2.0, 3.0])])
     params = GMMParams(np.array([1.0]), np.array([[1.0, 2.0, 3.0]]), covs, "full")
-    marginal = project(params, (2, 0))
+    marginal = params.marginal([2, 0])  # what the page draws for columns (2, 0)
     np.testing.assert_allclose(marginal.means, [[3.0, 1.0]])
     np.testing.assert_allclose(marginal.covariances[0], np.diag([3.0, 1.0]))
 

@@ -55,7 +55,7 @@ def test_home_renders_links_and_a_preview_chart():
     assert at.title[0].value == "EM Lab"
     assert len(at.get("plotly_chart")) == 1
     links = {p.proto.page.rsplit("/", 1)[-1] for p in at.get("page_link")}
-    pages = {path.stem for path in (Path(APP).parent / "app_pages").glob("*.py")}
+    pages = {path.parent.name for path in (Path(APP).parent / "app_pages").glob("*/page.py")}
     shown = {link.removesuffix(".py") or "home" for link in links}  # home is the root, ""
     assert shown == pages  # every page, none stale
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from emlib.exercises import Mark, MixturePlot, Segment, make_exercise
 
 from dashboard.app_pages.exercises.figures import MARK_COLORS, density_grid, mixture_figure
 from dashboard.components.figures import component_color
+from emlib.teaching.exercises import Mark, MixturePlot, Segment, make_exercise
 
 
 def roles(fig) -> list[str]:
@@ -103,9 +103,13 @@ def test_marks_lines_and_segments_take_their_own_or_their_components_colour():
 
 def test_the_density_grid_holds_every_marked_x():
     plot = MixturePlot(
-        "t", 1, weights=(1.0,), means=((0.0,),), covariances=(((1.0,),),),
+        "t",
+        1,
+        weights=(1.0,),
+        means=((0.0,),),
+        covariances=(((1.0,),),),
         marks=(Mark("a", x=0.123456), Mark("b", x=-1.0)),
-    )  # fmt: skip
+    )
     grid = density_grid(plot)
     assert 0.123456 in grid and -1.0 in grid and np.all(np.diff(grid) > 0)
 

@@ -45,8 +45,10 @@ def test_score_axis_labels_are_round_spread_out_and_placed_at_their_scores(score
     assert texts == [score_text(v) for v in values]
     y = fig.layout.yaxis
     assert y.type == "log" and y.tickmode == "array" and 2 <= len(y.tickvals) <= 7
-    top = max(trace.x.size and np.histogram(trace.x, np.linspace(0, span, 41))[0].max()
-              for trace in fig.data)  # fmt: skip
+    top = max(
+        trace.x.size and np.histogram(trace.x, np.linspace(0, span, 41))[0].max()
+        for trace in fig.data
+    )
     assert list(y.tickvals) == count_ticks(int(top)) and y.tickvals[-1] <= top
     assert list(y.ticktext) == [str(v) for v in y.tickvals]
 
@@ -62,8 +64,14 @@ def test_count_labels_are_round_and_thinned_when_many():
 
 def test_score_labels_are_short():
     assert [score_text(v) for v in (-2, 0, 0.5, 20, 5_000, 2e6, 1e9)] == [
-        "-2", "0", "0.5", "20", "5k", "2M", "1G"
-    ]  # fmt: skip
+        "-2",
+        "0",
+        "0.5",
+        "20",
+        "5k",
+        "2M",
+        "1G",
+    ]
 
 
 def test_a_narrow_score_range_still_gets_round_labels():

@@ -35,15 +35,24 @@ def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0,
     """The lab's fit, redone with emlib: a seeded start shared by ML and MAP, no ridge."""
     X = load_priors_data(data, clusters, 0).X
     start = (
-        GaussianMixtureEM(k, covariance_type=cov, init_params=init, random_state=seed,
-                          max_iter=0, reg_covar=0.0)
-        .fit(X).history_[0].params
-    )  # fmt: skip
+        GaussianMixtureEM(
+            k, covariance_type=cov, init_params=init, random_state=seed, max_iter=0, reg_covar=0.0
+        )
+        .fit(X)
+        .history_[0]
+        .params
+    )
     model = GaussianMixtureEM(
-        k, covariance_type=cov, weights_init=start.weights, means_init=start.means,
-        precisions_init=start.precisions(), reg_covar=0.0, prior=prior, max_iter=300,
+        k,
+        covariance_type=cov,
+        weights_init=start.weights,
+        means_init=start.means,
+        precisions_init=start.precisions(),
+        reg_covar=0.0,
+        prior=prior,
+        max_iter=300,
         tol=TEACHING_TOL,
-    )  # fmt: skip
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return model.fit(X)

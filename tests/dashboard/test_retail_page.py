@@ -184,8 +184,9 @@ def test_download_buttons_are_there_and_their_csvs_hold_the_pipelines_tables():
 def test_figures_draw_every_segment_and_the_pair_blocks_of_the_covariances():
     result = pipeline(k=3)
     X = result.matrix.X[:500]
-    fig = scatter_matrix_figure(X, result.segments[:500], result.params,
-                                result.matrix.axis_names, list(result.labels))  # fmt: skip
+    fig = scatter_matrix_figure(
+        X, result.segments[:500], result.params, result.matrix.axis_names, list(result.labels)
+    )
     ellipses = [t for t in fig.data if t.meta["role"] == "ellipse"]
     assert len(ellipses) == 3 * 6  # three segments x six pairs of four features
     one = next(t for t in ellipses if t.meta["segment"] == 1 and tuple(t.meta["pair"]) == (0, 2))

@@ -17,9 +17,14 @@ from tests.dashboard.test_pages import heading, step_page
 def best_from_the_same_start(k: int, cov: str = "full") -> float:
     """The log-likelihood EM reaches from the page's default start when run to the end."""
     model = GaussianMixtureEM(
-        k, covariance_type=cov, init_params="random_from_data", random_state=0, tol=1e-10,
-        max_iter=20_000, keep_responsibilities=False,
-    )  # fmt: skip
+        k,
+        covariance_type=cov,
+        init_params="random_from_data",
+        random_state=0,
+        tol=1e-10,
+        max_iter=20_000,
+        keep_responsibilities=False,
+    )
     return model.fit(load_faithful().X).log_likelihood_
 
 
@@ -27,8 +32,19 @@ def test_k3_on_old_faithful_with_the_page_defaults_reaches_the_top_of_its_climb(
     """With scikit-learn's tol = 1e-3 this start stopped after 3 iterations at -1286.27."""
     at = step_page({"k": "3"})
     assert not at.exception
-    result = run_fit("faithful", 3, 3.0, 300, 0, 3, "full", "random_from_data", 0,
-                     TEACHING_MAX_ITER, TEACHING_TOL)  # fmt: skip
+    result = run_fit(
+        "faithful",
+        3,
+        3.0,
+        300,
+        0,
+        3,
+        "full",
+        "random_from_data",
+        0,
+        TEACHING_MAX_ITER,
+        TEACHING_TOL,
+    )
     best = best_from_the_same_start(3)
     assert result.history[-1].log_likelihood > best - 1.0
     assert len(result.history) > 50
@@ -57,8 +73,9 @@ def test_the_iteration_limit_is_named_as_such():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = run_fit("faithful", 3, 3.0, 300, 0, 3, "full", "random_from_data", 0, 5)
-    text = describe(load_faithful().X, result.history, last_position(result.history), False,
-                    tol=TEACHING_TOL)  # fmt: skip
+    text = describe(
+        load_faithful().X, result.history, last_position(result.history), False, tol=TEACHING_TOL
+    )
     assert "reached the iteration limit after 5 iterations" in text
     assert "has not converged" in text
 
@@ -83,7 +100,18 @@ def test_a_caller_can_replace_the_final_sentence():
 def test_synthetic_k4_tied_climbs_past_the_plateau_it_stopped_on():
     """At tol = 1e-3 this fit stopped after 2 iterations at -1100.19 (reported "converged")."""
     loose = run_fit("synthetic", 3, 3.0, 300, 0, 4, "tied", "random_from_data", 0, 500, 1e-3)
-    page = run_fit("synthetic", 3, 3.0, 300, 0, 4, "tied", "random_from_data", 0,
-                   TEACHING_MAX_ITER, TEACHING_TOL)  # fmt: skip
+    page = run_fit(
+        "synthetic",
+        3,
+        3.0,
+        300,
+        0,
+        4,
+        "tied",
+        "random_from_data",
+        0,
+        TEACHING_MAX_ITER,
+        TEACHING_TOL,
+    )
     assert len(loose.history) - 1 == 2 and round(loose.history[-1].log_likelihood, 2) == -1100.19
     assert page.history[-1].log_likelihood > -1037.0

@@ -256,8 +256,9 @@ def table_upload(rows: int = 50):
     values[3, 1] = np.nan
     text = written(values).replace("nan", "NA")
     lines = text.splitlines()
-    lines = [lines[0] + ",label"] + [f"{line},{'yes' if i % 2 else 'no'}"
-                                     for i, line in enumerate(lines[1:])]  # fmt: skip
+    lines = [lines[0] + ",label"] + [
+        f"{line},{'yes' if i % 2 else 'no'}" for i, line in enumerate(lines[1:])
+    ]
     lines.append("NA,NA,NA,no")
     return read_table("\n".join(lines).encode()), values
 

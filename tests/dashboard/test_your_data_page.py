@@ -123,8 +123,9 @@ def test_moving_the_iteration_replays_without_refitting(monkeypatch):
     at = your_data({"k": "3", "seed": "7"})
     fits = []
     original = yd.GaussianMixtureEM.fit
-    monkeypatch.setattr(yd.GaussianMixtureEM, "fit",
-                        lambda self, X, y=None: fits.append(1) or original(self, X))  # fmt: skip
+    monkeypatch.setattr(
+        yd.GaussianMixtureEM, "fit", lambda self, X, y=None: fits.append(1) or original(self, X)
+    )
     last = len(at.select_slider(key="yd_viewer_pos").options) - 1
     at.select_slider(key="yd_viewer_pos").set_value(last - 1).run()  # the last M-step
     assert not at.exception
@@ -215,8 +216,10 @@ def test_more_components_than_rows_is_refused_in_plain_words(monkeypatch):
 def test_column_names_are_never_rendered_as_markdown(monkeypatch):
     rng = np.random.default_rng(0)
     values = rng.normal(size=(60, 2))
-    names = {"**bold** [link](http://example.com)": lambda i: values[i, 0],
-             "$x^2$ <b>html</b>": lambda i: values[i, 1]}  # fmt: skip
+    names = {
+        "**bold** [link](http://example.com)": lambda i: values[i, 0],
+        "$x^2$ <b>html</b>": lambda i: values[i, 1],
+    }
     feed(monkeypatch, table(60, names), "**evil** [x](http://example.com).csv")
     at = your_data()
     assert at.multiselect(key="yd_cols").value == list(names)
@@ -297,12 +300,14 @@ def test_the_downloaded_script_reproduces_the_fit():
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
     columns = ("Ozone", "Solar.R", "Temp")
-    fit = yd.run_upload_fit(upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map",
-                            1e-3, _upload=upload)  # fmt: skip
+    fit = yd.run_upload_fit(
+        upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3, _upload=upload
+    )
     code = export.python_code(
-        fit.estimator_params, yd.data_code(source, upload, columns, "em", 3),
+        fit.estimator_params,
+        yd.data_code(source, upload, columns, "em", 3),
         expected_log_likelihood=fit.history[-1].log_likelihood,
-    )  # fmt: skip
+    )
     root = DATA_DIR.parent
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -334,8 +339,9 @@ def shop(rows: int = 90, seed: int = 0, sep: str = ";", decimal: str = ",") -> s
         weight = "NA" if i % 17 == 5 else f"{rng.normal(60 + 25 * group, 4):.2f}"
         length = f"{rng.normal(12 + 6 * group, 1):.3f}"
         variety = ("Apfel", "Birne")[group] if i % 9 else ""
-        lines.append(sep.join([w.replace(".", decimal) for w in (weight, length)]
-                              + [variety, f"Nr. {i}"]))  # fmt: skip
+        lines.append(
+            sep.join([w.replace(".", decimal) for w in (weight, length)] + [variety, f"Nr. {i}"])
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -353,8 +359,9 @@ def test_the_downloaded_emlib_script_reads_a_semicolon_decimal_comma_file_as_the
     assert "dashboard" not in script
     (tmp_path / "früchte.csv").write_bytes(content)
     (tmp_path / "reproduce.py").write_text(script, encoding="utf-8")
-    done = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr
     assert "Matches the log-likelihood EM Lab reported." in done.stdout
 
@@ -386,8 +393,11 @@ def tricky_tables() -> dict[str, bytes]:
 
 def corpus_tables() -> dict[str, bytes]:
     files = json.loads((CORPUS / "manifest.json").read_text())["files"]
-    return {e["file"]: (CORPUS / e["file"]).read_bytes() for e in files
-            if yd.kind_of(e["file"]) == "table"}  # fmt: skip
+    return {
+        e["file"]: (CORPUS / e["file"]).read_bytes()
+        for e in files
+        if yd.kind_of(e["file"]) == "table"
+    }
 
 
 @pytest.mark.parametrize("files", [tricky_tables, corpus_tables], ids=["tricky", "corpus"])
@@ -417,8 +427,9 @@ def test_the_labels_download_keeps_a_row_id_and_every_column_to_join_back(media)
     table = read_table(content, "früchte.csv")
     assert list(labels.columns[:5]) == ["row_id", "Gewicht", "Länge", "Sorte", "Kommentar"]
     assert list(labels["row_id"]) == list(range(1, 61)), "every row of the file, numbered"
-    pd.testing.assert_series_equal(labels["Kommentar"], table.frame["Kommentar"],
-                                   check_names=False, check_dtype=False)  # fmt: skip
+    pd.testing.assert_series_equal(
+        labels["Kommentar"], table.frame["Kommentar"], check_names=False, check_dtype=False
+    )
     gaps = table.frame["Gewicht"].isna().to_numpy()
     assert list(labels["in_fit"]) == list((~gaps).astype(int)), "rows with a gap were dropped"
     joined = table.frame.assign(row_id=range(1, 61)).merge(labels[["row_id", "label"]])
@@ -446,15 +457,28 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
     at = your_data({"cols": "eruptions", "k": "2"})
     assert not at.error
     fig = figure(at, 0)
-    assert [t["meta"]["role"] for t in fig["data"]] == ["histogram", "component", "component",
-                                                        "mixture"]  # fmt: skip
+    assert [t["meta"]["role"] for t in fig["data"]] == [
+        "histogram",
+        "component",
+        "component",
+        "mixture",
+    ]
     assert fig["data"][0]["histnorm"] == "probability density"
     components = [values(t["y"]) for t in fig["data"][1:3]]
     np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
     fit = yd.run_upload_fit(
-        yd.parse_table(*_faithful()).key, ("eruptions",), 2, "full", "kmeans", 0, 200, "em",
-        "ml", yd.UPLOAD_TOL, _upload=yd.parse_table(*_faithful()),
-    )  # fmt: skip
+        yd.parse_table(*_faithful()).key,
+        ("eruptions",),
+        2,
+        "full",
+        "kmeans",
+        0,
+        200,
+        "em",
+        "ml",
+        yd.UPLOAD_TOL,
+        _upload=yd.parse_table(*_faithful()),
+    )
     last = fit.history[-1]
     assert at.select_slider(key="yd_step1d").value == last.iteration, "opens at the final fit"
     grid = values(fig["data"][3]["x"])
@@ -508,8 +532,9 @@ def test_a_pictures_share_box_describes_the_picture_not_a_table(media):
     files = downloads(at)
     png = fetch(media.last, files["yourdata_image_pic_segmented.png"]).content
     assert Image.open(io.BytesIO(png)).size == (384, 303)
-    label_map = np.load(io.BytesIO(fetch(media.last, files["yourdata_image_pic_labels.npy"])
-                                   .content))  # fmt: skip
+    label_map = np.load(
+        io.BytesIO(fetch(media.last, files["yourdata_image_pic_labels.npy"]).content)
+    )
     assert label_map.shape == (303, 384) and set(np.unique(label_map)) == {1, 2}
     opened = your_data(dict(part.split("=", 1) for part in link.lstrip("?").split("&")))
     assert "upload the picture again" in opened.warning[0].value.lower()

@@ -89,8 +89,14 @@ if exercise_set.description:
     st.caption(exercise_set.description)
 marks = {n: " ✓" if state.solved else "" for n, state in done.items()}
 left, middle, right = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
-left.button("Previous", on_click=step, args=(-1, count), icon=":material/arrow_back:",
-            disabled=settings["ex"] == 1, width="stretch")  # fmt: skip
+left.button(
+    "Previous",
+    on_click=step,
+    args=(-1, count),
+    icon=":material/arrow_back:",
+    disabled=settings["ex"] == 1,
+    width="stretch",
+)
 middle.selectbox(
     "Exercise",
     range(1, count + 1),
@@ -99,8 +105,14 @@ middle.selectbox(
         f"{n} of {count}: {exercise_set.exercises[n - 1].title}" + marks.get(n, "")
     ),
 )
-right.button("Next", on_click=step, args=(1, count), icon=":material/arrow_forward:",
-             disabled=settings["ex"] == count, width="stretch")  # fmt: skip
+right.button(
+    "Next",
+    on_click=step,
+    args=(1, count),
+    icon=":material/arrow_forward:",
+    disabled=settings["ex"] == count,
+    width="stretch",
+)
 
 number = settings["ex"]
 spec = exercise_set.exercises[number - 1]
@@ -136,11 +148,24 @@ with st.sidebar:
     st.markdown(f"**Progress:** {solved} of {count} solved, {checks}")
     st.progress(solved / count)
     log = attempts()
-    st.download_button("Report (CSV)", report_csv(log), "em_exercises_report.csv", "text/csv",
-                       disabled=not log, icon=":material/download:", width="stretch")  # fmt: skip
-    st.download_button("Report (JSON)", report_json(log), "em_exercises_report.json",
-                       "application/json", disabled=not log, icon=":material/download:",
-                       width="stretch")  # fmt: skip
+    st.download_button(
+        "Report (CSV)",
+        report_csv(log),
+        "em_exercises_report.csv",
+        "text/csv",
+        disabled=not log,
+        icon=":material/download:",
+        width="stretch",
+    )
+    st.download_button(
+        "Report (JSON)",
+        report_json(log),
+        "em_exercises_report.json",
+        "application/json",
+        disabled=not log,
+        icon=":material/download:",
+        width="stretch",
+    )
 with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
     st.dataframe(table, hide_index=True, width="stretch")
 copy_link()

@@ -205,8 +205,13 @@ def table_frame(table: Table) -> pd.DataFrame:
 #: Colour scales: grey for an image, inferno (dark: sure, bright: uncertain) for a map. Not
 #: "#000004": Streamlit's frontend treats colours "#0000xx" as theme placeholders.
 GREY = [[0.0, "#000000"], [1.0, "#ffffff"]]
-INFERNO = [[0.0, "#0d0829"], [0.25, "#57106e"], [0.5, "#bc3754"], [0.75, "#f98e09"],
-           [1.0, "#fcffa4"]]  # fmt: skip
+INFERNO = [
+    [0.0, "#0d0829"],
+    [0.25, "#57106e"],
+    [0.5, "#bc3754"],
+    [0.75, "#f98e09"],
+    [1.0, "#fcffa4"],
+]
 
 
 def grid_figure(grid: Grid, colorscale=GREY) -> go.Figure:

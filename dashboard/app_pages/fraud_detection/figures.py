@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import SIGMA, component_color, ellipse_points
+from dashboard.components.figures import (
+    MARGIN,
+    SIGMA,
+    component_color,
+    ellipse_points,
+    legend_below,
+)
 from emlib.params import GMMParams
 
 POSITIVE_COLOR = "#D55E00"
@@ -96,19 +102,26 @@ def score_histogram(
     for name, mask, color in groups:
         fig.add_trace(
             go.Histogram(
-                x=scores[mask], name=f"{name} ({int(mask.sum())})", marker={"color": color},
-                opacity=0.6, xbins={"start": edges[0], "end": edges[-1],
-                                    "size": edges[1] - edges[0]},
+                x=scores[mask],
+                name=f"{name} ({int(mask.sum())})",
+                marker={"color": color},
+                opacity=0.6,
+                xbins={"start": edges[0], "end": edges[-1], "size": edges[1] - edges[0]},
                 meta={"role": "histogram", "group": name},
             )
-        )  # fmt: skip
-    fig.add_vline(x=float(np.log10(max(threshold - floor, 0.0) + 1.0)),
-                  line={"color": "crimson", "width": 2, "dash": "dash"})  # fmt: skip
+        )
+    fig.add_vline(
+        x=float(np.log10(max(threshold - floor, 0.0) + 1.0)),
+        line={"color": "crimson", "width": 2, "dash": "dash"},
+    )
     top = max(int(np.histogram(scores[mask], edges)[0].max()) for _, mask, _ in groups)
     counts = count_ticks(top)
     values = score_ticks(floor, float(np.nanmax(raw)))
-    ticks = {"tickvals": [float(np.log10(v - floor + 1.0)) for v in values],
-             "ticktext": [score_text(v) for v in values], "tickmode": "array"}  # fmt: skip
+    ticks = {
+        "tickvals": [float(np.log10(v - floor + 1.0)) for v in values],
+        "ticktext": [score_text(v) for v in values],
+        "tickmode": "array",
+    }
     fig.update_layout(
         barmode="overlay",
         title={"text": "Anomaly score -log p(x_observed) of the test transactions"},
@@ -120,8 +133,8 @@ def score_histogram(
             "tickvals": counts,
             "ticktext": [f"{c:g}" for c in counts],
         },
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.2),
+        margin=MARGIN,
         height=360,
     )
     return fig
@@ -133,20 +146,26 @@ def pr_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], reweighted: bool
     for i, (method, (recall, precision)) in enumerate(curves.items()):
         fig.add_trace(
             go.Scatter(
-                x=recall, y=precision, mode="lines", name=method,
-                line={"color": METHOD_COLORS[i % len(METHOD_COLORS)], "width": 2,
-                      "dash": "dot" if "reference" in method else "solid"},
-                hovertemplate="recall %{x:.2f}<br>precision %{y:.3f}<extra>" + method
-                + "</extra>", meta={"role": "pr", "method": method},
+                x=recall,
+                y=precision,
+                mode="lines",
+                name=method,
+                line={
+                    "color": METHOD_COLORS[i % len(METHOD_COLORS)],
+                    "width": 2,
+                    "dash": "dot" if "reference" in method else "solid",
+                },
+                hovertemplate="recall %{x:.2f}<br>precision %{y:.3f}<extra>" + method + "</extra>",
+                meta={"role": "pr", "method": method},
             )
-        )  # fmt: skip
+        )
     where = " at the real prevalence (0.172%)" if reweighted else ""
     fig.update_layout(
         title={"text": f"Precision-recall on the test transactions{where}"},
         xaxis={"title": {"text": "recall"}, "range": [0, 1.02]},
         yaxis={"title": {"text": "precision"}, "range": [0, 1.02]},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.2),
+        margin=MARGIN,
         height=380,
     )
     return fig
@@ -183,51 +202,73 @@ def projection_figure(
             rows = np.flatnonzero(mask & (gaps == hollow))
             fig.add_trace(
                 go.Scatter(
-                    x=points[rows, 0], y=points[rows, 1], mode="markers",
+                    x=points[rows, 0],
+                    y=points[rows, 1],
+                    mode="markers",
                     name=("transactions" if labels is None else name)
                     + (" (gaps, imputed)" if hollow else ""),
-                    marker={"color": color, "size": 6, "opacity": 0.65,
-                            "symbol": "circle-open" if hollow else "circle"},
-                    customdata=rows, hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+                    marker={
+                        "color": color,
+                        "size": 6,
+                        "opacity": 0.65,
+                        "symbol": "circle-open" if hollow else "circle",
+                    },
+                    customdata=rows,
+                    hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
                     meta={"role": "points", "group": name, "hollow": hollow},
                 )
-            )  # fmt: skip
+            )
     covs = params.full_covariances()
     for k in range(params.n_components):
         for n_sigma in (1, 2):
             ex, ey = ellipse_points(params.means[k], covs[k], n_sigma)
             fig.add_trace(
                 go.Scatter(
-                    x=ex, y=ey, mode="lines", hoverinfo="skip",
-                    name=f"component {k + 1}", showlegend=n_sigma == 1,
+                    x=ex,
+                    y=ey,
+                    mode="lines",
+                    hoverinfo="skip",
+                    name=f"component {k + 1}",
+                    showlegend=n_sigma == 1,
                     legendgroup=f"c{k}",
-                    line={"color": component_color(k), "width": 2 if n_sigma == 1 else 1,
-                          "dash": "solid" if n_sigma == 1 else "dot"},
+                    line={
+                        "color": component_color(k),
+                        "width": 2 if n_sigma == 1 else 1,
+                        "dash": "solid" if n_sigma == 1 else "dot",
+                    },
                     meta={"role": "ellipse", "component": k, "sigma": n_sigma},
                 )
-            )  # fmt: skip
+            )
     alerts = np.flatnonzero(flagged)
     fig.add_trace(
         go.Scatter(
-            x=points[alerts, 0], y=points[alerts, 1], mode="markers", name="alerts (flagged)",
+            x=points[alerts, 0],
+            y=points[alerts, 1],
+            mode="markers",
+            name="alerts (flagged)",
             marker={"symbol": "circle-open", "size": 10, "color": "crimson", "line": {"width": 1}},
-            hoverinfo="skip", meta={"role": "alerts"},
+            hoverinfo="skip",
+            meta={"role": "alerts"},
         )
-    )  # fmt: skip
+    )
     if highlight is not None:
         fig.add_trace(
             go.Scatter(
-                x=[points[highlight, 0]], y=[points[highlight, 1]], mode="markers",
-                name="picked transaction", hoverinfo="skip", meta={"role": "highlight"},
+                x=[points[highlight, 0]],
+                y=[points[highlight, 1]],
+                mode="markers",
+                name="picked transaction",
+                hoverinfo="skip",
+                meta={"role": "highlight"},
                 marker={"symbol": "star", "size": 18, "color": "black"},
             )
-        )  # fmt: skip
+        )
     fig.update_layout(
         title={"text": f"Test transactions on two features, components' 1{SIGMA} / 2{SIGMA}"},
         xaxis={"title": {"text": names[0]}, "range": robust_range(points[:, 0])},
         yaxis={"title": {"text": names[1]}, "range": robust_range(points[:, 1])},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.15),
+        margin=MARGIN,
         height=480,
         dragmode="pan",
     )

@@ -14,7 +14,6 @@ from dashboard.app_pages.fraud_detection.run import (
     comparison_table,
     confusion_frame,
     fraud_data_code,
-    marginal,
     per_10k_columns,
     pick_pair,
     pr_curves,
@@ -55,14 +54,26 @@ content, filename = settings_sidebar()
 settings = current_settings("fraud", SETTINGS)
 write_query_params(url_values(settings))
 if settings["data"] == "upload" and not content:
-    st.info("Upload a CSV of transactions in the sidebar: one row per transaction, a header "
-            "row, numeric feature columns and, if you have one, a label column.")  # fmt: skip
+    st.info(
+        "Upload a CSV of transactions in the sidebar: one row per transaction, a header "
+        "row, numeric feature columns and, if you have one, a label column."
+    )
     st.stop()
 run = run_fraud_page(
-    settings["data"], tuple(settings["feats"]), settings["k"], settings["cov"],
-    settings["prior"], settings["train"], float(settings["rate"]), settings["mech"],
-    settings["seed"], content, filename, settings["label"], settings["tol"],
-)  # fmt: skip
+    settings["data"],
+    tuple(settings["feats"]),
+    settings["k"],
+    settings["cov"],
+    settings["prior"],
+    settings["train"],
+    float(settings["rate"]),
+    settings["mech"],
+    settings["seed"],
+    content,
+    filename,
+    settings["label"],
+    settings["tol"],
+)
 if run.error:
     st.error(run.error)
     st.stop()
@@ -73,9 +84,11 @@ if settings["data"] == "upload":
 for note in result.notes:
     st.info(note)
 if run.reweighted:
-    st.info("This sample keeps every fraud but only 1 in 231 legitimate transactions (fraud is "
-            "28.6% here, 0.172% in reality). Every rate, precision and alert count below "
-            "reweights each legitimate row by 284,315 / 1,230 = 231.15.")  # fmt: skip
+    st.info(
+        "This sample keeps every fraud but only 1 in 231 legitimate transactions (fraud is "
+        "28.6% here, 0.172% in reality). Every rate, precision and alert count below "
+        "reweights each legitimate row by 284,315 / 1,230 = 231.15."
+    )
 
 st.subheader("Scores and alerts")
 scores = result.em_scores
@@ -91,19 +104,28 @@ st.select_slider(
 threshold = state["fraud_thr"]
 st.query_params["thr"] = str(threshold)
 left, right = st.columns([3, 1])
-left.plotly_chart(score_histogram(scores, result.y_test, threshold, run.positive),
-                  key="fraud_hist", width="stretch")  # fmt: skip
+left.plotly_chart(
+    score_histogram(scores, result.y_test, threshold, run.positive),
+    key="fraud_hist",
+    width="stretch",
+)
 if labelled:
     report = threshold_report(result.y_test, scores, threshold, result.legit_weight)
     right.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
     right.metric("Precision", f"{report.precision:.1%}")
     right.metric("Recall", f"{report.recall:.1%}")
-    st.dataframe(confusion_frame(report, run.positive, run.reweighted), width="stretch",
-                 key="fraud_confusion", column_config=per_10k_columns())  # fmt: skip
-    st.caption(f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
-               f"{' at the real prevalence' if run.reweighted else ''}. The slider "
-               "starts where the top "
-               f"{result.alert_budget:.1%} of traffic is flagged.")  # fmt: skip
+    st.dataframe(
+        confusion_frame(report, run.positive, run.reweighted),
+        width="stretch",
+        key="fraud_confusion",
+        column_config=per_10k_columns(),
+    )
+    st.caption(
+        f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
+        f"{' at the real prevalence' if run.reweighted else ''}. The slider "
+        "starts where the top "
+        f"{result.alert_budget:.1%} of traffic is flagged."
+    )
 else:
     right.metric("Test transactions flagged", f"{np.mean(scores >= threshold):.1%}")
 
@@ -116,9 +138,11 @@ if labelled:
         key="fraud_table",
         column_config={"ROC AUC": st.column_config.NumberColumn(format="%.4f")},
     )
-    st.caption("Same split, seed, K and hidden fields for every method. Dropping incomplete "
-               "rows cannot score a transaction with a gap: its metrics use its scored rows "
-               "only, and the unscored ones are counted.")  # fmt: skip
+    st.caption(
+        "Same split, seed, K and hidden fields for every method. Dropping incomplete "
+        "rows cannot score a transaction with a gap: its metrics use its scored rows "
+        "only, and the unscored ones are counted."
+    )
     st.markdown(story(run))
 
 st.subheader("Top flagged transactions, and why")
@@ -129,8 +153,11 @@ if state.get("fraud_pick") not in top["transaction"].tolist():
     state["fraud_pick"] = url_option("pick", picks, picks[0])
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
 st.query_params["pick"] = str(state["fraud_pick"])
-position = int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0]) \
-    if state["fraud_pick"] in result.test_ids else int(np.argmax(scores))  # fmt: skip
+position = (
+    int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0])
+    if state["fraud_pick"] in result.test_ids
+    else int(np.argmax(scores))
+)
 explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
 st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
@@ -146,25 +173,49 @@ cols = (names.index(state["fraud_x"]), names.index(state["fraud_y"]))
 if cols[0] == cols[1]:
     st.error("Pick two different features for the x and y axes.")
     st.stop()
-st.plotly_chart(projection_figure(
-    result.imputed_test()[:, cols], marginal(result.params_original(), cols), result.y_test,
-    scores >= threshold, np.isnan(result.X_test).any(axis=1), [names[c] for c in cols],
-    highlight=position, positive=run.positive), key="fraud_proj", width="stretch")  # fmt: skip
-st.caption("Ellipses: each component's marginal on these two features (its 2x2 covariance "
-           "block). Hollow: transactions with a gap, drawn at EM's conditional mean. Red rings: "
-           "alerts at the threshold. The axes span the central 98% of the points; drag to pan "
-           "to the wilder ones.")  # fmt: skip
+st.plotly_chart(
+    projection_figure(
+        result.imputed_test()[:, cols],
+        result.params_original().marginal(list(cols)),
+        result.y_test,
+        scores >= threshold,
+        np.isnan(result.X_test).any(axis=1),
+        [names[c] for c in cols],
+        highlight=position,
+        positive=run.positive,
+    ),
+    key="fraud_proj",
+    width="stretch",
+)
+st.caption(
+    "Ellipses: each component's marginal on these two features (its 2x2 covariance "
+    "block). Hollow: transactions with a gap, drawn at EM's conditional mean. Red rings: "
+    "alerts at the threshold. The axes span the central 98% of the points; drag to pan "
+    "to the wilder ones."
+)
 
 st.subheader("The fit, step by step")
 st.markdown(viewer_intro(run, cols))
-iteration_viewer(result.Z_fit, [f"{n} (standardised)" for n in names], result.history,
-                 key="fraud_viewer", run_id=run_id, columns=cols, query_key="step",
-                 converged=result.model.converged_, tol=settings["tol"],
-                 opens_at="final")  # fmt: skip
+iteration_viewer(
+    result.Z_fit,
+    [f"{n} (standardised)" for n in names],
+    result.history,
+    key="fraud_viewer",
+    run_id=run_id,
+    columns=cols,
+    query_key="step",
+    converged=result.model.converged_,
+    tol=settings["tol"],
+    opens_at="final",
+)
 fit_downloads(
-    result.history, result.Z_fit, [f"{n} (standardised)" for n in names], key="fraud",
+    result.history,
+    result.Z_fit,
+    [f"{n} (standardised)" for n in names],
+    key="fraud",
     estimator_params=result.estimator_params,
-    data_code=csv_data_code("emlab_fraud_labels.csv", len(names)) if settings["data"] == "upload"
+    data_code=csv_data_code("emlab_fraud_labels.csv", len(names))
+    if settings["data"] == "upload"
     else fraud_data_code(settings, run.features, result.n_components),
     label="Download the mixture of normal behaviour",
-)  # fmt: skip
+)

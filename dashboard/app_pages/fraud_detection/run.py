@@ -47,7 +47,6 @@ from emlib.cases.fraud import (
     subsample,
 )
 from emlib.datasets import load_credit_approval, load_creditcard
-from emlib.params import GMMParams
 
 FRAUD_DATASETS = {
     "ulb": "Card transactions (ULB, real frauds)",
@@ -144,13 +143,21 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
     # for look-alikes, so a name can never format or link
     names = plain_labels(columns)
     features = {n: frame[c].to_numpy(dtype=float) for n, c in zip(names, columns, strict=True)}
-    return subsample(Transactions(
-        features=features, labels=labels, name=plain(filename),
-        source=f"Your upload {plain(filename)} ({len(frame)} rows), read in memory and not "
-        "stored.",
-        legit_weight=1.0, alert_budget=0.05, default_features=names, positive=positive,
-        hideable=names[1:], driver=names[0],
-    ))  # fmt: skip
+    return subsample(
+        Transactions(
+            features=features,
+            labels=labels,
+            name=plain(filename),
+            source=f"Your upload {plain(filename)} ({len(frame)} rows), read in memory and not "
+            "stored.",
+            legit_weight=1.0,
+            alert_budget=0.05,
+            default_features=names,
+            positive=positive,
+            hideable=names[1:],
+            driver=names[0],
+        )
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -184,8 +191,9 @@ def available_features(dataset: str, content: bytes, filename: str, label: str) 
     return tuple(data.features), data.default_features
 
 
-@st.cache_data(show_spinner="Fitting normal behaviour and scoring the test transactions…",
-               max_entries=24)  # fmt: skip
+@st.cache_data(
+    show_spinner="Fitting normal behaviour and scoring the test transactions…", max_entries=24
+)
 def run_fraud_page(
     dataset: str,
     features: tuple[str, ...],
@@ -208,28 +216,41 @@ def run_fraud_page(
         return FraudRun(None, error=f"The data could not be used: {err}.")
     features = tuple(f for f in features if f in data.features) or data.default_features
     config = FraudConfig(
-        features=features, n_components=None if k == "auto" else int(k), covariance_type=cov,
-        prior="default" if prior == "map" else None, train_on=train, missing_rate=rate,
-        mechanism=mech, seed=seed, tol=tol,
-    )  # fmt: skip
+        features=features,
+        n_components=None if k == "auto" else int(k),
+        covariance_type=cov,
+        prior="default" if prior == "map" else None,
+        train_on=train,
+        missing_rate=rate,
+        mechanism=mech,
+        seed=seed,
+        tol=tol,
+    )
     try:
         result = run_fraud(data, config)
     except ValueError as err:
         return FraudRun(None, data.name, data.source, error=f"The model could not be fitted: {err}")
     return FraudRun(
-        result, data.name, data.source, data.positive, data.legit_weight != 1.0, features,
+        result,
+        data.name,
+        data.source,
+        data.positive,
+        data.legit_weight != 1.0,
+        features,
         tuple(f for f in features if f in data.hideable and f != data.driver),
         data.driver if data.driver in features else None,
-        test_gaps=gap_counts(result.X_test), fit_gaps=gap_counts(result.Z_fit),
-    )  # fmt: skip
+        test_gaps=gap_counts(result.X_test),
+        fit_gaps=gap_counts(result.Z_fit),
+    )
 
 
 def comparison_table(result: FraudResult) -> pd.DataFrame:
     """The comparison for display: one row per method, budget named in the column."""
     table = result.table.copy()
     budget = f"recall at top {result.alert_budget:.1%} alerts"
-    return table.rename(columns={"recall at budget": budget, "unscored positives":
-                                 "unscored positives"})  # fmt: skip
+    return table.rename(
+        columns={"recall at budget": budget, "unscored positives": "unscored positives"}
+    )
 
 
 def story(run: FraudRun) -> str:
@@ -343,8 +364,9 @@ def settings_sidebar() -> tuple[bytes, str]:
         if state["fraud_data"] == "upload":
             file = st.file_uploader(
                 f"Transactions (a table with a header row, up to {MAX_UPLOAD_MB} MB)",
-                type=list(TABLE_TYPES), key="fraud_file",
-            )  # fmt: skip
+                type=list(TABLE_TYPES),
+                key="fraud_file",
+            )
             sent = sent_upload("fraud") if file is None else None  # from Your data
             if file is not None or sent:
                 content, filename = sent or (file.getvalue(), file.name)
@@ -356,21 +378,26 @@ def settings_sidebar() -> tuple[bytes, str]:
                     state["fraud_label"] = guess_label(tuple(upload.frame.columns))
                 elif state["fraud_label"] not in (NONE, *upload.frame.columns):
                     state["fraud_label"] = NONE
-        options, defaults = available_features(state["fraud_data"], content, filename,
-                                               state["fraud_label"])  # fmt: skip
+        options, defaults = available_features(
+            state["fraud_data"], content, filename, state["fraud_label"]
+        )
         if not state["fraud_feats"] or not set(state["fraud_feats"]) <= set(options):
             state["fraud_feats"] = list(defaults)
         with st.form("fraud_settings"):
             if content and not upload.error:
-                st.selectbox("Label column (fraud or not), if any", (NONE, *upload.frame.columns),
-                             key="fraud_label")  # fmt: skip
+                st.selectbox(
+                    "Label column (fraud or not), if any",
+                    (NONE, *upload.frame.columns),
+                    key="fraud_label",
+                )
             st.multiselect("Features", options, key="fraud_feats")
             st.select_slider("Components (auto: by BIC)", COMPONENTS, key="fraud_k")
             st.radio("Covariance", ("full", "diag"), key="fraud_cov", horizontal=True)
             st.radio("Estimation", tuple(PRIORS), format_func=PRIORS.get, key="fraud_prior")
             st.radio("Fit on", tuple(TRAIN_TEXT), format_func=TRAIN_TEXT.get, key="fraud_train")
-            st.slider("Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate",
-                      help=RATE_HELP)  # fmt: skip
+            st.slider(
+                "Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate", help=RATE_HELP
+            )
             st.radio("Missingness", MECHANISMS, key="fraud_mech", horizontal=True)
             st.number_input("Seed (split, hidden fields, EM start)", 0, 9999, key="fraud_seed")
             tolerance_input("fraud")
@@ -458,13 +485,6 @@ def pr_curves(result: FraudResult) -> dict:
     only one class, are left out)."""
     valid = result.table.dropna().index
     return {m: precision_recall(result, m) for m in result.scores if m in valid}
-
-
-def marginal(params: GMMParams, columns: tuple[int, int]) -> GMMParams:
-    """The mixture's marginal on two columns: their means and 2x2 covariance blocks."""
-    idx = list(columns)
-    covs = params.full_covariances()[:, idx][:, :, idx]
-    return GMMParams(params.weights, params.means[:, idx], covs, "full")
 
 
 LABEL_NAMES = ("class", "label", "fraud", "is_fraud", "isfraud", "target", "y")

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components.densities import density_figure
+from dashboard.components.figures import MARGIN, legend_below
 from dashboard.components.pictures import as_rgb
 from emlib.params import GMMParams
 
@@ -66,8 +67,8 @@ def bic_figure(table: pd.DataFrame, chosen: int) -> go.Figure:
         title={"text": "BIC by number of components (lower is better)"},
         xaxis={"title": {"text": "number of components K"}, "dtick": 1},
         yaxis={"title": {"text": "BIC"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.25),
+        margin=MARGIN,
         height=320,
     )
     return fig
@@ -77,9 +78,13 @@ def histogram_figure(values: np.ndarray, params: GMMParams, name: str) -> go.Fig
     """For one feature: the pixels' histogram (as a density) and each weighted component
     density pi_k N(x | mu_k, sigma_k^2), with their sum (``plots_yourdata.density_figure``)."""
     return density_figure(
-        values, params, name, title=f"{name}: pixels and the fitted components", bins=64,
+        values,
+        params,
+        name,
+        title=f"{name}: pixels and the fitted components",
+        bins=64,
         data_name="pixels",
-    )  # fmt: skip
+    )
 
 
 def segment_caption(k: int, size: int, n_pixels: int, color: Sequence[int]) -> str:

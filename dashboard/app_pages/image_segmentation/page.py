@@ -51,18 +51,30 @@ init_settings("img", SETTINGS)
 with st.sidebar:
     st.selectbox("Image", tuple(IMAGE_CHOICES), format_func=IMAGE_CHOICES.get, key="img_img")
     if st.session_state["img_img"] == UPLOAD:
-        st.file_uploader(f"Your picture (PNG, JPEG, GIF, BMP or WebP; up to {MAX_UPLOAD_MB} MB)",
-                         list(IMAGE_TYPES), key="img_file")  # fmt: skip
+        st.file_uploader(
+            f"Your picture (PNG, JPEG, GIF, BMP or WebP; up to {MAX_UPLOAD_MB} MB)",
+            list(IMAGE_TYPES),
+            key="img_file",
+        )
     with st.form("img_settings"):
-        st.selectbox("Number of segments K", K_CHOICES, key="img_k",
-                     format_func=lambda k: "auto (BIC, 2 to 6)" if k == "auto" else k)  # fmt: skip
+        st.selectbox(
+            "Number of segments K",
+            K_CHOICES,
+            key="img_k",
+            format_func=lambda k: "auto (BIC, 2 to 6)" if k == "auto" else k,
+        )
         st.radio("Colour space", tuple(SPACE_NAMES), format_func=SPACE_NAMES.get, key="img_space")
         st.slider("Position weight (0: colour only)", 0.0, 3.0, step=0.25, key="img_pos")
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="img_cov")
         st.markdown("**Damage the image**")
         st.slider("Share of pixels hidden", 0.0, 0.8, step=0.05, key="img_hide")
-        st.radio("Hidden pixels", tuple(PATTERN_NAMES), format_func=PATTERN_NAMES.get,
-                 key="img_pattern", horizontal=True)  # fmt: skip
+        st.radio(
+            "Hidden pixels",
+            tuple(PATTERN_NAMES),
+            format_func=PATTERN_NAMES.get,
+            key="img_pattern",
+            horizontal=True,
+        )
         st.slider("Noise (standard deviation, 0-255)", 0, 80, step=5, key="img_noise")
         st.number_input("Seed", 0, 9999, key="img_seed")
         st.number_input("Max iterations", 5, 500, key="img_iters")
@@ -107,13 +119,18 @@ if result.hidden is not None:
     st.subheader("Damaged pixels and their reconstruction")
     hidden = int(result.hidden.sum())
     damaged, rebuilt, scores = st.columns([2, 2, 1])
-    damaged.image(result.damaged, caption=f"Damaged: {hidden:,} pixels hidden (magenta)",
-                  width="stretch")  # fmt: skip
-    rebuilt.image(as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)",
-                  width="stretch")  # fmt: skip
+    damaged.image(
+        result.damaged, caption=f"Damaged: {hidden:,} pixels hidden (magenta)", width="stretch"
+    )
+    rebuilt.image(
+        as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)", width="stretch"
+    )
     if result.reconstruction_rmse is not None:
-        scores.metric("Reconstruction RMSE", f"{result.reconstruction_rmse:.1f}",
-                      help="Root-mean-square error on the hidden pixels, 0-255")  # fmt: skip
+        scores.metric(
+            "Reconstruction RMSE",
+            f"{result.reconstruction_rmse:.1f}",
+            help="Root-mean-square error on the hidden pixels, 0-255",
+        )
         scores.metric("Average-colour fill RMSE", f"{result.baseline_rmse:.1f}")
     if settings["noise"] > 0:
         scores.metric("Noise RMSE", f"{result.noise_rmse:.1f}")
@@ -127,21 +144,26 @@ st.subheader("Segments")
 for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
     column.image(
         mask_picture(result.original, result.labels == index),
-        caption=segment_caption(index, int(result.sizes[index]), result.n_pixels,
-                                result.segment_colors[index]),
+        caption=segment_caption(
+            index, int(result.sizes[index]), result.n_pixels, result.segment_colors[index]
+        ),
         width="stretch",
-    )  # fmt: skip
+    )
 
 
 @st.fragment
 def playback() -> None:
     st.subheader("EM at work: the segments iteration by iteration")
     frames = result.playback_iterations
-    frame = st.select_slider("Iteration", frames, value=frames[-1], key="img_frame",
-                             bind="query-params")  # fmt: skip
+    frame = st.select_slider(
+        "Iteration", frames, value=frames[-1], key="img_frame", bind="query-params"
+    )
     picture, curve = st.columns(2)
-    picture.image(label_picture(result.playback_labels[frames.index(frame)], k),
-                  caption=f"Label image at iteration {frame}", width="stretch")  # fmt: skip
+    picture.image(
+        label_picture(result.playback_labels[frames.index(frame)], k),
+        caption=f"Label image at iteration {frame}",
+        width="stretch",
+    )
     title = "Log-likelihood (standardised features) per iteration"
     curve.plotly_chart(loglik_figure(result.history, frame, title=title), width="stretch")
 
@@ -168,16 +190,24 @@ else:
     else:
         X, shown_names, history = viewer_data(result, x_name, y_name)
         st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
-        iteration_viewer(X, shown_names, history, key="img_viewer",
-                         run_id=repr((sorted(settings.items()), x_name, y_name)),
-                         converged=result.converged, query_key="step", tol=settings["tol"],
-                         opens_at="final")  # fmt: skip
+        iteration_viewer(
+            X,
+            shown_names,
+            history,
+            key="img_viewer",
+            run_id=repr((sorted(settings.items()), x_name, y_name)),
+            converged=result.converged,
+            query_key="step",
+            tol=settings["tol"],
+            opens_at="final",
+        )
 image_key = f"upload:{upload.key}" if upload else settings["img"]
 fit_downloads(
     result.history,
     image_fit_matrix(image_key, result.original, *(settings[n] for n in IMAGE_FIT_SETTINGS)),
-    [f"{n} (standardised)" for n in names], key="img",
+    [f"{n} (standardised)" for n in names],
+    key="img",
     estimator_params=result.estimator_params,
     data_code=image_data_code(settings, upload.name if upload else None),
     label="Download the segmentation mixture",
-)  # fmt: skip
+)

@@ -67,8 +67,14 @@ with st.sidebar:
     real_gaps = st.session_state["missing_data"] == "airquality"
     if not real_gaps:
         st.radio("Missingness mechanism", MECHANISMS, key="missing_mech", horizontal=True)
-        st.slider("Share of y values hidden, on average", 0.05, 0.8, step=0.05,
-                  key="missing_rate", help=RATE_HELP)  # fmt: skip
+        st.slider(
+            "Share of y values hidden, on average",
+            0.05,
+            0.8,
+            step=0.05,
+            key="missing_rate",
+            help=RATE_HELP,
+        )
     with st.form("missing_settings"):
         if st.session_state["missing_data"] == "synthetic":
             synthetic_data_controls("missing", full=True)

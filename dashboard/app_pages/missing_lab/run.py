@@ -108,8 +108,9 @@ def hidden_text(X: np.ndarray, names: Sequence[str], dataset: str, mechanism: st
 
     counts = count_missing(X)
     if dataset == "airquality":
-        per_column = [f"{n} values of {name}" for name, n in zip(names, counts.per_column,
-                                                                strict=True) if n]  # fmt: skip
+        per_column = [
+            f"{n} values of {name}" for name, n in zip(names, counts.per_column, strict=True) if n
+        ]
         if not per_column:
             return f"no value missing in {counts.rows} rows"
         return (
@@ -186,9 +187,17 @@ def run_missing_lab(
     """
     try:
         data, complete, note = missing_lab_data(
-            dataset, n_clusters, separation, n_samples, data_seed,
-            x_column, y_column, mechanism, rate, seed,
-        )  # fmt: skip
+            dataset,
+            n_clusters,
+            separation,
+            n_samples,
+            data_seed,
+            x_column,
+            y_column,
+            mechanism,
+            rate,
+            seed,
+        )
     except ValueError as err:
         return MissingLabResult(None, None, error=f"The data could not be made: {err}")
     hidden = hidden_text(data.X, data.feature_names, dataset, mechanism, rate)
@@ -196,16 +205,28 @@ def run_missing_lab(
         warnings.simplefilter("always")
         try:
             comparison = compare_methods(
-                data.X, k, covariance_type=covariance_type, random_state=seed,
-                complete=complete, truth=data.truth, mechanism=mechanism, rate=rate,
-                column=1, column_name=data.feature_names[1],
-                max_iter=MISSING_MAX_ITER, tol=tol, keep_responsibilities=True,
-            )  # fmt: skip
+                data.X,
+                k,
+                covariance_type=covariance_type,
+                random_state=seed,
+                complete=complete,
+                truth=data.truth,
+                mechanism=mechanism,
+                rate=rate,
+                column=1,
+                column_name=data.feature_names[1],
+                max_iter=MISSING_MAX_ITER,
+                tol=tol,
+                keep_responsibilities=True,
+            )
         except ValueError as err:
             return MissingLabResult(
-                data, None, error=f"EM could not fit this mixture: {err}", note=note,
+                data,
+                None,
+                error=f"EM could not fit this mixture: {err}",
+                note=note,
                 hidden=hidden,
-            )  # fmt: skip
+            )
     em = comparison.models[METHODS[0]]
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from dashboard.app_pages.model_selection.figures import project
 from dashboard.app_pages.model_selection.run import (
     ALL_CELLS,
     ESTIMATORS,
@@ -79,9 +78,14 @@ write_query_params(settings)
 with st.sidebar:
     copy_link()
 run = run_selection(
-    settings["data"], settings["clusters"], settings["dseed"], settings["kmax"],
-    settings["est"], settings["seed"], settings["tol"],
-)  # fmt: skip
+    settings["data"],
+    settings["clusters"],
+    settings["dseed"],
+    settings["kmax"],
+    settings["est"],
+    settings["seed"],
+    settings["tol"],
+)
 if run.error:
     st.error(run.error)
     st.stop()
@@ -98,8 +102,10 @@ if crit not in run.best:
     st.stop()
 best = run.best[crit]
 st.radio("Criterion", tuple(CRITERIA), format_func=CRITERIA.get, key="sel_crit", horizontal=True)
-st.success(f"**Best by {name}: K = {best[0]}, {best[1]} covariances** ({name} = "
-           f"{cell_row(table, best)[crit]:.1f}).")  # fmt: skip
+st.success(
+    f"**Best by {name}: K = {best[0]}, {best[1]} covariances** ({name} = "
+    f"{cell_row(table, best)[crit]:.1f})."
+)
 
 
 options = cell_options(table)
@@ -109,9 +115,12 @@ chosen_name = settings["cell"] if settings["cell"] in options else "best"
 chosen = best if chosen_name == "best" else parse_cell(chosen_name)
 left, right = st.columns(2)
 left.plotly_chart(
-    criterion_lines(table, crit, best, chosen), key="sel_lines", selection_mode="points",
-    on_select=lambda: pick_cell("sel_lines", "sel_cell", run), width="stretch",
-)  # fmt: skip
+    criterion_lines(table, crit, best, chosen),
+    key="sel_lines",
+    selection_mode="points",
+    on_select=lambda: pick_cell("sel_lines", "sel_cell", run),
+    width="stretch",
+)
 right.plotly_chart(criterion_heatmap(table, crit, best, chosen), key="sel_heat", width="stretch")
 failed = failed_cells(table)
 if len(failed):
@@ -120,9 +129,11 @@ if len(failed):
 
 st.subheader("One cell's fit")
 st.selectbox(
-    "Cell to show (or click a point on the lines)", options, key="sel_cell",
+    "Cell to show (or click a point on the lines)",
+    options,
+    key="sel_cell",
     format_func=lambda option: describe_cell(option, table, best, crit),
-)  # fmt: skip
+)
 fit = run.fits.get(cell_name(chosen))
 if fit is None:
     st.error(f"K = {chosen[0]}, {chosen[1]} failed: {cell_row(table, chosen)['error']}")
@@ -139,11 +150,15 @@ if data.X.shape[1] > 2:
 X, imputed = shown_points(data.X, fit, columns)
 row = cell_row(table, chosen)
 figure = clusters_figure(
-    X, project(fit.params, columns), fit.resp, [data.feature_names[c] for c in columns],
-    imputed=imputed, truth=data.truth if data.X.shape[1] == 2 else None,
+    X,
+    fit.params.marginal(list(columns)),
+    fit.resp,
+    [data.feature_names[c] for c in columns],
+    imputed=imputed,
+    truth=data.truth if data.X.shape[1] == 2 else None,
     title=f"K = {chosen[0]}, {chosen[1]}: {name} {row[crit]:.1f}, log-likelihood "
     f"{row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters",
-)  # fmt: skip
+)
 st.plotly_chart(figure, key="sel_fit", width="stretch")
 notes = [f"Points coloured by responsibility; solid / dotted ellipses: 1{SIGMA} / 2{SIGMA}."]
 if imputed is not None:
@@ -152,8 +167,11 @@ if data.X.shape[1] > 2:
     notes.append("Fitted on all four columns; the ellipses are its marginals on the two shown.")
 st.caption(" ".join(notes))
 fit_downloads(
-    fit.history, data.X, data.feature_names, key="sel",
+    fit.history,
+    data.X,
+    data.feature_names,
+    key="sel",
     estimator_params=fit.estimator_params,
     data_code=selection_data_code(settings),
     label=f"Download this fit (K = {chosen[0]}, {chosen[1]})",
-)  # fmt: skip
+)

@@ -119,9 +119,12 @@ def failed_cells(table: pd.DataFrame) -> pd.DataFrame:
     """The cells that could not be fitted, with the reason, one row each."""
     failed = table[table["error"].notna()]
     return pd.DataFrame(
-        {"K": failed["n_components"], "covariance": failed["covariance_type"],
-         "why it failed": failed["error"]}
-    ).reset_index(drop=True)  # fmt: skip
+        {
+            "K": failed["n_components"],
+            "covariance": failed["covariance_type"],
+            "why it failed": failed["error"],
+        }
+    ).reset_index(drop=True)
 
 
 def cell_row(table: pd.DataFrame, cell: tuple[int, str]) -> pd.Series:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.components.figures import MARGIN, legend_below
 from emlib.params import EMStep, GMMParams
 
 #: One line style per fit, shared by every chart of the page: colours far apart in the
@@ -74,8 +75,8 @@ def objective_figure(histories: Mapping[str, Sequence[EMStep]]) -> go.Figure:
         title={"text": "What each fit climbs, per iteration"},
         xaxis={"title": {"text": "iteration t"}},
         yaxis={"title": {"text": "log-likelihood / log-posterior"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.22),
+        margin=MARGIN,
         height=380,
     )
     return fig
@@ -123,8 +124,8 @@ def spread_figure(
             "type": "log",
             "exponentformat": "power",
         },
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.22),
+        margin=MARGIN,
         height=380,
     )
     return fig

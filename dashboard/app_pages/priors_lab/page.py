@@ -71,27 +71,40 @@ with st.sidebar:
         st.markdown("**Model and start (shared by both fits)**")
         st.slider("Number of components K", 1, 6, key="priors_k")
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="priors_cov")
-        st.selectbox("Start method", tuple(PRIOR_INITS), format_func=PRIOR_INITS.get,
-                     key="priors_init")  # fmt: skip
+        st.selectbox(
+            "Start method", tuple(PRIOR_INITS), format_func=PRIOR_INITS.get, key="priors_init"
+        )
         st.number_input("Start seed", 0, 9999, key="priors_seed")
         st.markdown("**Prior (MAP only)**")
-        st.select_slider("Shrinkage κ (pseudo-points at the prior mean)", SHRINKAGES,
-                         key="priors_kappa")  # fmt: skip
+        st.select_slider(
+            "Shrinkage κ (pseudo-points at the prior mean)", SHRINKAGES, key="priors_kappa"
+        )
         st.slider(f"Degrees of freedom {NU}", 1.5, 50.0, step=0.5, key="priors_nu")
-        st.select_slider("Scale factor (times the data covariance / K^(2/d))", SCALE_FACTORS,
-                         key="priors_scale")  # fmt: skip
-        st.slider(f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5,
-                  key="priors_alpha")  # fmt: skip
+        st.select_slider(
+            "Scale factor (times the data covariance / K^(2/d))", SCALE_FACTORS, key="priors_scale"
+        )
+        st.slider(
+            f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5, key="priors_alpha"
+        )
         tolerance_input("priors")
         st.form_submit_button("Fit", type="primary", key="priors_apply", width="stretch")
 
 settings = current_settings("priors", SETTINGS)
 write_query_params(settings)
 result = run_priors_lab(
-    settings["data"], settings["clusters"], settings["dseed"], settings["k"], settings["cov"],
-    settings["init"], settings["seed"], float(settings["kappa"]), float(settings["nu"]),
-    float(settings["scale"]), float(settings["alpha"]), settings["tol"],
-)  # fmt: skip
+    settings["data"],
+    settings["clusters"],
+    settings["dseed"],
+    settings["k"],
+    settings["cov"],
+    settings["init"],
+    settings["seed"],
+    float(settings["kappa"]),
+    float(settings["nu"]),
+    float(settings["scale"]),
+    float(settings["alpha"]),
+    settings["tol"],
+)
 if result.error:
     st.error(result.error)
     st.stop()
@@ -167,15 +180,24 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
                 "collapse: watch the narrowest ellipse shrink onto the identical points."
             )
         iteration_viewer(
-            data.X, data.feature_names, fit.history, truth=data.truth,
-            key=f"priors_{label.lower()}", run_id=run_id, query_key=f"{label.lower()}step",
-            converged=fit.converged, tol=settings["tol"],
+            data.X,
+            data.feature_names,
+            fit.history,
+            truth=data.truth,
+            key=f"priors_{label.lower()}",
+            run_id=run_id,
+            query_key=f"{label.lower()}step",
+            converged=fit.converged,
+            tol=settings["tol"],
             final_note=replay_status(fit, len(data.X), settings["tol"]) if fit.collapsed else None,
-        )  # fmt: skip
+        )
         if not fit.collapsed:
             fit_downloads(
-                fit.history, data.X, data.feature_names, key=f"priors_{label.lower()}",
+                fit.history,
+                data.X,
+                data.feature_names,
+                key=f"priors_{label.lower()}",
                 estimator_params=fit.estimator_params,
                 data_code=priors_data_code(settings),
                 label=f"Download the {title}",
-            )  # fmt: skip
+            )

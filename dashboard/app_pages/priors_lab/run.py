@@ -128,10 +128,18 @@ def run_priors_lab(
     try:
         data = load_priors_data(dataset, n_clusters, data_seed)
         start = (
-            GaussianMixtureEM(k, covariance_type=covariance_type, init_params=init,
-                              random_state=seed, max_iter=0, reg_covar=0.0)
-            .fit(data.X).history_[0].params
-        )  # fmt: skip
+            GaussianMixtureEM(
+                k,
+                covariance_type=covariance_type,
+                init_params=init,
+                random_state=seed,
+                max_iter=0,
+                reg_covar=0.0,
+            )
+            .fit(data.X)
+            .history_[0]
+            .params
+        )
     except ValueError as err:
         return PriorsLabResult(None, error=f"The data or the start could not be made: {err}")
     prior = ConjugatePrior(

@@ -15,7 +15,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.components.criteria import criterion_heatmap
-from dashboard.components.figures import SIGMA, component_color, ellipse_points
+from dashboard.components.figures import (
+    MARGIN,
+    SIGMA,
+    component_color,
+    ellipse_points,
+    legend_below,
+)
 from emlib.cases.retail import SHORT_NAMES
 from emlib.params import GMMParams
 
@@ -68,33 +74,48 @@ def scatter_matrix_figure(
             cell = {"row": i + 1, "col": j + 1}
             if i == j:
                 fig.add_trace(
-                    go.Histogram(x=Z[:, i], nbinsx=30, marker={"color": "rgb(160,160,160)"},
-                                 showlegend=False, hoverinfo="skip",
-                                 meta={"role": "histogram", "pair": (i, i)}),
+                    go.Histogram(
+                        x=Z[:, i],
+                        nbinsx=30,
+                        marker={"color": "rgb(160,160,160)"},
+                        showlegend=False,
+                        hoverinfo="skip",
+                        meta={"role": "histogram", "pair": (i, i)},
+                    ),
                     **cell,
-                )  # fmt: skip
+                )
                 continue
             for k in range(params.n_components):
                 members = segments == k
                 fig.add_trace(
                     go.Scattergl(
-                        x=Z[members, j], y=Z[members, i], mode="markers",
+                        x=Z[members, j],
+                        y=Z[members, i],
+                        mode="markers",
                         marker={"color": component_color(k), "size": 3, "opacity": 0.45},
-                        name=names[k], legendgroup=f"s{k}", showlegend=(i, j) == (1, 0),
-                        hoverinfo="skip", meta={"role": "points", "segment": k, "pair": (j, i)},
+                        name=names[k],
+                        legendgroup=f"s{k}",
+                        showlegend=(i, j) == (1, 0),
+                        hoverinfo="skip",
+                        meta={"role": "points", "segment": k, "pair": (j, i)},
                     ),
                     **cell,
-                )  # fmt: skip
+                )
                 block = covs[k][np.ix_([j, i], [j, i])]
                 x, y = ellipse_points(means[k, [j, i]], block, 1.0)
                 fig.add_trace(
                     go.Scatter(
-                        x=x, y=y, mode="lines", line={"color": component_color(k), "width": 2},
-                        legendgroup=f"s{k}", showlegend=False, hoverinfo="skip",
+                        x=x,
+                        y=y,
+                        mode="lines",
+                        line={"color": component_color(k), "width": 2},
+                        legendgroup=f"s{k}",
+                        showlegend=False,
+                        hoverinfo="skip",
                         meta={"role": "ellipse", "segment": k, "pair": (j, i)},
                     ),
                     **cell,
-                )  # fmt: skip
+                )
     low = np.percentile(Z, 0.5, axis=0) - 0.3
     high = np.percentile(Z, 99.5, axis=0) + 0.3
     for i in range(d):
@@ -108,11 +129,16 @@ def scatter_matrix_figure(
     fig.update_layout(
         title={"text": f"Customers by segment, with each segment's 1{SIGMA} ellipse"},
         height=200 * d + 200,
-        legend={"orientation": "h", "yanchor": "top", "y": -70 / (200 * d + 200), "x": 0,
-                "itemsizing": "constant"},
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -70 / (200 * d + 200),
+            "x": 0,
+            "itemsizing": "constant",
+        },
         margin={"l": 70, "r": 20, "t": 50, "b": 110},
         bargap=0.05,
-    )  # fmt: skip
+    )
     return fig
 
 
@@ -128,12 +154,14 @@ def profile_figure(profiles: pd.DataFrame, features: Sequence[str]) -> go.Figure
         ratios = [row[f"mean {f}"] / overall[f] if overall[f] else np.nan for f in features]
         fig.add_trace(
             go.Bar(
-                x=[SHORT_NAMES[f] for f in features], y=ratios, name=name,
+                x=[SHORT_NAMES[f] for f in features],
+                y=ratios,
+                name=name,
                 marker={"color": component_color(position)},
                 hovertemplate="%{x}: %{y:.2f} x the average customer<extra>" + name + "</extra>",
                 meta={"role": "profile", "segment": position},
             )
-        )  # fmt: skip
+        )
     fig.add_hline(y=1.0, line={"color": "rgb(90,90,90)", "dash": "dash", "width": 1})
     fig.update_layout(
         title={"text": "Segment means relative to the average customer (1 = average)"},
@@ -144,8 +172,8 @@ def profile_figure(profiles: pd.DataFrame, features: Sequence[str]) -> go.Figure
             "tickvals": TICKS,
             "ticktext": [f"{t:g}" for t in TICKS],
         },
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.12),
+        margin=MARGIN,
         height=460,
     )
     return fig
@@ -155,24 +183,31 @@ def revenue_figure(profiles: pd.DataFrame) -> go.Figure:
     """Each segment's share of customers and share of revenue, side by side."""
     names = segment_names(profiles)
     fig = go.Figure()
-    for column, color in (("share of customers", "rgb(170,170,170)"),
-                          ("share of revenue", "#D55E00")):  # fmt: skip
+    for column, color in (
+        ("share of customers", "rgb(170,170,170)"),
+        ("share of revenue", "#D55E00"),
+    ):
         values = profiles[column].to_numpy(float)
         fig.add_trace(
             go.Bar(
-                y=names, x=values, orientation="h", name=column, marker={"color": color},
-                text=[f"{v:.0%}" for v in values], textposition="outside",
+                y=names,
+                x=values,
+                orientation="h",
+                name=column,
+                marker={"color": color},
+                text=[f"{v:.0%}" for v in values],
+                textposition="outside",
                 hovertemplate="%{y}: %{x:.1%}<extra>" + column + "</extra>",
                 meta={"role": column},
             )
-        )  # fmt: skip
+        )
     top = float(profiles[["share of customers", "share of revenue"]].to_numpy().max())
     fig.update_layout(
         title={"text": "Share of customers and of revenue per segment"},
         barmode="group",
         xaxis={"tickformat": ".0%", "range": [0, min(1.05, top * 1.2 + 0.03)]},
         yaxis={"autorange": "reversed", "automargin": True},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0},
+        legend=legend_below(-0.1),
         margin={"l": 20, "r": 20, "t": 50, "b": 40},
         height=max(460, 140 + 60 * len(profiles)),
     )

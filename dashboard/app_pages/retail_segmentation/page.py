@@ -39,8 +39,11 @@ tx, upload, problem, source_key = None, None, "", "cdnow"
 with st.sidebar:
     st.radio("Data", tuple(retail.SOURCES), format_func=retail.SOURCES.get, key="retail_src")
     if st.session_state["retail_src"] == "upload":
-        file = st.file_uploader(f"Transactions, one purchase per row (up to {MAX_UPLOAD_MB} MB)",
-                                list(TABLE_TYPES), key="retail_file")  # fmt: skip
+        file = st.file_uploader(
+            f"Transactions, one purchase per row (up to {MAX_UPLOAD_MB} MB)",
+            list(TABLE_TYPES),
+            key="retail_file",
+        )
         sent = sent_upload("retail") if file is None else None  # from Your data
         if file is not None or sent:
             upload = retail.read_upload(*(sent or (file.getvalue(), file.name)))
@@ -59,16 +62,23 @@ with st.sidebar:
                 st.session_state["_retail_file"] = upload.key  # a new file: its last day
                 st.session_state["retail_date"] = retail.last_date(tx)
     features = retail.available_features(tx)
-    st.session_state["retail_feats"] = [f for f in st.session_state["retail_feats"]
-                                        if f in features]  # fmt: skip
+    st.session_state["retail_feats"] = [
+        f for f in st.session_state["retail_feats"] if f in features
+    ]
     with st.form("retail_settings"):
-        st.date_input("Analysis date (later purchases are ignored)", key="retail_date",
-                      min_value="1900-01-01", max_value="2100-12-31")  # fmt: skip
+        st.date_input(
+            "Analysis date (later purchases are ignored)",
+            key="retail_date",
+            min_value="1900-01-01",
+            max_value="2100-12-31",
+        )
         st.multiselect("Features", features, format_func=SHORT_NAMES.get, key="retail_feats")
-        st.selectbox("Number of segments K", retail.K_CHOICES, key="retail_k",
-                     format_func=retail.k_label)  # fmt: skip
-        st.slider("Between segments: largest responsibility below", 0.5, 0.95, step=0.05,
-                  key="retail_thr")  # fmt: skip
+        st.selectbox(
+            "Number of segments K", retail.K_CHOICES, key="retail_k", format_func=retail.k_label
+        )
+        st.slider(
+            "Between segments: largest responsibility below", 0.5, 0.95, step=0.05, key="retail_thr"
+        )
         st.number_input("Seed", 0, 9999, key="retail_seed")
         tolerance_input("retail")
         st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
@@ -85,9 +95,16 @@ if settings["src"] == "upload" and (upload is None or tx is None):
     else:
         st.error(upload.error or problem)
     st.stop()
-run = retail.run_retail(source_key, tx, str(settings["date"]), tuple(settings["feats"]),
-                        settings["k"], settings["thr"], settings["seed"],
-                        settings["tol"])  # fmt: skip
+run = retail.run_retail(
+    source_key,
+    tx,
+    str(settings["date"]),
+    tuple(settings["feats"]),
+    settings["k"],
+    settings["thr"],
+    settings["seed"],
+    settings["tol"],
+)
 if run.error:
     st.error(run.error)
     st.stop()
@@ -123,9 +140,15 @@ right.plotly_chart(revenue_figure(res.profiles), width="stretch")
 rows = retail.sample_rows(n, settings["seed"])
 st.subheader("The customers in feature space")
 st.plotly_chart(
-    scatter_matrix_figure(res.matrix.X[rows], res.segments[rows], res.params,
-                          res.matrix.axis_names, segment_names(res.profiles)), width="stretch",
-)  # fmt: skip
+    scatter_matrix_figure(
+        res.matrix.X[rows],
+        res.segments[rows],
+        res.params,
+        res.matrix.axis_names,
+        segment_names(res.profiles),
+    ),
+    width="stretch",
+)
 st.caption(
     f"A seeded sample of {len(rows):,} of the {n:,} customers, in the units the mixture sees "
     "(log(1 + x) where marked, then z-scores). Each ellipse is a segment's covariance "
@@ -140,10 +163,20 @@ st.markdown(
 )
 st.dataframe(borderline.head(500), hide_index=True, width="stretch")
 one, two = st.columns(2)
-one.download_button("Download the customers (CSV)", lambda: retail.customers_csv(res),
-                    "retail_customers.csv", "text/csv", on_click="ignore")  # fmt: skip
-two.download_button("Download the segment profiles (CSV)", retail.profiles_csv(res),
-                    "retail_profiles.csv", "text/csv", on_click="ignore")  # fmt: skip
+one.download_button(
+    "Download the customers (CSV)",
+    lambda: retail.customers_csv(res),
+    "retail_customers.csv",
+    "text/csv",
+    on_click="ignore",
+)
+two.download_button(
+    "Download the segment profiles (CSV)",
+    retail.profiles_csv(res),
+    "retail_profiles.csv",
+    "text/csv",
+    on_click="ignore",
+)
 
 st.subheader("EM at work on the chosen model")
 names = list(res.matrix.features)
@@ -156,13 +189,26 @@ if pair[0] == pair[1]:
 else:
     st.caption(f"The same {len(rows):,} customers; the log-likelihood is that of all {n:,}.")
     run_id = repr(sorted(retail.url_values(settings).items()))
-    iteration_viewer(res.matrix.X[rows], res.matrix.axis_names, res.history, key="retail_viewer",
-                     run_id=run_id, converged=res.converged, columns=pair,
-                     query_key="step", tol=settings["tol"], opens_at="final")  # fmt: skip
+    iteration_viewer(
+        res.matrix.X[rows],
+        res.matrix.axis_names,
+        res.history,
+        key="retail_viewer",
+        run_id=run_id,
+        converged=res.converged,
+        columns=pair,
+        query_key="step",
+        tol=settings["tol"],
+        opens_at="final",
+    )
 fit_downloads(
-    res.history, res.matrix.X, res.matrix.axis_names, key="retail",
+    res.history,
+    res.matrix.X,
+    res.matrix.axis_names,
+    key="retail",
     estimator_params=res.estimator_params,
     data_code=csv_data_code("emlab_retail_labels.csv", res.matrix.X.shape[1])
-    if settings["src"] == "upload" else retail_data_code(settings["date"], res.matrix.features),
+    if settings["src"] == "upload"
+    else retail_data_code(settings["date"], res.matrix.features),
     label=f"Download the chosen mixture (K = {res.cell[0]}, {res.cell[1]})",
-)  # fmt: skip
+)

@@ -126,10 +126,12 @@ def read_transactions_csv(content: bytes, name: str = "upload.csv") -> RetailUpl
         )
     if len(frame.columns) < 3 or len(set(frame.columns)) < len(frame.columns):
         return RetailUpload(
-            None, name, key,
+            None,
+            name,
+            key,
             f"{shown} needs at least three differently named columns (customer id, date "
             f"and amount); it has {len(frame.columns)}.",
-        )  # fmt: skip
+        )
     return RetailUpload(frame, name, key)
 
 
@@ -150,8 +152,7 @@ def guess_columns(columns: list[str]) -> dict[str, str]:
     """A first column for each role, from the column names (quantity: ``NONE`` if no match)."""
     guess, taken = {}, set()
     for role, hints in HINTS.items():
-        found = next((c for h in hints for c in columns if h in c.lower() and c not in taken),
-                     None)  # fmt: skip
+        found = next((c for h in hints for c in columns if h in c.lower() and c not in taken), None)
         if found is None and role != "quantity":
             found = next((c for c in columns if c not in taken), columns[0])
         guess[role] = found or NONE
@@ -251,11 +252,14 @@ def run_retail(
         customers, matrix, grid = _grid(source_key, tx, date, features, seed, tol)
         if grid is None:
             return RetailRun(
-                None, tx, f"Only {len(customers.table)} customers bought by {date}; at least "
+                None,
+                tx,
+                f"Only {len(customers.table)} customers bought by {date}; at least "
                 f"{2 * K_RANGE[1]} are needed to fit up to {K_RANGE[1]} segments.",
-            )  # fmt: skip
-        result = choose_segments(customers, matrix, grid, None if k == "auto" else int(k),
-                                 threshold)  # fmt: skip
+            )
+        result = choose_segments(
+            customers, matrix, grid, None if k == "auto" else int(k), threshold
+        )
     except ValueError as err:
         return RetailRun(None, tx, f"The customers could not be segmented: {err}.")
     source = CDNOW_SOURCE if _tx is None else "your transactions (uploaded)."

@@ -15,7 +15,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import norm
 
-from dashboard.components.figures import SIGMA, component_color, ellipse_points
+from dashboard.components.figures import (
+    MARGIN,
+    SIGMA,
+    component_color,
+    ellipse_points,
+    legend_below,
+)
 from emlib.missing import match_components
 from emlib.params import GMMParams
 from emlib.teaching import BoundCurves, ConvergenceRun, Solution, StartRun
@@ -108,8 +114,8 @@ def finals_figure(
             "range": [-0.6, len(methods) - 0.4],
         },
         yaxis={"title": {"text": "final log-likelihood"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.18),
+        margin=MARGIN,
         height=430,
     )
     return fig
@@ -367,7 +373,7 @@ def bound_figure(curves: BoundCurves, iteration: int) -> go.Figure:
             "title": {"text": "log-likelihood / bound"},
             "range": list(bound_axis_range(curves)),
         },
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        legend=legend_below(-0.2),
         margin={"l": 70, "r": 20, "t": 50, "b": 40},
         height=470,
     )
@@ -419,8 +425,8 @@ def density_figure(
         title={"text": f"The data and the mixture before and after {step_name(iteration)}"},
         xaxis={"title": {"text": feature_name}},
         yaxis={"title": {"text": "density"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend=legend_below(-0.2),
+        margin=MARGIN,
         height=360,
         bargap=0.05,
     )
@@ -463,7 +469,7 @@ def gaps_figure(runs: Sequence[ConvergenceRun]) -> go.Figure:
         title={"text": "Gap to the final log-likelihood, l* - l(θ_t), on a log scale"},
         xaxis={"title": {"text": "iteration t"}},
         yaxis={"title": {"text": "l* - l(θ_t)"}, "type": "log", "exponentformat": "power"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        legend=legend_below(-0.2),
         margin={"l": 70, "r": 20, "t": 50, "b": 40},
         height=470,
     )

@@ -34,10 +34,18 @@ st.markdown(
 init_settings("yd", yd.SETTINGS)
 state = st.session_state
 upload_at, example_at = st.columns([3, 2])
-upload_at.file_uploader(f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
-                        [*TABLE_TYPES, *IMAGE_TYPES], key="yd_file")  # fmt: skip
-example_at.selectbox("No file? Try an example", tuple(yd.EXAMPLES), on_change=yd.use_example,
-                     format_func=lambda e: yd.EXAMPLES[e][1], key="yd_ex")  # fmt: skip
+upload_at.file_uploader(
+    f"A CSV table or a picture (up to {MAX_UPLOAD_MB} MB)",
+    [*TABLE_TYPES, *IMAGE_TYPES],
+    key="yd_file",
+)
+example_at.selectbox(
+    "No file? Try an example",
+    tuple(yd.EXAMPLES),
+    on_change=yd.use_example,
+    format_func=lambda e: yd.EXAMPLES[e][1],
+    key="yd_ex",
+)
 with st.sidebar, st.form("yd_settings"):
     st.markdown("**Model**")
     st.slider("Number of components K", 1, 8, key="yd_k")
@@ -55,8 +63,10 @@ file = state.get("yd_file")
 if file is not None:
     state["yd_src"] = "upload"
     source = yd.Source(file.getvalue(), file.name, yd.kind_of(file.name))
-    st.caption(f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
-               "kB), read in memory only.")  # fmt: skip
+    st.caption(
+        f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
+        "kB), read in memory only."
+    )
 elif state["yd_src"] == "upload":  # a link made from an upload, or the file was removed
     kind = "image" if st.query_params.get("kind") == "image" else "table"
     yd.write_url(current_settings("yd", yd.SETTINGS), kind)
@@ -95,9 +105,11 @@ if upload.dropped:
 for note in upload.notes:
     st.info(note)
 send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
-send_text.markdown("**Or use it in a case study:** Fraud detection scores transactions (numeric "
-                   "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
-                   "per row with a customer id, a date and an amount.")  # fmt: skip
+send_text.markdown(
+    "**Or use it in a case study:** Fraud detection scores transactions (numeric "
+    "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
+    "per row with a customer id, a date and an amount."
+)
 if fraud_at.button("Send to Fraud detection", width="stretch"):
     yd.send_upload(source, "fraud")
 if retail_at.button("Send to Retail segmentation", width="stretch"):
@@ -111,8 +123,11 @@ if state.get("_yd_file") != upload.key:  # another file: keep what it has of the
     state["_yd_file"] = upload.key
     state["yd_cols"] = yd.keep_columns(state["yd_cols"], upload.numeric)
 state["yd_cols"] = [c for c in state["yd_cols"] if c in upload.numeric]
-st.multiselect("Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
-               upload.numeric, key="yd_cols")  # fmt: skip
+st.multiselect(
+    "Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
+    upload.numeric,
+    key="yd_cols",
+)
 columns = list(state["yd_cols"])
 if not columns:
     settle()
@@ -146,15 +161,26 @@ if len(columns) == 1:
     one_column_view(fit.X, columns[0], fit.history, run_id)
 else:
     iteration_viewer(
-        fit.X, plain_labels(columns), fit.history, key="yd_viewer", query_key="it",
-        run_id=run_id, converged=fit.converged, tol=settings["tol"], opens_at="final",
+        fit.X,
+        plain_labels(columns),
+        fit.history,
+        key="yd_viewer",
+        query_key="it",
+        run_id=run_id,
+        converged=fit.converged,
+        tol=settings["tol"],
+        opens_at="final",
         columns=(columns.index(settings["x"]), columns.index(settings["y"])),
-    )  # fmt: skip
+    )
 fit_downloads(
-    fit.history, fit.X, columns, estimator_params=fit.estimator_params, key="yourdata",
+    fit.history,
+    fit.X,
+    columns,
+    estimator_params=fit.estimator_params,
+    key="yourdata",
     data_code=yd.data_code(source, upload, tuple(columns), settings["miss"], settings["seed"]),
     labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
-)  # fmt: skip
+)
 category_view(upload, fit)
 
 st.subheader("Which K and covariance type? BIC decides")
@@ -163,12 +189,23 @@ st.markdown(
     f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once, with the "
     "same rows, gaps and estimation as above."
 )
-grid = yd.run_upload_selection(upload.key, tuple(columns), settings["kmax"], settings["miss"],
-                               settings["est"], settings["seed"], _upload=upload)  # fmt: skip
+grid = yd.run_upload_selection(
+    upload.key,
+    tuple(columns),
+    settings["kmax"],
+    settings["miss"],
+    settings["est"],
+    settings["seed"],
+    _upload=upload,
+)
 if grid.error or "bic" not in grid.best:
     st.error(grid.error or "No cell of the grid could be fitted.")
 else:
     best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
     st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
-    st.button(f"Fit the best by BIC: K = {best[0]}, {best[1]}", on_click=yd.use_cell,
-              args=(best,), disabled=best == chosen)  # fmt: skip
+    st.button(
+        f"Fit the best by BIC: K = {best[0]}, {best[1]}",
+        on_click=yd.use_cell,
+        args=(best,),
+        disabled=best == chosen,
+    )

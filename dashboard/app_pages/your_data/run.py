@@ -183,8 +183,9 @@ def column_summary(upload: TableUpload) -> pd.DataFrame:
             kind = "left out"
         else:
             kind = "text (not modelled)"
-        rows.append({"column": str(column), "read as": kind,
-                     "missing": int(frame[column].isna().sum())})  # fmt: skip
+        rows.append(
+            {"column": str(column), "read as": kind, "missing": int(frame[column].isna().sum())}
+        )
     return pd.DataFrame(rows)
 
 
@@ -273,9 +274,15 @@ def fit_rows(
 
 def _estimator(k, cov, init, seed, iters, missing, estimator, tol) -> GaussianMixtureEM:
     return GaussianMixtureEM(
-        k, covariance_type=cov, init_params=init, random_state=seed, max_iter=iters, tol=tol,
-        missing=missing, prior="default" if estimator == "map" else None,
-    )  # fmt: skip
+        k,
+        covariance_type=cov,
+        init_params=init,
+        random_state=seed,
+        max_iter=iters,
+        tol=tol,
+        missing=missing,
+        prior="default" if estimator == "map" else None,
+    )
 
 
 @st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=32)
@@ -305,16 +312,23 @@ def run_upload_fit(
             model.fit(X)
         except ValueError as err:
             return UploadFit(
-                X, error=f"EM could not fit {k} components to these columns: {err} Try fewer "
+                X,
+                error=f"EM could not fit {k} components to these columns: {err} Try fewer "
                 "components, another covariance type or start, or the MAP estimate.",
-            )  # fmt: skip
+            )
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         warning = not_converged_note(iters, tol)
     return UploadFit(
-        X, rows, list(model.history_), bool(model.converged_), estimator_params_of(model),
-        tuple(notes), n_gappy, warning=warning,
-    )  # fmt: skip
+        X,
+        rows,
+        list(model.history_),
+        bool(model.converged_),
+        estimator_params_of(model),
+        tuple(notes),
+        n_gappy,
+        warning=warning,
+    )
 
 
 @dataclass(frozen=True)
@@ -342,10 +356,15 @@ def run_upload_selection(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is in the table's "warning" column
         result = select_model(
-            X, range(1, kmax + 1), COVARIANCE_TYPES, n_init=1, max_iter=SELECTION_MAX_ITER,
-            random_state=seed, missing=missing,
+            X,
+            range(1, kmax + 1),
+            COVARIANCE_TYPES,
+            n_init=1,
+            max_iter=SELECTION_MAX_ITER,
+            random_state=seed,
+            missing=missing,
             prior="default" if estimator == "map" else None,
-        )  # fmt: skip
+        )
     return UploadSelection(result.table, dict(result.best))
 
 
@@ -404,9 +423,14 @@ def data_code(
         else "your uploaded file, saved next to this script"
     )
     return table_data_code(
-        upload, path, columns, where=where, max_rows=FIT_ROWS, seed=seed,
+        upload,
+        path,
+        columns,
+        where=where,
+        max_rows=FIT_ROWS,
+        seed=seed,
         drop_gaps=missing == "drop",
-    )  # fmt: skip
+    )
 
 
 EXAMPLES_BY_FILE = {path.rsplit("/", 1)[-1]: path for path, _ in EXAMPLES.values()}

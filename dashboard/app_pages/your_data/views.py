@@ -49,30 +49,49 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
     height, width = image.pixels.shape[:2]
     thumb, about = st.columns([1, 2])
     thumb.image(image.pixels, caption="Your picture" if uploaded else source.name, width=240)
-    about.markdown(f"**Original size** {image.original_size[0]} x {image.original_size[1]} "
-                   f"pixels · **working size** {width} x {height} · "
-                   f"{'colour' if image.pixels.ndim == 3 else 'grey'}")  # fmt: skip
+    about.markdown(
+        f"**Original size** {image.original_size[0]} x {image.original_size[1]} "
+        f"pixels · **working size** {width} x {height} · "
+        f"{'colour' if image.pixels.ndim == 3 else 'grey'}"
+    )
     for note in image.notes:
         about.info(note)
     st.subheader(f"Segmented into K = {settings['k']} colours")
     run = run_segmentation(
-        f"upload:{image.key}", image.pixels, str(settings["k"]), "rgb", 0.0, settings["cov"],
-        0.0, "random", 0, settings["seed"], settings["iters"], settings["tol"],
-    )  # fmt: skip
+        f"upload:{image.key}",
+        image.pixels,
+        str(settings["k"]),
+        "rgb",
+        0.0,
+        settings["cov"],
+        0.0,
+        "random",
+        0,
+        settings["seed"],
+        settings["iters"],
+        settings["tol"],
+    )
     if run.error:
         st.error(run.error)
     else:
         left, middle, right = st.columns([2, 2, 3])
         left.image(as_rgb(run.result.original), caption="Original", width="stretch")
-        middle.image(run.result.segmented, caption="Each pixel painted with its segment's "
-                     "mean colour", width="stretch")  # fmt: skip
+        middle.image(
+            run.result.segmented,
+            caption="Each pixel painted with its segment's mean colour",
+            width="stretch",
+        )
         history = run.result.history
         right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
-        st.caption(fit_text(run.result) + " For a picture only K, the covariance type, the "
-                   "seed, the iteration limit and the tolerance in the sidebar apply.")  # fmt: skip
+        st.caption(
+            fit_text(run.result) + " For a picture only K, the covariance type, the "
+            "seed, the iteration limit and the tolerance in the sidebar apply."
+        )
         picture_downloads(run.result, key="yourdata_image")
-    st.markdown("The **Image segmentation** page does much more with it: colour spaces, "
-                "position, K by BIC, hidden pixels rebuilt by EM.")  # fmt: skip
+    st.markdown(
+        "The **Image segmentation** page does much more with it: colour spaces, "
+        "position, K by BIC, hidden pixels rebuilt by EM."
+    )
     if st.button("Send to Image segmentation", type="primary"):
         yd.send_upload(source, "image")
     with st.sidebar:
@@ -87,9 +106,11 @@ def picture_link_text(source: yd.Source, uploaded: bool, settings: dict) -> str:
         f"{settings['iters']} iterations, tolerance {settings['tol']:.0e}"
     )
     if uploaded:
-        return (f"This link describes the segmentation of your picture **{plain(source.name)}** "
-                f"({model}). It cannot carry the picture: whoever opens it is asked to upload "
-                "it.")  # fmt: skip
+        return (
+            f"This link describes the segmentation of your picture **{plain(source.name)}** "
+            f"({model}). It cannot carry the picture: whoever opens it is asked to upload "
+            "it."
+        )
     return f"This link opens the example picture **{plain(source.name)}** with {model}."
 
 
@@ -118,12 +139,19 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
         st.plotly_chart(figure, width="stretch", key="yd_density")
         weights = ", ".join(
             f"{k + 1}: weight {w:.3f}, mean {m:.4g}, sd {np.sqrt(v):.4g}"
-            for k, (w, m, v) in enumerate(zip(step.params.weights, step.params.means[:, 0],
-                                              step.params.full_covariances()[:, 0, 0],
-                                              strict=True))
-        )  # fmt: skip
-        st.caption(f"Iteration {chosen} of {iterations[-1]}, log-likelihood "
-                   f"{step.log_likelihood:,.3f}. Components: {weights}.")  # fmt: skip
+            for k, (w, m, v) in enumerate(
+                zip(
+                    step.params.weights,
+                    step.params.means[:, 0],
+                    step.params.full_covariances()[:, 0, 0],
+                    strict=True,
+                )
+            )
+        )
+        st.caption(
+            f"Iteration {chosen} of {iterations[-1]}, log-likelihood "
+            f"{step.log_likelihood:,.3f}. Components: {weights}."
+        )
         copy_link(compact=True)  # inside the fragment: the link holds the iteration shown
 
     body()
@@ -147,14 +175,16 @@ def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
         f"“{MISSING_LEVEL}”)."
     )
     pick, show = st.columns([2, 3])
-    column = pick.selectbox("Text column", options, key="yd_xtab",
-                            format_func=plain_label)  # fmt: skip
+    column = pick.selectbox("Text column", options, key="yd_xtab", format_func=plain_label)
     shown = show.radio(
         "Show", tuple(SHARES), horizontal=True, key="yd_xtab_norm", format_func=SHARES.get
     )
     normalize = None if shown == "counts" else shown
     table = yd.category_table(upload, fit, column, normalize)
     number = "%d" if normalize is None else "%.1f%%"
-    st.dataframe(table, width="stretch", key="yd_xtab_table",
-                 column_config={c: st.column_config.NumberColumn(format=number)
-                                for c in table.columns})  # fmt: skip
+    st.dataframe(
+        table,
+        width="stretch",
+        key="yd_xtab_table",
+        column_config={c: st.column_config.NumberColumn(format=number) for c in table.columns},
+    )
