@@ -22,7 +22,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
 from tests.dashboard.apptest import figure, open_page, values
-from tests.dashboard.test_exports import RecordingMediaFileManager, downloads, fetch, share_box
+from tests.dashboard.components.test_downloads import RecordingMediaFileManager, downloads, fetch, share_box
 
 PAGE = "app_pages/your_data/page.py"
 

@@ -15,7 +15,7 @@ from dashboard.app_pages.image_segmentation.figures import segment_caption
 from emlib.cases.image import Damage, segment_image
 from emlib.datasets import IMAGES, load_image
 from tests.dashboard.apptest import open_page
-from tests.dashboard.test_exports import RecordingMediaFileManager, downloads, fetch
+from tests.dashboard.components.test_downloads import RecordingMediaFileManager, downloads, fetch
 
 PAGE = "app_pages/image_segmentation/page.py"
 

@@ -14,7 +14,7 @@ from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
 from tests.dashboard.apptest import figure, open_page, values
-from tests.dashboard.test_pages import heading
+from tests.dashboard.app_pages.test_step_by_step import heading
 
 PAGE = "app_pages/missing_lab/page.py"
 

@@ -11,7 +11,7 @@ from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
 from dashboard.components.viewer import describe, last_position, stopping_sentence
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful
-from tests.dashboard.test_pages import heading, step_page
+from tests.dashboard.app_pages.test_step_by_step import heading, step_page
 
 
 def best_from_the_same_start(k: int, cov: str = "full") -> float:
