@@ -69,10 +69,17 @@ def _free_port() -> int:
 def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     options = [
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.timed_server", log_path, *options],
         cwd=ROOT,
