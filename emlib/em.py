@@ -57,6 +57,10 @@ ZERO_FEATURE_FLOOR = 1e-150
 
 MISSING_OPTIONS = ("em", "drop", "error")
 
+#: Estimator parameters that change memory use only, never the fit; left out of a fit's
+#: arguments (``estimator_params_of``) and so of the code that reproduces it.
+NOT_FIT_PARAMETERS = ("keep_responsibilities",)
+
 
 @dataclass(frozen=True)
 class _Run:
@@ -603,3 +607,15 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = self.missing != "error"
         return tags
+
+
+def estimator_params_of(model: GaussianMixtureEM) -> dict:
+    """The keyword arguments a ``GaussianMixtureEM`` was built with, from the model itself.
+
+    ``model.get_params(deep=False)`` less ``NOT_FIT_PARAMETERS``: what a fit's result keeps
+    so that its exports (``emlib.io.export.python_code``, ``sklearn_code``) write exactly the
+    arguments that produced it, however the pipeline chose them. ``n_components`` is included;
+    arrays (``weights_init`` ...) and a ``ConjugatePrior`` are kept as given.
+    """
+    params = model.get_params(deep=False)
+    return {name: value for name, value in params.items() if name not in NOT_FIT_PARAMETERS}

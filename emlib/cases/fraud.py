@@ -36,9 +36,8 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from sklearn.model_selection import train_test_split
 
 from emlib.datasets import Dataset
-from emlib.em import GaussianMixtureEM
+from emlib.em import GaussianMixtureEM, estimator_params_of
 from emlib.exceptions import ConvergenceWarning
-from emlib.export import estimator_params_of
 from emlib.params import EMStep
 from emlib.selection import select_model
 from emlib.threads import single_blas_thread
@@ -357,7 +356,7 @@ class FraudResult:
     fitted to ``Z_fit``, the standardised rows it was fitted to (``history`` its iterations);
     ``scores``: each
     method's anomaly scores on the test rows (NaN: unscored); ``table`` one row per method;
-    ``estimator_params``: ``model``'s arguments (``emlib.export.estimator_params_of``).
+    ``estimator_params``: ``model``'s arguments (``emlib.em.estimator_params_of``).
     """
 
     config: FraudConfig

@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from emlib.em import GaussianMixtureEM
+from emlib.em import GaussianMixtureEM, estimator_params_of
 from emlib.estep import impute, log_joint
 from emlib.exceptions import ConvergenceWarning
-from emlib.export import estimator_params_of
 from emlib.params import EMStep, GMMParams
 from emlib.selection import select_model
 

@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import skew
 
-from emlib.em import GaussianMixtureEM
-from emlib.export import estimator_params_of
+from emlib.em import GaussianMixtureEM, estimator_params_of
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
 from emlib.selection import SelectionResult, select_model
 from emlib.threads import single_blas_thread
@@ -517,7 +516,7 @@ class Segmentation:
     responsible segment (0-based); ``between``: customers whose largest responsibility is below
     ``threshold``; ``profiles``: ``profile_table``; ``cutoffs``: the thresholds the labels used;
     ``estimator_params``: the chosen cell's ``GaussianMixtureEM`` arguments, from the fitted
-    model (``emlib.export.estimator_params_of``).
+    model (``emlib.em.estimator_params_of``).
     """
 
     customers: Customers

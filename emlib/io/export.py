@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from emlib.em import NOT_FIT_PARAMETERS, GaussianMixtureEM
 from emlib.estep import e_step, impute
 from emlib.params import EMStep, GMMParams
 
 #: Version of the JSON layout written here (read back by ``params_from_dict``).
 FORMAT_VERSION = 1
 
-#: Estimator parameters that change memory use only, never the fit; left out of the code.
-NOT_FIT_PARAMETERS = ("keep_responsibilities",)
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -479,21 +478,7 @@ def _same(a, b) -> bool:
 
 
 def _estimator_defaults() -> dict:
-    from emlib.em import GaussianMixtureEM
-
     return GaussianMixtureEM().get_params()
-
-
-def estimator_params_of(model) -> dict:
-    """The keyword arguments a ``GaussianMixtureEM`` was built with, from the model itself.
-
-    ``model.get_params(deep=False)`` less ``NOT_FIT_PARAMETERS``: what a fit's result keeps
-    so that its exports (``python_code``, ``sklearn_code``) write exactly the arguments that
-    produced it, however the pipeline chose them. ``n_components`` is included; arrays
-    (``weights_init`` ...) and a ``ConjugatePrior`` are kept as given.
-    """
-    params = model.get_params(deep=False)
-    return {name: value for name, value in params.items() if name not in NOT_FIT_PARAMETERS}
 
 
 def estimator_arguments(estimator_params: Mapping) -> tuple[list[str], set[str]]:

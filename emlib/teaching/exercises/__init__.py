@@ -7,7 +7,7 @@ typical wrong answers, the worked solution, a link to the page that shows the id
 teacher's TOML set file. Pure: no Streamlit, no plotting.
 """
 
-from emlib.exercises.core import (
+from emlib.teaching.exercises.core import (
     AnswerError,
     Exercise,
     Feedback,
@@ -24,15 +24,15 @@ from emlib.exercises.core import (
     parse_vector,
     reveal_solution,
 )
-from emlib.exercises.kinds import KINDS, make_exercise
-from emlib.exercises.loader import (
+from emlib.teaching.exercises.kinds import KINDS, make_exercise
+from emlib.teaching.exercises.loader import (
     ExerciseSet,
     ExerciseSpec,
     load_exercise_set,
     parse_exercise_set,
     set_files,
 )
-from emlib.exercises.progress import (
+from emlib.teaching.exercises.progress import (
     Attempt,
     ExerciseProgress,
     after_answer,

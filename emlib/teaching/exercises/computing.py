@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emlib.exercises.core import (
+from emlib.teaching.exercises.core import (
     Exercise,
     Link,
     Mark,

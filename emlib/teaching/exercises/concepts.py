@@ -13,8 +13,16 @@ import numpy as np
 from emlib.datasets import make_collapse, make_synthetic
 from emlib.em import GaussianMixtureEM
 from emlib.exceptions import CollapsedComponentError
-from emlib.exercises.core import Exercise, Link, Mistake, Table, fixed, fmt, mixture_plot_2d
 from emlib.missing import MECHANISMS, simulate_missing
+from emlib.teaching.exercises.core import (
+    Exercise,
+    Link,
+    Mistake,
+    Table,
+    fixed,
+    fmt,
+    mixture_plot_2d,
+)
 
 # ---------------------------------------------------------------- the log-likelihood climbs
 MONOTONE_VARIANTS = ("ml", "map", "missing")

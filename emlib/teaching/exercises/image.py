@@ -14,8 +14,8 @@ import numpy as np
 from scipy.special import expit
 
 from emlib.em import GaussianMixtureEM
-from emlib.exercises.computing import normal_pdf
-from emlib.exercises.core import Exercise, Grid, Link, Mistake, Table, fixed, fmt
+from emlib.teaching.exercises.computing import normal_pdf
+from emlib.teaching.exercises.core import Exercise, Grid, Link, Mistake, Table, fixed, fmt
 
 LETTERS = "ABCD"
 

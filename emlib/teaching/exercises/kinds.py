@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from emlib.exercises import computing, concepts, image, selection
-from emlib.exercises.core import Exercise
 from emlib.params import COVARIANCE_TYPES
+from emlib.teaching.exercises import computing, concepts, image, selection
+from emlib.teaching.exercises.core import Exercise
 
 
 @dataclass(frozen=True)

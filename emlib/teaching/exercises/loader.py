@@ -13,7 +13,8 @@ exercise, in order::
     n_components = 3
 
 Every exercise needs ``kind`` and ``title``; ``seed_offset`` (a whole number, default the
-exercise's position from 0) and the kind's parameters (``emlib.exercises.kinds``) are optional.
+exercise's position from 0) and the kind's parameters (``emlib.teaching.exercises.kinds``)
+are optional.
 Any error (bad TOML, unknown kind or key, wrong type) is a ``ValueError`` whose message starts
 with the file name and the line.
 """
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emlib.exercises.core import Exercise
-from emlib.exercises.kinds import KINDS, check_parameters, make_exercise
+from emlib.teaching.exercises.core import Exercise
+from emlib.teaching.exercises.kinds import KINDS, check_parameters, make_exercise
 
 TOP_KEYS = {"title": str, "description": str, "exercise": list}
 ENTRY_KEYS = {"kind", "title", "seed_offset"}

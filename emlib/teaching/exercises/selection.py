@@ -14,7 +14,9 @@ import numpy as np
 
 from emlib.datasets import make_synthetic
 from emlib.em import n_parameters as count_parameters
-from emlib.exercises.core import (
+from emlib.params import COVARIANCE_TYPES
+from emlib.selection import select_model
+from emlib.teaching.exercises.core import (
     Exercise,
     Link,
     Mistake,
@@ -24,8 +26,6 @@ from emlib.exercises.core import (
     fixed,
     fmt,
 )
-from emlib.params import COVARIANCE_TYPES
-from emlib.selection import select_model
 
 #: The synthetic data and fitting options of the Model selection page, so that the link
 #: from a BIC exercise shows the very table the exercise was made from.

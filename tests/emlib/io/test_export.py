@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emlib import ConjugatePrior, GaussianMixtureEM, export
+from emlib import ConjugatePrior, GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
+from emlib.em import estimator_params_of
+from emlib.io import export
 from emlib.missing import simulate_missing
 from emlib.params import COVARIANCE_TYPES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAITHFUL_CODE = "from emlib.datasets import load_faithful\n\nX = load_faithful().X"
 # The step page's defaults: Old Faithful, K = 2, full, random data points as means, seed 0.
 STEP_DEFAULTS = dict(
@@ -215,7 +217,7 @@ def test_estimator_params_of_is_get_params_less_memory_settings_and_writes_only_
         2, covariance_type="diag", means_init=start.means, prior=ConjugatePrior(shrinkage=0.5),
         max_iter=7, random_state=3, keep_responsibilities=True,
     )  # fmt: skip
-    arguments = export.estimator_params_of(model)
+    arguments = estimator_params_of(model)
     expected = model.get_params(deep=False)
     del expected["keep_responsibilities"]
     assert arguments.keys() == expected.keys()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from emlib.exercises import KINDS, Exercise, make_exercise
+from emlib.teaching.exercises import KINDS, Exercise, make_exercise
 
 # --------------------------------------------------------------------- reading an expression
 _SPACING = re.compile(r"\\[!,;: ]|\\quad")

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.state import synthetic_settings
+from dashboard.components.settings import synthetic_settings
 from emlib.estep import e_step, impute, sufficient_statistics
-from emlib.exercises import (
+from emlib.mstep import m_step
+from emlib.params import GMMParams
+from emlib.teaching.exercises import (
     KINDS,
     Attempt,
     ExerciseProgress,
@@ -35,11 +37,9 @@ from emlib.exercises import (
     reveal_solution,
     set_files,
 )
-from emlib.exercises.core import AnswerError, parse_choice
-from emlib.mstep import m_step
-from emlib.params import GMMParams
+from emlib.teaching.exercises.core import AnswerError, parse_choice
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SETS = ROOT / "datasets" / "exercises"
 #: Kinds that fit mixtures to make their numbers get fewer seeds, to keep the suite fast.
 SLOW = {"bic_choice": 1, "likelihood_monotone": 3, "collapse": 3, "uncertainty_map": 3}
@@ -416,7 +416,7 @@ def test_collapse_plot_shows_the_fit_of_the_tables_last_iteration():
 
 
 def test_a_plot_spec_with_mismatched_parts_is_refused():
-    from emlib.exercises import MixturePlot
+    from emlib.teaching.exercises import MixturePlot
 
     with pytest.raises(ValueError, match="one of each per component"):
         MixturePlot("t", 1, weights=(0.5, 0.5), means=((0.0,),), covariances=(((1.0,),),))
