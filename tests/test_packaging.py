@@ -246,11 +246,7 @@ def test_installed_app_serves_its_health_check(installed):
 #: Pages whose error box is part of the lesson on their bundled data.
 ERROR_BOX_ON_PURPOSE = {"app_pages/priors_lab/page.py"}  # maximum likelihood collapses there
 #: Pages known to fail from an installed copy, with what must change.
-KNOWN_BROKEN = {
-    "app_pages/exercises/page.py": "dashboard/state_exercises.py reads the exercise sets from "
-    "datasets/ next to its own folder (missing in an install); it should read "
-    "emlib.datasets.DATA_DIR / 'exercises'",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Share and download controls every page uses: a link that restores the view, and the
 downloads of a fit (parameters, history, labels, imputed data, reproducing code).
 
-The text is made by the pure functions of ``emlib.export``; this module only lays out the
+The text is made by the pure functions of ``emlib.io.export``; this module only lays out the
 buttons. Big downloads (the history, one row per data point) are built when clicked
 (``st.download_button`` with a callable), so drawing a page costs nothing for them.
 """
@@ -14,7 +14,8 @@ import numpy as np
 import streamlit as st
 
 from dashboard.uploads import TableUpload
-from emlib import export
+from emlib.em import NOT_FIT_PARAMETERS
+from emlib.io import export
 from emlib.params import EMStep
 
 JSON, CSV, PY = "application/json", "text/csv", "text/x-python"
@@ -49,13 +50,13 @@ def fit_downloads(
     feature_names : one name per column of ``X``.
     estimator_params : the ``GaussianMixtureEM`` keyword arguments that produced ``history``
         (``n_components`` included): the result's ``estimator_params``, taken from the fitted
-        model (``emlib.export.estimator_params_of``), so the reproducing code cannot drift
+        model (``emlib.em.estimator_params_of``), so the reproducing code cannot drift
         from what the runner did.
     data_code : Python that defines ``X`` (loading it through ``emlib.datasets``).
     key : a unique prefix for the buttons' keys and the file names (``emlab_<key>_...``).
     label : the expander's title.
     labels_csv : makes the labels download when it is clicked; by default the rows of ``X``
-        with their labels and responsibilities (``emlib.export.assignments_csv``). Pages with
+        with their labels and responsibilities (``emlib.io.export.assignments_csv``). Pages with
         a table of their own pass one that keeps a row id and the table's columns.
     """
     if not history:
@@ -64,7 +65,7 @@ def fit_downloads(
     final = history[-1]
     has_missing = bool(np.isnan(X).any())
     stem = f"emlab_{key}"
-    settings = {k: v for k, v in estimator_params.items() if k not in export.NOT_FIT_PARAMETERS}
+    settings = {k: v for k, v in estimator_params.items() if k not in NOT_FIT_PARAMETERS}
     params_text = export.params_json(
         final.params,
         feature_names=names,

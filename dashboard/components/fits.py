@@ -7,11 +7,11 @@ import warnings
 from dataclasses import dataclass, field
 
 import streamlit as st
-from emlib.export import estimator_params_of
 
 from dashboard.components.settings import TEACHING_TOL, not_converged_note
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
+from emlib.em import estimator_params_of
 from emlib.init import INIT_METHODS as INIT_METHODS  # re-exported for the pages
 from emlib.params import COVARIANCE_TYPES as COVARIANCE_TYPES  # re-exported for the pages
 
@@ -24,7 +24,7 @@ class FitResult:
     """What a page needs from one fit: the data, the history, and what to tell the user.
 
     ``estimator_params``: the fitted ``GaussianMixtureEM``'s arguments (its ``get_params``,
-    see ``emlib.export.estimator_params_of``), which the downloads write into their code.
+    see ``emlib.em.estimator_params_of``), which the downloads write into their code.
     """
 
     dataset: Dataset | None

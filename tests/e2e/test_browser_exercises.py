@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard.state_exercises import EXERCISE_DIR
-from emlib.exercises import load_exercise_set
+from dashboard.app_pages.exercises.run import EXERCISE_DIR
+from emlib.teaching.exercises import load_exercise_set
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from emlib.exercises import Mark, MixturePlot
 
 from dashboard.components.figures import (
     _add_ellipses,
@@ -23,6 +22,7 @@ from dashboard.components.figures import (
     component_color,
 )
 from emlib.params import GMMParams
+from emlib.teaching.exercises import Mark, MixturePlot
 
 #: Colours of marks that belong to no component, in turn (never "#0000xx": Streamlit's theme
 #: swaps those).

@@ -3,7 +3,6 @@
 from functools import partial
 
 import streamlit as st
-from emlib.exercises import ExerciseProgress, check_answer, report_csv, report_json
 
 from dashboard.app_pages.exercises.run import (
     DEFAULT_SET,
@@ -33,6 +32,7 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.share import copy_link
+from emlib.teaching.exercises import ExerciseProgress, check_answer, report_csv, report_json
 
 st.title("Exercises")
 st.markdown(

@@ -2,7 +2,7 @@
 its feedback, the student's seed, and their progress in the session and in the URL.
 
 The exercises themselves (questions, answers, checks, the progress and its link text) are
-``emlib.exercises``; this module only caches, records and draws.
+``emlib.teaching.exercises``; this module only caches, records and draws.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from emlib.exercises import (
+
+from dashboard.app_pages.exercises.figures import mixture_figure
+from emlib.datasets import DATA_DIR
+from emlib.teaching.exercises import (
     Attempt,
     Exercise,
     ExerciseProgress,
@@ -34,10 +37,9 @@ from emlib.exercises import (
     set_files,
 )
 
-from dashboard.app_pages.exercises.figures import mixture_figure
-
-#: Where the set files live; tests point it at a temporary folder.
-EXERCISE_DIR = Path(__file__).resolve().parent.parent / "datasets" / "exercises"
+#: Where the set files live (the bundled data, so an installed copy finds them too); tests
+#: point it at a temporary folder.
+EXERCISE_DIR = DATA_DIR / "exercises"
 DEFAULT_SET = "intro"
 MAX_SEED = 999_999
 ATTEMPTS = "ex_attempts"
@@ -47,7 +49,7 @@ FEEDBACK = "ex_feedback"
 SESSION_SEED = "_ex_session_seed"
 PROGRESS = "ex_progress"
 LINK_READ = "_ex_link_read"
-#: The URL parameter that carries the progress (``emlib.exercises.encode_progress``).
+#: The URL parameter that carries the progress (``emlib.teaching.exercises.encode_progress``).
 PROGRESS_PARAM = "done"
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import streamlit as st
-from emlib.export import estimator_params_of
 
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import Panel
@@ -17,6 +16,7 @@ from dashboard.components.fits import load_dataset
 from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
 from emlib import ConvergenceWarning, EMStep
 from emlib.datasets import Dataset, load_airquality
+from emlib.em import estimator_params_of
 from emlib.missing import (
     ERROR_COLUMNS,
     METHODS,

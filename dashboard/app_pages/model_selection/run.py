@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import streamlit as st
-from emlib.export import estimator_params_of
 
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import missing_rows
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
+from emlib.em import estimator_params_of
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
 from emlib.selection import select_model
 

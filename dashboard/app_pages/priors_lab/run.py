@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import streamlit as st
-from emlib.export import estimator_params_of
 
 from dashboard.app_pages.priors_lab.figures import smallest_variances
 from dashboard.components.downloads import dataset_code
@@ -23,7 +22,7 @@ from dashboard.components.settings import TEACHING_TOL
 from dashboard.components.viewer import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
-from emlib.em import collapse_floor_sd
+from emlib.em import collapse_floor_sd, estimator_params_of
 from emlib.params import GMMParams
 from emlib.priors import ConjugatePrior
 
@@ -57,7 +56,7 @@ class PriorFit:
     A collapsed fit keeps the iterations before the collapse in ``history`` (the start
     included), so its descent toward a singular covariance can be drawn and replayed.
     ``estimator_params``: the ``GaussianMixtureEM`` arguments (the explicit start, the
-    prior, ``reg_covar``...), from the model (``emlib.export.estimator_params_of``).
+    prior, ``reg_covar``...), from the model (``emlib.em.estimator_params_of``).
     """
 
     history: list[EMStep] | None

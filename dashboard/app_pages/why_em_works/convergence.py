@@ -20,7 +20,7 @@ from dashboard.components.settings import (
     integer,
 )
 from emlib.params import COVARIANCE_TYPES
-from emlib.teaching import rate_table
+from emlib.teaching.convergence import rate_table
 
 #: This section's settings (URL names), part of the page's.
 SETTINGS = (

@@ -24,7 +24,9 @@ from dashboard.components.figures import (
 )
 from emlib.missing import match_components
 from emlib.params import GMMParams
-from emlib.teaching import BoundCurves, ConvergenceRun, Solution, StartRun
+from emlib.teaching.convergence import ConvergenceRun
+from emlib.teaching.local_optima import Solution, StartRun
+from emlib.teaching.lower_bound import BoundCurves
 
 #: Colours of the drawn solutions (the best first); other solutions are grey.
 SOLUTION_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")

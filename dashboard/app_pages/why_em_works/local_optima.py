@@ -27,7 +27,7 @@ from dashboard.components.settings import (
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import synthetic_data_controls, tolerance_input
 from emlib.params import COVARIANCE_TYPES
-from emlib.teaching import START_METHODS, shown_solutions
+from emlib.teaching.local_optima import START_METHODS, shown_solutions
 
 #: This section's settings (URL names), part of the page's.
 SETTINGS = (

@@ -17,25 +17,23 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import streamlit as st
-from emlib.export import estimator_params_of
 
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import load_dataset
 from dashboard.components.settings import Setting
 from emlib import CollapsedComponentError, ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
-from emlib.teaching import (
+from emlib.em import estimator_params_of
+from emlib.teaching.convergence import ConvergenceRun, convergence_runs
+from emlib.teaching.local_optima import (
     START_METHODS,
-    BoundCurves,
-    ConvergenceRun,
     Solution,
     StartRun,
-    bound_curves,
-    convergence_runs,
     distinct_solutions,
     method_table,
     run_starts,
 )
+from emlib.teaching.lower_bound import BoundCurves, bound_curves
 
 #: How often each runner ran (cache misses), by name.
 CALLS: Counter = Counter()
@@ -192,7 +190,7 @@ def bound_data_code(name: str, seed: int) -> str:
 @dataclass(frozen=True)
 class BoundFit:
     """The lower-bound view's fit: its history and ``GaussianMixtureEM`` arguments (from the
-    model, ``emlib.export.estimator_params_of``), or what went wrong."""
+    model, ``emlib.em.estimator_params_of``), or what went wrong."""
 
     dataset: Dataset | None
     history: list[EMStep] | None

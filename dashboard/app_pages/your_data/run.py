@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import streamlit as st
-from emlib.export import estimator_params_of, responsibilities, table_assignments_csv
 
 from dashboard.components.downloads import table_data_code
 from dashboard.components.settings import (
@@ -41,7 +40,9 @@ from dashboard.uploads import (
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.crosstab import cluster_crosstab, is_categorical
 from emlib.datasets import DATA_DIR
+from emlib.em import estimator_params_of
 from emlib.init import INIT_METHODS
+from emlib.io.export import responsibilities, table_assignments_csv
 from emlib.params import COVARIANCE_TYPES
 from emlib.scaling import power_of_ten_units
 from emlib.selection import select_model
@@ -219,7 +220,7 @@ class UploadFit:
 
     ``X``: the rows fitted (NaN where a value is missing; without the dropped ones); ``rows``:
     the position of each in the upload's frame; ``estimator_params``: the estimator's
-    arguments (its ``get_params()`` through ``emlib.export.estimator_params_of``); ``notes``:
+    arguments (its ``get_params()`` through ``emlib.em.estimator_params_of``); ``notes``:
     what was done to the rows.
     """
 
@@ -378,7 +379,7 @@ def labels_csv(upload: TableUpload, columns: tuple[str, ...], fit: UploadFit) ->
     """The labels download: every row of the file (``row_id`` = its number among the data
     rows, 1 for the first) with all its columns, text ones included, whether the fit used it,
     and its cluster and responsibilities under the final parameters
-    (``emlib.export.table_assignments_csv``)."""
+    (``emlib.io.export.table_assignments_csv``)."""
     frame = upload.frame
     fitted = np.zeros(len(frame), dtype=bool)
     fitted[fit.rows] = True

@@ -13,8 +13,8 @@ from dashboard.components.settings import TEACHING_TOL
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
-from tests.dashboard.apptest import figure, open_page, values
 from tests.dashboard.app_pages.test_step_by_step import heading
+from tests.dashboard.apptest import figure, open_page, values
 
 PAGE = "app_pages/missing_lab/page.py"
 

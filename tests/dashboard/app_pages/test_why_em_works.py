@@ -6,7 +6,7 @@ import numpy as np
 from dashboard.app_pages.why_em_works import run as state_theory
 from dashboard.app_pages.why_em_works.figures import step_name
 from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, run_many_starts
-from emlib.teaching import shown_solutions
+from emlib.teaching.local_optima import shown_solutions
 from tests.dashboard.apptest import figure, open_page, values
 
 PAGE = "app_pages/why_em_works/page.py"

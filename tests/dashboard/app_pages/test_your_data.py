@@ -22,7 +22,12 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
 from tests.dashboard.apptest import figure, open_page, values
-from tests.dashboard.components.test_downloads import RecordingMediaFileManager, downloads, fetch, share_box
+from tests.dashboard.components.test_downloads import (
+    RecordingMediaFileManager,
+    downloads,
+    fetch,
+    share_box,
+)
 
 PAGE = "app_pages/your_data/page.py"
 
@@ -295,7 +300,7 @@ def test_the_downloaded_script_reproduces_the_fit():
     import subprocess
     import sys
 
-    from emlib import export
+    from emlib.io import export
 
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)

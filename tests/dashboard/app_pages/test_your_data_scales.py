@@ -3,8 +3,8 @@ page: a column near 1e300 and a column at 1 +- 1e-11 give a fitted mixture, not 
 
 import pytest
 
-from tests.dashboard.apptest import figure
 from tests.dashboard.app_pages.test_your_data import CORPUS, feed, roles, texts, your_data
+from tests.dashboard.apptest import figure
 
 
 @pytest.mark.parametrize("name", ["huge_magnitudes.csv", "tiny_spread.csv"])

@@ -34,7 +34,7 @@ from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import load_dataset
 from dashboard.components.share import share_url
 from dashboard.uploads import read_image
-from emlib import GaussianMixtureEM, export
+from emlib import GaussianMixtureEM
 from emlib.cases.image import Damage, segment_image
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
@@ -44,6 +44,7 @@ from emlib.cases.retail import (
     transform_features,
 )
 from emlib.datasets import load_faithful, load_image
+from emlib.io import export
 from tests.dashboard.apptest import open_page
 
 
