@@ -144,11 +144,9 @@ def test_unreadable_answers_get_a_message_not_an_exception(kind):
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_links_name_a_page_and_only_its_url_settings(kind):
     link = made(kind, 0).link
-    page = ROOT / "dashboard" / "app_pages" / f"{link.page}.py"
-    assert page.exists()
-    source = page.read_text()
-    if link.page == "image_segmentation":
-        source = (ROOT / "dashboard" / "state_image.py").read_text()
+    folder = ROOT / "dashboard" / "app_pages" / link.page
+    assert (folder / "page.py").exists()
+    source = "\n".join(path.read_text() for path in sorted(folder.glob("*.py")))
     names = set(re.findall(r'Setting\("(\w+)"', source))
     if "synthetic_settings(" in source:  # the synthetic generator's shared settings
         full = "synthetic_settings(full=False)" not in source
