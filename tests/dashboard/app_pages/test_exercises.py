@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import dashboard.state_exercises as state_exercises
 import pytest
 
+import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import decode_progress, load_exercise_set
 from tests.dashboard.apptest import figure, open_page
 
