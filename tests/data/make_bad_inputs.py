@@ -2,7 +2,7 @@
 
 Run from the project's root: ``.venv/bin/python -m tests.data.make_bad_inputs``. Every file is
 built from fixed numbers (seeded generators, fixed zip timestamps), so running it again gives
-the same bytes; tests/dashboard/test_uploads_csv.py checks that. Each manifest entry gives the
+the same bytes; tests/dashboard/uploads/test_corpus.py checks that. Each manifest entry gives the
 file's kind (``csv`` or ``image``), whether it must be refused (``refuse``) or read with a note
 (``accept``), and a phrase its message (the error, or else the notes) must contain.
 """

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dashboard.uploads import MISSING_MARKERS, read_image, read_table
 
 #: Few examples per run (the file stays well under 20 s); the "ci" profile derandomizes. A long
-#: hunt: UPLOAD_FUZZ_EXAMPLES=5000 pytest tests/dashboard/test_uploads_fuzz.py
+#: hunt: UPLOAD_FUZZ_EXAMPLES=5000 pytest tests/dashboard/uploads/test_fuzz.py
 FEW = settings(
     max_examples=int(os.environ.get("UPLOAD_FUZZ_EXAMPLES", "100")),
     suppress_health_check=[HealthCheck.too_slow],
