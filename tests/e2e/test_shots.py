@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from bench import shots
 from bench.browser import CHROMIUM
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_shots_saves_a_drawn_page_whole(tmp_path, capsys):
+def test_shots_saves_a_drawn_page_whole(tmp_path):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
         pytest.skip(f"{CHROMIUM} is missing (set CI to make this a failure)")
-    assert shots.main(tmp_path, pages=("home", "step_by_step"), height=900) == 0
-    printed = capsys.readouterr().out
+    # its own process: the browser tests hold a Playwright session in this one
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.shots",
+            str(tmp_path),
+            "--pages",
+            "home",
+            "step_by_step",
+            "--height",
+            "900",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    printed = done.stdout
     assert printed.count("ok  ") == 2, printed
     with Image.open(tmp_path / "01_step_by_step.png") as picture:
         assert picture.width == 1400
