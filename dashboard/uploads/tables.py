@@ -27,6 +27,7 @@ from dashboard.uploads.columns import (
 from dashboard.uploads.limits import MAX_UPLOAD_MB, MIN_CSV_ROWS, MIN_TABLE_ROWS, too_large
 from dashboard.uploads.sniffing import (
     IMAGE_ADVICE,
+    Decoded,
     decode,
     file_key,
     looks_binary,
@@ -265,8 +266,10 @@ def read_table(
         )
 
 
-def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> TableUpload:
-    key, shown = file_key(content), quoted(name)
+def _text_of(content: bytes, name: str, key: str) -> Decoded | TableUpload:
+    """The file's text (a byte-order mark removed), or a refusal saying why it has no table:
+    too large, empty, a binary format, no text in any known encoding, JSON or markup."""
+    shown = quoted(name)
     if too_large(content):
         return _refuse_table(
             name,
@@ -301,6 +304,15 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
     other = text_problem(text)
     if other is not None:
         return _refuse_table(name, key, other[0], f"{shown} is {other[1]}.")
+    return Decoded(text, encoding, codec)
+
+
+def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> TableUpload:
+    key, shown = file_key(content), quoted(name)
+    decoded = _text_of(content, name, key)
+    if isinstance(decoded, TableUpload):
+        return decoded
+    text, encoding, codec = decoded
     notes: list[str] = []
     if encoding != "UTF-8":
         notes.append(f"The file is encoded as {encoding}.")
