@@ -7,7 +7,6 @@ The exercises themselves (questions, answers, checks, the progress and its link 
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.app_pages.exercises.figures import mixture_figure
+from dashboard.uploads import plain
 from emlib.datasets import DATA_DIR
 from emlib.teaching.exercises import (
     Attempt,
@@ -140,19 +140,10 @@ def read_link_progress(exercise_set: ExerciseSet, seed: int) -> str | None:
     except ValueError as err:  # the message quotes the URL: shown as text, not Markdown
         return (
             "The progress in this link could not be read "
-            f"({escape_markdown(str(err))}); it starts afresh."
+            f"({plain(str(err), limit=200)}); it starts afresh."
         )
     exercise_progress(exercise_set.name, seed).update(linked)
     return None
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` with every Markdown sign escaped, so that it shows as typed (a link, a
-    heading or bold text in a URL stays plain text)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def write_link_progress(done: dict[int, ExerciseProgress]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from dashboard.components.settings import (
     number,
     tolerance_setting,
 )
-from dashboard.uploads import read_table
+from dashboard.uploads import plain, read_table
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
     DEFAULT_THRESHOLD,
@@ -88,11 +87,6 @@ SETTINGS = (
 def url_values(settings: dict) -> dict:
     """Settings as the URL writes them: the features comma-joined, the date as yyyy-mm-dd."""
     return {**settings, "feats": ",".join(settings["feats"]), "date": str(settings["date"])}
-
-
-def plain(text: str) -> str:
-    """User text made safe inside Markdown: special characters escaped, at most 80 kept."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text)[:80])
 
 
 # ------------------------------------------------------------------------------- uploads

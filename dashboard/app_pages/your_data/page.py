@@ -11,6 +11,7 @@ from dashboard.app_pages.your_data.views import (
 )
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import fit_downloads
+from dashboard.components.handoff import send_upload
 from dashboard.components.settings import current_settings, init_settings
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
@@ -111,9 +112,9 @@ send_text.markdown(
     "per row with a customer id, a date and an amount."
 )
 if fraud_at.button("Send to Fraud detection", width="stretch"):
-    yd.send_upload(source, "fraud")
+    send_upload(source, "fraud")
 if retail_at.button("Send to Retail segmentation", width="stretch"):
-    yd.send_upload(source, "retail")
+    send_upload(source, "retail")
 if not upload.numeric:
     settle()
     st.error("No column of this file holds numbers EM can model, so there is nothing to fit.")

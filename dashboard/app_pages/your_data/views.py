@@ -15,6 +15,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.components.densities import density_figure
 from dashboard.components.downloads import picture_downloads
 from dashboard.components.figures import loglik_figure
+from dashboard.components.handoff import send_upload
 from dashboard.components.pictures import as_rgb
 from dashboard.components.segmentation import fit_text, run_segmentation
 from dashboard.components.settings import write_query_params
@@ -93,7 +94,7 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
         "position, K by BIC, hidden pixels rebuilt by EM."
     )
     if st.button("Send to Image segmentation", type="primary"):
-        yd.send_upload(source, "image")
+        send_upload(source, "image")
     with st.sidebar:
         copy_link()  # a table's fit shares through its viewer; a picture's here
         st.caption(picture_link_text(source, uploaded, settings))
