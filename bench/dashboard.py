@@ -1,7 +1,7 @@
 """Server time of the dashboard's pages: first render, and a replay-only slider change.
 
     python -m bench.dashboard                      # every page, AppTest (about a minute)
-    python -m bench.dashboard fraud_detection      # some pages (file names, .py optional)
+    python -m bench.dashboard fraud_detection      # some pages (folder names of app_pages/)
     python -m bench.dashboard --repeat 5           # more runs per figure (median kept)
     python -m bench.dashboard --browser            # + the viewer's step in a real browser
     python -m bench.dashboard --image              # + the 1-megapixel image fit
@@ -68,11 +68,12 @@ def load_average() -> str:
 
 
 def page_files(names: list[str]) -> list[str]:
-    """The page files to measure: the given names (with or without .py), else every page."""
-    every = sorted(p.name for p in PAGES_DIR.glob("*.py"))
+    """The pages to measure: the given page names (folders of app_pages/; a trailing .py is
+    allowed, as when each page was one file), else every page."""
+    every = sorted(p.parent.name for p in PAGES_DIR.glob("*/page.py"))
     if not names:
         return every
-    chosen = [n if n.endswith(".py") else f"{n}.py" for n in names]
+    chosen = [n.removesuffix(".py") for n in names]
     unknown = [n for n in chosen if n not in every]
     if unknown:
         raise SystemExit(f"unknown pages {unknown}; pick from {every}")
@@ -81,7 +82,7 @@ def page_files(names: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("pages", nargs="*", help="page file names (default: every page)")
+    parser.add_argument("pages", nargs="*", help="page names (default: every page)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--browser", action="store_true", help="also time the viewer's step")
     parser.add_argument("--image", action="store_true", help="also time the 1-Mpx image fit")
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'step ms (whole script) wall':>28} {'CPU':>6}"
     )
     for name in pages:
-        times = measure(f"app_pages/{name}", args.repeat)
+        times = measure(f"app_pages/{name}/page.py", args.repeat)
         (fw, fc), (ww, wc) = times["first"], times["warm"]
         step = (
             f"{times['step'][0] * 1e3:28.0f} {times['step'][1] * 1e3:6.0f}"
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         from bench.browser import VIEWER_PAGES
         from bench.browser import main as browser_main
 
-        chosen = [p.removesuffix(".py") for p in pages if p.removesuffix(".py") in VIEWER_PAGES]
+        chosen = [p for p in pages if p in VIEWER_PAGES]
         browser_main(tuple(chosen) if args.pages else VIEWER_PAGES, repeat=args.repeat)
 
 

@@ -12,8 +12,8 @@ def test_the_page_benchmark_times_a_first_render_a_warm_one_and_a_viewer_step():
         assert wall > 0 and cpu > 0
 
 
-def test_pages_are_named_by_file_with_or_without_py_and_unknown_ones_are_refused():
-    assert page_files(["fraud_detection", "home.py"]) == ["fraud_detection.py", "home.py"]
-    assert "retail_segmentation.py" in page_files([])
+def test_pages_are_named_by_folder_with_or_without_py_and_unknown_ones_are_refused():
+    assert page_files(["fraud_detection", "home.py"]) == ["fraud_detection", "home"]
+    assert "retail_segmentation" in page_files([])
     with pytest.raises(SystemExit, match="unknown pages"):
         page_files(["no_such_page"])

@@ -160,7 +160,7 @@ PAGES = {
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_fitting_page_has_a_share_box_and_the_downloads(page, media):
     query, key, sklearn = PAGES[page]
-    at = open_page(f"app_pages/{page}.py", query)
+    at = open_page(f"app_pages/{page}/page.py", query)
     link = share_box(at)
     for name, value in query.items():
         assert f"{name}={value}" in link
@@ -173,7 +173,7 @@ def test_every_fitting_page_has_a_share_box_and_the_downloads(page, media):
 
 
 # ------------------------------------------------------------ the case pages' reproducing code
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_script(code: str) -> str:
