@@ -146,7 +146,9 @@ def test_the_page_check_sees_an_import_of_the_pages_folder():
 
 
 def test_the_page_check_allows_the_dashboards_own_modules():
-    source = "import streamlit as st\nfrom dashboard.viewer import x\nfrom emlib import y"
+    source = (
+        "import streamlit as st\nfrom dashboard.components.viewer import x\nfrom emlib import y"
+    )
     assert imported_pages(source, "home", {"home", "step_by_step"}) == set()
 
 

@@ -216,7 +216,7 @@ def picture_downloads(
 def dataset_code(
     name: str, n_clusters: int = 3, separation: float = 3.0, n_samples: int = 300, seed: int = 0
 ) -> str:
-    """Python that defines ``X`` as ``dashboard.state.load_dataset`` makes it (through
+    """Python that defines ``X`` as ``dashboard.components.fits.load_dataset`` makes it (through
     ``emlib.datasets``), for the reproducing scripts."""
     if name == "faithful":
         return "from emlib.datasets import load_faithful\n\nX = load_faithful().X"

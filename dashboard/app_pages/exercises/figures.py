@@ -2,7 +2,7 @@
 
 1-D: each component's weighted density pi_k N(x | mu_k, sigma_k^2) in its colour and, with two
 or more components, their sum p(x) dashed in grey. 2-D: each component's 1- and 2-sigma
-ellipses and its mean (the same drawing as ``dashboard.plots.clusters_figure``). Both: the
+ellipses and its mean (drawn as ``components.figures.clusters_figure``). Both: the
 data points, marked places (points, vertical and horizontal lines) and line segments.
 
 Traces carry ``meta["role"]``: "component" (with "component": k), "mixture", "ellipse", "mean",

@@ -30,7 +30,7 @@ from emlib.params import GMMParams
 
 
 def missing_lab_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``dashboard.state.missing_lab_data`` makes it from the
+    """Python that defines ``X`` as ``missing_lab_data`` makes it from the
     missing lab's settings (``data``, ``clusters``, ``sep``, ``n``, ``dseed``, ``x``, ``y``,
     ``mech``, ``rate``, ``seed``): the real gaps of air quality (rows with neither value left
     out), or values hidden by ``simulate_missing``."""

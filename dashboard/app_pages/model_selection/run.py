@@ -172,7 +172,7 @@ def shown_points(X: np.ndarray, fit: CellFit, columns: tuple[int, int]):
 
 
 def selection_data_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``dashboard.state_selection.load_selection_data`` makes
+    """Python that defines ``X`` as ``load_selection_data`` makes
     it from the model selection page's settings (``data``, ``clusters``, ``dseed``)."""
     name = settings["data"]
     if name == "airquality":

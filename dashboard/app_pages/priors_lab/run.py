@@ -252,7 +252,7 @@ def collapse_message(result: PriorsLabResult) -> str:
 
 
 def priors_data_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``dashboard.state_priors.load_priors_data`` makes it from
+    """Python that defines ``X`` as ``load_priors_data`` makes it from
     the priors lab's settings (``data``, ``clusters``, ``dseed``)."""
     name, seed = settings["data"], int(settings["dseed"])
     if name == "collapse":

@@ -35,7 +35,7 @@ HEATMAP_TEXT_SIZE = 16
 def bic_heatmap(
     selection: pd.DataFrame, best: tuple[int, str], chosen: tuple[int, str]
 ) -> go.Figure:
-    """``plots_selection.criterion_heatmap`` of BIC, made readable: each cell's number rounded
+    """``components.criteria.criterion_heatmap`` of BIC, made readable: each cell's number rounded
     to a whole (179,012: BIC's decimals mean nothing) in ``HEATMAP_TEXT_SIZE`` type."""
     fig = criterion_heatmap(selection, "bic", best, chosen)
     z = np.asarray(fig.data[0].z, dtype=float)

@@ -2,7 +2,7 @@
 fit, the clusters against a text column, and the notice for a link made from an upload.
 
 Each function reads the widgets it draws and the result it is given, and draws; the work is
-done in ``state_yourdata`` (cached runners) and emlib. User text (file and column names) is
+done in ``run`` (cached runners) and emlib. User text (file and column names) is
 escaped with ``uploads.plain`` in Markdown and ``uploads.plain_label`` in figures.
 """
 
