@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import missing_rows
+from dashboard.components.settings import SyntheticSpec
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
 from emlib.em import estimator_params_of
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
@@ -178,5 +179,7 @@ def selection_data_code(settings: Mapping) -> str:
     if name == "airquality":
         return "from emlib.datasets import load_airquality\n\nX = load_airquality().X"
     if name == "synthetic":
-        return dataset_code("synthetic", settings["clusters"], 4.0, 300, settings["dseed"])
+        return dataset_code(
+            "synthetic", SyntheticSpec(int(settings["clusters"]), 4.0, 300, int(settings["dseed"]))
+        )
     return dataset_code(name)

@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.app_pages.priors_lab.figures import smallest_variances
 from dashboard.components.downloads import dataset_code
-from dashboard.components.settings import TEACHING_TOL
+from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from dashboard.components.viewer import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
@@ -258,5 +258,7 @@ def priors_data_code(settings: Mapping) -> str:
     if name == "collapse":
         return f"from emlib.datasets import make_collapse\n\nX = make_collapse({seed}, 8).X"
     if name == "synthetic":
-        return dataset_code("synthetic", settings["clusters"], 3.0, 300, seed)
+        return dataset_code(
+            "synthetic", SyntheticSpec(int(settings["clusters"]), 3.0, 300, int(seed))
+        )
     return dataset_code(name)

@@ -22,7 +22,12 @@ from dashboard.app_pages.image_segmentation.run import (
     image_data_code,
     image_fit_matrix,
 )
-from dashboard.app_pages.missing_lab.run import missing_lab_code, missing_lab_data
+from dashboard.app_pages.missing_lab.run import (
+    MissingLabSettings,
+    missing_lab_code,
+    missing_lab_data,
+    run_missing_lab,
+)
 from dashboard.app_pages.model_selection.run import (
     load_selection_data,
     run_selection,
@@ -31,7 +36,8 @@ from dashboard.app_pages.model_selection.run import (
 from dashboard.app_pages.priors_lab.run import load_priors_data, priors_data_code, run_priors_lab
 from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
 from dashboard.components.downloads import dataset_code
-from dashboard.components.fits import load_dataset
+from dashboard.components.fits import FitSettings, load_dataset, run_fit
+from dashboard.components.settings import SyntheticSpec
 from dashboard.components.share import share_url
 from dashboard.uploads import read_image
 from emlib import GaussianMixtureEM
@@ -97,12 +103,14 @@ def test_share_url_joins_the_address_and_the_settings():
 
 
 @pytest.mark.parametrize(
-    "name, args", [("faithful", ()), ("synthetic", (4, 2.5, 150, 7))], ids=["faithful", "synth"]
+    "name, spec",
+    [("faithful", None), ("synthetic", SyntheticSpec(4, 2.5, 150, 7))],
+    ids=["faithful", "synth"],
 )
-def test_dataset_code_makes_the_same_data_as_the_page(name, args):
+def test_dataset_code_makes_the_same_data_as_the_page(name, spec):
     scope = {}
-    exec(dataset_code(name, *args), scope)
-    np.testing.assert_array_equal(scope["X"], load_dataset(name, *args).X)
+    exec(dataset_code(name, spec), scope)
+    np.testing.assert_array_equal(scope["X"], load_dataset(name, spec).X)
 
 
 def test_step_page_shares_its_settings_and_offers_every_download(media):
@@ -264,19 +272,9 @@ def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
 )
 def test_missing_lab_code_makes_the_labs_data(settings):
     scope = {}
-    exec(missing_lab_code(settings), scope)
-    data, _, _ = missing_lab_data(
-        settings["data"],
-        settings["clusters"],
-        settings["sep"],
-        settings["n"],
-        settings["dseed"],
-        settings["x"],
-        settings["y"],
-        settings["mech"],
-        settings["rate"],
-        settings["seed"],
-    )
+    lab = MissingLabSettings.from_settings({**settings, "k": 3, "cov": "full", "tol": 1e-6})
+    exec(missing_lab_code(lab), scope)
+    data, _, _ = missing_lab_data(lab)
     np.testing.assert_array_equal(scope["X"], data.X)
 
 
@@ -375,14 +373,13 @@ def fitted_models(monkeypatch):
 def page_results() -> dict:
     """{page: [(history, estimator_params) of each fit the page offers for download]}, made
     by the runners the pages call (caches cleared, so every fit really runs here)."""
-    from dashboard import state
     from dashboard.app_pages.fraud_detection.run import run_fraud_page
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
 
     for runner in (
-        state.run_fit,
-        state.run_missing_lab,
+        run_fit,
+        run_missing_lab,
         run_priors_lab,
         run_selection,
         run_fraud_page,
@@ -392,10 +389,14 @@ def page_results() -> dict:
     ):
         runner.clear()
     results = {}
-    fit = state.run_fit("faithful", 3, 3.0, 300, 0, 3, "diag", "k-means++", 1, 40)
+    fit = run_fit(
+        FitSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "diag", "k-means++", 1, 40)
+    )
     results["step_by_step"] = [fit]
-    lab = state.run_missing_lab(
-        "synthetic", 3, 3.0, 200, 0, "Temp", "Ozone", "MAR", 0.3, 3, "tied", 2
+    lab = run_missing_lab(
+        MissingLabSettings(
+            "synthetic", SyntheticSpec(3, 3.0, 200, 0), "Temp", "Ozone", "MAR", 0.3, 3, "tied", 2
+        )
     )
     results["missing_lab"] = [lab]
     priors = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
@@ -424,7 +425,9 @@ def page_results() -> dict:
             subsample_pixels=3_000,
         )
     results["image_segmentation"] = [image]
-    many = state_theory.run_many_starts("faithful", 3, 3.0, 300, 0, 2, "full", 2, 5, 30)
+    many = state_theory.run_many_starts(
+        state_theory.OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", 2, 5, 30)
+    )
     bound = state_theory.run_bound_fit("waiting", 2, "random_from_data", 3)
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
     source = yd.example_source("airquality")
