@@ -29,11 +29,17 @@ from dashboard.app_pages.missing_lab.run import (
     run_missing_lab,
 )
 from dashboard.app_pages.model_selection.run import (
+    SelectionSettings,
     load_selection_data,
     run_selection,
     selection_data_code,
 )
-from dashboard.app_pages.priors_lab.run import load_priors_data, priors_data_code, run_priors_lab
+from dashboard.app_pages.priors_lab.run import (
+    PriorsSettings,
+    load_priors_data,
+    priors_data_code,
+    run_priors_lab,
+)
 from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import FitSettings, load_dataset, run_fit
@@ -278,29 +284,51 @@ def test_missing_lab_code_makes_the_labs_data(settings):
     np.testing.assert_array_equal(scope["X"], data.X)
 
 
+PRIORS_DEFAULTS = {
+    "k": 4,
+    "cov": "full",
+    "init": "k-means++",
+    "seed": 0,
+    "kappa": 0.01,
+    "nu": 4.0,
+    "scale": 1.0,
+    "alpha": 1.0,
+    "tol": 1e-6,
+}
+SELECTION_DEFAULTS = {"kmax": 6, "est": "ml", "seed": 0, "tol": 1e-5}
+
+
 @pytest.mark.parametrize("name", ["collapse", "faithful", "synthetic", "airquality"])
 def test_priors_and_selection_code_make_the_pages_data(name):
     settings = {"data": name, "clusters": 4, "dseed": 6}
     if name != "airquality":
+        priors = PriorsSettings.from_settings(PRIORS_DEFAULTS | settings)
         scope = {}
-        exec(priors_data_code(settings), scope)
-        np.testing.assert_array_equal(scope["X"], load_priors_data(name, 4, 6).X)
+        exec(priors_data_code(priors.dataset, priors.data), scope)
+        np.testing.assert_array_equal(scope["X"], load_priors_data(name, priors.data).X)
     if name != "collapse":
+        selection = SelectionSettings.from_settings(SELECTION_DEFAULTS | settings)
         scope = {}
-        exec(selection_data_code(settings), scope)
-        np.testing.assert_array_equal(scope["X"], load_selection_data(name, 4, 6).X)
+        exec(selection_data_code(selection.dataset, selection.data), scope)
+        np.testing.assert_array_equal(scope["X"], load_selection_data(name, selection.data).X)
 
 
 def test_priors_and_selection_arguments_refit_the_pages_fits():
-    run = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
-    X = load_priors_data("collapse", 3, 0).X
+    run = run_priors_lab(
+        PriorsSettings(
+            "collapse", SyntheticSpec(3, 3.0, 300, 0), 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0
+        )
+    )
+    X = load_priors_data("collapse", SyntheticSpec(3, 3.0, 300, 0)).X
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         refit = GaussianMixtureEM(**run.map.estimator_params).fit(X)
     assert refit.objective_ == pytest.approx(run.map.history[-1].objective, rel=1e-8)
     assert refit.log_prior_ != 0.0
 
-    selection = run_selection("faithful", 3, 0, 3, "map", 4)
+    selection = run_selection(
+        SelectionSettings("faithful", SyntheticSpec(3, 4.0, 300, 0), 3, "map", 4)
+    )
     fit = selection.fits["3 tied"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -399,10 +427,16 @@ def page_results() -> dict:
         )
     )
     results["missing_lab"] = [lab]
-    priors = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
+    priors = run_priors_lab(
+        PriorsSettings(
+            "collapse", SyntheticSpec(3, 3.0, 300, 0), 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0
+        )
+    )
     assert priors.ml.collapsed  # the lab's downloads offer MAP and the ridge, not this one
     results["priors_lab"] = [priors.map, priors.ridge]
-    selection = run_selection("airquality", 3, 0, 2, "map", 4)
+    selection = run_selection(
+        SelectionSettings("airquality", SyntheticSpec(3, 4.0, 300, 0), 2, "map", 4)
+    )
     results["model_selection"] = list(selection.fits.values())
     fraud = run_fraud_page("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
     results["fraud_detection"] = [fraud.result]
