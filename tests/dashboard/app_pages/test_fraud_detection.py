@@ -4,11 +4,11 @@ transaction explains it; and the CSV upload helpers, tested as functions."""
 
 import re
 
-import dashboard.state_fraud as state_fraud
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app_pages.fraud_detection import run as state_fraud
 from dashboard.components.handoff import SENT
 from dashboard.uploads import binary_labels, parse_transactions_csv, plain
 from emlib.cases.fraud import (
@@ -157,9 +157,10 @@ def test_an_uploads_names_cannot_format_the_page():
 def test_bad_csv_files_get_a_plain_message(content, message):
     upload = parse_transactions_csv(content, "bad.csv")
     assert upload.frame is None and message in upload.error
-    run = state_fraud.run_fraud_page(
-        "upload", (), "2", "full", "map", "traffic", 0.0, "MCAR", 0, content, "bad.csv", "(none)"
+    settings = state_fraud.FraudSettings(
+        "upload", (), "2", "full", "map", "traffic", 0.0, "MCAR", 0, "(none)"
     )
+    run = state_fraud.run_fraud_page(settings, content, "bad.csv")
     assert run.result is None and message in run.error
 
 

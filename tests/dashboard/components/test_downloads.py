@@ -401,7 +401,7 @@ def fitted_models(monkeypatch):
 def page_results() -> dict:
     """{page: [(history, estimator_params) of each fit the page offers for download]}, made
     by the runners the pages call (caches cleared, so every fit really runs here)."""
-    from dashboard.app_pages.fraud_detection.run import run_fraud_page
+    from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
 
@@ -438,7 +438,9 @@ def page_results() -> dict:
         SelectionSettings("airquality", SyntheticSpec(3, 4.0, 300, 0), 2, "map", 4)
     )
     results["model_selection"] = list(selection.fits.values())
-    fraud = run_fraud_page("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
+    fraud = run_fraud_page(
+        FraudSettings("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
+    )
     results["fraud_detection"] = [fraud.result]
     date = "1998-06-30"
     customers = customer_features(cdnow_transactions(), date)
