@@ -18,7 +18,6 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.image_segmentation.run import (
-    IMAGE_FIT_SETTINGS,
     image_data_code,
     image_fit_matrix,
 )
@@ -43,6 +42,7 @@ from dashboard.app_pages.priors_lab.run import (
 from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import FitSettings, load_dataset, run_fit
+from dashboard.components.segmentation import PixelSpec
 from dashboard.components.settings import SyntheticSpec
 from dashboard.components.share import share_url
 from dashboard.uploads import read_image
@@ -228,8 +228,9 @@ def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
         "seed": 2,
     }
     scope = {}
-    exec(image_data_code(settings), scope)
-    fitted = image_fit_matrix("china", load_image("china"), "lab", 1.0, 0.3, "block", 10, 2)
+    spec = PixelSpec.from_settings(settings)
+    exec(image_data_code(spec, settings["img"]), scope)
+    fitted = image_fit_matrix("china", load_image("china"), spec)
     np.testing.assert_array_equal(scope["X"], fitted)
     result = segment_image(
         load_image("china"),
@@ -519,7 +520,8 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
     rgba[:300, :, 3] = 0  # a transparent band
     (tmp_path / "my photo.png").write_bytes(png(rgba))
     settings = {"space": "lab", "pos": 1.0, "hide": 0.2, "pattern": "block", "noise": 5, "seed": 3}
-    code = image_data_code(settings, "my photo.png")
+    spec = PixelSpec.from_settings(settings)
+    code = image_data_code(spec, upload_name="my photo.png")
     assert "dashboard" not in code
     script = (
         f"{code}\n"
@@ -533,9 +535,7 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
     assert done.returncode == 0, done.stderr
     picture = read_image((tmp_path / "my photo.png").read_bytes(), "my photo.png")
     assert picture.pixels.shape[:2] != (900, 1300), "downscaled to the working size"
-    expected = image_fit_matrix(
-        f"upload:{picture.key}", picture.pixels, *(settings[n] for n in IMAGE_FIT_SETTINGS)
-    )
+    expected = image_fit_matrix(f"upload:{picture.key}", picture.pixels, spec)
     np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), expected)
 
 
