@@ -470,7 +470,9 @@ def page_results() -> dict:
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
     upload_fit = yd.run_upload_fit(
-        upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3, _upload=upload
+        upload.key,
+        yd.UploadFitSettings(("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3),
+        _upload=upload,
     )
     results["your_data"] = [upload_fit]
     return {
