@@ -1,5 +1,5 @@
-"""The Fraud detection page's settings, data and cached pipeline (``st.cache_data`` on plain
-arguments); the threshold and the "why flagged" pick only re-read the cached scores."""
+"""The Fraud detection page's settings, data and cached pipeline (``st.cache_data`` on
+``FraudSettings``); the threshold and the "why flagged" pick only re-read the cached scores."""
 
 from __future__ import annotations
 

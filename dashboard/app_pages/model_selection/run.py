@@ -1,4 +1,4 @@
-"""The Model selection page's data and cached grid fit (``st.cache_data`` on plain args)."""
+"""The Model selection page's data and cached grid fit (``st.cache_data`` on its settings)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on plain args).
+"""The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on its settings).
 
 Maximum likelihood (ML) and MAP are fitted from one shared start theta_0, both with
 ``reg_covar=0``, so the prior is the only difference. When ML collapses, its iterations up to

@@ -1,4 +1,4 @@
-"""The "Why EM works" page's data and cached runners (``st.cache_data`` on plain arguments).
+"""The "Why EM works" page's data and cached runners (``st.cache_data`` on frozen settings).
 
 Three runners, one per section: many seeded starts per start method (local optima), one fit
 whose iterations the lower-bound view inspects, and the same fit at several missing shares
@@ -218,15 +218,31 @@ class BoundFit:
     estimator_params: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class BoundSettings:
+    """The lower-bound section's fit: the data, K, the start method and the seed (of the
+    synthetic data and the start)."""
+
+    dataset: str
+    k: int
+    init: str
+    seed: int
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> BoundSettings:
+        """From the section's URL settings."""
+        return cls(settings["bdata"], settings["bk"], settings["binit"], settings["bseed"])
+
+
 @st.cache_data(show_spinner="Fitting the mixture…", max_entries=16)
-def run_bound_fit(dataset: str, k: int, init: str, seed: int) -> BoundFit:
+def run_bound_fit(settings: BoundSettings) -> BoundFit:
     """One ML fit with no ridge (reg_covar = 0), so each M-step maximises the bound exactly."""
     CALLS["bound_fit"] += 1
-    data = load_bound_data(dataset, seed)
+    data = load_bound_data(settings.dataset, settings.seed)
     model = GaussianMixtureEM(
-        k,
-        init_params=init,
-        random_state=seed,
+        settings.k,
+        init_params=settings.init,
+        random_state=settings.seed,
         reg_covar=0.0,
         tol=BOUND_TOL,
         max_iter=BOUND_MAX_ITER,
@@ -244,12 +260,12 @@ def run_bound_fit(dataset: str, k: int, init: str, seed: int) -> BoundFit:
 
 @st.cache_data(max_entries=64)
 def run_bound_curves(
-    dataset: str, k: int, init: str, seed: int, iteration: int, direction: str, component: int
+    settings: BoundSettings, iteration: int, direction: str, component: int
 ) -> BoundCurves | str:
     """The bound and the log-likelihood at iteration ``iteration`` of ``run_bound_fit``'s fit
     (or what went wrong, in plain words)."""
     CALLS["bound_curves"] += 1
-    fit = run_bound_fit(dataset, k, init, seed)
+    fit = run_bound_fit(settings)
     if fit.history is None:
         return fit.error
     params = fit.history[min(iteration, len(fit.history) - 1)].params
