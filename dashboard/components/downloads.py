@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import streamlit as st
 
+from dashboard.components.settings import SyntheticSpec
 from dashboard.uploads import TableUpload
 from emlib.em import NOT_FIT_PARAMETERS
 from emlib.io import export
@@ -213,18 +214,17 @@ def picture_downloads(
 
 
 # ------------------------------------------------------------------------ data as code
-def dataset_code(
-    name: str, n_clusters: int = 3, separation: float = 3.0, n_samples: int = 300, seed: int = 0
-) -> str:
-    """Python that defines ``X`` as ``dashboard.components.fits.load_dataset`` makes it (through
+def dataset_code(name: str, spec: SyntheticSpec | None = None) -> str:
+    """Python that defines ``X`` as ``components.fits.load_dataset`` makes it (through
     ``emlib.datasets``), for the reproducing scripts."""
     if name == "faithful":
         return "from emlib.datasets import load_faithful\n\nX = load_faithful().X"
     if name == "synthetic":
+        spec = spec or SyntheticSpec()
         return (
             "from emlib.datasets import make_synthetic\n\n"
-            f"X = make_synthetic({int(n_clusters)}, {float(separation)!r}, {int(n_samples)}, "
-            f"{int(seed)}).X"
+            f"X = make_synthetic({int(spec.clusters)}, {float(spec.separation)!r}, "
+            f"{int(spec.n_samples)}, {int(spec.seed)}).X"
         )
     raise ValueError(f"Unknown data set {name!r}")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from dashboard.components.settings import TEACHING_TOL, not_converged_note
+from dashboard.components.settings import TEACHING_TOL, SyntheticSpec, not_converged_note
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
 from emlib.em import estimator_params_of
@@ -35,46 +35,64 @@ class FitResult:
     estimator_params: dict = field(default_factory=dict)
 
 
-def load_dataset(
-    name: str, n_clusters: int = 3, separation: float = 3.0, n_samples: int = 300, seed: int = 0
-) -> Dataset:
-    """A bundled data set (by its short name), or seeded synthetic 2-D data with ground truth."""
+def load_dataset(name: str, spec: SyntheticSpec | None = None) -> Dataset:
+    """A bundled data set (by its short name), or seeded synthetic 2-D data with ground truth
+    (``spec``, by default ``SyntheticSpec()``)."""
     if name == "faithful":
         return load_faithful()
     if name == "synthetic":
-        return make_synthetic(n_clusters, separation, n_samples, seed)
+        spec = spec or SyntheticSpec()
+        return make_synthetic(spec.clusters, spec.separation, spec.n_samples, spec.seed)
     raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(DATASETS)}.")
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """One fit's settings (the step page's, and Home's fixed one): the data (a bundled set's
+    short name, and the synthetic generator's values) and the estimator's arguments."""
+
+    dataset: str
+    data: SyntheticSpec
+    k: int
+    covariance_type: str
+    init: str
+    seed: int
+    max_iter: int
+    tol: float = TEACHING_TOL
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> FitSettings:
+        """From the step page's URL settings."""
+        return cls(
+            settings["data"],
+            SyntheticSpec.from_settings(settings),
+            settings["k"],
+            settings["cov"],
+            settings["init"],
+            settings["seed"],
+            settings["iters"],
+            settings["tol"],
+        )
+
+
 @st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=64)
-def run_fit(
-    dataset: str,
-    n_clusters: int,
-    separation: float,
-    n_samples: int,
-    data_seed: int,
-    k: int,
-    covariance_type: str,
-    init: str,
-    seed: int,
-    max_iter: int,
-    tol: float = TEACHING_TOL,
-) -> FitResult:
-    """Load the data and fit ``GaussianMixtureEM`` (stopping tolerance ``tol``), keeping every
-    iteration's responsibilities.
+def run_fit(settings: FitSettings) -> FitResult:
+    """Load the data and fit ``GaussianMixtureEM`` (stopping tolerance ``settings.tol``),
+    keeping every iteration's responsibilities.
 
     A ``ValueError`` (bad settings, a collapsed component) becomes ``FitResult.error``; a
     ``ConvergenceWarning`` becomes ``FitResult.warning``, both in plain words.
     """
+    k, max_iter, tol = settings.k, settings.max_iter, settings.tol
     try:
-        data = load_dataset(dataset, n_clusters, separation, n_samples, data_seed)
+        data = load_dataset(settings.dataset, settings.data)
     except ValueError as err:
         return FitResult(None, None, error=f"The data could not be made: {err}")
     model = GaussianMixtureEM(
         k,
-        covariance_type=covariance_type,
-        init_params=init,
-        random_state=seed,
+        covariance_type=settings.covariance_type,
+        init_params=settings.init,
+        random_state=settings.seed,
         max_iter=max_iter,
         tol=tol,
         keep_responsibilities=True,

@@ -28,36 +28,79 @@ class ImageRun:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class PixelSpec:
+    """How an image's pixels become the matrix EM fits: the colour space, the weight of the
+    pixel positions, the damage (a share hidden in a pattern, Gaussian noise) and the seed of
+    the damage and the subsample."""
+
+    color_space: str = "rgb"
+    position_weight: float = 0.0
+    hide: float = 0.0
+    pattern: str = "random"
+    noise: int = 0
+    seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> PixelSpec:
+        """From the image page's settings ("space", "pos", "hide", "pattern", "noise",
+        "seed")."""
+        return cls(
+            settings["space"],
+            float(settings["pos"]),
+            float(settings["hide"]),
+            settings["pattern"],
+            int(settings["noise"]),
+            int(settings["seed"]),
+        )
+
+    def damage(self) -> Damage:
+        return Damage(float(self.hide), self.pattern, float(self.noise), int(self.seed))
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """One segmentation's settings: K (a number as text, or "auto" for BIC over
+    ``K_RANGE``), the pixels' preparation, the covariance type and the stopping rule."""
+
+    k: str
+    pixels: PixelSpec
+    covariance_type: str
+    max_iter: int
+    tol: float = CASE_TOL
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> ImageSettings:
+        """From the image page's settings."""
+        return cls(
+            str(settings["k"]),
+            PixelSpec.from_settings(settings),
+            settings["cov"],
+            settings["iters"],
+            settings["tol"],
+        )
+
+
 @st.cache_data(show_spinner="Segmenting the image by EM…", max_entries=16)
 def run_segmentation(
-    image_key: str,
-    _pixels: np.ndarray | None,
-    k: str,
-    space: str,
-    pos: float,
-    cov: str,
-    hide: float,
-    pattern: str,
-    noise: int,
-    seed: int,
-    iters: int,
-    tol: float = CASE_TOL,
+    image_key: str, _pixels: np.ndarray | None, settings: ImageSettings
 ) -> ImageRun:
     """Segment a bundled image (``image_key`` its name) or an upload (``image_key`` names it by
     hash; ``_pixels`` holds it and is not hashed)."""
+    spec, k = settings.pixels, settings.k
     try:
         pixels = load_image(image_key) if _pixels is None else _pixels
         result = segment_image(
             pixels,
             None if k == "auto" else int(k),
-            color_space=space,
-            position_weight=float(pos),
-            covariance_type=cov,
-            damage=Damage(float(hide), pattern, float(noise), seed),
+            color_space=spec.color_space,
+            position_weight=float(spec.position_weight),
+            covariance_type=settings.covariance_type,
+            damage=spec.damage(),
             k_range=K_RANGE,
-            seed=seed,
-            max_iter=iters,
-            tol=tol,
+            seed=spec.seed,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
         )
     except ValueError as err:
         return ImageRun(None, f"EM could not segment this image: {err}")

@@ -105,6 +105,28 @@ def synthetic_settings(*, full: bool = True) -> tuple[Setting, ...]:
     )
 
 
+@dataclass(frozen=True)
+class SyntheticSpec:
+    """The synthetic generator's four values (``emlib.datasets.make_synthetic``), hashable by
+    ``st.cache_data`` (it hashes a dataclass through ``dataclasses.asdict``)."""
+
+    clusters: int = 3
+    separation: float = 3.0
+    n_samples: int = 300
+    seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> SyntheticSpec:
+        """From a page's settings (``synthetic_settings``: "clusters", "sep", "n", "dseed");
+        a page without "sep" or "n" gets the defaults."""
+        return cls(
+            int(settings["clusters"]),
+            float(settings.get("sep", cls.separation)),
+            int(settings.get("n", cls.n_samples)),
+            int(settings["dseed"]),
+        )
+
+
 def init_settings(prefix: str, settings: Sequence[Setting]) -> None:
     """Give every ``{prefix}_{name}`` session-state key a value before its widget is drawn.
 

@@ -11,6 +11,7 @@ from dashboard.app_pages.fraud_detection.figures import (
 )
 from dashboard.app_pages.fraud_detection.run import (
     SETTINGS,
+    FraudSettings,
     comparison_table,
     confusion_frame,
     fraud_data_code,
@@ -59,21 +60,8 @@ if settings["data"] == "upload" and not content:
         "row, numeric feature columns and, if you have one, a label column."
     )
     st.stop()
-run = run_fraud_page(
-    settings["data"],
-    tuple(settings["feats"]),
-    settings["k"],
-    settings["cov"],
-    settings["prior"],
-    settings["train"],
-    float(settings["rate"]),
-    settings["mech"],
-    settings["seed"],
-    content,
-    filename,
-    settings["label"],
-    settings["tol"],
-)
+fraud = FraudSettings.from_settings(settings)
+run = run_fraud_page(fraud, content, filename)
 if run.error:
     st.error(run.error)
     st.stop()
@@ -216,6 +204,6 @@ fit_downloads(
     estimator_params=result.estimator_params,
     data_code=csv_data_code("emlab_fraud_labels.csv", len(names))
     if settings["data"] == "upload"
-    else fraud_data_code(settings, run.features, result.n_components),
+    else fraud_data_code(fraud, run.features, result.n_components),
     label="Download the mixture of normal behaviour",
 )

@@ -1,9 +1,9 @@
-"""The Fraud detection page's settings, data and cached pipeline (``st.cache_data`` on plain
-arguments); the threshold and the "why flagged" pick only re-read the cached scores."""
+"""The Fraud detection page's settings, data and cached pipeline (``st.cache_data`` on
+``FraudSettings``); the threshold and the "why flagged" pick only re-read the cached scores."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,40 +191,67 @@ def available_features(dataset: str, content: bytes, filename: str, label: str) 
     return tuple(data.features), data.default_features
 
 
+@dataclass(frozen=True)
+class FraudSettings:
+    """What the page's pipeline depends on: the data (a bundled set or "upload", and an
+    upload's ``label`` column), the features, the model (``k``: a number or "auto"; ``prior``:
+    "ml" or "map"), what it trains on, the gaps hidden in the test rows and the seed (not the
+    threshold or the transaction picked, which only re-read the scores)."""
+
+    dataset: str
+    features: tuple[str, ...]
+    k: str
+    covariance_type: str
+    prior: str
+    train: str
+    rate: float
+    mechanism: str
+    seed: int
+    label: str = NONE
+    tol: float = CASE_TOL
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> FraudSettings:
+        """From the page's settings (``current_settings``)."""
+        return cls(
+            settings["data"],
+            tuple(settings["feats"]),
+            settings["k"],
+            settings["cov"],
+            settings["prior"],
+            settings["train"],
+            float(settings["rate"]),
+            settings["mech"],
+            settings["seed"],
+            settings["label"],
+            settings["tol"],
+        )
+
+
 @st.cache_data(
     show_spinner="Fitting normal behaviour and scoring the test transactions…", max_entries=24
 )
-def run_fraud_page(
-    dataset: str,
-    features: tuple[str, ...],
-    k: str,
-    cov: str,
-    prior: str,
-    train: str,
-    rate: float,
-    mech: str,
-    seed: int,
-    content: bytes = b"",
-    filename: str = "",
-    label: str = NONE,
-    tol: float = CASE_TOL,
-) -> FraudRun:
-    """Load the data and run ``emlib.cases.fraud.run_fraud``; errors in plain words."""
+def run_fraud_page(settings: FraudSettings, content: bytes = b"", filename: str = "") -> FraudRun:
+    """Load the data (an upload from ``content`` and ``filename``) and run
+    ``emlib.cases.fraud.run_fraud``; errors in plain words."""
+    dataset, k = settings.dataset, settings.k
     try:
-        data = bundled(dataset) if dataset != "upload" else uploaded(content, filename, label)
+        data = (
+            bundled(dataset) if dataset != "upload" else uploaded(content, filename, settings.label)
+        )
     except ValueError as err:
         return FraudRun(None, error=f"The data could not be used: {err}.")
-    features = tuple(f for f in features if f in data.features) or data.default_features
+    features = tuple(f for f in settings.features if f in data.features) or data.default_features
     config = FraudConfig(
         features=features,
         n_components=None if k == "auto" else int(k),
-        covariance_type=cov,
-        prior="default" if prior == "map" else None,
-        train_on=train,
-        missing_rate=rate,
-        mechanism=mech,
-        seed=seed,
-        tol=tol,
+        covariance_type=settings.covariance_type,
+        prior="default" if settings.prior == "map" else None,
+        train_on=settings.train,
+        missing_rate=settings.rate,
+        mechanism=settings.mechanism,
+        seed=settings.seed,
+        tol=settings.tol,
     )
     try:
         result = run_fraud(data, config)
@@ -495,19 +522,19 @@ def guess_label(columns: tuple[str, ...]) -> str:
     return next((c for c in columns if c.strip().lower() in LABEL_NAMES), NONE)
 
 
-def fraud_data_code(settings: Mapping, features: Sequence[str], n_components: int) -> str:
+def fraud_data_code(settings: FraudSettings, features: Sequence[str], n_components: int) -> str:
     """Python that defines ``X`` as the fraud page's fit saw it: ``run_fraud``'s
     standardised training rows (``Z_fit``) for the page's settings."""
     loader = {
         "ulb": ("creditcard_transactions", "load_creditcard"),
         "crx": ("credit_approval_transactions", "load_credit_approval"),
-    }[settings["data"]]
+    }[settings.dataset]
     config = (
         f"FraudConfig(features={tuple(features)!r}, n_components={int(n_components)}, "
-        f"covariance_type={settings['cov']!r}, "
-        f"prior={'default' if settings['prior'] == 'map' else None!r}, "
-        f"train_on={settings['train']!r}, missing_rate={float(settings['rate'])!r}, "
-        f"mechanism={settings['mech']!r}, seed={int(settings['seed'])}, reference=False)"
+        f"covariance_type={settings.covariance_type!r}, "
+        f"prior={'default' if settings.prior == 'map' else None!r}, "
+        f"train_on={settings.train!r}, missing_rate={float(settings.rate)!r}, "
+        f"mechanism={settings.mechanism!r}, seed={int(settings.seed)}, reference=False)"
     )
     return (
         f"from emlib.cases.fraud import FraudConfig, {loader[0]}, run_fraud\n"

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from dashboard.components.figures import clusters_figure
-from dashboard.components.fits import run_fit
+from dashboard.components.fits import FitSettings, run_fit
+from dashboard.components.settings import SyntheticSpec
 from dashboard.components.viewer import responsibilities
 
 st.title("EM Lab")
@@ -70,7 +71,7 @@ st.page_link(
 )
 
 st.subheader("What a finished fit looks like")
-result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 100)
+result = run_fit(FitSettings("faithful", SyntheticSpec(), 2, "full", "kmeans", 0, 100))
 if result.history is None:
     st.error(result.error or "The preview fit failed.")
 else:

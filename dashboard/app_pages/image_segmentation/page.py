@@ -11,7 +11,6 @@ from dashboard.app_pages.image_segmentation.figures import (
 )
 from dashboard.app_pages.image_segmentation.run import (
     IMAGE_CHOICES,
-    IMAGE_FIT_SETTINGS,
     K_CHOICES,
     PATTERN_NAMES,
     SETTINGS,
@@ -28,7 +27,7 @@ from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
 from dashboard.components.handoff import sent_upload
 from dashboard.components.pictures import as_rgb, label_picture
-from dashboard.components.segmentation import fit_text
+from dashboard.components.segmentation import PixelSpec, fit_text
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
@@ -204,10 +203,12 @@ else:
 image_key = f"upload:{upload.key}" if upload else settings["img"]
 fit_downloads(
     result.history,
-    image_fit_matrix(image_key, result.original, *(settings[n] for n in IMAGE_FIT_SETTINGS)),
+    image_fit_matrix(image_key, result.original, PixelSpec.from_settings(settings)),
     [f"{n} (standardised)" for n in names],
     key="img",
     estimator_params=result.estimator_params,
-    data_code=image_data_code(settings, upload.name if upload else None),
+    data_code=image_data_code(
+        PixelSpec.from_settings(settings), settings["img"], upload.name if upload else None
+    ),
     label="Download the segmentation mixture",
 )

@@ -6,12 +6,15 @@ name or its upload's hash and the settings); the page only draws ``emlib.cases.i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import streamlit as st
 
-from dashboard.components.segmentation import ImageRun, run_segmentation
+from dashboard.components.segmentation import (
+    ImageRun,
+    ImageSettings,
+    PixelSpec,
+    run_segmentation,
+)
 from dashboard.components.settings import (
     CASE_TOL,
     Setting,
@@ -65,12 +68,10 @@ def read_upload(data: bytes, name: str) -> ImageUpload:
 
 def run_settings(settings: dict, upload: ImageUpload | None) -> ImageRun:
     """Run the cached segmentation for the page's settings (and upload, if chosen)."""
-    options = {name: settings[name] for name in ("k", "space", "pos", "cov", "hide")}
-    options.update(pattern=settings["pattern"], noise=settings["noise"])
-    options.update(seed=settings["seed"], iters=settings["iters"], tol=settings["tol"])
+    image = ImageSettings.from_settings(settings)
     if settings["img"] == UPLOAD:
-        return run_segmentation(f"upload:{upload.key}", upload.pixels, **options)
-    return run_segmentation(settings["img"], None, **options)
+        return run_segmentation(f"upload:{upload.key}", upload.pixels, image)
+    return run_segmentation(settings["img"], None, image)
 
 
 def source_text(settings: dict, upload: ImageUpload | None) -> str:
@@ -115,35 +116,25 @@ def _reordered(params: GMMParams, order: list[int]) -> GMMParams:
     return GMMParams(params.weights, params.means[:, order], covs, "full")
 
 
-#: The image page's settings that ``image_fit_matrix`` takes after the pixels, in order.
-IMAGE_FIT_SETTINGS = ("space", "pos", "hide", "pattern", "noise", "seed")
-
-
 @st.cache_data(max_entries=2, show_spinner=False)
-def image_fit_matrix(
-    image_key: str,
-    _pixels: np.ndarray,
-    space: str,
-    pos: float,
-    hide: float,
-    pattern: str,
-    noise: float,
-    seed: int,
-) -> np.ndarray:
+def image_fit_matrix(image_key: str, _pixels: np.ndarray, spec: PixelSpec) -> np.ndarray:
     """The (standardised) pixel features the image page's mixture was fitted to, as
     ``image_data_code`` makes them (``image_key`` names ``_pixels``, which is not hashed)."""
-    from emlib.cases.image import Damage, damage_image, pixel_features, select_fit_rows
+    from emlib.cases.image import damage_image, pixel_features, select_fit_rows
 
-    working, _ = damage_image(_pixels, Damage(float(hide), pattern, float(noise), int(seed)))
-    values = pixel_features(working, space, float(pos)).values
-    rows, _ = select_fit_rows(values, np.random.default_rng(int(seed)))
+    working, _ = damage_image(_pixels, spec.damage())
+    values = pixel_features(working, spec.color_space, float(spec.position_weight)).values
+    rows, _ = select_fit_rows(values, np.random.default_rng(int(spec.seed)))
     return values[rows]
 
 
-def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
+def image_data_code(
+    spec: PixelSpec, image: str | None = None, upload_name: str | None = None
+) -> str:
     """Python that defines ``X`` as the image page's fit saw it (see ``image_fit_matrix``):
     the bundled image by name, or the uploaded picture read back from the user's disk with
-    Pillow and ``emlib.cases.image.picture_pixels``, as the page read it. The script imports
+    Pillow and ``emlib.cases.image.picture_pixels``, as the page read it (``upload_name``
+    given). The script imports
     numpy, Pillow and emlib only (never the dashboard)."""
     steps = "Damage, damage_image, pixel_features, select_fit_rows"
     if upload_name is None:
@@ -151,7 +142,7 @@ def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
             "import numpy as np\n\n"
             f"from emlib.cases.image import {steps}\n"
             "from emlib.datasets import load_image\n\n"
-            f"pixels = load_image({settings['img']!r})"
+            f"pixels = load_image({image!r})"
         )
     else:
         head = (
@@ -163,15 +154,14 @@ def image_data_code(settings: Mapping, upload_name: str | None = None) -> str:
             "    pixels, _, _ = picture_pixels(image)  # 8 bits, at most about a megapixel)"
         )
     damage = (
-        f"Damage({float(settings['hide'])!r}, {settings['pattern']!r}, "
-        f"{float(settings['noise'])!r}, {int(settings['seed'])})"
+        f"Damage({float(spec.hide)!r}, {spec.pattern!r}, {float(spec.noise)!r}, {int(spec.seed)})"
     )
     return (
         f"{head}\n"
         f"working, _ = damage_image(pixels, {damage})\n"
-        f"values = pixel_features(working, {settings['space']!r}, "
-        f"{float(settings['pos'])!r}).values\n"
+        f"values = pixel_features(working, {spec.color_space!r}, "
+        f"{float(spec.position_weight)!r}).values\n"
         "# the pixels with something seen (a seeded subsample of them for a large image)\n"
-        f"rows, _ = select_fit_rows(values, np.random.default_rng({int(settings['seed'])}))\n"
+        f"rows, _ = select_fit_rows(values, np.random.default_rng({int(spec.seed)}))\n"
         "X = values[rows]"
     )

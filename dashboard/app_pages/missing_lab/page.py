@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.app_pages.missing_lab.run import (
     AIRQUALITY_COLUMNS,
     MISSING_DATASETS,
+    MissingLabSettings,
     comparison_panels,
     missing_lab_code,
     missing_lab_story,
@@ -91,21 +92,8 @@ with st.sidebar:
 
 settings = current_settings("missing", SETTINGS)
 write_query_params(settings)
-result = run_missing_lab(
-    settings["data"],
-    settings["clusters"],
-    float(settings["sep"]),
-    settings["n"],
-    settings["dseed"],
-    settings["x"],
-    settings["y"],
-    settings["mech"],
-    float(settings["rate"]),
-    settings["k"],
-    settings["cov"],
-    settings["seed"],
-    settings["tol"],
-)
+lab_settings = MissingLabSettings.from_settings(settings)
+result = run_missing_lab(lab_settings)
 show_fit_messages(result)
 if result.note:
     st.caption(result.note)
@@ -171,7 +159,7 @@ fit_downloads(
     data.X,
     data.feature_names,
     estimator_params=result.estimator_params,
-    data_code=missing_lab_code(settings),
+    data_code=missing_lab_code(lab_settings),
     key="missing",
     label="Download the EM fit",
 )

@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import Panel
 from dashboard.components.fits import load_dataset
-from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
+from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL, SyntheticSpec
 from emlib import ConvergenceWarning, EMStep
 from emlib.datasets import Dataset, load_airquality
 from emlib.em import estimator_params_of
@@ -29,14 +29,47 @@ from emlib.missing import (
 from emlib.params import GMMParams
 
 
-def missing_lab_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``missing_lab_data`` makes it from the
-    missing lab's settings (``data``, ``clusters``, ``sep``, ``n``, ``dseed``, ``x``, ``y``,
-    ``mech``, ``rate``, ``seed``): the real gaps of air quality (rows with neither value left
-    out), or values hidden by ``simulate_missing``."""
-    dataset, seed = settings["data"], int(settings["seed"])
-    x_column, y_column = settings["x"], settings["y"]
-    mechanism, rate = settings["mech"], float(settings["rate"])
+@dataclass(frozen=True)
+class MissingLabSettings:
+    """The Missing data lab's settings: the data (``dataset``, the synthetic generator's
+    values, the air-quality columns), how values hide (``mechanism``, ``rate``) and the
+    model; ``seed`` seeds both the hiding and EM's start."""
+
+    dataset: str
+    data: SyntheticSpec
+    x_column: str
+    y_column: str
+    mechanism: str
+    rate: float
+    k: int
+    covariance_type: str
+    seed: int
+    tol: float = TEACHING_TOL
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> MissingLabSettings:
+        """From the lab's URL settings."""
+        return cls(
+            settings["data"],
+            SyntheticSpec.from_settings(settings),
+            settings["x"],
+            settings["y"],
+            settings["mech"],
+            float(settings["rate"]),
+            settings["k"],
+            settings["cov"],
+            int(settings["seed"]),
+            settings["tol"],
+        )
+
+
+def missing_lab_code(settings: MissingLabSettings) -> str:
+    """Python that defines ``X`` as ``missing_lab_data`` makes it from the missing lab's
+    settings: the real gaps of air quality (rows with neither value left out), or values
+    hidden by ``simulate_missing``."""
+    dataset, seed = settings.dataset, settings.seed
+    x_column, y_column = settings.x_column, settings.y_column
+    mechanism, rate = settings.mechanism, settings.rate
     if dataset == "airquality":
         return (
             "import numpy as np\n"
@@ -44,9 +77,7 @@ def missing_lab_code(settings: Mapping) -> str:
             f"X = load_airquality(({x_column!r}, {y_column!r})).X\n"
             "X = X[~np.isnan(X).all(axis=1)]  # rows with neither value carry no information"
         )
-    complete = dataset_code(
-        dataset, settings["clusters"], settings["sep"], settings["n"], settings["dseed"]
-    )
+    complete = dataset_code(dataset, settings.data)
     return (
         "import numpy as np\n"
         "from emlib.missing import simulate_missing\n"
@@ -129,23 +160,15 @@ def hidden_text(X: np.ndarray, names: Sequence[str], dataset: str, mechanism: st
 
 
 def missing_lab_data(
-    dataset: str,
-    n_clusters: int,
-    separation: float,
-    n_samples: int,
-    data_seed: int,
-    x_column: str,
-    y_column: str,
-    mechanism: str,
-    rate: float,
-    seed: int,
+    settings: MissingLabSettings,
 ) -> tuple[Dataset, np.ndarray | None, str | None]:
     """(data with NaN, the complete data before hiding or None, a note about dropped rows).
 
     Synthetic and Old Faithful lose values by ``simulate_missing`` (seeded by ``seed``); air
     quality keeps its real gaps, in the chosen two columns, minus rows with neither value.
     """
-    if dataset == "airquality":
+    x_column, y_column = settings.x_column, settings.y_column
+    if settings.dataset == "airquality":
         if x_column == y_column:
             raise ValueError("pick two different columns for the x and y axes")
         data = load_airquality((x_column, y_column))
@@ -157,27 +180,14 @@ def missing_lab_data(
                 "no information about this pair and are left out."
             )
         return replace(data, X=data.X[~empty]), None, note
-    data = load_dataset(dataset, n_clusters, separation, n_samples, data_seed)
-    hidden = simulate_missing(data.X, rate, mechanism, np.random.default_rng(seed))
+    data = load_dataset(settings.dataset, settings.data)
+    rng = np.random.default_rng(settings.seed)
+    hidden = simulate_missing(data.X, settings.rate, settings.mechanism, rng)
     return replace(data, X=hidden), data.X, None
 
 
 @st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=32)
-def run_missing_lab(
-    dataset: str,
-    n_clusters: int,
-    separation: float,
-    n_samples: int,
-    data_seed: int,
-    x_column: str,
-    y_column: str,
-    mechanism: str,
-    rate: float,
-    k: int,
-    covariance_type: str,
-    seed: int,
-    tol: float = TEACHING_TOL,
-) -> MissingLabResult:
+def run_missing_lab(settings: MissingLabSettings) -> MissingLabResult:
     """Hide values (or take the real gaps), then ``emlib.missing.compare_methods``: EM,
     complete cases and mean imputation, each fit stopping when its gain per point falls below
     ``tol``.
@@ -186,29 +196,19 @@ def run_missing_lab(
     (too few complete rows), the EM fit is still returned.
     """
     try:
-        data, complete, note = missing_lab_data(
-            dataset,
-            n_clusters,
-            separation,
-            n_samples,
-            data_seed,
-            x_column,
-            y_column,
-            mechanism,
-            rate,
-            seed,
-        )
+        data, complete, note = missing_lab_data(settings)
     except ValueError as err:
         return MissingLabResult(None, None, error=f"The data could not be made: {err}")
+    dataset, mechanism, rate = settings.dataset, settings.mechanism, settings.rate
     hidden = hidden_text(data.X, data.feature_names, dataset, mechanism, rate)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             comparison = compare_methods(
                 data.X,
-                k,
-                covariance_type=covariance_type,
-                random_state=seed,
+                settings.k,
+                covariance_type=settings.covariance_type,
+                random_state=settings.seed,
                 complete=complete,
                 truth=data.truth,
                 mechanism=mechanism,
@@ -216,7 +216,7 @@ def run_missing_lab(
                 column=1,
                 column_name=data.feature_names[1],
                 max_iter=MISSING_MAX_ITER,
-                tol=tol,
+                tol=settings.tol,
                 keep_responsibilities=True,
             )
         except ValueError as err:

@@ -8,6 +8,7 @@ from dashboard.app_pages.model_selection.run import (
     MAX_K,
     SELECTION_DATASETS,
     SELECTION_TOL,
+    SelectionSettings,
     cell_name,
     cell_options,
     cell_row,
@@ -77,15 +78,8 @@ settings = current_settings("sel", SETTINGS)
 write_query_params(settings)
 with st.sidebar:
     copy_link()
-run = run_selection(
-    settings["data"],
-    settings["clusters"],
-    settings["dseed"],
-    settings["kmax"],
-    settings["est"],
-    settings["seed"],
-    settings["tol"],
-)
+selection = SelectionSettings.from_settings(settings)
+run = run_selection(selection)
 if run.error:
     st.error(run.error)
     st.stop()
@@ -172,6 +166,6 @@ fit_downloads(
     data.feature_names,
     key="sel",
     estimator_params=fit.estimator_params,
-    data_code=selection_data_code(settings),
+    data_code=selection_data_code(selection.dataset, selection.data),
     label=f"Download this fit (K = {chosen[0]}, {chosen[1]})",
 )

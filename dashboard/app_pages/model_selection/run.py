@@ -1,10 +1,10 @@
-"""The Model selection page's data and cached grid fit (``st.cache_data`` on plain args)."""
+"""The Model selection page's data and cached grid fit (``st.cache_data`` on its settings)."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import missing_rows
+from dashboard.components.settings import SyntheticSpec
 from emlib.datasets import Dataset, load_airquality, load_faithful, make_synthetic
 from emlib.em import estimator_params_of
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
@@ -55,14 +56,47 @@ class SelectionRun:
     error: str | None = None
 
 
-def load_selection_data(name: str, n_clusters: int, seed: int) -> Dataset:
+#: The synthetic data's separation on this page (clusters far enough apart that the criteria
+#: can find their number).
+SELECTION_SEPARATION = 4.0
+
+
+def load_selection_data(name: str, spec: SyntheticSpec) -> Dataset:
+    """The page's data: Old Faithful, air quality, or synthetic data made by ``spec``."""
     if name == "faithful":
         return load_faithful()
     if name == "synthetic":
-        return make_synthetic(n_clusters, 4.0, 300, seed)
+        return make_synthetic(spec.clusters, spec.separation, spec.n_samples, spec.seed)
     if name == "airquality":
         return load_airquality()
     raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(SELECTION_DATASETS)}.")
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """What the grid's fits depend on: the data, the largest K, ML or MAP (``estimator``),
+    the start seed and the stopping tolerance (not the criterion or the cell shown)."""
+
+    dataset: str
+    data: SyntheticSpec
+    max_k: int
+    estimator: str
+    seed: int
+    tol: float = SELECTION_TOL
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> SelectionSettings:
+        """From the page's URL settings (clusters and data seed; the synthetic clusters are
+        ``SELECTION_SEPARATION`` apart)."""
+        spec = replace(SyntheticSpec.from_settings(settings), separation=SELECTION_SEPARATION)
+        return cls(
+            settings["data"],
+            spec,
+            settings["kmax"],
+            settings["est"],
+            settings["seed"],
+            settings["tol"],
+        )
 
 
 def cell_name(cell: tuple[int, str]) -> str:
@@ -75,19 +109,12 @@ def parse_cell(name: str) -> tuple[int, str]:
 
 
 @st.cache_data(show_spinner="Fitting every cell of the grid…", max_entries=16)
-def run_selection(
-    dataset: str,
-    n_clusters: int,
-    data_seed: int,
-    max_k: int,
-    estimator: str,
-    seed: int,
-    tol: float = SELECTION_TOL,
-) -> SelectionRun:
+def run_selection(settings: SelectionSettings) -> SelectionRun:
     """``select_model`` over K = 1..max_k and the four covariance types (``n_init`` 2), each
     fit stopping when its gain per point falls below ``tol``."""
+    max_k, tol = settings.max_k, settings.tol
     try:
-        data = load_selection_data(dataset, n_clusters, data_seed)
+        data = load_selection_data(settings.dataset, settings.data)
     except ValueError as err:
         return SelectionRun(None, error=f"The data could not be made: {err}")
     with warnings.catch_warnings():
@@ -99,8 +126,8 @@ def run_selection(
             n_init=SELECTION_N_INIT,
             max_iter=SELECTION_MAX_ITER,
             tol=tol,
-            random_state=seed,
-            prior="default" if estimator == "map" else None,
+            random_state=settings.seed,
+            prior="default" if settings.estimator == "map" else None,
         )
     fits = {
         cell_name(cell): CellFit(
@@ -171,12 +198,8 @@ def shown_points(X: np.ndarray, fit: CellFit, columns: tuple[int, int]):
     return shown, (fit.imputed[keep][:, columns] if keep.any() else None)
 
 
-def selection_data_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``load_selection_data`` makes
-    it from the model selection page's settings (``data``, ``clusters``, ``dseed``)."""
-    name = settings["data"]
+def selection_data_code(name: str, spec: SyntheticSpec) -> str:
+    """Python that defines ``X`` as ``load_selection_data`` makes it (for the downloads)."""
     if name == "airquality":
         return "from emlib.datasets import load_airquality\n\nX = load_airquality().X"
-    if name == "synthetic":
-        return dataset_code("synthetic", settings["clusters"], 4.0, 300, settings["dseed"])
-    return dataset_code(name)
+    return dataset_code(name, spec)

@@ -8,6 +8,7 @@ from dashboard.app_pages.priors_lab.run import (
     PRIORS_DATASETS,
     SCALE_FACTORS,
     SHRINKAGES,
+    PriorsSettings,
     collapse_message,
     one_of,
     priors_data_code,
@@ -91,20 +92,8 @@ with st.sidebar:
 
 settings = current_settings("priors", SETTINGS)
 write_query_params(settings)
-result = run_priors_lab(
-    settings["data"],
-    settings["clusters"],
-    settings["dseed"],
-    settings["k"],
-    settings["cov"],
-    settings["init"],
-    settings["seed"],
-    float(settings["kappa"]),
-    float(settings["nu"]),
-    float(settings["scale"]),
-    float(settings["alpha"]),
-    settings["tol"],
-)
+priors = PriorsSettings.from_settings(settings)
+result = run_priors_lab(priors)
 if result.error:
     st.error(result.error)
     st.stop()
@@ -198,6 +187,6 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
                 data.feature_names,
                 key=f"priors_{label.lower()}",
                 estimator_params=fit.estimator_params,
-                data_code=priors_data_code(settings),
+                data_code=priors_data_code(priors.dataset, priors.data),
                 label=f"Download the {title}",
             )

@@ -1,4 +1,4 @@
-"""The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on plain args).
+"""The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on its settings).
 
 Maximum likelihood (ML) and MAP are fitted from one shared start theta_0, both with
 ``reg_covar=0``, so the prior is the only difference. When ML collapses, its iterations up to
@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.app_pages.priors_lab.figures import smallest_variances
 from dashboard.components.downloads import dataset_code
-from dashboard.components.settings import TEACHING_TOL
+from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from dashboard.components.viewer import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
@@ -39,14 +39,61 @@ PRIORS_MAX_ITER = 300
 N_IDENTICAL = 8
 
 
-def load_priors_data(name: str, n_clusters: int, seed: int) -> Dataset:
+def load_priors_data(name: str, spec: SyntheticSpec) -> Dataset:
+    """The lab's data: the collapse set (seeded by ``spec.seed``), Old Faithful, or synthetic
+    data made by ``spec``."""
     if name == "collapse":
-        return make_collapse(seed, N_IDENTICAL)
+        return make_collapse(spec.seed, N_IDENTICAL)
     if name == "faithful":
         return load_faithful()
     if name == "synthetic":
-        return make_synthetic(n_clusters, 3.0, 300, seed)
+        return make_synthetic(spec.clusters, spec.separation, spec.n_samples, spec.seed)
     raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(PRIORS_DATASETS)}.")
+
+
+@dataclass(frozen=True)
+class PriorsSettings:
+    """The lab's settings: the data, the model and start shared by both fits, the prior
+    (MAP only: ``ConjugatePrior``'s shrinkage, dof, scale factor and weight concentration
+    ``alpha``), and the stopping tolerance."""
+
+    dataset: str
+    data: SyntheticSpec
+    k: int
+    covariance_type: str
+    init: str
+    seed: int
+    shrinkage: float
+    dof: float
+    scale_factor: float
+    alpha: float
+    tol: float = TEACHING_TOL
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> PriorsSettings:
+        """From the lab's URL settings (clusters and data seed only: the synthetic data's
+        separation and size are ``SyntheticSpec``'s defaults)."""
+        return cls(
+            settings["data"],
+            SyntheticSpec.from_settings(settings),
+            settings["k"],
+            settings["cov"],
+            settings["init"],
+            settings["seed"],
+            float(settings["kappa"]),
+            float(settings["nu"]),
+            float(settings["scale"]),
+            float(settings["alpha"]),
+            settings["tol"],
+        )
+
+    def prior(self) -> ConjugatePrior:
+        return ConjugatePrior(
+            shrinkage=self.shrinkage,
+            dof=self.dof,
+            scale_factor=self.scale_factor,
+            weight_concentration=self.alpha,
+        )
 
 
 @dataclass(frozen=True)
@@ -108,30 +155,18 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float, tol: float) -> Pr
 
 
 @st.cache_data(show_spinner="Fitting by maximum likelihood and by MAP…", max_entries=32)
-def run_priors_lab(
-    dataset: str,
-    n_clusters: int,
-    data_seed: int,
-    k: int,
-    covariance_type: str,
-    init: str,
-    seed: int,
-    shrinkage: float,
-    dof: float,
-    scale_factor: float,
-    alpha: float,
-    tol: float = TEACHING_TOL,
-) -> PriorsLabResult:
+def run_priors_lab(settings: PriorsSettings) -> PriorsLabResult:
     """Fit ML and MAP (``ConjugatePrior`` with these values) from one seeded start, each
     stopping when the gain per point falls below ``tol``."""
+    k, covariance_type, tol = settings.k, settings.covariance_type, settings.tol
     try:
-        data = load_priors_data(dataset, n_clusters, data_seed)
+        data = load_priors_data(settings.dataset, settings.data)
         start = (
             GaussianMixtureEM(
                 k,
                 covariance_type=covariance_type,
-                init_params=init,
-                random_state=seed,
+                init_params=settings.init,
+                random_state=settings.seed,
                 max_iter=0,
                 reg_covar=0.0,
             )
@@ -141,9 +176,7 @@ def run_priors_lab(
         )
     except ValueError as err:
         return PriorsLabResult(None, error=f"The data or the start could not be made: {err}")
-    prior = ConjugatePrior(
-        shrinkage=shrinkage, dof=dof, scale_factor=scale_factor, weight_concentration=alpha
-    )
+    prior = settings.prior()
     ml = _fit(data.X, k, covariance_type, start, None, 0.0, tol)
     fitted_map = _fit(data.X, k, covariance_type, start, prior, 0.0, tol)
     floor_sd = float(np.max(collapse_floor_sd(data.X)))  # EM's own collapse rule
@@ -251,12 +284,11 @@ def collapse_message(result: PriorsLabResult) -> str:
     return text
 
 
-def priors_data_code(settings: Mapping) -> str:
-    """Python that defines ``X`` as ``load_priors_data`` makes it from
-    the priors lab's settings (``data``, ``clusters``, ``dseed``)."""
-    name, seed = settings["data"], int(settings["dseed"])
+def priors_data_code(name: str, spec: SyntheticSpec) -> str:
+    """Python that defines ``X`` as ``load_priors_data`` makes it (for the downloads)."""
+    seed = int(spec.seed)
     if name == "collapse":
         return f"from emlib.datasets import make_collapse\n\nX = make_collapse({seed}, 8).X"
     if name == "synthetic":
-        return dataset_code("synthetic", settings["clusters"], 3.0, 300, seed)
+        return dataset_code("synthetic", spec)
     return dataset_code(name)

@@ -95,16 +95,7 @@ if settings["src"] == "upload" and (upload is None or tx is None):
     else:
         st.error(upload.error or problem)
     st.stop()
-run = retail.run_retail(
-    source_key,
-    tx,
-    str(settings["date"]),
-    tuple(settings["feats"]),
-    settings["k"],
-    settings["thr"],
-    settings["seed"],
-    settings["tol"],
-)
+run = retail.run_retail(source_key, tx, retail.RetailSettings.from_settings(settings))
 if run.error:
     st.error(run.error)
     st.stop()

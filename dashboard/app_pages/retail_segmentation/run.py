@@ -225,21 +225,40 @@ def _grid(source_key: str, _tx: Transactions, date: str, features: tuple, seed: 
     return customers, matrix, fit_grid(matrix.X, seed, tol=tol)
 
 
+@dataclass(frozen=True)
+class RetailSettings:
+    """The page's segmentation settings: the analysis date, the features, K (a number as
+    text, or "auto" for BIC), the probability threshold of a sure member, the seed and the
+    grid's stopping tolerance. The grid of fits depends on the date, features, seed and tol
+    only, so changing K or the threshold re-reads it."""
+
+    date: str
+    features: tuple[str, ...]
+    k: str
+    threshold: float
+    seed: int
+    tol: float = CASE_TOL
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> RetailSettings:
+        """From the page's settings."""
+        return cls(
+            str(settings["date"]),
+            tuple(settings["feats"]),
+            settings["k"],
+            settings["thr"],
+            settings["seed"],
+            settings["tol"],
+        )
+
+
 @st.cache_data(show_spinner="Profiling the segments…", max_entries=16)
-def run_retail(
-    source_key: str,
-    _tx: Transactions | None,
-    date: str,
-    features: tuple,
-    k: str,
-    threshold: float,
-    seed: int,
-    tol: float = CASE_TOL,
-) -> RetailRun:
+def run_retail(source_key: str, _tx: Transactions | None, settings: RetailSettings) -> RetailRun:
     """Segment the customers of CDNOW (``source_key`` "cdnow", ``_tx`` None) or of an upload
     (``source_key`` names it by hash and mapping; ``_tx`` holds it and is not hashed)."""
     tx = cdnow_transactions() if _tx is None else _tx
-    features = tuple(f for f in features if f in available_features(tx))
+    date, k, seed, tol = settings.date, settings.k, settings.seed, settings.tol
+    features = tuple(f for f in settings.features if f in available_features(tx))
     if len(features) < 2:
         return RetailRun(None, tx, "Choose at least two features to segment the customers by.")
     try:
@@ -252,7 +271,7 @@ def run_retail(
                 f"{2 * K_RANGE[1]} are needed to fit up to {K_RANGE[1]} segments.",
             )
         result = choose_segments(
-            customers, matrix, grid, None if k == "auto" else int(k), threshold
+            customers, matrix, grid, None if k == "auto" else int(k), settings.threshold
         )
     except ValueError as err:
         return RetailRun(None, tx, f"The customers could not be segmented: {err}.")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.components.downloads import dataset_code, fit_downloads
-from dashboard.components.fits import DATASETS, run_fit, show_fit_messages
+from dashboard.components.fits import DATASETS, FitSettings, run_fit, show_fit_messages
 from dashboard.components.settings import (
     TEACHING_MAX_ITER,
     Setting,
@@ -65,19 +65,8 @@ with st.sidebar:
 
 settings = current_settings("step", SETTINGS)
 write_query_params(settings)
-result = run_fit(
-    settings["data"],
-    settings["clusters"],
-    float(settings["sep"]),
-    settings["n"],
-    settings["dseed"],
-    settings["k"],
-    settings["cov"],
-    settings["init"],
-    settings["seed"],
-    settings["iters"],
-    settings["tol"],
-)
+fit_settings = FitSettings.from_settings(settings)
+result = run_fit(fit_settings)
 show_fit_messages(result)
 if result.history is None:
     st.stop()
@@ -106,8 +95,6 @@ fit_downloads(
     data.X,
     data.feature_names,
     estimator_params=result.estimator_params,
-    data_code=dataset_code(
-        settings["data"], settings["clusters"], settings["sep"], settings["n"], settings["dseed"]
-    ),
+    data_code=dataset_code(fit_settings.dataset, fit_settings.data),
     key="step",
 )

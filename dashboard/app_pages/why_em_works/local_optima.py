@@ -13,6 +13,7 @@ from dashboard.app_pages.why_em_works.run import (
     OPTIMA_DATASETS,
     OPTIMA_TOL,
     START_NAMES,
+    OptimaSettings,
     optima_data_code,
     run_many_starts,
 )
@@ -82,19 +83,8 @@ def controls() -> None:
 
 def draw(settings: dict) -> None:
     """The section for these settings (the page's, read from the URL)."""
-    many = run_many_starts(
-        settings["data"],
-        settings["clusters"],
-        float(settings["sep"]),
-        settings["n"],
-        settings["dseed"],
-        settings["k"],
-        settings["cov"],
-        settings["starts"],
-        settings["seed"],
-        settings["iters"],
-        settings["tol"],
-    )
+    optima = OptimaSettings.from_settings(settings)
+    many = run_many_starts(optima)
     if many.error:
         st.error(many.error)
         return
@@ -172,13 +162,7 @@ def draw(settings: dict) -> None:
             data.X,
             data.feature_names,
             estimator_params=run.estimator_params,
-            data_code=optima_data_code(
-                settings["data"],
-                settings["clusters"],
-                settings["sep"],
-                settings["n"],
-                settings["dseed"],
-            ),
+            data_code=optima_data_code(optima.dataset, optima.data),
             key="why_start",
             label="Download this start's fit",
         )

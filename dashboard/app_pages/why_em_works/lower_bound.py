@@ -15,6 +15,7 @@ from dashboard.app_pages.why_em_works.run import (
     BOUND_DATASETS,
     BOUND_DEFAULT_T,
     BOUND_INITS,
+    BoundSettings,
     bound_data_code,
     run_bound_curves,
     run_bound_fit,
@@ -66,7 +67,8 @@ def controls() -> None:
 
 def draw(settings: dict) -> None:
     """The section for these settings (the page's, read from the URL)."""
-    fit = run_bound_fit(settings["bdata"], settings["bk"], settings["binit"], settings["bseed"])
+    bound = BoundSettings.from_settings(settings)
+    fit = run_bound_fit(bound)
     if fit.history is None:
         st.error(fit.error)
         return
@@ -91,15 +93,7 @@ def draw(settings: dict) -> None:
         "Component j", 1, settings["bk"], key="why_comp", disabled=settings["dir"] != "mean"
     )
     t = st.session_state["why_t"]
-    curves = run_bound_curves(
-        settings["bdata"],
-        settings["bk"],
-        settings["binit"],
-        settings["bseed"],
-        t,
-        settings["dir"],
-        st.session_state["why_comp"] - 1,
-    )
+    curves = run_bound_curves(bound, t, settings["dir"], st.session_state["why_comp"] - 1)
     if isinstance(curves, str):
         st.error(curves)
         return

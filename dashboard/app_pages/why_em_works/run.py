@@ -1,4 +1,4 @@
-"""The "Why EM works" page's data and cached runners (``st.cache_data`` on plain arguments).
+"""The "Why EM works" page's data and cached runners (``st.cache_data`` on frozen settings).
 
 Three runners, one per section: many seeded starts per start method (local optima), one fit
 whose iterations the lower-bound view inspects, and the same fit at several missing shares
@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import load_dataset
-from dashboard.components.settings import Setting
+from dashboard.components.settings import Setting, SyntheticSpec
 from emlib import CollapsedComponentError, ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
 from emlib.em import estimator_params_of
@@ -59,17 +59,48 @@ LL_TOL = 2e-3
 PARAM_TOL = 0.2
 
 
-def load_optima_data(name: str, n_clusters: int, separation: float, n: int, seed: int) -> Dataset:
+def load_optima_data(name: str, spec: SyntheticSpec) -> Dataset:
+    """The local-optima data: a bundled set, the overlapping clusters (seeded by
+    ``spec.seed``), or synthetic data made by ``spec``."""
     if name == "overlap":
-        return make_synthetic(4, 2.5, 300, seed)
-    return load_dataset(name, n_clusters, separation, n, seed)
+        return make_synthetic(4, 2.5, 300, spec.seed)
+    return load_dataset(name, spec)
 
 
-def optima_data_code(name: str, n_clusters: int, separation: float, n: int, seed: int) -> str:
+def optima_data_code(name: str, spec: SyntheticSpec) -> str:
     """Python that defines ``X`` as ``load_optima_data`` makes it (for the downloads)."""
     if name == "overlap":
-        return dataset_code("synthetic", 4, 2.5, 300, seed)
-    return dataset_code(name, n_clusters, separation, n, seed)
+        return dataset_code("synthetic", SyntheticSpec(4, 2.5, 300, spec.seed))
+    return dataset_code(name, spec)
+
+
+@dataclass(frozen=True)
+class OptimaSettings:
+    """The local-optima section's settings: the data, the model, how many seeded starts of
+    each start method, and each start's stopping rule."""
+
+    dataset: str
+    data: SyntheticSpec
+    k: int
+    covariance_type: str
+    n_starts: int
+    seed: int
+    max_iter: int
+    tol: float = OPTIMA_TOL
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> OptimaSettings:
+        """From the section's URL settings."""
+        return cls(
+            settings["data"],
+            SyntheticSpec.from_settings(settings),
+            settings["k"],
+            settings["cov"],
+            settings["starts"],
+            settings["seed"],
+            settings["iters"],
+            settings["tol"],
+        )
 
 
 @dataclass(frozen=True)
@@ -91,25 +122,14 @@ class ManyStarts:
 
 
 @st.cache_data(show_spinner="Fitting every start…", max_entries=16)
-def run_many_starts(
-    dataset: str,
-    n_clusters: int,
-    separation: float,
-    n_samples: int,
-    data_seed: int,
-    k: int,
-    covariance_type: str,
-    n_starts: int,
-    seed: int,
-    max_iter: int,
-    tol: float = OPTIMA_TOL,
-) -> ManyStarts:
+def run_many_starts(settings: OptimaSettings) -> ManyStarts:
     """Fit ``n_starts`` seeded starts of each start method (each stopping when its gain per
     point falls below ``tol``) and group their end points."""
     CALLS["many_starts"] += 1
+    n_starts = settings.n_starts
     empty = np.zeros(0, dtype=int)
     try:
-        data = load_optima_data(dataset, n_clusters, separation, n_samples, data_seed)
+        data = load_optima_data(settings.dataset, settings.data)
     except ValueError as err:
         return ManyStarts(
             None, [], empty, [], None, n_starts, 0.0, f"The data could not be made: {err}"
@@ -118,12 +138,12 @@ def run_many_starts(
     try:
         runs = run_starts(
             data.X,
-            k,
-            covariance_type=covariance_type,
+            settings.k,
+            covariance_type=settings.covariance_type,
             n_starts=n_starts,
-            seed=seed,
-            max_iter=max_iter,
-            tol=tol,
+            seed=settings.seed,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
         )
     except ValueError as err:
         return ManyStarts(data, [], empty, [], None, n_starts, 0.0, f"EM could not run: {err}")
@@ -198,15 +218,31 @@ class BoundFit:
     estimator_params: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class BoundSettings:
+    """The lower-bound section's fit: the data, K, the start method and the seed (of the
+    synthetic data and the start)."""
+
+    dataset: str
+    k: int
+    init: str
+    seed: int
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> BoundSettings:
+        """From the section's URL settings."""
+        return cls(settings["bdata"], settings["bk"], settings["binit"], settings["bseed"])
+
+
 @st.cache_data(show_spinner="Fitting the mixture…", max_entries=16)
-def run_bound_fit(dataset: str, k: int, init: str, seed: int) -> BoundFit:
+def run_bound_fit(settings: BoundSettings) -> BoundFit:
     """One ML fit with no ridge (reg_covar = 0), so each M-step maximises the bound exactly."""
     CALLS["bound_fit"] += 1
-    data = load_bound_data(dataset, seed)
+    data = load_bound_data(settings.dataset, settings.seed)
     model = GaussianMixtureEM(
-        k,
-        init_params=init,
-        random_state=seed,
+        settings.k,
+        init_params=settings.init,
+        random_state=settings.seed,
         reg_covar=0.0,
         tol=BOUND_TOL,
         max_iter=BOUND_MAX_ITER,
@@ -224,12 +260,12 @@ def run_bound_fit(dataset: str, k: int, init: str, seed: int) -> BoundFit:
 
 @st.cache_data(max_entries=64)
 def run_bound_curves(
-    dataset: str, k: int, init: str, seed: int, iteration: int, direction: str, component: int
+    settings: BoundSettings, iteration: int, direction: str, component: int
 ) -> BoundCurves | str:
     """The bound and the log-likelihood at iteration ``iteration`` of ``run_bound_fit``'s fit
     (or what went wrong, in plain words)."""
     CALLS["bound_curves"] += 1
-    fit = run_bound_fit(dataset, k, init, seed)
+    fit = run_bound_fit(settings)
     if fit.history is None:
         return fit.error
     params = fit.history[min(iteration, len(fit.history) - 1)].params

@@ -148,8 +148,8 @@ if len(columns) > 1 and settings["x"] == settings["y"]:
 st.subheader(
     "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
 )
-model = tuple(settings[n] for n in ("k", "cov", "init", "seed", "iters", "miss", "est", "tol"))
-fit = yd.run_upload_fit(upload.key, tuple(columns), *model, _upload=upload)
+fit_settings = yd.UploadFitSettings.from_settings(settings, tuple(columns))
+fit = yd.run_upload_fit(upload.key, fit_settings, _upload=upload)
 if fit.error:
     st.error(fit.error)
     st.stop()
@@ -157,7 +157,7 @@ for note in fit.notes:
     st.caption(note)
 if fit.warning:
     st.info(fit.warning)
-run_id = repr((upload.key, columns, model))
+run_id = repr((upload.key, fit_settings))
 if len(columns) == 1:
     one_column_view(fit.X, columns[0], fit.history, run_id)
 else:
@@ -179,7 +179,7 @@ fit_downloads(
     columns,
     estimator_params=fit.estimator_params,
     key="yourdata",
-    data_code=yd.data_code(source, upload, tuple(columns), settings["miss"], settings["seed"]),
+    data_code=yd.data_code(source, upload, fit_settings),
     labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
 )
 category_view(upload, fit)
@@ -191,13 +191,7 @@ st.markdown(
     "same rows, gaps and estimation as above."
 )
 grid = yd.run_upload_selection(
-    upload.key,
-    tuple(columns),
-    settings["kmax"],
-    settings["miss"],
-    settings["est"],
-    settings["seed"],
-    _upload=upload,
+    upload.key, yd.UploadSelectionSettings.from_settings(settings, tuple(columns)), _upload=upload
 )
 if grid.error or "bic" not in grid.best:
     st.error(grid.error or "No cell of the grid could be fitted.")

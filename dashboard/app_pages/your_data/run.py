@@ -273,40 +273,64 @@ def fit_rows(
     return X, rows, notes, n_gappy
 
 
-def _estimator(k, cov, init, seed, iters, missing, estimator, tol) -> GaussianMixtureEM:
-    return GaussianMixtureEM(
-        k,
-        covariance_type=cov,
-        init_params=init,
-        random_state=seed,
-        max_iter=iters,
-        tol=tol,
-        missing=missing,
-        prior="default" if estimator == "map" else None,
-    )
+@dataclass(frozen=True)
+class UploadFitSettings:
+    """The fit's settings: the columns modelled, the mixture (K, covariance type, start and
+    seed), the iteration limit, what to do with gaps (``missing``: "em" or "drop"), ML or
+    MAP (``estimator``) and the stopping tolerance. ``seed`` also draws a large file's row
+    sample."""
+
+    columns: tuple[str, ...]
+    k: int
+    covariance_type: str
+    init: str
+    seed: int
+    max_iter: int
+    missing: str
+    estimator: str
+    tol: float
+
+    @classmethod
+    def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadFitSettings:
+        """From the page's settings and the chosen columns."""
+        return cls(
+            tuple(columns),
+            settings["k"],
+            settings["cov"],
+            settings["init"],
+            settings["seed"],
+            settings["iters"],
+            settings["miss"],
+            settings["est"],
+            settings["tol"],
+        )
+
+    def model(self) -> GaussianMixtureEM:
+        """The (unfitted) ``GaussianMixtureEM`` these settings describe."""
+        return GaussianMixtureEM(
+            self.k,
+            covariance_type=self.covariance_type,
+            init_params=self.init,
+            random_state=self.seed,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            missing=self.missing,
+            prior="default" if self.estimator == "map" else None,
+        )
 
 
 @st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=32)
-def run_upload_fit(
-    upload_key: str,
-    columns: tuple[str, ...],
-    k: int,
-    cov: str,
-    init: str,
-    seed: int,
-    iters: int,
-    missing: str,
-    estimator: str,
-    tol: float,
-    _upload: TableUpload,
-) -> UploadFit:
+def run_upload_fit(upload_key: str, settings: UploadFitSettings, _upload: TableUpload) -> UploadFit:
     """Fit ``GaussianMixtureEM`` on the chosen columns of an upload (``upload_key`` names its
     content in the cache; ``_upload`` is not hashed). Errors come back in plain words."""
+    k = settings.k
     try:
-        X, rows, notes, n_gappy = fit_rows(_upload, columns, k, missing, seed)
+        X, rows, notes, n_gappy = fit_rows(
+            _upload, settings.columns, k, settings.missing, settings.seed
+        )
     except ValueError as err:
         return UploadFit(None, error=str(err))
-    model = _estimator(k, cov, init, seed, iters, missing, estimator, tol)
+    model = settings.model()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -319,7 +343,7 @@ def run_upload_fit(
             )
     warning = None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        warning = not_converged_note(iters, tol)
+        warning = not_converged_note(settings.max_iter, settings.tol)
     return UploadFit(
         X,
         rows,
@@ -339,32 +363,46 @@ class UploadSelection:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class UploadSelectionSettings:
+    """What the BIC grid depends on: the columns, the largest K, the gaps, ML or MAP and the
+    seed (not the fit's K, covariance type, start or tolerance)."""
+
+    columns: tuple[str, ...]
+    max_k: int
+    missing: str
+    estimator: str
+    seed: int
+
+    @classmethod
+    def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadSelectionSettings:
+        """From the page's settings and the chosen columns."""
+        return cls(
+            tuple(columns), settings["kmax"], settings["miss"], settings["est"], settings["seed"]
+        )
+
+
 @st.cache_data(show_spinner="Fitting every K and covariance type…", max_entries=16)
 def run_upload_selection(
-    upload_key: str,
-    columns: tuple[str, ...],
-    kmax: int,
-    missing: str,
-    estimator: str,
-    seed: int,
-    _upload: TableUpload,
+    upload_key: str, settings: UploadSelectionSettings, _upload: TableUpload
 ) -> UploadSelection:
-    """``select_model`` over K = 1..kmax and the four covariance types (one start each)."""
+    """``select_model`` over K = 1..max_k and the four covariance types (one start each)."""
+    missing, seed = settings.missing, settings.seed
     try:
-        X, _, _, _ = fit_rows(_upload, columns, 1, missing, seed)
+        X, _, _, _ = fit_rows(_upload, settings.columns, 1, missing, seed)
     except ValueError as err:
         return UploadSelection(None, error=str(err))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is in the table's "warning" column
         result = select_model(
             X,
-            range(1, kmax + 1),
+            range(1, settings.max_k + 1),
             COVARIANCE_TYPES,
             n_init=1,
             max_iter=SELECTION_MAX_ITER,
             random_state=seed,
             missing=missing,
-            prior="default" if estimator == "map" else None,
+            prior="default" if settings.estimator == "map" else None,
         )
     return UploadSelection(result.table, dict(result.best))
 
@@ -410,9 +448,7 @@ def use_cell(cell: tuple[int, str]) -> None:
     st.session_state["yd_k"], st.session_state["yd_cov"] = int(cell[0]), str(cell[1])
 
 
-def data_code(
-    source: Source, upload: TableUpload, columns: tuple[str, ...], missing: str, seed: int
-) -> str:
+def data_code(source: Source, upload: TableUpload, settings: UploadFitSettings) -> str:
     """Python that defines ``X`` as the page's fit saw it (``exports.table_data_code``): the
     file read as ``read_table`` read it, the chosen columns, rows with none of them left out,
     the seeded sample of ``FIT_ROWS`` rows (as ``uploads.feature_selection`` draws it) and,
@@ -426,11 +462,11 @@ def data_code(
     return table_data_code(
         upload,
         path,
-        columns,
+        settings.columns,
         where=where,
         max_rows=FIT_ROWS,
-        seed=seed,
-        drop_gaps=missing == "drop",
+        seed=settings.seed,
+        drop_gaps=settings.missing == "drop",
     )
 
 

@@ -17,7 +17,12 @@ from dashboard.components.downloads import picture_downloads
 from dashboard.components.figures import loglik_figure
 from dashboard.components.handoff import send_upload
 from dashboard.components.pictures import as_rgb
-from dashboard.components.segmentation import fit_text, run_segmentation
+from dashboard.components.segmentation import (
+    ImageSettings,
+    PixelSpec,
+    fit_text,
+    run_segmentation,
+)
 from dashboard.components.settings import write_query_params
 from dashboard.components.share import copy_link
 from dashboard.uploads import TableUpload, plain, plain_label
@@ -58,20 +63,14 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
     for note in image.notes:
         about.info(note)
     st.subheader(f"Segmented into K = {settings['k']} colours")
-    run = run_segmentation(
-        f"upload:{image.key}",
-        image.pixels,
+    segmentation = ImageSettings(
         str(settings["k"]),
-        "rgb",
-        0.0,
+        PixelSpec(seed=settings["seed"]),
         settings["cov"],
-        0.0,
-        "random",
-        0,
-        settings["seed"],
         settings["iters"],
         settings["tol"],
     )
+    run = run_segmentation(f"upload:{image.key}", image.pixels, segmentation)
     if run.error:
         st.error(run.error)
     else:

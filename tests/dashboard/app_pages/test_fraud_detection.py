@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard.app_pages.fraud_detection.run as fraud_run
+from dashboard.app_pages.fraud_detection import run as state_fraud
 from dashboard.components.handoff import SENT
 from dashboard.uploads import binary_labels, parse_transactions_csv, plain
 from emlib.cases.fraud import (
@@ -72,8 +72,8 @@ def test_missing_share_changes_the_table_to_the_pipelines_numbers():
 def test_threshold_changes_the_confusion_matrix_without_refitting(monkeypatch):
     at = fraud_page({"data": "crx"})
     calls = []
-    original = fraud_run.run_fraud
-    monkeypatch.setattr(fraud_run, "run_fraud", lambda *a: calls.append(1) or original(*a))
+    original = state_fraud.run_fraud
+    monkeypatch.setattr(state_fraud, "run_fraud", lambda *a: calls.append(1) or original(*a))
     before = frame(at, "flagged (test rows)")
     steps = at.select_slider(key="fraud_thr").options
     at.select_slider(key="fraud_thr").set_value(float(steps[len(steps) // 2])).run()
@@ -113,11 +113,11 @@ def test_a_good_csv_with_a_label_column_becomes_transactions():
     upload = parse_transactions_csv(csv_bytes(), "cards.csv")
     assert upload.error is None
     assert upload.numeric == ("amount", "velocity", "label") and upload.text == ()
-    data = fraud_run.uploaded(csv_bytes(), "cards.csv", "label")
+    data = state_fraud.uploaded(csv_bytes(), "cards.csv", "label")
     assert tuple(data.features) == ("amount", "velocity")
     assert data.labels.sum() == 8 and data.legit_weight == 1.0
-    assert fraud_run.guess_label(tuple(upload.frame.columns)) == "label"
-    assert fraud_run.guess_label(("amount", "velocity")) == "(none)"
+    assert state_fraud.guess_label(tuple(upload.frame.columns)) == "label"
+    assert state_fraud.guess_label(("amount", "velocity")) == "(none)"
     labels, positive = binary_labels(["ok", "fraud", "ok", "ok"])
     assert labels.tolist() == [0, 1, 0, 0] and positive == "fraud"
 
@@ -125,10 +125,10 @@ def test_a_good_csv_with_a_label_column_becomes_transactions():
 def test_text_columns_are_kept_out_of_the_features():
     upload = parse_transactions_csv(csv_bytes(text_column=True), "shops.csv")
     assert upload.error is None and upload.text == ("merchant",)
-    data = fraud_run.uploaded(csv_bytes(text_column=True), "shops.csv", "(none)")
+    data = state_fraud.uploaded(csv_bytes(text_column=True), "shops.csv", "(none)")
     assert "merchant" not in data.features and data.labels is None
     with pytest.raises(ValueError, match="exactly two values"):
-        fraud_run.uploaded(csv_bytes(text_column=True), "shops.csv", "merchant")
+        state_fraud.uploaded(csv_bytes(text_column=True), "shops.csv", "merchant")
 
 
 def test_an_uploads_names_cannot_format_the_page():
@@ -137,7 +137,7 @@ def test_an_uploads_names_cannot_format_the_page():
     rng = np.random.default_rng(0)
     lines = ["<b>amount</b>,[v](http://x),*flag*"]
     lines += [f"{a:.3f},{b:.3f},{int(i < 8)}" for i, (a, b) in enumerate(rng.normal(size=(60, 2)))]
-    data = fraud_run.uploaded("\n".join(lines).encode(), "**big**.csv", "*flag*")
+    data = state_fraud.uploaded("\n".join(lines).encode(), "**big**.csv", "*flag*")
     for name in data.features:
         assert not set(name) & set("<>[]*"), name
     assert len(data.features) == 2
@@ -157,9 +157,10 @@ def test_an_uploads_names_cannot_format_the_page():
 def test_bad_csv_files_get_a_plain_message(content, message):
     upload = parse_transactions_csv(content, "bad.csv")
     assert upload.frame is None and message in upload.error
-    run = fraud_run.run_fraud_page(
-        "upload", (), "2", "full", "map", "traffic", 0.0, "MCAR", 0, content, "bad.csv", "(none)"
+    settings = state_fraud.FraudSettings(
+        "upload", (), "2", "full", "map", "traffic", 0.0, "MCAR", 0, "(none)"
     )
+    run = state_fraud.run_fraud_page(settings, content, "bad.csv")
     assert run.result is None and message in run.error
 
 
@@ -171,7 +172,7 @@ def test_an_upload_above_the_row_limit_is_fitted_on_a_sample_that_says_so():
     lines = ["amount,velocity,label"] + [
         f"{a:.3f},{b:.3f},{int(i % 500 == 0)}" for i, (a, b) in enumerate(rng.normal(size=(n, 2)))
     ]
-    data = fraud_run.uploaded("\n".join(lines).encode(), "big.csv", "label")
+    data = state_fraud.uploaded("\n".join(lines).encode(), "big.csv", "label")
     assert data.n_rows == MAX_ROWS and data.labels.sum() == len(range(0, n, 500))
     assert f"{n:,} rows" in data.source and data.legit_weight > 1.0
 
@@ -233,7 +234,7 @@ def test_a_links_share_is_kept_and_changing_data_gives_the_data_sets_default():
     ],
 )
 def test_the_positive_label_is_named_as_the_file_writes_it(label, shown):
-    data = fraud_run.uploaded(cards_csv(label=label), "cards.csv", "label")
+    data = state_fraud.uploaded(cards_csv(label=label), "cards.csv", "label")
     assert data.positive == shown and data.labels.sum() == 20
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.missing_lab.run import run_missing_lab
-from dashboard.components.settings import TEACHING_TOL
+from dashboard.app_pages.missing_lab.run import MissingLabSettings, run_missing_lab
+from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
@@ -134,7 +134,17 @@ def test_too_few_complete_rows_is_a_message_and_em_still_shows():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = run_missing_lab(
-            "synthetic", 3, 3.0, 20, 0, "Temp", "Ozone", "MCAR", 0.8, 8, "spherical", 0
+            MissingLabSettings(
+                "synthetic",
+                SyntheticSpec(3, 3.0, 20, 0),
+                "Temp",
+                "Ozone",
+                "MCAR",
+                0.8,
+                8,
+                "spherical",
+                0,
+            )
         )
     assert result.history is not None and set(result.fits) == {"EM (all rows)"}
 

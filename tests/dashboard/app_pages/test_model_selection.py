@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.model_selection.run import (
+    SELECTION_SEPARATION,
     SELECTION_TOL,
     CellFit,
     SelectionRun,
@@ -19,6 +20,7 @@ from dashboard.app_pages.model_selection.run import (
     shown_points,
 )
 from dashboard.components.criteria import criterion_heatmap, criterion_lines, grid
+from dashboard.components.settings import SyntheticSpec
 from emlib.params import GMMParams
 from emlib.selection import select_model
 from tests.dashboard.apptest import open_page, values
@@ -32,7 +34,7 @@ def selection_page(query=None) -> AppTest:
 
 @lru_cache
 def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
-    X = load_selection_data(data, clusters, 0).X
+    X = load_selection_data(data, SyntheticSpec(clusters, SELECTION_SEPARATION, 300, 0)).X
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return select_model(

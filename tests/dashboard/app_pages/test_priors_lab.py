@@ -16,7 +16,7 @@ from dashboard.app_pages.priors_lab.figures import (
     spread_figure,
 )
 from dashboard.app_pages.priors_lab.run import PriorFit, load_priors_data, replay_status
-from dashboard.components.settings import TEACHING_TOL
+from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import EMStep, GMMParams
@@ -33,7 +33,7 @@ def priors_page(query=None) -> AppTest:
 
 def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0, clusters=3):
     """The lab's fit, redone with emlib: a seeded start shared by ML and MAP, no ridge."""
-    X = load_priors_data(data, clusters, 0).X
+    X = load_priors_data(data, SyntheticSpec(clusters, 3.0, 300, 0)).X
     start = (
         GaussianMixtureEM(
             k, covariance_type=cov, init_params=init, random_state=seed, max_iter=0, reg_covar=0.0

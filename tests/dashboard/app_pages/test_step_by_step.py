@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.fits import run_fit
-from dashboard.components.settings import TEACHING_MAX_ITER
+from dashboard.components.fits import FitSettings, run_fit
+from dashboard.components.settings import TEACHING_MAX_ITER, SyntheticSpec
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from tests.dashboard.apptest import APP, figure, open_page, values
@@ -136,7 +136,9 @@ def test_running_out_of_iterations_is_explained_in_plain_words():
 def test_a_bad_fit_becomes_a_message_not_a_traceback():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = run_fit("synthetic", 2, 3.0, 0, 0, 2, "full", "kmeans", 0, 10)
+        result = run_fit(
+            FitSettings("synthetic", SyntheticSpec(2, 3.0, 0, 0), 2, "full", "kmeans", 0, 10)
+        )
     assert result.history is None and "n_samples" in result.error
 
 

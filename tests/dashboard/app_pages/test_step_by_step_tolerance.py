@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from dashboard.components.fits import run_fit
-from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
+from dashboard.components.fits import FitSettings, run_fit
+from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL, SyntheticSpec
 from dashboard.components.viewer import describe, last_position, stopping_sentence
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful
@@ -33,17 +33,16 @@ def test_k3_on_old_faithful_with_the_page_defaults_reaches_the_top_of_its_climb(
     at = step_page({"k": "3"})
     assert not at.exception
     result = run_fit(
-        "faithful",
-        3,
-        3.0,
-        300,
-        0,
-        3,
-        "full",
-        "random_from_data",
-        0,
-        TEACHING_MAX_ITER,
-        TEACHING_TOL,
+        FitSettings(
+            "faithful",
+            SyntheticSpec(3, 3.0, 300, 0),
+            3,
+            "full",
+            "random_from_data",
+            0,
+            TEACHING_MAX_ITER,
+            TEACHING_TOL,
+        )
     )
     best = best_from_the_same_start(3)
     assert result.history[-1].log_likelihood > best - 1.0
@@ -72,7 +71,11 @@ def test_a_bad_tolerance_in_the_url_falls_back_to_the_teaching_default():
 def test_the_iteration_limit_is_named_as_such():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = run_fit("faithful", 3, 3.0, 300, 0, 3, "full", "random_from_data", 0, 5)
+        result = run_fit(
+            FitSettings(
+                "faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", "random_from_data", 0, 5
+            )
+        )
     text = describe(
         load_faithful().X, result.history, last_position(result.history), False, tol=TEACHING_TOL
     )
@@ -83,7 +86,11 @@ def test_the_iteration_limit_is_named_as_such():
 def test_stopping_sentence_states_the_last_gain_per_point():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 500, 1e-4)
+        result = run_fit(
+            FitSettings(
+                "faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", "kmeans", 0, 500, 1e-4
+            )
+        )
     gain = result.history[-1].log_likelihood - result.history[-2].log_likelihood
     sentence = stopping_sentence(result.history, 272, True, 1e-4)
     assert f"({gain / 272:.2g} per point)" in sentence
@@ -91,7 +98,9 @@ def test_stopping_sentence_states_the_last_gain_per_point():
 
 
 def test_a_caller_can_replace_the_final_sentence():
-    result = run_fit("faithful", 3, 3.0, 300, 0, 2, "full", "kmeans", 0, 500)
+    result = run_fit(
+        FitSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", "kmeans", 0, 500)
+    )
     X = load_faithful().X
     text = describe(X, result.history, last_position(result.history), final_note="It collapsed.")
     assert "It collapsed." in text and "stopped" not in text
@@ -99,19 +108,22 @@ def test_a_caller_can_replace_the_final_sentence():
 
 def test_synthetic_k4_tied_climbs_past_the_plateau_it_stopped_on():
     """At tol = 1e-3 this fit stopped after 2 iterations at -1100.19 (reported "converged")."""
-    loose = run_fit("synthetic", 3, 3.0, 300, 0, 4, "tied", "random_from_data", 0, 500, 1e-3)
+    loose = run_fit(
+        FitSettings(
+            "synthetic", SyntheticSpec(3, 3.0, 300, 0), 4, "tied", "random_from_data", 0, 500, 1e-3
+        )
+    )
     page = run_fit(
-        "synthetic",
-        3,
-        3.0,
-        300,
-        0,
-        4,
-        "tied",
-        "random_from_data",
-        0,
-        TEACHING_MAX_ITER,
-        TEACHING_TOL,
+        FitSettings(
+            "synthetic",
+            SyntheticSpec(3, 3.0, 300, 0),
+            4,
+            "tied",
+            "random_from_data",
+            0,
+            TEACHING_MAX_ITER,
+            TEACHING_TOL,
+        )
     )
     assert len(loose.history) - 1 == 2 and round(loose.history[-1].log_likelihood, 2) == -1100.19
     assert page.history[-1].log_likelihood > -1037.0

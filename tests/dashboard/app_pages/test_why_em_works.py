@@ -5,7 +5,8 @@ import numpy as np
 
 from dashboard.app_pages.why_em_works import run as state_theory
 from dashboard.app_pages.why_em_works.figures import step_name
-from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, run_many_starts
+from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, OptimaSettings, run_many_starts
+from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
 from tests.dashboard.apptest import figure, open_page, values
 
@@ -31,7 +32,9 @@ def test_local_optima_draws_every_start_the_table_and_the_solutions():
     finals = charts["Final log-likelihood of every start, by start method"]
     points = traces(finals, "finals")
     assert sum(len(values(t["y"])) for t in points) == 80  # 20 starts x 4 methods
-    many = run_many_starts("faithful", 3, 3.0, 300, 0, 3, "full", 20, 0, 40)
+    many = run_many_starts(
+        OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", 20, 0, 40)
+    )
     assert np.isclose(max(values(t["y"]).max() for t in points), many.solutions[0].log_likelihood)
     assert len(traces(finals, "chosen")) == 1
     table = at.dataframe[0].value
@@ -53,7 +56,9 @@ def test_picking_another_start_replays_it_without_refitting():
     at.number_input(key="why_rstart").set_value(7).run()
     assert not at.exception
     assert state_theory.CALLS["many_starts"] == fits
-    run = run_many_starts("faithful", 3, 3.0, 300, 0, 3, "full", 20, 0, 40).run("kmeans", 7)
+    run = run_many_starts(
+        OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", 20, 0, 40)
+    ).run("kmeans", 7)
     assert any(f"k-means, start 7 (seed {run.seed})" in c.value for c in at.caption)
     curve = traces(charts_by_title(at)["Log-likelihood per iteration"], "curve")[0]
     assert np.allclose(values(curve["y"]), [s.log_likelihood for s in run.history])
@@ -71,7 +76,9 @@ def test_link_restores_the_replayed_start():
 
 
 def test_a_replayed_starts_solution_is_always_among_those_drawn():
-    many = run_many_starts("faithful", 3, 3.0, 300, 0, 3, "full", 20, 0, 40)
+    many = run_many_starts(
+        OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", 20, 0, 40)
+    )
     top = {s.label for s in shown_solutions(many.solutions)}
     outside = [i for i, label in enumerate(many.labels) if label > 0 and label not in top]
     assert outside  # some starts end in a solution the six most reached leave out

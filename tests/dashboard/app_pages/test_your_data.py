@@ -305,12 +305,11 @@ def test_the_downloaded_script_reproduces_the_fit():
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
     columns = ("Ozone", "Solar.R", "Temp")
-    fit = yd.run_upload_fit(
-        upload.key, columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3, _upload=upload
-    )
+    settings = yd.UploadFitSettings(columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3)
+    fit = yd.run_upload_fit(upload.key, settings, _upload=upload)
     code = export.python_code(
         fit.estimator_params,
-        yd.data_code(source, upload, columns, "em", 3),
+        yd.data_code(source, upload, settings),
         expected_log_likelihood=fit.history[-1].log_likelihood,
     )
     root = DATA_DIR.parent
@@ -417,7 +416,14 @@ def test_the_reading_code_makes_the_matrix_the_page_fits(files, tmp_path, monkey
         columns = table.numeric[::-1]  # not in file order
         expected, _ = feature_matrix(table, list(columns), max_rows=yd.FIT_ROWS)
         scope = {}
-        exec(yd.data_code(yd.Source(content, name, "table"), table, columns, "em", 0), scope)
+        exec(
+            yd.data_code(
+                yd.Source(content, name, "table"),
+                table,
+                yd.UploadFitSettings(tuple(columns), 2, "full", "kmeans", 0, 100, "em", "ml", 1e-3),
+            ),
+            scope,
+        )
         assert scope["X"].shape == expected.shape, name
         np.testing.assert_array_equal(scope["X"], expected, err_msg=name)
         checked += 1
@@ -473,15 +479,9 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
     np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
     fit = yd.run_upload_fit(
         yd.parse_table(*_faithful()).key,
-        ("eruptions",),
-        2,
-        "full",
-        "kmeans",
-        0,
-        200,
-        "em",
-        "ml",
-        yd.UPLOAD_TOL,
+        yd.UploadFitSettings(
+            ("eruptions",), 2, "full", "kmeans", 0, 200, "em", "ml", yd.UPLOAD_TOL
+        ),
         _upload=yd.parse_table(*_faithful()),
     )
     last = fit.history[-1]

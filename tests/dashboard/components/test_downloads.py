@@ -18,20 +18,32 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.image_segmentation.run import (
-    IMAGE_FIT_SETTINGS,
     image_data_code,
     image_fit_matrix,
 )
-from dashboard.app_pages.missing_lab.run import missing_lab_code, missing_lab_data
+from dashboard.app_pages.missing_lab.run import (
+    MissingLabSettings,
+    missing_lab_code,
+    missing_lab_data,
+    run_missing_lab,
+)
 from dashboard.app_pages.model_selection.run import (
+    SelectionSettings,
     load_selection_data,
     run_selection,
     selection_data_code,
 )
-from dashboard.app_pages.priors_lab.run import load_priors_data, priors_data_code, run_priors_lab
+from dashboard.app_pages.priors_lab.run import (
+    PriorsSettings,
+    load_priors_data,
+    priors_data_code,
+    run_priors_lab,
+)
 from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
 from dashboard.components.downloads import dataset_code
-from dashboard.components.fits import load_dataset
+from dashboard.components.fits import FitSettings, load_dataset, run_fit
+from dashboard.components.segmentation import PixelSpec
+from dashboard.components.settings import SyntheticSpec
 from dashboard.components.share import share_url
 from dashboard.uploads import read_image
 from emlib import GaussianMixtureEM
@@ -97,12 +109,14 @@ def test_share_url_joins_the_address_and_the_settings():
 
 
 @pytest.mark.parametrize(
-    "name, args", [("faithful", ()), ("synthetic", (4, 2.5, 150, 7))], ids=["faithful", "synth"]
+    "name, spec",
+    [("faithful", None), ("synthetic", SyntheticSpec(4, 2.5, 150, 7))],
+    ids=["faithful", "synth"],
 )
-def test_dataset_code_makes_the_same_data_as_the_page(name, args):
+def test_dataset_code_makes_the_same_data_as_the_page(name, spec):
     scope = {}
-    exec(dataset_code(name, *args), scope)
-    np.testing.assert_array_equal(scope["X"], load_dataset(name, *args).X)
+    exec(dataset_code(name, spec), scope)
+    np.testing.assert_array_equal(scope["X"], load_dataset(name, spec).X)
 
 
 def test_step_page_shares_its_settings_and_offers_every_download(media):
@@ -214,8 +228,9 @@ def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
         "seed": 2,
     }
     scope = {}
-    exec(image_data_code(settings), scope)
-    fitted = image_fit_matrix("china", load_image("china"), "lab", 1.0, 0.3, "block", 10, 2)
+    spec = PixelSpec.from_settings(settings)
+    exec(image_data_code(spec, settings["img"]), scope)
+    fitted = image_fit_matrix("china", load_image("china"), spec)
     np.testing.assert_array_equal(scope["X"], fitted)
     result = segment_image(
         load_image("china"),
@@ -264,45 +279,57 @@ def test_image_code_makes_the_pixels_the_mixture_was_fitted_to():
 )
 def test_missing_lab_code_makes_the_labs_data(settings):
     scope = {}
-    exec(missing_lab_code(settings), scope)
-    data, _, _ = missing_lab_data(
-        settings["data"],
-        settings["clusters"],
-        settings["sep"],
-        settings["n"],
-        settings["dseed"],
-        settings["x"],
-        settings["y"],
-        settings["mech"],
-        settings["rate"],
-        settings["seed"],
-    )
+    lab = MissingLabSettings.from_settings({**settings, "k": 3, "cov": "full", "tol": 1e-6})
+    exec(missing_lab_code(lab), scope)
+    data, _, _ = missing_lab_data(lab)
     np.testing.assert_array_equal(scope["X"], data.X)
+
+
+PRIORS_DEFAULTS = {
+    "k": 4,
+    "cov": "full",
+    "init": "k-means++",
+    "seed": 0,
+    "kappa": 0.01,
+    "nu": 4.0,
+    "scale": 1.0,
+    "alpha": 1.0,
+    "tol": 1e-6,
+}
+SELECTION_DEFAULTS = {"kmax": 6, "est": "ml", "seed": 0, "tol": 1e-5}
 
 
 @pytest.mark.parametrize("name", ["collapse", "faithful", "synthetic", "airquality"])
 def test_priors_and_selection_code_make_the_pages_data(name):
     settings = {"data": name, "clusters": 4, "dseed": 6}
     if name != "airquality":
+        priors = PriorsSettings.from_settings(PRIORS_DEFAULTS | settings)
         scope = {}
-        exec(priors_data_code(settings), scope)
-        np.testing.assert_array_equal(scope["X"], load_priors_data(name, 4, 6).X)
+        exec(priors_data_code(priors.dataset, priors.data), scope)
+        np.testing.assert_array_equal(scope["X"], load_priors_data(name, priors.data).X)
     if name != "collapse":
+        selection = SelectionSettings.from_settings(SELECTION_DEFAULTS | settings)
         scope = {}
-        exec(selection_data_code(settings), scope)
-        np.testing.assert_array_equal(scope["X"], load_selection_data(name, 4, 6).X)
+        exec(selection_data_code(selection.dataset, selection.data), scope)
+        np.testing.assert_array_equal(scope["X"], load_selection_data(name, selection.data).X)
 
 
 def test_priors_and_selection_arguments_refit_the_pages_fits():
-    run = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
-    X = load_priors_data("collapse", 3, 0).X
+    run = run_priors_lab(
+        PriorsSettings(
+            "collapse", SyntheticSpec(3, 3.0, 300, 0), 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0
+        )
+    )
+    X = load_priors_data("collapse", SyntheticSpec(3, 3.0, 300, 0)).X
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         refit = GaussianMixtureEM(**run.map.estimator_params).fit(X)
     assert refit.objective_ == pytest.approx(run.map.history[-1].objective, rel=1e-8)
     assert refit.log_prior_ != 0.0
 
-    selection = run_selection("faithful", 3, 0, 3, "map", 4)
+    selection = run_selection(
+        SelectionSettings("faithful", SyntheticSpec(3, 4.0, 300, 0), 3, "map", 4)
+    )
     fit = selection.fits["3 tied"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -375,14 +402,13 @@ def fitted_models(monkeypatch):
 def page_results() -> dict:
     """{page: [(history, estimator_params) of each fit the page offers for download]}, made
     by the runners the pages call (caches cleared, so every fit really runs here)."""
-    from dashboard import state
-    from dashboard.app_pages.fraud_detection.run import run_fraud_page
+    from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
 
     for runner in (
-        state.run_fit,
-        state.run_missing_lab,
+        run_fit,
+        run_missing_lab,
         run_priors_lab,
         run_selection,
         run_fraud_page,
@@ -392,18 +418,30 @@ def page_results() -> dict:
     ):
         runner.clear()
     results = {}
-    fit = state.run_fit("faithful", 3, 3.0, 300, 0, 3, "diag", "k-means++", 1, 40)
+    fit = run_fit(
+        FitSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "diag", "k-means++", 1, 40)
+    )
     results["step_by_step"] = [fit]
-    lab = state.run_missing_lab(
-        "synthetic", 3, 3.0, 200, 0, "Temp", "Ozone", "MAR", 0.3, 3, "tied", 2
+    lab = run_missing_lab(
+        MissingLabSettings(
+            "synthetic", SyntheticSpec(3, 3.0, 200, 0), "Temp", "Ozone", "MAR", 0.3, 3, "tied", 2
+        )
     )
     results["missing_lab"] = [lab]
-    priors = run_priors_lab("collapse", 3, 0, 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0)
+    priors = run_priors_lab(
+        PriorsSettings(
+            "collapse", SyntheticSpec(3, 3.0, 300, 0), 4, "full", "k-means++", 0, 0.1, 5.0, 2.0, 2.0
+        )
+    )
     assert priors.ml.collapsed  # the lab's downloads offer MAP and the ridge, not this one
     results["priors_lab"] = [priors.map, priors.ridge]
-    selection = run_selection("airquality", 3, 0, 2, "map", 4)
+    selection = run_selection(
+        SelectionSettings("airquality", SyntheticSpec(3, 4.0, 300, 0), 2, "map", 4)
+    )
     results["model_selection"] = list(selection.fits.values())
-    fraud = run_fraud_page("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
+    fraud = run_fraud_page(
+        FraudSettings("crx", (), "auto", "diag", "ml", "traffic", 0.2, "MCAR", 1)
+    )
     results["fraud_detection"] = [fraud.result]
     date = "1998-06-30"
     customers = customer_features(cdnow_transactions(), date)
@@ -424,13 +462,19 @@ def page_results() -> dict:
             subsample_pixels=3_000,
         )
     results["image_segmentation"] = [image]
-    many = state_theory.run_many_starts("faithful", 3, 3.0, 300, 0, 2, "full", 2, 5, 30)
-    bound = state_theory.run_bound_fit("waiting", 2, "random_from_data", 3)
+    many = state_theory.run_many_starts(
+        state_theory.OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", 2, 5, 30)
+    )
+    bound = state_theory.run_bound_fit(
+        state_theory.BoundSettings("waiting", 2, "random_from_data", 3)
+    )
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
     upload_fit = yd.run_upload_fit(
-        upload.key, ("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3, _upload=upload
+        upload.key,
+        yd.UploadFitSettings(("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3),
+        _upload=upload,
     )
     results["your_data"] = [upload_fit]
     return {
@@ -480,7 +524,8 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
     rgba[:300, :, 3] = 0  # a transparent band
     (tmp_path / "my photo.png").write_bytes(png(rgba))
     settings = {"space": "lab", "pos": 1.0, "hide": 0.2, "pattern": "block", "noise": 5, "seed": 3}
-    code = image_data_code(settings, "my photo.png")
+    spec = PixelSpec.from_settings(settings)
+    code = image_data_code(spec, upload_name="my photo.png")
     assert "dashboard" not in code
     script = (
         f"{code}\n"
@@ -494,9 +539,7 @@ def test_an_uploaded_pictures_code_needs_no_dashboard_and_makes_the_fitted_pixel
     assert done.returncode == 0, done.stderr
     picture = read_image((tmp_path / "my photo.png").read_bytes(), "my photo.png")
     assert picture.pixels.shape[:2] != (900, 1300), "downscaled to the working size"
-    expected = image_fit_matrix(
-        f"upload:{picture.key}", picture.pixels, *(settings[n] for n in IMAGE_FIT_SETTINGS)
-    )
+    expected = image_fit_matrix(f"upload:{picture.key}", picture.pixels, spec)
     np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), expected)
 
 
