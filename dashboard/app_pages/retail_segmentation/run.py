@@ -216,13 +216,24 @@ def cdnow_transactions() -> Transactions:
     return clean_transactions(load_cdnow(), "customer_id", "date", "amount", "quantity", "%Y%m%d")
 
 
+@dataclass(frozen=True)
+class GridSpec:
+    """What the grid of fits depends on: the analysis date, the features used, the seed and
+    the stopping tolerance (not K or the threshold, which only re-read the grid)."""
+
+    date: str
+    features: tuple[str, ...]
+    seed: int
+    tol: float
+
+
 @st.cache_data(show_spinner="Fitting the grid of mixtures to the customers…", max_entries=8)
-def _grid(source_key: str, _tx: Transactions, date: str, features: tuple, seed: int, tol: float):
-    customers = customer_features(_tx, date)
-    matrix = transform_features(customers, features)
+def _grid(source_key: str, _tx: Transactions, spec: GridSpec):
+    customers = customer_features(_tx, spec.date)
+    matrix = transform_features(customers, spec.features)
     if len(customers.table) < 2 * K_RANGE[1]:
         return customers, matrix, None
-    return customers, matrix, fit_grid(matrix.X, seed, tol=tol)
+    return customers, matrix, fit_grid(matrix.X, spec.seed, tol=spec.tol)
 
 
 @dataclass(frozen=True)
@@ -262,7 +273,7 @@ def run_retail(source_key: str, _tx: Transactions | None, settings: RetailSettin
     if len(features) < 2:
         return RetailRun(None, tx, "Choose at least two features to segment the customers by.")
     try:
-        customers, matrix, grid = _grid(source_key, tx, date, features, seed, tol)
+        customers, matrix, grid = _grid(source_key, tx, GridSpec(date, features, seed, tol))
         if grid is None:
             return RetailRun(
                 None,
