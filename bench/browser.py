@@ -87,17 +87,23 @@ def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    return proc, wait_until_healthy(proc, base, 60, "the server")
+
+
+def wait_until_healthy(proc: subprocess.Popen, base: str, seconds: float, what: str) -> str:
+    """``base`` once ``/_stcore/health`` answers ok; RuntimeError (the process killed) if the
+    server exits or stays silent for ``seconds``. ``what`` names it in the message."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
             if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, base
+                return base
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("the server did not answer within 60 s")
+    raise RuntimeError(f"{what} did not answer within {seconds:.0f} s")
 
 
 def _runs(log_path: str) -> list[dict]:

@@ -23,10 +23,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "dashboard/streamlit_app.py"
@@ -82,17 +81,7 @@ def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     )
     log.close()  # the child holds its own copy
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not answer within 90 s; see {log_path}")
+    return proc, wait_until_healthy(proc, base, 90, f"streamlit (log: {log_path})")
 
 
 def settle(page, timeout: float = 120_000) -> None:
