@@ -1,20 +1,36 @@
-"""emlib: Expectation-Maximization for Gaussian mixtures, with every iteration recorded."""
+"""emlib: Expectation-Maximization for mixtures (Gaussian, Bernoulli, binomial, Poisson,
+categorical, mixed), with every iteration recorded."""
 
 from emlib.em import GaussianMixtureEM
 from emlib.estep import e_step, sufficient_statistics
 from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
+from emlib.families import FamilyPrior, MixtureParams
+from emlib.mixtures import (
+    BernoulliMixtureEM,
+    BinomialMixtureEM,
+    CategoricalMixtureEM,
+    MixedMixtureEM,
+    PoissonMixtureEM,
+)
 from emlib.mstep import m_step
 from emlib.params import EMStep, GMMParams, SuffStats
 from emlib.priors import ConjugatePrior
 from emlib.selection import select_model
 
 __all__ = [
+    "BernoulliMixtureEM",
+    "BinomialMixtureEM",
+    "CategoricalMixtureEM",
     "CollapsedComponentError",
     "ConjugatePrior",
     "ConvergenceWarning",
     "EMStep",
+    "FamilyPrior",
     "GMMParams",
     "GaussianMixtureEM",
+    "MixedMixtureEM",
+    "MixtureParams",
+    "PoissonMixtureEM",
     "SuffStats",
     "e_step",
     "m_step",

@@ -8,8 +8,6 @@ The estimator validates its input once, then loops over the pure ``e_step`` /
 from __future__ import annotations
 
 import numbers
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
@@ -18,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
 from emlib.estep import impute as impute_with
-from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
+from emlib.exceptions import CollapsedComponentError
 from emlib.fast import (
     PatternFeatures,
     QuadraticFeatures,
@@ -32,17 +30,19 @@ from emlib.gaussian import (
     precision_cholesky_from_precisions,
 )
 from emlib.init import INIT_METHODS, initial_params
+from emlib.loop import (
+    Run,
+    best_of_starts,
+    iterate,
+    keeps_responsibilities,
+    warn_if_not_converged,
+)
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covariance_shape
 from emlib.priors import log_prior, resolve_prior
 from emlib.scaling import Standardizer, column_mean_and_spread
 from emlib.threads import single_blas_thread, with_single_blas_thread
 from emlib.validation import check_data
-
-#: With ``keep_responsibilities="auto"``, responsibilities are stored for the iterations
-#: while the total stored so far, n_samples x n_components x (iterations kept), stays at or
-#: under this many numbers (16 MB of float64); later iterations store None.
-RESPONSIBILITY_BUDGET = 2_000_000
 
 #: A component whose standard deviation along a feature falls below this fraction of that
 #: feature's own spread has collapsed (see ``collapse_floors``).
@@ -60,16 +60,6 @@ MISSING_OPTIONS = ("em", "drop", "error")
 #: Estimator parameters that change memory use only, never the fit; left out of a fit's
 #: arguments (``estimator_params_of``) and so of the code that reproduces it.
 NOT_FIT_PARAMETERS = ("keep_responsibilities",)
-
-
-@dataclass(frozen=True)
-class _Run:
-    """One start's outcome: its history (in the data's units), whether it converged, and its
-    final parameters in the standardised space it ran in."""
-
-    history: list[EMStep]
-    converged: bool
-    params_z: GMMParams
 
 
 def collapse_floors(X: np.ndarray, scaler: Standardizer) -> np.ndarray:
@@ -322,29 +312,10 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self.prior_ = resolve_prior(self.prior, X, self.n_components, self.covariance_type)
         rng = self._rng()
         scaler = Standardizer.fit(X, self.covariance_type)
-        best: _Run | None = None
-        failure: CollapsedComponentError | None = None
         with single_blas_thread():
-            for _ in range(self.n_init):
-                try:
-                    run = self._run_em(X, scaler, rng)
-                except CollapsedComponentError as err:
-                    failure = failure or err  # another start may still succeed
-                    continue
-                if best is None or run.history[-1].objective > best.history[-1].objective:
-                    best = run
-            if best is None:
-                raise failure
+            best = best_of_starts(self.n_init, lambda: self._run_em(X, scaler, rng))
             self._set_fitted(best, scaler)  # its Cholesky solves too: one thread
-        best_converged = best.converged
-        if not best_converged and self.max_iter > 0:
-            warnings.warn(
-                f"EM did not converge within max_iter={self.max_iter} iterations (the "
-                f"objective still changed by more than tol={self.tol} per sample). Increase "
-                "max_iter or tol, or try another start.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        warn_if_not_converged(best, self.max_iter, self.tol)
         return self
 
     def _check_missing_option(self) -> None:
@@ -368,7 +339,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         k = self.n_components
         return k if isinstance(k, numbers.Integral) and not isinstance(k, bool) else 1
 
-    def _run_em(self, X: np.ndarray, scaler: Standardizer, rng: np.random.Generator) -> _Run:
+    def _run_em(self, X: np.ndarray, scaler: Standardizer, rng: np.random.Generator) -> Run:
         """One start: choose it and iterate E and M steps, all on standardised data.
 
         EM runs on z = (x - shift) / scale (``emlib.scaling``): the start method (k-means
@@ -408,24 +379,16 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
                 message = collapse_message(
                     err.component, self.covariance_type, prior_in_use=self.prior is not None
                 )
-                raise CollapsedComponentError(message, err.component, history) from None
+                raise CollapsedComponentError(message, err.component) from None
             params = scaler.params_from_z(params_z)
             return expectations, self._record(iteration, params, expectations, keep, scaler)
 
-        history: list[EMStep] = []
-        params_z = start_z
-        expectations, step = record(0, params_z)
-        history.append(step)
-        converged = False
-        for iteration in range(1, self.max_iter + 1):
-            params_z = m_step(expectations.stats, reg_covar=reg_z, prior=prior_z, previous=params_z)
-            expectations, step = record(iteration, params_z)
-            history.append(step)
-            change = (history[-1].objective - history[-2].objective) / n_samples
-            if abs(change) < self.tol:
-                converged = True
-                break
-        return _Run(history, converged, params_z)
+        def maximise(expectations: Expectations, params_z: GMMParams) -> GMMParams:
+            return m_step(expectations.stats, reg_covar=reg_z, prior=prior_z, previous=params_z)
+
+        return iterate(
+            start_z, record, maximise, max_iter=self.max_iter, tol=self.tol, n_samples=n_samples
+        )
 
     def _expectation(self, Z: np.ndarray, has_nan: bool):
         """The E-step to use on standardised data: params, keep -> ``Expectations``.
@@ -451,10 +414,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
 
     def _keeps(self, iteration: int, n_samples: int) -> bool:
         """Whether the history keeps this iteration's responsibilities."""
-        keep = self.keep_responsibilities
-        if keep == "auto":
-            return n_samples * self.n_components * (iteration + 1) <= RESPONSIBILITY_BUDGET
-        return bool(keep)
+        return keeps_responsibilities(
+            self.keep_responsibilities, iteration, n_samples, self.n_components
+        )
 
     def _record(
         self,
@@ -478,7 +440,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             imputed=None if imputed is None else imputed * scaler.scale + scaler.shift,
         )
 
-    def _set_fitted(self, run: _Run, scaler: Standardizer) -> None:
+    def _set_fitted(self, run: Run, scaler: Standardizer) -> None:
         history = run.history
         final = history[-1]
         params = final.params
@@ -486,10 +448,10 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self.means_ = params.means
         self.covariances_ = params.covariances
         self.precisions_cholesky_ = scaler.precision_cholesky_from_z(
-            precision_cholesky(run.params_z.covariances, params.covariance_type)
+            precision_cholesky(run.params.covariances, params.covariance_type)
         )
         self.scaler_ = scaler
-        self.params_z_ = run.params_z
+        self.params_z_ = run.params
         self.converged_ = run.converged
         self.n_iter_ = final.iteration
         self.log_likelihood_ = final.log_likelihood

@@ -159,7 +159,12 @@ def expected_statistics(
     return _expected_statistics_by_pattern(X, params, patterns)
 
 
-def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatterns):
+def _expected_statistics_by_pattern(
+    X, params: GMMParams, patterns: MissingPatterns, given_resp: np.ndarray | None = None
+):
+    """The E-step by missingness pattern; with ``given_resp`` (n, K), the statistics are
+    weighted by those responsibilities instead of the Gaussian's own (a Gaussian block inside
+    a mixed model, whose responsibilities come from every block)."""
     n, d = X.shape
     n_components = params.n_components
     with np.errstate(divide="ignore"):
@@ -187,7 +192,7 @@ def _expected_statistics_by_pattern(X, params: GMMParams, patterns: MissingPatte
             conditional.append(cond_cov)
         log_norm = logsumexp(joint, axis=1)
         log_likelihood += float(np.sum(log_norm))
-        resp = np.exp(joint - log_norm[:, None])
+        resp = np.exp(joint - log_norm[:, None]) if given_resp is None else given_resp[rows]
         all_resp[rows] = resp
         for k in range(n_components):
             r = resp[:, k]
@@ -216,6 +221,20 @@ def impute(X: np.ndarray, params: GMMParams) -> np.ndarray:
     filled = np.where(np.isnan(sub), result.imputed, sub)
     out[rows_with_nan] = filled
     return out
+
+
+def statistics_given_responsibilities(
+    X: np.ndarray, resp: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
+) -> SuffStats:
+    """Expected sufficient statistics weighted by responsibilities from elsewhere.
+
+    For a Gaussian block of a mixed model: r_nk comes from all blocks' densities, and the
+    block's missing entries are completed by their conditional law under ``params`` (as in
+    ``expected_statistics``). Complete data need no ``params``.
+    """
+    if patterns is None:
+        return sufficient_statistics(X, resp, params.covariance_type)
+    return _expected_statistics_by_pattern(X, params, patterns, given_resp=resp).stats
 
 
 def sufficient_statistics(X: np.ndarray, resp: np.ndarray, covariance_type: str) -> SuffStats:

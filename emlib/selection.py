@@ -23,13 +23,39 @@ import pandas as pd
 from emlib.em import GaussianMixtureEM, n_parameters
 from emlib.estep import e_step
 from emlib.exceptions import ConvergenceWarning
+from emlib.mixtures import (
+    BernoulliMixtureEM,
+    BinomialMixtureEM,
+    CategoricalMixtureEM,
+    MixedMixtureEM,
+    PoissonMixtureEM,
+)
 from emlib.params import COVARIANCE_TYPES
 
 CRITERIA = ("bic", "aic", "icl")
 
+#: The estimator of each family ``select_model`` can search over.
+FAMILY_ESTIMATORS = {
+    "gaussian": GaussianMixtureEM,
+    "bernoulli": BernoulliMixtureEM,
+    "binomial": BinomialMixtureEM,
+    "poisson": PoissonMixtureEM,
+    "categorical": CategoricalMixtureEM,
+    "mixed": MixedMixtureEM,
+}
 
-def information_criteria(model: GaussianMixtureEM, X: np.ndarray) -> dict[str, float]:
+
+def information_criteria(model, X) -> dict[str, float]:
     """BIC, AIC and ICL (lower is better) of a fitted model on the data it was fitted to."""
+    if not isinstance(model, GaussianMixtureEM):
+        log_l, p, _, _ = model._criteria(X)
+        return {
+            "log_likelihood": log_l,
+            "n_parameters": p,
+            "bic": model.bic(X),
+            "aic": model.aic(X),
+            "icl": model.icl(X),
+        }
     n = X.shape[0]
     # one E-step gives both: the same sums as score_samples and predict_proba, computed once
     log_resp, log_likelihood = e_step(np.asarray(X, dtype=float), model.params_)
@@ -68,21 +94,28 @@ class SelectionResult:
 
 
 def select_model(
-    X: np.ndarray,
+    X,
     n_components: Iterable[int] = range(1, 10),
     covariance_types: Iterable[str] = COVARIANCE_TYPES,
+    *,
+    family: str = "gaussian",
     **options,
 ) -> SelectionResult:
-    """Fit ``GaussianMixtureEM`` for every cell of the grid and tabulate the criteria.
+    """Fit a mixture for every cell of the grid and tabulate the criteria.
 
     Parameters
     ----------
-    X : array of shape (n_samples, n_features), NaN allowed (missing-data EM)
+    X : array of shape (n_samples, n_features), NaN allowed (missing-data EM); a DataFrame
+        for the categorical and mixed families
     n_components : iterable of int
     covariance_types : iterable of str
+        The Gaussian family's covariance types. For the mixed family, the Gaussian block's
+        ("diag", "full"; others are skipped); the other families have none, and their table
+        says the family's name in ``covariance_type``.
+    family : {"gaussian", "bernoulli", "binomial", "poisson", "categorical", "mixed"}
     **options
-        Passed to every ``GaussianMixtureEM`` (``prior``, ``n_init``, ``tol``,
-        ``random_state``, ``reg_covar``...). ``keep_responsibilities`` defaults to False.
+        Passed to every estimator (``prior``, ``n_init``, ``tol``, ``random_state``,
+        ``trials``...). ``keep_responsibilities`` defaults to False.
 
     Returns
     -------
@@ -90,13 +123,16 @@ def select_model(
         A cell that cannot be fitted (too few rows, a singular covariance...) is kept in the
         table with its ``error``; its criteria are NaN.
     """
-    X = np.asarray(X, dtype=float)
+    if family not in FAMILY_ESTIMATORS:
+        raise ValueError(f"family: expected one of {list(FAMILY_ESTIMATORS)}, got {family!r}")
+    if family in ("gaussian", "bernoulli", "binomial", "poisson"):
+        X = np.asarray(X, dtype=float)
     options.setdefault("keep_responsibilities", False)
     rows, models = [], {}
-    for kind in covariance_types:
+    for kind in _grid_types(family, covariance_types):
         for k in n_components:
             row = {"n_components": int(k), "covariance_type": kind}
-            model = GaussianMixtureEM(int(k), covariance_type=kind, **options)
+            model = _estimator(family, int(k), kind, options)
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", ConvergenceWarning)
@@ -114,7 +150,9 @@ def select_model(
             except ValueError as err:
                 row.update(
                     log_likelihood=np.nan,
-                    n_parameters=n_parameters(kind, int(k), X.shape[1]),
+                    n_parameters=n_parameters(kind, int(k), X.shape[1])
+                    if family == "gaussian"
+                    else np.nan,
                     bic=np.nan,
                     aic=np.nan,
                     icl=np.nan,
@@ -132,3 +170,21 @@ def select_model(
             winner = table.loc[valid.idxmin()]
             best[criterion] = (int(winner["n_components"]), str(winner["covariance_type"]))
     return SelectionResult(table=table, models=models, best=best)
+
+
+def _grid_types(family: str, covariance_types: Iterable[str]) -> list[str]:
+    """The second axis of the grid: covariance types (Gaussian; the mixed model's numeric
+    block), or just the family's name."""
+    if family == "gaussian":
+        return list(covariance_types)
+    if family == "mixed":
+        return [kind for kind in covariance_types if kind in ("diag", "full")] or ["diag"]
+    return [family]
+
+
+def _estimator(family: str, k: int, kind: str, options: dict):
+    if family == "gaussian":
+        return GaussianMixtureEM(k, covariance_type=kind, **options)
+    if family == "mixed":
+        return MixedMixtureEM(k, numeric_covariance=kind, **options)
+    return FAMILY_ESTIMATORS[family](k, **options)

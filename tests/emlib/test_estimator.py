@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_estimator
 
 from emlib import CollapsedComponentError, ConvergenceWarning, GaussianMixtureEM
-from emlib.em import RESPONSIBILITY_BUDGET
+from emlib.loop import RESPONSIBILITY_BUDGET
 from emlib.estep import e_step, sufficient_statistics
 from emlib.init import INIT_METHODS
 from emlib.mstep import m_step
