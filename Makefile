@@ -35,6 +35,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.families
 
 # Full-page screenshots of every page in headless Chromium, into shots/ (git-ignored).
 shots: $(VENV)/.installed

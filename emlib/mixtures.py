@@ -178,9 +178,7 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         kinds = tuple(block.kind for block in blocks)
 
         def expect(iteration: int, params: MixtureParams) -> tuple[np.ndarray, EMStep]:
-            joint = _log_joint(blocks, data, params)
-            log_norm = logsumexp(joint, axis=1)
-            resp = np.exp(joint - log_norm[:, None])
+            resp, log_norm = _normalise(_log_joint(blocks, data, params))
             log_likelihood = float(np.sum(log_norm))
             log_prior = sum(
                 block.log_prior(p) for block, p in zip(blocks, params.blocks, strict=True)
@@ -360,6 +358,23 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
         draws, labels = self._draw(n_samples)
         return draws[0], labels
+
+
+def _normalise(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Responsibilities and log p(x_n) from the log-joint, with one exp:
+
+        m_n = max_k j_nk,  log p(x_n) = m_n + log sum_k exp(j_nk - m_n),
+        r_nk = exp(j_nk - m_n) / sum_k exp(j_nk - m_n)
+
+    (a row whose every j_nk is -inf gets log p = -inf and NaN responsibilities, as an
+    impossible row should).
+    """
+    top = joint.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        scaled = np.exp(joint - top)
+    total = scaled.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return scaled / total, (top + np.log(total))[:, 0]
 
 
 def _log_joint(blocks, data, params: MixtureParams) -> np.ndarray:
