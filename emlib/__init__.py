@@ -16,6 +16,7 @@ from emlib.mstep import m_step
 from emlib.params import EMStep, GMMParams, SuffStats
 from emlib.priors import ConjugatePrior
 from emlib.selection import select_model
+from emlib.student import StudentMixtureEM, StudentParams
 
 __all__ = [
     "BernoulliMixtureEM",
@@ -31,6 +32,8 @@ __all__ = [
     "MixedMixtureEM",
     "MixtureParams",
     "PoissonMixtureEM",
+    "StudentMixtureEM",
+    "StudentParams",
     "SuffStats",
     "e_step",
     "m_step",

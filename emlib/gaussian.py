@@ -12,6 +12,8 @@ matrix is ever inverted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import linalg
 
@@ -185,9 +187,18 @@ def log_gaussian_prob(
     -------
     ndarray of shape (n_samples, n_components)
     """
-    n, d = X.shape
+    d = X.shape[1]
     log_det = log_det_precision_cholesky(prec_chol, covariance_type, d)
-    maha = np.empty((n, means.shape[0]))
+    maha = mahalanobis_sq(X, means, prec_chol, covariance_type)
+    return -0.5 * (d * LOG_2PI + maha) + log_det
+
+
+def mahalanobis_sq(
+    X: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covariance_type: str
+) -> np.ndarray:
+    """delta_nk = (x_n - mu_k)^T Sigma_k^{-1} (x_n - mu_k) = ||(x_n - mu_k)^T U_k||^2, shape
+    (n_samples, n_components)."""
+    maha = np.empty((X.shape[0], means.shape[0]))
     # Centre before scaling ((x - mu) U, not x U - mu U): no precision is lost on data far
     # from the origin. One pass per component; K is small.
     for k, mean in enumerate(means):
@@ -198,7 +209,7 @@ def log_gaussian_prob(
         else:  # diag (D,) or spherical (scalar) factors broadcast over features
             y = (X - mean) * prec_chol[k]
         maha[:, k] = np.einsum("nd,nd->n", y, y)
-    return -0.5 * (d * LOG_2PI + maha) + log_det
+    return maha
 
 
 def log_weighted_prob(X: np.ndarray, params, prec_chol: np.ndarray) -> np.ndarray:
@@ -239,23 +250,51 @@ def observed_block_terms(
         Each row with its missing entries replaced by E[x_m | x_o].
     conditional_cov : ndarray of shape (n_missing, n_missing)
     """
-    missing = ~observed
+    terms = conditional_terms(X_obs, mean, cov, observed, component)
     n_obs = int(observed.sum())
+    log_density = -0.5 * (n_obs * LOG_2PI + terms.log_det + terms.maha)
+    return log_density, terms.completed, terms.conditional_cov
+
+
+@dataclass(frozen=True)
+class ConditionalTerms:
+    """What one component says about rows sharing a missingness pattern (see
+    ``conditional_terms``)."""
+
+    maha: np.ndarray  # (n_rows,) (x_o - mu_o)^T Sigma_oo^{-1} (x_o - mu_o)
+    log_det: float  # log det Sigma_oo
+    completed: np.ndarray  # (n_rows, n_features), missing entries at E[x_m | x_o]
+    conditional_cov: np.ndarray  # (n_missing, n_missing)
+
+
+def conditional_terms(
+    X_obs: np.ndarray, mean: np.ndarray, cov: np.ndarray, observed: np.ndarray, component: int
+) -> ConditionalTerms:
+    """The Mahalanobis distances of the observed entries and the conditional law of the
+    missing ones, through the Cholesky factor L of Sigma_oo (triangular solves, no inverse):
+
+        delta_n = ||L^{-1} (x_n,o - mu_o)||^2,   log det Sigma_oo = 2 sum log diag L
+        E[x_m | x_o] = mu_m + Sigma_mo Sigma_oo^{-1} (x_o - mu_o)
+        Cov[x_m | x_o] = Sigma_mm - Sigma_mo Sigma_oo^{-1} Sigma_om
+
+    (for a Student-t component the conditional mean is the same, and Cov[x_m | x_o, u] is
+    this divided by the scale weight u).
+    """
+    missing = ~observed
     try:
         chol = linalg.cholesky(cov[np.ix_(observed, observed)], lower=True)
     except linalg.LinAlgError:
         raise CollapsedComponentError(collapse_message(component, "full"), component) from None
     diff = X_obs - mean[observed]
     whitened = linalg.solve_triangular(chol, diff.T, lower=True)  # L^{-1} (x_o - mu_o)
-    log_density = -0.5 * (
-        n_obs * LOG_2PI + 2.0 * np.sum(np.log(np.diag(chol))) + np.sum(whitened**2, axis=0)
-    )
+    maha = np.sum(whitened**2, axis=0)
+    log_det = 2.0 * float(np.sum(np.log(np.diag(chol))))
     completed = np.empty((X_obs.shape[0], mean.shape[0]))
     completed[:, observed] = X_obs
     if not missing.any():
-        return log_density, completed, np.zeros((0, 0))
+        return ConditionalTerms(maha, log_det, completed, np.zeros((0, 0)))
     # A = L^{-1} Sigma_om, so Sigma_mo Sigma_oo^{-1} (x_o - mu_o) = A^T L^{-1} (x_o - mu_o)
     cross = linalg.solve_triangular(chol, cov[np.ix_(observed, missing)], lower=True)
     completed[:, missing] = mean[missing] + whitened.T @ cross
     conditional_cov = cov[np.ix_(missing, missing)] - cross.T @ cross
-    return log_density, completed, conditional_cov
+    return ConditionalTerms(maha, log_det, completed, conditional_cov)

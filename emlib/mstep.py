@@ -93,8 +93,10 @@ def _map_step(stats: SuffStats, reg_covar: float, prior: ResolvedPrior) -> GMMPa
     n_components, d = xbar.shape
     kappa, nu, alpha = prior.shrinkage, prior.dof, prior.weight_concentration
     weights = (counts + alpha - 1.0) / (counts.sum() + n_components * (alpha - 1.0))
-    means = (counts[:, None] * xbar + kappa * prior.mean) / (counts + kappa)[:, None]
-    shrink = kappa * counts / (counts + kappa)
+    # the mean's data weight: n_k, or W_k = sum r u for a Student-t component
+    mean_counts = counts if stats.mean_counts is None else stats.mean_counts
+    means = (mean_counts[:, None] * xbar + kappa * prior.mean) / (mean_counts + kappa)[:, None]
+    shrink = kappa * mean_counts / (mean_counts + kappa)
     offset = xbar - prior.mean
     kind = stats.covariance_type
     if kind == "full":

@@ -136,6 +136,11 @@ class SuffStats:
 
     The scatter is kept centred (not as raw second moments) so that data far from the
     origin lose no precision.
+
+    - ``mean_counts`` (optional): W_k, the total weight behind ``means`` when it differs
+      from n_k. A Student-t component weights row n by r_nk u_nk (its scale weight):
+      xbar_k = sum r u x / W_k with W_k = sum r u, W_k = sum r u (x - xbar)(x - xbar)^T, while
+      the covariance still divides by n_k = sum r (McLachlan & Peel 2000, 7.4). None: W = n.
     """
 
     counts: np.ndarray
@@ -143,6 +148,7 @@ class SuffStats:
     scatter: np.ndarray
     n_samples: int
     covariance_type: str = "full"
+    mean_counts: np.ndarray | None = None
 
     @classmethod
     def from_moments(
@@ -217,6 +223,9 @@ class EMStep:
         estimator's ``keep_responsibilities`` did not keep them.
     imputed : ndarray or None
         E[x | observed, theta_t] for rows holding NaN, or None.
+    scale_weights : ndarray of shape (n_samples, n_components) or None
+        For a Student-t mixture, E[u_nk | x_n, theta_t], the E-step's scale weights (small
+        for a point far from component k); kept like the responsibilities. None otherwise.
     """
 
     iteration: int
@@ -226,3 +235,4 @@ class EMStep:
     objective: float
     responsibilities: np.ndarray | None = None
     imputed: np.ndarray | None = None
+    scale_weights: np.ndarray | None = None

@@ -31,12 +31,14 @@ from emlib.mixtures import (
     PoissonMixtureEM,
 )
 from emlib.params import COVARIANCE_TYPES
+from emlib.student import StudentMixtureEM
 
 CRITERIA = ("bic", "aic", "icl")
 
 #: The estimator of each family ``select_model`` can search over.
 FAMILY_ESTIMATORS = {
     "gaussian": GaussianMixtureEM,
+    "t": StudentMixtureEM,
     "bernoulli": BernoulliMixtureEM,
     "binomial": BinomialMixtureEM,
     "poisson": PoissonMixtureEM,
@@ -47,7 +49,7 @@ FAMILY_ESTIMATORS = {
 
 def information_criteria(model, X) -> dict[str, float]:
     """BIC, AIC and ICL (lower is better) of a fitted model on the data it was fitted to."""
-    if not isinstance(model, GaussianMixtureEM):
+    if hasattr(model, "_criteria"):  # every family but the Gaussian's own estimator
         log_l, p, _, _ = model._criteria(X)
         return {
             "log_likelihood": log_l,
@@ -112,7 +114,9 @@ def select_model(
         The Gaussian family's covariance types. For the mixed family, the Gaussian block's
         ("diag", "full"; others are skipped); the other families have none, and their table
         says the family's name in ``covariance_type``.
-    family : {"gaussian", "bernoulli", "binomial", "poisson", "categorical", "mixed"}
+    family : {"gaussian", "t", "bernoulli", "binomial", "poisson", "categorical", "mixed"}
+        "t" is ``StudentMixtureEM`` (its parameter count adds one nu per component when the
+        degrees of freedom are estimated).
     **options
         Passed to every estimator (``prior``, ``n_init``, ``tol``, ``random_state``,
         ``trials``...). ``keep_responsibilities`` defaults to False.
@@ -125,7 +129,7 @@ def select_model(
     """
     if family not in FAMILY_ESTIMATORS:
         raise ValueError(f"family: expected one of {list(FAMILY_ESTIMATORS)}, got {family!r}")
-    if family in ("gaussian", "bernoulli", "binomial", "poisson"):
+    if family in ("gaussian", "t", "bernoulli", "binomial", "poisson"):
         X = np.asarray(X, dtype=float)
     options.setdefault("keep_responsibilities", False)
     rows, models = [], {}
@@ -151,7 +155,7 @@ def select_model(
                 row.update(
                     log_likelihood=np.nan,
                     n_parameters=n_parameters(kind, int(k), X.shape[1])
-                    if family == "gaussian"
+                    if family in ("gaussian", "t")
                     else np.nan,
                     bic=np.nan,
                     aic=np.nan,
@@ -175,7 +179,7 @@ def select_model(
 def _grid_types(family: str, covariance_types: Iterable[str]) -> list[str]:
     """The second axis of the grid: covariance types (Gaussian; the mixed model's numeric
     block), or just the family's name."""
-    if family == "gaussian":
+    if family in ("gaussian", "t"):
         return list(covariance_types)
     if family == "mixed":
         return [kind for kind in covariance_types if kind in ("diag", "full")] or ["diag"]
@@ -183,8 +187,8 @@ def _grid_types(family: str, covariance_types: Iterable[str]) -> list[str]:
 
 
 def _estimator(family: str, k: int, kind: str, options: dict):
-    if family == "gaussian":
-        return GaussianMixtureEM(k, covariance_type=kind, **options)
+    if family in ("gaussian", "t"):
+        return FAMILY_ESTIMATORS[family](k, covariance_type=kind, **options)
     if family == "mixed":
         return MixedMixtureEM(k, numeric_covariance=kind, **options)
     return FAMILY_ESTIMATORS[family](k, **options)
