@@ -20,13 +20,18 @@ run: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard/streamlit_app.py --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
+# pytest-xdist workers: one per core of the 2-core machines (tests/conftest.py says which tests
+# share a worker). `make test PYTEST_WORKERS=0` runs in one process, `PYTEST_WORKERS=auto` one per CPU.
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+
 # Everything, browser tests included; tests/test_architecture.py runs import-linter's contracts.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # Everything but the browser tests (tests/e2e, marked e2e).
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -m "not e2e" --ignore=tests/e2e
+	$(BIN)/python -m pytest $(XDIST) -m "not e2e" --ignore=tests/e2e
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check emlib dashboard tests bench
@@ -36,6 +41,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.families
+	$(BIN)/python -m bench.student
 
 # Full-page screenshots of every page in headless Chromium, into shots/ (git-ignored).
 shots: $(VENV)/.installed

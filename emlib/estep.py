@@ -113,6 +113,23 @@ def e_step(X: np.ndarray, params: GMMParams) -> tuple[np.ndarray, float]:
     return joint - log_norm[:, None], float(np.sum(log_norm))
 
 
+def normalise_log_joint(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Responsibilities and log p(x_n) from a log-joint (n, K), with one exp:
+
+        m_n = max_k j_nk,  log p(x_n) = m_n + log sum_k exp(j_nk - m_n),
+        r_nk = exp(j_nk - m_n) / sum_k exp(j_nk - m_n)
+
+    (a row whose every j_nk is -inf gets log p = -inf and NaN responsibilities, as an
+    impossible row should).
+    """
+    top = joint.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        scaled = np.exp(joint - top)
+    total = scaled.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return scaled / total, (top + np.log(total))[:, 0]
+
+
 @dataclass(frozen=True)
 class Expectations:
     """What one E-step hands to the M-step and to the history.

@@ -23,6 +23,7 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 
+from emlib.estep import normalise_log_joint
 from emlib.families.base import MixtureParams, hold_fixed, resolve_family_prior
 from emlib.families.categorical import CategoricalBlock
 from emlib.families.counts import BinomialBlock, PoissonBlock
@@ -178,7 +179,7 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         kinds = tuple(block.kind for block in blocks)
 
         def expect(iteration: int, params: MixtureParams) -> tuple[np.ndarray, EMStep]:
-            resp, log_norm = _normalise(_log_joint(blocks, data, params))
+            resp, log_norm = normalise_log_joint(_log_joint(blocks, data, params))
             log_likelihood = float(np.sum(log_norm))
             log_prior = sum(
                 block.log_prior(p) for block, p in zip(blocks, params.blocks, strict=True)
@@ -215,7 +216,7 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         responsibilities, with the user's ``weights_init`` and block starts put in."""
         kinds = tuple(block.kind for block in blocks)
         starts = {name: getattr(self, name) for name in self._block_starts}
-        user = [block.user_params(**starts) for block in blocks]
+        user = [block.user_params(self.n_components, **starts) for block in blocks]
         weights = None if self.weights_init is None else self._user_weights()
         if weights is not None and all(u is not None for u in user) and self.resp_init is None:
             return MixtureParams(weights, tuple(user), kinds)
@@ -358,23 +359,6 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
         draws, labels = self._draw(n_samples)
         return draws[0], labels
-
-
-def _normalise(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Responsibilities and log p(x_n) from the log-joint, with one exp:
-
-        m_n = max_k j_nk,  log p(x_n) = m_n + log sum_k exp(j_nk - m_n),
-        r_nk = exp(j_nk - m_n) / sum_k exp(j_nk - m_n)
-
-    (a row whose every j_nk is -inf gets log p = -inf and NaN responsibilities, as an
-    impossible row should).
-    """
-    top = joint.max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        scaled = np.exp(joint - top)
-    total = scaled.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return scaled / total, (top + np.log(total))[:, 0]
 
 
 def _log_joint(blocks, data, params: MixtureParams) -> np.ndarray:

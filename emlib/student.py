@@ -41,7 +41,7 @@ from scipy.special import digamma, gammaln, logsumexp
 from sklearn.utils.validation import check_is_fitted
 
 from emlib.em import GaussianMixtureEM, collapse_floors, n_parameters
-from emlib.estep import MissingPatterns
+from emlib.estep import MissingPatterns, normalise_log_joint
 from emlib.exceptions import CollapsedComponentError
 from emlib.gaussian import (
     check_not_collapsed,
@@ -115,18 +115,20 @@ def log_t_density(
     )
 
 
-def _pattern_terms(Z: np.ndarray, params: GMMParams, patterns: MissingPatterns | None):
+def _pattern_terms(Z: np.ndarray, params: GMMParams, patterns: MissingPatterns | None, maha=None):
     """Per group of rows sharing the observed features: (rows, observed mask, p, delta (m, K),
-    1/2 log det Sigma_oo^{-1} (K,), completed rows per k, conditional covariances per k)."""
-    n, d = Z.shape
+    1/2 log det Sigma_oo^{-1} (K,), completed rows per k, conditional covariances per k).
+    Complete data (``patterns`` None) may pass delta when already computed at ``params``."""
+    d = Z.shape[1]
     if patterns is None:
         prec_chol = precision_cholesky(params.covariances, params.covariance_type)
-        maha = mahalanobis_sq(Z, params.means, prec_chol, params.covariance_type)
+        if maha is None:
+            maha = mahalanobis_sq(Z, params.means, prec_chol, params.covariance_type)
         half = np.broadcast_to(
             log_det_precision_cholesky(prec_chol, params.covariance_type, d),
             (params.n_components,),
         )
-        yield np.arange(n), np.ones(d, bool), d, maha, half, None, None
+        yield slice(None), np.ones(d, bool), d, maha, half, None, None
         return
     covs = params.full_covariances()
     for observed, rows in patterns:
@@ -162,9 +164,10 @@ def t_log_joint(
 
 
 def t_expectations(
-    Z: np.ndarray, params: StudentParams, patterns: MissingPatterns | None = None
+    Z: np.ndarray, params: StudentParams, patterns: MissingPatterns | None = None, maha=None
 ) -> TExpectations:
-    """The E-step of a t mixture (see the module docstring), by missingness pattern."""
+    """The E-step of a t mixture (see the module docstring), by missingness pattern
+    (``maha``: delta_nk at ``params`` for complete data, when the nu-step computed it)."""
     n, d = Z.shape
     k_count = params.n_components
     with np.errstate(divide="ignore"):
@@ -177,14 +180,12 @@ def t_expectations(
     second = np.zeros((k_count, d, d))  # sum r [u (x^ - c)(x^ - c)^T + C]
     imputed_all = np.zeros((n, d))
     log_likelihood = 0.0
-    for rows, observed, p, maha, half, completed, conditional in _pattern_terms(
-        Z, params, patterns
+    for rows, observed, p, delta, half, completed, conditional in _pattern_terms(
+        Z, params, patterns, maha
     ):
-        joint = log_t_density(maha, dof, p, half) + log_weights
-        log_norm = logsumexp(joint, axis=1)
+        resp, log_norm = normalise_log_joint(log_t_density(delta, dof, p, half) + log_weights)
         log_likelihood += float(log_norm.sum())
-        resp = np.exp(joint - log_norm[:, None])
-        u = (dof + p) / (dof + maha)
+        u = (dof + p) / (dof + delta)
         resp_all[rows], u_all[rows] = resp, u
         ru = resp * u
         weight += ru.sum(axis=0)
@@ -242,28 +243,30 @@ def update_dof(
     low, high = DOF_BOUNDS
     out = previous.copy()
     for k in range(len(previous)):
-        r, delta = resp[:, k : k + 1], maha[:, k : k + 1]
-        if r.sum() <= COUNT_FLOOR:
+        weight = resp[:, k]
+        if weight.sum() <= COUNT_FLOOR:
             continue
+        # rows with a negligible share in k (below 1e-12 of the largest) change the sums by
+        # less than rounding; the check below keeps the step safe whatever they add
+        rows = weight > 1e-12 * weight.max()
+        r, delta, p = weight[rows], maha[rows, k], n_observed[rows, 0]
+        # psi((nu + p)/2) takes one value per distinct p: sum the weights per p once
+        p_values, p_index = np.unique(p, return_inverse=True)
+        r_per_p = np.bincount(p_index, weights=r)
 
-        def slope(nu: float, r=r, delta=delta) -> float:
-            terms = (
-                digamma((nu + n_observed) / 2.0)
-                - digamma(nu / 2.0)
-                - np.log1p(delta / nu)
-                + (delta - n_observed) / (nu + delta)
-            )
-            return float(np.sum(r * terms))
+        def slope(nu: float, r=r, delta=delta, p=p, p_values=p_values, r_per_p=r_per_p):
+            by_p = r_per_p @ digamma((nu + p_values) / 2.0) - r.sum() * digamma(nu / 2.0)
+            return float(by_p + r @ ((delta - p) / (nu + delta) - np.log1p(delta / nu)))
 
-        def value(nu: float, r=r, delta=delta) -> float:
-            return float(np.sum(r * log_t_density(delta, np.array([nu]), n_observed, 0.0)))
+        def value(nu: float, r=r, delta=delta, p=p) -> float:
+            return float(r @ log_t_density(delta, nu, p, 0.0))
 
         if slope(high) >= 0:
             candidate = high
         elif slope(low) <= 0:
             candidate = low
         else:
-            candidate = brentq(slope, low, high, xtol=1e-12, rtol=1e-14)
+            candidate = brentq(slope, low, high, xtol=1e-10, rtol=1e-10)
         if value(candidate) >= value(previous[k]):
             out[k] = candidate
     return out
@@ -378,11 +381,14 @@ class StudentMixtureEM(GaussianMixtureEM):
         start_z = StudentParams.of(start, np.full(self.n_components, first_dof))
         patterns = MissingPatterns.of(Z) if has_nan else None
         floors = collapse_floors(X, scaler)
+        known = {}  # delta at the last M-step's location and scale, reused by the next E-step
 
         def expect(iteration: int, params_z: StudentParams) -> tuple[TExpectations, EMStep]:
             try:
                 check_not_collapsed(params_z, floors)
-                expectations = t_expectations(Z, params_z, patterns)
+                same = known.get("means") is params_z.means
+                maha = known["maha"] if same and patterns is None else None
+                expectations = t_expectations(Z, params_z, patterns, maha)
             except CollapsedComponentError as err:
                 message = collapse_message(
                     err.component, self.covariance_type, prior_in_use=self.prior is not None
@@ -410,6 +416,7 @@ class StudentMixtureEM(GaussianMixtureEM):
             dof = params_z.dof
             if self._estimates_dof():
                 maha, observed = mahalanobis_and_observed(Z, gaussian, patterns)
+                known.update(means=gaussian.means, maha=maha)
                 dof = update_dof(dof, expectations.resp, maha, observed)
             return StudentParams.of(gaussian, dof)
 
