@@ -60,7 +60,11 @@ _COMMON_PARAMETERS = """
     fixed : tuple of str, default=()
         Parameters held at their start, e.g. ("weights",).
     prior : "weak", None or FamilyPrior, default="weak"
-        Conjugate priors (MAP EM); None is maximum likelihood.
+        Conjugate priors (MAP EM); None is maximum likelihood. Under maximum likelihood a
+        hard start ("kmeans", "random_from_data") gives a probability of exactly 0 to a
+        level or value that no row of a start cluster has, and EM never moves it off 0: it
+        can stop there, below the maximum. Use ``init_params="random"`` (soft), several
+        ``n_init``, or the weak prior.
     random_state : int, Generator or None
     keep_responsibilities : bool or "auto", default="auto"
         Store r_nk in ``history_`` (``"auto"``: while they fit in 16 MB).

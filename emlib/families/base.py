@@ -173,8 +173,9 @@ class Block(ABC):
         """A numeric, NaN-free encoding of the rows for a k-means start, (n, m)."""
 
     @abstractmethod
-    def user_params(self, **starts):
-        """The block's parameters from the user's ``*_init`` arrays, or None if not given."""
+    def user_params(self, n_components: int, **starts):
+        """The block's parameters from the user's ``*_init`` arrays, or None if not given;
+        a ValueError names the start whose shape is not one row per component."""
 
 
 @dataclass(frozen=True)

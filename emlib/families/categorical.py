@@ -164,7 +164,9 @@ class CategoricalBlock(Block):
     def kmeans_features(self, data: CategoricalData) -> np.ndarray:
         return data.onehot
 
-    def user_params(self, probabilities_init=None, **_) -> CategoricalParams | None:
+    def user_params(
+        self, n_components: int, probabilities_init=None, **_
+    ) -> CategoricalParams | None:
         if probabilities_init is None:
             return None
         given = list(probabilities_init)
@@ -176,10 +178,11 @@ class CategoricalBlock(Block):
         out = []
         for name, probs, size in zip(self.columns, given, self.sizes, strict=True):
             probs = np.asarray(probs, dtype=float)
-            if probs.ndim != 2 or probs.shape[1] != size:
+            if probs.shape != (n_components, size):
                 raise ValueError(
                     f"probabilities_init for column {name!r}: expected shape (n_components, "
-                    f"{size}) (its levels in sorted order), got {probs.shape}"
+                    f"n_levels) = ({n_components}, {size}) (its levels in sorted order), got "
+                    f"{probs.shape}"
                 )
             if (probs < 0).any() or not np.allclose(probs.sum(axis=1), 1.0):
                 raise ValueError(

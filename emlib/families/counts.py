@@ -59,11 +59,14 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), _column_means(values), values)
 
 
-def _check_user_means(means, n_columns: int, upper: float | None, what: str) -> MeanParams:
+def _check_user_means(
+    means, n_components: int, n_columns: int, upper: float | None, what: str
+) -> MeanParams:
     means = np.asarray(means, dtype=float)
-    if means.ndim != 2 or means.shape[1] != n_columns:
+    if means.shape != (n_components, n_columns):
         raise ValueError(
-            f"means_init: expected shape (n_components, {n_columns}), got {means.shape}"
+            f"means_init: expected shape (n_components, n_features) = ({n_components}, "
+            f"{n_columns}), got {means.shape}"
         )
     if not np.isfinite(means).all() or (means < 0).any() or (upper and (means > upper).any()):
         limit = f"in [0, {upper:g}]" if upper else ">= 0"
@@ -191,10 +194,12 @@ class BinomialBlock(Block):
             share = np.where(data.exposure > 0, data.values / data.exposure, np.nan)
         return _filled(share)
 
-    def user_params(self, means_init=None, **_) -> MeanParams | None:
+    def user_params(self, n_components: int, means_init=None, **_) -> MeanParams | None:
         if means_init is None:
             return None
-        return _check_user_means(means_init, self.n_columns, 1.0, "success probability")
+        return _check_user_means(
+            means_init, n_components, self.n_columns, 1.0, "success probability"
+        )
 
 
 class PoissonBlock(Block):
@@ -264,7 +269,7 @@ class PoissonBlock(Block):
         spread = filled.std(axis=0)
         return filled / np.where(spread > 0, spread, 1.0)
 
-    def user_params(self, means_init=None, **_) -> MeanParams | None:
+    def user_params(self, n_components: int, means_init=None, **_) -> MeanParams | None:
         if means_init is None:
             return None
-        return _check_user_means(means_init, self.n_columns, None, "rate")
+        return _check_user_means(means_init, n_components, self.n_columns, None, "rate")

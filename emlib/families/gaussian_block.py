@@ -125,5 +125,5 @@ class GaussianBlock(Block):
     def kmeans_features(self, data: GaussianData) -> np.ndarray:
         return np.where(np.isnan(data.Z), 0.0, data.Z)
 
-    def user_params(self, means_init=None, **_) -> None:
+    def user_params(self, n_components: int, means_init=None, **_) -> None:
         return None  # a mixed model starts from a method or from resp_init
