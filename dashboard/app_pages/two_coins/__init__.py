@@ -1,0 +1,1 @@
+"""The Two coins page."""

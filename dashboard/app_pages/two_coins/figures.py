@@ -1,0 +1,226 @@
+"""Pure figure builders of the Two coins page: the 1-D probability view and the likelihood
+surface with EM's path.
+
+No Streamlit here. Traces carry a ``meta`` dict (``{"role": ...}``) so that tests and callers
+can find them without relying on their order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.components.figures import (
+    MARGIN,
+    UNASSIGNED_COLOR,
+    component_color,
+    legend_below,
+)
+from emlib.teaching.two_coins import SymmetricOptima, Tosses
+
+COINS = ("A", "B")
+#: How far below the best log-likelihood the surface's colours reach (lower is one colour).
+SURFACE_DEPTH = 20.0
+PATH_COLOR = "#D55E00"
+
+
+def coin_color(k: int) -> str:
+    """Coin A is component 0's colour (blue), coin B component 1's (orange)."""
+    return component_color(k)
+
+
+def responsibility_scale() -> list:
+    """P(coin A) from 0 to 1: coin B's colour, a pale grey where the set is undecided (1/2),
+    coin A's colour."""
+    return [[0.0, coin_color(1)], [0.5, "#eeeeee"], [1.0, coin_color(0)]]
+
+
+def probability_figure(
+    tosses: Tosses, path: np.ndarray, resp: np.ndarray | None, *, title: str = ""
+) -> go.Figure:
+    """Everything on the line of probabilities [0, 1]: each coin's theta now (large) and
+    before (small, its path so far), and each set's share of heads coloured by its
+    P(coin A) (blue: coin A, orange: coin B, pale: undecided; grey before the first E-step).
+
+    Parameters
+    ----------
+    tosses : Tosses
+    path : ndarray of shape (t + 1, 2)
+        (theta_A, theta_B) from the start to the parameters shown now.
+    resp : ndarray of shape (n_sets, 2) or None
+        The responsibilities of the E-step shown now (None at the start).
+    """
+    path = np.atleast_2d(np.asarray(path, dtype=float))
+    sets = [f"Set {i + 1}" for i in range(len(tosses.heads))]
+    rows = [f"Coin {coin}" for coin in COINS] + sets
+    fig = go.Figure()
+    for k, coin in enumerate(COINS):
+        color = coin_color(k)
+        fig.add_trace(
+            go.Scatter(
+                x=path[:-1, k],
+                y=[f"Coin {coin}"] * (len(path) - 1),
+                mode="markers",
+                marker={"size": 8, "color": color, "opacity": 0.35},
+                name=f"θ_{coin} before",
+                showlegend=False,
+                hovertemplate=f"θ_{coin} = %{{x:.3f}} earlier<extra></extra>",
+                meta={"role": "path", "coin": coin},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[path[-1, k]],
+                y=[f"Coin {coin}"],
+                mode="markers+text",
+                marker={"size": 18, "color": color, "line": {"color": "white", "width": 1}},
+                text=[f"θ_{coin} = {path[-1, k]:.2f}"],
+                textposition="middle right",
+                name=f"coin {coin}: θ_{coin} now",
+                hovertemplate=f"θ_{coin} = %{{x:.3f}} now<extra></extra>",
+                meta={"role": "current", "coin": coin},
+            )
+        )
+        fig.add_vline(x=path[-1, k], line={"color": color, "width": 1, "dash": "dot"})
+    share = tosses.heads / tosses.trials
+    p_a = resp[:, 0] if resp is not None else np.full(len(sets), np.nan)
+    if resp is None:
+        colors = {"color": UNASSIGNED_COLOR}
+    else:
+        colors = {
+            "color": p_a,
+            "colorscale": responsibility_scale(),
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "showscale": True,
+            "colorbar": {"title": {"text": "P(coin A)"}, "thickness": 12, "len": 0.8},
+        }
+    fig.add_trace(
+        go.Scatter(
+            x=share,
+            y=sets,
+            mode="markers+text",
+            marker={"size": 15, "line": {"color": "#333", "width": 1}, **colors},
+            text=[f"{h}/{m}" for h, m in zip(tosses.heads, tosses.trials, strict=True)],
+            textposition="middle right",
+            customdata=np.column_stack([tosses.heads, tosses.trials, p_a]),
+            name="each set's share of heads, coloured by P(coin A)",
+            hovertemplate="%{y}: %{customdata[0]:.0f} heads of %{customdata[1]:.0f}"
+            "<br>P(coin A) = %{customdata[2]:.2f}<extra></extra>",
+            meta={"role": "sets"},
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        xaxis={"title": {"text": "probability of heads"}, "range": [-0.02, 1.08]},
+        yaxis={"categoryorder": "array", "categoryarray": rows[::-1], "title": None},
+        legend=legend_below(-0.22),
+        margin=MARGIN,
+        height=340,
+    )
+    return fig
+
+
+def surface_figure(
+    grid: np.ndarray,
+    surface: np.ndarray,
+    optima: SymmetricOptima,
+    path: np.ndarray,
+    *,
+    title: str = "",
+) -> go.Figure:
+    """The log-likelihood over (theta_A, theta_B) as filled contours (weights 1/2), the
+    mirror line theta_A = theta_B, the two symmetric best fits, and EM's path to now.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (n_grid,)
+        The values of theta_A (x) and theta_B (y).
+    surface : ndarray of shape (n_grid, n_grid)
+        L at (grid[i], grid[j]) in ``surface[j, i]``.
+    optima : SymmetricOptima
+    path : ndarray of shape (t + 1, 2)
+        (theta_A, theta_B) from the start to the parameters shown now.
+    """
+    path = np.atleast_2d(np.asarray(path, dtype=float))
+    top = float(np.max(surface))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=grid,
+            y=grid,
+            z=np.maximum(surface, top - SURFACE_DEPTH),
+            colorscale="Viridis",
+            ncontours=24,
+            colorbar={"title": {"text": "log-lik."}, "thickness": 12},
+            hovertemplate="θ_A = %{x:.2f}, θ_B = %{y:.2f}<br>log-likelihood %{z:.2f}"
+            "<extra></extra>",
+            name="log-likelihood",
+            meta={"role": "surface"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line={"color": "white", "width": 1, "dash": "dot"},
+            name="θ_A = θ_B (the mirror line)",
+            hoverinfo="skip",
+            meta={"role": "diagonal"},
+        )
+    )
+    points = [optima.first, optima.second] if optima.distinct else [optima.first]
+    fig.add_trace(
+        go.Scatter(
+            x=[p[0] for p in points],
+            y=[p[1] for p in points],
+            mode="markers",
+            marker={
+                "symbol": "star",
+                "size": 18,
+                "color": "white",
+                "line": {"color": "black", "width": 1.5},
+            },
+            name="best fits (mirror images)" if optima.distinct else "best fit (on the diagonal)",
+            hovertemplate="best: θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra></extra>",
+            meta={"role": "optima"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=path[:, 0],
+            y=path[:, 1],
+            mode="lines+markers",
+            line={"color": PATH_COLOR, "width": 2},
+            marker={"size": 6, "color": PATH_COLOR},
+            name="EM's path",
+            hovertemplate="θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra>EM</extra>",
+            meta={"role": "path"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[path[-1, 0]],
+            y=[path[-1, 1]],
+            mode="markers",
+            marker={
+                "size": 14,
+                "color": PATH_COLOR,
+                "symbol": "diamond",
+                "line": {"color": "white", "width": 1.5},
+            },
+            name="shown now",
+            hovertemplate="θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra>now</extra>",
+            meta={"role": "current"},
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        xaxis={"title": {"text": "θ_A"}, "range": [0, 1], "constrain": "domain"},
+        yaxis={"title": {"text": "θ_B"}, "range": [0, 1], "scaleanchor": "x"},
+        legend=legend_below(-0.18),
+        margin=MARGIN,
+        height=470,
+    )
+    return fig
