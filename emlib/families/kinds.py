@@ -2,10 +2,12 @@
 
 The rule, in order (``MixedMixtureEM(kinds={...})`` overrides it per column):
 
-1. bool, or numbers that are all 0 or 1               -> "bernoulli"
-2. not numbers (text, pandas "category", mixed)       -> "categorical"
-3. whole numbers >= 0 whose largest is <= POISSON_MAX -> "poisson" (counts)
-4. any other numbers                                  -> "gaussian" (one Gaussian block)
+1. bool                                               -> "bernoulli"
+2. pandas "category" (even of numbers: codes are not counts), text, or mixed values
+                                                      -> "categorical"
+3. numbers that are all 0 or 1                        -> "bernoulli"
+4. whole numbers >= 0 whose largest is <= POISSON_MAX -> "poisson" (counts)
+5. any other numbers                                  -> "gaussian" (one Gaussian block)
 
 NaN and None are missing values and are ignored by the rule.
 """
@@ -28,6 +30,8 @@ def infer_kind(column: pd.Series) -> str:
     observed = column.dropna()
     if pd.api.types.is_bool_dtype(column.dtype):
         return "bernoulli"
+    if isinstance(column.dtype, pd.CategoricalDtype):  # declared categorical, even if coded
+        return "categorical"
     if not pd.api.types.is_numeric_dtype(column.dtype):
         numbers = pd.to_numeric(observed, errors="coerce")
         if len(observed) == 0 or numbers.isna().any():
