@@ -1,0 +1,156 @@
+"""What the Model selection page draws for one cell of its grid: a Gaussian fit's clusters (and
+its downloads), or another family's components (the digits' mean images, or a profile table);
+and the sentences that say what the grid compares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.app_pages.model_selection.figures import mean_images_figure
+from dashboard.app_pages.model_selection.run import (
+    FAMILY_N_INIT,
+    SELECTION_N_INIT,
+    FamilyCellFit,
+    SelectionRun,
+    SelectionSettings,
+    cell_row,
+    selection_data_code,
+    shown_points,
+)
+from dashboard.components.criteria import CRITERIA
+from dashboard.components.downloads import fit_downloads
+from dashboard.components.figures import SIGMA, clusters_figure
+
+#: How p is made for Gaussian mixtures (the other families' sentence comes from their fit).
+GAUSSIAN_COUNTING = (
+    "$p = (K - 1) + KD + c$ for K components in D dimensions: K - 1 free weights (they sum "
+    "to 1), KD mean coordinates, and c free entries of the covariances, $KD(D+1)/2$ (full), "
+    "$D(D+1)/2$ (tied: one matrix shared), $KD$ (diag) or $K$ (spherical)."
+)
+
+
+def cell_text(cell: tuple[int, str], family: str) -> str:
+    """A cell in words: "K = 3, full covariances", "K = 4, diag numeric block", "K = 6,
+    Bernoulli mixture"."""
+    k, kind = cell
+    if family == "gaussian":
+        return f"K = {k}, {kind} covariances"
+    if family == "mixed":
+        return f"K = {k}, {kind} numeric block"
+    return f"K = {k}, {kind.capitalize()} mixture"
+
+
+def data_caption(run: SelectionRun, settings: dict, estimators: dict) -> str:
+    """The grid's data, size and fitting options in a line."""
+    rows, columns = run.dataset.X.shape
+    types = run.table["covariance_type"].nunique()
+    if run.family == "gaussian":
+        second, starts = f"{types} covariance types", SELECTION_N_INIT
+    elif run.family == "mixed":
+        second, starts = "diag / full numeric block", FAMILY_N_INIT
+    else:
+        second, starts = "", FAMILY_N_INIT
+    return (
+        f"**{run.dataset.name}**, {rows} rows, {columns} columns · K = 1 to "
+        f"{settings['kmax']}{f' x {second}' if second else ''} · "
+        f"{estimators[settings['est']]}, best of {starts} "
+        f"start{'s' if starts > 1 else ''}, each fit stopping when its gain per point falls "
+        f"below {settings['tol']:.0e} · Data: {run.dataset.source}"
+    )
+
+
+def criteria_table(table: pd.DataFrame, family: str) -> pd.DataFrame:
+    """The grid's table as the page shows it: one row per cell, criteria rounded."""
+    second = {"gaussian": "covariance", "mixed": "numeric block"}.get(family, "family")
+    shown = pd.DataFrame(
+        {
+            "K": table["n_components"],
+            second: table["covariance_type"],
+            "log L": table["log_likelihood"].round(1),
+            "p": table["n_parameters"],
+            "BIC": table["bic"].round(1),
+            "AIC": table["aic"].round(1),
+            "ICL": table["icl"].round(1),
+            "iterations": table["n_iter"],
+        }
+    )
+    return shown.reset_index(drop=True)
+
+
+def show_gaussian_fit(
+    run: SelectionRun,
+    chosen: tuple[int, str],
+    settings: dict,
+    selection: SelectionSettings,
+    crit: str,
+) -> None:
+    """The chosen Gaussian cell: its clusters on two columns, and downloads of the fit."""
+    data, fit = run.dataset, run.fits[f"{chosen[0]} {chosen[1]}"]
+    columns = (0, 1)
+    if data.X.shape[1] > 2:
+        a, b = st.columns(2)
+        a.selectbox("x axis", data.feature_names, key="sel_x")
+        b.selectbox("y axis", data.feature_names, key="sel_y")
+        columns = (data.feature_names.index(settings["x"]), data.feature_names.index(settings["y"]))
+        if columns[0] == columns[1]:
+            st.error("Pick two different columns for the x and y axes.")
+            return
+    X, imputed = shown_points(data.X, fit, columns)
+    row = cell_row(run.table, chosen)
+    figure = clusters_figure(
+        X,
+        fit.params.marginal(list(columns)),
+        fit.resp,
+        [data.feature_names[c] for c in columns],
+        imputed=imputed,
+        truth=data.truth if data.X.shape[1] == 2 else None,
+        title=f"K = {chosen[0]}, {chosen[1]}: {CRITERIA[crit]} {row[crit]:.1f}, "
+        f"log-likelihood {row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters",
+    )
+    st.plotly_chart(figure, key="sel_fit", width="stretch")
+    notes = [f"Points coloured by responsibility; solid / dotted ellipses: 1{SIGMA} / 2{SIGMA}."]
+    if imputed is not None:
+        notes.append("Hollow: rows with missing values, drawn at their imputed values.")
+    if data.X.shape[1] > 2:
+        notes.append("Fitted on all four columns; the ellipses are its marginals on the two shown.")
+    st.caption(" ".join(notes))
+    fit_downloads(
+        fit.history,
+        data.X,
+        data.feature_names,
+        key="sel",
+        estimator_params=fit.estimator_params,
+        data_code=selection_data_code(selection.dataset, selection.data),
+        label=f"Download this fit (K = {chosen[0]}, {chosen[1]})",
+    )
+
+
+def show_family_fit(run: SelectionRun, chosen: tuple[int, str], crit: str) -> None:
+    """The chosen cell of another family: its components as mean images (digits) or as a
+    profile, one row per component."""
+    fit: FamilyCellFit = run.fits[f"{chosen[0]} {chosen[1]}"]
+    row = cell_row(run.table, chosen)
+    st.markdown(
+        f"{cell_text(chosen, run.family)}: {CRITERIA[crit]} {row[crit]:.1f}, log-likelihood "
+        f"{row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters."
+    )
+    if fit.images is not None:
+        st.plotly_chart(mean_images_figure(fit.images, fit.weights), key="sel_fit")
+        st.caption(
+            "Each component is a 64-pixel probability of ink: the digit shapes the mixture "
+            "found without the labels."
+        )
+        return
+    st.dataframe(fit.profile, hide_index=True, width="stretch")
+    st.caption(
+        "One row per component: its weight, then per column the most likely level (with its "
+        "probability), the probability of a 1, the rate of a count, or the mean of a number."
+        + (" Rows with gaps count with their observed columns." if _has_gaps(run) else "")
+    )
+
+
+def _has_gaps(run: SelectionRun) -> bool:
+    X = run.dataset.X
+    return bool(X.isna().any().any()) if isinstance(X, pd.DataFrame) else bool(np.isnan(X).any())
