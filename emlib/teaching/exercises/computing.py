@@ -24,6 +24,7 @@ from emlib.teaching.exercises.core import (
     fmt,
     mixture_plot_1d,
     mixture_plot_2d,
+    number_exercise,
     paren,
 )
 
@@ -371,18 +372,17 @@ def m_step(
         point_label=plot.point_label,
         segments=spread,
     )
-    return Exercise(
-        kind="m_step",
-        title=title,
-        seed=seed,
+    return number_exercise(
+        "m_step",
+        title,
+        seed,
         prompt=prompt,
-        answer_type="number",
         solution=solution,
         answer_text=answer_text,
         explanation=f"{work}\n\nSo the answer is **{answer_text}**.",
-        answer_hint=f"Type one number to two decimals; it is accepted {tol.describe()}.",
         tolerance=tol,
-        mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
+        decimals=decimals,
+        mistakes=mistakes,
         tables=(Table("Points and responsibilities", ("n", "x_n", "r_n1", "r_n2"), rows),),
         plots=(plot,),
         solution_plots=(after,),
@@ -475,18 +475,17 @@ def log_likelihood(
         f"The log-likelihood adds the logs: $\\log L = {logs}"
         f" = {fmt(solution)}$, so **{answer_text}**. This is the quantity EM never decreases."
     )
-    return Exercise(
-        kind="log_likelihood",
-        title=title,
-        seed=seed,
+    return number_exercise(
+        "log_likelihood",
+        title,
+        seed,
         prompt=prompt,
-        answer_type="number",
         solution=solution,
         answer_text=answer_text,
         explanation=explanation,
-        answer_hint=f"Type one number to two decimals; it is accepted {tol.describe()}.",
         tolerance=tol,
-        mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
+        decimals=2,
+        mistakes=mistakes,
         tables=(Table("The mixture", ("component", "weight π", "mean μ", "variance σ²"), rows),),
         plots=(
             mixture_plot_1d(
@@ -685,18 +684,17 @@ def conditional_mean(
         marks=tuple(found),
         segments=tuple(lines),
     )
-    return Exercise(
-        kind="conditional_mean",
-        title=title,
-        seed=seed,
+    return number_exercise(
+        "conditional_mean",
+        title,
+        seed,
         prompt=prompt,
-        answer_type="number",
         solution=solution,
         answer_text=answer_text,
         explanation=explanation,
-        answer_hint=f"Type one number to two decimals; it is accepted {tol.describe()}.",
         tolerance=tol,
-        mistakes=tuple(Mistake(answer, hint) for answer, hint in mistakes),
+        decimals=2,
+        mistakes=mistakes,
         tables=(Table("The distribution of (x₁, x₂)", columns, rows),),
         plots=(question_plot,),
         solution_plots=(solution_plot,),

@@ -491,3 +491,61 @@ def distinct(solution, tolerance: Tolerance, *others) -> bool:
         return gap > 3 * max(tolerance.absolute, tolerance.relative * scale)
 
     return all(far(other, solution) for other in others)
+
+
+#: How the answer hint names a number's rounding.
+_DECIMALS = {1: "one decimal", 2: "two decimals", 3: "three decimals"}
+
+
+def number_exercise(
+    kind: str,
+    title: str,
+    seed: tuple[int, ...],
+    *,
+    prompt: str,
+    solution: float,
+    answer_text: str,
+    explanation: str,
+    tolerance: Tolerance,
+    decimals: int | None,
+    mistakes,
+    **parts,
+) -> Exercise:
+    """An exercise whose answer is one number: the hint says how to write it.
+
+    Parameters
+    ----------
+    decimals : int or None
+        The rounding the question asks for ("Type one number to two decimals; it is accepted
+        within ±0.01."); None for a whole number that must be exact.
+    mistakes : iterable of (answer, hint) pairs
+        Typical wrong answers, each made a ``Mistake`` with a float answer.
+    **parts
+        The rest of the ``Exercise``: tables, plots, solution_plots, link...
+    """
+    if decimals is None:
+        how = "Type a whole number; it must be exact."
+    else:
+        how = f"Type one number to {_DECIMALS[decimals]}; it is accepted {tolerance.describe()}."
+
+    return Exercise(
+        kind=kind,
+        title=title,
+        seed=seed,
+        prompt=prompt,
+        answer_type="number",
+        solution=float(solution),
+        answer_text=answer_text,
+        explanation=explanation,
+        answer_hint=how,
+        tolerance=tolerance,
+        mistakes=tuple(Mistake(float(answer), hint) for answer, hint in mistakes),
+        **parts,
+    )
+
+
+def distinct_counts(solution: int, mistakes) -> tuple[tuple[int, str], ...]:
+    """Typical wrong counts for an exact whole-number answer: one per count (the hint listed
+    first for it wins), none equal to the solution (a mistake that happens to give the right
+    count here is no mistake)."""
+    return tuple((a, h) for a, h in dict(reversed(list(mistakes))).items() if a != solution)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from emlib.params import COVARIANCE_TYPES
-from emlib.teaching.exercises import computing, concepts, image, selection
+from emlib.teaching.exercises import computing, concepts, families, image, selection
 from emlib.teaching.exercises.core import Exercise
 
 
@@ -176,6 +176,51 @@ KINDS: dict[str, Kind] = {
             "aic_vs_bic",
             selection.aic_vs_bic,
             "which of two models AIC and BIC each prefer",
+        ),
+        Kind(
+            "coin_responsibility",
+            families.coin_responsibility,
+            "the probability that coin A gave a set of tosses (the two coins' E-step)",
+            (
+                Parameter(
+                    "weights",
+                    "equal",
+                    "coins picked with equal probability, or with given weights",
+                    (*families.COIN_WEIGHTS, "any"),
+                ),
+                Parameter("trials", 10, "tosses in the set", low=5, high=20),
+            ),
+        ),
+        Kind(
+            "bernoulli_m_step",
+            families.bernoulli_m_step,
+            "a Bernoulli component's new success probability from given responsibilities",
+            (
+                Parameter("n_rows", 6, "rows of the 0/1 table", low=5, high=8),
+                Parameter("n_columns", 4, "binary columns of the table", low=3, high=4),
+            ),
+        ),
+        Kind(
+            "categorical_m_step",
+            families.categorical_m_step,
+            "a categorical component's new level probability from given responsibilities",
+            (
+                Parameter("n_rows", 8, "rows of the column", low=6, high=10),
+                Parameter("n_levels", 3, "levels of the column", low=3, high=4),
+            ),
+        ),
+        Kind(
+            "mixed_n_parameters",
+            families.mixed_n_parameters,
+            "the number of free parameters (BIC's p) of a mixture over mixed data",
+            (
+                Parameter(
+                    "numeric_covariance",
+                    "any",
+                    "the numeric columns' Gaussian block",
+                    ("diag", "full", "any"),
+                ),
+            ),
         ),
     )
 }

@@ -23,8 +23,10 @@ from emlib.teaching.exercises.core import (
     Table,
     Tolerance,
     all_distinct,
+    distinct_counts,
     fixed,
     fmt,
+    number_exercise,
 )
 
 #: The synthetic data and fitting options of the Model selection page, so that the link
@@ -227,20 +229,17 @@ def n_parameters(
         f"Total: ${k - 1} + {k * d} + {cov} = {solution}$, so **p = {solution}**, which is "
         "what `emlib.em.n_parameters` computes."
     )
-    return Exercise(
-        kind="n_parameters",
-        title=title,
-        seed=seed,
+    return number_exercise(
+        "n_parameters",
+        title,
+        seed,
         prompt=prompt,
-        answer_type="number",
-        solution=float(solution),
+        solution=solution,
         answer_text=str(solution),
         explanation=explanation,
-        answer_hint="Type a whole number; it must be exact.",
         tolerance=tol,
-        mistakes=tuple(
-            Mistake(float(a), h) for a, h in dict(reversed(mistakes)).items() if a != solution
-        ),
+        decimals=None,
+        mistakes=distinct_counts(solution, mistakes),
         link=selection_link(
             "See p for every cell of a grid: Model selection", data="faithful", kmax=6
         ),
@@ -319,18 +318,17 @@ def criterion_value(
             "models than BIC."
         )
     )
-    return Exercise(
-        kind="criterion_value",
-        title=title,
-        seed=seed,
+    return number_exercise(
+        "criterion_value",
+        title,
+        seed,
         prompt=prompt,
-        answer_type="number",
-        solution=float(solution),
+        solution=solution,
         answer_text=answer_text,
         explanation=explanation,
-        answer_hint=f"Type one number to one decimal; it is accepted {tol.describe()}.",
         tolerance=tol,
-        mistakes=tuple(Mistake(float(a), h) for a, h in mistakes),
+        decimals=1,
+        mistakes=mistakes,
         link=selection_link(
             f"See {label} over a grid of models: Model selection", data="faithful", crit=name
         ),

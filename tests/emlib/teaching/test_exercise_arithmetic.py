@@ -376,6 +376,13 @@ CASES = [
     ("criterion_value", {"criterion": "bic"}),
     ("criterion_value", {"criterion": "aic"}),
     ("aic_vs_bic", {}),
+    ("coin_responsibility", {"weights": "equal"}),
+    ("coin_responsibility", {"weights": "given"}),
+    ("bernoulli_m_step", {}),
+    ("categorical_m_step", {"n_levels": 3}),
+    ("categorical_m_step", {"n_levels": 4}),
+    ("mixed_n_parameters", {"numeric_covariance": "diag"}),
+    ("mixed_n_parameters", {"numeric_covariance": "full"}),
 ]
 #: Kinds that fit mixtures get fewer seeds, to keep the suite fast.
 SEEDS = {"bic_choice": 2, "likelihood_monotone": 3, "collapse": 3, "uncertainty_map": 3}

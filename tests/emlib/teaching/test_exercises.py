@@ -8,13 +8,17 @@ import functools
 import json
 import re
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard.components.settings import synthetic_settings
+from emlib.datasets import load_two_coins
 from emlib.estep import e_step, impute, sufficient_statistics
+from emlib.mixtures import MixedMixtureEM
 from emlib.mstep import m_step
 from emlib.params import GMMParams
 from emlib.teaching.exercises import (
@@ -38,6 +42,7 @@ from emlib.teaching.exercises import (
     set_files,
 )
 from emlib.teaching.exercises.core import AnswerError, parse_choice
+from emlib.teaching.exercises.families import coin_posterior
 
 ROOT = Path(__file__).resolve().parents[3]
 SETS = ROOT / "datasets" / "exercises"
@@ -309,6 +314,110 @@ def test_likelihood_monotone_variants_rest_on_a_real_monotone_fit():
         assert "lower bound" in ex.explanation
 
 
+# ---------------------------------------------------------------- mixtures beyond Gaussians
+def test_coin_responsibility_reproduces_the_papers_first_e_step():
+    coins = load_two_coins()
+    for heads, printed in zip(coins.heads, coins.responsibilities_first, strict=True):
+        found = coin_posterior(int(heads), coins.trials, coins.theta_start, (0.5, 0.5))
+        assert found == pytest.approx(printed, abs=0.005)
+
+
+@pytest.mark.parametrize("weights", ["equal", "given"])
+def test_coin_responsibility_is_bayes_rule_on_binomial_likelihoods(weights):
+    from scipy.stats import binom
+
+    for seed in range(6):
+        ex = made("coin_responsibility", seed, weights=weights)
+        (coin_a, coin_b) = _table(ex)
+        pis = np.array([float(coin_a[1]), float(coin_b[1])])
+        thetas = np.array([float(coin_a[2]), float(coin_b[2])])
+        heads = int(re.search(r"(\d+) heads?", ex.prompt).group(1))
+        n = int(re.search(r"tossed (\d+) times", ex.prompt).group(1))
+        joint = pis * binom.pmf(heads, n, thetas)
+        assert ex.solution == pytest.approx(joint[0] / joint.sum(), abs=1e-9)
+        coin_b_answer = check_answer(ex, f"{1 - ex.solution:.3f}")
+        assert coin_b_answer.status == "wrong" and "coin B" in coin_b_answer.message
+        assert (weights == "equal") == (pis[0] == 0.5)
+
+
+def test_bernoulli_m_step_is_the_responsibility_weighted_share_of_ones():
+    for n_rows, n_columns in ((5, 3), (6, 4), (8, 4)):
+        for seed in range(4):
+            ex = made("bernoulli_m_step", seed, n_rows=n_rows, n_columns=n_columns)
+            rows = _table(ex)
+            X = np.array([[float(v) for v in r[1:-1]] for r in rows])
+            r1 = np.array([float(r[-1]) for r in rows])
+            assert X.shape == (n_rows, n_columns) and set(np.unique(X)) <= {0.0, 1.0}
+            d = int(re.search(r"theta_\{1,(\d+)\}", ex.prompt).group(1)) - 1
+            assert ex.solution == pytest.approx(r1 @ X[:, d] / r1.sum(), abs=1e-9)
+            plain_share = check_answer(ex, f"{X[:, d].mean():.3f}")
+            assert plain_share.status == "wrong" and "plain share" in plain_share.message
+
+
+def test_categorical_m_step_is_the_responsibility_weighted_share_of_a_level():
+    for n_levels in (3, 4):
+        for seed in range(5):
+            ex = made("categorical_m_step", seed, n_levels=n_levels)
+            rows = _table(ex)
+            column = np.array([r[1] for r in rows])
+            r1 = np.array([float(r[2]) for r in rows])
+            assert len(set(column)) == n_levels  # every level is in the table
+            asked = re.search(r"probability of “([^”]+)”", ex.prompt).group(1)
+            expected = r1 @ (column == asked) / r1.sum()
+            assert ex.solution == pytest.approx(expected, abs=1e-9)
+            wrong = check_answer(ex, f"{r1 @ (column == asked) / len(rows):.3f}")
+            assert wrong.status == "wrong" and "N₁" in wrong.message
+
+
+def _mixed_frame(ex, rng: np.random.Generator, n_rows: int = 120) -> tuple:
+    """A table as the exercise describes it: numbers, 0/1 flags, counts and categories."""
+    frame, kinds = {}, {}
+    for name, kind, levels in _table(ex):
+        if kind.startswith("number"):
+            frame[name], kinds[name] = rng.normal(size=n_rows), "gaussian"
+        elif kind.startswith("0/1"):
+            frame[name], kinds[name] = rng.integers(0, 2, n_rows).astype(float), "bernoulli"
+        elif kind.startswith("count"):
+            frame[name], kinds[name] = rng.poisson(3.0, n_rows).astype(float), "poisson"
+        else:
+            values = np.arange(n_rows) % int(levels)
+            frame[name] = np.array([f"level {v}" for v in rng.permutation(values)], dtype=object)
+            kinds[name] = "categorical"
+    return pd.DataFrame(frame), kinds
+
+
+@pytest.mark.parametrize("covariance", ["diag", "full"])
+def test_mixed_n_parameters_agrees_with_a_real_mixed_fit(covariance):
+    """The count the exercise teaches is what MixedMixtureEM.n_parameters_ reports on a fit
+    to a table with the columns the question lists (kinds inferred, not given)."""
+    rng = np.random.default_rng(0)
+    for seed in range(8):
+        ex = made("mixed_n_parameters", seed, numeric_covariance=covariance)
+        k = int(re.search(r"K = (\d+)", ex.prompt).group(1))
+        assert ("diagonal covariance" in ex.prompt) == (covariance == "diag")
+        frame, kinds = _mixed_frame(ex, rng)
+        model = MixedMixtureEM(
+            k, numeric_covariance=covariance, max_iter=5, tol=0.0, random_state=0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # five iterations do not converge: fine here
+            model.fit(frame)
+        assert model.kinds_ == kinds
+        assert ex.solution == model.n_parameters_
+        k_weights = check_answer(ex, str(int(ex.solution) + 1))
+        assert k_weights.status == "wrong" and "K weights" in k_weights.message
+
+
+def test_new_kinds_link_to_the_model_selection_page_of_their_family():
+    for kind, family in (
+        ("bernoulli_m_step", "bernoulli"),
+        ("categorical_m_step", "categorical"),
+        ("mixed_n_parameters", "mixed"),
+    ):
+        link = made(kind, 0).link
+        assert link.page == "model_selection" and dict(link.query) == {"family": family}
+
+
 # ------------------------------------------------------------------------------- pictures
 def test_every_plot_spec_is_consistent_and_the_computing_kinds_have_one():
     for kind in KINDS:
@@ -464,7 +573,11 @@ def test_responsibilities_that_do_not_sum_to_one_get_that_said():
 # -------------------------------------------------------------------------------- set files
 def test_bundled_sets_load_and_build():
     files = set_files(SETS)
-    assert {f.stem for f in files} >= {"intro"}
+    assert {f.stem for f in files} >= {"intro", "beyond_gaussians"}
+    beyond = load_exercise_set(SETS / "beyond_gaussians.toml")
+    assert {spec.kind for spec in beyond.exercises} == {
+        "coin_responsibility", "bernoulli_m_step", "categorical_m_step", "mixed_n_parameters",
+    }  # fmt: skip
     intro = load_exercise_set(SETS / "intro.toml")
     assert len(intro.exercises) >= 10
     assert {spec.kind for spec in intro.exercises} >= {
