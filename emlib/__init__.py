@@ -16,6 +16,7 @@ from emlib.mstep import m_step
 from emlib.params import EMStep, GMMParams, SuffStats
 from emlib.priors import ConjugatePrior
 from emlib.selection import select_model
+from emlib.spatial import SpatialMixtureEM
 from emlib.student import StudentMixtureEM, StudentParams
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MixedMixtureEM",
     "MixtureParams",
     "PoissonMixtureEM",
+    "SpatialMixtureEM",
     "StudentMixtureEM",
     "StudentParams",
     "SuffStats",

@@ -240,6 +240,15 @@ def impute(X: np.ndarray, params: GMMParams) -> np.ndarray:
     return out
 
 
+def expectations_given_responsibilities(
+    X: np.ndarray, resp: np.ndarray, params: GMMParams, patterns: MissingPatterns
+) -> Expectations:
+    """``expected_statistics`` with responsibilities from elsewhere (a mixed model's other
+    blocks, a Markov random field): statistics and, for rows with NaN, the imputed values
+    sum_k r_nk E[x_n | x_n,observed, k]."""
+    return _expected_statistics_by_pattern(X, params, patterns, given_resp=resp)
+
+
 def statistics_given_responsibilities(
     X: np.ndarray, resp: np.ndarray, params: GMMParams, patterns: MissingPatterns | None = None
 ) -> SuffStats:
