@@ -20,7 +20,7 @@ from emlib.families.categorical import CategoricalBlock
 from emlib.families.counts import BinomialBlock, PoissonBlock
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES, GaussianBlock
 from emlib.mixtures import BernoulliMixtureEM, BinomialMixtureEM, CategoricalMixtureEM
-from emlib.teaching.exercises.computing import MAX_DRAWS, step_link
+from emlib.teaching.exercises.computing import MAX_DRAWS
 from emlib.teaching.exercises.core import (
     Exercise,
     Link,
@@ -216,7 +216,11 @@ def coin_responsibility(
         decimals=2,
         mistakes=mistakes,
         tables=(table,),
-        link=step_link(rng, 2, "See the E-step share points between components: EM step by step"),
+        link=Link(
+            "two_coins",
+            "Run EM on the paper's five sets from your θ_A and θ_B: Two coins",
+            (("ta", fixed(theta[0], 2)), ("tb", fixed(theta[1], 2))),
+        ),
     )
 
 
