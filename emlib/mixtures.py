@@ -42,7 +42,8 @@ from emlib.threads import single_blas_thread, with_single_blas_thread
 from emlib.validation import check_data
 
 #: Start methods of the families' estimators: a hard k-means labelling of the encoded rows,
-#: random responsibilities, or each row assigned to the nearest of K rows drawn at random.
+#: random responsibilities, or each row assigned to the nearest of K distinct rows drawn at
+#: random.
 FAMILY_INIT_METHODS = ("kmeans", "random", "random_from_data")
 FAMILY_MISSING_OPTIONS = ("em", "drop", "error")
 
@@ -263,10 +264,8 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         features = np.hstack([b.kmeans_features(d) for b, d in zip(blocks, data, strict=True)])
         if self.init_params == "kmeans":
             labels = kmeans_labels(features, k, int(rng.integers(np.iinfo(np.int32).max)))
-        else:  # random_from_data: the nearest of K rows drawn without replacement
-            centres = features[rng.choice(n_samples, size=k, replace=False)]
-            distances = ((features[:, None, :] - centres[None]) ** 2).sum(axis=2)
-            labels = distances.argmin(axis=1)
+        else:
+            labels = _nearest_of_random_rows(features, k, rng)
         return np.eye(k)[labels]
 
     # --------------------------------------------------------------- fitted state
@@ -363,6 +362,23 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
         draws, labels = self._draw(n_samples)
         return draws[0], labels
+
+
+def _nearest_of_random_rows(features: np.ndarray, k: int, rng) -> np.ndarray:
+    """The ``random_from_data`` start: each row's nearest of K rows drawn at random among rows
+    with distinct features (the first K distinct ones of a random permutation). Two equal
+    centres would leave a component with no row, and a weight of exactly 0 that EM never
+    moves; with distinct centres each component keeps at least its centre's row."""
+    order = rng.permutation(features.shape[0])
+    _, first = np.unique(features[order], axis=0, return_index=True)
+    if len(first) < k:
+        raise ValueError(
+            f"init_params='random_from_data': X has {len(first)} distinct rows, fewer than "
+            f"n_components={k}. Use fewer components, or init_params='random'."
+        )
+    centres = features[order[np.sort(first)[:k]]]
+    distances = ((features[:, None, :] - centres[None]) ** 2).sum(axis=2)
+    return distances.argmin(axis=1)
 
 
 def _log_joint(blocks, data, params: MixtureParams) -> np.ndarray:

@@ -199,6 +199,12 @@ def test_resp_init_must_be_one_row_per_sample_and_column_per_component(shape, go
         BernoulliMixtureEM(2, resp_init=np.full((6, 2), 0.7)).fit(BINARY)
 
 
+def test_random_from_data_needs_as_many_distinct_rows_as_components():
+    X = np.array([[0, 1], [0, 1], [1, 0], [1, 0], [0, 1], [1, 0]], dtype=float)
+    with pytest.raises(ValueError, match="X has 2 distinct rows, fewer than n_components=3"):
+        BernoulliMixtureEM(3, init_params="random_from_data").fit(X)
+
+
 def test_a_bad_prior_or_missing_option_is_refused():
     with pytest.raises(ValueError, match="prior: expected 'weak'"):
         BernoulliMixtureEM(2, prior="strong").fit(BINARY)
