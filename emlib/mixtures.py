@@ -263,6 +263,7 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
             return resp / resp.sum(axis=1, keepdims=True)
         features = np.hstack([b.kmeans_features(d) for b, d in zip(blocks, data, strict=True)])
         if self.init_params == "kmeans":
+            _check_distinct_rows(np.unique(features, axis=0).shape[0], k, "kmeans")
             labels = kmeans_labels(features, k, int(rng.integers(np.iinfo(np.int32).max)))
         else:
             labels = _nearest_of_random_rows(features, k, rng)
@@ -364,6 +365,16 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         return draws[0], labels
 
 
+def _check_distinct_rows(n_distinct: int, k: int, method: str) -> None:
+    """A hard start needs K distinct rows: else a component gets no row, and its weight of
+    exactly 0 never moves (k-means, too, leaves a cluster empty)."""
+    if n_distinct < k:
+        raise ValueError(
+            f"init_params={method!r}: X has {n_distinct} distinct rows, fewer than "
+            f"n_components={k}. Use fewer components, or init_params='random'."
+        )
+
+
 def _nearest_of_random_rows(features: np.ndarray, k: int, rng) -> np.ndarray:
     """The ``random_from_data`` start: each row's nearest of K rows drawn at random among rows
     with distinct features (the first K distinct ones of a random permutation). Two equal
@@ -371,11 +382,7 @@ def _nearest_of_random_rows(features: np.ndarray, k: int, rng) -> np.ndarray:
     moves; with distinct centres each component keeps at least its centre's row."""
     order = rng.permutation(features.shape[0])
     _, first = np.unique(features[order], axis=0, return_index=True)
-    if len(first) < k:
-        raise ValueError(
-            f"init_params='random_from_data': X has {len(first)} distinct rows, fewer than "
-            f"n_components={k}. Use fewer components, or init_params='random'."
-        )
+    _check_distinct_rows(len(first), k, "random_from_data")
     centres = features[order[np.sort(first)[:k]]]
     distances = ((features[:, None, :] - centres[None]) ** 2).sum(axis=2)
     return distances.argmin(axis=1)

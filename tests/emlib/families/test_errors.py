@@ -199,10 +199,17 @@ def test_resp_init_must_be_one_row_per_sample_and_column_per_component(shape, go
         BernoulliMixtureEM(2, resp_init=np.full((6, 2), 0.7)).fit(BINARY)
 
 
-def test_random_from_data_needs_as_many_distinct_rows_as_components():
+@pytest.mark.parametrize("method", ["kmeans", "random_from_data"])
+def test_a_hard_start_needs_as_many_distinct_rows_as_components(method):
+    """Else a component starts with no row, at a weight of 0 that EM never moves."""
     X = np.array([[0, 1], [0, 1], [1, 0], [1, 0], [0, 1], [1, 0]], dtype=float)
-    with pytest.raises(ValueError, match="X has 2 distinct rows, fewer than n_components=3"):
-        BernoulliMixtureEM(3, init_params="random_from_data").fit(X)
+    with pytest.raises(
+        ValueError, match=f"init_params='{method}': X has 2 distinct rows, fewer than n_comp"
+    ) as err:
+        BernoulliMixtureEM(3, init_params=method).fit(X)
+    assert "init_params='random'" in str(err.value)
+    model = BernoulliMixtureEM(3, init_params="random", random_state=0).fit(X)
+    assert (model.weights_ > 0).all()
 
 
 def test_a_bad_prior_or_missing_option_is_refused():
