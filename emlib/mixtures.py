@@ -648,8 +648,9 @@ class _TableFamilyEM(_FamilyMixtureEM):
                 raise ValueError(
                     f"X: {len(names)} columns, but the model was fitted on {self.n_features_in_}"
                 )
-            frame = frame.set_axis(list(self.feature_names_in_), axis=1)
-        return frame
+            names = list(self.feature_names_in_)
+        # the blocks look their columns up by name, as text (a frame may have integer names)
+        return frame if list(frame.columns) == names else frame.set_axis(names, axis=1)
 
 
 class CategoricalMixtureEM(_TableFamilyEM):
@@ -793,7 +794,8 @@ class MixedMixtureEM(_TableFamilyEM):
     def _raw_blocks(self, X, fitting: bool) -> list[np.ndarray]:
         frame = self._frame(X, fitting)
         if fitting:
-            self.kinds_ = column_kinds(frame, self.kinds)
+            overrides = {str(name): kind for name, kind in dict(self.kinds or {}).items()}
+            self.kinds_ = column_kinds(frame, overrides)
         out = []
         for kind in self._block_kinds():
             names = [c for c, k in self.kinds_.items() if k == kind]

@@ -446,3 +446,24 @@ def test_kinds_override_changes_only_the_named_columns():
     categorical = model.blocks_[-1]
     assert categorical.columns == ("children", "city", "plan")  # in the table's order
     assert list(categorical.levels[0]) == sorted(kinds_frame()["children"].unique())
+
+
+def test_a_table_with_integer_column_names_fits_and_predicts():
+    """pd.read_csv(header=None) and pd.DataFrame(array) name columns 0, 1, 2...; kinds_ and
+    feature_names_in_ give the names as text, and kinds= may use either."""
+    frame = mixed_data()
+    frame.columns = range(frame.shape[1])
+    model = MixedMixtureEM(2, kinds={3: "categorical"}, random_state=0).fit(frame)
+    assert model.kinds_ == {
+        "0": "gaussian",
+        "1": "gaussian",
+        "2": "bernoulli",
+        "3": "categorical",
+        "4": "categorical",
+    }
+    assert list(model.feature_names_in_) == ["0", "1", "2", "3", "4"]
+    assert model.predict_proba(frame).shape == (N, 2)
+    sample, _ = model.sample(5)
+    assert list(sample.columns) == ["0", "1", "2", "3", "4"]
+    categorical = CategoricalMixtureEM(2, random_state=0).fit(frame[[3, 4]])
+    assert categorical.predict(frame[[3, 4]]).shape == (N,)
