@@ -27,6 +27,7 @@ st.set_page_config(page_title="EM Lab", page_icon="📈", layout="wide")
 #: was when each page was one file, so links shared before still open the same view.
 PAGE_TABLE = [
     ("step_by_step", "EM step by step", "footprint"),
+    ("beyond_gaussians", "Beyond Gaussians", "category"),
     ("missing_lab", "Missing data lab", "grid_off"),
     ("priors_lab", "Priors (MAP) lab", "tune"),
     ("model_selection", "Model selection", "leaderboard"),

@@ -25,6 +25,11 @@ st.page_link(
     icon=":material/footprint:",
 )
 st.page_link(
+    "app_pages/beyond_gaussians/page.py",
+    label="Beyond Gaussians: EM on binary digits, survey answers and mixed tables",
+    icon=":material/category:",
+)
+st.page_link(
     "app_pages/missing_lab/page.py",
     label="Missing data lab: hide values (MCAR, MAR, MNAR) and see how EM copes with the gaps",
     icon=":material/grid_off:",

@@ -1,0 +1,1 @@
+"""The Beyond Gaussians page."""
