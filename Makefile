@@ -20,8 +20,8 @@ run: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard/streamlit_app.py --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
-# pytest-xdist workers: one per core of the 2-core machines (tests/conftest.py says which tests
-# share a worker). `make test PYTEST_WORKERS=0` runs in one process, `PYTEST_WORKERS=auto` one per CPU.
+# Two pytest-xdist workers, one per core; tests/conftest.py says which tests share a worker
+# (the browser tests, and each file's tests). PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 

@@ -29,7 +29,8 @@ def server() -> str:
     """Start ``streamlit run`` on a free port; yield its base URL once /_stcore/health is ok."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
-    log_path = ARTIFACTS / "streamlit-server.log"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # each xdist worker starts its own server
+    log_path = ARTIFACTS / (f"streamlit-server-{worker}.log" if worker else "streamlit-server.log")
     log = log_path.open("w")
     proc = subprocess.Popen(
         [
