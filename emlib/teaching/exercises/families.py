@@ -107,7 +107,7 @@ def coin_responsibility(
         theta = np.round(rng.uniform(0.2, 0.9, size=2), 2)
         if abs(theta[0] - theta[1]) < 0.1:
             continue
-        h = int(rng.integers(0, n + 1))
+        h = int(rng.integers(1, n))  # some heads and some tails
         pi_a = 0.5 if weights == "equal" else round(float(rng.uniform(0.2, 0.8)), 2)
         pis = np.array([pi_a, round(1.0 - pi_a, 2)])
         solution = coin_posterior(h, n, theta, pis)
