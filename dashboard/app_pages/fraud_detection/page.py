@@ -9,6 +9,7 @@ from dashboard.app_pages.fraud_detection.figures import (
     projection_figure,
     score_histogram,
 )
+from dashboard.app_pages.fraud_detection.mixed import mixed_section, model_hint
 from dashboard.app_pages.fraud_detection.run import (
     SETTINGS,
     FraudSettings,
@@ -67,6 +68,7 @@ if run.error:
     st.stop()
 result, labelled = run.result, run.result.y_test is not None
 st.caption(run_caption(run, settings))
+model_hint(settings)
 if settings["data"] == "upload":
     st.info(upload_gaps_text(float(settings["rate"])))
 for note in result.notes:
@@ -77,6 +79,7 @@ if run.reweighted:
         "28.6% here, 0.172% in reality). Every rate, precision and alert count below "
         "reweights each legitimate row by 284,315 / 1,230 = 231.15."
     )
+mixed_section(settings, run.positive)
 
 st.subheader("Scores and alerts")
 scores = result.em_scores
