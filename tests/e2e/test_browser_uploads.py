@@ -223,3 +223,46 @@ def test_your_data_picture_offers_its_downloads_and_a_link_that_describes_it(
     assert "kind=image" in sidebar and "cols=" not in sidebar and "eruptions" not in sidebar
     assert "cannot carry the picture" in sidebar
     page.screenshot(path=ARTIFACTS / "your_data_picture_downloads.png", full_page=True)
+
+
+def people_csv(path: Path) -> Path:
+    """Two groups of people: a plan (text), a height (numbers), a member flag (0/1) and a
+    number of visits (counts), with an id (unique text) the mixed model leaves out."""
+    rng = np.random.default_rng(3)
+    lines = ["id,plan,height,member,visits"]
+    for i in range(80):
+        group = i % 2
+        lines.append(
+            f"u{i:03d},{('basic', 'premium')[group]},{rng.normal((160, 185)[group], 4):.1f},"
+            f"{int(rng.random() < (0.15, 0.85)[group])},{rng.poisson((2, 9)[group])}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+#: The kind of each column of people_csv the mixed model uses, as the page names it.
+KINDS = {
+    "plan": "categorical (levels)",
+    "height": "Gaussian (numbers)",
+    "member": "Bernoulli (0/1)",
+    "visits": "Poisson (counts)",
+}
+
+
+def test_your_data_mixed_model_says_each_columns_kind_and_fits_text_too(server, page, tmp_path):
+    open_page(page, f"{server}/your_data?kmax=2", "What was understood")
+    upload(page, people_csv(tmp_path / "people.csv"))
+    expect(page.get_by_text("the mixed model can use them too")).to_be_visible()
+    settle(page)
+    page.get_by_role("radiogroup", name="Model").get_by_text("Mixed (all chosen columns)").click()
+    expect(page.get_by_text("The fit used these kinds")).to_be_visible()
+    expect(page.get_by_text("Which K? BIC decides")).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_visible()
+    settle(page)
+    no_exception(page)
+    assert page.locator(ERROR).count() == 0
+    for column, kind in KINDS.items():
+        expect(page.get_by_role("combobox", name=f"Kind of {column}")).to_have_value(kind)
+    expect(page.get_by_text(re.compile("“id” \\(every value is different"))).to_be_visible()
+    assert "model=mixed" in page.url and "src=upload" in page.url
+    page.screenshot(path=ARTIFACTS / "your_data_mixed.png", full_page=True)

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data.mixed_view import mixed_view
 from dashboard.app_pages.your_data.views import (
     category_view,
     one_column_view,
@@ -22,8 +24,9 @@ from emlib.params import COVARIANCE_TYPES
 st.title("Your data")
 st.markdown(
     "Bring your own table (CSV, TSV or text: comma, semicolon, tab or space separated) or a "
-    "picture. The page shows what it understood, lets you pick the numeric columns, and fits "
-    "a Gaussian mixture by EM to them exactly as the other pages do on bundled data: replay "
+    "picture. The page shows what it understood, lets you pick the columns, and fits a "
+    "Gaussian mixture by EM to the numeric ones exactly as the other pages do on bundled data "
+    "(or a mixed model to numbers, 0/1 flags, counts and text columns together): replay "
     "the fit step by step, keep rows with gaps (missing-data EM) or drop them, compare K and "
     "covariance types by BIC, switch to MAP, download the results, or send the file to a case "
     f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{yd.FIT_ROWS:,} usable rows** EM "
@@ -50,13 +53,17 @@ example_at.selectbox(
 with st.sidebar, st.form("yd_settings"):
     st.markdown("**Model**")
     st.slider("Number of components K", 1, 8, key="yd_k")
-    st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
+    if state["yd_model"] == "mixed":
+        st.selectbox("Covariance of the numeric columns", ("diag", "full"), key="yd_mcov")
+    else:
+        st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
     st.selectbox("Start method", INIT_METHODS, key="yd_init")
     st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
     st.number_input("Max iterations", 1, 1000, key="yd_iters")
     tolerance_input("yd")
     st.radio("Rows with gaps", tuple(yd.MISSING), format_func=yd.MISSING.get, key="yd_miss")
-    st.radio("Estimation", tuple(yd.ESTIMATORS), format_func=yd.ESTIMATORS.get, key="yd_est")
+    estimators = ym.ESTIMATORS if state["yd_model"] == "mixed" else yd.ESTIMATORS
+    st.radio("Estimation", tuple(estimators), format_func=estimators.get, key="yd_est")
     st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
     st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
 
@@ -100,7 +107,7 @@ if upload.error:
 st.subheader("What was understood")
 st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
 summary, dropped = st.columns([3, 2])
-summary.dataframe(yd.column_summary(upload), width="stretch", hide_index=True)
+summary.dataframe(yd.column_summary(upload, state["yd_model"]), width="stretch", hide_index=True)
 if upload.dropped:
     dropped.dataframe(yd.dropped_table(upload), width="stretch", hide_index=True)
 for note in upload.notes:
@@ -120,19 +127,28 @@ if not upload.numeric:
     st.error("No column of this file holds numbers EM can model, so there is nothing to fit.")
     st.stop()
 
-if state.get("_yd_file") != upload.key:  # another file: keep what it has of the choice
-    state["_yd_file"] = upload.key
-    state["yd_cols"] = yd.keep_columns(state["yd_cols"], upload.numeric)
-state["yd_cols"] = [c for c in state["yd_cols"] if c in upload.numeric]
+model_at, model_note = st.columns([2, 3], vertical_alignment="center")
+model_at.radio("Model", tuple(yd.MODELS), format_func=yd.MODELS.get, key="yd_model")
+mixed = state["yd_model"] == "mixed"
+if upload.text and not mixed:
+    model_note.info("This file has text columns: the mixed model can use them too.")
+default = ym.default_columns(upload) if mixed else yd.default_columns(upload.numeric)
 st.multiselect(
-    "Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
-    upload.numeric,
+    "Columns to model (numbers, 0/1 flags, counts or text)"
+    if mixed
+    else "Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
+    yd.sync_columns(upload, state["yd_model"], default),
     key="yd_cols",
 )
+if mixed and (skipped := ym.skipped_note(upload)):
+    st.caption(skipped)
 columns = list(state["yd_cols"])
 if not columns:
     settle()
-    st.info("Pick at least one numeric column to model.")
+    st.info(f"Pick at least one {'' if mixed else 'numeric '}column to model.")
+    st.stop()
+if mixed:
+    mixed_view(upload, settle(), columns)
     st.stop()
 if len(columns) > 1:
     state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
@@ -182,7 +198,7 @@ fit_downloads(
     data_code=yd.data_code(source, upload, fit_settings),
     labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
 )
-category_view(upload, fit)
+category_view(upload, yd.Clusters.of(fit))
 
 st.subheader("Which K and covariance type? BIC decides")
 st.markdown(

@@ -12,6 +12,7 @@ column names given to the viewer and its Plotly titles go through ``uploads.plai
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,8 @@ from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.crosstab import cluster_crosstab, is_categorical
 from emlib.datasets import DATA_DIR
 from emlib.em import estimator_params_of
+from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES
+from emlib.families.kinds import COLUMN_KINDS
 from emlib.init import INIT_METHODS
 from emlib.io.export import responsibilities, table_assignments_csv
 from emlib.params import COVARIANCE_TYPES
@@ -51,6 +54,7 @@ from emlib.selection import select_model
 EXAMPLES = {
     "faithful": ("classic/faithful.csv", "Old Faithful eruptions (CSV, 272 rows)"),
     "airquality": ("classic/airquality.csv", "New York air quality 1973 (CSV with real gaps)"),
+    "credit": ("fraud/crx.data", "Credit approval (CSV with text columns, 690 rows)"),
     "coins": ("images/coins.png", "Greek coins (PNG image, grey)"),
     "coffee": ("images/coffee.png", "Coffee (PNG image, colour)"),
 }
@@ -59,6 +63,9 @@ MISSING = {
     "drop": "Drop them: fit the complete rows only",
 }
 ESTIMATORS = {"ml": "Maximum likelihood", "map": "MAP (mclust's default prior)"}
+#: The models a table can be fitted with: a Gaussian mixture on numeric columns, or the mixed
+#: model (``emlib.MixedMixtureEM``) on any columns, text included.
+MODELS = {"gaussian": "Gaussian (numeric columns)", "mixed": "Mixed (all chosen columns)"}
 #: Larger tables are fitted on a seeded sample of this many rows: the step-by-step view draws
 #: every row at every half-step, and the BIC grid fits 4 x K mixtures.
 FIT_ROWS = 5_000
@@ -76,6 +83,15 @@ def column_list(raw: str) -> tuple[str, ...] | None:
     return names or None
 
 
+def kind_list(raw: str) -> tuple[tuple[str, str], ...] | None:
+    """The mixed model's kind overrides from the URL ("name=kind,..."; a name may hold "=",
+    a kind never does); None when a kind is unknown."""
+    pairs = [item.rsplit("=", 1) for item in str(raw).split(",") if item]
+    if any(len(pair) != 2 or pair[1] not in COLUMN_KINDS for pair in pairs):
+        return None
+    return tuple(dict((name, kind) for name, kind in pairs).items())
+
+
 #: Where the page's data comes from: a bundled example, or a file uploaded in this session
 #: (which no link can carry: a link made from one says so instead of naming an example).
 SOURCES = ("example", "upload")
@@ -87,6 +103,9 @@ SETTINGS = (
     Setting("y", "", str),
     Setting("k", 2, integer(1, 8)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("model", "gaussian", choice(tuple(MODELS))),
+    Setting("mcov", "diag", choice(BLOCK_COVARIANCE_TYPES)),
+    Setting("kinds", (), kind_list),
     Setting("init", "kmeans", choice(INIT_METHODS)),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 200, integer(1, 1000)),
@@ -101,17 +120,29 @@ SETTINGS = (
 IMAGE_SETTINGS = ("src", "ex", "k", "cov", "seed", "iters", "tol")
 #: The 1-D view's iteration in the URL.
 ITERATION_PARAM = "iter"
-#: Query parameters the page's other parts write (the iteration viewer, the 1-D view).
-VIEW_PARAMS = ("it", ITERATION_PARAM)
+#: The mixed model's replay position in the URL.
+MIXED_STEP_PARAM = "step"
+#: Query parameters the page's other parts write (the iteration viewer, the 1-D view, the
+#: mixed model's replay).
+VIEW_PARAMS = ("it", ITERATION_PARAM, MIXED_STEP_PARAM)
+#: Settings only the mixed model uses (left out of a Gaussian fit's link).
+MIXED_SETTINGS = ("mcov", "kinds")
 
 
 def url_values(settings: dict, kind: str = "table") -> dict:
     """What the URL holds for the view: the columns comma-joined; for an upload no example
     name (``src=upload`` and the file's ``kind`` instead); for a picture only the settings a
     segmentation uses."""
-    values = {**settings, "cols": ",".join(settings["cols"])}
+    values = {
+        **settings,
+        "cols": ",".join(settings["cols"]),
+        "kinds": ",".join(f"{n}={k}" for n, k in settings["kinds"] if n in settings["cols"]),
+    }
     if kind == "image":
         values = {name: values[name] for name in IMAGE_SETTINGS}
+    elif settings["model"] == "gaussian":
+        for name in MIXED_SETTINGS:
+            values.pop(name)
     if settings["src"] == "upload":
         values.pop("ex")
         values["kind"] = kind
@@ -126,8 +157,10 @@ def write_url(settings: dict, kind: str = "table") -> None:
     stale = {s.name for s in SETTINGS} | {"kind"}
     if kind == "image":
         stale |= set(VIEW_PARAMS)
+    elif settings["model"] == "mixed":  # the mixed model has its own replay
+        stale |= set(VIEW_PARAMS) - {MIXED_STEP_PARAM}
     else:  # one column is drawn by the 1-D view, more by the iteration viewer
-        stale.add("it" if len(settings["cols"]) == 1 else ITERATION_PARAM)
+        stale |= {"it" if len(settings["cols"]) == 1 else ITERATION_PARAM, MIXED_STEP_PARAM}
     for name in stale - set(values):
         if name in st.query_params:
             del st.query_params[name]
@@ -173,8 +206,9 @@ def parse_image(content: bytes, name: str) -> ImageUpload:
     return read_image(content, name)
 
 
-def column_summary(upload: TableUpload) -> pd.DataFrame:
-    """One row per column of the file: how it was read, and its missing cells."""
+def column_summary(upload: TableUpload, model: str = "gaussian") -> pd.DataFrame:
+    """One row per column of the file: how it was read (text is modelled by the mixed model
+    only), and its missing cells."""
     frame, dropped = upload.frame, dict(upload.dropped)
     rows = []
     for column in frame.columns:
@@ -183,7 +217,7 @@ def column_summary(upload: TableUpload) -> pd.DataFrame:
         elif column in dropped:
             kind = "left out"
         else:
-            kind = "text (not modelled)"
+            kind = "text (usable)" if model == "mixed" else "text (not modelled)"
         rows.append(
             {"column": str(column), "read as": kind, "missing": int(frame[column].isna().sum())}
         )
@@ -200,10 +234,30 @@ def default_columns(numeric: tuple[str, ...]) -> list[str]:
     return list(numeric[:DEFAULT_COLUMNS])
 
 
-def keep_columns(chosen, numeric: tuple[str, ...]) -> list[str]:
-    """The chosen columns that this file has (in the file's order), else the default."""
-    kept = [c for c in numeric if c in set(chosen or ())]
-    return kept or default_columns(numeric)
+def model_columns(upload: TableUpload, model: str) -> tuple[str, ...]:
+    """The columns a model can use: the numeric ones (Gaussian), or every kept column of the
+    file in its order, text included (mixed)."""
+    if model == "gaussian":
+        return upload.numeric
+    return tuple(str(c) for c in upload.frame.columns)
+
+
+def sync_columns(upload: TableUpload, model: str, default: Sequence[str]) -> tuple[str, ...]:
+    """Keep ``yd_cols`` to what the file and the model offer, and return those options.
+
+    Another file keeps what it has of the choice (else ``default``, the model's default
+    columns); switching to the mixed model on the same file starts from ``default``,
+    switching back keeps the numeric columns chosen.
+    """
+    state, options = st.session_state, model_columns(upload, model)
+    seen = (state.get("_yd_file"), state.get("_yd_model"))
+    if seen != (upload.key, model):
+        switched = seen[0] == upload.key and seen[1] is not None
+        chosen = () if switched and model == "mixed" else state["yd_cols"]
+        kept = [c for c in options if c in set(chosen or ())] or list(default)
+        state["yd_cols"], state["_yd_file"], state["_yd_model"] = kept, upload.key, model
+    state["yd_cols"] = [c for c in state["yd_cols"] if c in options]
+    return options
 
 
 def pair(columns: list[str], x: str, y: str) -> tuple[str, str]:
@@ -434,13 +488,27 @@ def category_columns(upload: TableUpload) -> list[str]:
     return [c for c in upload.text if is_categorical(upload.frame[c].tolist())]
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """A fit's clusters for the cross-table: the fitted rows' positions in the upload's frame,
+    their clusters (0 ... k-1), and k."""
+
+    rows: np.ndarray
+    labels: np.ndarray
+    k: int
+
+    @classmethod
+    def of(cls, fit: UploadFit) -> Clusters:
+        """The clusters of a Gaussian fit (``fit_labels``)."""
+        return cls(fit.rows, fit_labels(fit), fit.history[-1].params.n_components)
+
+
 def category_table(
-    upload: TableUpload, fit: UploadFit, column: str, normalize: str | None
+    upload: TableUpload, clusters: Clusters, column: str, normalize: str | None
 ) -> pd.DataFrame:
     """``cluster_crosstab`` of a text column against the fitted rows' clusters."""
-    values = upload.frame[column].to_numpy(dtype=object)[fit.rows]
-    k = fit.history[-1].params.n_components
-    return cluster_crosstab(values, fit_labels(fit), k, normalize=normalize)
+    values = upload.frame[column].to_numpy(dtype=object)[clusters.rows]
+    return cluster_crosstab(values, clusters.labels, clusters.k, normalize=normalize)
 
 
 def use_cell(cell: tuple[int, str]) -> None:

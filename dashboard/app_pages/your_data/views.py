@@ -161,16 +161,23 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
 SHARES = {"counts": "counts", "category": "% of each category", "cluster": "% of each cluster"}
 
 
-def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
+def category_view(upload: TableUpload, clusters: yd.Clusters, modelled: bool = False) -> None:
     """The clusters against a text column of the file: counts, or shares of each category or
-    of each cluster. Nothing is drawn when the file has no such column."""
+    of each cluster. ``modelled``: the fit used text columns too (the mixed model). Nothing is
+    drawn when the file has no such column."""
     options = yd.category_columns(upload)
     if not options:
         return
     st.subheader("The clusters against a text column")
+    lead = (
+        "A text column the model used shows what it learned from it; one it did not use can "
+        "say what the clusters mean"
+        if modelled
+        else "The fit saw only the numeric columns. A text column it never saw can say what "
+        "the clusters mean"
+    )
     st.markdown(
-        "The fit saw only the numeric columns. A text column it never saw can say what the "
-        f"clusters mean: how the {len(fit.rows):,} fitted rows of each category fall into the "
+        f"{lead}: how the {len(clusters.rows):,} fitted rows of each category fall into the "
         f"clusters (rare categories are pooled as “{OTHER_LEVEL}”, empty cells counted as "
         f"“{MISSING_LEVEL}”)."
     )
@@ -180,7 +187,7 @@ def category_view(upload: TableUpload, fit: yd.UploadFit) -> None:
         "Show", tuple(SHARES), horizontal=True, key="yd_xtab_norm", format_func=SHARES.get
     )
     normalize = None if shown == "counts" else shown
-    table = yd.category_table(upload, fit, column, normalize)
+    table = yd.category_table(upload, clusters, column, normalize)
     number = "%d" if normalize is None else "%.1f%%"
     st.dataframe(
         table,
