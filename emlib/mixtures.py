@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 
 from emlib.estep import normalise_log_joint
-from emlib.families.base import MixtureParams, hold_fixed, resolve_family_prior
+from emlib.families.base import MixtureParams, resolve_family_prior
 from emlib.families.categorical import CategoricalBlock
 from emlib.families.counts import BinomialBlock, PoissonBlock
 from emlib.families.gaussian_block import GaussianBlock
@@ -205,7 +205,8 @@ class _FamilyMixtureEM(DensityMixin, BaseEstimator):
         def maximise(resp: np.ndarray, params: MixtureParams) -> MixtureParams:
             new = _m_step(blocks, data, resp, params, kinds)
             held = tuple(
-                hold_fixed(b, old, fixed) for b, old in zip(new.blocks, params.blocks, strict=True)
+                block.hold(b, old, fixed)
+                for block, b, old in zip(blocks, new.blocks, params.blocks, strict=True)
             )
             weights = params.weights if "weights" in fixed else new.weights
             return MixtureParams(weights, held, kinds)

@@ -137,6 +137,12 @@ class Block(ABC):
     def param_names(self) -> tuple[str, ...]:
         """The names ``fixed=`` may hold for this block."""
 
+    def hold(self, new, previous, names: tuple[str, ...]):
+        """The M-step's ``new`` parameters with those named in ``names`` (``fixed=``) kept at
+        ``previous``. A block whose parameters' M-steps depend on each other overrides this,
+        so the free ones maximise given the held ones (else the objective may decrease)."""
+        return hold_fixed(new, previous, names)
+
     def learn(self, raw: np.ndarray) -> None:  # noqa: B027 - most families learn nothing
         """Learn what the encoding needs from the training columns (levels, scales)."""
 

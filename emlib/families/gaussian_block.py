@@ -10,17 +10,20 @@ data's units; log p(x) = log p(z) - sum over observed d of log scale_d.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from emlib.em import collapse_floors
 from emlib.estep import (
     MissingPatterns,
     log_joint,
     statistics_given_responsibilities,
     sufficient_statistics,
 )
-from emlib.families.base import Block
+from emlib.exceptions import CollapsedComponentError
+from emlib.families.base import Block, hold_fixed
+from emlib.gaussian import check_not_collapsed
 from emlib.mstep import m_step
 from emlib.params import GMMParams, SuffStats
 from emlib.scaling import Standardizer
@@ -74,6 +77,7 @@ class GaussianBlock(Block):
         if np.isinf(values).any():
             raise ValueError("a numeric column holds an infinite value; use NaN for missing")
         self.scaler = Standardizer.fit(values, self.covariance_type)
+        self.floors = collapse_floors(values, self.scaler)
 
     def prepare(self, raw: np.ndarray) -> GaussianData:
         X = np.asarray(raw, dtype=float)
@@ -99,9 +103,34 @@ class GaussianBlock(Block):
         return statistics_given_responsibilities(data.Z, resp, self._z(params), data.patterns)
 
     def maximise(self, stats: SuffStats) -> GaussianBlockParams:
+        """The Gaussian M-step; a component whose spread falls to the data's rounding level
+        (``emlib.em.collapse_floors``, as in ``GaussianMixtureEM``) is a collapse: its density
+        would be numerically meaningless, so the start is given up."""
         z = m_step(stats, reg_covar=self.scaler.reg_covar(self.reg_covar))
+        try:
+            check_not_collapsed(z, self.floors)
+        except CollapsedComponentError as err:
+            raise CollapsedComponentError(
+                f"EM failed because component {err.component + 1}'s Gaussian block (the "
+                f"numeric columns {list(self.columns)}) became singular: it collapsed onto too "
+                "few distinct values. Raise reg_covar (for example to 1e-3 times the columns' "
+                "variance), use fewer components, or give such a column another kind.",
+                err.component,
+            ) from None
         x = self.scaler.params_from_z(z)
         return GaussianBlockParams(x.means, x.covariances, self.covariance_type)
+
+    def hold(self, new, previous, names: tuple[str, ...]):
+        """With the means held at mu and the covariances free, the covariance that maximises
+        given mu is the scatter around mu, not around the new mean xbar:
+        Sigma_mu = Sigma_xbar + (xbar - mu)(xbar - mu)^T (its diagonal for "diag")."""
+        held = hold_fixed(new, previous, names)
+        if "means" not in names or "covariances" in names:
+            return held
+        shift = new.means - previous.means
+        if self.covariance_type == "diag":
+            return replace(held, covariances=new.covariances + shift**2)
+        return replace(held, covariances=new.covariances + shift[:, :, None] * shift[:, None, :])
 
     def log_prior(self, params) -> float:
         return 0.0

@@ -130,10 +130,16 @@ def test_objective_never_decreases_for_latent_class_models(s):
     assert_never_decreases(fit(model, frame).history_)
 
 
-@given(s=settings(), covariance=st.sampled_from(["diag", "full"]))
-def test_objective_never_decreases_for_mixed_tables(s, covariance):
+@given(
+    s=settings(),
+    covariance=st.sampled_from(["diag", "full"]),
+    fixed=st.sampled_from([(), (), ("weights",), ("means",), ("covariances",)]),
+)
+def test_objective_never_decreases_for_mixed_tables(s, covariance, fixed):
     """No ridge (``reg_covar=0``: it is not part of the objective, so with it EM may step down
-    by a little); a Gaussian block that collapses onto a point rejects the example."""
+    by a little); a Gaussian block that collapses onto a point rejects the example. With
+    ``fixed``, the free parameters must maximise given the held ones (held means: the
+    covariances are the scatter around them)."""
     rng = np.random.default_rng(s["seed"])
     n = int(rng.integers(15, 35))
     z = latent_rows(rng, n)
@@ -155,6 +161,7 @@ def test_objective_never_decreases_for_mixed_tables(s, covariance):
         kinds={"count": "poisson"},  # a column of zeros would otherwise read as 0/1 flags
         numeric_covariance=covariance,
         reg_covar=0.0,
+        fixed=fixed,
         **estimator_options(s),
     )
     try:

@@ -14,6 +14,7 @@ from emlib import (
     BernoulliMixtureEM,
     BinomialMixtureEM,
     CategoricalMixtureEM,
+    CollapsedComponentError,
     ConvergenceWarning,
     MixedMixtureEM,
     PoissonMixtureEM,
@@ -467,3 +468,54 @@ def test_a_table_with_integer_column_names_fits_and_predicts():
     assert list(sample.columns) == ["0", "1", "2", "3", "4"]
     categorical = CategoricalMixtureEM(2, random_state=0).fit(frame[[3, 4]])
     assert categorical.predict(frame[[3, 4]]).shape == (N,)
+
+
+@pytest.mark.parametrize("covariance", ["diag", "full"])
+def test_held_means_give_the_covariances_their_scatter_around_them(covariance):
+    """fixed=("means",) in a mixed model: the Gaussian block's M-step for the covariances is
+    the responsibility-weighted scatter around the held means (around the new means instead,
+    the objective can decrease)."""
+    X = mixed_data()
+    resp = np.random.default_rng(8).dirichlet(np.ones(2), size=N)
+    model = MixedMixtureEM(
+        2,
+        resp_init=resp,
+        fixed=("means",),
+        numeric_covariance=covariance,
+        reg_covar=0.0,
+        prior=None,
+        max_iter=3,
+        tol=0.0,
+        keep_responsibilities=True,
+    )
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X)
+    numeric = X[["height", "weight"]].to_numpy()
+    for before, after in zip(model.history_[:-1], model.history_[1:], strict=True):
+        means = before.params.block("gaussian").means
+        r = before.responsibilities
+        held = after.params.block("gaussian")
+        assert_array_equal(held.means, means)
+        for k in range(2):
+            centred = numeric - means[k]
+            scatter = (r[:, k, None] * centred).T @ centred / r[:, k].sum()
+            expected = np.diag(scatter) if covariance == "diag" else scatter
+            assert_allclose(held.covariances[k], expected, rtol=1e-10)
+    objective = [step.objective for step in model.history_]
+    assert np.all(np.diff(objective) >= -1e-9 * np.abs(objective[:-1]))
+
+
+def test_a_collapsing_gaussian_block_is_a_clear_error():
+    """Ten rows share one value and their own level: a component on them has no spread, and
+    its density would be numerically meaningless, as GaussianMixtureEM says too."""
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame(
+        {
+            "amount": np.r_[np.full(10, 5.0), rng.normal(20.0, 4.0, 30)],
+            "shop": ["kiosk"] * 10 + list(rng.choice(["mall", "web"], 30)),
+        }
+    )
+    with pytest.raises(CollapsedComponentError, match=r"Gaussian block .*\['amount'\].*reg_covar"):
+        MixedMixtureEM(2, reg_covar=0.0, random_state=0).fit(frame)
+    model = MixedMixtureEM(2, reg_covar=1e-3, random_state=0).fit(frame)  # the advice works
+    assert np.isfinite(model.log_likelihood_)
