@@ -43,6 +43,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.families
 	$(BIN)/python -m bench.student
 	$(BIN)/python -m bench.spatial
+	$(BIN)/python -m bench.hmm
 
 # Full-page screenshots of every page in headless Chromium, into shots/ (git-ignored).
 shots: $(VENV)/.installed

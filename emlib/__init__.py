@@ -5,6 +5,7 @@ from emlib.em import GaussianMixtureEM
 from emlib.estep import e_step, sufficient_statistics
 from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
 from emlib.families import FamilyPrior, MixtureParams
+from emlib.hmm import CategoricalHMM, GaussianHMM, PoissonHMM
 from emlib.mixtures import (
     BernoulliMixtureEM,
     BinomialMixtureEM,
@@ -21,6 +22,7 @@ from emlib.student import StudentMixtureEM, StudentParams
 
 __all__ = [
     "BernoulliMixtureEM",
+    "CategoricalHMM",
     "BinomialMixtureEM",
     "CategoricalMixtureEM",
     "CollapsedComponentError",
@@ -29,9 +31,11 @@ __all__ = [
     "EMStep",
     "FamilyPrior",
     "GMMParams",
+    "GaussianHMM",
     "GaussianMixtureEM",
     "MixedMixtureEM",
     "MixtureParams",
+    "PoissonHMM",
     "PoissonMixtureEM",
     "SpatialMixtureEM",
     "StudentMixtureEM",
