@@ -30,6 +30,7 @@ PAGE_TABLE = [
     ("beyond_gaussians", "Beyond Gaussians", "category"),
     ("missing_lab", "Missing data lab", "grid_off"),
     ("priors_lab", "Priors (MAP) lab", "tune"),
+    ("robust_lab", "Robust (t) lab", "shield"),
     ("model_selection", "Model selection", "leaderboard"),
     ("why_em_works", "Why EM works", "school"),
     ("exercises", "Exercises", "quiz"),

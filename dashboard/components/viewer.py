@@ -14,6 +14,13 @@ So an E-step changes only the colours and an M-step moves only the ellipses. The
 Data with missing values (NaN): the rows with NaN are drawn hollow at their imputed positions,
 ``history[t].imputed`` from the E-step at theta_t onwards (at the column means before the first
 E-step, the fill the start used); an E-step also moves them, an M-step leaves them.
+
+A Student-t mixture's history (``StudentParams``, steps carrying ``scale_weights``): from the
+first E-step on, each point is drawn with a size and opacity that grow with its weight
+w_n = sum_k r_nk E[u_nk], E[u_nk] = (nu_k + p) / (nu_k + delta_nk), at the shown E-step (an
+M-step keeps its E-step's sizes, as it keeps its colours): a far outlier is small and faint,
+as it barely counts in the means and scales. Texts and tables name the t density and nu_k.
+A Gaussian history is drawn exactly as before.
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ from dashboard.components.figures import (
     missing_rows,
 )
 from dashboard.components.share import copy_link
-from emlib.estep import e_step, log_joint
+from emlib.estep import MissingPatterns, e_step, log_joint
 from emlib.params import EMStep, GMMParams
+from emlib.student import t_expectations, t_log_joint
+
+NU = "\N{GREEK SMALL LETTER NU}"
 
 #: Seconds between two half-steps while playing.
 PLAY_SECONDS = 0.8
@@ -74,11 +84,69 @@ def half_step(history: Sequence[EMStep], position: int) -> HalfStep:
     return HalfStep(position, "M", f"M-step {t + 1}", t + 1, t)
 
 
+def is_student(params: GMMParams) -> bool:
+    """Whether ``params`` are a t mixture's (``StudentParams``, with degrees of freedom)."""
+    return getattr(params, "dof", None) is not None
+
+
+def _patterns(X: np.ndarray) -> MissingPatterns | None:
+    return MissingPatterns.of(X) if np.isnan(X).any() else None
+
+
 def responsibilities(X: np.ndarray, step: EMStep) -> np.ndarray:
     """The E-step at ``step.params``: stored if the fit kept it, else recomputed (no refit)."""
     if step.responsibilities is not None:
         return step.responsibilities
+    if is_student(step.params):
+        return t_expectations(X, step.params, _patterns(X)).resp
     return np.exp(e_step(X, step.params)[0])
+
+
+def scale_weights(X: np.ndarray, step: EMStep) -> np.ndarray | None:
+    """A t mixture's E[u_nk] at ``step.params``, shape (n_samples, n_components): stored if
+    the fit kept it, else recomputed by one E-step; None for a Gaussian step."""
+    if step.scale_weights is not None:
+        return step.scale_weights
+    if is_student(step.params):
+        return t_expectations(X, step.params, _patterns(X)).scale_weights
+    return None
+
+
+def point_weights(resp: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """w_n = sum_k r_nk E[u_nk], shape (n_samples,): how much each point counts in the
+    M-step's means and scales (near 1 for a typical point, near 0 for a far outlier)."""
+    return np.sum(np.asarray(resp) * np.asarray(weights), axis=1)
+
+
+#: Marker size of a point of weight w: ``WEIGHT_SIZE * w`` within ``WEIGHT_SIZES`` (8 at
+#: w = 1, the data's usual 7 plus one; E[u] exceeds 1 near a component's centre), and its
+#: opacity, 0.25 + 0.75 w from ``MIN_OPACITY`` to 1: an ignored outlier stays visible.
+WEIGHT_SIZE, WEIGHT_SIZES, MIN_OPACITY = 8.0, (3.0, 11.0), 0.4
+
+
+def weigh_points(fig, weights: np.ndarray):
+    """Draw each data point (traces of role "points" and "imputed") with a size and opacity
+    that grow with its weight w_n (``point_weights``), and give its hover the value. Returns
+    ``fig``, changed in place."""
+    weights = np.asarray(weights, dtype=float)
+    for trace in fig.data:
+        meta = trace.meta if isinstance(trace.meta, dict) else {}
+        if meta.get("role") not in ("points", "imputed"):
+            continue
+        w = weights[np.asarray(meta["rows"], dtype=int)]
+        custom = np.asarray(trace.customdata)
+        trace.update(
+            marker={
+                "size": np.clip(WEIGHT_SIZE * w, *WEIGHT_SIZES),
+                "opacity": np.clip(0.25 + 0.75 * w, MIN_OPACITY, 1.0),
+            },
+            customdata=np.column_stack([custom, w]),
+            hovertemplate=trace.hovertemplate.replace(
+                "<extra>", f"<br>weight Σ r·E[u] = %{{customdata[{custom.shape[1]}]:.3f}}<extra>"
+            ),
+            name=f"{trace.name} (size: weight Σ r·E[u])",
+        )
+    return fig
 
 
 def imputed_at(history: Sequence[EMStep], hs: HalfStep) -> np.ndarray | None:
@@ -224,6 +292,10 @@ def describe(
             "r_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j) are recomputed from "
             "them, so only the colours change."
         )
+        if is_student(step.params):
+            head = head.replace("N(x_n | μ_k, Σ_k)", f"t(x_n | μ_k, Σ_k, {NU}_k)").replace(
+                "N(x_n | μ_j, Σ_j)", f"t(x_n | μ_j, Σ_j, {NU}_j)"
+            ) + _scale_weights_text(X, history[t], resp)
         tail = f"The log-likelihood at θ_{t} is **{ll:.2f}**."
         if hs.kind == "final":
             tail += " " + (final_note or stopping_sentence(history, len(X), converged, tol))
@@ -233,13 +305,36 @@ def describe(
     before, after = history[t], history[t + 1]
     moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
     moves = ", ".join(f"μ{k + 1} by {d:.3g}" for k, d in enumerate(moved))
+    rule = (
+        "π_k = n_k / N, μ_k = the responsibility-weighted mean, Σ_k = the weighted covariance"
+        if not is_student(after.params)
+        else "π_k = n_k / N; μ_k and the scale matrix Σ_k weight each point by r_nk E[u_nk], "
+        f"so the small, faint points barely count; {NU}_k, when estimated, by a root find (now "
+        + ", ".join(f"{NU}{k + 1} = {v:.3g}" for k, v in enumerate(after.params.dof))
+        + ")"
+    )
     return (
         f"**{hs.label}.** The responsibilities stay fixed; the parameters are re-estimated "
-        "from them: π_k = n_k / N, μ_k = the responsibility-weighted mean, Σ_k = the weighted "
-        f"covariance. So only the ellipses move: {moves}. Weights now "
+        f"from them: {rule}. So only the ellipses move: {moves}. Weights now "
         f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
         f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
         + _imputation_text(X, history, hs, columns)
+    )
+
+
+#: A point whose weight sum_k r_nk E[u_nk] is below this is "downweighted" in the texts.
+DOWNWEIGHTED = 0.2
+
+
+def _scale_weights_text(X: np.ndarray, step: EMStep, resp: np.ndarray) -> str:
+    """The t E-step's second output, in words: E[u], and how many points it downweights."""
+    w = point_weights(resp, scale_weights(X, step))
+    low = int(np.sum(w < DOWNWEIGHTED))
+    return (
+        f" It also computes each point's scale weight E[u_nk] = ({NU}_k + p) / ({NU}_k + δ_nk), "
+        "δ_nk its Mahalanobis distance from μ_k: the farther the point, the smaller. "
+        f"Point sizes show w_n = Σ_k r_nk E[u_nk]: {low} of {len(w)} points have w < "
+        f"{DOWNWEIGHTED:g} (smallest {w.min():.3g}, median {np.median(w):.3g})."
     )
 
 
@@ -266,25 +361,33 @@ def params_table(
         table[f"var {feature_names[i]}"] = covs[:, i, i]
     for i, j in covariance_pairs:
         table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
+    if is_student(params):  # var and cov are then the scale matrix's entries
+        table[f"{NU} (dof)"] = params.dof
     index = [f"component {k + 1}" for k in range(params.n_components)]
     return pd.DataFrame(table, index=index)
 
 
 def point_breakdown(X: np.ndarray, params: GMMParams, point: int) -> pd.DataFrame:
-    """For one point: pi_k, N(x | mu_k, Sigma_k), their product, and r_k = product / sum."""
-    joint = log_joint(X[point : point + 1], params)[0]
+    """For one point: pi_k, N(x | mu_k, Sigma_k), their product, and r_k = product / sum.
+
+    For a t mixture the density is t(x | mu_k, Sigma_k, nu_k), and a last column gives the
+    point's scale weight E[u_k] = (nu_k + p) / (nu_k + delta_k)."""
+    row = X[point : point + 1]
+    student = is_student(params)
+    joint = (t_log_joint(row, params, _patterns(row)) if student else log_joint(row, params))[0]
     weights = np.asarray(params.weights, dtype=float)
     product = np.exp(joint)
     resp = np.exp(joint - np.logaddexp.reduce(joint))
-    return pd.DataFrame(
-        {
-            "π_k": weights,
-            "N(x | μ_k, Σ_k)": np.exp(joint - np.log(weights)),
-            "π_k · N(x | μ_k, Σ_k)": product,
-            "r_k": resp,
-        },
-        index=[f"component {k + 1}" for k in range(params.n_components)],
-    )
+    density = f"t(x | μ_k, Σ_k, {NU}_k)" if student else "N(x | μ_k, Σ_k)"
+    table = {
+        "π_k": weights,
+        density: np.exp(joint - np.log(weights)),
+        f"π_k · {density}": product,
+        "r_k": resp,
+    }
+    if student:
+        table["E[u_k]"] = t_expectations(row, params, _patterns(row)).scale_weights[0]
+    return pd.DataFrame(table, index=[f"component {k + 1}" for k in range(params.n_components)])
 
 
 def most_uncertain_point(resp: np.ndarray) -> int:
@@ -468,6 +571,10 @@ def _viewer_body(
             imputed=imputed_pair,
             title=f"{hs.label}: points coloured by responsibility",
         )
+        weights = None
+        if resp is not None and is_student(resp_params):
+            weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
+            weigh_points(fig, weights)
         st.plotly_chart(
             fig,
             key=f"{key}_scatter",
@@ -490,6 +597,7 @@ def _viewer_body(
                 if rows[1]
                 else ""
             )
+            + _weights_caption(history, weights)
         )
     with right:
         st.markdown(
@@ -535,6 +643,23 @@ def _viewer_body(
     )
 
 
+def _weights_caption(history: Sequence[EMStep], weights: np.ndarray | None) -> str:
+    """For a t mixture: what the points' sizes mean (empty for a Gaussian history)."""
+    if weights is None:
+        return (
+            " Point sizes will show each point's weight Σ_k r_nk E[u_nk] from the first E-step."
+            if is_student(history[0].params)
+            else ""
+        )
+    low = int(np.sum(weights < DOWNWEIGHTED))
+    return (
+        " Point size and opacity: each point's weight w_n = Σ_k r_nk E[u_nk] at this step's "
+        f"E-step, with E[u_nk] = ({NU}_k + p) / ({NU}_k + δ_nk): full-size points count fully "
+        f"in the M-step's means and scales; small, faint ones (here {low} with "
+        f"w < {DOWNWEIGHTED:g}) barely count. Ellipses: the scale matrices Σ_k."
+    )
+
+
 def point_position_text(X: np.ndarray, shown: np.ndarray, point: int, names: Sequence[str]) -> str:
     """A point's coordinates, each missing entry as "name missing, imputed value"."""
     return ", ".join(
@@ -565,11 +690,23 @@ def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, shown, names)
         if hs.kind == "start"
         else f"Computed at θ_{hs.resp_index}, the parameters of this step's E-step."
     )
+    formula = "r_k = π_k N(x | μ_k, Σ_k) / Σ_j π_j N(x | μ_j, Σ_j)"
+    scale = ""
+    if "E[u_k]" in table:
+        formula = formula.replace("N(x | μ_k, Σ_k)", f"t(x | μ_k, Σ_k, {NU}_k)").replace(
+            "N(x | μ_j, Σ_j)", f"t(x | μ_j, Σ_j, {NU}_j)"
+        )
+        weight = float(table["r_k"] @ table["E[u_k]"])
+        scale = (
+            f" Its scale weights E[u_k] = ({NU}_k + p) / ({NU}_k + δ_k) give it the weight "
+            f"Σ_k r_k E[u_k] = {weight:.3g} in the M-step (1: a typical point; near 0: an "
+            "outlier, which barely moves the means and scales)."
+        )
     st.markdown(
         f"Point **{point}** at ({where}). Its responsibility for component k is "
-        "r_k = π_k N(x | μ_k, Σ_k) / Σ_j π_j N(x | μ_j, Σ_j): the product column divided by "
+        f"{formula}: the product column divided by "
         f"its sum, {table.iloc[:, 2].sum():.4g}. {when} Component {best + 1} takes the largest "
-        f"share, r = {table['r_k'].iloc[best]:.3f}."
+        f"share, r = {table['r_k'].iloc[best]:.3f}.{scale}"
         + (
             " This point has missing entries: N(x | μ_k, Σ_k) is the density of its observed "
             "entries only, and the imputed value is "

@@ -40,6 +40,11 @@ st.page_link(
     icon=":material/tune:",
 )
 st.page_link(
+    "app_pages/robust_lab/page.py",
+    label="Robust (t) lab: add outliers and compare a Gaussian and a Student-t mixture",
+    icon=":material/shield:",
+)
+st.page_link(
     "app_pages/model_selection/page.py",
     label="Model selection: choose the number of components and covariance type by BIC, AIC, ICL",
     icon=":material/leaderboard:",

@@ -1,0 +1,1 @@
+"""The Robust (t) lab page."""

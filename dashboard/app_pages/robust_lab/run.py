@@ -1,0 +1,166 @@
+"""The Robust (t) lab's settings, cached run (``st.cache_data`` on its settings) and table.
+
+The run is ``emlib.teaching.outliers.compare_on_outliers`` on Old Faithful: a share of the
+rows replaced by far outliers (seeded), a Gaussian and a t mixture fitted from one start, and
+the Gaussian mixture of the clean data as the reference their means are measured from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.settings import (
+    COVARIANCE_TYPES,
+    TEACHING_MAX_ITER,
+    Setting,
+    choice,
+    integer,
+    tolerance_setting,
+)
+from emlib.datasets import Dataset, load_faithful
+from emlib.teaching.outliers import START_FROM, OutlierComparison, compare_on_outliers
+
+NU = "\N{GREEK SMALL LETTER NU}"
+#: The table's column of the t fit's degrees of freedom.
+DOF_COLUMN = f"{NU} (t only)"
+
+#: The outlier share slider's range, in percent of the rows.
+MAX_SHARE = 20
+
+START_LABELS = dict(
+    zip(
+        START_FROM,
+        (
+            "k-means on the data before the outliers were added",
+            "k-means on the data with the outliers",
+        ),
+        strict=True,
+    )
+)
+
+SETTINGS = (
+    Setting("share", 5, integer(0, MAX_SHARE)),
+    Setting("oseed", 0, integer(0, 9999)),
+    Setting("k", 2, integer(1, 4)),
+    Setting("cov", "full", choice(COVARIANCE_TYPES)),
+    Setting("start", "clean", choice(START_FROM)),
+    Setting("seed", 0, integer(0, 9999)),
+    tolerance_setting(),
+)
+
+
+@dataclass(frozen=True)
+class RobustSettings:
+    """The lab's settings: the outliers (share in percent, seed), the model and start shared
+    by both fits (K, covariance type, where the start's k-means runs, its seed), and the
+    stopping tolerance."""
+
+    share: int
+    outlier_seed: int
+    k: int
+    covariance_type: str
+    start_from: str
+    start_seed: int
+    tol: float
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> RobustSettings:
+        return cls(
+            int(settings["share"]),
+            int(settings["oseed"]),
+            int(settings["k"]),
+            settings["cov"],
+            settings["start"],
+            int(settings["seed"]),
+            float(settings["tol"]),
+        )
+
+
+@dataclass(frozen=True)
+class RobustLabResult:
+    """Old Faithful and the comparison, or the reason the fits failed (``error``)."""
+
+    dataset: Dataset
+    comparison: OutlierComparison | None
+    error: str | None = None
+
+
+@st.cache_data(show_spinner="Fitting the Gaussian and the t mixture…", max_entries=32)
+def run_robust_lab(settings: RobustSettings) -> RobustLabResult:
+    """Contaminate Old Faithful and fit both mixtures from one start (see the module)."""
+    data = load_faithful()
+    try:
+        comparison = compare_on_outliers(
+            data.X,
+            settings.k,
+            share=settings.share / 100.0,
+            seed=settings.outlier_seed,
+            covariance_type=settings.covariance_type,
+            start_seed=settings.start_seed,
+            start_from=settings.start_from,
+            tol=settings.tol,
+            max_iter=TEACHING_MAX_ITER,
+        )
+    except ValueError as err:
+        return RobustLabResult(data, None, f"The mixtures could not be fitted: {err}")
+    return RobustLabResult(data, comparison)
+
+
+def _component_notes(notes, n_components: int) -> list[str]:
+    """emlib's notes ("Component 2: ...") by component, the prefix dropped."""
+    out = [""] * n_components
+    for note in notes:
+        head, _, rest = note.partition(": ")
+        number = head.removeprefix("Component ")
+        if number.isdigit() and 1 <= int(number) <= n_components:
+            out[int(number) - 1] = rest
+    return out
+
+
+#: The table's columns besides the means (``means_table``).
+MATCH_COLUMN = "clean match"
+SHIFT_COLUMN = "shift from the clean fit"
+SIZE_COLUMN = "ellipse size ÷ clean fit's"
+NOTE_COLUMN = "note"
+
+
+def means_table(comparison: OutlierComparison, feature_names) -> pd.DataFrame:
+    """One row per component of each fit ("clean fit": the Gaussian mixture of the data
+    without outliers; "Gaussian", "t": the fits to the data with them): its mean, the clean
+    fit's component it is matched to, the distance between their means and the ratio of
+    their ellipses' sizes, and for the t fit nu_k with emlib's note."""
+    rows = {}
+    k_count = comparison.reference.n_components
+    for k in range(k_count):
+        rows[f"clean fit · component {k + 1}"] = {
+            **dict(zip(feature_names, comparison.reference.means[k], strict=True)),
+            MATCH_COLUMN: k + 1,
+            SHIFT_COLUMN: 0.0,
+            SIZE_COLUMN: 1.0,
+        }
+    for label, fit in (("Gaussian", comparison.gaussian), ("t", comparison.student)):
+        notes = _component_notes(fit.notes, k_count)
+        for k in range(k_count):
+            row = {
+                **dict(zip(feature_names, fit.params.means[k], strict=True)),
+                MATCH_COLUMN: int(fit.matched[k]) + 1,
+                SHIFT_COLUMN: float(fit.distances[k]),
+                SIZE_COLUMN: float(fit.volume_ratios[k]),
+            }
+            if fit.dof is not None:
+                row[DOF_COLUMN] = float(fit.dof[k])
+                row[NOTE_COLUMN] = notes[k]
+            rows[f"{label} · component {k + 1}"] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table[DOF_COLUMN] = table[DOF_COLUMN].astype(float)
+    table[NOTE_COLUMN] = table[NOTE_COLUMN].fillna("")
+    return table
+
+
+def outlier_count(comparison: OutlierComparison) -> int:
+    return int(np.sum(comparison.is_outlier))
