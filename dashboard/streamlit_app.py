@@ -26,6 +26,7 @@ st.set_page_config(page_title="EM Lab", page_icon="📈", layout="wide")
 #: (folder, title, icon): each page is app_pages/<folder>/page.py at the URL /<folder>, as it
 #: was when each page was one file, so links shared before still open the same view.
 PAGE_TABLE = [
+    ("two_coins", "Two coins", "toll"),
     ("step_by_step", "EM step by step", "footprint"),
     ("beyond_gaussians", "Beyond Gaussians", "category"),
     ("missing_lab", "Missing data lab", "grid_off"),
@@ -49,10 +50,11 @@ PAGES = [
     ),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # every page in view: no "View N more"
 with st.sidebar:
     st.caption(
-        "EM Lab: Gaussian mixtures fitted by Expectation-Maximization, "
-        "with every iteration recorded and replayable."
+        "EM Lab: Expectation-Maximization for mixtures (Gaussian, t, Bernoulli, "
+        "categorical, mixed), image fields and sequences, with every iteration recorded "
+        "and replayable."
     )
 page.run()

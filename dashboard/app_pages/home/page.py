@@ -16,9 +16,21 @@ st.markdown(
     "records each iteration, so you can replay it half-step by half-step and see exactly "
     "what changed and why the log-likelihood never goes down."
 )
+with st.container(border=True):
+    st.markdown(
+        "**New to EM? Start with the two coins.** Five sets of coin tosses, two coins, and "
+        "nobody says which coin made which set: the classic first example of EM (Do & "
+        "Batzoglou 2008), worked by hand, one E-step and M-step at a time."
+    )
+    st.page_link("app_pages/two_coins/page.py", label="Open Two coins", icon=":material/toll:")
 
 st.subheader("Pages")
 st.page_link("app_pages/home/page.py", label="Home: this overview", icon=":material/home:")
+st.page_link(
+    "app_pages/two_coins/page.py",
+    label="Two coins: the first example of EM, worked by hand on ten tosses of two coins",
+    icon=":material/toll:",
+)
 st.page_link(
     "app_pages/step_by_step/page.py",
     label="EM step by step: watch EM fit a mixture, one E-step or M-step at a time",
