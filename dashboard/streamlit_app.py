@@ -29,6 +29,7 @@ PAGE_TABLE = [
     ("two_coins", "Two coins", "toll"),
     ("step_by_step", "EM step by step", "footprint"),
     ("beyond_gaussians", "Beyond Gaussians", "category"),
+    ("sequences", "EM on sequences", "timeline"),
     ("missing_lab", "Missing data lab", "grid_off"),
     ("priors_lab", "Priors (MAP) lab", "tune"),
     ("robust_lab", "Robust (t) lab", "shield"),

@@ -42,6 +42,11 @@ st.page_link(
     icon=":material/category:",
 )
 st.page_link(
+    "app_pages/sequences/page.py",
+    label="EM on sequences: hidden Markov models by Baum-Welch, on a dishonest casino's dice",
+    icon=":material/timeline:",
+)
+st.page_link(
     "app_pages/missing_lab/page.py",
     label="Missing data lab: hide values (MCAR, MAR, MNAR) and see how EM copes with the gaps",
     icon=":material/grid_off:",

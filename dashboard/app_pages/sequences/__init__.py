@@ -1,0 +1,1 @@
+"""The EM on sequences page: hidden Markov models fitted by Baum-Welch."""
