@@ -31,8 +31,9 @@ class ImageRun:
 @dataclass(frozen=True)
 class PixelSpec:
     """How an image's pixels become the matrix EM fits: the colour space, the weight of the
-    pixel positions, the damage (a share hidden in a pattern, Gaussian noise) and the seed of
-    the damage and the subsample."""
+    pixel positions, the damage (a share hidden in a pattern, Gaussian noise of standard
+    deviation ``noise`` in 0-255 units or ``relative_noise`` times the image's intensity
+    spread) and the seed of the damage and the subsample."""
 
     color_space: str = "rgb"
     position_weight: float = 0.0
@@ -40,22 +41,31 @@ class PixelSpec:
     pattern: str = "random"
     noise: int = 0
     seed: int = 0
+    relative_noise: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: dict) -> PixelSpec:
-        """From the image page's settings ("space", "pos", "hide", "pattern", "noise",
-        "seed")."""
+        """From the image page's settings ("space", "pos", "hide", "pattern", "seed", and
+        the noise: "rnoise" relative to the intensity spread, as the page sets it, or "noise"
+        in 0-255 units)."""
         return cls(
             settings["space"],
             float(settings["pos"]),
             float(settings["hide"]),
             settings["pattern"],
-            int(settings["noise"]),
+            int(settings.get("noise", 0)),
             int(settings["seed"]),
+            float(settings.get("rnoise", 0.0)),
         )
 
     def damage(self) -> Damage:
-        return Damage(float(self.hide), self.pattern, float(self.noise), int(self.seed))
+        return Damage(
+            float(self.hide),
+            self.pattern,
+            float(self.noise),
+            int(self.seed),
+            float(self.relative_noise),
+        )
 
 
 @dataclass(frozen=True)

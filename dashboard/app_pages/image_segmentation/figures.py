@@ -91,3 +91,99 @@ def segment_caption(k: int, size: int, n_pixels: int, color: Sequence[int]) -> s
     """ "Segment 2 · 12,345 px (4.5%) · mean colour #rrggbb"."""
     hex_color = "#{:02x}{:02x}{:02x}".format(*(int(c) for c in color))
     return f"Segment {k + 1} · {size:,} px ({100 * size / n_pixels:.1f}%) · mean colour {hex_color}"
+
+
+#: Label and uncertainty maps are enlarged (each pixel a square block) to at least this side.
+SHOWN_SIDE = 384
+
+
+def enlarged(picture: np.ndarray, side: int = SHOWN_SIDE) -> np.ndarray:
+    """A small picture with each pixel repeated as a square block, so that its shorter side is
+    at least ``side`` pixels and the browser draws crisp pixels, not a blur."""
+    factor = max(1, int(np.ceil(side / max(min(picture.shape[:2]), 1))))
+    return picture.repeat(factor, axis=0).repeat(factor, axis=1) if factor > 1 else picture
+
+
+def free_energy_figure(
+    history: Sequence, betas: Sequence[float], current: int, current_label: str = ""
+) -> go.Figure:
+    """HMRF-EM's free energy F per iteration with the shown iteration marked, and beta on a
+    second axis when it changes (``beta="estimate"``)."""
+    iterations = [step.iteration for step in history]
+    values = [step.objective for step in history]
+    current = min(max(int(current), 0), len(history) - 1)
+    fig = go.Figure(
+        go.Scatter(
+            x=iterations,
+            y=values,
+            mode="lines+markers",
+            line={"color": "#3b5bdb"},
+            marker={"size": 5},
+            name="free energy F",
+            hovertemplate="iteration %{x}<br>F %{y:.2f}<extra></extra>",
+            meta={"role": "free_energy"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[iterations[current]],
+            y=[values[current]],
+            mode="markers",
+            marker={"size": 13, "color": "crimson", "symbol": "diamond"},
+            name=current_label or f"iteration {current}",
+            hovertemplate="%{y:.2f}<extra>shown now</extra>",
+            meta={"role": "current"},
+        )
+    )
+    layout = {}
+    if len(set(betas)) > 1:
+        fig.add_trace(
+            go.Scatter(
+                x=iterations,
+                y=list(betas),
+                mode="lines",
+                line={"color": "#e8590c", "dash": "dash"},
+                name="beta (estimated)",
+                yaxis="y2",
+                hovertemplate="iteration %{x}<br>beta %{y:.3f}<extra></extra>",
+                meta={"role": "beta"},
+            )
+        )
+        layout["yaxis2"] = {
+            "title": {"text": "beta"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            "tickformat": ".1f",
+        }
+    fig.add_vline(x=iterations[current], line={"color": "crimson", "width": 1, "dash": "dot"})
+    fig.update_layout(
+        title={"text": "Free energy F per iteration (never falls for a fixed beta)"},
+        xaxis={"title": {"text": "iteration t"}},
+        yaxis={"title": {"text": "free energy F"}},
+        legend=legend_below(-0.25),
+        margin={**MARGIN, "r": 60},
+        height=340,
+        **layout,
+    )
+    return fig
+
+
+#: The phantom's classes, from the darkest level to the brightest.
+TISSUES = ("background", "tissue", "lesion")
+
+
+def scores_frame(plain, spatial) -> pd.DataFrame:
+    """The phantom's scores (``PhantomScores``) of the plain mixture and HMRF-EM: accuracy,
+    accuracy on the hidden pixels (when some are hidden) and Dice per class, one row each."""
+    rows = {}
+    for name, scores in (("Plain mixture", plain), ("HMRF-EM", spatial)):
+        row = {"accuracy": scores.accuracy}
+        if scores.hidden_accuracy is not None:
+            row["accuracy on hidden pixels"] = scores.hidden_accuracy
+        row.update(
+            {f"Dice {tissue}": float(d) for tissue, d in zip(TISSUES, scores.dice, strict=True)}
+        )
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")

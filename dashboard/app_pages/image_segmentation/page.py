@@ -10,18 +10,23 @@ from dashboard.app_pages.image_segmentation.figures import (
     uncertainty_picture,
 )
 from dashboard.app_pages.image_segmentation.run import (
-    IMAGE_CHOICES,
-    K_CHOICES,
-    PATTERN_NAMES,
+    PHANTOM,
     SETTINGS,
-    SPACE_NAMES,
     UPLOAD,
+    SpatialSettings,
     image_data_code,
     image_fit_matrix,
     read_upload,
     run_settings,
+    run_spatial,
     source_text,
     viewer_data,
+)
+from dashboard.app_pages.image_segmentation.sidebar import sidebar
+from dashboard.app_pages.image_segmentation.spatial import (
+    controls,
+    image_section,
+    phantom_section,
 )
 from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
@@ -30,9 +35,6 @@ from dashboard.components.pictures import as_rgb, label_picture
 from dashboard.components.segmentation import PixelSpec, fit_text
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.viewer import iteration_viewer
-from dashboard.components.widgets import tolerance_input
-from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB
-from emlib.params import COVARIANCE_TYPES
 
 st.title("Image segmentation")
 st.markdown(
@@ -43,45 +45,18 @@ st.markdown(
     "component's mean colour and spread to the pixels it is responsible for. A pixel's "
     "segment is its most responsible component, and 1 - its largest responsibility says how "
     "sure EM is. Hide pixels and EM still fits, using what it sees of each pixel (its "
-    "position), then fills in the hidden colours with their conditional means."
+    "position), then fills in the hidden colours with their conditional means. Add noise and "
+    "compare it with **HMRF-EM**, which also asks each pixel's neighbours; the **Phantom** "
+    "image has a known truth to score both against."
 )
 
 init_settings("img", SETTINGS)
-with st.sidebar:
-    st.selectbox("Image", tuple(IMAGE_CHOICES), format_func=IMAGE_CHOICES.get, key="img_img")
-    if st.session_state["img_img"] == UPLOAD:
-        st.file_uploader(
-            f"Your picture (PNG, JPEG, GIF, BMP or WebP; up to {MAX_UPLOAD_MB} MB)",
-            list(IMAGE_TYPES),
-            key="img_file",
-        )
-    with st.form("img_settings"):
-        st.selectbox(
-            "Number of segments K",
-            K_CHOICES,
-            key="img_k",
-            format_func=lambda k: "auto (BIC, 2 to 6)" if k == "auto" else k,
-        )
-        st.radio("Colour space", tuple(SPACE_NAMES), format_func=SPACE_NAMES.get, key="img_space")
-        st.slider("Position weight (0: colour only)", 0.0, 3.0, step=0.25, key="img_pos")
-        st.selectbox("Covariance type", COVARIANCE_TYPES, key="img_cov")
-        st.markdown("**Damage the image**")
-        st.slider("Share of pixels hidden", 0.0, 0.8, step=0.05, key="img_hide")
-        st.radio(
-            "Hidden pixels",
-            tuple(PATTERN_NAMES),
-            format_func=PATTERN_NAMES.get,
-            key="img_pattern",
-            horizontal=True,
-        )
-        st.slider("Noise (standard deviation, 0-255)", 0, 80, step=5, key="img_noise")
-        st.number_input("Seed", 0, 9999, key="img_seed")
-        st.number_input("Max iterations", 5, 500, key="img_iters")
-        tolerance_input("img")
-        st.form_submit_button("Segment", type="primary", key="img_apply", width="stretch")
-
+sidebar()
 settings = current_settings("img", SETTINGS)
 write_query_params(settings)
+if settings["img"] == PHANTOM:
+    phantom_section(settings)
+    st.stop()
 upload = None
 if settings["img"] == UPLOAD:
     file = st.session_state.get("img_file")
@@ -118,9 +93,9 @@ if result.hidden is not None:
     st.subheader("Damaged pixels and their reconstruction")
     hidden = int(result.hidden.sum())
     damaged, rebuilt, scores = st.columns([2, 2, 1])
-    damaged.image(
-        result.damaged, caption=f"Damaged: {hidden:,} pixels hidden (magenta)", width="stretch"
-    )
+    noise = f"noise {settings['rnoise']:.1f} x the intensity spread"
+    caption = f"Damaged: {hidden:,} pixels hidden (magenta)" if hidden else f"Damaged: {noise}"
+    damaged.image(result.damaged, caption=caption, width="stretch")
     rebuilt.image(
         as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)", width="stretch"
     )
@@ -131,13 +106,20 @@ if result.hidden is not None:
             help="Root-mean-square error on the hidden pixels, 0-255",
         )
         scores.metric("Average-colour fill RMSE", f"{result.baseline_rmse:.1f}")
-    if settings["noise"] > 0:
+    if settings["rnoise"] > 0:
         scores.metric("Noise RMSE", f"{result.noise_rmse:.1f}")
     st.caption(
         "Each hidden pixel's colour is E[colour | position] under the fitted mixture: the "
         "components' colours weighted by how likely each is to cover that place. The error "
         "is measured on the hidden pixels against the undamaged original."
     )
+
+st.subheader("Spatial smoothing: EM that asks the neighbours (HMRF-EM)")
+controls()
+image_key = f"upload:{upload.key}" if upload else settings["img"]
+spatial = SpatialSettings.from_settings(settings, k)
+pixels = upload.pixels if upload else None
+image_section(run_spatial(image_key, pixels, spatial), repr((image_key, spatial)))
 
 st.subheader("Segments")
 for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
@@ -200,7 +182,6 @@ else:
             tol=settings["tol"],
             opens_at="final",
         )
-image_key = f"upload:{upload.key}" if upload else settings["img"]
 fit_downloads(
     result.history,
     image_fit_matrix(image_key, result.original, PixelSpec.from_settings(settings)),

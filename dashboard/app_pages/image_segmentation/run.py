@@ -2,9 +2,13 @@
 
 The segmentation runs once per change of its settings (``st.cache_data``, keyed by the image's
 name or its upload's hash and the settings); the page only draws ``emlib.cases.image``'s result.
+The spatial comparison (plain mixture against HMRF-EM) and the phantom have runners of their
+own, so that moving beta refits the spatial fits alone.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -27,18 +31,48 @@ from dashboard.uploads import ImageUpload, plain, read_image
 from emlib.cases.image import (
     COLOR_SPACES,
     DAMAGE_PATTERNS,
+    FieldFit,
     SegmentationResult,
+    Spatial,
+    SpatialGrid,
+    SpatialSegmentation,
+    fit_field,
+    segment_phantom,
+    segment_spatial,
+    spatial_grid,
 )
-from emlib.datasets import IMAGES
+from emlib.datasets import IMAGES, load_image
 from emlib.estep import impute
 from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams
 
 UPLOAD = "upload"
-#: Images by the short name used in URLs; "upload" is the user's own.
-IMAGE_CHOICES = {**{name: info.title for name, info in IMAGES.items()}, UPLOAD: "Your own image"}
+PHANTOM = "phantom"
+#: Images by the short name used in URLs; "phantom" is emlib.cases.phantom's, "upload" the
+#: user's own.
+IMAGE_CHOICES = {
+    **{name: info.title for name, info in IMAGES.items()},
+    PHANTOM: "Phantom (128x128 grey, three tissues, truth known)",
+    UPLOAD: "Your own image",
+}
 K_CHOICES = ("auto", *(str(k) for k in range(2, 9)))
 SPACE_NAMES = {"rgb": "sRGB (red, green, blue)", "lab": "CIE Lab (perceptual)"}
 PATTERN_NAMES = {"random": "scattered pixels", "block": "one block in the middle"}
+#: The phantom hides its pixels at random or in 4 x 4 patches (``make_phantom``'s hiding).
+PHANTOM_HIDING = {"random": "random", "block": "patches"}
+PHANTOM_PATTERN_NAMES = {"random": "scattered pixels", "block": "4 x 4 patches"}
+#: The spatial smoothing beta: 0 (the plain mixture) to 2 by 0.1, or estimated.
+ESTIMATE = "estimate"
+BETA_CHOICES = (*(round(0.1 * i, 1) for i in range(21)), ESTIMATE)
+
+
+def beta_choice(raw: str) -> float | str | None:
+    """Parse beta from the URL: "estimate" or one of ``BETA_CHOICES``' numbers, else None."""
+    if raw == ESTIMATE:
+        return ESTIMATE
+    value = number(0.0, 2.0)(raw)
+    matches = [b for b in BETA_CHOICES[:-1] if value is not None and np.isclose(b, value)]
+    return matches[0] if matches else None
+
 
 SETTINGS = (
     Setting("img", "china", choice(tuple(IMAGE_CHOICES))),
@@ -51,7 +85,13 @@ SETTINGS = (
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("hide", 0.0, number(0.0, 0.8)),
     Setting("pattern", "random", choice(DAMAGE_PATTERNS)),
-    Setting("noise", 0, integer(0, 80)),
+    # noise in units of the image's intensity spread; the phantom's in level spacings (its
+    # sigma: 0.5 is issue 18's first row)
+    Setting("rnoise", 0.0, number(0.0, 2.0)),
+    Setting("pnoise", 0.5, number(0.0, 1.5)),
+    # the spatial comparison: beta 0.7 over 8 neighbours meets issue 18's phantom goals
+    Setting("beta", 0.7, beta_choice),
+    Setting("nb", 8, lambda raw: integer(4, 8)(raw) if raw in ("4", "8") else None),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(5, 500)),
     tolerance_setting(CASE_TOL),
@@ -153,8 +193,10 @@ def image_data_code(
             "with Image.open(name) as image:  # read as EM Lab read it (first frame, upright,\n"
             "    pixels, _, _ = picture_pixels(image)  # 8 bits, at most about a megapixel)"
         )
+    relative = f", relative_noise={float(spec.relative_noise)!r}" if spec.relative_noise > 0 else ""
     damage = (
-        f"Damage({float(spec.hide)!r}, {spec.pattern!r}, {float(spec.noise)!r}, {int(spec.seed)})"
+        f"Damage({float(spec.hide)!r}, {spec.pattern!r}, {float(spec.noise)!r}, "
+        f"{int(spec.seed)}{relative})"
     )
     return (
         f"{head}\n"
@@ -165,3 +207,143 @@ def image_data_code(
         f"rows, _ = select_fit_rows(values, np.random.default_rng({int(spec.seed)}))\n"
         "X = values[rows]"
     )
+
+
+@dataclass(frozen=True)
+class FieldSettings:
+    """The plain fit on an image's colours: K (resolved, e.g. BIC's choice), the pixels'
+    preparation, the covariance type and the stopping rule."""
+
+    k: int
+    pixels: PixelSpec
+    covariance_type: str
+    max_iter: int
+    tol: float
+
+
+@dataclass(frozen=True)
+class SpatialSettings:
+    """One spatial comparison on an image: its plain fit's settings, beta and the
+    neighbourhood."""
+
+    field: FieldSettings
+    beta: float | str
+    neighbourhood: int
+
+    @classmethod
+    def from_settings(cls, settings: dict, k: int) -> SpatialSettings:
+        """From the image page's settings, with the K its segmentation used."""
+        field = FieldSettings(
+            int(k),
+            PixelSpec.from_settings(settings),
+            settings["cov"],
+            int(settings["iters"]),
+            float(settings["tol"]),
+        )
+        return cls(field, settings["beta"], int(settings["nb"]))
+
+
+@dataclass(frozen=True)
+class PhantomSettings:
+    """One phantom comparison: the noise sigma (level spacings), beta, the neighbourhood, the
+    share hidden and how, the seed (noise, hiding and start) and the stopping rule."""
+
+    sigma: float
+    beta: float | str
+    neighbourhood: int
+    hide: float
+    hiding: str
+    seed: int
+    max_iter: int
+    tol: float
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> PhantomSettings:
+        """From the image page's settings ("pnoise", "beta", "nb", "hide", "pattern", ...)."""
+        return cls(
+            float(settings["pnoise"]),
+            settings["beta"],
+            int(settings["nb"]),
+            float(settings["hide"]),
+            PHANTOM_HIDING[settings["pattern"]],
+            int(settings["seed"]),
+            int(settings["iters"]),
+            float(settings["tol"]),
+        )
+
+
+@dataclass(frozen=True)
+class SpatialRun:
+    """A spatial comparison, or the reason there is none, in plain words."""
+
+    result: SpatialSegmentation | None
+    error: str | None = None
+
+
+def _grid(image_key: str, pixels: np.ndarray | None, field: FieldSettings) -> SpatialGrid:
+    spec = field.pixels
+    return spatial_grid(
+        load_image(image_key) if pixels is None else pixels,
+        color_space=spec.color_space,
+        damage=spec.damage(),
+    )
+
+
+@st.cache_data(show_spinner="Fitting the plain mixture to the colours…", max_entries=4)
+def run_plain(image_key: str, _pixels: np.ndarray | None, settings: FieldSettings) -> FieldFit:
+    """The plain mixture (beta = 0) on the spatial grid, once per image and field settings
+    (not per beta); raises ValueError as ``fit_field`` does."""
+    return fit_field(
+        _grid(image_key, _pixels, settings),
+        settings.k,
+        0.0,
+        covariance_type=settings.covariance_type,
+        seed=settings.pixels.seed,
+        max_iter=settings.max_iter,
+        tol=settings.tol,
+    )
+
+
+@st.cache_data(show_spinner="Segmenting with the neighbours (HMRF-EM)…", max_entries=6)
+def run_spatial(
+    image_key: str, _pixels: np.ndarray | None, settings: SpatialSettings
+) -> SpatialRun:
+    """``segment_spatial`` on a bundled image (``image_key`` its name) or an upload
+    (``image_key`` names it by hash; ``_pixels`` holds it and is not hashed), with the
+    cached plain fit: a change of beta or of the neighbourhood refits HMRF-EM alone."""
+    field = settings.field
+    spec = field.pixels
+    try:
+        result = segment_spatial(
+            load_image(image_key) if _pixels is None else _pixels,
+            field.k,
+            spatial=Spatial(settings.beta, settings.neighbourhood),
+            color_space=spec.color_space,
+            covariance_type=field.covariance_type,
+            damage=spec.damage(),
+            seed=spec.seed,
+            max_iter=field.max_iter,
+            tol=field.tol,
+            plain=run_plain(image_key, _pixels, field),
+        )
+    except ValueError as err:
+        return SpatialRun(None, f"HMRF-EM could not segment this image: {err}")
+    return SpatialRun(result)
+
+
+@st.cache_data(show_spinner="Segmenting the phantom…", max_entries=6)
+def run_phantom(settings: PhantomSettings) -> SpatialRun:
+    """``segment_phantom`` for these settings."""
+    try:
+        result = segment_phantom(
+            settings.sigma,
+            Spatial(settings.beta, settings.neighbourhood),
+            seed=settings.seed,
+            hidden_share=settings.hide,
+            hiding=settings.hiding,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
+        )
+    except ValueError as err:
+        return SpatialRun(None, f"EM could not segment the phantom: {err}")
+    return SpatialRun(result)
