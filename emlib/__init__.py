@@ -22,8 +22,8 @@ from emlib.student import StudentMixtureEM, StudentParams
 
 __all__ = [
     "BernoulliMixtureEM",
-    "CategoricalHMM",
     "BinomialMixtureEM",
+    "CategoricalHMM",
     "CategoricalMixtureEM",
     "CollapsedComponentError",
     "ConjugatePrior",

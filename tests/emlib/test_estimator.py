@@ -10,9 +10,9 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_estimator
 
 from emlib import CollapsedComponentError, ConvergenceWarning, GaussianMixtureEM
-from emlib.loop import RESPONSIBILITY_BUDGET
 from emlib.estep import e_step, sufficient_statistics
 from emlib.init import INIT_METHODS
+from emlib.loop import RESPONSIBILITY_BUDGET
 from emlib.mstep import m_step
 from emlib.params import COVARIANCE_TYPES
 
