@@ -21,9 +21,9 @@ def test_beta_zero_is_exactly_the_independent_mixture(covariance_type):
     spatial = SpatialMixtureEM(
         2, beta=0.0, covariance_type=covariance_type, random_state=1, tol=1e-8
     ).fit(image)
-    plain = GaussianMixtureEM(
-        2, covariance_type=covariance_type, random_state=1, tol=1e-8
-    ).fit(image.reshape(-1, 2))
+    plain = GaussianMixtureEM(2, covariance_type=covariance_type, random_state=1, tol=1e-8).fit(
+        image.reshape(-1, 2)
+    )
     np.testing.assert_allclose(spatial.means_, plain.means_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(spatial.covariances_, plain.covariances_, rtol=1e-10)
     np.testing.assert_allclose(spatial.weights_, plain.weights_, rtol=1e-10)
