@@ -171,3 +171,30 @@ def test_credit_approval_model_control_fits_the_mixed_model(server, page):
     assert_tables_fit(page, at_least=5)  # the comparison and the kinds, then the page's own
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=ARTIFACTS / "fraud_mixed.png", full_page=True)
+
+
+def test_t_components_join_the_comparison_table(server, page):
+    """Choosing t components in the sidebar form and fitting adds the t mixture's row, its
+    precision-recall curve and its degrees of freedom; the URL keeps the choice."""
+    page.goto(f"{server}/fraud_detection?data=crx", wait_until="domcontentloaded")
+    expect(page.get_by_text(re.compile(r"test transactions have a missing field"))).to_be_visible(
+        timeout=120_000
+    )
+    settle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Gaussian and t (robust), compared").click()
+    sidebar.get_by_role("button", name="Fit and score").click()
+    expect(page).to_have_url(re.compile(r"fam=t"), timeout=90_000)
+    expect(page.get_by_text(re.compile(r"^t components (help|hurt|make little)"))).to_be_visible(
+        timeout=180_000
+    )
+    expect(
+        page.get_by_text(re.compile(r"Degrees of freedom, estimated per component"))
+    ).to_be_visible()
+    settle(page)
+    drawn(page, 5)
+    pr = page.locator(".js-plotly-plot").nth(1)
+    expect(pr.get_by_text("t mixture (EM with missing data)")).to_be_visible()
+    assert_tables_fit(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=ARTIFACTS / "fraud_t_components.png", full_page=True)

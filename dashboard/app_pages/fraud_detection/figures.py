@@ -15,11 +15,15 @@ from dashboard.components.figures import (
     ellipse_points,
     legend_below,
 )
+from emlib.cases.fraud import STUDENT_MODEL
 from emlib.params import GMMParams
 
 POSITIVE_COLOR = "#D55E00"
 NEGATIVE_COLOR = "#0072B2"
 METHOD_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#777777")
+#: Methods with a colour of their own, whatever their place in the curves: the t mixture
+#: (drawn dashed, next to the Gaussian EM line it is compared with).
+NAMED_COLORS = {STUDENT_MODEL: "#D55E00"}
 
 
 #: Tick labels the score histogram's x axis shows at most.
@@ -151,9 +155,13 @@ def pr_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], reweighted: bool
                 mode="lines",
                 name=method,
                 line={
-                    "color": METHOD_COLORS[i % len(METHOD_COLORS)],
+                    "color": NAMED_COLORS.get(method, METHOD_COLORS[i % len(METHOD_COLORS)]),
                     "width": 2,
-                    "dash": "dot" if "reference" in method else "solid",
+                    "dash": "dot"
+                    if "reference" in method
+                    else "dash"
+                    if method in NAMED_COLORS
+                    else "solid",
                 },
                 hovertemplate="recall %{x:.2f}<br>precision %{y:.3f}<extra>" + method + "</extra>",
                 meta={"role": "pr", "method": method},

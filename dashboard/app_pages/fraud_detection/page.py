@@ -4,26 +4,20 @@ against dropping incomplete rows, mean imputation and IsolationForest."""
 import numpy as np
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.figures import (
-    pr_figure,
-    projection_figure,
-    score_histogram,
-)
+from dashboard.app_pages.fraud_detection.comparison import comparison_section
+from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
 from dashboard.app_pages.fraud_detection.mixed import mixed_section, model_hint
 from dashboard.app_pages.fraud_detection.run import (
     SETTINGS,
     FraudSettings,
-    comparison_table,
     confusion_frame,
     fraud_data_code,
     per_10k_columns,
     pick_pair,
-    pr_curves,
     run_caption,
     run_fraud_page,
     settings_sidebar,
     start_threshold,
-    story,
     threshold_steps,
     upload_gaps_text,
     url_option,
@@ -83,7 +77,7 @@ mixed_section(settings, run.positive)
 
 st.subheader("Scores and alerts")
 scores = result.em_scores
-run_id = repr(sorted((k, v) for k, v in url_values(settings).items() if k not in ("x", "y")))
+run_id = repr(sorted((k, v) for k, v in url_values(settings).items() if k not in ("x", "y", "fam")))
 steps = threshold_steps(scores, budget_threshold(result))
 if state.get("_fraud_thr_run") != run_id or state.get("fraud_thr") not in steps:
     start = start_threshold(budget_threshold(result))  # a shared link's threshold on arrival
@@ -121,20 +115,9 @@ else:
     right.metric("Test transactions flagged", f"{np.mean(scores >= threshold):.1%}")
 
 if labelled:
-    st.subheader("EM against dropping, filling and IsolationForest")
-    st.plotly_chart(pr_figure(pr_curves(result), run.reweighted), key="fraud_pr", width="stretch")
-    st.dataframe(
-        comparison_table(result),
-        width="stretch",
-        key="fraud_table",
-        column_config={"ROC AUC": st.column_config.NumberColumn(format="%.4f")},
-    )
-    st.caption(
-        "Same split, seed, K and hidden fields for every method. Dropping incomplete "
-        "rows cannot score a transaction with a gap: its metrics use its scored rows "
-        "only, and the unscored ones are counted."
-    )
-    st.markdown(story(run))
+    comparison_section(run, settings, fraud, content, filename)
+elif settings["fam"] == "t":
+    st.info("The t components join the comparison table, which needs a label column.")
 
 st.subheader("Top flagged transactions, and why")
 top = top_flagged(result, 20, run.positive)

@@ -85,6 +85,11 @@ MODELS = {
 }
 
 
+#: The components the comparison fits (the ``fam`` URL setting): the Gaussian mixture alone,
+#: or a mixture of multivariate t components next to it (``fraud_detection.student``).
+FAMILIES = {"gaussian": "Gaussian", "t": "Gaussian and t (robust), compared"}
+
+
 def category_list(raw: str) -> list[str] | None:
     """The categorical fields named in the URL ("A1,A9"), the known ones only."""
     names = [n for n in str(raw).split(",") if n in CRX_CATEGORICAL]
@@ -107,6 +112,7 @@ SETTINGS = (
     tolerance_setting(CASE_TOL),
     Setting("model", "gaussian", choice(tuple(MODELS))),
     Setting("cats", list(CRX_CATEGORICAL), category_list),
+    Setting("fam", "gaussian", choice(tuple(FAMILIES))),
 )
 
 
@@ -539,6 +545,15 @@ def settings_sidebar() -> tuple[bytes, str]:
                     "the same evidence twice.",
                 )
             st.select_slider("Components (auto: by BIC)", COMPONENTS, key="fraud_k")
+            st.radio(
+                "Component family",
+                tuple(FAMILIES),
+                format_func=FAMILIES.get,
+                key="fraud_fam",
+                help="t components: a mixture of multivariate t distributions (heavy tails) "
+                "is fitted with the same K, covariance type, rows and seed, and joins the "
+                "comparison table. Needs a label column.",
+            )
             st.radio("Covariance", ("full", "diag"), key="fraud_cov", horizontal=True)
             st.radio("Estimation", tuple(PRIORS), format_func=PRIORS.get, key="fraud_prior")
             st.radio("Fit on", tuple(TRAIN_TEXT), format_func=TRAIN_TEXT.get, key="fraud_train")

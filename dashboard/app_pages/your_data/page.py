@@ -5,14 +5,15 @@ import streamlit as st
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data.mixed_view import mixed_view
+from dashboard.app_pages.your_data.student_view import student_summary
 from dashboard.app_pages.your_data.views import (
+    bic_section,
     category_view,
     one_column_view,
     picture_view,
+    table_downloads,
     upload_again,
 )
-from dashboard.components.criteria import criterion_lines
-from dashboard.components.downloads import fit_downloads
 from dashboard.components.handoff import send_upload
 from dashboard.components.settings import current_settings, init_settings
 from dashboard.components.viewer import iteration_viewer
@@ -26,7 +27,8 @@ st.markdown(
     "Bring your own table (CSV, TSV or text: comma, semicolon, tab or space separated) or a "
     "picture. The page shows what it understood, lets you pick the columns, and fits a "
     "Gaussian mixture by EM to the numeric ones exactly as the other pages do on bundled data "
-    "(or a mixed model to numbers, 0/1 flags, counts and text columns together): replay "
+    "(or t components, robust to a few outliers, or a mixed model to numbers, 0/1 flags, "
+    "counts and text columns together): replay "
     "the fit step by step, keep rows with gaps (missing-data EM) or drop them, compare K and "
     "covariance types by BIC, switch to MAP, download the results, or send the file to a case "
     f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{yd.FIT_ROWS:,} usable rows** EM "
@@ -57,6 +59,9 @@ with st.sidebar, st.form("yd_settings"):
         st.selectbox("Covariance of the numeric columns", ("diag", "full"), key="yd_mcov")
     else:
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
+    if state["yd_model"] == "t":
+        st.selectbox(f"Degrees of freedom {yd.NU}", tuple(yd.DOF_CHOICES),
+                     format_func=yd.DOF_CHOICES.get, key="yd_nu")  # fmt: skip
     st.selectbox("Start method", INIT_METHODS, key="yd_init")
     st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
     st.number_input("Max iterations", 1, 1000, key="yd_iters")
@@ -173,6 +178,8 @@ for note in fit.notes:
     st.caption(note)
 if fit.warning:
     st.info(fit.warning)
+if fit.is_t:
+    student_summary(fit, viewer=len(columns) > 1)
 run_id = repr((upload.key, fit_settings))
 if len(columns) == 1:
     one_column_view(fit.X, columns[0], fit.history, run_id)
@@ -189,34 +196,7 @@ else:
         opens_at="final",
         columns=(columns.index(settings["x"]), columns.index(settings["y"])),
     )
-fit_downloads(
-    fit.history,
-    fit.X,
-    columns,
-    estimator_params=fit.estimator_params,
-    key="yourdata",
-    data_code=yd.data_code(source, upload, fit_settings),
-    labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
-)
+table_downloads(source, upload, columns, fit, fit_settings)
 category_view(upload, yd.Clusters.of(fit))
 
-st.subheader("Which K and covariance type? BIC decides")
-st.markdown(
-    "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
-    f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once, with the "
-    "same rows, gaps and estimation as above."
-)
-grid = yd.run_upload_selection(
-    upload.key, yd.UploadSelectionSettings.from_settings(settings, tuple(columns)), _upload=upload
-)
-if grid.error or "bic" not in grid.best:
-    st.error(grid.error or "No cell of the grid could be fitted.")
-else:
-    best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
-    st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
-    st.button(
-        f"Fit the best by BIC: K = {best[0]}, {best[1]}",
-        on_click=yd.use_cell,
-        args=(best,),
-        disabled=best == chosen,
-    )
+bic_section(upload, settings, columns)

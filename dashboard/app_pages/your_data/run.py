@@ -38,10 +38,11 @@ from dashboard.uploads import (
     read_image,
     read_table,
 )
-from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
+from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM, StudentMixtureEM
 from emlib.crosstab import cluster_crosstab, is_categorical
 from emlib.datasets import DATA_DIR
 from emlib.em import estimator_params_of
+from emlib.estep import MissingPatterns
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES
 from emlib.families.kinds import COLUMN_KINDS
 from emlib.init import INIT_METHODS
@@ -49,6 +50,7 @@ from emlib.io.export import responsibilities, table_assignments_csv
 from emlib.params import COVARIANCE_TYPES
 from emlib.scaling import power_of_ten_units
 from emlib.selection import select_model
+from emlib.student import t_expectations
 
 #: Bundled examples by the short name used in URLs: (file under datasets/, what it is).
 EXAMPLES = {
@@ -63,9 +65,27 @@ MISSING = {
     "drop": "Drop them: fit the complete rows only",
 }
 ESTIMATORS = {"ml": "Maximum likelihood", "map": "MAP (mclust's default prior)"}
-#: The models a table can be fitted with: a Gaussian mixture on numeric columns, or the mixed
-#: model (``emlib.MixedMixtureEM``) on any columns, text included.
-MODELS = {"gaussian": "Gaussian (numeric columns)", "mixed": "Mixed (all chosen columns)"}
+#: The models a table can be fitted with: a Gaussian mixture on numeric columns, a mixture of
+#: multivariate t components on them (``emlib.StudentMixtureEM``: heavy tails, robust to a few
+#: outliers), or the mixed model (``emlib.MixedMixtureEM``) on any columns, text included.
+MODELS = {
+    "gaussian": "Gaussian (numeric columns)",
+    "t": "t (robust, numeric columns)",
+    "mixed": "Mixed (all chosen columns)",
+}
+#: The models fitted to the numeric columns by ``run_upload_fit`` (``emlib`` family names).
+NUMERIC_MODELS = ("gaussian", "t")
+NU = "\N{GREEK SMALL LETTER NU}"
+#: The t model's degrees of freedom (``nu`` in the URL): estimated per component, or one
+#: fixed value for every component.
+DOF_CHOICES = {
+    "estimate": "Estimate per component",
+    "1": "1 (Cauchy: the heaviest tails)",
+    "2": "2",
+    "4": "4",
+    "10": "10",
+    "30": "30 (close to Gaussian)",
+}
 #: Larger tables are fitted on a seeded sample of this many rows: the step-by-step view draws
 #: every row at every half-step, and the BIC grid fits 4 x K mixtures.
 FIT_ROWS = 5_000
@@ -105,6 +125,7 @@ SETTINGS = (
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
     Setting("model", "gaussian", choice(tuple(MODELS))),
     Setting("mcov", "diag", choice(BLOCK_COVARIANCE_TYPES)),
+    Setting("nu", "estimate", choice(tuple(DOF_CHOICES))),
     Setting("kinds", (), kind_list),
     Setting("init", "kmeans", choice(INIT_METHODS)),
     Setting("seed", 0, integer(0, 9999)),
@@ -125,8 +146,10 @@ MIXED_STEP_PARAM = "step"
 #: Query parameters the page's other parts write (the iteration viewer, the 1-D view, the
 #: mixed model's replay).
 VIEW_PARAMS = ("it", ITERATION_PARAM, MIXED_STEP_PARAM)
-#: Settings only the mixed model uses (left out of a Gaussian fit's link).
+#: Settings only the mixed model uses (left out of a Gaussian or t fit's link).
 MIXED_SETTINGS = ("mcov", "kinds")
+#: Settings only the t model uses (left out of the others' links).
+T_SETTINGS = ("nu",)
 
 
 def url_values(settings: dict, kind: str = "table") -> dict:
@@ -140,8 +163,9 @@ def url_values(settings: dict, kind: str = "table") -> dict:
     }
     if kind == "image":
         values = {name: values[name] for name in IMAGE_SETTINGS}
-    elif settings["model"] == "gaussian":
-        for name in MIXED_SETTINGS:
+    else:
+        unused = MIXED_SETTINGS if settings["model"] != "mixed" else ()
+        for name in (*unused, *(T_SETTINGS if settings["model"] != "t" else ())):
             values.pop(name)
     if settings["src"] == "upload":
         values.pop("ex")
@@ -235,9 +259,9 @@ def default_columns(numeric: tuple[str, ...]) -> list[str]:
 
 
 def model_columns(upload: TableUpload, model: str) -> tuple[str, ...]:
-    """The columns a model can use: the numeric ones (Gaussian), or every kept column of the
-    file in its order, text included (mixed)."""
-    if model == "gaussian":
+    """The columns a model can use: the numeric ones (Gaussian, t), or every kept column of
+    the file in its order, text included (mixed)."""
+    if model in NUMERIC_MODELS:
         return upload.numeric
     return tuple(str(c) for c in upload.frame.columns)
 
@@ -287,6 +311,14 @@ class UploadFit:
     n_gappy: int = 0
     error: str | None = None
     warning: str | None = None
+    dof: np.ndarray | None = None
+    fit_notes: tuple[str, ...] = ()
+
+    @property
+    def is_t(self) -> bool:
+        """Whether this is a t mixture's fit (``dof``: its degrees of freedom, one per
+        component; ``fit_notes``: its ``notes_``)."""
+        return self.dof is not None
 
 
 def fit_rows(
@@ -331,8 +363,9 @@ def fit_rows(
 class UploadFitSettings:
     """The fit's settings: the columns modelled, the mixture (K, covariance type, start and
     seed), the iteration limit, what to do with gaps (``missing``: "em" or "drop"), ML or
-    MAP (``estimator``) and the stopping tolerance. ``seed`` also draws a large file's row
-    sample."""
+    MAP (``estimator``) and the stopping tolerance; the ``family`` ("gaussian" or "t") and a t
+    mixture's degrees of freedom (``dof``: "estimate" or a number, as text). ``seed`` also
+    draws a large file's row sample."""
 
     columns: tuple[str, ...]
     k: int
@@ -343,10 +376,13 @@ class UploadFitSettings:
     missing: str
     estimator: str
     tol: float
+    family: str = "gaussian"
+    dof: str = "estimate"
 
     @classmethod
     def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadFitSettings:
         """From the page's settings and the chosen columns."""
+        t = settings["model"] == "t"
         return cls(
             tuple(columns),
             settings["k"],
@@ -357,26 +393,37 @@ class UploadFitSettings:
             settings["miss"],
             settings["est"],
             settings["tol"],
+            "t" if t else "gaussian",
+            settings["nu"] if t else "estimate",
         )
 
     def model(self) -> GaussianMixtureEM:
-        """The (unfitted) ``GaussianMixtureEM`` these settings describe."""
-        return GaussianMixtureEM(
-            self.k,
-            covariance_type=self.covariance_type,
-            init_params=self.init,
-            random_state=self.seed,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            missing=self.missing,
-            prior="default" if self.estimator == "map" else None,
-        )
+        """The (unfitted) ``GaussianMixtureEM``, or ``StudentMixtureEM`` for the t family,
+        these settings describe."""
+        options = {
+            "covariance_type": self.covariance_type,
+            "init_params": self.init,
+            "random_state": self.seed,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "missing": self.missing,
+            "prior": "default" if self.estimator == "map" else None,
+        }
+        if self.family == "t":
+            return StudentMixtureEM(self.k, dof=dof_value(self.dof), **options)
+        return GaussianMixtureEM(self.k, **options)
+
+
+def dof_value(raw: str) -> str | float:
+    """A ``DOF_CHOICES`` key as ``StudentMixtureEM``'s ``dof``: "estimate" or a number."""
+    return raw if raw == "estimate" else float(raw)
 
 
 @st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=32)
 def run_upload_fit(upload_key: str, settings: UploadFitSettings, _upload: TableUpload) -> UploadFit:
-    """Fit ``GaussianMixtureEM`` on the chosen columns of an upload (``upload_key`` names its
-    content in the cache; ``_upload`` is not hashed). Errors come back in plain words."""
+    """Fit ``GaussianMixtureEM`` (or ``StudentMixtureEM``) on the chosen columns of an upload
+    (``upload_key`` names its content in the cache; ``_upload`` is not hashed). Errors come
+    back in plain words."""
     k = settings.k
     try:
         X, rows, notes, n_gappy = fit_rows(
@@ -407,6 +454,8 @@ def run_upload_fit(upload_key: str, settings: UploadFitSettings, _upload: TableU
         tuple(notes),
         n_gappy,
         warning=warning,
+        dof=getattr(model, "dof_", None),
+        fit_notes=tuple(getattr(model, "notes_", ())),
     )
 
 
@@ -419,20 +468,30 @@ class UploadSelection:
 
 @dataclass(frozen=True)
 class UploadSelectionSettings:
-    """What the BIC grid depends on: the columns, the largest K, the gaps, ML or MAP and the
-    seed (not the fit's K, covariance type, start or tolerance)."""
+    """What the BIC grid depends on: the columns, the largest K, the gaps, ML or MAP, the
+    seed, the family ("gaussian" or "t") and a t mixture's degrees of freedom (not the fit's
+    K, covariance type, start or tolerance)."""
 
     columns: tuple[str, ...]
     max_k: int
     missing: str
     estimator: str
     seed: int
+    family: str = "gaussian"
+    dof: str = "estimate"
 
     @classmethod
     def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadSelectionSettings:
         """From the page's settings and the chosen columns."""
+        t = settings["model"] == "t"
         return cls(
-            tuple(columns), settings["kmax"], settings["miss"], settings["est"], settings["seed"]
+            tuple(columns),
+            settings["kmax"],
+            settings["miss"],
+            settings["est"],
+            settings["seed"],
+            "t" if t else "gaussian",
+            settings["nu"] if t else "estimate",
         )
 
 
@@ -440,12 +499,14 @@ class UploadSelectionSettings:
 def run_upload_selection(
     upload_key: str, settings: UploadSelectionSettings, _upload: TableUpload
 ) -> UploadSelection:
-    """``select_model`` over K = 1..max_k and the four covariance types (one start each)."""
+    """``select_model`` over K = 1..max_k and the four covariance types (one start each), of
+    the Gaussian or the t family."""
     missing, seed = settings.missing, settings.seed
     try:
         X, _, _, _ = fit_rows(_upload, settings.columns, 1, missing, seed)
     except ValueError as err:
         return UploadSelection(None, error=str(err))
+    family = {"family": "t", "dof": dof_value(settings.dof)} if settings.family == "t" else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is in the table's "warning" column
         result = select_model(
@@ -457,14 +518,25 @@ def run_upload_selection(
             random_state=seed,
             missing=missing,
             prior="default" if settings.estimator == "map" else None,
+            **family,
         )
     return UploadSelection(result.table, dict(result.best))
+
+
+def fit_responsibilities(X: np.ndarray, params) -> np.ndarray:
+    """r_nk under ``params``, shape (n_samples, n_components): the t mixture's E-step for a t
+    fit's ``StudentParams``, the Gaussian one otherwise (a row with a gap is placed by the
+    values it has)."""
+    if getattr(params, "dof", None) is None:
+        return responsibilities(X, params)
+    patterns = MissingPatterns.of(X) if np.isnan(X).any() else None
+    return t_expectations(X, params, patterns).resp
 
 
 def fit_labels(fit: UploadFit) -> np.ndarray:
     """Each fitted row's cluster (0 ... K-1) under the fit's final parameters (a row with a gap
     is placed by the values it has)."""
-    return responsibilities(fit.X, fit.history[-1].params).argmax(axis=1)
+    return fit_responsibilities(fit.X, fit.history[-1].params).argmax(axis=1)
 
 
 def labels_csv(upload: TableUpload, columns: tuple[str, ...], fit: UploadFit) -> str:

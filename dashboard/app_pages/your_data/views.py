@@ -12,8 +12,10 @@ import numpy as np
 import streamlit as st
 
 from dashboard.app_pages.your_data import run as yd
-from dashboard.components.densities import density_figure
-from dashboard.components.downloads import picture_downloads
+from dashboard.app_pages.your_data.figures import mixture_density_figure
+from dashboard.app_pages.your_data.student_view import student_downloads
+from dashboard.components.criteria import criterion_lines
+from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
 from dashboard.components.handoff import send_upload
 from dashboard.components.pictures import as_rgb
@@ -133,12 +135,15 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
         step = history[iterations.index(chosen)]
         label = plain_label(name)
         where = "final fit" if chosen == iterations[-1] else f"iteration {chosen}"
-        figure = density_figure(
+        figure = mixture_density_figure(
             X[:, 0], step.params, label, title=f"{label}: the data and the mixture ({where})"
         )
         st.plotly_chart(figure, width="stretch", key="yd_density")
+        dof = getattr(step.params, "dof", None)
+        spread = "sd" if dof is None else "scale"
         weights = ", ".join(
-            f"{k + 1}: weight {w:.3f}, mean {m:.4g}, sd {np.sqrt(v):.4g}"
+            f"{k + 1}: weight {w:.3f}, mean {m:.4g}, {spread} {np.sqrt(v):.4g}"
+            + ("" if dof is None else f", {yd.NU} {dof[k]:.3g}")
             for k, (w, m, v) in enumerate(
                 zip(
                     step.params.weights,
@@ -194,4 +199,54 @@ def category_view(upload: TableUpload, clusters: yd.Clusters, modelled: bool = F
         width="stretch",
         key="yd_xtab_table",
         column_config={c: st.column_config.NumberColumn(format=number) for c in table.columns},
+    )
+
+
+def table_downloads(
+    source: yd.Source,
+    upload: TableUpload,
+    columns: list[str],
+    fit: yd.UploadFit,
+    fit_settings: yd.UploadFitSettings,
+) -> None:
+    """The downloads of a numeric fit: the shared ones for a Gaussian mixture, the t model's
+    own (with the degrees of freedom) for a t mixture."""
+    data_code = yd.data_code(source, upload, fit_settings)
+    if fit.is_t:
+        student_downloads(upload, columns, fit, data_code)
+        return
+    fit_downloads(
+        fit.history,
+        fit.X,
+        columns,
+        estimator_params=fit.estimator_params,
+        key="yourdata",
+        data_code=data_code,
+        labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
+    )
+
+
+def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None:
+    """BIC over K and the four covariance types for the chosen family (Gaussian or t), with
+    a button that fits the best cell."""
+    t = settings["model"] == "t"
+    st.subheader("Which K and covariance type? BIC decides")
+    st.markdown(
+        "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
+        f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once"
+        + (f" with t components (each estimated {yd.NU} counts as a parameter)" if t else "")
+        + ", with the same rows, gaps and estimation as above."
+    )
+    grid_settings = yd.UploadSelectionSettings.from_settings(settings, tuple(columns))
+    grid = yd.run_upload_selection(upload.key, grid_settings, _upload=upload)
+    if grid.error or "bic" not in grid.best:
+        st.error(grid.error or "No cell of the grid could be fitted.")
+        return
+    best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
+    st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
+    st.button(
+        f"Fit the best by BIC: K = {best[0]}, {best[1]}",
+        on_click=yd.use_cell,
+        args=(best,),
+        disabled=best == chosen,
     )
