@@ -12,6 +12,7 @@ from dashboard.components.criteria import criterion_heatmap, criterion_lines
 #: What the second axis of the grid is, per family (the heatmap's rows, the lines' legend).
 GRID_AXIS = {
     "gaussian": "covariance type",
+    "t": "covariance type",
     "bernoulli": "family",
     "categorical": "family",
     "mixed": "numeric block",
@@ -26,7 +27,7 @@ def criteria_figures(table, criterion: str, best, chosen, family: str):
     lines = criterion_lines(table, criterion, best, chosen)
     heatmap = criterion_heatmap(table, criterion, best, chosen)
     heatmap.update_yaxes(title={"text": GRID_AXIS[family]})
-    if family not in ("gaussian", "mixed"):  # one row: a shorter chart, its legend lower
+    if family not in ("gaussian", "t", "mixed"):  # one row: a shorter chart, its legend lower
         heatmap.update_layout(height=300, legend={"y": -0.5})
     return lines, heatmap
 

@@ -1,11 +1,12 @@
-"""Model selection: BIC, AIC and ICL over a grid of models (Gaussian mixtures over components x
-covariance types, or another family over components), and any cell's fit."""
+"""Model selection: BIC, AIC and ICL over a grid of models (Gaussian or t mixtures over
+components x covariance types, or another family over components), and any cell's fit."""
 
 import streamlit as st
 
 from dashboard.app_pages.model_selection.figures import criteria_figures
 from dashboard.app_pages.model_selection.run import (
     ALL_CELLS,
+    COVARIANCE_FAMILIES,
     ESTIMATORS,
     FAMILIES,
     FAMILY_ESTIMATORS,
@@ -23,8 +24,8 @@ from dashboard.app_pages.model_selection.run import (
     run_selection,
 )
 from dashboard.app_pages.model_selection.views import (
-    GAUSSIAN_COUNTING,
     cell_text,
+    counting_text,
     criteria_table,
     data_caption,
     show_family_fit,
@@ -69,13 +70,13 @@ st.markdown(
     "is better; R's mclust reports -BIC, where higher is better, so its curves are these "
     "upside down. Click a point on the lines (or pick a cell below) to see that fit; *MAP* "
     "adds a prior, which keeps large K fittable. The criteria work for any family: pick "
-    "Bernoulli, categorical or mixed components in the sidebar."
+    "robust t, Bernoulli, categorical or mixed components in the sidebar."
 )
 
 init_settings("sel", SETTINGS)
 with st.sidebar:
     st.radio("Model family", tuple(FAMILIES), format_func=FAMILIES.get, key="sel_family")
-    gaussian = st.session_state["sel_family"] == "gaussian"
+    gaussian = st.session_state["sel_family"] in COVARIANCE_FAMILIES  # the Gaussian data
     if gaussian:
         st.radio(
             "Data", tuple(SELECTION_DATASETS), format_func=SELECTION_DATASETS.get, key="sel_data"
@@ -102,7 +103,7 @@ if run.error:
 table, crit, family = run.table, settings["crit"], run.family
 name = CRITERIA[crit]
 st.caption(data_caption(run, settings, estimators))
-st.markdown(f"**How p is counted.** {GAUSSIAN_COUNTING if gaussian else run.counting}")
+st.markdown(f"**How p is counted.** {counting_text(run)}")
 if crit not in run.best:
     st.error(f"No cell of the grid could be fitted, so there is no best model by {name}.")
     st.stop()
@@ -128,7 +129,7 @@ left.plotly_chart(
 )
 right.plotly_chart(heatmap, key="sel_heat", width="stretch")
 with st.expander("The grid as a table"):
-    st.dataframe(criteria_table(table, family), hide_index=True, width="stretch")
+    st.dataframe(criteria_table(table, family, run.fits), hide_index=True, width="stretch")
 failed = failed_cells(table)
 if len(failed):
     st.warning(f"{len(failed)} cells could not be fitted; they are blank above. Why:")

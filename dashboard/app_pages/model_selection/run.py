@@ -1,9 +1,9 @@
 """The Model selection page's data and cached grid fit (``st.cache_data`` on its settings).
 
-The grid is Gaussian mixtures (K x covariance types) on the Gaussian data sets, or, for the
-other families, K (x the numeric block's diag / full for mixed data) on each family's own
-data: binarised digits (Bernoulli), the 1996 election survey (categorical, a latent class
-model) and the credit-approval applications without A5 (mixed).
+The grid is Gaussian or Student-t mixtures (K x covariance types) on the Gaussian data sets,
+or, for the other families, K (x the numeric block's diag / full for mixed data) on each
+family's own data: binarised digits (Bernoulli), the 1996 election survey (categorical, a
+latent class model) and the credit-approval applications without A5 (mixed).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ MAX_K = 8
 #: The model families the page compares, each on its own data (Gaussian: the data sets above).
 FAMILIES = {
     "gaussian": "Gaussian",
+    "t": "t (robust)",
     "bernoulli": "Bernoulli (binarised digits)",
     "categorical": "Categorical (1996 election survey)",
     "mixed": "Mixed (credit approval)",
@@ -59,9 +60,16 @@ FAMILY_ESTIMATORS = {"ml": "Maximum likelihood", "map": "MAP (a weak conjugate p
 #: Starts per cell for the other families: their grids fit larger data (1,797 images of 64
 #: pixels; 690 applications with gaps in a Gaussian block), so one start keeps them to seconds.
 FAMILY_N_INIT = 1
+#: The families fitted to the Gaussian data sets, over K x covariance types (t: multivariate
+#: Student-t components, their degrees of freedom estimated per component).
+COVARIANCE_FAMILIES = ("gaussian", "t")
+#: Starts per cell of the t grid: each t iteration adds a root find per component for its
+#: degrees of freedom, so one start keeps the 24-cell grid to seconds.
+T_N_INIT = 1
 #: The second axis of each family's grid (the row label of its table and heatmap).
 FAMILY_TYPES = {
     "gaussian": COVARIANCE_TYPES,
+    "t": COVARIANCE_TYPES,
     "bernoulli": ("bernoulli",),
     "categorical": ("categorical",),
     "mixed": BLOCK_COVARIANCE_TYPES,
@@ -82,13 +90,17 @@ ALL_CELLS = (
 @dataclass(frozen=True)
 class CellFit:
     """One fitted cell: its parameters, final responsibilities, imputed rows (or None), and
-    its iterations and ``GaussianMixtureEM`` arguments (from the model, for the downloads)."""
+    its iterations and ``GaussianMixtureEM`` arguments (from the model, for the downloads).
+    A t cell also has its degrees of freedom (one per component) and the fit's notes (a
+    component whose nu reached the upper bound is effectively Gaussian)."""
 
     params: GMMParams
     resp: np.ndarray
     imputed: np.ndarray | None
     history: tuple[EMStep, ...] = ()
     estimator_params: dict = field(default_factory=dict)
+    dof: tuple[float, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +178,7 @@ class SelectionSettings:
         family = settings.get("family", "gaussian")
         spec = replace(SyntheticSpec.from_settings(settings), separation=SELECTION_SEPARATION)
         dataset = settings["data"]
-        if family != "gaussian":
+        if family not in COVARIANCE_FAMILIES:
             dataset, spec = "", SyntheticSpec(0, SELECTION_SEPARATION, 0, 0)
         return cls(
             dataset,
@@ -190,11 +202,13 @@ def parse_cell(name: str) -> tuple[int, str]:
 
 @st.cache_data(show_spinner="Fitting every cell of the grid…", max_entries=16)
 def run_selection(settings: SelectionSettings) -> SelectionRun:
-    """``select_model`` over K = 1..max_k and the four covariance types (``n_init`` 2), each
-    fit stopping when its gain per point falls below ``tol``; for the other families, over K
-    (and the numeric block's diag / full for mixed data) on their own data."""
-    if settings.family != "gaussian":
+    """``select_model`` over K = 1..max_k and the four covariance types (Gaussian: ``n_init``
+    2; t: ``T_N_INIT``, the degrees of freedom estimated), each fit stopping when its gain per
+    point falls below ``tol``; for the other families, over K (and the numeric block's diag /
+    full for mixed data) on their own data."""
+    if settings.family not in COVARIANCE_FAMILIES:
         return run_family_selection(settings)
+    family = settings.family
     max_k, tol = settings.max_k, settings.tol
     try:
         data = load_selection_data(settings.dataset, settings.data)
@@ -206,7 +220,8 @@ def run_selection(settings: SelectionSettings) -> SelectionRun:
             data.X,
             range(1, max_k + 1),
             COVARIANCE_TYPES,
-            n_init=SELECTION_N_INIT,
+            family=family,
+            n_init=SELECTION_N_INIT if family == "gaussian" else T_N_INIT,
             max_iter=SELECTION_MAX_ITER,
             tol=tol,
             random_state=settings.seed,
@@ -219,10 +234,12 @@ def run_selection(settings: SelectionSettings) -> SelectionRun:
             model.history_[-1].imputed,
             tuple(model.history_),
             estimator_params_of(model),
+            tuple(float(v) for v in getattr(model, "dof_", ())),
+            tuple(getattr(model, "notes_", ())),
         )
         for cell, model in result.models.items()
     }
-    return SelectionRun(data, result.table, dict(result.best), fits)
+    return SelectionRun(data, result.table, dict(result.best), fits, family=family)
 
 
 def failed_cells(table: pd.DataFrame) -> pd.DataFrame:

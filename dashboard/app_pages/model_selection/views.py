@@ -10,8 +10,10 @@ import streamlit as st
 
 from dashboard.app_pages.model_selection.figures import mean_images_figure
 from dashboard.app_pages.model_selection.run import (
+    COVARIANCE_FAMILIES,
     FAMILY_N_INIT,
     SELECTION_N_INIT,
+    T_N_INIT,
     FamilyCellFit,
     SelectionRun,
     SelectionSettings,
@@ -22,6 +24,9 @@ from dashboard.app_pages.model_selection.run import (
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import SIGMA, clusters_figure
+from emlib.student import DOF_BOUNDS
+
+NU = "\N{GREEK SMALL LETTER NU}"
 
 #: How p is made for Gaussian mixtures (the other families' sentence comes from their fit).
 GAUSSIAN_COUNTING = (
@@ -29,6 +34,19 @@ GAUSSIAN_COUNTING = (
     "to 1), KD mean coordinates, and c free entries of the covariances, $KD(D+1)/2$ (full), "
     "$D(D+1)/2$ (tied: one matrix shared), $KD$ (diag) or $K$ (spherical)."
 )
+#: How p is made for t mixtures: the Gaussian count plus one nu per component.
+T_COUNTING = (
+    "$p = (K - 1) + KD + c + K$ for K components in D dimensions: as for a Gaussian mixture "
+    "(c the free entries of the scale matrices: $KD(D+1)/2$ full, $D(D+1)/2$ tied, $KD$ "
+    "diag, $K$ spherical), plus **one degree of freedom $\\nu_k$ per component**, since each "
+    f"is estimated (between {DOF_BOUNDS[0]:g} and {DOF_BOUNDS[1]:g}). With {NU} fixed it would "
+    "not count."
+)
+
+
+def counting_text(run: SelectionRun) -> str:
+    """The sentence on how p is counted for the grid's family."""
+    return {"gaussian": GAUSSIAN_COUNTING, "t": T_COUNTING}.get(run.family, run.counting)
 
 
 def cell_text(cell: tuple[int, str], family: str) -> str:
@@ -37,6 +55,8 @@ def cell_text(cell: tuple[int, str], family: str) -> str:
     k, kind = cell
     if family == "gaussian":
         return f"K = {k}, {kind} covariances"
+    if family == "t":
+        return f"K = {k}, {kind} scale matrices (t)"
     if family == "mixed":
         return f"K = {k}, {kind} numeric block"
     return f"K = {k}, {kind.capitalize()} mixture"
@@ -46,8 +66,9 @@ def data_caption(run: SelectionRun, settings: dict, estimators: dict) -> str:
     """The grid's data, size and fitting options in a line."""
     rows, columns = run.dataset.X.shape
     types = run.table["covariance_type"].nunique()
-    if run.family == "gaussian":
-        second, starts = f"{types} covariance types", SELECTION_N_INIT
+    if run.family in COVARIANCE_FAMILIES:
+        second = f"{types} covariance types"
+        starts = SELECTION_N_INIT if run.family == "gaussian" else T_N_INIT
     elif run.family == "mixed":
         second, starts = "diag / full numeric block", FAMILY_N_INIT
     else:
@@ -61,9 +82,12 @@ def data_caption(run: SelectionRun, settings: dict, estimators: dict) -> str:
     )
 
 
-def criteria_table(table: pd.DataFrame, family: str) -> pd.DataFrame:
-    """The grid's table as the page shows it: one row per cell, criteria rounded."""
-    second = {"gaussian": "covariance", "mixed": "numeric block"}.get(family, "family")
+def criteria_table(table: pd.DataFrame, family: str, fits: dict | None = None) -> pd.DataFrame:
+    """The grid's table as the page shows it: one row per cell, criteria rounded; for t
+    mixtures each cell's degrees of freedom (from ``fits``, "K kind" -> CellFit)."""
+    second = {"gaussian": "covariance", "t": "covariance", "mixed": "numeric block"}.get(
+        family, "family"
+    )
     shown = pd.DataFrame(
         {
             "K": table["n_components"],
@@ -76,7 +100,18 @@ def criteria_table(table: pd.DataFrame, family: str) -> pd.DataFrame:
             "iterations": table["n_iter"],
         }
     )
+    if family == "t":
+        cells = zip(table["n_components"], table["covariance_type"], strict=True)
+        shown[f"{NU} per component"] = [
+            dof_text(fits[f"{k} {kind}"].dof) if fits and f"{k} {kind}" in fits else ""
+            for k, kind in cells
+        ]
     return shown.reset_index(drop=True)
+
+
+def dof_text(dof) -> str:
+    """Degrees of freedom as "3.2, 1000 (Gaussian)": at the upper bound, effectively Gaussian."""
+    return ", ".join(f"{v:g} (Gaussian)" if v >= DOF_BOUNDS[1] else f"{v:.3g}" for v in dof)
 
 
 def show_gaussian_fit(
@@ -110,12 +145,24 @@ def show_gaussian_fit(
         f"log-likelihood {row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters",
     )
     st.plotly_chart(figure, key="sel_fit", width="stretch")
+    if fit.dof:
+        st.markdown(
+            f"Degrees of freedom {NU} per component: **{dof_text(fit.dof)}**. A small {NU} means "
+            "heavy tails (outliers count less); at the upper bound the component is "
+            "effectively Gaussian."
+        )
     notes = [f"Points coloured by responsibility; solid / dotted ellipses: 1{SIGMA} / 2{SIGMA}."]
+    if fit.dof:
+        notes[0] = notes[0].replace("ellipses:", "ellipses of the scale matrices Σ_k:")
     if imputed is not None:
         notes.append("Hollow: rows with missing values, drawn at their imputed values.")
     if data.X.shape[1] > 2:
         notes.append("Fitted on all four columns; the ellipses are its marginals on the two shown.")
+    if fit.dof:
+        notes.append("The downloads write Gaussian mixtures, so the t grid offers none.")
     st.caption(" ".join(notes))
+    if fit.dof:
+        return
     fit_downloads(
         fit.history,
         data.X,

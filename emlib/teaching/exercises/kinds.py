@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 
 from emlib.params import COVARIANCE_TYPES
-from emlib.teaching.exercises import computing, concepts, families, image, selection
+from emlib.teaching.exercises import (
+    computing,
+    concepts,
+    families,
+    image,
+    markov_field,
+    robust,
+    selection,
+    sequences,
+)
 from emlib.teaching.exercises.core import Exercise
 
 
@@ -219,6 +228,69 @@ KINDS: dict[str, Kind] = {
                     "any",
                     "the numeric columns' Gaussian block",
                     ("diag", "full", "any"),
+                ),
+            ),
+        ),
+        Kind(
+            "t_scale_weight",
+            robust.t_scale_weight,
+            "a point's expected scale weight E[u] under a Student-t component",
+            (
+                Parameter(
+                    "given",
+                    "distance",
+                    "the Mahalanobis distance itself, or the point, centre and diagonal scale",
+                    (*robust.GIVEN, "any"),
+                ),
+                Parameter("dims", 2, "the dimension p of the data", low=1, high=3),
+            ),
+        ),
+        Kind(
+            "hmrf_label",
+            markov_field.hmrf_label,
+            "the label a pixel takes, or its probability, under a Markov random field",
+            (
+                Parameter(
+                    "ask",
+                    "label",
+                    "which label wins, or one label's mean-field probability",
+                    (*markov_field.ASKS, "any"),
+                ),
+                Parameter("n_labels", 3, "labels of the segmentation", low=2, high=3),
+                Parameter("neighbourhood", 4, "neighbours of a pixel", (4, 8)),
+            ),
+        ),
+        Kind(
+            "forward_step",
+            sequences.forward_step,
+            "one entry of the forward message alpha_t of a hidden Markov model",
+            (
+                Parameter(
+                    "n_states",
+                    2,
+                    "2: the dishonest casino; 3: customers' active, lapsing, dormant states",
+                    low=2,
+                    high=3,
+                ),
+            ),
+        ),
+        Kind(
+            "transition_m_step",
+            sequences.transition_m_step,
+            "a transition probability after Baum-Welch's M-step from the summed pair posteriors",
+            (
+                Parameter(
+                    "prior",
+                    "none",
+                    "maximum likelihood, or a Dirichlet prior on each row",
+                    (*sequences.PRIORS, "any"),
+                ),
+                Parameter(
+                    "n_states",
+                    2,
+                    "2: the dishonest casino; 3: customers' states",
+                    low=2,
+                    high=3,
                 ),
             ),
         ),

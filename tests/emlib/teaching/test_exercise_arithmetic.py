@@ -383,6 +383,14 @@ CASES = [
     ("categorical_m_step", {"n_levels": 4}),
     ("mixed_n_parameters", {"numeric_covariance": "diag"}),
     ("mixed_n_parameters", {"numeric_covariance": "full"}),
+    *(("t_scale_weight", {"given": g, "dims": d}) for g in ("distance", "point") for d in (1, 3)),
+    ("hmrf_label", {"ask": "label", "n_labels": 3, "neighbourhood": 4}),
+    ("hmrf_label", {"ask": "probability", "n_labels": 2, "neighbourhood": 8}),
+    ("hmrf_label", {"ask": "probability", "n_labels": 3, "neighbourhood": 4}),
+    ("forward_step", {"n_states": 2}),
+    ("forward_step", {"n_states": 3}),
+    ("transition_m_step", {"prior": "none", "n_states": 2}),
+    ("transition_m_step", {"prior": "dirichlet", "n_states": 3}),
 ]
 #: Kinds that fit mixtures get fewer seeds, to keep the suite fast.
 SEEDS = {"bic_choice": 2, "likelihood_monotone": 3, "collapse": 3, "uncertainty_map": 3}
