@@ -154,9 +154,7 @@ def select_model(
             except ValueError as err:
                 row.update(
                     log_likelihood=np.nan,
-                    n_parameters=n_parameters(kind, int(k), X.shape[1])
-                    if family in ("gaussian", "t")
-                    else np.nan,
+                    n_parameters=_grid_parameters(family, kind, int(k), X, options),
                     bic=np.nan,
                     aic=np.nan,
                     icl=np.nan,
@@ -192,3 +190,12 @@ def _estimator(family: str, k: int, kind: str, options: dict):
     if family == "mixed":
         return MixedMixtureEM(k, numeric_covariance=kind, **options)
     return FAMILY_ESTIMATORS[family](k, **options)
+
+
+def _grid_parameters(family: str, kind: str, k: int, X, options: dict) -> float:
+    """A failed cell's parameter count where it is known without a fit: the Gaussian's, plus
+    one nu per component for a t mixture estimating its degrees of freedom."""
+    if family not in ("gaussian", "t"):
+        return np.nan
+    count = n_parameters(kind, k, X.shape[1])
+    return count + (k if family == "t" and options.get("dof", "estimate") == "estimate" else 0)
