@@ -1,7 +1,8 @@
 """The Retail segmentation page in a real browser: K and the analysis date change what is shown,
 a download gives the customer table, the BIC heatmap's numbers are drawn large, and an uploaded
-transactions CSV is mapped and segmented with its bad rows reported. Screenshots go to
-test-artifacts/."""
+transactions CSV is mapped and segmented with its bad rows reported; on the same upload, the
+"Customer states over time" tab draws its charts, follows its number of states and downloads
+every customer's state probabilities. Screenshots go to test-artifacts/."""
 
 import re
 
@@ -147,4 +148,54 @@ def test_change_k_date_download_and_upload(server, browser, tmp_path):
     assert_drawn(page)
     assert page.get_by_text(re.compile("negative amount")).count() > 0
     page.screenshot(path=ARTIFACTS / "retail_upload.png")
+    context.close()
+
+
+def test_customer_states_tab_on_an_upload(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/retail_segmentation?src=upload", wait_until="domcontentloaded")
+    expect(page.get_by_text(re.compile("Upload a CSV of transactions"))).to_be_visible(
+        timeout=60_000
+    )
+    path = tmp_path / "shop.csv"
+    write_transactions(path)
+    page.locator('input[type="file"]').set_input_files(path)
+    expect(
+        page.get_by_text(re.compile("40 customers, each described by 3 features"))
+    ).to_be_visible(timeout=60_000)
+    settle(page)
+    page.get_by_role("tab", name="Customer states over time").click()
+    expect(page.get_by_text(re.compile(r"BIC chose \d states"))).to_be_visible(timeout=120_000)
+    expect(
+        page.get_by_role("heading", name="Customers most likely to have just lapsed")
+    ).to_be_visible()
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    charts = page.locator(".js-plotly-plot")
+    expect(charts).to_have_count(3)
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() == 1  # the transitions
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # the stack
+    for i in range(3):
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 200
+    assert "tab=Customer+states+over+time" in page.url
+    assert page.get_by_text(re.compile("4 rows could not be used")).count() > 0
+    page.screenshot(path=ARTIFACTS / "retail_states_upload.png", full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role(
+            "button", name="Download each customer's current state probabilities (CSV)"
+        ).click()
+    table = pd.read_csv(download.value.path(), dtype={"customer_id": str})
+    assert len(table) == 40
+    probs = table[[c for c in table.columns if c.startswith("p(")]].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+    choose(page, "Number of states", "2")
+    expect(page.get_by_text(re.compile("you fixed 2 states"))).to_be_visible(timeout=60_000)
+    settle(page)
+    assert "hk=2" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
     context.close()

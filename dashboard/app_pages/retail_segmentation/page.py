@@ -1,25 +1,18 @@
 """Retail segmentation: customers described by recency, frequency and spend, segmented by a
-Gaussian mixture whose number of components BIC chooses."""
+Gaussian mixture whose number of components BIC chooses ("Segments", ``segments.py``), and
+followed month by month by a hidden Markov model ("Customer states over time", ``states.py``).
+Each tab runs only when it is open."""
 
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
-from dashboard.app_pages.retail_segmentation.figures import (
-    bic_heatmap,
-    profile_figure,
-    revenue_figure,
-    scatter_matrix_figure,
-    segment_names,
-)
-from dashboard.app_pages.retail_segmentation.run import retail_data_code
-from dashboard.components.criteria import criterion_lines
-from dashboard.components.downloads import csv_data_code, fit_downloads
+from dashboard.app_pages.retail_segmentation.segments import segments_section
+from dashboard.app_pages.retail_segmentation.states import states_section
 from dashboard.components.handoff import sent_upload
 from dashboard.components.settings import current_settings, init_settings, write_query_params
-from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import MAX_UPLOAD_MB, TABLE_TYPES
-from emlib.cases.retail import FEATURES, SHORT_NAMES, SKEW_LIMIT
+from emlib.cases.retail import SHORT_NAMES, SKEW_LIMIT
 
 st.title("Retail segmentation")
 st.markdown(
@@ -31,7 +24,9 @@ st.markdown(
     "as log(1 + x) and every feature is standardised. The fit is MAP under mclust's default "
     "prior, so a segment of identical customers (every one-time buyer has frequency 1) cannot "
     "shrink to zero width. A customer whose largest responsibility is below the threshold is "
-    "**between segments**: the data do not say which segment they belong to."
+    "**between segments**: the data do not say which segment they belong to. The second tab "
+    "follows each customer **month by month**: a hidden Markov model of their monthly "
+    "purchases, with states such as active and dormant that all customers share."
 )
 
 init_settings("retail", retail.SETTINGS)
@@ -95,111 +90,11 @@ if settings["src"] == "upload" and (upload is None or tx is None):
     else:
         st.error(upload.error or problem)
     st.stop()
-run = retail.run_retail(source_key, tx, retail.RetailSettings.from_settings(settings))
-if run.error:
-    st.error(run.error)
-    st.stop()
-res = run.result
-n = len(res.customers.table)
-st.caption(
-    f"{len(run.transactions.frame):,} purchase lines, {n:,} customers · "
-    f"{res.customers.ignored_after:,} lines after the analysis date ignored · Data: {run.source}"
-)
-if len(run.transactions.rejected):
-    st.warning(retail.rejected_text(run.transactions))
-    with st.expander("The first rows left out (row = line number below the header)"):
-        st.dataframe(run.transactions.rejected.head(50), hide_index=True)
-st.markdown(retail.story(res))
 
-st.subheader("How many segments: BIC over K and covariance types")
-st.plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
-st.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
-st.caption("Lower BIC is better (orange: BIC's best cell; red: the model shown below).")
-
-st.subheader(f"{res.n_segments} segments")
-shown, details = retail.segment_table(res.profiles), retail.segment_details(res.profiles)
-st.dataframe(shown, width="stretch", column_config=retail.number_columns(shown))
-st.markdown(res.cutoffs.rule())
-with st.expander("Each segment's label, threshold by threshold, and all its statistics"):
-    for k, why in res.profiles["why"].items():
-        st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
-    st.dataframe(details, width="stretch", column_config=retail.number_columns(details))
-left, right = st.columns(2)
-left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
-right.plotly_chart(revenue_figure(res.profiles), width="stretch")
-
-rows = retail.sample_rows(n, settings["seed"])
-st.subheader("The customers in feature space")
-st.plotly_chart(
-    scatter_matrix_figure(
-        res.matrix.X[rows],
-        res.segments[rows],
-        res.params,
-        res.matrix.axis_names,
-        segment_names(res.profiles),
-    ),
-    width="stretch",
-)
-st.caption(
-    f"A seeded sample of {len(rows):,} of the {n:,} customers, in the units the mixture sees "
-    "(log(1 + x) where marked, then z-scores). Each ellipse is a segment's covariance "
-    "restricted to the pair of features of its panel."
-)
-
-st.subheader("Borderline customers")
-borderline = res.borderline()
-st.markdown(
-    f"**{len(borderline):,}** customers have no segment with at least {res.threshold:.0%} of "
-    "their responsibility; the least certain first (at most 500 shown; all are in the download)."
-)
-st.dataframe(borderline.head(500), hide_index=True, width="stretch")
-one, two = st.columns(2)
-one.download_button(
-    "Download the customers (CSV)",
-    lambda: retail.customers_csv(res),
-    "retail_customers.csv",
-    "text/csv",
-    on_click="ignore",
-)
-two.download_button(
-    "Download the segment profiles (CSV)",
-    retail.profiles_csv(res),
-    "retail_profiles.csv",
-    "text/csv",
-    on_click="ignore",
-)
-
-st.subheader("EM at work on the chosen model")
-names = list(res.matrix.features)
-a, b = st.columns(2)
-a.selectbox("x axis", names, format_func=FEATURES.get, key="retail_x")
-b.selectbox("y axis", names, format_func=FEATURES.get, key="retail_y")
-pair = (names.index(settings["x"]), names.index(settings["y"]))
-if pair[0] == pair[1]:
-    st.warning("Pick two different features for the axes.")
-else:
-    st.caption(f"The same {len(rows):,} customers; the log-likelihood is that of all {n:,}.")
-    run_id = repr(sorted(retail.url_values(settings).items()))
-    iteration_viewer(
-        res.matrix.X[rows],
-        res.matrix.axis_names,
-        res.history,
-        key="retail_viewer",
-        run_id=run_id,
-        converged=res.converged,
-        columns=pair,
-        query_key="step",
-        tol=settings["tol"],
-        opens_at="final",
-    )
-fit_downloads(
-    res.history,
-    res.matrix.X,
-    res.matrix.axis_names,
-    key="retail",
-    estimator_params=res.estimator_params,
-    data_code=csv_data_code("emlab_retail_labels.csv", res.matrix.X.shape[1])
-    if settings["src"] == "upload"
-    else retail_data_code(settings["date"], res.matrix.features),
-    label=f"Download the chosen mixture (K = {res.cell[0]}, {res.cell[1]})",
-)
+segments_tab, states_tab = st.tabs(retail.VIEWS, key="tab", bind="query-params")
+if states_tab.open:
+    with states_tab:
+        states_section(settings, source_key, tx)
+if segments_tab.open:
+    with segments_tab:
+        segments_section(settings, source_key, tx)

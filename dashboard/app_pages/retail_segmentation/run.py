@@ -1,8 +1,10 @@
 """Settings, the transactions-CSV reader and the cached runners of the Retail segmentation page.
 
 The grid of mixtures runs once per change of the data, analysis date, features or seed
-(``st.cache_data``); K and the threshold only pick from it. An uploaded file is read from
-memory (nothing is written to disk) and named in caches by its hash.
+(``st.cache_data``); K and the threshold only pick from it. The hidden Markov models of the
+"Customer states over time" tab run once per change of the data or analysis date, and only
+when the tab is opened; its number of states only picks from them. An uploaded file is read
+from memory (nothing is written to disk) and named in caches by its hash.
 """
 
 from __future__ import annotations
@@ -40,10 +42,22 @@ from emlib.cases.retail import (
     fit_grid,
     transform_features,
 )
+from emlib.cases.retail_states import (
+    K_VALUES,
+    CustomerStates,
+    MonthlyCounts,
+    StateSelection,
+    choose_states,
+    fit_state_models,
+    monthly_counts,
+)
 from emlib.datasets import CDNOW_SOURCE, load_cdnow
 
 SOURCES = {"cdnow": "CDNOW purchases (bundled)", "upload": "Your transactions (CSV)"}
 K_CHOICES = ("auto", *(str(k) for k in range(K_RANGE[0], K_RANGE[1] + 1)))
+STATE_K_CHOICES = ("auto", *(str(k) for k in K_VALUES))
+#: The page's two tabs (the URL's ``tab``).
+VIEWS = ("Segments", "Customer states over time")
 CDNOW_END = dt.date(1998, 6, 30)
 #: Customers drawn in the scatter matrix and the iteration viewer (a seeded sample).
 SAMPLE = 2000
@@ -54,6 +68,10 @@ MAX_UPLOAD_ROWS = 2_000_000
 
 def k_label(k: str) -> str:
     return f"automatic (BIC, {K_RANGE[0]} to {K_RANGE[1]})" if k == "auto" else k
+
+
+def state_k_label(k: str) -> str:
+    return f"automatic (BIC, {K_VALUES[0]} to {K_VALUES[-1]})" if k == "auto" else k
 
 
 def parse_date(raw: str) -> dt.date | None:
@@ -81,6 +99,7 @@ SETTINGS = (
     Setting("x", "recency", choice(tuple(FEATURES))),
     Setting("y", "frequency", choice(tuple(FEATURES))),
     tolerance_setting(CASE_TOL),
+    Setting("hk", "auto", choice(STATE_K_CHOICES)),
 )
 
 
@@ -290,6 +309,57 @@ def run_retail(source_key: str, _tx: Transactions | None, settings: RetailSettin
     return RetailRun(result, tx, None, source)
 
 
+@dataclass(frozen=True)
+class StatesSettings:
+    """The "Customer states over time" tab's settings: the analysis date (its month is the
+    last month of every sequence) and the number of states (a number as text, or "auto" for
+    BIC). The fits depend on the date only; the number of states picks from them."""
+
+    date: str
+    k: str
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> StatesSettings:
+        """From the page's settings."""
+        return cls(str(settings["date"]), settings["hk"])
+
+
+@dataclass(frozen=True)
+class StatesRun:
+    """Customer states and the transactions they came from, or the reason there are none."""
+
+    result: CustomerStates | None
+    transactions: Transactions | None = None
+    error: str | None = None
+    source: str = CDNOW_SOURCE
+
+
+@st.cache_data(
+    show_spinner="Fitting hidden Markov models with 2, 3 and 4 states to every customer's "
+    "months (Baum-Welch; on CDNOW about 30 s of computing)…",
+    max_entries=4,
+)
+def _state_models(
+    source_key: str, _tx: Transactions, date: str
+) -> tuple[MonthlyCounts, StateSelection]:
+    counts = monthly_counts(_tx, date)
+    return counts, fit_state_models(counts)
+
+
+@st.cache_data(show_spinner="Reading the states…", max_entries=8)
+def run_states(source_key: str, _tx: Transactions | None, settings: StatesSettings) -> StatesRun:
+    """The customers' states over time, of CDNOW (``source_key`` "cdnow", ``_tx`` None) or of
+    an upload (``source_key`` names it by hash and mapping; ``_tx`` holds it, not hashed)."""
+    tx = cdnow_transactions() if _tx is None else _tx
+    try:
+        counts, selection = _state_models(source_key, tx, settings.date)
+        result = choose_states(counts, selection, None if settings.k == "auto" else int(settings.k))
+    except ValueError as err:
+        return StatesRun(None, tx, f"The customers' states could not be fitted: {err}.")
+    source = CDNOW_SOURCE if _tx is None else "your transactions (uploaded)."
+    return StatesRun(result, tx, None, source)
+
+
 def sample_rows(n: int, seed: int, size: int = SAMPLE) -> np.ndarray:
     """A seeded sample of row indices (all rows, in order, when there are few)."""
     if n <= size:
@@ -346,6 +416,92 @@ def customers_csv(result: Segmentation) -> bytes:
 def profiles_csv(result: Segmentation) -> bytes:
     """The segment profiles (with the label's reasoning) as CSV bytes."""
     return result.profiles.to_csv(float_format="%.6g").encode("utf-8")
+
+
+def states_csv(result: CustomerStates) -> bytes:
+    """Each customer's current state probabilities (``CustomerStates.customer_table``) as CSV
+    bytes, ids made inert for spreadsheets."""
+    table = result.customer_table()
+    table["customer_id"] = table["customer_id"].astype(str).map(_defuse)
+    return table.to_csv(index=False, float_format="%.6g").encode("utf-8")
+
+
+#: The state table's columns as the tab shows them (short, so that the table fits).
+STATE_COLUMNS = {
+    "purchases per month": "purchases / month",
+    "share of customer-months": "% of months",
+    "customers now": "customers now",
+    "start probability": "% starting",
+    "mean stay (months)": "mean stay (months)",
+}
+
+
+def states_table(result: CustomerStates) -> pd.DataFrame:
+    """The state table as the tab shows it: the state's label as its index, short column
+    names, a never-left state's mean stay as "never left", the transitions as "to 1", ..."""
+    table = result.state_table()
+    shown = table[list(STATE_COLUMNS)].rename(columns=STATE_COLUMNS)
+    shown["mean stay (months)"] = [
+        "never left" if np.isinf(v) else f"{v:.1f}" for v in table["mean stay (months)"]
+    ]
+    for j, label in enumerate(result.labels):
+        shown[f"to {j + 1}"] = table[f"to {label}"].to_numpy()
+    shown.index = pd.Index(result.labels, name="state")
+    return shown
+
+
+def states_formats(table: pd.DataFrame) -> dict[str, str]:
+    """Number formats of the shown state table: probabilities and shares as percentages,
+    rates to three decimals, customers as whole numbers."""
+    formats = {"purchases / month": "%.3f", "customers now": "%.0f"}
+    for column in table.columns:
+        if column.startswith(("to ", "%")):
+            formats[column] = "percent"
+    return formats
+
+
+def selection_table(result: CustomerStates) -> pd.DataFrame:
+    """The fits' table with the chosen number of states marked."""
+    table = result.selection.set_index("states")
+    table["chosen"] = np.where(table.index == result.n_states, "✓", "")
+    return table if table["note"].astype(bool).any() else table.drop(columns="note")
+
+
+def months(value: float) -> str:
+    """A mean stay in words: "13.6 months on average", or "for ever" for a state never left."""
+    return "for ever" if np.isinf(value) else f"{value:.1f} months on average"
+
+
+def states_story(result: CustomerStates) -> str:
+    """A few sentences (Markdown) on the states, with their numbers."""
+    c = result.counts
+    n, k = len(c.customers), result.n_states
+    stay = result.mean_stay
+    if result.automatic:
+        edge = ", at the top of the range: more states might fit better still"
+        edge = edge if k == K_VALUES[-1] else ""
+        how = f"BIC chose **{k} states** (the lowest BIC of {K_VALUES[0]} to {K_VALUES[-1]}{edge})"
+    else:
+        how = f"you fixed **{k} states** (BIC's choice is {result.best_k})"
+    start = int(np.argmax(result.startprob))
+    loyal = 1 + int(np.argmax(np.diag(result.transmat)[1:])) if k > 1 else 0
+    kept = (
+        f"Apart from {result.names[0]}, the state customers keep longest is "
+        f"**{result.labels[loyal]}** ({result.rates[loyal]:.2f} a month): "
+        f"{months(stay[loyal])}. "
+        if loyal not in (0, start)
+        else ""
+    )
+    now = result.current.sum(axis=0)
+    return (
+        f"Each of the {n:,} customers is a sequence of monthly purchase counts, from the month "
+        f"of their first purchase to {c.months[-1]}; {how}. "
+        f"{result.startprob[start]:.0%} of customers start in **{result.labels[start]}** "
+        f"({result.rates[start]:.2f} purchases a month), where they stay "
+        f"{months(stay[start])}. {kept}In {c.months[-1]}, {now[0]:,.0f} customers "
+        f"({now[0] / n:.0%}) are expected to be **{result.labels[0]}** "
+        f"({result.rates[0]:.3f} purchases a month)."
+    )
 
 
 def story(result: Segmentation) -> str:
