@@ -51,7 +51,7 @@ PAGES = [
     ),
 ]
 
-page = st.navigation(PAGES, expanded=True)  # every page in view: no "View N more"
+page = st.navigation(PAGES)
 with st.sidebar:
     st.caption(
         "EM Lab: Expectation-Maximization for mixtures (Gaussian, t, Bernoulli, "
