@@ -4,7 +4,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 
-@st.cache_resource
+@st.cache_resource(max_entries=1)  # no arguments: one entry per server
 def one_thread_per_pool() -> None:
     """Run BLAS and OpenMP with one thread in this server process, once.
 

@@ -155,3 +155,84 @@ def test_the_page_check_allows_the_dashboards_own_modules():
 def test_a_page_folder_may_import_its_own_modules_but_not_another_pages():
     source = "from .charts import x\nfrom . import texts\nfrom ..home import y"
     assert imported_pages(source, "retail", {"home", "retail"}) == {"home"}
+
+
+# ------------------------------------------------------------------------- caches are bounded
+CACHE_DECORATORS = {"cache_data", "cache_resource"}
+
+
+def unbounded_caches(source: str) -> list[str]:
+    """The functions in ``source`` cached by ``st.cache_data`` / ``st.cache_resource`` (as a
+    decorator or as a call, ``st.cache_data(f)``) with neither ``max_entries`` nor ``ttl``.
+
+    A server is shared by a class: an unbounded cache grows with every student's every
+    setting (``dashboard/components/caching.py`` states the bounds and why).
+    """
+
+    def name(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Attribute):
+            return node.attr
+        return node.id if isinstance(node, ast.Name) else None
+
+    def bounded(call: ast.Call) -> bool:
+        return any(kw.arg in {"max_entries", "ttl"} for kw in call.keywords)
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            bare = [deco for deco in node.decorator_list if name(deco) in CACHE_DECORATORS]
+            called = [
+                deco
+                for deco in node.decorator_list
+                if isinstance(deco, ast.Call) and name(deco.func) in CACHE_DECORATORS
+            ]
+            if bare or any(not bounded(deco) for deco in called):
+                found.append(node.name)
+        elif (
+            isinstance(node, ast.Call)
+            and name(node.func) in CACHE_DECORATORS
+            and node.args  # st.cache_data(f, ...): a call on a function
+            and not bounded(node)
+        ):
+            found.append(ast.unparse(node.args[0]))
+    return found
+
+
+def test_every_cache_in_the_dashboard_states_a_bound():
+    offenders = {}
+    files = sorted((ROOT / "dashboard").rglob("*.py"))
+    for path in files:
+        found = unbounded_caches(path.read_text())
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+    assert sum("cache_data" in path.read_text() for path in files) > 10  # the scan sees them
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "@st.cache_data\ndef f(x): ...",
+        "@st.cache_resource\ndef f(): ...",
+        "@st.cache_data(show_spinner=False)\ndef f(x): ...",
+        "@streamlit.cache_resource()\ndef f(): ...",
+        "from streamlit import cache_data\n@cache_data(show_spinner='...')\ndef f(x): ...",
+        "def g(x): ...\nf = st.cache_data(g)",
+    ],
+)
+def test_the_cache_check_sees_an_unbounded_cache(source):
+    assert unbounded_caches(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "@st.cache_data(max_entries=8)\ndef f(x): ...",
+        "@st.cache_resource(ttl=60)\ndef f(): ...",
+        "@st.cache_data(show_spinner=False, max_entries=caching.FIT, ttl=caching.UPLOAD_TTL)\n"
+        "def f(x): ...",
+        "def g(x): ...\nf = st.cache_data(g, max_entries=4)",
+    ],
+)
+def test_the_cache_check_accepts_a_bounded_cache(source):
+    assert unbounded_caches(source) == []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.settings import TEACHING_TOL, SyntheticSpec, not_converged_note
 from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_synthetic
@@ -75,7 +76,7 @@ class FitSettings:
         )
 
 
-@st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=64)
+@st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=caching.FIT)
 def run_fit(settings: FitSettings) -> FitResult:
     """Load the data and fit ``GaussianMixtureEM`` (stopping tolerance ``settings.tol``),
     keeping every iteration's responsibilities.

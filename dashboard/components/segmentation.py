@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.settings import (
     CASE_TOL,
 )
@@ -91,7 +92,7 @@ class ImageSettings:
         )
 
 
-@st.cache_data(show_spinner="Segmenting the image by EM…", max_entries=16)
+@st.cache_data(show_spinner="Segmenting the image by EM…", max_entries=caching.GRID)
 def run_segmentation(
     image_key: str, _pixels: np.ndarray | None, settings: ImageSettings
 ) -> ImageRun:

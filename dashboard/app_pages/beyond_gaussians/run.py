@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.components import caching
 from emlib.datasets import (
     ANES96_LATENT_CLASS_COLUMNS,
     ANES96_LEVEL_NAMES,
@@ -81,7 +82,9 @@ class DigitsRun:
     error: str | None = None
 
 
-@st.cache_data(max_entries=8, show_spinner="Fitting the Bernoulli mixture to 1,797 images…")
+@st.cache_data(
+    max_entries=caching.CASE, show_spinner="Fitting the Bernoulli mixture to 1,797 images…"
+)
 def run_digits(settings: DigitsSettings) -> DigitsRun:
     """``fit_digits`` on ``load_binary_digits`` for these settings."""
     CALLS["digits"] += 1
@@ -121,7 +124,7 @@ class LatentClassRun:
     error: str | None = None
 
 
-@st.cache_data(max_entries=4, show_spinner="Fitting latent class models for K = 1 to 6…")
+@st.cache_data(max_entries=caching.DATA, show_spinner="Fitting latent class models for K = 1 to 6…")
 def run_latent_classes(settings: LatentClassSettings) -> LatentClassRun:
     """``latent_classes`` on the survey's five items, every K of ``LATENT_CLASS_GRID``."""
     CALLS["latent_classes"] += 1
@@ -165,7 +168,9 @@ class MixedRun:
     error: str | None = None
 
 
-@st.cache_data(max_entries=8, show_spinner="Fitting the mixed model to 690 applications…")
+@st.cache_data(
+    max_entries=caching.CASE, show_spinner="Fitting the mixed model to 690 applications…"
+)
 def run_mixed(settings: MixedSettings) -> MixedRun:
     """``fit_mixed`` on the credit applications (A5 left out), approval kept for after."""
     CALLS["mixed"] += 1

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.app_pages.exercises.figures import mixture_figure
+from dashboard.components import caching
 from dashboard.uploads import plain
 from emlib.datasets import DATA_DIR
 from emlib.teaching.exercises import (
@@ -66,7 +67,7 @@ class SetChoice:
         return self.set.title if self.set else f"{self.name} (cannot be read)"
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=caching.DATA)
 def _load_sets(directory: str, stamp: tuple) -> dict[str, SetChoice]:
     choices = {}
     for path in set_files(directory):
@@ -85,7 +86,7 @@ def exercise_sets(directory: Path | None = None) -> dict[str, SetChoice]:
     return _load_sets(str(directory), stamp)
 
 
-@st.cache_data(show_spinner="Making your exercise…", max_entries=256)
+@st.cache_data(show_spinner="Making your exercise…", max_entries=caching.TINY)
 def build_exercise(
     kind: str, title: str, parameters: tuple, seed_offset: int, student_seed: int
 ) -> Exercise:

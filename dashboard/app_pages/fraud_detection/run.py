@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.handoff import sent_upload
 from dashboard.components.settings import (
     CASE_TOL,
@@ -184,7 +185,7 @@ def uploaded(content: bytes, filename: str, label: str) -> Transactions:
     )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=caching.DATA, ttl=caching.UPLOAD_TTL, show_spinner=False)
 def _text_column(content: bytes, filename: str, label: str) -> tuple[str, ...] | None:
     upload = read_table(content, filename, min_rows=1, as_text=True)
     if upload.frame is None or label not in upload.frame.columns:
@@ -253,7 +254,8 @@ class FraudSettings:
 
 
 @st.cache_data(
-    show_spinner="Fitting normal behaviour and scoring the test transactions…", max_entries=24
+    show_spinner="Fitting normal behaviour and scoring the test transactions…",
+    max_entries=caching.FRAUD,
 )
 def run_fraud_page(settings: FraudSettings, content: bytes = b"", filename: str = "") -> FraudRun:
     """Load the data (an upload from ``content`` and ``filename``) and run
@@ -318,7 +320,8 @@ class MixedRun:
 
 
 @st.cache_data(
-    show_spinner="Fitting the mixed model on the numeric and categorical fields…", max_entries=8
+    show_spinner="Fitting the mixed model on the numeric and categorical fields…",
+    max_entries=caching.CASE,
 )
 def run_mixed_page(settings: MixedSettings) -> MixedRun:
     """The Gaussian run of ``settings.fraud`` (``run_fraud_page``, cached) against

@@ -21,6 +21,7 @@ from dashboard.app_pages.fraud_detection.run import (
     run_fraud_page,
     uploaded,
 )
+from dashboard.components import caching
 from emlib.cases.fraud import (
     METHODS,
     STUDENT_MODEL,
@@ -41,7 +42,7 @@ class StudentRun:
     error: str | None = None
 
 
-@st.cache_data(show_spinner="Fitting the t mixture on the same split…", max_entries=8)
+@st.cache_data(show_spinner="Fitting the t mixture on the same split…", max_entries=caching.CASE)
 def run_student_page(
     settings: FraudSettings, content: bytes = b"", filename: str = ""
 ) -> StudentRun:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.segmentation import (
     ImageRun,
     ImageSettings,
@@ -100,7 +101,7 @@ SETTINGS = (
 )
 
 
-@st.cache_data(show_spinner="Reading your image…", max_entries=4)
+@st.cache_data(show_spinner="Reading your image…", max_entries=caching.DATA, ttl=caching.UPLOAD_TTL)
 def read_upload(data: bytes, name: str) -> ImageUpload:
     """``uploads.read_image``, once per uploaded file."""
     return read_image(data, name)
@@ -156,7 +157,7 @@ def _reordered(params: GMMParams, order: list[int]) -> GMMParams:
     return GMMParams(params.weights, params.means[:, order], covs, "full")
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
+@st.cache_data(max_entries=caching.PIXELS, show_spinner=False)
 def image_fit_matrix(image_key: str, _pixels: np.ndarray, spec: PixelSpec) -> np.ndarray:
     """The (standardised) pixel features the image page's mixture was fitted to, as
     ``image_data_code`` makes them (``image_key`` names ``_pixels``, which is not hashed)."""
@@ -289,7 +290,7 @@ def _grid(image_key: str, pixels: np.ndarray | None, field: FieldSettings) -> Sp
     )
 
 
-@st.cache_data(show_spinner="Fitting the plain mixture to the colours…", max_entries=4)
+@st.cache_data(show_spinner="Fitting the plain mixture to the colours…", max_entries=caching.IMAGE)
 def run_plain(image_key: str, _pixels: np.ndarray | None, settings: FieldSettings) -> FieldFit:
     """The plain mixture (beta = 0) on the spatial grid, once per image and field settings
     (not per beta); raises ValueError as ``fit_field`` does."""
@@ -304,7 +305,7 @@ def run_plain(image_key: str, _pixels: np.ndarray | None, settings: FieldSetting
     )
 
 
-@st.cache_data(show_spinner="Segmenting with the neighbours (HMRF-EM)…", max_entries=6)
+@st.cache_data(show_spinner="Segmenting with the neighbours (HMRF-EM)…", max_entries=caching.IMAGE)
 def run_spatial(
     image_key: str, _pixels: np.ndarray | None, settings: SpatialSettings
 ) -> SpatialRun:
@@ -331,7 +332,7 @@ def run_spatial(
     return SpatialRun(result)
 
 
-@st.cache_data(show_spinner="Segmenting the phantom…", max_entries=6)
+@st.cache_data(show_spinner="Segmenting the phantom…", max_entries=caching.IMAGE)
 def run_phantom(settings: PhantomSettings) -> SpatialRun:
     """``segment_phantom`` for these settings."""
     try:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import Panel
 from dashboard.components.fits import load_dataset
@@ -186,7 +187,7 @@ def missing_lab_data(
     return replace(data, X=hidden), data.X, None
 
 
-@st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=32)
+@st.cache_data(show_spinner="Fitting the mixture three ways…", max_entries=caching.LAB)
 def run_missing_lab(settings: MissingLabSettings) -> MissingLabResult:
     """Hide values (or take the real gaps), then ``emlib.missing.compare_methods``: EM,
     complete cases and mean imputation, each fit stopping when its gain per point falls below

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
 from dashboard.components.figures import missing_rows
@@ -200,7 +201,7 @@ def parse_cell(name: str) -> tuple[int, str]:
     return int(k), kind
 
 
-@st.cache_data(show_spinner="Fitting every cell of the grid…", max_entries=16)
+@st.cache_data(show_spinner="Fitting every cell of the grid…", max_entries=caching.GRID)
 def run_selection(settings: SelectionSettings) -> SelectionRun:
     """``select_model`` over K = 1..max_k and the four covariance types (Gaussian: ``n_init``
     2; t: ``T_N_INIT``, the degrees of freedom estimated), each fit stopping when its gain per

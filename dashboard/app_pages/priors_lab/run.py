@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app_pages.priors_lab.figures import smallest_variances
+from dashboard.components import caching
 from dashboard.components.downloads import dataset_code
 from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from dashboard.components.viewer import stopping_sentence
@@ -154,7 +155,7 @@ def _fit(X, k, cov, start: GMMParams, prior, reg_covar: float, tol: float) -> Pr
     return PriorFit(list(model.history_), bool(model.converged_), estimator_params=arguments)
 
 
-@st.cache_data(show_spinner="Fitting by maximum likelihood and by MAP…", max_entries=32)
+@st.cache_data(show_spinner="Fitting by maximum likelihood and by MAP…", max_entries=caching.LAB)
 def run_priors_lab(settings: PriorsSettings) -> PriorsLabResult:
     """Fit ML and MAP (``ConjugatePrior`` with these values) from one seeded start, each
     stopping when the gain per point falls below ``tol``."""

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.settings import (
     CASE_TOL,
     Setting,
@@ -148,7 +149,7 @@ def read_transactions_csv(content: bytes, name: str = "upload.csv") -> RetailUpl
     return RetailUpload(frame, name, key)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=caching.DATA, ttl=caching.UPLOAD_TTL, show_spinner=False)
 def read_upload(content: bytes, name: str) -> RetailUpload:
     return read_transactions_csv(content, name)
 
@@ -246,7 +247,9 @@ class GridSpec:
     tol: float
 
 
-@st.cache_data(show_spinner="Fitting the grid of mixtures to the customers…", max_entries=8)
+@st.cache_data(
+    show_spinner="Fitting the grid of mixtures to the customers…", max_entries=caching.CASE
+)
 def _grid(source_key: str, _tx: Transactions, spec: GridSpec):
     customers = customer_features(_tx, spec.date)
     matrix = transform_features(customers, spec.features)
@@ -282,7 +285,7 @@ class RetailSettings:
         )
 
 
-@st.cache_data(show_spinner="Profiling the segments…", max_entries=16)
+@st.cache_data(show_spinner="Profiling the segments…", max_entries=caching.GRID)
 def run_retail(source_key: str, _tx: Transactions | None, settings: RetailSettings) -> RetailRun:
     """Segment the customers of CDNOW (``source_key`` "cdnow", ``_tx`` None) or of an upload
     (``source_key`` names it by hash and mapping; ``_tx`` holds it and is not hashed)."""
@@ -337,7 +340,7 @@ class StatesRun:
 @st.cache_data(
     show_spinner="Fitting hidden Markov models with 2, 3 and 4 states to every customer's "
     "months (Baum-Welch; on CDNOW about 30 s of computing)…",
-    max_entries=4,
+    max_entries=caching.DATA,
 )
 def _state_models(
     source_key: str, _tx: Transactions, date: str
@@ -346,7 +349,7 @@ def _state_models(
     return counts, fit_state_models(counts)
 
 
-@st.cache_data(show_spinner="Reading the states…", max_entries=8)
+@st.cache_data(show_spinner="Reading the states…", max_entries=caching.CASE)
 def run_states(source_key: str, _tx: Transactions | None, settings: StatesSettings) -> StatesRun:
     """The customers' states over time, of CDNOW (``source_key`` "cdnow", ``_tx`` None) or of
     an upload (``source_key`` names it by hash and mapping; ``_tx`` holds it, not hashed)."""

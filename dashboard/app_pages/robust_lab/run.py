@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.settings import (
     COVARIANCE_TYPES,
     TEACHING_MAX_ITER,
@@ -90,7 +91,7 @@ class RobustLabResult:
     error: str | None = None
 
 
-@st.cache_data(show_spinner="Fitting the Gaussian and the t mixture…", max_entries=32)
+@st.cache_data(show_spinner="Fitting the Gaussian and the t mixture…", max_entries=caching.LAB)
 def run_robust_lab(settings: RobustSettings) -> RobustLabResult:
     """Contaminate Old Faithful and fit both mixtures from one start (see the module)."""
     data = load_faithful()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.figures import SIGMA
 from dashboard.components.settings import Setting, choice, integer, number
 from emlib import CollapsedComponentError
@@ -116,7 +117,9 @@ class SequenceRun:
     error: str | None = None
 
 
-@st.cache_data(show_spinner="Simulating the sequence and fitting it by Baum-Welch…", max_entries=32)
+@st.cache_data(
+    show_spinner="Simulating the sequence and fitting it by Baum-Welch…", max_entries=caching.LAB
+)
 def run_sequences(settings: SequenceSettings) -> SequenceRun:
     """Simulate the example and fit its HMM (once per settings)."""
     CALLS["run_sequences"] += 1
@@ -129,7 +132,7 @@ def run_sequences(settings: SequenceSettings) -> SequenceRun:
     return SequenceRun(sequence, fit, time.perf_counter() - started)
 
 
-@st.cache_data(max_entries=256)
+@st.cache_data(max_entries=caching.TINY)
 def messages(settings: SequenceSettings, t: int) -> Messages:
     """The messages at time step ``t`` (1-based, as the page shows it) at the fitted
     parameters, states in the true states' order."""

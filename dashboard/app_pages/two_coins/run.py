@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.settings import Setting, choice, number
 from dashboard.components.viewer import HalfStep
 from emlib import BinomialMixtureEM, ConvergenceWarning, EMStep
@@ -117,7 +118,7 @@ class CoinsResult:
     error: str | None = None
 
 
-@st.cache_data(show_spinner="Tossing the coins through EM…", max_entries=64)
+@st.cache_data(show_spinner="Tossing the coins through EM…", max_entries=caching.FIT)
 def run_two_coins(settings: CoinsSettings) -> CoinsResult:
     """Read the tosses, fit the two-coin mixture by EM, and compute the likelihood surface."""
     try:

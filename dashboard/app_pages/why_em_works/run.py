@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import load_dataset
 from dashboard.components.settings import Setting, SyntheticSpec
@@ -121,7 +122,7 @@ class ManyStarts:
         return self.runs[START_METHODS.index(method) * self.n_starts + start]
 
 
-@st.cache_data(show_spinner="Fitting every start…", max_entries=16)
+@st.cache_data(show_spinner="Fitting every start…", max_entries=caching.GRID)
 def run_many_starts(settings: OptimaSettings) -> ManyStarts:
     """Fit ``n_starts`` seeded starts of each start method (each stopping when its gain per
     point falls below ``tol``) and group their end points."""
@@ -234,7 +235,7 @@ class BoundSettings:
         return cls(settings["bdata"], settings["bk"], settings["binit"], settings["bseed"])
 
 
-@st.cache_data(show_spinner="Fitting the mixture…", max_entries=16)
+@st.cache_data(show_spinner="Fitting the mixture…", max_entries=caching.GRID)
 def run_bound_fit(settings: BoundSettings) -> BoundFit:
     """One ML fit with no ridge (reg_covar = 0), so each M-step maximises the bound exactly."""
     CALLS["bound_fit"] += 1
@@ -258,7 +259,7 @@ def run_bound_fit(settings: BoundSettings) -> BoundFit:
     return BoundFit(data, list(model.history_), estimator_params=arguments)
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=caching.FIT)
 def run_bound_curves(
     settings: BoundSettings, iteration: int, direction: str, component: int
 ) -> BoundCurves | str:
@@ -307,7 +308,7 @@ class Convergence:
     error: str | None = None
 
 
-@st.cache_data(show_spinner="Fitting at each missing share…", max_entries=16)
+@st.cache_data(show_spinner="Fitting at each missing share…", max_entries=caching.GRID)
 def run_convergence(
     dataset: str, k: int, covariance_type: str, seed: int, shares: tuple[float, ...]
 ) -> Convergence:

@@ -30,6 +30,7 @@ from dashboard.app_pages.your_data.run import (
     Clusters,
     UploadSelection,
 )
+from dashboard.components import caching
 from dashboard.components.settings import not_converged_note
 from dashboard.uploads import MIN_TABLE_ROWS, TableUpload, check_components, plain
 from dashboard.uploads.columns import cell_kind
@@ -100,7 +101,7 @@ def id_reason(upload: TableUpload, name: str) -> str | None:
     return None
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=caching.CASE, ttl=caching.UPLOAD_TTL, show_spinner=False)
 def id_reasons(upload_key: str, _upload: TableUpload) -> dict[str, str | None]:
     """``id_reason`` of every column of the file (``upload_key`` names it in the cache)."""
     return {str(c): id_reason(_upload, str(c)) for c in _upload.frame.columns}
@@ -125,7 +126,7 @@ def skipped_note(upload: TableUpload) -> str | None:
     )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=caching.GRID, ttl=caching.UPLOAD_TTL, show_spinner=False)
 def rule_kinds(upload_key: str, columns: tuple[str, ...], _upload: TableUpload) -> dict[str, str]:
     """The kind the rule gives each chosen column, on every row of the file."""
     return column_kinds(model_frame(_upload, columns))
@@ -348,7 +349,9 @@ def all_kinds(upload: TableUpload, columns: tuple[str, ...], overrides) -> dict[
     return {**rule, **{n: k for n, k in overrides if n in rule and k in COLUMN_KINDS}}
 
 
-@st.cache_data(show_spinner="Fitting the mixed model by EM…", max_entries=32)
+@st.cache_data(
+    show_spinner="Fitting the mixed model by EM…", max_entries=caching.LAB, ttl=caching.UPLOAD_TTL
+)
 def run_mixed_fit(upload_key: str, settings: MixedFitSettings, _upload: TableUpload) -> MixedFit:
     """Fit ``MixedMixtureEM`` on the chosen columns of an upload (``upload_key`` names its
     content in the cache; ``_upload`` is not hashed). Errors come back in plain words."""
@@ -419,7 +422,11 @@ def grid_types(kinds: dict[str, str]) -> tuple[str, ...]:
     return ("diag", "full") if list(kinds.values()).count("gaussian") > 1 else ("diag",)
 
 
-@st.cache_data(show_spinner="Fitting the mixed model for every K…", max_entries=16)
+@st.cache_data(
+    show_spinner="Fitting the mixed model for every K…",
+    max_entries=caching.GRID,
+    ttl=caching.UPLOAD_TTL,
+)
 def run_mixed_selection(
     upload_key: str, settings: MixedSelectionSettings, _upload: TableUpload
 ) -> UploadSelection:

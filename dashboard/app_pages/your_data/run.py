@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import caching
 from dashboard.components.downloads import table_data_code
 from dashboard.components.settings import (
     Setting,
@@ -218,13 +219,13 @@ def example_source(example: str) -> Source:
     return Source(path.read_bytes(), path.name, kind_of(path.name), example=True)
 
 
-@st.cache_data(show_spinner="Reading the table…", max_entries=8)
+@st.cache_data(show_spinner="Reading the table…", max_entries=caching.CASE, ttl=caching.UPLOAD_TTL)
 def parse_table(content: bytes, name: str) -> TableUpload:
     """``uploads.read_table``, once per file content and name."""
     return read_table(content, name)
 
 
-@st.cache_data(show_spinner="Reading the image…", max_entries=8)
+@st.cache_data(show_spinner="Reading the image…", max_entries=caching.CASE, ttl=caching.UPLOAD_TTL)
 def parse_image(content: bytes, name: str) -> ImageUpload:
     """``uploads.read_image``, once per file content and name."""
     return read_image(content, name)
@@ -419,7 +420,9 @@ def dof_value(raw: str) -> str | float:
     return raw if raw == "estimate" else float(raw)
 
 
-@st.cache_data(show_spinner="Fitting the mixture by EM…", max_entries=32)
+@st.cache_data(
+    show_spinner="Fitting the mixture by EM…", max_entries=caching.LAB, ttl=caching.UPLOAD_TTL
+)
 def run_upload_fit(upload_key: str, settings: UploadFitSettings, _upload: TableUpload) -> UploadFit:
     """Fit ``GaussianMixtureEM`` (or ``StudentMixtureEM``) on the chosen columns of an upload
     (``upload_key`` names its content in the cache; ``_upload`` is not hashed). Errors come
@@ -495,7 +498,11 @@ class UploadSelectionSettings:
         )
 
 
-@st.cache_data(show_spinner="Fitting every K and covariance type…", max_entries=16)
+@st.cache_data(
+    show_spinner="Fitting every K and covariance type…",
+    max_entries=caching.GRID,
+    ttl=caching.UPLOAD_TTL,
+)
 def run_upload_selection(
     upload_key: str, settings: UploadSelectionSettings, _upload: TableUpload
 ) -> UploadSelection:
