@@ -4,7 +4,8 @@
 typical wrong answers, the worked solution, a link to the page that shows the idea);
 ``check_answer(exercise, text)`` returns ``Feedback`` (a hint and another try when wrong;
 ``reveal_solution(exercise)`` gives the answer on request); ``load_exercise_set(path)`` reads a
-teacher's TOML set file. Pure: no Streamlit, no plotting.
+teacher's TOML set file, with generated kinds and the teacher's own questions
+(``questions``; their Markdown made safe by ``safe_markdown``). Pure: no Streamlit, no plotting.
 """
 
 from emlib.teaching.exercises.core import (
@@ -26,6 +27,8 @@ from emlib.teaching.exercises.core import (
 )
 from emlib.teaching.exercises.kinds import KINDS, make_exercise
 from emlib.teaching.exercises.loader import (
+    DEFAULT_TRIES,
+    MAX_SET_BYTES,
     ExerciseSet,
     ExerciseSpec,
     load_exercise_set,
@@ -43,9 +46,17 @@ from emlib.teaching.exercises.progress import (
     report_csv,
     report_json,
 )
+from emlib.teaching.exercises.questions import (
+    FigureSpec,
+    Question,
+    parse_question,
+    safe_markdown,
+)
 
 __all__ = [
+    "DEFAULT_TRIES",
     "KINDS",
+    "MAX_SET_BYTES",
     "AnswerError",
     "Attempt",
     "Exercise",
@@ -53,11 +64,13 @@ __all__ = [
     "ExerciseSet",
     "ExerciseSpec",
     "Feedback",
+    "FigureSpec",
     "Grid",
     "Link",
     "Mark",
     "Mistake",
     "MixturePlot",
+    "Question",
     "Segment",
     "Table",
     "Tolerance",
@@ -70,10 +83,12 @@ __all__ = [
     "make_exercise",
     "parse_exercise_set",
     "parse_number",
+    "parse_question",
     "parse_vector",
     "progress",
     "report_csv",
     "report_json",
     "reveal_solution",
+    "safe_markdown",
     "set_files",
 ]

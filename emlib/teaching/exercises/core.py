@@ -244,6 +244,9 @@ class Exercise:
     plots : pictures of the mixture shown with the question (never the answer)
     solution_plots : pictures shown with the worked solution (the answer marked)
     link : Link or None
+    hint : str
+        The hint for a wrong answer that matches no typical mistake (a teacher's question);
+        empty: "Check your working."
     """
 
     kind: str
@@ -264,6 +267,7 @@ class Exercise:
     plots: tuple[MixturePlot, ...] = ()
     solution_plots: tuple[MixturePlot, ...] = ()
     link: Link | None = None
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -418,7 +422,7 @@ def check_answer(exercise: Exercise, text: str | None) -> Feedback:
         return Feedback(
             "correct", f"**Correct:** {_sentence(exercise.answer_text)}", exercise.explanation
         )
-    hint = "Check your working."
+    hint = exercise.hint or "Check your working."
     for mistake in exercise.mistakes:
         if matches(exercise, answer, mistake.answer):
             hint = mistake.hint
