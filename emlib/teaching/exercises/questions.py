@@ -57,8 +57,8 @@ FIGURE_KEYS = {"data", "columns", "components", "iterations", "seed"}
 
 
 # ---------------------------------------------------------------------------- safe Markdown
-_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
-_TAG_START = re.compile(r"<(?=\s*[A-Za-z/!?])")
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _BAD_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data|file)\s*:[^)]*\)", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?=#|[A-Za-z]+;)")
@@ -67,17 +67,18 @@ _ENTITY = re.compile(r"&(?=#|[A-Za-z]+;)")
 def safe_markdown(text: str) -> str:
     """Teacher-written Markdown with no way to carry HTML or load anything.
 
-    HTML tags and comments are removed (their text stays: ``<b>x</b>`` becomes ``x``), a
-    ``<`` that could still open a tag is written as the entity ``&lt;`` (so it shows as
-    ``<``), character references (``&#60;``) are defused so they cannot spell a tag, images
-    become their alt text (nothing is fetched from elsewhere), and links to ``javascript:``,
-    ``data:``, ``vbscript:`` or ``file:`` URLs lose their target. Maths (``$...$``) and the
-    rest of Markdown are kept; write ``a < b`` with spaces in maths.
+    HTML tags and comments are removed (their text stays: ``<b>x</b>`` becomes ``x``); a
+    ``<`` that could still open a tag (one never closed) is written as the entity ``&lt;``,
+    so it shows as ``<`` (a ``<`` before a space opens no tag and stays); character
+    references (``&#60;``) are defused so they cannot spell a tag; images become their alt
+    text (nothing is fetched from elsewhere); links to ``javascript:``, ``data:``,
+    ``vbscript:`` or ``file:`` URLs lose their target. Maths (``$...$``) and the rest of
+    Markdown are kept; write ``a < b`` with spaces in maths.
     """
     text = re.sub(r"<!--.*?(-->|$)", "", str(text), flags=re.DOTALL)
+    text = _ENTITY.sub("&amp;", text)
     text = _TAG.sub("", text)
     text = _TAG_START.sub("&lt;", text)
-    text = _ENTITY.sub("&amp;", text)
     text = _IMAGE.sub(lambda m: m.group(1), text)
     return _BAD_LINK.sub("](#)", text)
 
