@@ -6,14 +6,14 @@
 
 Starts ``streamlit run dashboard/streamlit_app.py`` on a free port (its log in
 ``OUT/server.log``), opens the home page in headless Chromium (/usr/bin/chromium, the browser
-tests' flags from ``bench.browser``), and visits every page the sidebar links to. On each page
-it waits for the script to finish, scrolls to the bottom and back so that every chart is laid
-out, waits for every visible Plotly chart (``.js-plotly-plot``) to be drawn and every image to
-be decoded, then saves ``OUT/NN_<page>.png``. Streamlit scrolls its main area, not the page, so
-the window is made as tall as that area's content for the picture (at most ``MAX_HEIGHT``)
-and drawn again: the picture holds the whole page. It prints one line per page and
-exits 1 when a page shows an exception box, draws neither a chart nor an image, or leaves a
-visible chart undrawn. Open the pictures: a chart can be drawn and still be wrong.
+tests' flags from ``bench.browser``), and visits every page the sidebar links to (unfolding its
+"View N more"). On each page it waits for the script to finish, scrolls to the bottom and back
+so that every chart is laid out, waits for every visible Plotly chart (``.js-plotly-plot``) to
+be drawn and every image to be decoded, then saves ``OUT/NN_<page>.png``. Streamlit scrolls its
+main area, not the page, so the window is made as tall as that area's content for the picture
+(at most ``MAX_HEIGHT``) and drawn again: the picture holds the whole page. It prints one line
+per page and exits 1 when a page shows an exception box, draws neither a chart nor an image, or
+leaves a visible chart undrawn. Open the pictures: a chart can be drawn and still be wrong.
 """
 
 from __future__ import annotations
@@ -101,6 +101,15 @@ def settle(page, timeout: float = 120_000) -> None:
     page.wait_for_timeout(500)  # Plotly's transitions and the last paint
 
 
+def unfold_sidebar(page) -> None:
+    """Click the sidebar's "View N more" button, if any: with many pages Streamlit folds the
+    last links under it, and only the links on screen can be collected."""
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.first.inner_text().lower():
+        more.first.click()
+        page.wait_for_timeout(300)
+
+
 def shoot(page, url: str, path: Path) -> dict:
     """Open ``url``, wait for it to draw, save a full-page screenshot; what it showed."""
     errors: list[str] = []
@@ -154,6 +163,7 @@ def main(out: Path, pages: tuple[str, ...] = (), width: int = 1400, height: int 
             page.set_default_timeout(120_000)
             page.goto(base, wait_until="domcontentloaded")
             settle(page)
+            unfold_sidebar(page)
             links = page.eval_on_selector_all(
                 '[data-testid="stSidebarNavLink"]', "els => els.map(e => e.href)"
             ) or [base]

@@ -29,8 +29,8 @@ def test_shots_saves_a_drawn_page_whole(tmp_path):
             "bench.shots",
             str(tmp_path),
             "--pages",
-            "home",
             "step_by_step",
+            "exercises",  # folded under the sidebar's "View N more": bench.shots unfolds it
             "--height",
             "900",
         ],
@@ -41,7 +41,7 @@ def test_shots_saves_a_drawn_page_whole(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     printed = done.stdout
-    assert printed.count("ok  ") == 2, printed
+    assert printed.count("ok  ") == 2, printed  # both found and drawn
     (shot,) = tmp_path.glob("*_step_by_step.png")  # NN_: its place in the sidebar
     with Image.open(shot) as picture:
         assert picture.width == 1400
