@@ -36,6 +36,7 @@ PAGE_TABLE = [
     ("model_selection", "Model selection", "leaderboard"),
     ("why_em_works", "Why EM works", "school"),
     ("exercises", "Exercises", "quiz"),
+    ("teacher", "Teacher", "co_present"),
     ("fraud_detection", "Fraud detection", "policy"),
     ("image_segmentation", "Image segmentation", "image"),
     ("retail_segmentation", "Retail segmentation", "groups"),

@@ -1,7 +1,11 @@
 """Shared test configuration: hypothesis profiles (a larger one on CI), and how pytest-xdist
 shares the tests between its workers (`make test` runs ``-n 2 --dist loadgroup``)."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,6 +24,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The class database of every test (and of the browser tests' server, which inherits the
+# environment) is a fresh SQLite file in a temporary folder, never one in the repository.
+_DATABASE_DIR = Path(tempfile.mkdtemp(prefix="emlab-db-"))
+atexit.register(shutil.rmtree, _DATABASE_DIR, True)
+os.environ["EMLAB_DATABASE_URL"] = str(_DATABASE_DIR / "classes.db")
 
 #: The browser tests' folder, relative to the root (node ids start there).
 E2E = "tests/e2e/"

@@ -20,9 +20,10 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
 
 
 #: Query parameters that are one person's own and never travel in a shared link: a student's
-#: exercise progress (``done``) stays in their own address bar, so a reload keeps it, but a
-#: link they share opens the view without it.
-PERSONAL_PARAMS = ("done",)
+#: exercise progress (``done``), their name in a class (``student``) and a teacher's read-only
+#: view token (``view``) stay in their own address bar, so a reload keeps them, but a link
+#: they share opens the view without them.
+PERSONAL_PARAMS = ("done", "student", "view")
 
 
 def current_share_url() -> str:

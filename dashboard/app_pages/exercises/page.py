@@ -4,11 +4,17 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.app_pages.exercises.course import (
+    attempts_table,
+    class_banner,
+    join_form,
+    open_course,
+)
 from dashboard.app_pages.exercises.run import (
     DEFAULT_SET,
     MAX_SEED,
     attempts,
-    build_exercise,
+    build,
     exercise_progress,
     exercise_sets,
     new_seed,
@@ -19,10 +25,12 @@ from dashboard.app_pages.exercises.run import (
     session_seed,
     show_feedback,
     show_question,
+    show_solution,
     shown_feedback,
     step,
     write_link_progress,
 )
+from dashboard.components.classroom import parse_set
 from dashboard.components.settings import (
     Setting,
     choice,
@@ -32,7 +40,14 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.share import copy_link
-from emlib.teaching.exercises import ExerciseProgress, check_answer, report_csv, report_json
+from emlib.teaching.exercises import (
+    MAX_SET_BYTES,
+    ExerciseProgress,
+    check_answer,
+    report_csv,
+    report_json,
+    reveal_solution,
+)
 
 st.title("Exercises")
 st.markdown(
@@ -44,45 +59,79 @@ st.markdown(
     "page's link keeps your seed and your progress: bookmark it to come back."
 )
 
-sets = exercise_sets()
-if not sets:
-    st.error("No exercise sets were found: add a .toml file to datasets/exercises/.")
-    st.stop()
-names = tuple(sets)
-SETTINGS = (
-    Setting("set", DEFAULT_SET if DEFAULT_SET in sets else names[0], choice(names)),
-    Setting("seed", session_seed(), integer(0, MAX_SEED)),
-    Setting("ex", 1, integer(1, 99)),
-)
-init_settings("ex", SETTINGS)
-with st.sidebar:
-    if len(sets) > 1:
-        st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")
-    st.number_input(
-        "Your seed", 0, MAX_SEED, key="ex_seed", help="The same seed gives the same exercises."
+course = open_course()
+if course is None:
+    join_form()
+    sets = exercise_sets()
+    if not sets:
+        st.error("No exercise sets were found: add a .toml file to datasets/exercises/.")
+        st.stop()
+    names = tuple(sets)
+    SETTINGS = (
+        Setting("set", DEFAULT_SET if DEFAULT_SET in sets else names[0], choice(names)),
+        Setting("seed", session_seed(), integer(0, MAX_SEED)),
+        Setting("ex", 1, integer(1, 99)),
     )
-    st.button("New numbers", on_click=new_seed, icon=":material/casino:", width="stretch")
-
-chosen = sets[st.session_state["ex_set"]]
-if chosen.error:
-    st.error(f"This exercise set cannot be used: {chosen.error}")
-    write_query_params(current_settings("ex", SETTINGS))
-    st.stop()
-exercise_set = chosen.set
+    init_settings("ex", SETTINGS)
+    with st.sidebar:
+        if len(sets) > 1:
+            st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")
+        upload = st.file_uploader(
+            "Or your own set (.toml)",
+            type=["toml"],
+            key="ex_upload",
+            help='A set file as the README\'s "Writing exercises" describes: generated kinds '
+            "and questions of your own. It stays in this session; to give it to a class, "
+            "create the class on the Teacher page.",
+        )
+        st.number_input(
+            "Your seed", 0, MAX_SEED, key="ex_seed", help="The same seed gives the same exercises."
+        )
+        st.button("New numbers", on_click=new_seed, icon=":material/casino:", width="stretch")
+    if upload is not None:
+        content = upload.getvalue()
+        if len(content) > MAX_SET_BYTES:
+            st.error(
+                f"{upload.name} has {len(content):,} bytes; a set file may have at most "
+                f"{MAX_SET_BYTES:,}."
+            )
+            st.stop()
+        exercise_set, error = parse_set(content, upload.name)
+        if error:
+            st.error(f"This exercise set cannot be used: {error}")
+            st.stop()
+        st.sidebar.caption("Using your uploaded set; remove the file to go back.")
+    else:
+        chosen = sets[st.session_state["ex_set"]]
+        if chosen.error:
+            st.error(f"This exercise set cannot be used: {chosen.error}")
+            write_query_params(current_settings("ex", SETTINGS))
+            st.stop()
+        exercise_set = chosen.set
+else:
+    SETTINGS = (Setting("ex", 1, integer(1, 99)),)
+    init_settings("ex", SETTINGS)
+    exercise_set = course.set
+    class_banner(course)
 count = len(exercise_set.exercises)
 st.session_state["ex_ex"] = min(st.session_state["ex_ex"], count)
 settings = current_settings("ex", SETTINGS)
-seed = settings["seed"]
-problem = read_link_progress(exercise_set, seed)
-if problem:
-    st.warning(problem)
-done = exercise_progress(exercise_set.name, seed)
-write_query_params(settings)
-write_link_progress(done)
-st.markdown(
-    f"Your seed: **{seed}**. The same seed gives the same exercises; **New numbers** in the "
-    "sidebar draws another."
-)
+if course is None:
+    seed = settings["seed"]
+    problem = read_link_progress(exercise_set, seed)
+    if problem:
+        st.warning(problem)
+    done = exercise_progress(exercise_set.name, seed)
+    write_query_params(settings)
+    write_link_progress(done)
+    st.markdown(
+        f"Your seed: **{seed}**. The same seed gives the same exercises; **New numbers** in "
+        "the sidebar draws another."
+    )
+else:
+    seed = course.student.seed
+    done = course.progress()
+    write_query_params(settings)
 
 st.subheader(exercise_set.title)
 if exercise_set.description:
@@ -116,12 +165,18 @@ right.button(
 
 number = settings["ex"]
 spec = exercise_set.exercises[number - 1]
-exercise = build_exercise(spec.kind, spec.title, spec.parameters, spec.seed_offset, seed)
+exercise = build(spec, seed)
 st.markdown(f"### {number}. {exercise.title}")
 state = done.get(number, ExerciseProgress())
 if state.describe():
     st.caption(state.describe())
 show_question(exercise)
+
+if course is not None and course.readonly:
+    st.markdown("**This student's answers**")
+    st.dataframe(attempts_table(course, number), hide_index=True, width="stretch")
+    show_solution(exercise, reveal_solution(exercise), answered=False)
+    st.stop()
 
 widget = f"ex_answer_{exercise_set.name}_{seed}_{number}"
 with st.form(f"ex_form_{number}"):
@@ -132,13 +187,22 @@ with st.form(f"ex_form_{number}"):
     st.caption(exercise.answer_hint)
     checked = st.form_submit_button("Check", type="primary", icon=":material/check:")
 if checked:  # keep the verdict, then redraw so the menu, progress and URL include it
-    record(exercise_set.name, number, exercise, seed, answer or "", check_answer(exercise, answer))
+    record(
+        exercise_set.name,
+        number,
+        exercise,
+        seed,
+        answer or "",
+        check_answer(exercise, answer),
+        tries=spec.tries,
+        course=course,
+    )
     st.rerun()
 show_feedback(
     exercise,
     state,
     shown_feedback(exercise_set.name, seed, number),
-    on_reveal=partial(reveal, exercise_set.name, seed, number),
+    on_reveal=partial(reveal, exercise_set.name, seed, number, course),
 )
 
 table = progress_frame(exercise_set, done)
@@ -147,7 +211,7 @@ with st.sidebar:
     checks = f"{tried} answer{'' if tried == 1 else 's'} checked"
     st.markdown(f"**Progress:** {solved} of {count} solved, {checks}")
     st.progress(solved / count)
-    log = attempts()
+    log = attempts() if course is None else []
     st.download_button(
         "Report (CSV)",
         report_csv(log),

@@ -25,8 +25,10 @@ from emlib.teaching.exercises import (
     Exercise,
     ExerciseProgress,
     ExerciseSet,
+    ExerciseSpec,
     Feedback,
     Grid,
+    Question,
     Table,
     after_answer,
     after_reveal,
@@ -94,6 +96,19 @@ def build_exercise(
     return make_exercise(kind, (student_seed, seed_offset), title, **dict(parameters))
 
 
+@st.cache_data(show_spinner="Making your exercise…", max_entries=caching.TINY)
+def build_question(question: Question, title: str) -> Exercise:
+    """A teacher's own question as an exercise (cached: its figure runs a fit)."""
+    return question.exercise(title)
+
+
+def build(spec: ExerciseSpec, seed: int) -> Exercise:
+    """The exercise of one entry of a set for one student's seed."""
+    if spec.question is not None:
+        return build_question(spec.question, spec.title)
+    return build_exercise(spec.kind, spec.title, spec.parameters, spec.seed_offset, seed)
+
+
 def session_seed() -> int:
     """This session's seed: drawn at random on its first visit (so every student starts with
     their own numbers) and kept for the session; a seed in the URL takes precedence."""
@@ -158,32 +173,59 @@ def write_link_progress(done: dict[int, ExerciseProgress]) -> None:
 
 
 def record(
-    set_name: str, number: int, exercise: Exercise, seed: int, answer: str, feedback: Feedback
+    set_name: str,
+    number: int,
+    exercise: Exercise,
+    seed: int,
+    answer: str,
+    feedback: Feedback,
+    *,
+    tries: int = 0,
+    course=None,
 ) -> None:
-    """Keep the feedback to show, and a checked (readable) answer as an attempt and progress."""
-    st.session_state.setdefault(FEEDBACK, {})[feedback_key(set_name, seed, number)] = feedback
+    """Keep the feedback to show, and a checked (readable) answer as an attempt and progress:
+    in the class's database for a student in a class (``course``), else in the session.
+    After ``tries`` wrong answers (0: never) the solution is shown, and recorded as shown."""
+    key = feedback_key(set_name, seed, number)
+    st.session_state.setdefault(FEEDBACK, {})[key] = feedback
     if feedback.status == "invalid":
         return
-    done = exercise_progress(set_name, seed)
-    done[number] = after_answer(done.get(number, ExerciseProgress()), feedback.correct)
-    attempts().append(
-        Attempt(
-            set=set_name,
-            exercise=number,
-            title=exercise.title,
-            kind=exercise.kind,
-            seed=seed,
-            answer=answer,
-            correct=feedback.correct,
-            time=datetime.now(UTC).isoformat(timespec="seconds"),
+    if course is not None:
+        course.store.record(course.student, number, answer, feedback.correct)
+        state = course.progress().get(number, ExerciseProgress())
+    else:
+        done = exercise_progress(set_name, seed)
+        state = after_answer(done.get(number, ExerciseProgress()), feedback.correct)
+        done[number] = state
+        attempts().append(
+            Attempt(
+                set=set_name,
+                exercise=number,
+                title=exercise.title,
+                kind=exercise.kind,
+                seed=seed,
+                answer=answer,
+                correct=feedback.correct,
+                time=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
         )
-    )
+    if tries and not state.solved and not state.revealed and state.attempts >= tries:
+        reveal(set_name, seed, number, course)
+        st.session_state[FEEDBACK][key] = Feedback(
+            "wrong",
+            f"{feedback.message.removesuffix(' Try again.')} After {state.attempts} tries, "
+            "here is the worked solution.",
+        )
 
 
-def reveal(set_name: str, seed: int, number: int) -> None:
-    """The "Show solution" button (a callback): the solution is shown, and the progress says so."""
-    done = exercise_progress(set_name, seed)
-    done[number] = after_reveal(done.get(number, ExerciseProgress()))
+def reveal(set_name: str, seed: int, number: int, course=None) -> None:
+    """The "Show solution" button (a callback): the solution is shown, and the progress (or
+    the class's database) says so."""
+    if course is not None:
+        course.store.record_reveal(course.student, number)
+    else:
+        done = exercise_progress(set_name, seed)
+        done[number] = after_reveal(done.get(number, ExerciseProgress()))
     st.session_state.setdefault(FEEDBACK, {}).pop(feedback_key(set_name, seed, number), None)
 
 

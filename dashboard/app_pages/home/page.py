@@ -77,6 +77,11 @@ st.page_link(
     icon=":material/quiz:",
 )
 st.page_link(
+    "app_pages/teacher/page.py",
+    label="Teacher: a class on your own exercise set, and how it is doing",
+    icon=":material/co_present:",
+)
+st.page_link(
     "app_pages/fraud_detection/page.py",
     label="Fraud detection: score card transactions by how unusual they are, gaps and all",
     icon=":material/policy:",

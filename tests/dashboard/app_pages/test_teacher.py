@@ -1,0 +1,77 @@
+"""A class in AppTest: a student in a class answers (progress in the database, the solution
+shown by itself after the set's tries), the teacher logs in (a wrong password refused) and
+reads the class; the read-only link opens the student's view and records nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from dashboard.components.classroom import classroom
+from tests.dashboard.apptest import open_page
+
+SET = """\
+title = "Week 5"
+tries = 2
+
+[[exercise]]
+kind = "question"
+title = "Our own question"
+text = "How many components? <script>alert(1)</script>"
+answer = 2
+hint = "Count the bumps."
+
+[[exercise]]
+kind = "m_step"
+title = "A generated one"
+"""
+
+
+def _check(at, answer: str):
+    next(t for t in at.text_input if t.label == "Your answer").input(answer)
+    next(b for b in at.button if b.label == "Check").click()
+    at.run()
+    assert not at.exception
+
+
+def test_a_student_in_a_class_and_the_teacher_who_reads_it():
+    store = classroom()
+    code = store.create_class("Week 5 group", "week5", SET, "teach-me")
+    at = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    assert any("Class: Week 5 group" in t.value and "Ada" in t.value for t in at.text)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "How many components?" in shown and "<script" not in shown
+    _check(at, "3")
+    assert "Count the bumps" in at.error[0].value and "Try again" in at.error[0].value
+    _check(at, "4")  # the second wrong answer: tries = 2, so the solution shows
+    assert "After 2 tries" in at.error[0].value
+    assert "Worked solution" in " ".join(m.value for m in at.markdown)
+    rows = store.attempts_of(store.join(code, "Ada"))
+    assert [(r.answer, r.revealed) for r in rows] == [("3", False), ("4", False), (None, True)]
+
+    again = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    assert any("Solution shown after 2 answers" in c.value for c in again.caption)
+
+    teacher = open_page("app_pages/teacher/page.py", {"class": code})
+    teacher.text_input[-1].input("wrong password")
+    next(b for b in teacher.button if b.label == "Log in").click()
+    teacher.run()
+    assert "not this class's password" in teacher.error[0].value
+    teacher.text_input[-1].input("teach-me")
+    next(b for b in teacher.button if b.label == "Log in").click()
+    teacher.run()
+    assert not teacher.exception
+    table = teacher.dataframe[0].value
+    assert table["student"].tolist() == ["Ada"]
+    assert table["1. Our own question"].tolist() == ["solution shown after 2 tries"]
+    wrong = teacher.dataframe[1].value
+    assert wrong["wrong answer"].tolist() == ["3", "4"]
+    link = teacher.dataframe[2].value["view"][0]
+    query = dict(parse_qsl(link.split("?", 1)[1]))
+    assert query["student"] == "Ada" and query["class"] == code
+
+    view = open_page("app_pages/exercises/page.py", query)
+    assert any("Read-only view" in i.value for i in view.info)
+    assert not [b for b in view.button if b.label == "Check"]
+    assert len(store.attempts_of(store.join(code, "Ada"))) == 3  # nothing recorded
+    forged = open_page("app_pages/exercises/page.py", {**query, "view": "0" * 32})
+    assert "not valid" in forged.error[0].value
