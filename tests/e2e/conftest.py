@@ -25,9 +25,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server() -> str:
-    """Start ``streamlit run`` on a free port; yield its base URL once /_stcore/health is ok."""
+def server(tmp_path_factory) -> str:
+    """Start ``streamlit run`` on a free port; yield its base URL once /_stcore/health is ok.
+
+    Its class database is a fresh SQLite file in a temporary folder (``EMLAB_DATABASE_URL``).
+    """
     ARTIFACTS.mkdir(exist_ok=True)
+    database = tmp_path_factory.mktemp("classes") / "classes.db"
+    env = {**os.environ, "EMLAB_DATABASE_URL": str(database)}
     port = _free_port()
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # each xdist worker starts its own server
     log_path = ARTIFACTS / (f"streamlit-server-{worker}.log" if worker else "streamlit-server.log")
@@ -39,7 +44,7 @@ def server() -> str:
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -56,7 +56,7 @@ def mixture_figure(plot: MixturePlot) -> go.Figure:
         width=WIDTH if plot.dims == 1 else WIDTH_2D,
         dragmode="pan",
     )
-    if plot.dims == 2:
+    if plot.dims == 2 and plot.equal_axes:
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
 

@@ -121,6 +121,8 @@ class MixturePlot:
     point_label : str
         The points' name in the legend.
     segments : tuple of Segment
+    equal_axes : bool
+        2-D: one unit is as long on both axes (False for columns in different units).
     """
 
     title: str
@@ -135,6 +137,7 @@ class MixturePlot:
     point_shares: tuple[float, ...] = ()
     point_label: str = "data points"
     segments: tuple[Segment, ...] = ()
+    equal_axes: bool = True
 
     def __post_init__(self):
         k = len(self.weights)

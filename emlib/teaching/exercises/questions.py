@@ -136,6 +136,7 @@ class FigureSpec:
             model.covariances_,
             points=[tuple(row) for row in X],
             axis_names=tuple(labels),
+            equal_axes=False,  # minutes of eruption against minutes of waiting
         )
 
 
