@@ -49,8 +49,12 @@ def postgres_server():
         pytest.skip(message)
     prefix: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="emlab-pg-"))
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
+    if os.geteuid() == 0:  # PostgreSQL will not run as root: as Debian's postgres user
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.fail("running as root without a postgres user (Debian's package makes it)")
         os.chown(folder, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     data, log = folder / "data", folder / "server.log"
