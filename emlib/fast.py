@@ -156,7 +156,7 @@ def fast_expected_statistics(
     if weighted is None:
         return None
     weights, constants, shared_precision = weighted
-    k, d = params.n_components, features.n_features
+    k = params.n_components
     counts = np.zeros(k)
     sums = np.zeros((k, weights.shape[1]))
     log_likelihood = 0.0
@@ -178,6 +178,14 @@ def fast_expected_statistics(
     if features.tied:
         # -1/2 sum_n z^T P z = -1/2 tr(P sum_n z z^T); scatter summed over components
         log_likelihood -= 0.5 * float(np.sum(shared_precision * features.second_moment))
+    stats = stats_from_sums(features, counts, sums)
+    return Expectations(resp, log_likelihood, stats, None)
+
+
+def stats_from_sums(features: QuadraticFeatures, counts: np.ndarray, sums: np.ndarray) -> SuffStats:
+    """``SuffStats`` from s0_k = sum_n r_nk (K,) and sum_n r_nk phi(z_n) (K, F)."""
+    k, d = sums.shape[0], features.n_features
+    if features.tied:
         second = features.second_moment
     elif features.full:
         second = np.empty((k, d, d))
@@ -186,10 +194,39 @@ def fast_expected_statistics(
         second[:, j, i] = sums[:, d:]
     else:
         second = sums[:, d:]
-    stats = SuffStats.from_moments(
-        counts, sums[:, :d], second, features.n_samples, params.covariance_type
+    return SuffStats.from_moments(
+        counts, sums[:, :d], second, features.n_samples, features.covariance_type
     )
-    return Expectations(resp, log_likelihood, stats, None)
+
+
+def statistics_given_planes(features: QuadraticFeatures, resp: np.ndarray) -> SuffStats:
+    """The M-step's statistics for responsibilities from elsewhere (a Markov random field),
+    given as (n_components, n_samples) planes: counts and sum_n r_nk phi(z_n), one product per
+    block."""
+    k = resp.shape[0]
+    sums = np.zeros((k, features.n_features + features.n_quadratic))
+    for start, stop, phi in features.blocks():
+        sums += resp[:, start:stop] @ phi.T
+    return stats_from_sums(features, resp.sum(axis=1), sums)
+
+
+def log_joint_planes(
+    features: QuadraticFeatures, params: GMMParams, out: np.ndarray
+) -> float | None:
+    """log pi_k + log N(z_n | k) as (n_components, n_samples) planes into ``out``, one product
+    per block, and for tied the shared term -1/2 sum_n z_n^T P z_n (left out of ``out``: it is
+    the same for every component). None where the expansion is unusable (``out`` untouched).
+    """
+    weighted = quadratic_weights(params, features)
+    if weighted is None:
+        return None
+    weights, constants, shared_precision = weighted
+    for start, stop, phi in features.blocks():
+        np.matmul(weights, phi, out=out[:, start:stop])
+    out += constants[:, None]
+    if features.tied:
+        return -0.5 * float(np.sum(shared_precision * features.second_moment))
+    return 0.0
 
 
 # ------------------------------------------------------------------------------ missing data

@@ -59,6 +59,7 @@ from emlib.estep import (
     statistics_given_responsibilities,
 )
 from emlib.exceptions import CollapsedComponentError, ConvergenceWarning
+from emlib.fast import QuadraticFeatures, log_joint_planes, statistics_given_planes
 from emlib.gaussian import check_not_collapsed, collapse_message
 from emlib.init import INIT_METHODS, initial_params
 from emlib.loop import Run, best_of_starts, iterate, keeps_responsibilities
@@ -72,6 +73,13 @@ BETA_MAX = 10.0
 
 #: Newton steps on the pseudo-likelihood per M-step.
 NEWTON_STEPS = 3
+
+#: With beta x (number of neighbours) above this, a sweep also shifts each pixel's logits
+#: by their maximum before exponentiating (below it exp cannot overflow).
+SAFE_EXPONENT = 500.0
+
+#: With a field (beta != 0), the start (k-means) sees at most this many observed pixels.
+START_SAMPLE = 20_000
 
 NEIGHBOURHOODS = (4, 8)
 
@@ -126,11 +134,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e
 
 
-def _logsumexp(logits: np.ndarray) -> np.ndarray:
-    top = _last_axis_max(logits)
-    return top + np.log(_last_axis_sum(np.exp(logits - top[..., None])))
-
-
 def mean_field_sweeps(
     q: np.ndarray, unary: np.ndarray, beta: float, neighbourhood: int, n_sweeps: int
 ) -> np.ndarray:
@@ -170,46 +173,64 @@ def free_energy(q: np.ndarray, unary: np.ndarray, beta: float, neighbourhood: in
 
 
 def pseudo_likelihood_step(
-    q: np.ndarray, log_weights: np.ndarray, beta: float, neighbourhood: int, estimate: bool
+    q: np.ndarray, s: np.ndarray, log_weights: np.ndarray, beta: float, estimate: bool
 ) -> tuple[np.ndarray, float]:
     """The label prior's M-step: pi (and beta, if ``estimate``) maximising the mean-field
-    pseudo-likelihood
+    pseudo-likelihood over a coding set (pixels of one colour class, no two of them neighbours)
 
         PL(pi, beta) = sum_i [sum_k q_ik (log pi_k + beta s_ik) - log sum_k pi_k exp(beta s_ik)]
 
     a concave function of (log pi, beta): up to ``NEWTON_STEPS`` Newton steps with a
     backtracking line search from the current values (a generalised M-step: EM's next
-    iterations carry on from there). At beta = 0 it is the mixture's pi_k = sum_i q_ik / n.
+    iterations carry on from there).
+
+    Parameters
+    ----------
+    q, s : (K, m) the coding set's marginals and neighbour sums s_ik = sum_{j in N(i)} q_jk
+    log_weights : (K,) the current log pi
+    beta : the current beta
 
     Returns
     -------
     log_weights : (K,) log pi
     beta : float
     """
-    k = q.shape[-1]
-    flat = q.reshape(-1, k)
-    s = neighbour_sums(q, neighbourhood).reshape(-1, k)
-    counts = flat.sum(axis=0)
-    if beta == 0 and not estimate:
-        return np.log(np.maximum(counts, 1e-300) / counts.sum()), 0.0
-    agreement = float(np.sum(flat * s))
+    k = q.shape[0]
+    counts = q.sum(axis=1)
+    agreement = float(np.vdot(q, s))
+    top = _plane_max(s)  # exp(b (s - top)) never overflows
+    top_total = float(top.sum())
     eta = np.where(np.isfinite(log_weights), log_weights, -30.0)
     b = float(beta)
+    cache: dict = {}
+
+    def scaled(b: float) -> np.ndarray:
+        if cache.get("b") != b:
+            cache["b"], cache["e"] = b, np.exp(b * (s - top))
+        return cache["e"]
 
     def value(eta: np.ndarray, b: float) -> float:
-        return float(counts @ eta + b * agreement - _logsumexp(eta + b * s).sum())
+        peak = eta.max()
+        norm = np.exp(eta - peak) @ scaled(b)
+        log_norm = float(np.log(norm).sum()) + norm.size * peak + b * top_total
+        return float(counts @ eta + b * agreement - log_norm)
 
     current = value(eta, b)
     for _ in range(NEWTON_STEPS):
-        p = _softmax(eta + b * s)
-        grad_eta = counts - p.sum(axis=0)
-        expected_s = _last_axis_sum(p * s)
-        grad_b = agreement - expected_s.sum()
+        w = np.exp(eta - eta.max())
+        e = scaled(b)
+        p = w[:, None] * e
+        p /= w @ e
+        p_sum = p.sum(axis=1)
+        grad_eta = counts - p_sum
         # Hessian of -PL: sum_i Cov_p[(e_k, s_ik)]
-        h_ee = np.diag(p.sum(axis=0)) - p.T @ p
-        h_eb = np.sum(p * s, axis=0) - p.T @ expected_s
-        h_bb = float(np.sum(p * s * s) - expected_s @ expected_s)
+        h_ee = np.diag(p_sum) - p @ p.T
         if estimate:
+            ps = p * s
+            expected_s = _plane_sum(ps)
+            grad_b = agreement - float(expected_s.sum())
+            h_eb = ps.sum(axis=1) - p @ expected_s
+            h_bb = float(np.vdot(ps, s) - expected_s @ expected_s)
             hess = np.block([[h_ee, h_eb[:, None]], [h_eb[None, :], np.array([[h_bb]])]])
             grad = np.append(grad_eta, grad_b)
         else:
@@ -228,10 +249,206 @@ def pseudo_likelihood_step(
         if step <= 1e-8:
             break
         gain, eta, b, current = new - current, new_eta, new_b, new
-        if gain < 1e-9 * len(flat):  # far below the fit's tolerance per pixel
+        if gain < 1e-9 * q.shape[1]:  # far below the fit's tolerance per pixel
             break
     eta = eta - (eta.max() + np.log(np.exp(eta - eta.max()).sum()))  # log pi sums to one
     return eta, b
+
+
+def _plane_max(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """max_k a[k] over the planes of a (K, ...) array (K elementwise maxima)."""
+    if out is None:
+        out = a[0].copy()
+    else:
+        np.copyto(out, a[0])
+    for plane in a[1:]:
+        np.maximum(out, plane, out=out)
+    return out
+
+
+def _plane_sum(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sum_k a[k] over the planes of a (K, ...) array."""
+    if out is None:
+        out = a[0].copy()
+    else:
+        np.copyto(out, a[0])
+    for plane in a[1:]:
+        out += plane
+    return out
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """sum of a * b over every entry (views need not be contiguous)."""
+    if a.flags.c_contiguous and b.flags.c_contiguous:
+        return float(np.vdot(a, b))
+    return float(np.einsum("kij,kij->", a, b))
+
+
+def _sum_views(views: list[np.ndarray], out: np.ndarray) -> np.ndarray | None:
+    """sum of equally shaped views into ``out`` (a single view is returned as it is)."""
+    if not views:
+        return None
+    if len(views) == 1:
+        return views[0]
+    np.add(views[0], views[1], out=out)
+    for view in views[2:]:
+        out += view
+    return out
+
+
+@dataclass
+class _ColourClass:
+    """The pixels (2I + a, 2J + b) of one colour class, and its working arrays.
+
+    q : (K, h, w) view of the class's block (its marginals)
+    span : the class's slice of the flat colour-class order
+    early, late : views of the neighbouring classes' blocks, aligned with q, one per
+        neighbour offset: updated before this class in a sweep (early) or after it (late)
+    """
+
+    a: int
+    b: int
+    q: np.ndarray
+    span: slice
+    early: list
+    late: list
+    early_sum: np.ndarray
+    late_sum: np.ndarray
+    logits: np.ndarray
+    total: np.ndarray
+
+
+class _Field:
+    """q(z) stored by colour class, and the mean-field sweep on it (the estimator's engine).
+
+    Pixel (i, j) belongs to colour class c = 2 (i mod 2) + (j mod 2) at (i // 2, j // 2) of
+    that class's grid; no two neighbours (4 or 8) share a class. Each class's marginals are a
+    (K, h + 2, w + 2) block with a zero ring (and zero padding where the image's side is
+    odd), so the sum of a pixel's neighbours' q is a sum of shifted slices of other classes'
+    blocks: contiguous rows, no padding or gathering per sweep, no loop over pixels. Flat
+    per-pixel arrays (the data, the log-densities) are kept in the same colour-class order.
+    """
+
+    def __init__(self, height: int, width: int, n_components: int, neighbourhood: int):
+        self.height, self.width = height, width
+        self.n_components, self.neighbourhood = n_components, neighbourhood
+        rows, cols = (height + 1) // 2, (width + 1) // 2
+        self.blocks = np.zeros((4, n_components, rows + 2, cols + 2))
+        raster = np.arange(height * width).reshape(height, width)
+        self.classes: list[_ColourClass] = []
+        order, start = [], 0
+        for c, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            h, w = (height - a + 1) // 2, (width - b + 1) // 2
+            early, late = [], []
+            for dr, dc in OFFSETS[neighbourhood]:
+                other = 2 * ((a + dr) % 2) + (b + dc) % 2
+                si, sj = (a + dr) // 2, (b + dc) // 2
+                view = self.blocks[other, :, 1 + si : 1 + si + h, 1 + sj : 1 + sj + w]
+                (early if other < c else late).append(view)
+            shape = (n_components, h, w)
+            self.classes.append(
+                _ColourClass(
+                    a,
+                    b,
+                    self.blocks[c, :, 1 : 1 + h, 1 : 1 + w],
+                    slice(start, start + h * w),
+                    early,
+                    late,
+                    np.empty(shape),
+                    np.empty(shape),
+                    np.empty(shape),
+                    np.empty((h, w)),
+                )
+            )
+            order.append(raster[a::2, b::2].ravel())
+            start += h * w
+        #: order[m] is the raster index (i * width + j) of the m-th pixel in class order
+        self.order = np.concatenate(order)
+
+    def planes(self, flat: np.ndarray, cls: _ColourClass) -> np.ndarray:
+        """The class's part of a (K, n) class-ordered array, as (K, h, w) (a view)."""
+        return flat[:, cls.span].reshape(cls.q.shape)
+
+    def sweep(self, unary: np.ndarray, beta: float, *, neighbours: bool, record: bool):
+        """One mean-field sweep over the four classes in turn (module docstring):
+
+            q_i(k) = exp(l_ik) / Z_i,  l_ik = u_ik + beta s_ik,  s_ik = sum_{j in N(i)} q_jk
+
+        with ``unary`` u (K, n) in class order, shifted per pixel so that max_k u_ik = 0 (so
+        exp(l) neither overflows nor underflows to an all-zero row while beta times the
+        number of neighbours stays under ``SAFE_EXPONENT``; beyond it l is shifted too).
+        ``neighbours=False`` skips the sums (beta = 0).
+
+        Returns, when ``record``, sum_i [log Z_i - beta q_i . t_i], t_i the sum over the
+        neighbours updated after i (at their values when i was updated): with sum_i m_i (the
+        shifts) added, the free energy F at the swept q (see ``SpatialMixtureEM``); else None.
+        """
+        total = 0.0
+        for cls in self.classes:
+            u = self.planes(unary, cls)
+            logits = cls.logits
+            early = _sum_views(cls.early, cls.early_sum) if neighbours else None
+            late = _sum_views(cls.late, cls.late_sum) if neighbours else None
+            if early is not None and late is not None:
+                np.add(early, late, out=logits)
+                logits *= beta
+            elif early is not None or late is not None:
+                np.multiply(early if late is None else late, beta, out=logits)
+            else:
+                logits.fill(0.0)
+            logits += u
+            shift = None
+            if beta * self.neighbourhood > SAFE_EXPONENT:
+                shift = _plane_max(logits)
+                logits -= shift
+            np.exp(logits, out=logits)
+            norm = _plane_sum(logits, out=cls.total)
+            np.divide(logits, norm, out=cls.q)
+            if record:
+                total += float(np.sum(np.log(norm)))
+                if shift is not None:
+                    total += float(np.sum(shift))
+                if late is not None and beta != 0:
+                    total -= beta * _dot(cls.q, late)
+        return total if record else None
+
+    def coding_set(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last class's q and neighbour sums s as (K, m) arrays, after a sweep (its
+        neighbours were all updated before it, so s is the sum at the final q)."""
+        cls = self.classes[-1]
+        s = cls.early_sum if len(cls.early) > 1 else cls.early[0]
+        k = self.n_components
+        return cls.q.reshape(k, -1), np.ascontiguousarray(s).reshape(k, -1)
+
+    def flat(self, out: np.ndarray) -> np.ndarray:
+        """q as (K, n) planes in class order, into ``out``."""
+        for cls in self.classes:
+            np.copyto(self.planes(out, cls), cls.q)
+        return out
+
+    def raster(self) -> np.ndarray:
+        """q as an (H, W, K) array."""
+        out = np.empty((self.height, self.width, self.n_components))
+        for cls in self.classes:
+            out[cls.a :: 2, cls.b :: 2] = np.moveaxis(cls.q, 0, -1)
+        return out
+
+    def labels(self) -> np.ndarray:
+        """argmax_k q_i(k) as an (H, W) uint8 map (ties to the lowest k, as ``argmax``)."""
+        out = np.empty((self.height, self.width), dtype=np.uint8)
+        for cls in self.classes:
+            best, label = cls.q[0].copy(), np.zeros(cls.q.shape[1:], dtype=np.uint8)
+            for k in range(1, self.n_components):
+                better = cls.q[k] > best
+                label[better] = k
+                np.maximum(best, cls.q[k], out=best)
+            out[cls.a :: 2, cls.b :: 2] = label
+        return out
+
+    def set_raster(self, q: np.ndarray) -> None:
+        """Load q from an (H, W, K) array."""
+        for cls in self.classes:
+            cls.q[...] = np.moveaxis(q[cls.a :: 2, cls.b :: 2], -1, 0)
 
 
 @dataclass(frozen=True)
@@ -391,19 +608,112 @@ class SpatialMixtureEM(BaseEstimator):
         return self
 
     def _run(self, X: np.ndarray, shape: tuple[int, int], scaler: Standardizer, rng) -> Run:
-        n = X.shape[0]
-        has_nan = bool(np.isnan(X).any())
-        Z = scaler.data(X)
+        n, k = X.shape[0], self.n_components
+        field = _Field(*shape, k, self.neighbourhood)
+        raster_z = scaler.data(X)
+        start = self._start(raster_z, scaler, rng)
+        Z = raster_z[field.order]  # every per-pixel array is kept in colour-class order
+        has_nan = bool(np.isnan(Z).any())
         patterns = MissingPatterns.of(Z) if has_nan else None
+        features = None if has_nan else QuadraticFeatures(Z, self.covariance_type)
         reg_z = scaler.reg_covar(self.reg_covar)
+        floors = collapse_floors(X, scaler)
+        jacobian = scaler.log_jacobian_total
+        fixed = self._fixed_beta()
+        estimate = fixed is None
+        state = {"beta": 0.0 if estimate else fixed, "started": False, "fast": False}
+        unary, flat = np.empty((k, n)), np.empty((k, n))
+        labels: list[np.ndarray] = []  # the label map and beta of every iteration
+        betas: list[float] = []
+
+        def log_joint_into(params_z: GMMParams) -> float:
+            """unary <- log pi_k + log N(z_i | k) (K, n); returns the part shared by every k."""
+            shared = None if features is None else log_joint_planes(features, params_z, unary)
+            state["fast"] = shared is not None
+            if shared is None:
+                unary[...] = log_joint(Z, params_z, patterns).T
+            return shared or 0.0
+
+        def expect(iteration: int, params_z: GMMParams) -> tuple[SpatialExpectations, EMStep]:
+            try:
+                check_not_collapsed(params_z, floors)
+                shared = log_joint_into(params_z)
+            except CollapsedComponentError as err:
+                message = collapse_message(err.component, self.covariance_type)
+                raise CollapsedComponentError(message, err.component) from None
+            top = _plane_max(unary)
+            np.subtract(unary, top, out=unary)
+            beta = state["beta"]
+            if not estimate and beta == 0:  # the mixture: one exact E-step
+                energy = field.sweep(unary, 0.0, neighbours=False, record=True)
+            else:
+                if not state["started"]:  # the first q: the independent posteriors
+                    field.sweep(unary, 0.0, neighbours=False, record=False)
+                for sweep in range(self.n_sweeps):
+                    last = sweep == self.n_sweeps - 1
+                    energy = field.sweep(unary, beta, neighbours=True, record=last)
+            state["started"] = True
+            energy += float(top.sum()) + shared - jacobian
+            field.flat(flat)
+            if state["fast"]:
+                stats = statistics_given_planes(features, flat)
+            else:
+                stats = statistics_given_responsibilities(Z, flat.T, params_z, patterns)
+            keep = keeps_responsibilities(self.keep_responsibilities, iteration, n, k)
+            labels.append(field.labels())
+            betas.append(beta)
+            step = EMStep(
+                iteration=iteration,
+                params=scaler.params_from_z(params_z),
+                log_likelihood=energy,
+                log_prior=0.0,
+                objective=energy,
+                responsibilities=field.raster().reshape(n, k) if keep else None,
+            )
+            return SpatialExpectations(flat, energy, stats), step
+
+        def maximise(expectations: SpatialExpectations, params_z: GMMParams) -> GMMParams:
+            new = m_step(expectations.stats, reg_covar=reg_z, previous=params_z)
+            if not estimate and state["beta"] == 0:
+                return new  # the mixture's M-step, pi included
+            with np.errstate(divide="ignore"):
+                log_weights = np.log(params_z.weights)
+            q, s = field.coding_set()
+            proposed, state["beta"] = pseudo_likelihood_step(
+                q, s, log_weights, state["beta"], estimate
+            )
+            # F depends on pi through sum_k n_k log pi_k: for a fixed beta the pseudo-likelihood's
+            # pi is taken only when it does not lower F, so F never decreases
+            counts = expectations.q.sum(axis=1)
+            with np.errstate(invalid="ignore"):
+                gain = float(counts @ (proposed - log_weights))
+            if estimate or not np.isfinite(log_weights).all() or gain >= 0:
+                log_weights = proposed
+            return GMMParams(np.exp(log_weights), new.means, new.covariances, new.covariance_type)
+
+        run = iterate(start, expect, maximise, max_iter=self.max_iter, tol=self.tol, n_samples=n)
+        return _SpatialRun(
+            run.history, run.converged, run.params, field.raster(), state["beta"], labels, betas
+        )
+
+    def _start(self, Z: np.ndarray, scaler: Standardizer, rng) -> GMMParams:
+        """theta_0 on standardised pixels (raster order). At beta = 0 the mixture's start
+        (same data, same arguments); with a field, from at most ``START_SAMPLE`` observed
+        pixels drawn at random (k-means on every pixel of a megapixel image costs more than
+        the fit), and equal weights unless given."""
         seen = ~np.isnan(Z).all(axis=1)  # a fully hidden pixel says nothing about the start
-        start_data = Z[seen] if has_nan else Z
+        data = Z[seen] if not seen.all() else Z
+        field = self._fixed_beta() != 0.0
+        if field and len(data) > START_SAMPLE:
+            data = data[np.sort(rng.choice(len(data), START_SAMPLE, replace=False))]
+        if np.isnan(data).any():
+            data = np.where(np.isnan(data), np.nanmean(Z, axis=0), data)
         start = initial_params(
-            np.where(np.isnan(start_data), np.nanmean(Z, axis=0), start_data),
+            data,
             self.n_components,
             covariance_type=self.covariance_type,
             init_params=self.init_params,
-            reg_covar=reg_z,
+            reg_covar=scaler.reg_covar(self.reg_covar),
             rng=rng,
             weights_init=self.weights_init,
             means_init=None
@@ -413,7 +723,7 @@ class SpatialMixtureEM(BaseEstimator):
             if self.precisions_init is None
             else scaler.precisions_to_z(self.precisions_init),
         )
-        if self.weights_init is None and self._fixed_beta() != 0.0:
+        if self.weights_init is None and field:
             # with a field, the start's cluster sizes (k-means on noisy pixels) are no guide:
             # the classes start equally likely and the field and pseudo-likelihood decide
             start = GMMParams(
@@ -422,61 +732,7 @@ class SpatialMixtureEM(BaseEstimator):
                 start.covariances,
                 start.covariance_type,
             )
-        floors = collapse_floors(X, scaler)
-        k = self.n_components
-        jacobian = scaler.log_jacobian_total
-        state = {"q": None, "beta": self._fixed_beta() if self._fixed_beta() is not None else 0.0}
-        labels: list[np.ndarray] = []  # the label map and beta of every iteration
-        betas: list[float] = []
-
-        def expect(iteration: int, params_z: GMMParams) -> tuple[SpatialExpectations, EMStep]:
-            try:
-                check_not_collapsed(params_z, floors)
-                unary = log_joint(Z, params_z, patterns).reshape(*shape, k)
-            except CollapsedComponentError as err:
-                message = collapse_message(err.component, self.covariance_type)
-                raise CollapsedComponentError(message, err.component) from None
-            beta = state["beta"]
-            q = state["q"] if state["q"] is not None else _softmax(unary)
-            q = mean_field_sweeps(q.copy(), unary, beta, self.neighbourhood, self.n_sweeps)
-            state["q"] = q
-            energy = free_energy(q, unary, beta, self.neighbourhood) - jacobian
-            flat = q.reshape(n, k)
-            stats = statistics_given_responsibilities(Z, flat, params_z, patterns)
-            keep = keeps_responsibilities(self.keep_responsibilities, iteration, n, k)
-            labels.append(q.argmax(axis=2).astype(np.uint8))
-            betas.append(beta)
-            step = EMStep(
-                iteration=iteration,
-                params=scaler.params_from_z(params_z),
-                log_likelihood=energy,
-                log_prior=0.0,
-                objective=energy,
-                responsibilities=flat.copy() if keep else None,
-            )
-            return SpatialExpectations(q, energy, stats), step
-
-        def maximise(expectations: SpatialExpectations, params_z: GMMParams) -> GMMParams:
-            new = m_step(expectations.stats, reg_covar=reg_z, previous=params_z)
-            with np.errstate(divide="ignore"):
-                log_weights = np.log(params_z.weights)
-            estimate = self._fixed_beta() is None
-            proposed, state["beta"] = pseudo_likelihood_step(
-                expectations.q, log_weights, state["beta"], self.neighbourhood, estimate
-            )
-            # F depends on pi through sum_k n_k log pi_k: for a fixed beta the pseudo-likelihood's
-            # pi is taken only when it does not lower F, so F never decreases
-            counts = expectations.q.reshape(n, k).sum(axis=0)
-            with np.errstate(invalid="ignore"):
-                gain = float(counts @ (proposed - log_weights))
-            if estimate or not np.isfinite(log_weights).all() or gain >= 0:
-                log_weights = proposed
-            return GMMParams(np.exp(log_weights), new.means, new.covariances, new.covariance_type)
-
-        run = iterate(start, expect, maximise, max_iter=self.max_iter, tol=self.tol, n_samples=n)
-        return _SpatialRun(
-            run.history, run.converged, run.params, state["q"], state["beta"], labels, betas
-        )
+        return start
 
     def _set_fitted(self, run, scaler: Standardizer, shape, array: np.ndarray) -> None:
         final = run.history[-1]
