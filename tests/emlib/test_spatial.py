@@ -7,6 +7,7 @@ from emlib import GaussianMixtureEM
 from emlib.cases.phantom import make_phantom
 from emlib.spatial import (
     SpatialMixtureEM,
+    _Field,
     free_energy,
     mean_field_sweeps,
     neighbour_sums,
@@ -97,3 +98,26 @@ def test_bad_arguments_are_clear_errors(kwargs, message):
 def test_bad_images_are_clear_errors(image, message):
     with pytest.raises(ValueError, match=message):
         SpatialMixtureEM(2).fit(image)
+
+
+@pytest.mark.parametrize("neighbourhood", [4, 8])
+@pytest.mark.parametrize("shape", [(9, 7), (8, 10), (2, 3)])
+def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(shape, neighbourhood):
+    """_Field (q by colour class in padded blocks, sums by shifted slices, F from the
+    sweep's normalisers) against the plain (H, W, K) reference, odd and even sides."""
+    rng = np.random.default_rng(5)
+    height, width = shape
+    unary = rng.normal(scale=2.0, size=(height, width, 3))
+    q = rng.dirichlet(np.ones(3), size=(height, width))
+    field = _Field(height, width, 3, neighbourhood)
+    field.set_raster(q)
+    planes = unary.reshape(-1, 3)[field.order].T.copy()
+    top = planes.max(axis=0)
+    for beta in (0.0, 0.8, 80.0):  # 80 x 8 neighbours: the overflow-safe path
+        reference = mean_field_sweeps(q.copy(), unary, beta, neighbourhood, 1)
+        energy = field.sweep(planes - top, beta, neighbours=True, record=True) + top.sum()
+        np.testing.assert_allclose(field.raster(), reference, atol=1e-12)
+        expected = free_energy(reference, unary, beta, neighbourhood)
+        assert energy == pytest.approx(expected, rel=1e-10, abs=1e-9)
+        np.testing.assert_array_equal(field.labels(), reference.argmax(axis=2))
+        q = reference
