@@ -164,10 +164,18 @@ def t_log_joint(
 
 
 def t_expectations(
-    Z: np.ndarray, params: StudentParams, patterns: MissingPatterns | None = None, maha=None
+    Z: np.ndarray,
+    params: StudentParams,
+    patterns: MissingPatterns | None = None,
+    maha=None,
+    given_resp: np.ndarray | None = None,
 ) -> TExpectations:
     """The E-step of a t mixture (see the module docstring), by missingness pattern
-    (``maha``: delta_nk at ``params`` for complete data, when the nu-step computed it)."""
+    (``maha``: delta_nk at ``params`` for complete data, when the nu-step computed it).
+
+    With ``given_resp`` (n, K), the statistics are weighted by those responsibilities (a
+    Markov random field's q, ``emlib.spatial``) instead of the mixture's own; the scale
+    weights E[u_nk] depend on x_n and k alone, and ``log_likelihood`` is then 0."""
     n, d = Z.shape
     k_count = params.n_components
     with np.errstate(divide="ignore"):
@@ -183,8 +191,12 @@ def t_expectations(
     for rows, observed, p, delta, half, completed, conditional in _pattern_terms(
         Z, params, patterns, maha
     ):
-        resp, log_norm = normalise_log_joint(log_t_density(delta, dof, p, half) + log_weights)
-        log_likelihood += float(log_norm.sum())
+        if given_resp is None:
+            joint = log_t_density(delta, dof, p, half) + log_weights
+            resp, log_norm = normalise_log_joint(joint)
+            log_likelihood += float(log_norm.sum())
+        else:
+            resp = given_resp[rows]
         u = (dof + p) / (dof + delta)
         resp_all[rows], u_all[rows] = resp, u
         ru = resp * u

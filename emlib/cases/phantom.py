@@ -2,7 +2,9 @@
 
 Three tissue classes as nested ellipses (background 0, outer tissue 1, inner lesion 2) on a
 square image, intensity = class level (0, 1, 2) + Gaussian noise of standard deviation sigma
-(in units of the level spacing). Pixels may be hidden (NaN) at random, or in square patches.
+(in units of the level spacing), or heavy-tailed noise sigma x a Student-t variate with
+``noise_dof`` degrees of freedom (nu = 2: infinite variance, frequent outliers). Pixels may
+be hidden (NaN) at random, or in square patches.
 ``compare_on_phantom`` segments it with the plain mixture and with HMRF-EM from the same start
 and scores both against the truth: pixel accuracy, and Dice per class
 (2 |A and B| / (|A| + |B|)), after matching fitted classes to true ones by their means.
@@ -40,9 +42,11 @@ def make_phantom(
     seed: int = 0,
     hidden_share: float = 0.0,
     hiding: str = "random",
+    noise_dof: float | None = None,
 ) -> Phantom:
     """The phantom (module docstring), seeded; ``hidden_share`` of the pixels hidden at random
-    (``hiding="random"``) or as PATCH x PATCH squares (``"patches"``)."""
+    (``hiding="random"``) or as PATCH x PATCH squares (``"patches"``); Gaussian noise, or
+    sigma x t(``noise_dof``) noise."""
     if not isinstance(size, int) or size < 16:
         raise ValueError(f"size: expected an integer >= 16, got {size!r}")
     if not (0 <= sigma <= 10):
@@ -51,13 +55,19 @@ def make_phantom(
         raise ValueError(f"hidden_share: expected a share in [0, 1), got {hidden_share!r}")
     if hiding not in HIDING:
         raise ValueError(f"hiding: expected one of {list(HIDING)}, got {hiding!r}")
+    if noise_dof is not None and not (np.isfinite(noise_dof) and noise_dof > 0):
+        raise ValueError(f"noise_dof: expected a number > 0 or None, got {noise_dof!r}")
     rows, cols = np.mgrid[0:size, 0:size] / size
     truth = np.zeros((size, size), dtype=int)
     truth[((cols - 0.5) / 0.42) ** 2 + ((rows - 0.5) / 0.32) ** 2 < 1] = 1
     truth[((cols - 0.55) / 0.2) ** 2 + ((rows - 0.45) / 0.14) ** 2 < 1] = 2
     rng = np.random.default_rng(seed)
     clean = truth.astype(float)
-    image = clean + sigma * rng.standard_normal((size, size))
+    if noise_dof is None:
+        noise = rng.standard_normal((size, size))
+    else:
+        noise = rng.standard_t(noise_dof, (size, size))
+    image = clean + sigma * noise
     hidden = _hidden(size, hidden_share, hiding, rng)
     image[hidden] = np.nan
     return Phantom(image, truth, clean, hidden)

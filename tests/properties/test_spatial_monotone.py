@@ -1,5 +1,6 @@
 """HMRF-EM: the recorded free energy never decreases, for fixed beta, every covariance type,
-4- and 8-neighbourhoods, with and without hidden pixels."""
+4- and 8-neighbourhoods, Gaussian and Student-t intensities (nu fixed or estimated), with and
+without hidden pixels."""
 
 import warnings
 
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from emlib import CollapsedComponentError, ConvergenceWarning
 from emlib.params import COVARIANCE_TYPES
-from emlib.spatial import SpatialMixtureEM
+from emlib.spatial import FAMILIES, SpatialMixtureEM
 from tests.properties.test_monotone import assert_never_decreases
 
 
@@ -40,8 +41,12 @@ def noisy_images(draw) -> np.ndarray:
     covariance_type=st.sampled_from(COVARIANCE_TYPES),
     beta=st.sampled_from([0.0, 0.3, 1.0, 2.5]),
     neighbourhood=st.sampled_from([4, 8]),
+    family=st.sampled_from(FAMILIES),
+    dof=st.sampled_from(["estimate", 3.0]),
 )
-def test_free_energy_never_decreases(image, n_components, covariance_type, beta, neighbourhood):
+def test_free_energy_never_decreases(
+    image, n_components, covariance_type, beta, neighbourhood, family, dof
+):
     observed = ~np.isnan(image)
     assume(observed.any(axis=(0, 1)).all() and observed.sum() >= 3 * n_components)
     model = SpatialMixtureEM(
@@ -49,6 +54,8 @@ def test_free_energy_never_decreases(image, n_components, covariance_type, beta,
         beta=beta,
         neighbourhood=neighbourhood,
         covariance_type=covariance_type,
+        family=family,
+        dof=dof,
         reg_covar=0.0,
         tol=0.0,
         max_iter=15,
