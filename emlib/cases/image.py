@@ -691,10 +691,12 @@ SPATIAL_PIXELS = 65_536
 class Spatial:
     """The spatial option: HMRF-EM (``emlib.SpatialMixtureEM``) with a Potts prior of strength
     ``beta`` (a number >= 0, 0 being the plain mixture, or "estimate" for the pseudo-likelihood
-    estimate) between each pixel and its 4 or 8 neighbours (``neighbourhood``)."""
+    estimate) between each pixel and its 4 or 8 neighbours (``neighbourhood``), with Gaussian
+    or Student-t intensities per class (``family``: "gaussian" or "t", nu estimated)."""
 
     beta: float | str = 0.7
     neighbourhood: int = 8
+    family: str = "gaussian"
 
 
 @dataclass(frozen=True)
@@ -831,15 +833,18 @@ def fit_field(
     seed: int = 0,
     max_iter: int = 100,
     tol: float = 1e-3,
+    family: str = "gaussian",
 ) -> FieldFit:
     """``SpatialMixtureEM(n_components, beta=beta, random_state=seed, ...)`` fitted to the
-    grid's colours; beta = 0 is the plain mixture (and ignores ``neighbourhood``)."""
+    grid's colours; beta = 0 with Gaussian intensities is the plain mixture (and ignores
+    ``neighbourhood``); ``family="t"``: Student-t intensities, nu estimated."""
     t0 = time.perf_counter()
     model = SpatialMixtureEM(
         n_components,
         beta=beta,
         neighbourhood=neighbourhood,
         covariance_type=covariance_type,
+        family=family,
         max_iter=max_iter,
         tol=tol,
         random_state=seed,
@@ -898,18 +903,21 @@ def _segment_grid(
     grid: SpatialGrid, n_components, spatial: Spatial, covariance_type, seed, max_iter, tol,
     plain: FieldFit | None = None,
 ) -> SpatialSegmentation:  # fmt: skip
-    def fit(beta) -> FieldFit:
+    def fit(beta, family="gaussian") -> FieldFit:
         return fit_field(
             grid, n_components, beta, neighbourhood=spatial.neighbourhood,
             covariance_type=covariance_type, seed=seed, max_iter=max_iter, tol=tol,
+            family=family,
         )  # fmt: skip
 
     if plain is None:
         plain = fit(0.0)
     else:
         _check_plain(plain.model, grid, n_components, covariance_type, seed, max_iter, tol)
-    same = not isinstance(spatial.beta, str) and spatial.beta == 0
-    smooth = FieldFit(plain.model, 0.0, plain.converged) if same else fit(spatial.beta)
+    same = not isinstance(spatial.beta, str) and spatial.beta == 0 and spatial.family == "gaussian"
+    smooth = (
+        FieldFit(plain.model, 0.0, plain.converged) if same else fit(spatial.beta, spatial.family)
+    )
     model = smooth.model
     notes = []
     if grid.stride > 1:
@@ -953,11 +961,11 @@ def _segment_grid(
 def _check_plain(model, grid, n_components, covariance_type, seed, max_iter, tol) -> None:
     """``plain`` must be the beta = 0 fit of this grid with these arguments."""
     made = (
-        model.beta, model.n_components, model.covariance_type, model.random_state,
+        model.beta, model.family, model.n_components, model.covariance_type, model.random_state,
         model.max_iter, model.tol, model.labels_.shape, model.n_features_in_,
     )  # fmt: skip
     asked = (
-        0.0, n_components, covariance_type, seed, max_iter, tol, grid.hidden.shape,
+        0.0, "gaussian", n_components, covariance_type, seed, max_iter, tol, grid.hidden.shape,
         grid.colours.shape[2] if grid.colours.ndim == 3 else 1,
     )  # fmt: skip
     if made != asked:
@@ -993,13 +1001,15 @@ def segment_phantom(
     hiding: str = "random",
     max_iter: int = 100,
     tol: float = 1e-3,
+    noise_dof: float | None = None,
 ) -> SpatialSegmentation:
     """The plain mixture and HMRF-EM on the seeded phantom (``emlib.cases.phantom``), scored.
 
     ``compare_on_phantom`` with these arguments (128 x 128, three classes): its labels, matched
     to the true tissues, and its scores (accuracy, on the hidden pixels too, Dice per class),
     with the uncertainty maps and HMRF-EM's label map per iteration (matched the same way).
-    ``sigma`` is the noise in units of the spacing between the tissue levels.
+    ``sigma`` is the noise in units of the spacing between the tissue levels (Gaussian, or
+    sigma x t with ``noise_dof`` degrees of freedom).
     """
     spatial = spatial or Spatial()
     t0 = time.perf_counter()
@@ -1014,6 +1024,8 @@ def segment_phantom(
             neighbourhood=spatial.neighbourhood,
             max_iter=max_iter,
             tol=tol,
+            family=spatial.family,
+            noise_dof=noise_dof,
         )
     seconds = time.perf_counter() - t0
     model, phantom = result.model, result.phantom

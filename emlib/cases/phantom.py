@@ -152,13 +152,23 @@ def compare_on_phantom(
     neighbourhood: int = 8,
     max_iter: int = 100,
     tol: float = 1e-3,
+    family: str = "gaussian",
+    noise_dof: float | None = None,
 ) -> PhantomComparison:
     """Segment a phantom by the plain mixture and by HMRF-EM (by default beta = 0.7 over 8
     neighbours, which meets issue 18's goals at every noise level; see the tests).
-    ``max_iter`` and ``tol`` apply to both fits (the defaults are the estimators')."""
-    phantom = make_phantom(size, sigma, seed, hidden_share, hiding)
+    ``max_iter`` and ``tol`` apply to both fits (the defaults are the estimators');
+    ``family`` is HMRF-EM's intensity family ("gaussian" or "t", nu estimated), and
+    ``noise_dof`` makes the noise heavy-tailed (``make_phantom``)."""
+    phantom = make_phantom(size, sigma, seed, hidden_share, hiding, noise_dof)
     spatial = SpatialMixtureEM(
-        3, beta=beta, neighbourhood=neighbourhood, random_state=seed, max_iter=max_iter, tol=tol
+        3,
+        beta=beta,
+        neighbourhood=neighbourhood,
+        random_state=seed,
+        max_iter=max_iter,
+        tol=tol,
+        family=family,
     ).fit(phantom.image)
     spatial_labels = match_by_level(spatial.labels_, spatial.means_)
     observed = ~np.isnan(phantom.image)

@@ -61,6 +61,11 @@ PATTERN_NAMES = {"random": "scattered pixels", "block": "one block in the middle
 #: The phantom hides its pixels at random or in 4 x 4 patches (``make_phantom``'s hiding).
 PHANTOM_HIDING = {"random": "random", "block": "patches"}
 PHANTOM_PATTERN_NAMES = {"random": "scattered pixels", "block": "4 x 4 patches"}
+#: HMRF-EM's intensities per class (``SpatialMixtureEM``'s family).
+FAMILY_NAMES = {"gaussian": "Gaussian", "t": "Student-t (heavy tails)"}
+#: The phantom's noise: Gaussian, or sigma x a t variate with 2 degrees of freedom.
+PHANTOM_NOISES = {"gaussian": "Gaussian", "t": "heavy-tailed (Student-t, 2 d.f.)"}
+PHANTOM_NOISE_DOF = {"gaussian": None, "t": 2.0}
 #: The spatial smoothing beta: 0 (the plain mixture) to 2 by 0.1, or estimated.
 ESTIMATE = "estimate"
 BETA_CHOICES = (*(round(0.1 * i, 1) for i in range(21)), ESTIMATE)
@@ -93,6 +98,8 @@ SETTINGS = (
     # the spatial comparison: beta 0.7 over 8 neighbours meets issue 18's phantom goals
     Setting("beta", 0.7, beta_choice),
     Setting("nb", 8, lambda raw: integer(4, 8)(raw) if raw in ("4", "8") else None),
+    Setting("fam", "gaussian", choice(tuple(FAMILY_NAMES))),
+    Setting("ptail", "gaussian", choice(tuple(PHANTOM_NOISES))),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(5, 500)),
     tolerance_setting(CASE_TOL),
@@ -224,12 +231,13 @@ class FieldSettings:
 
 @dataclass(frozen=True)
 class SpatialSettings:
-    """One spatial comparison on an image: its plain fit's settings, beta and the
-    neighbourhood."""
+    """One spatial comparison on an image: its plain fit's settings, beta, the neighbourhood
+    and HMRF-EM's intensity family."""
 
     field: FieldSettings
     beta: float | str
     neighbourhood: int
+    family: str = "gaussian"
 
     @classmethod
     def from_settings(cls, settings: dict, k: int) -> SpatialSettings:
@@ -241,13 +249,14 @@ class SpatialSettings:
             int(settings["iters"]),
             float(settings["tol"]),
         )
-        return cls(field, settings["beta"], int(settings["nb"]))
+        return cls(field, settings["beta"], int(settings["nb"]), settings["fam"])
 
 
 @dataclass(frozen=True)
 class PhantomSettings:
     """One phantom comparison: the noise sigma (level spacings), beta, the neighbourhood, the
-    share hidden and how, the seed (noise, hiding and start) and the stopping rule."""
+    share hidden and how, the seed (noise, hiding and start), the stopping rule, HMRF-EM's
+    intensity family and the noise's tails ("gaussian" or "t")."""
 
     sigma: float
     beta: float | str
@@ -257,6 +266,8 @@ class PhantomSettings:
     seed: int
     max_iter: int
     tol: float
+    family: str = "gaussian"
+    tails: str = "gaussian"
 
     @classmethod
     def from_settings(cls, settings: dict) -> PhantomSettings:
@@ -270,6 +281,8 @@ class PhantomSettings:
             int(settings["seed"]),
             int(settings["iters"]),
             float(settings["tol"]),
+            settings["fam"],
+            settings["ptail"],
         )
 
 
@@ -318,7 +331,7 @@ def run_spatial(
         result = segment_spatial(
             load_image(image_key) if _pixels is None else _pixels,
             field.k,
-            spatial=Spatial(settings.beta, settings.neighbourhood),
+            spatial=Spatial(settings.beta, settings.neighbourhood, settings.family),
             color_space=spec.color_space,
             covariance_type=field.covariance_type,
             damage=spec.damage(),
@@ -338,12 +351,13 @@ def run_phantom(settings: PhantomSettings) -> SpatialRun:
     try:
         result = segment_phantom(
             settings.sigma,
-            Spatial(settings.beta, settings.neighbourhood),
+            Spatial(settings.beta, settings.neighbourhood, settings.family),
             seed=settings.seed,
             hidden_share=settings.hide,
             hiding=settings.hiding,
             max_iter=settings.max_iter,
             tol=settings.tol,
+            noise_dof=PHANTOM_NOISE_DOF[settings.tails],
         )
     except ValueError as err:
         return SpatialRun(None, f"EM could not segment the phantom: {err}")

@@ -10,6 +10,7 @@ from dashboard.app_pages.image_segmentation.run import (
     K_CHOICES,
     PATTERN_NAMES,
     PHANTOM,
+    PHANTOM_NOISES,
     PHANTOM_PATTERN_NAMES,
     SPACE_NAMES,
     UPLOAD,
@@ -76,7 +77,15 @@ def phantom_form() -> None:
         1.5,
         step=0.05,
         key="img_pnoise",
-        help="The phantom's tissues have intensities 0, 1 and 2; the noise is Gaussian.",
+        help="The phantom's tissues have intensities 0, 1 and 2; the noise is sigma times a "
+        "standard Gaussian, or times a Student-t variate (heavy tails).",
+    )
+    st.radio(
+        "Noise",
+        tuple(PHANTOM_NOISES),
+        format_func=PHANTOM_NOISES.get,
+        key="img_ptail",
+        horizontal=True,
     )
     st.markdown("**Hide pixels**")
     st.slider("Share of pixels hidden", 0.0, 0.8, step=0.05, key="img_hide")

@@ -15,6 +15,7 @@ from dashboard.app_pages.image_segmentation.figures import (
 from dashboard.app_pages.image_segmentation.run import (
     BETA_CHOICES,
     ESTIMATE,
+    FAMILY_NAMES,
     PhantomSettings,
     SpatialRun,
     run_phantom,
@@ -53,8 +54,9 @@ def beta_name(beta) -> str:
 
 
 def controls() -> None:
-    """The beta and neighbourhood controls (applied at once: only the spatial fits rerun)."""
-    beta, neighbours = st.columns([3, 2])
+    """The beta, neighbourhood and intensity controls (applied at once: only the spatial fits
+    rerun)."""
+    beta, neighbours, family = st.columns([3, 2, 2])
     beta.select_slider(
         "Spatial smoothing (beta)",
         BETA_CHOICES,
@@ -70,6 +72,16 @@ def controls() -> None:
         key="img_nb",
         horizontal=True,
     )
+    family.radio(
+        "Intensities",
+        tuple(FAMILY_NAMES),
+        format_func=FAMILY_NAMES.get,
+        key="img_fam",
+        horizontal=True,
+        help="Each class's intensities in HMRF-EM: Gaussian, or Student-t, whose heavy tails "
+        "let outlying pixels (hot pixels, impulse noise) count less in their class's mean "
+        "and spread; its degrees of freedom are estimated per class.",
+    )
 
 
 def phantom_section(settings: dict) -> None:
@@ -78,8 +90,14 @@ def phantom_section(settings: dict) -> None:
     st.subheader("The phantom: a noisy scan whose truth is known")
     st.markdown(
         "Three tissues as nested ellipses, intensities 0 (background), 1 (tissue) and 2 "
-        "(lesion), plus Gaussian noise with a standard deviation of "
-        f"{phantom.sigma:.2f} level spacings (seed {phantom.seed}). Both methods fit K = 3 "
+        "(lesion), plus "
+        + (
+            f"Gaussian noise with a standard deviation of {phantom.sigma:.2f} level spacings"
+            if phantom.tails == "gaussian"
+            else f"heavy-tailed noise, {phantom.sigma:.2f} level spacings times a Student-t "
+            "variate with 2 degrees of freedom (infinite variance: many outliers)"
+        )
+        + f" (seed {phantom.seed}). Both methods fit K = 3 "
         "classes from the same start; their labels are matched to the tissues by their "
         "means and scored against the truth."
     )
@@ -154,7 +172,9 @@ def _side_by_side(result: SpatialSegmentation) -> None:
         (uncertainty_picture(result.plain_uncertainty, k), "Plain mixture: 1 - max r"),
         (
             label_picture(result.labels, k),
-            f"HMRF-EM (β = {shown}, {result.spatial.neighbourhood} neighbours): labels",
+            f"HMRF-EM (β = {shown}, {result.spatial.neighbourhood} neighbours"
+            + (", Student-t" if result.spatial.family == "t" else "")
+            + "): labels",
         ),
         (uncertainty_picture(result.uncertainty, k), "HMRF-EM: 1 - max q"),
     )
