@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_HEADLESS := true
 
-.PHONY: run test test-fast lint bench shots clean
+.PHONY: run serve test test-fast lint bench shots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard/streamlit_app.py --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
+
+# A class on one server (README, "Serving a class"): libraries imported and every page warmed
+# before the first student arrives; .streamlit/config.toml's settings, reachable on the network.
+serve: $(VENV)/.installed
+	$(BIN)/python -m dashboard.serve --server.address 0.0.0.0 --server.port 8501
 
 # Two pytest-xdist workers, one per core; tests/conftest.py says which tests share a worker
 # (the browser tests, and each file's tests). PYTEST_WORKERS=0 runs everything in one process.

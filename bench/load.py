@@ -5,10 +5,11 @@
     python -m bench.load --sessions 30 --browsers 0 --rounds 3
 
 Starts ``bench.timed_server`` (``streamlit run`` with every script run timed on the server,
-its log kept) on a free port and drives ``--sessions`` students at once; they arrive over
-``--ramp`` seconds. Each student runs a seeded script, ``--rounds`` times with new settings
-each round (student s, round r: K = 2 + (s + r) % 5, seed 100 r + s + 1, mechanism and
-threshold by s + r):
+its log kept) on a free port, warmed as ``python -m dashboard.serve`` serves a class (imports
+done, every page opened once; ``--cold`` for a plain ``streamlit run``), and drives
+``--sessions`` students at once; they arrive over ``--ramp`` seconds. Each student runs a
+seeded script, ``--rounds`` times with new settings each round (student s, round r:
+K = 2 + (s + r) % 5, seed 100 r + s + 1, mechanism and threshold by s + r):
 
 ========================  ==================================================================
 action                    what the student does
@@ -59,7 +60,6 @@ import asyncio
 import contextlib
 import json
 import os
-import random
 import re
 import statistics
 import subprocess
@@ -470,9 +470,12 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
 
 
 # --------------------------------------------------------------------------- the server
-def start_server(log_dir: Path, session_ttl: int) -> tuple[subprocess.Popen, str, Path, Path]:
+def start_server(
+    log_dir: Path, session_ttl: int, warm: bool = True
+) -> tuple[subprocess.Popen, str, Path, Path]:
     """``bench.timed_server`` on a free port (runs timed into runs.jsonl, output in
-    server.log); its process, URL and the two files."""
+    server.log), warmed as ``python -m dashboard.serve`` warms unless ``warm`` is false;
+    its process, URL and the two files, once the warm-up is over."""
     runs, log = log_dir / "runs.jsonl", log_dir / "server.log"
     runs.touch()
     port = _free_port()
@@ -483,29 +486,38 @@ def start_server(log_dir: Path, session_ttl: int) -> tuple[subprocess.Popen, str
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
             "--server.disconnectedSessionTTL", str(session_ttl),
+            *(["--warm"] if warm else []),
         ],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    return proc, wait_until_healthy(proc, f"http://127.0.0.1:{port}", 120, "the server"), runs, log
+    base = wait_until_healthy(proc, f"http://127.0.0.1:{port}", 120, "the server")
+    deadline = time.monotonic() + 600
+    while warm and "every page ready" not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server's warm-up did not finish:\n{log.read_text()}")
+        time.sleep(0.5)
+    return proc, base, runs, log
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (/proc/PID/task/*/children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(child) for child in task.read_text().split())
+    return found
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of ``pid`` and its children, MB."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return float("nan")
+    """Resident memory (VmRSS in /proc/PID/status) of ``pid`` and its children, MB."""
     total = 0
-    for p in procs:
-        try:
-            with open(f"/proc/{p.pid}/status") as status:
-                line = next(x for x in status if x.startswith("VmRSS:"))
-            total += int(line.split()[1])
-        except (OSError, StopIteration):
-            pass
+    for current in descendants(pid):
+        with contextlib.suppress(OSError, StopIteration):
+            status = Path(f"/proc/{current}/status").read_text().splitlines()
+            total += int(next(x for x in status if x.startswith("VmRSS:")).split()[1])
     return total / 1024
 
 
@@ -663,7 +675,11 @@ async def amain(args) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         log_dir = Path(args.log_dir) if args.log_dir else Path(tmp)
         log_dir.mkdir(parents=True, exist_ok=True)
-        proc, base, runs_path, log_path = start_server(log_dir, args.session_ttl)
+        t0 = time.perf_counter()
+        proc, base, runs_path, log_path = start_server(log_dir, args.session_ttl, not args.cold)
+        ready = "warmed (python -m dashboard.serve)" if not args.cold else "cold (streamlit run)"
+        print(f"server {ready} in {time.perf_counter() - t0:.0f} s")
+        warm_runs = len(runs_path.read_text().splitlines())
         tally, stop = Tally(), asyncio.Event()
         t0 = time.perf_counter()
         load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -680,7 +696,8 @@ async def amain(args) -> bool:
             except subprocess.TimeoutExpired:
                 proc.kill()
         load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        runs = [json.loads(x) for x in runs_path.read_text().splitlines() if x.strip()]
+        lines = runs_path.read_text().splitlines()[warm_runs:]  # the students' runs only
+        runs = [json.loads(x) for x in lines if x.strip()]
         return report(args, tally, marks, runs, server_errors(log_path), (load_start, load_end))
 
 
@@ -698,10 +715,13 @@ def main(argv: list[str] | None = None) -> int:
         "--session-ttl", type=int, default=10,
         help="server.disconnectedSessionTTL, seconds (10; Streamlit's default is 120)",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, help="shuffles who arrives when")
+    parser.add_argument(
+        "--cold", action="store_true",
+        help="plain streamlit run: no imports ahead, no page warmed (default: as "
+        "python -m dashboard.serve serves a class)",
+    )  # fmt: skip
     parser.add_argument("--log-dir", help="keep the server's log and run times here")
     args = parser.parse_args(argv)
-    random.seed(args.seed)
     return 0 if asyncio.run(amain(args)) else 1
 
 

@@ -1,13 +1,16 @@
 """``streamlit run`` of the dashboard with every script run timed on the server.
 
-    python -m bench.timed_server LOG_FILE [streamlit options...]
+    python -m bench.timed_server LOG_FILE [--warm] [streamlit options...]
 
 Wraps Streamlit's ``exec_func_with_error_handling`` (the call that executes the page script,
 or only the queued fragments on a fragment rerun, widget callbacks included) before the
 server starts, and appends one JSON line per run to LOG_FILE: ``fragment`` (whether only
 fragments ran), ``wall_ms`` and ``cpu_ms`` (the script thread's CPU time,
 ``time.thread_time``, which does not count waiting for a core). The product is not
-changed: this is a measurement harness for ``bench.browser``.
+changed: this is a measurement harness for ``bench.browser``, ``bench.first_chart`` and
+``bench.load``. With ``--warm`` it starts the server as ``python -m dashboard.serve`` does
+(libraries and dashboard modules imported first, every page opened once when it answers;
+the warm-up's lines go to standard output, its runs are timed too).
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ def install(log_path: str) -> None:
 
 def main() -> None:
     log_path, options = sys.argv[1], sys.argv[2:]
+    if "--warm" in options:
+        from dashboard import serve
+
+        options.remove("--warm")
+        serve.preload()
+        base = serve.server_address(options)
+        threading.Thread(target=serve.warm, args=(base, serve.page_paths()), daemon=True).start()
     install(log_path)
     sys.argv = ["streamlit", "run", APP, *options]
     cli.main()
