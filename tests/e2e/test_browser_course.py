@@ -1,7 +1,7 @@
-"""A course in a real browser: a teacher uploads a set with a question of their own and
-creates a class; two students join with its code and answer (one wrong then right, one
-asking for the solution), reload and keep their progress; the teacher then sees exactly
-those attempts. Screenshots go to test-artifacts/."""
+"""A course in a real browser: a teacher tries a set with a question of their own on the
+Exercises page, uploads it on the Teacher page and creates a class; two students join with its
+code and answer (one wrong then right, one asking for the solution), reload and keep their
+progress; the teacher then sees exactly those attempts. Screenshots go to test-artifacts/."""
 
 import csv
 import io
@@ -80,6 +80,12 @@ def test_a_teacher_runs_a_class_and_sees_exactly_its_attempts(server, page, brow
     teacher = page
     set_file = tmp_path / "week5.toml"
     set_file.write_text(SET)
+    teacher.goto(f"{server}/exercises", wait_until="domcontentloaded")  # try the set first
+    upload = teacher.locator('[data-testid="stSidebar"] input[type="file"]')
+    expect(upload).to_be_attached(timeout=WAIT)  # the first page of a fresh server: imports
+    upload.set_input_files(set_file)
+    expect(teacher.get_by_role("heading", name="1. Count the bumps")).to_be_visible(timeout=WAIT)
+    no_exception(teacher)
     teacher.goto(f"{server}/teacher", wait_until="domcontentloaded")
     teacher.get_by_label("Class name").fill("Statistics 2")
     teacher.locator('input[type="file"]').set_input_files(set_file)

@@ -11,18 +11,13 @@ from dashboard.app_pages.exercises.course import (
     open_course,
 )
 from dashboard.app_pages.exercises.run import (
-    DEFAULT_SET,
-    MAX_SEED,
     attempts,
     build,
     exercise_progress,
-    exercise_sets,
-    new_seed,
     progress_frame,
     read_link_progress,
     record,
     reveal,
-    session_seed,
     show_feedback,
     show_question,
     show_solution,
@@ -30,10 +25,9 @@ from dashboard.app_pages.exercises.run import (
     step,
     write_link_progress,
 )
-from dashboard.components.classroom import parse_set
+from dashboard.app_pages.exercises.sets import solo_set
 from dashboard.components.settings import (
     Setting,
-    choice,
     current_settings,
     init_settings,
     integer,
@@ -41,7 +35,6 @@ from dashboard.components.settings import (
 )
 from dashboard.components.share import copy_link
 from emlib.teaching.exercises import (
-    MAX_SET_BYTES,
     ExerciseProgress,
     check_answer,
     report_csv,
@@ -62,52 +55,7 @@ st.markdown(
 course = open_course()
 if course is None:
     join_form()
-    sets = exercise_sets()
-    if not sets:
-        st.error("No exercise sets were found: add a .toml file to datasets/exercises/.")
-        st.stop()
-    names = tuple(sets)
-    SETTINGS = (
-        Setting("set", DEFAULT_SET if DEFAULT_SET in sets else names[0], choice(names)),
-        Setting("seed", session_seed(), integer(0, MAX_SEED)),
-        Setting("ex", 1, integer(1, 99)),
-    )
-    init_settings("ex", SETTINGS)
-    with st.sidebar:
-        if len(sets) > 1:
-            st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")
-        upload = st.file_uploader(
-            "Or your own set (.toml)",
-            type=["toml"],
-            key="ex_upload",
-            help='A set file as the README\'s "Writing exercises" describes: generated kinds '
-            "and questions of your own. It stays in this session; to give it to a class, "
-            "create the class on the Teacher page.",
-        )
-        st.number_input(
-            "Your seed", 0, MAX_SEED, key="ex_seed", help="The same seed gives the same exercises."
-        )
-        st.button("New numbers", on_click=new_seed, icon=":material/casino:", width="stretch")
-    if upload is not None:
-        content = upload.getvalue()
-        if len(content) > MAX_SET_BYTES:
-            st.error(
-                f"{upload.name} has {len(content):,} bytes; a set file may have at most "
-                f"{MAX_SET_BYTES:,}."
-            )
-            st.stop()
-        exercise_set, error = parse_set(content, upload.name)
-        if error:
-            st.error(f"This exercise set cannot be used: {error}")
-            st.stop()
-        st.sidebar.caption("Using your uploaded set; remove the file to go back.")
-    else:
-        chosen = sets[st.session_state["ex_set"]]
-        if chosen.error:
-            st.error(f"This exercise set cannot be used: {chosen.error}")
-            write_query_params(current_settings("ex", SETTINGS))
-            st.stop()
-        exercise_set = chosen.set
+    exercise_set, SETTINGS = solo_set()
 else:
     SETTINGS = (Setting("ex", 1, integer(1, 99)),)
     init_settings("ex", SETTINGS)
