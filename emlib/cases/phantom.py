@@ -4,7 +4,7 @@ Three tissue classes as nested ellipses (background 0, outer tissue 1, inner les
 square image, intensity = class level (0, 1, 2) + Gaussian noise of standard deviation sigma
 (in units of the level spacing), or heavy-tailed noise sigma x a Student-t variate with
 ``noise_dof`` degrees of freedom (nu = 2: infinite variance, frequent outliers). Pixels may
-be hidden (NaN) at random, or in square patches.
+be hidden (NaN) at random, in small square patches, or as one square block.
 ``compare_on_phantom`` segments it with the plain mixture and with HMRF-EM from the same start
 and scores both against the truth: pixel accuracy, and Dice per class
 (2 |A and B| / (|A| + |B|)), after matching fitted classes to true ones by their means.
@@ -19,7 +19,7 @@ import numpy as np
 from emlib.em import GaussianMixtureEM
 from emlib.spatial import SpatialMixtureEM
 
-HIDING = ("none", "random", "patches")
+HIDING = ("none", "random", "patches", "block")
 
 #: The side of a hidden square patch (pixels), for ``hiding="patches"``.
 PATCH = 4
@@ -45,8 +45,8 @@ def make_phantom(
     noise_dof: float | None = None,
 ) -> Phantom:
     """The phantom (module docstring), seeded; ``hidden_share`` of the pixels hidden at random
-    (``hiding="random"``) or as PATCH x PATCH squares (``"patches"``); Gaussian noise, or
-    sigma x t(``noise_dof``) noise."""
+    (``hiding="random"``), as PATCH x PATCH squares (``"patches"``) or as one square of that
+    area at a random place (``"block"``); Gaussian noise, or sigma x t(``noise_dof``) noise."""
     if not isinstance(size, int) or size < 16:
         raise ValueError(f"size: expected an integer >= 16, got {size!r}")
     if not (0 <= sigma <= 10):
@@ -79,6 +79,11 @@ def _hidden(size: int, share: float, hiding: str, rng: np.random.Generator) -> n
     if hiding == "random":
         return rng.uniform(size=(size, size)) < share
     hidden = np.zeros((size, size), dtype=bool)
+    if hiding == "block":
+        side = round(float(np.sqrt(share)) * size)
+        r, c = rng.integers(0, size - side + 1, 2)
+        hidden[r : r + side, c : c + side] = True
+        return hidden
     while hidden.mean() < share:
         r, c = rng.integers(0, size - PATCH + 1, 2)
         hidden[r : r + PATCH, c : c + PATCH] = True
