@@ -106,6 +106,10 @@ NEWTON_STEPS = 3
 #: by their maximum before exponentiating (below it exp cannot overflow).
 SAFE_EXPONENT = 500.0
 
+#: A sweep works on row chunks of a colour class holding about this many numbers per
+#: working array (256 kB: they stay in cache between the sweep's passes).
+CHUNK_ENTRIES = 1 << 15
+
 #: With a field (beta != 0), the start (k-means) sees at most this many observed pixels.
 START_SAMPLE = 20_000
 
@@ -318,14 +322,45 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("kij,kij->", a, b))
 
 
-def _sum_views(views: list[np.ndarray], out: np.ndarray) -> np.ndarray | None:
-    """sum of equally shaped views into ``out`` (a single view is returned as it is)."""
+@dataclass(frozen=True)
+class _Corners:
+    """The four diagonal neighbours, all in the opposite colour class: rows r and r + 1 and
+    columns c and c + 1 of its block, summed as two rows then two columns (2 additions, not
+    3)."""
+
+    block: np.ndarray
+    row: int
+    col: int
+    shape: tuple[int, int]
+
+    def sum_into(self, out: np.ndarray, rows: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """The corners' sum for the class's rows start:stop, into ``out``."""
+        w = self.shape[1]
+        r, c = self.row + start, self.col
+        low, high = self.block[:, r : r + stop - start], self.block[:, r + 1 : r + 1 + stop - start]
+        np.add(low, high, out=rows)
+        return np.add(rows[:, :, c : c + w], rows[:, :, c + 1 : c + 1 + w], out=out)
+
+
+def _sum_views(
+    views: list, out: np.ndarray, rows: np.ndarray, start: int, stop: int
+) -> np.ndarray | None:
+    """sum over the class's rows start:stop of equally shaped views (and ``_Corners``) into
+    ``out`` (a single view's rows are returned as they are); ``rows`` is the corners'
+    working array."""
     if not views:
         return None
-    if len(views) == 1:
-        return views[0]
-    np.add(views[0], views[1], out=out)
-    for view in views[2:]:
+    corners = [v for v in views if isinstance(v, _Corners)]
+    plain = [v[:, start:stop] for v in views if not isinstance(v, _Corners)]
+    if corners:
+        corners[0].sum_into(out, rows, start, stop)
+        for view in plain:
+            out += view
+        return out
+    if len(plain) == 1:
+        return plain[0]
+    np.add(plain[0], plain[1], out=out)
+    for view in plain[2:]:
         out += view
     return out
 
@@ -350,6 +385,8 @@ class _ColourClass:
     late_sum: np.ndarray
     logits: np.ndarray
     total: np.ndarray
+    rows: np.ndarray
+    keeps_early: bool
 
 
 class _Field:
@@ -374,12 +411,15 @@ class _Field:
         for c, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
             h, w = (height - a + 1) // 2, (width - b + 1) // 2
             early, late = [], []
-            for dr, dc in OFFSETS[neighbourhood]:
+            for dr, dc in OFFSETS[neighbourhood][:4]:  # sides
                 other = 2 * ((a + dr) % 2) + (b + dc) % 2
                 si, sj = (a + dr) // 2, (b + dc) // 2
                 view = self.blocks[other, :, 1 + si : 1 + si + h, 1 + sj : 1 + sj + w]
                 (early if other < c else late).append(view)
-            shape = (n_components, h, w)
+            if neighbourhood == 8:  # corners: rows (a - 1) // 2 + (0, 1), columns likewise
+                corners = _Corners(self.blocks[3 - c], 1 + (a - 1) // 2, 1 + (b - 1) // 2, (h, w))
+                (early if 3 - c < c else late).append(corners)
+            chunk = (n_components, min(h, max(1, CHUNK_ENTRIES // (n_components * w))), w)
             self.classes.append(
                 _ColourClass(
                     a,
@@ -388,10 +428,12 @@ class _Field:
                     slice(start, start + h * w),
                     early,
                     late,
-                    np.empty(shape),
-                    np.empty(shape),
-                    np.empty(shape),
-                    np.empty((h, w)),
+                    np.empty((n_components, h, w) if c == 3 else chunk),  # s of the coding set
+                    np.empty(chunk),
+                    np.empty(chunk),
+                    np.empty(chunk[1:]),
+                    np.empty((n_components, chunk[1], cols + 2)),
+                    c == 3,
                 )
             )
             order.append(raster[a::2, b::2].ravel())
@@ -420,37 +462,52 @@ class _Field:
         total = 0.0
         for cls in self.classes:
             u = self.planes(unary, cls)
-            logits = cls.logits
-            early = _sum_views(cls.early, cls.early_sum) if neighbours else None
-            late = _sum_views(cls.late, cls.late_sum) if neighbours else None
-            if early is not None and late is not None:
-                np.add(early, late, out=logits)
-                logits *= beta
-            elif early is not None or late is not None:
-                np.multiply(early if late is None else late, beta, out=logits)
-            else:
-                logits.fill(0.0)
-            logits += u
-            shift = None
-            if beta * self.neighbourhood > SAFE_EXPONENT:
-                shift = _plane_max(logits)
-                logits -= shift
-            np.exp(logits, out=logits)
-            norm = _plane_sum(logits, out=cls.total)
-            np.divide(logits, norm, out=cls.q)
-            if record:
-                total += float(np.sum(np.log(norm)))
-                if shift is not None:
-                    total += float(np.sum(shift))
-                if late is not None and beta != 0:
-                    total -= beta * _dot(cls.q, late)
+            height = cls.q.shape[1]
+            step = cls.logits.shape[1]
+            # row chunks whose working arrays stay in cache: each pass below then reads
+            # memory once, not once per operation
+            for start in range(0, height, step):
+                stop = min(start + step, height)
+                n_rows = stop - start
+                logits = cls.logits[:, :n_rows]
+                early_out = cls.early_sum[:, start:stop] if cls.keeps_early else None
+                if early_out is None:
+                    early_out = cls.early_sum[:, :n_rows]
+                rows = cls.rows[:, :n_rows]
+                early = late = None
+                if neighbours:
+                    early = _sum_views(cls.early, early_out, rows, start, stop)
+                    late = _sum_views(cls.late, cls.late_sum[:, :n_rows], rows, start, stop)
+                if early is not None and late is not None:
+                    np.add(early, late, out=logits)
+                    logits *= beta
+                elif early is not None or late is not None:
+                    np.multiply(early if late is None else late, beta, out=logits)
+                else:
+                    logits.fill(0.0)
+                logits += u[:, start:stop]
+                shift = None
+                if beta * self.neighbourhood > SAFE_EXPONENT:
+                    shift = _plane_max(logits)
+                    logits -= shift
+                np.exp(logits, out=logits)
+                norm = _plane_sum(logits, out=cls.total[:n_rows])
+                logits /= norm
+                cls.q[:, start:stop] = logits
+                if record:
+                    total += float(np.sum(np.log(norm)))
+                    if shift is not None:
+                        total += float(np.sum(shift))
+                    if late is not None and beta != 0:
+                        total -= beta * _dot(logits, late)
         return total if record else None
 
     def coding_set(self) -> tuple[np.ndarray, np.ndarray]:
         """The last class's q and neighbour sums s as (K, m) arrays, after a sweep (its
         neighbours were all updated before it, so s is the sum at the final q)."""
         cls = self.classes[-1]
-        s = cls.early_sum if len(cls.early) > 1 else cls.early[0]
+        single = len(cls.early) == 1 and not isinstance(cls.early[0], _Corners)
+        s = cls.early[0] if single else cls.early_sum
         k = self.n_components
         return cls.q.reshape(k, -1), np.ascontiguousarray(s).reshape(k, -1)
 

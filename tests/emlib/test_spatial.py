@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emlib import GaussianMixtureEM
+from emlib import GaussianMixtureEM, spatial
 from emlib.cases.phantom import make_phantom
 from emlib.spatial import (
     SpatialMixtureEM,
@@ -100,11 +100,16 @@ def test_bad_images_are_clear_errors(image, message):
         SpatialMixtureEM(2).fit(image)
 
 
+@pytest.mark.parametrize("chunk", [1 << 15, 7])
 @pytest.mark.parametrize("neighbourhood", [4, 8])
 @pytest.mark.parametrize("shape", [(9, 7), (8, 10), (2, 3)])
-def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(shape, neighbourhood):
-    """_Field (q by colour class in padded blocks, sums by shifted slices, F from the
-    sweep's normalisers) against the plain (H, W, K) reference, odd and even sides."""
+def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(
+    shape, neighbourhood, chunk, monkeypatch
+):
+    """_Field (q by colour class in padded blocks, sums by shifted slices and the corners as
+    two rows then two columns, row chunks (7 numbers: one row at a time), F from the sweep's
+    normalisers) against the plain (H, W, K) reference, odd and even sides."""
+    monkeypatch.setattr(spatial, "CHUNK_ENTRIES", chunk)
     rng = np.random.default_rng(5)
     height, width = shape
     unary = rng.normal(scale=2.0, size=(height, width, 3))
@@ -121,3 +126,7 @@ def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(sha
         assert energy == pytest.approx(expected, rel=1e-10, abs=1e-9)
         np.testing.assert_array_equal(field.labels(), reference.argmax(axis=2))
         q = reference
+    q_coding, s_coding = field.coding_set()
+    sums = neighbour_sums(q, neighbourhood)[1::2, 1::2]
+    np.testing.assert_allclose(s_coding, np.moveaxis(sums, -1, 0).reshape(3, -1), atol=1e-12)
+    np.testing.assert_allclose(q_coding, np.moveaxis(q[1::2, 1::2], -1, 0).reshape(3, -1))
