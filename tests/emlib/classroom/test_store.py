@@ -122,7 +122,8 @@ def test_view_tokens_open_only_their_students_view(classroom):
     token = classroom.view_token(code, "Ada")
     assert classroom.check_view_token(code, " Ada", token)
     assert not classroom.check_view_token(code, "Bob", token)
-    assert not classroom.check_view_token(code, "Ada", token[:-1] + "0")
+    altered = token[:-1] + ("1" if token[-1] == "0" else "0")
+    assert not classroom.check_view_token(code, "Ada", altered)
     assert not classroom.check_view_token("NOCODE", "Ada", token)
 
 
