@@ -25,6 +25,8 @@ from emlib.fast import (
 )
 from emlib.gaussian import (
     check_not_collapsed,
+    collapse_floor_sd_from,
+    collapse_floors_in_z,
     collapse_message,
     precision_cholesky,
     precision_cholesky_from_precisions,
@@ -42,18 +44,7 @@ from emlib.params import COVARIANCE_TYPES, EMStep, GMMParams, check_shape, covar
 from emlib.priors import log_prior, resolve_prior
 from emlib.scaling import Standardizer, column_mean_and_spread
 from emlib.threads import single_blas_thread, with_single_blas_thread
-from emlib.validation import check_data
-
-#: A component whose standard deviation along a feature falls below this fraction of that
-#: feature's own spread has collapsed (see ``collapse_floors``).
-COLLAPSE_RELATIVE = 1e-7
-
-#: ... or below this many units of the feature's rounding level, eps x its largest absolute
-#: value: its spread is then made of rounding error (1 +- 1e-11 written with 17 digits).
-COLLAPSE_ROUNDING_UNITS = 16.0
-
-#: The floor (in standardised units) of a feature that is zero throughout.
-ZERO_FEATURE_FLOOR = 1e-150
+from emlib.validation import check_data, is_dask_array
 
 MISSING_OPTIONS = ("em", "drop", "error")
 
@@ -84,7 +75,7 @@ def collapse_floors(X: np.ndarray, scaler: Standardizer) -> np.ndarray:
     ndarray of shape (n_features,)
     """
     # an all-zero feature has neither spread nor magnitude: only a zero variance collapses it
-    return np.maximum(collapse_floor_sd(X) / scaler.scale, ZERO_FEATURE_FLOOR)
+    return collapse_floors_in_z(collapse_floor_sd(X), scaler.scale)
 
 
 def collapse_floor_sd(X: np.ndarray) -> np.ndarray:
@@ -95,9 +86,7 @@ def collapse_floor_sd(X: np.ndarray) -> np.ndarray:
     _, spread = column_mean_and_spread(X)
     with np.errstate(invalid="ignore"):
         largest = np.nanmax(np.abs(X), axis=0)
-    return np.maximum(
-        COLLAPSE_RELATIVE * spread, COLLAPSE_ROUNDING_UNITS * np.finfo(float).eps * largest
-    )
+    return collapse_floor_sd_from(spread, largest)
 
 
 def n_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
@@ -291,13 +280,25 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a ``dask.array.Array`` chunked
+            by rows: the fit then runs chunk by chunk on dask's scheduler (a
+            ``dask.distributed`` cluster when a ``Client`` is active) and never gathers the
+            rows (``emlib.scale``); ``history_`` keeps no responsibilities.
         y : ignored
 
         Returns
         -------
         self
         """
+        if is_dask_array(X):
+            if type(self)._run_em is not GaussianMixtureEM._run_em:
+                raise ValueError(
+                    f"X: {type(self).__name__} does not fit dask arrays; GaussianMixtureEM "
+                    "does. Compute the array (X.compute()) if it fits in memory."
+                )
+            from emlib.scale.fit import fit_dask
+
+            return fit_dask(self, X)
         self._check_missing_option()
         X = check_data(
             X,
@@ -347,16 +348,25 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         recorded step is mapped back to the data's units. Collapse is judged per feature
         (``collapse_floors``).
         """
-        n_samples = X.shape[0]
         has_nan = bool(np.isnan(X).any())
         Z = scaler.data(X)
-        reg_z, prior_z = scaler.reg_covar(self.reg_covar), scaler.prior(self.prior_)
-        start_z = initial_params(
-            np.where(np.isnan(Z), np.nanmean(Z, axis=0), Z) if has_nan else Z,
+        start_z = self._start_z(
+            np.where(np.isnan(Z), np.nanmean(Z, axis=0), Z) if has_nan else Z, scaler, rng
+        )
+        expect = self._expectation(Z, has_nan)
+        return self._iterate_z(start_z, expect, collapse_floors(X, scaler), X.shape[0], scaler)
+
+    def _start_z(
+        self, Z_filled: np.ndarray, scaler: Standardizer, rng: np.random.Generator
+    ) -> GMMParams:
+        """The start theta_0 in standardised space, chosen on ``Z_filled`` (standardised rows
+        without NaN: all rows in memory, a seeded sample of rows on a dask array)."""
+        return initial_params(
+            Z_filled,
             self.n_components,
             covariance_type=self.covariance_type,
             init_params=self.init_params,
-            reg_covar=reg_z,
+            reg_covar=scaler.reg_covar(self.reg_covar),
             rng=rng,
             weights_init=self.weights_init,
             means_init=None
@@ -365,10 +375,22 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             precisions_init=None
             if self.precisions_init is None
             else scaler.precisions_to_z(self.precisions_init),
-            prior=prior_z,
+            prior=scaler.prior(self.prior_),
         )
-        expect = self._expectation(Z, has_nan)
-        floors = collapse_floors(X, scaler)
+
+    def _iterate_z(
+        self,
+        start_z: GMMParams,
+        expect,
+        floors: np.ndarray,
+        n_samples: int,
+        scaler: Standardizer,
+    ) -> Run:
+        """EM from ``start_z`` on standardised data: the shared loop (``emlib.loop.iterate``)
+        with ``expect(params_z, keep) -> Expectations`` as the E-step (over an array in memory,
+        or over a dask array's chunks), the M-step on its statistics, every step recorded in
+        the data's units and checked for collapse against ``floors`` (standardised units)."""
+        reg_z, prior_z = scaler.reg_covar(self.reg_covar), scaler.prior(self.prior_)
 
         def record(iteration: int, params_z: GMMParams) -> tuple[Expectations, EMStep]:
             try:
@@ -496,41 +518,71 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         X = self._validated(X)  # raises NotFittedError first
         return self.scaler_.data(X)
 
-    @with_single_blas_thread
+    def _lazy(self, method: str, X):
+        """``method`` applied to each row chunk of a dask array: a lazy dask array with the
+        input's row chunks (``emlib.scale.outputs``)."""
+        from emlib.scale.outputs import lazy_output
+
+        return lazy_output(self, method, X)
+
     def impute(self, X) -> np.ndarray:
         """``X`` with each NaN replaced by its conditional expectation under the fitted mixture.
 
         E[x_m | x_o] = sum_k r_k(x_o) (mu_k,m + Sigma_k,mo Sigma_k,oo^{-1} (x_o - mu_k,o)),
         r_k(x_o) being the responsibilities given the observed entries. Observed entries are
-        returned unchanged.
+        returned unchanged. On a dask array: a lazy dask array with its row chunks.
         """
+        if is_dask_array(X):
+            return self._lazy("impute", X)
+        return self._impute(X)
+
+    @with_single_blas_thread
+    def _impute(self, X) -> np.ndarray:
         X = self._validated(X)
         filled = self.scaler_.data_from_z(impute_with(self.scaler_.data(X), self.params_z_))
         return np.where(np.isnan(X), filled, X)
 
-    @with_single_blas_thread
     def score_samples(self, X) -> np.ndarray:
         """log p(x_n | theta) of each row, shape (n_samples,).
 
         Computed in the standardised space, log p(x) = log p(z) - sum_{observed d} log s_d.
+        On a dask array: a lazy dask array with its row chunks.
         """
+        if is_dask_array(X):
+            return self._lazy("score_samples", X)
+        return self._score_samples(X)
+
+    @with_single_blas_thread
+    def _score_samples(self, X) -> np.ndarray:
         X = self._validated(X)
         log_pz = logsumexp(log_joint(self.scaler_.data(X), self.params_z_), axis=1)
         return log_pz - self.scaler_.log_jacobian(X)
 
     def score(self, X, y=None) -> float:
-        """Mean log-likelihood per row."""
+        """Mean log-likelihood per row (on a dask array, computed chunk by chunk)."""
         return float(np.mean(self.score_samples(X)))
 
-    @with_single_blas_thread
     def predict_proba(self, X) -> np.ndarray:
-        """Responsibilities p(z = k | x_n, theta), shape (n_samples, n_components)."""
+        """Responsibilities p(z = k | x_n, theta), shape (n_samples, n_components).
+        On a dask array: a lazy dask array with its row chunks."""
+        if is_dask_array(X):
+            return self._lazy("predict_proba", X)
+        return self._predict_proba(X)
+
+    @with_single_blas_thread
+    def _predict_proba(self, X) -> np.ndarray:
         log_resp, _ = e_step(self._standardised(X), self.params_z_)
         return np.exp(log_resp)
 
-    @with_single_blas_thread
     def predict(self, X) -> np.ndarray:
-        """The most responsible component of each row."""
+        """The most responsible component of each row.
+        On a dask array: a lazy dask array with its row chunks."""
+        if is_dask_array(X):
+            return self._lazy("predict", X)
+        return self._predict(X)
+
+    @with_single_blas_thread
+    def _predict(self, X) -> np.ndarray:
         return log_joint(self._standardised(X), self.params_z_).argmax(axis=1)
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -554,16 +606,23 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     def _n_parameters(self) -> int:
         return n_parameters(self.covariance_type, self.n_components, self.means_.shape[1])
 
+    def _total_log_likelihood(self, X) -> tuple[float, int]:
+        """sum_n log p(x_n | theta) and the number of rows (a dask array chunk by chunk)."""
+        if is_dask_array(X):
+            scores = self.score_samples(X)
+            return float(scores.sum().compute()), int(scores.shape[0])
+        X = self._validated(X)
+        return self.score(X) * X.shape[0], X.shape[0]
+
     def bic(self, X) -> float:
         """Bayesian information criterion, -2 log L + p log n (lower is better)."""
-        X = self._validated(X)
-        log_l = self.score(X) * X.shape[0]
-        return float(-2.0 * log_l + self._n_parameters() * np.log(X.shape[0]))
+        log_l, n = self._total_log_likelihood(X)
+        return float(-2.0 * log_l + self._n_parameters() * np.log(n))
 
     def aic(self, X) -> float:
         """Akaike information criterion, -2 log L + 2 p (lower is better)."""
-        X = self._validated(X)
-        return float(-2.0 * self.score(X) * X.shape[0] + 2.0 * self._n_parameters())
+        log_l, _ = self._total_log_likelihood(X)
+        return float(-2.0 * log_l + 2.0 * self._n_parameters())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

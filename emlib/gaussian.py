@@ -21,6 +21,36 @@ from emlib.exceptions import CollapsedComponentError
 
 LOG_2PI = np.log(2.0 * np.pi)
 
+#: A component whose standard deviation along a feature falls below this fraction of that
+#: feature's own spread has collapsed (see ``collapse_floor_sd_from``).
+COLLAPSE_RELATIVE = 1e-7
+
+#: ... or below this many units of the feature's rounding level, eps x its largest absolute
+#: value: its spread is then made of rounding error (1 +- 1e-11 written with 17 digits).
+COLLAPSE_ROUNDING_UNITS = 16.0
+
+#: The floor (in standardised units) of a feature that is zero throughout.
+ZERO_FEATURE_FLOOR = 1e-150
+
+
+def collapse_floor_sd_from(spread: np.ndarray, largest: np.ndarray) -> np.ndarray:
+    """The smallest meaningful standard deviation along each feature, in the data's units,
+    from each feature's (biased) standard deviation ``spread`` and largest absolute value:
+
+        max(COLLAPSE_RELATIVE * sd_d, COLLAPSE_ROUNDING_UNITS * eps * max_n |x_nd|)
+
+    (``emlib.em.collapse_floor_sd`` computes both from an array; a dask fit from its chunks).
+    """
+    return np.maximum(
+        COLLAPSE_RELATIVE * spread, COLLAPSE_ROUNDING_UNITS * np.finfo(float).eps * largest
+    )
+
+
+def collapse_floors_in_z(floor_sd: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``floor_sd`` (``collapse_floor_sd_from``) in standardised units, floor_sd / s_d, never
+    below ``ZERO_FEATURE_FLOOR`` (an all-zero feature has neither spread nor magnitude)."""
+    return np.maximum(floor_sd / scale, ZERO_FEATURE_FLOOR)
+
 
 def collapse_message(
     component: int | None, covariance_type: str, *, prior_in_use: bool = False

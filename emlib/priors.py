@@ -17,6 +17,7 @@ log-likelihood + log-prior, which EM never decreases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +63,28 @@ class ConjugatePrior:
 
     def resolve(self, X: np.ndarray, n_components: int, covariance_type: str) -> ResolvedPrior:
         """Fill the defaults from the data and check every value; returns a ``ResolvedPrior``."""
-        d = X.shape[1]
-        mean = np.nanmean(X, axis=0) if self.mean is None else np.asarray(self.mean, float)
+        return self.resolve_from(
+            mean=lambda: np.nanmean(X, axis=0),
+            covariance=lambda: observed_covariance(X),
+            shape=X.shape,
+            n_components=n_components,
+            covariance_type=covariance_type,
+        )
+
+    def resolve_from(
+        self,
+        *,
+        mean: Callable[[], np.ndarray],
+        covariance: Callable[[], np.ndarray],
+        shape: tuple[int, int],
+        n_components: int,
+        covariance_type: str,
+    ) -> ResolvedPrior:
+        """``resolve`` from summaries of the data rather than the data: ``mean()``, its column
+        means over observed values, and ``covariance()``, ``observed_covariance`` of it, each
+        called only when a default needs it (a dask fit computes both from its chunks)."""
+        d = shape[1]
+        mean = mean() if self.mean is None else np.asarray(self.mean, float)
         if mean.shape != (d,):
             raise ValueError(f"prior mean: expected shape ({d},), got {mean.shape}")
         dof = d + 2.0 if self.dof is None else float(self.dof)
@@ -82,7 +103,7 @@ class ConjugatePrior:
                 "prior weight_concentration (Dirichlet alpha): expected a number >= 1, got "
                 f"{self.weight_concentration}"
             )
-        scale = self._scale(X, n_components, covariance_type)
+        scale = self._scale(covariance, shape, n_components, covariance_type)
         return ResolvedPrior(
             mean=mean,
             shrinkage=float(self.shrinkage),
@@ -92,8 +113,14 @@ class ConjugatePrior:
             covariance_type=covariance_type,
         )
 
-    def _scale(self, X: np.ndarray, n_components: int, covariance_type: str):
-        d = X.shape[1]
+    def _scale(
+        self,
+        covariance: Callable[[], np.ndarray],
+        shape: tuple[int, int],
+        n_components: int,
+        covariance_type: str,
+    ):
+        d = shape[1]
         matrix = covariance_type in ("full", "tied")
         if self.scale is not None:
             scale = np.asarray(self.scale, dtype=float)
@@ -112,11 +139,11 @@ class ConjugatePrior:
         if not self.scale_factor > 0:
             raise ValueError(f"prior scale_factor: expected a number > 0, got {self.scale_factor}")
         factor = self.scale_factor / n_components ** (2.0 / d)
-        cov = observed_covariance(X)
+        cov = covariance()
         if matrix and np.linalg.eigvalsh(cov)[0] <= 0:
             raise ValueError(
                 "prior scale: the default scale is the data's covariance, which is singular "
-                f"here ({len(X)} rows, {d} features: the rows lie in a lower-dimensional "
+                f"here ({shape[0]} rows, {d} features: the rows lie in a lower-dimensional "
                 "space). Use more rows than features, diag or spherical covariances, or give "
                 "ConjugatePrior(scale=...) explicitly."
             )
@@ -132,7 +159,18 @@ def observed_covariance(X: np.ndarray) -> np.ndarray:
         When a feature has fewer than two observed values: its variance, and so a
         data-derived prior scale, does not exist.
     """
-    observed = np.sum(~np.isnan(X), axis=0)
+    check_two_observed(np.sum(~np.isnan(X), axis=0))
+    cov = np.atleast_2d(pd.DataFrame(X).cov().to_numpy())
+    if np.isnan(X).any() and (
+        np.isnan(cov).any() or np.linalg.eigvalsh(np.nan_to_num(cov))[0] <= 0
+    ):
+        cov = np.diag(np.nanvar(X, axis=0, ddof=1))
+    return cov
+
+
+def check_two_observed(observed: np.ndarray) -> None:
+    """Raise the ``ValueError`` of ``observed_covariance`` when a feature has fewer than two
+    observed values (``observed``: the count per feature)."""
     short = np.flatnonzero(observed < 2)
     if short.size:
         raise ValueError(
@@ -140,12 +178,6 @@ def observed_covariance(X: np.ndarray) -> np.ndarray:
             "value(s), fewer than two, so the data's variance (the default prior's scale) "
             "does not exist. Give ConjugatePrior(scale=...) explicitly, or drop the feature."
         )
-    cov = np.atleast_2d(pd.DataFrame(X).cov().to_numpy())
-    if np.isnan(X).any() and (
-        np.isnan(cov).any() or np.linalg.eigvalsh(np.nan_to_num(cov))[0] <= 0
-    ):
-        cov = np.diag(np.nanvar(X, axis=0, ddof=1))
-    return cov
 
 
 @dataclass(frozen=True)
@@ -160,15 +192,21 @@ class ResolvedPrior:
     covariance_type: str
 
 
-def resolve_prior(prior, X: np.ndarray, n_components: int, covariance_type: str):
-    """None (maximum likelihood), "default", or a ``ConjugatePrior`` -> ``ResolvedPrior`` | None."""
+def conjugate_prior(prior) -> ConjugatePrior | None:
+    """None (maximum likelihood), "default", or a ``ConjugatePrior`` -> ``ConjugatePrior`` | None."""
     if prior is None:
         return None
     if isinstance(prior, str) and prior == "default":
         prior = ConjugatePrior()
     if not isinstance(prior, ConjugatePrior):
         raise ValueError(f"prior: expected None, 'default' or a ConjugatePrior, got {prior!r}")
-    return prior.resolve(X, n_components, covariance_type)
+    return prior
+
+
+def resolve_prior(prior, X: np.ndarray, n_components: int, covariance_type: str):
+    """None (maximum likelihood), "default", or a ``ConjugatePrior`` -> ``ResolvedPrior`` | None."""
+    prior = conjugate_prior(prior)
+    return None if prior is None else prior.resolve(X, n_components, covariance_type)
 
 
 def _log_normal(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from sklearn.utils.validation import validate_data
 
 
 class NonNumericDataError(ValueError, TypeError):
     """X holds values that are not numbers (a ``ValueError``, and a ``TypeError`` as NumPy's)."""
+
+
+def is_dask_array(X) -> bool:
+    """Whether ``X`` is a ``dask.array.Array``, found without importing dask: such an array
+    exists only once ``dask.array`` has been imported, so its absence from ``sys.modules``
+    answers no (and the in-memory path never imports dask)."""
+    module = sys.modules.get("dask.array")
+    return module is not None and isinstance(X, module.Array)
 
 
 def _column_names(X_raw, n_features: int) -> list[str]:
