@@ -14,15 +14,10 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 
-from emlib.estep import Expectations, MissingPatterns, e_step, expected_statistics, log_joint
+from emlib.estep import Expectations, e_step, log_joint
 from emlib.estep import impute as impute_with
 from emlib.exceptions import CollapsedComponentError
-from emlib.fast import (
-    PatternFeatures,
-    QuadraticFeatures,
-    fast_expected_statistics,
-    fast_missing_expected_statistics,
-)
+from emlib.fast import expectation
 from emlib.gaussian import (
     check_not_collapsed,
     collapse_floor_sd_from,
@@ -413,26 +408,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         )
 
     def _expectation(self, Z: np.ndarray, has_nan: bool):
-        """The E-step to use on standardised data: params, keep -> ``Expectations``.
-
-        The fast path (``emlib.fast``) while it is precise, else the reference E-step
-        (``emlib.estep``, by missingness pattern when there is NaN).
-        """
-        patterns = MissingPatterns.of(Z) if has_nan else None
-        if self.algorithm == "reference":
-            return lambda params, keep: expected_statistics(Z, params, patterns)
-        if has_nan:
-            features = PatternFeatures(Z, patterns)
-            fast_step = fast_missing_expected_statistics
-        else:
-            features = QuadraticFeatures(Z, self.covariance_type)
-            fast_step = fast_expected_statistics
-
-        def expect(params: GMMParams, keep: bool) -> Expectations:
-            fast = fast_step(features, params, want_responsibilities=keep)
-            return fast if fast is not None else expected_statistics(Z, params, patterns)
-
-        return expect
+        """The E-step to use on standardised data: params, keep -> ``Expectations``
+        (``emlib.fast.expectation``)."""
+        return expectation(Z, has_nan, self.covariance_type, self.algorithm)
 
     def _keeps(self, iteration: int, n_samples: int) -> bool:
         """Whether the history keeps this iteration's responsibilities."""

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emlib.estep import Expectations
+from emlib.estep import Expectations, MissingPatterns, expected_statistics
 from emlib.params import GMMParams, SuffStats
 
 #: Smallest eigenvalue of a standardised covariance for which the expansion keeps ~1e-9
@@ -647,3 +647,29 @@ def fast_missing_expected_statistics(
     if want_responsibilities and len(features.nan_positions):
         imputed = features.completed[features.nan_positions]
     return Expectations(all_resp, log_likelihood, stats, imputed)
+
+
+def expectation(Z: np.ndarray, has_nan: bool, covariance_type: str, algorithm: str = "fast"):
+    """The E-step ``GaussianMixtureEM`` runs on standardised rows ``Z``: a function
+    (params, keep) -> ``Expectations``, the features computed once.
+
+    ``algorithm="fast"``: this module's expansion while it is precise, else the reference
+    E-step (``emlib.estep``, by missingness pattern when ``has_nan``); ``"reference"``: that
+    one always. ``keep`` asks for the responsibilities (and imputations). A dask fit runs the
+    same function on each chunk of rows.
+    """
+    patterns = MissingPatterns.of(Z) if has_nan else None
+    if algorithm == "reference":
+        return lambda params, keep: expected_statistics(Z, params, patterns)
+    if has_nan:
+        features = PatternFeatures(Z, patterns)
+        fast_step = fast_missing_expected_statistics
+    else:
+        features = QuadraticFeatures(Z, covariance_type)
+        fast_step = fast_expected_statistics
+
+    def expect(params: GMMParams, keep: bool) -> Expectations:
+        fast = fast_step(features, params, want_responsibilities=keep)
+        return fast if fast is not None else expected_statistics(Z, params, patterns)
+
+    return expect

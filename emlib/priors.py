@@ -193,7 +193,7 @@ class ResolvedPrior:
 
 
 def conjugate_prior(prior) -> ConjugatePrior | None:
-    """None (maximum likelihood), "default", or a ``ConjugatePrior`` -> ``ConjugatePrior`` | None."""
+    """None, "default" or a ``ConjugatePrior`` -> the ``ConjugatePrior`` to use, or None."""
     if prior is None:
         return None
     if isinstance(prior, str) and prior == "default":

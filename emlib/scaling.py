@@ -38,12 +38,19 @@ class Standardizer:
         1e300 (``column_mean_and_spread``), so EM can run on data at any magnitude.
         """
         shift, spread = column_mean_and_spread(X)
+        return cls.from_summary(shift, spread, (~np.isnan(X)).sum(axis=0), covariance_type)
+
+    @classmethod
+    def from_summary(
+        cls, mean: np.ndarray, spread: np.ndarray, observed: np.ndarray, covariance_type: str
+    ) -> Standardizer:
+        """``fit`` from each column's observed mean, standard deviation and number of observed
+        values (a dask fit computes them chunk by chunk)."""
         scale = np.where(spread > 0, spread, 1.0)
         if covariance_type == "spherical":
             top = scale.max()
             scale = np.full_like(scale, top * np.sqrt(np.mean((scale / top) ** 2)))
-        observed = (~np.isnan(X)).sum(axis=0)
-        return cls(shift, scale, covariance_type, float(observed @ np.log(scale)))
+        return cls(mean, scale, covariance_type, float(np.asarray(observed) @ np.log(scale)))
 
     def data(self, X: np.ndarray) -> np.ndarray:
         """z = (x - shift) / scale, shape (n_samples, n_features)."""
