@@ -7,6 +7,7 @@ from pathlib import Path
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
+import pandas as pd
 
 FORMATS = {"parquet": (".parquet", ".pq"), "csv": (".csv",)}
 
@@ -82,7 +83,7 @@ def read_table_files(
     text = [
         str(name)
         for name, dtype in frame.dtypes.items()
-        if not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_))
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
     ]
     if text:
         raise ValueError(
