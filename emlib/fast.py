@@ -58,7 +58,7 @@ CLASS_ENTRIES = 1 << 14
 class QuadraticFeatures:
     """phi(z) for every row of standardised complete data, by blocks (feature-major)."""
 
-    def __init__(self, Z: np.ndarray, covariance_type: str):
+    def __init__(self, Z: np.ndarray, covariance_type: str, precompute: bool = True):
         self.n_samples, self.n_features = Z.shape
         self.covariance_type = covariance_type
         self.full = covariance_type == "full"
@@ -72,7 +72,9 @@ class QuadraticFeatures:
         self._ZT = np.ascontiguousarray(Z.T)
         self.second_moment = self._ZT @ self._ZT.T if self.tied else None
         size = (d + self.n_quadratic) * self.n_samples
-        self._all = self._compute(self._ZT) if size <= PRECOMPUTE_LIMIT else None
+        # computed once when the features serve many E-steps (a fit in memory), block by
+        # block when they serve one (a dask chunk, read again at every pass)
+        self._all = self._compute(self._ZT) if precompute and size <= PRECOMPUTE_LIMIT else None
 
     def _compute(self, ZT: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         d = self.n_features
@@ -649,14 +651,21 @@ def fast_missing_expected_statistics(
     return Expectations(all_resp, log_likelihood, stats, imputed)
 
 
-def expectation(Z: np.ndarray, has_nan: bool, covariance_type: str, algorithm: str = "fast"):
+def expectation(
+    Z: np.ndarray,
+    has_nan: bool,
+    covariance_type: str,
+    algorithm: str = "fast",
+    precompute: bool = True,
+):
     """The E-step ``GaussianMixtureEM`` runs on standardised rows ``Z``: a function
     (params, keep) -> ``Expectations``, the features computed once.
 
     ``algorithm="fast"``: this module's expansion while it is precise, else the reference
     E-step (``emlib.estep``, by missingness pattern when ``has_nan``); ``"reference"``: that
     one always. ``keep`` asks for the responsibilities (and imputations). A dask fit runs the
-    same function on each chunk of rows.
+    same function on each chunk of rows, once per chunk and pass (``precompute=False``: the
+    quadratic features are then made block by block, in cache, never for the whole chunk).
     """
     patterns = MissingPatterns.of(Z) if has_nan else None
     if algorithm == "reference":
@@ -665,7 +674,7 @@ def expectation(Z: np.ndarray, has_nan: bool, covariance_type: str, algorithm: s
         features = PatternFeatures(Z, patterns)
         fast_step = fast_missing_expected_statistics
     else:
-        features = QuadraticFeatures(Z, covariance_type)
+        features = QuadraticFeatures(Z, covariance_type, precompute)
         fast_step = fast_expected_statistics
 
     def expect(params: GMMParams, keep: bool) -> Expectations:

@@ -92,19 +92,28 @@ def summarise_chunk(block, drop: bool, offset: int | None) -> Summary:
     }
     X = raw[~missing.any(axis=1)] if drop else raw
     n, d = X.shape
-    observed = ~np.isnan(X) & ~np.isinf(X)
+    complete = not (checks["nan"].any() or checks["inf"].any())
+    observed = np.ones(X.shape, dtype=bool) if complete else ~np.isnan(X) & ~np.isinf(X)
     counts = observed.sum(axis=0)
     mean, spread, largest = np.zeros(d), np.zeros(d), np.zeros(d)
     seen = counts > 0
-    if seen.any():
+    if complete and n:
+        mean, spread = column_mean_and_spread(X)
+        largest = np.abs(X).max(axis=0)
+    elif seen.any():
         values = np.where(observed, X, np.nan)[:, seen]
         mean[seen], spread[seen] = column_mean_and_spread(values)
         largest[seen] = np.nanmax(np.abs(values), axis=0)
-    ones = observed.astype(np.float64)
     unit = np.where(spread > 0, spread, 1.0)
-    Y = np.where(observed, (np.where(observed, X, 0.0) - mean) / unit, 0.0)
-    pair_count = ones.T @ ones
-    sums = Y.T @ ones  # [i, j]: sum of y_i over the rows observing i and j
+    if complete:
+        Y = (X - mean) / unit
+        pair_count = np.full((d, d), float(n))
+        sums = np.broadcast_to(Y.sum(axis=0)[:, None], (d, d))
+    else:
+        ones = observed.astype(np.float64)
+        Y = np.where(observed, (np.where(observed, X, 0.0) - mean) / unit, 0.0)
+        pair_count = ones.T @ ones
+        sums = Y.T @ ones  # [i, j]: sum of y_i over the rows observing i and j
     inner = Y.T @ Y
     with np.errstate(over="ignore", invalid="ignore"):
         shift = np.divide(sums, pair_count, out=np.zeros((d, d)), where=pair_count > 0)
@@ -228,7 +237,7 @@ def chunk_expectations(block, task: EStepTask, params_z) -> Expectations | None:
         return None
     with single_blas_thread():
         expect = expectation(
-            task.scaler.data(X), task.has_nan, task.covariance_type, task.algorithm
+            task.scaler.data(X), task.has_nan, task.covariance_type, task.algorithm, False
         )
         return expect(params_z, False)
 
