@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.student
 	$(BIN)/python -m bench.spatial
 	$(BIN)/python -m bench.hmm
+	$(BIN)/python -m bench.dask
 
 # Full-page screenshots of every page in headless Chromium, into shots/ (git-ignored).
 shots: $(VENV)/.installed
