@@ -24,7 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::emlib.exceptions.ConvergenceWar
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client
