@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,9 +100,15 @@ def common_wrong_answers(
     }
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
 def _cell(text: str) -> str:
-    """A spreadsheet would run a cell starting with = + - @ as a formula: quote it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A spreadsheet would run a cell starting with = + - @ as a formula: quote it (a plain
+    number such as -0.5 stays as it is)."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def attempts_csv(records: Sequence[AttemptRecord]) -> str:

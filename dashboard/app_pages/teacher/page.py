@@ -44,7 +44,13 @@ with st.expander("Create a class", expanded=not st.query_params.get("class")):
     sets = bundled_sets()
     with st.form("teacher_create"):
         name = st.text_input("Class name", max_chars=200, placeholder="Statistics 2, week 5")
-        bundled = st.selectbox("Exercise set", list(sets), format_func=lambda n: sets[n])
+        names = list(sets)
+        bundled = st.selectbox(
+            "Exercise set",
+            names,
+            index=names.index("intro") if "intro" in names else 0,
+            format_func=lambda n: sets[n],
+        )
         upload = st.file_uploader(
             "Or upload your own set (.toml; it replaces the set above)", type=["toml"]
         )

@@ -75,3 +75,25 @@ def test_a_student_in_a_class_and_the_teacher_who_reads_it():
     assert len(store.attempts_of(store.join(code, "Ada"))) == 3  # nothing recorded
     forged = open_page("app_pages/exercises/page.py", {**query, "view": "0" * 32})
     assert "not valid" in forged.error[0].value
+
+
+def test_a_teacher_creates_a_class_on_a_bundled_set_and_is_logged_in():
+    at = open_page("app_pages/teacher/page.py")
+    fields = {t.label: t for t in at.text_input}
+    fields["Class name"].input("Monday group")
+    fields["Teacher password (at least 6 characters)"].input("abcdef")
+    fields["The password again"].input("abcdeg")
+    next(b for b in at.button if b.label == "Create the class").click()
+    at.run()
+    assert "passwords differ" in at.error[0].value
+    fields = {t.label: t for t in at.text_input}
+    fields["The password again"].input("abcdef")
+    next(b for b in at.button if b.label == "Create the class").click()
+    at.run()
+    assert not at.exception
+    code = at.query_params["class"]
+    code = code if isinstance(code, str) else code[0]
+    assert f"join code is **{code}**" in at.success[0].value
+    info = classroom().class_info(code)
+    assert info.name == "Monday group" and info.set_name == "intro"
+    assert any(f"No student has joined yet. The join code is {code}" in i.value for i in at.info)

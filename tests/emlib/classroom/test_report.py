@@ -21,6 +21,8 @@ ROWS = [
     row("Bob", 1, None, revealed=True),
     row("Bob", 2, "=HYPERLINK(1)"),
     row("Cy", 1, "0.75"),
+    row("Cy", 2, "-0.5"),
+    row("Cy", 2, "-1+SUM(A1)"),
 ]
 
 
@@ -29,7 +31,7 @@ def test_the_table_says_solved_tries_and_revealed_per_student_and_exercise():
     assert table == [
         {"student": "Ada", "1": "solved at try 2", "2": ""},
         {"student": "Bob", "1": "solution shown after 1 try", "2": "1 try"},
-        {"student": "Cy", "1": "1 try", "2": ""},
+        {"student": "Cy", "1": "1 try", "2": "2 tries"},
         {"student": "Dee", "1": "", "2": ""},
     ]
 
@@ -44,7 +46,7 @@ def test_share_solved_counts_every_student_of_the_class():
 def test_the_most_common_wrong_answers_come_first():
     common = common_wrong_answers(ROWS)
     assert common[1] == [("0.5", 2), ("0.9", 1), ("0.75", 1)]
-    assert common[2] == [("=HYPERLINK(1)", 1)]
+    assert common[2] == [("=HYPERLINK(1)", 1), ("-0.5", 1), ("-1+SUM(A1)", 1)]
 
 
 def test_the_csv_has_every_row_and_no_formula():
@@ -53,4 +55,5 @@ def test_the_csv_has_every_row_and_no_formula():
     assert lines[0] == "student,exercise,answer,correct,revealed,time"
     assert len(lines) == 1 + len(ROWS)
     assert "'=HYPERLINK(1)" in text and "\n=" not in text and ",=" not in text
+    assert "Cy,2,-0.5,no" in text and "'-1+SUM(A1)" in text  # a number stays a number
     assert lines[5] == "Bob,1,,no,yes,t"
