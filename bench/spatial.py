@@ -6,7 +6,8 @@
 
 The image is the phantom (``emlib.cases.phantom``) at sigma = 0.7, scaled up; HMRF-EM uses
 beta = 0.7 over 8 neighbours with the default tolerance; one BLAS thread. Printed: the whole
-fit's time, its iterations and time per iteration, and the plain mixture's on the same pixels.
+fit's wall and CPU time, its iterations and time per iteration, and the plain mixture's on the
+same pixels.
 Issue 18's goals: under 1 s at 256 x 256 and under 5 s at one megapixel.
 """
 
@@ -30,12 +31,14 @@ TABLE_ROWS = (
 )
 
 
-def timed_fit(model, data) -> float:
-    begin = time.perf_counter()
+def timed_fit(model, data) -> tuple[float, float]:
+    """The fit's wall and process CPU seconds (on a shared machine the wall time also counts
+    waiting for a core)."""
+    begin, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(data)
-    return time.perf_counter() - begin
+    return time.perf_counter() - begin, time.process_time() - cpu
 
 
 def table() -> None:
@@ -75,13 +78,13 @@ def main() -> None:
         for size in sizes:
             image = make_phantom(size=size, sigma=0.7, seed=0).image
             spatial = SpatialMixtureEM(3, beta=0.7, neighbourhood=8, random_state=0)
-            seconds = timed_fit(spatial, image)
+            seconds, cpu = timed_fit(spatial, image)
             plain = GaussianMixtureEM(3, random_state=0)
-            plain_seconds = timed_fit(plain, image.reshape(-1, 1))
+            plain_seconds, _ = timed_fit(plain, image.reshape(-1, 1))
             print(
-                f"HMRF-EM {size} x {size}: {seconds:.2f} s ({spatial.n_iter_} iterations, "
-                f"{1e3 * seconds / max(spatial.n_iter_, 1):.0f} ms each); plain mixture "
-                f"{plain_seconds:.2f} s ({plain.n_iter_} iterations)"
+                f"HMRF-EM {size} x {size}: {seconds:.2f} s wall, {cpu:.2f} s CPU "
+                f"({spatial.n_iter_} iterations, {1e3 * seconds / max(spatial.n_iter_, 1):.0f} ms "
+                f"each); plain mixture {plain_seconds:.2f} s ({plain.n_iter_} iterations)"
             )
 
 
