@@ -43,8 +43,9 @@ def solo_set() -> tuple[ExerciseSet, tuple[Setting, ...]]:
         if len(sets) > 1:
             st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")
         upload = st.file_uploader(
-            "Or your own set (.toml)",
+            "Or your own set (.toml, at most 200 kB)",
             type=["toml"],
+            max_upload_size=1,  # MB, the browser's limit; the set's own is 200 kB
             key="ex_upload",
             help='A set file as the README\'s "Writing exercises" describes: generated kinds '
             "and questions of your own. It stays in this session; to give it to a class, "

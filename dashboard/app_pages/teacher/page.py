@@ -6,9 +6,11 @@ import streamlit as st
 
 from dashboard.app_pages.teacher.run import (
     CREATED,
+    EXERCISE_DIR,
     bundled_sets,
     chosen_set,
     create,
+    example_records,
     logged_in,
     login,
     solved_figure,
@@ -52,7 +54,9 @@ with st.expander("Create a class", expanded=not st.query_params.get("class")):
             format_func=lambda n: sets[n],
         )
         upload = st.file_uploader(
-            "Or upload your own set (.toml; it replaces the set above)", type=["toml"]
+            "Or upload your own set (.toml, at most 200 kB; it replaces the set above)",
+            type=["toml"],
+            max_upload_size=1,  # MB, the browser's limit; the set's own is 200 kB
         )
         password = st.text_input("Teacher password (at least 6 characters)", type="password")
         again = st.text_input("The password again", type="password")
@@ -73,6 +77,14 @@ if not logged_in(code):
         secret = st.text_input("Teacher password", type="password")
         if st.form_submit_button("Log in"):
             login(store, typed, secret)
+    example, _ = parse_set((EXERCISE_DIR / "intro.toml").read_bytes(), "intro.toml")
+    st.markdown(
+        "**What you will see**, here on a made-up class of 20 students doing "
+        f"*{example.title}* (an example, not a real class):"
+    )
+    st.plotly_chart(
+        solved_figure(*example_records(len(example.exercises)), example), width="stretch"
+    )
     st.stop()
 
 info = store.class_info(code)

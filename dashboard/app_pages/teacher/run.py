@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.components.classroom import parse_set
 from emlib.classroom import (
+    AttemptRecord,
     Classroom,
     TooManyAttempts,
     common_wrong_answers,
@@ -163,3 +165,24 @@ def view_links(store: Classroom, code: str, names, number: int) -> pd.DataFrame:
         ],
         columns=["student", "view"],
     )
+
+
+def example_records(n_exercises: int, n_students: int = 20, seed: int = 0):
+    """A made-up class, to show a teacher what the report looks like before their own has
+    data: each student tries each exercise with a chance that falls along the set, needs a
+    few tries, and sometimes asks for the solution. (names, rows)."""
+    rng = np.random.default_rng(seed)
+    names = [f"student {i + 1}" for i in range(n_students)]
+    rows = []
+    for name in names:
+        for number in range(1, n_exercises + 1):
+            if rng.random() > 0.95 - 0.5 * number / n_exercises:
+                continue
+            tries = int(rng.geometric(0.55))
+            for t in range(tries):
+                wrong = t < tries - 1 or rng.random() < 0.25
+                answer = str(rng.choice(["0.5", "0.25", "2", "1"])) if wrong else "right"
+                rows.append(AttemptRecord(name, number, answer, not wrong, False, ""))
+                if wrong and t == tries - 1:
+                    rows.append(AttemptRecord(name, number, None, False, True, ""))
+    return names, rows
