@@ -40,6 +40,7 @@ from emlib.teaching.exercises import (
     report_csv,
     report_json,
     reveal_solution,
+    safe_markdown,
 )
 
 st.title("Exercises")
@@ -81,9 +82,10 @@ else:
     done = course.progress()
     write_query_params(settings)
 
-st.subheader(exercise_set.title)
+# A set may be uploaded: its words are Markdown without HTML, images or script links.
+st.subheader(safe_markdown(exercise_set.title))
 if exercise_set.description:
-    st.caption(exercise_set.description)
+    st.caption(safe_markdown(exercise_set.description))
 marks = {n: " ✓" if state.solved else "" for n, state in done.items()}
 left, middle, right = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
 left.button(
@@ -114,7 +116,7 @@ right.button(
 number = settings["ex"]
 spec = exercise_set.exercises[number - 1]
 exercise = build(spec, seed)
-st.markdown(f"### {number}. {exercise.title}")
+st.markdown(f"### {number}. {safe_markdown(exercise.title)}")
 state = done.get(number, ExerciseProgress())
 if state.describe():
     st.caption(state.describe())

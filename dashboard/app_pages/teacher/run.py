@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.components.classroom import parse_set
+from dashboard.uploads.text import plain_label
 from emlib.classroom import (
     AttemptRecord,
     Classroom,
@@ -111,7 +112,7 @@ def students_frame(names, records, exercise_set: ExerciseSet) -> pd.DataFrame:
 
 def solved_figure(names, records, exercise_set: ExerciseSet) -> go.Figure:
     """The class's share solved per exercise, as horizontal bars."""
-    labels = exercise_labels(exercise_set)
+    labels = [plain_label(label) for label in exercise_labels(exercise_set)]  # pseudo-HTML
     shares = share_solved(names, records, len(labels))
     figure = go.Figure(
         go.Bar(

@@ -10,7 +10,7 @@ from dashboard.components.classroom import classroom
 from tests.dashboard.apptest import open_page
 
 SET = """\
-title = "Week 5"
+title = "Week 5 ![pixel](https://example.org/track.png)"
 tries = 2
 
 [[exercise]]
@@ -40,6 +40,7 @@ def test_a_student_in_a_class_and_the_teacher_who_reads_it():
     assert any("Class: Week 5 group" in t.value and "Ada" in t.value for t in at.text)
     shown = " ".join(m.value for m in at.markdown)
     assert "How many components?" in shown and "<script" not in shown
+    assert [h.value for h in at.subheader] == ["Week 5 pixel"]  # no image fetched
     _check(at, "3")
     assert "Count the bumps" in at.error[0].value and "Try again" in at.error[0].value
     _check(at, "4")  # the second wrong answer: tries = 2, so the solution shows
