@@ -62,26 +62,99 @@ class HMMParams:
 
 @dataclass(frozen=True)
 class Lattice:
-    """Sequences laid side by side: ``index`` (N, T) rows of X (-1 past a sequence's end),
-    ``mask`` (N, T) True where a step exists."""
+    """Sequences laid side by side, time first and longest first.
+
+    ``index`` (T, N): rows of X (-1 past a sequence's end); ``mask`` (T, N): True where a step
+    exists; ``live`` (T,): how many sequences have a step t (they are the first ``live[t]``
+    columns, as the columns are sorted by decreasing length); ``order`` (N,): the sequence
+    each column holds; ``weights`` (N,): how many sequences each column stands for (1 unless
+    identical sequences were merged, ``distinct_sequences``). Time first, so that a step's
+    slice is contiguous, and longest first, so that a step's live sequences are a prefix.
+    """
 
     index: np.ndarray
     mask: np.ndarray
+    live: np.ndarray
+    order: np.ndarray
+    weights: np.ndarray
 
     @classmethod
-    def of(cls, lengths: np.ndarray) -> Lattice:
-        longest = int(lengths.max())
-        steps = np.arange(longest)[None, :]
-        mask = steps < lengths[:, None]
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        index = np.where(mask, starts[:, None] + steps, -1)
-        return cls(index, mask)
+    def of(cls, lengths: np.ndarray, weights: np.ndarray | None = None) -> Lattice:
+        lengths = np.asarray(lengths)
+        order = np.argsort(-lengths, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[order]
+        lengths = lengths[order]
+        steps = np.arange(int(lengths.max()))[:, None]
+        mask = steps < lengths[None, :]
+        index = np.where(mask, starts[None, :] + steps, -1)
+        weights = np.ones(len(lengths)) if weights is None else np.asarray(weights, float)[order]
+        return cls(index, mask, mask.sum(axis=1), order, weights)
+
+    def in_input_order(self, per_column: np.ndarray) -> np.ndarray:
+        """A per-sequence array from column order back to the order of ``lengths``."""
+        out = np.empty_like(per_column)
+        out[self.order] = per_column
+        return out
+
+
+@dataclass(frozen=True)
+class DistinctSequences:
+    """Identical sequences merged: ``rows`` picks the rows of X of the first copy of each
+    distinct sequence (one after another), ``lengths`` their lengths, ``counts`` how many
+    sequences each stands for, ``row_of`` (n_rows,) the row of the merged data that each row of
+    X equals. EM's statistics are sums over sequences, and identical sequences have identical
+    posteriors, so fitting the distinct ones with their counts as weights is the same fit."""
+
+    rows: np.ndarray
+    lengths: np.ndarray
+    counts: np.ndarray
+    row_of: np.ndarray
+
+
+def distinct_sequences(raw: np.ndarray, lengths: np.ndarray) -> DistinctSequences | None:
+    """Merge identical sequences (same length, same bytes); None when none repeats or the
+    values are Python objects (whose bytes are addresses, not values)."""
+    if raw.dtype.kind not in "biuf":
+        return None
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    flat = np.ascontiguousarray(raw.reshape(len(raw), -1))
+    keys: dict[tuple[int, bytes], int] = {}
+    which = np.array(
+        [
+            keys.setdefault((int(n), flat[s : s + n].tobytes()), len(keys))
+            for s, n in zip(starts, lengths, strict=True)
+        ],
+        dtype=np.intp,
+    )
+    if len(keys) == len(lengths):
+        return None
+    first = np.unique(which, return_index=True)[1]
+    counts = np.bincount(which).astype(float)
+    new_lengths = lengths[first]
+    new_starts = np.concatenate([[0], np.cumsum(new_lengths)[:-1]])
+    rows = np.concatenate([np.arange(starts[n], starts[n] + lengths[n]) for n in first])
+    row_of = np.concatenate(
+        [new_starts[j] + np.arange(n) for j, n in zip(which, lengths, strict=True)]
+    )
+    return DistinctSequences(rows, new_lengths, counts, row_of)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """A fit's merged data: the block's data of the distinct sequences, their lattice
+    (weights = copies), each merged row's weight, and ``row_of`` back to X's rows."""
+
+    data: object
+    lattice: Lattice
+    row_weights: np.ndarray
+    row_of: np.ndarray
 
 
 @dataclass(frozen=True)
 class Posteriors:
     """One E-step: gamma (n_total, K) in X's row order, the start and transition counts, the
-    log-likelihood (total and per sequence)."""
+    log-likelihood (total and per sequence); counts and total weighted by the lattice's
+    weights."""
 
     gamma: np.ndarray
     start_counts: np.ndarray
@@ -91,10 +164,11 @@ class Posteriors:
 
 
 def _emission_lattice(log_b: np.ndarray, lattice: Lattice) -> tuple[np.ndarray, np.ndarray]:
-    """b_t scaled by its largest entry, (N, T, K) (1 past a sequence's end), and that scale."""
+    """b_t scaled by its largest entry, (T, N, K) (1 past a sequence's end), and that scale."""
     logs = np.where(lattice.mask[:, :, None], log_b[np.maximum(lattice.index, 0)], 0.0)
     top = logs.max(axis=2)
-    return np.exp(logs - top[:, :, None]), top
+    logs -= top[:, :, None]
+    return np.exp(logs, out=logs), top
 
 
 def forward_backward(
@@ -102,37 +176,48 @@ def forward_backward(
 ) -> Posteriors:
     """The scaled forward-backward pass over every sequence at once (module docstring).
 
+    Step t updates only the ``lattice.live[t]`` sequences that have a step t (a prefix of the
+    columns); the counts are weighted by ``lattice.weights``.
+
     Parameters
     ----------
     log_b : (n_total, K) log p(x_t | state k) for every row of X (0 for a NaN observation)
     """
     b, top = _emission_lattice(log_b, lattice)
-    n_seq, n_steps, k = b.shape
-    mask = lattice.mask
-    alpha = np.empty((n_seq, n_steps, k))
-    scale = np.ones((n_seq, n_steps))
-    first = startprob * b[:, 0]
-    scale[:, 0] = first.sum(axis=1)
-    alpha[:, 0] = first / scale[:, 0, None]
+    n_steps, n_seq, k = b.shape
+    live, w = lattice.live, lattice.weights
+    alpha = np.zeros((n_steps, n_seq, k))
+    scale = np.ones((n_steps, n_seq))
+    first = startprob * b[0]
+    scale[0] = first.sum(axis=1)
+    alpha[0] = first / scale[0, :, None]
     for t in range(1, n_steps):
-        step = (alpha[:, t - 1] @ transmat) * b[:, t]
-        step = np.where(mask[:, t, None], step, alpha[:, t - 1])  # past the end: carry
-        scale[:, t] = step.sum(axis=1)
-        alpha[:, t] = step / scale[:, t, None]
-    beta = np.ones((n_seq, n_steps, k))
-    weighted = b / scale[:, :, None]  # b_t / c_t
-    for t in range(n_steps - 2, -1, -1):
-        back = (weighted[:, t + 1] * beta[:, t + 1]) @ transmat.T
-        beta[:, t] = np.where(mask[:, t + 1, None], back, beta[:, t + 1])
-    gamma = alpha * beta
-    with np.errstate(divide="ignore"):
-        per_sequence = np.sum(np.where(mask, np.log(scale) + top, 0.0), axis=1)
-    following = (weighted * beta)[:, 1:] * mask[:, 1:, None]
-    trans_counts = transmat * np.einsum("ntk,ntl->kl", alpha[:, :-1], following)
+        m = live[t]
+        step = (alpha[t - 1, :m] @ transmat) * b[t, :m]
+        scale[t, :m] = step.sum(axis=1)
+        alpha[t, :m] = step / scale[t, :m, None]
+    weighted = b
+    weighted /= scale[:, :, None]  # b_t / c_t
+    beta = np.ones((n_steps, n_seq, k))
+    trans_counts = np.zeros((k, k))
+    for t in range(n_steps - 1, 0, -1):
+        m = live[t]
+        following = weighted[t, :m] * beta[t, :m]
+        beta[t - 1, :m] = following @ transmat.T
+        trans_counts += alpha[t - 1, :m].T @ (following * w[:m, None])
+    trans_counts *= transmat
+    with np.errstate(divide="ignore"):  # a sequence of probability 0 has log-likelihood -inf
+        per_sequence = np.sum(np.where(lattice.mask, np.log(scale) + top, 0.0), axis=0)
+    gamma = alpha
+    gamma *= beta
     flat = np.empty((log_b.shape[0], k))
-    flat[lattice.index[mask]] = gamma[mask]
+    flat[lattice.index[lattice.mask]] = gamma[lattice.mask]
     return Posteriors(
-        flat, gamma[:, 0].sum(axis=0), trans_counts, float(per_sequence.sum()), per_sequence
+        flat,
+        w @ gamma[0],
+        trans_counts,
+        float(w @ per_sequence),
+        lattice.in_input_order(per_sequence),
     )
 
 
@@ -147,25 +232,25 @@ def viterbi(
     """
     mask = lattice.mask
     logs = np.where(mask[:, :, None], log_b[np.maximum(lattice.index, 0)], 0.0)
-    n_seq, n_steps, k = logs.shape
+    n_steps, n_seq, k = logs.shape
     with np.errstate(divide="ignore"):
         log_a, log_start = np.log(transmat), np.log(startprob)
-    delta = log_start + logs[:, 0]
-    pointers = np.zeros((n_seq, n_steps, k), dtype=np.intp)
+    delta = log_start + logs[0]
+    pointers = np.zeros((n_steps, n_seq, k), dtype=np.intp)
     for t in range(1, n_steps):
         candidates = delta[:, :, None] + log_a[None]
         best = candidates.argmax(axis=1)
-        new = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0] + logs[:, t]
-        live = mask[:, t, None]
+        new = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0] + logs[t]
+        live = mask[t, :, None]
         delta = np.where(live, new, delta)
-        pointers[:, t] = np.where(live, best, np.arange(k)[None, :])
-    path = np.empty((n_seq, n_steps), dtype=np.intp)
-    path[:, -1] = delta.argmax(axis=1)
+        pointers[t] = np.where(live, best, np.arange(k)[None, :])
+    path = np.empty((n_steps, n_seq), dtype=np.intp)
+    path[-1] = delta.argmax(axis=1)
     for t in range(n_steps - 1, 0, -1):
-        path[:, t - 1] = pointers[np.arange(n_seq), t, path[:, t]]
+        path[t - 1] = pointers[t, np.arange(n_seq), path[t]]
     states = np.empty(log_b.shape[0], dtype=np.intp)
     states[lattice.index[mask]] = path[mask]
-    return states, delta.max(axis=1)
+    return states, lattice.in_input_order(delta.max(axis=1))
 
 
 def _log_dirichlet(p: np.ndarray, alpha) -> float:
@@ -282,10 +367,13 @@ class _BaseHMM(BaseEstimator):
         block.learn(raw)
         data = block.prepare(raw)
         lattice = Lattice.of(lengths)
+        merged = self._merged(block, raw, lengths)
         fixed = self._fixed(block)
         rng = self._rng()
         with single_blas_thread():
-            best = best_of_starts(self.n_init, lambda: self._run(block, data, lattice, fixed, rng))
+            best = best_of_starts(
+                self.n_init, lambda: self._run(block, data, lattice, merged, fixed, rng)
+            )
         self._block, self._lengths_fit = block, lengths
         final = best.history[-1]
         self.history_ = best.history
@@ -312,22 +400,37 @@ class _BaseHMM(BaseEstimator):
             + block.log_prior(params.emission)
         )
 
-    def _run(self, block, data, lattice: Lattice, fixed, rng):
+    @staticmethod
+    def _merged(block, raw: np.ndarray, lengths: np.ndarray) -> _Merged | None:
+        """Baum-Welch's data with identical sequences merged (``distinct_sequences``): the
+        same fit, as every statistic is a sum over sequences; None when nothing repeats."""
+        distinct = distinct_sequences(raw, lengths)
+        if distinct is None:
+            return None
+        lattice = Lattice.of(distinct.lengths, distinct.counts)
+        row_weights = np.repeat(distinct.counts, distinct.lengths)
+        return _Merged(block.prepare(raw[distinct.rows]), lattice, row_weights, distinct.row_of)
+
+    def _run(self, block, data, lattice: Lattice, merged: _Merged | None, fixed, rng):
         n_rows = int(lattice.mask.sum())
         k = self.n_components
+        start = self._start(block, data, lattice, rng)  # from every row, merged or not
+        if merged is not None:
+            data, lattice = merged.data, merged.lattice
 
         def expect(iteration: int, params: HMMParams) -> tuple[Posteriors, EMStep]:
             log_b = block.log_prob(data, params.emission)
             post = forward_backward(log_b, params.startprob, params.transmat, lattice)
             log_prior = self._log_prior(block, params)
             keep = keeps_responsibilities(self.keep_posteriors, iteration, n_rows, k)
+            gamma = post.gamma if merged is None else post.gamma[merged.row_of]
             step = EMStep(
                 iteration=iteration,
                 params=params,
                 log_likelihood=post.log_likelihood,
                 log_prior=log_prior,
                 objective=post.log_likelihood + log_prior,
-                responsibilities=post.gamma if keep else None,
+                responsibilities=gamma if keep else None,
             )
             return post, step
 
@@ -338,7 +441,8 @@ class _BaseHMM(BaseEstimator):
             transmat = params.transmat
             if "transmat" not in fixed:
                 transmat = _dirichlet_mode(post.trans_counts, self.transmat_prior, transmat)
-            emission = block.maximise(block.statistics(data, post.gamma, params.emission))
+            weighted = post.gamma if merged is None else post.gamma * merged.row_weights[:, None]
+            emission = block.maximise(block.statistics(data, weighted, params.emission))
             held = getattr(block, "hold", None)
             emission = (
                 held(emission, params.emission, fixed)
@@ -347,7 +451,6 @@ class _BaseHMM(BaseEstimator):
             )
             return HMMParams(startprob, transmat, emission)
 
-        start = self._start(block, data, lattice, rng)
         return iterate(
             start, expect, maximise, max_iter=self.n_iter, tol=self.tol, n_samples=n_rows
         )

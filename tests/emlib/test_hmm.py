@@ -211,3 +211,50 @@ def test_bad_input_is_a_clear_error(kwargs, fit_args, message):
     X = np.random.default_rng(6).normal(size=(20, 1))
     with pytest.raises(ValueError, match=message):
         GaussianHMM(2, **kwargs).fit(X, *fit_args)
+
+
+def short_count_sequences(rng, n_sequences: int = 400):
+    """Many short sequences of small counts in ragged lengths, in a shuffled order: most of
+    them repeat, as the customers' months do on the retail page."""
+    lengths = rng.integers(1, 6, n_sequences)
+    rates = np.array([[0.05], [0.6], [2.0]])
+    X = np.vstack([rng.poisson(rates[simulate_states(n, rng)]) for n in lengths]).astype(float)
+    return X, lengths
+
+
+def test_merging_identical_sequences_gives_hmmlearns_fit_at_every_iteration():
+    """Baum-Welch fits each distinct sequence once, weighted by its copies (hmm.py's
+    ``distinct_sequences``); hmmlearn fits every copy: the same log-likelihoods and
+    parameters."""
+    from emlib.hmm import distinct_sequences
+
+    X, lengths = short_count_sequences(np.random.default_rng(5))
+    merged = distinct_sequences(X, lengths)
+    assert merged is not None and len(merged.lengths) < len(lengths) / 2  # it does merge
+    start = np.array([[0.1], [1.0], [3.0]])
+    ours = PoissonHMM(3, n_iter=15, tol=0.0, lambdas_init=start, **START)
+    quietly(lambda: ours.fit(X, lengths))
+    peer = hmm.PoissonHMM(3, init_params="")
+    peer.startprob_, peer.transmat_, peer.lambdas_ = (
+        START["startprob_init"],
+        START["transmat_init"],
+        start,
+    )
+    theirs = per_iteration_scores(peer, X.astype(int), lengths, 15)
+    np.testing.assert_allclose([s.log_likelihood for s in ours.history_[:15]], theirs, rtol=1e-8)
+    np.testing.assert_allclose(ours.lambdas_, peer.lambdas_, rtol=1e-8)
+    np.testing.assert_allclose(ours.transmat_, peer.transmat_, rtol=1e-8, atol=1e-12)
+
+
+def test_merged_fit_keeps_every_rows_posteriors_and_equals_the_unmerged_fit(monkeypatch):
+    X, lengths = short_count_sequences(np.random.default_rng(6))
+    options = dict(n_iter=8, tol=0.0, keep_posteriors=True, random_state=0)
+    merged = quietly(lambda: PoissonHMM(3, **options).fit(X, lengths))
+    monkeypatch.setattr("emlib.hmm.distinct_sequences", lambda raw, lengths: None)
+    plain = quietly(lambda: PoissonHMM(3, **options).fit(X, lengths))
+    for a, b in zip(merged.history_, plain.history_, strict=True):
+        assert a.log_likelihood == pytest.approx(b.log_likelihood, rel=1e-12)
+        np.testing.assert_allclose(a.responsibilities, b.responsibilities, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(merged.lambdas_, plain.lambdas_, rtol=1e-10)
+    np.testing.assert_allclose(merged.transmat_, plain.transmat_, rtol=1e-10)
+    np.testing.assert_allclose(merged.predict_proba(X, lengths), plain.predict_proba(X, lengths))
