@@ -143,13 +143,15 @@ def class_banner(course: Course) -> None:
                 icon=":material/visibility:",
             )
         st.text(f"Class: {course.info.name}  ·  Student: {course.student.name}")
+        if course.readonly:
+            st.caption(f"This student's seed is {course.student.seed}.")
+            return
         st.caption(
             f"Your seed in this class is {course.student.seed}, the same on every device. "
             "Every answer you check is saved for your teacher; reload or come back later with "
             "this page's link and your progress is here."
         )
-        if not course.readonly:
-            st.button("Leave the class", on_click=leave, icon=":material/logout:")
+        st.button("Leave the class", on_click=leave, icon=":material/logout:")
 
 
 def attempts_table(course: Course, number: int) -> list[dict[str, str]]:
