@@ -6,12 +6,14 @@ import pytest
 from emlib import GaussianMixtureEM, spatial
 from emlib.cases.phantom import make_phantom
 from emlib.spatial import (
+    BETA_MAX,
     SpatialMixtureEM,
     _Field,
     free_energy,
     mean_field_sweeps,
     neighbour_sums,
     pair_agreement,
+    pseudo_likelihood_step,
 )
 
 
@@ -130,3 +132,30 @@ def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(
     sums = neighbour_sums(q, neighbourhood)[1::2, 1::2]
     np.testing.assert_allclose(s_coding, np.moveaxis(sums, -1, 0).reshape(3, -1), atol=1e-12)
     np.testing.assert_allclose(q_coding, np.moveaxis(q[1::2, 1::2], -1, 0).reshape(3, -1))
+
+
+def _pseudo_likelihood_beta(labels: np.ndarray, neighbourhood: int = 8) -> float:
+    """The coding-set pseudo-likelihood estimate of beta for a hard label field."""
+    q = np.eye(3)[labels]
+    s = neighbour_sums(q, neighbourhood)[1::2, 1::2].reshape(-1, 3).T.copy()
+    coded = q[1::2, 1::2].reshape(-1, 3).T.copy()
+    log_weights, beta = np.log(np.full(3, 1 / 3)), 0.5
+    for _ in range(60):
+        log_weights, new = pseudo_likelihood_step(coded, s, log_weights, beta, True)
+        if abs(new - beta) < 1e-8:
+            break
+        beta = new
+    return new
+
+
+def test_the_pseudo_likelihood_beta_is_unbounded_when_no_pixel_is_outvoted():
+    """Why beta="estimate" runs to BETA_MAX on the phantom: even its TRUE label field, in
+    which every pixel agrees with the plurality of its neighbours, has its PL maximiser at
+    infinity (the cap); with 5% of the labels flipped at random it is finite."""
+    truth = make_phantom(sigma=0.5).truth
+    assert _pseudo_likelihood_beta(truth) == BETA_MAX
+    rng = np.random.default_rng(0)
+    flipped = truth.copy()
+    flip = rng.uniform(size=truth.shape) < 0.05
+    flipped[flip] = rng.integers(0, 3, flip.sum())
+    assert 0.3 < _pseudo_likelihood_beta(flipped) < 1.0
