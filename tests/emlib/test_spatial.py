@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from emlib import GaussianMixtureEM, spatial
+import emlib.spatial as spatial_module
+from emlib import GaussianMixtureEM
 from emlib.cases.phantom import make_phantom
 from emlib.spatial import (
     BETA_MAX,
@@ -111,7 +112,7 @@ def test_the_colour_class_engine_matches_the_reference_sweep_and_free_energy(
     """_Field (q by colour class in padded blocks, sums by shifted slices and the corners as
     two rows then two columns, row chunks (7 numbers: one row at a time), F from the sweep's
     normalisers) against the plain (H, W, K) reference, odd and even sides."""
-    monkeypatch.setattr(spatial, "CHUNK_ENTRIES", chunk)
+    monkeypatch.setattr(spatial_module, "CHUNK_ENTRIES", chunk)
     rng = np.random.default_rng(5)
     height, width = shape
     unary = rng.normal(scale=2.0, size=(height, width, 3))
