@@ -120,7 +120,8 @@ def phantom_section(settings: dict) -> None:
     left, right, gain = st.columns(3)
     left.metric("Plain mixture: accuracy", f"{plain.accuracy:.1%}")
     right.metric("HMRF-EM: accuracy", f"{spatial.accuracy:.1%}")
-    gain.metric("Gained by the prior", f"{100 * (spatial.accuracy - plain.accuracy):+.1f} points")
+    gained = "Gained by the prior" if phantom.family == "gaussian" else "Gained by HMRF-EM (t)"
+    gain.metric(gained, f"{100 * (spatial.accuracy - plain.accuracy):+.1f} points")
     st.dataframe(scores_frame(plain, spatial).style.format("{:.3f}"), width="stretch")
     st.caption(
         f"Accuracy: the share of pixels labelled with their true tissue. Dice per class: "

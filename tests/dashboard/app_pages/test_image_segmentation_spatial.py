@@ -120,6 +120,7 @@ def test_student_t_intensities_beat_heavy_tailed_noise_and_go_in_the_url():
     assert not at.exception
     t = segment_phantom(0.3, Spatial(0.7, 8, "t"), noise_dof=2.0)
     assert metrics(at)["HMRF-EM: accuracy"] == f"{t.scores.accuracy:.1%}"
+    assert "Gained by HMRF-EM (t)" in metrics(at)  # the prior and the t family together
     assert t.scores.accuracy >= gaussian.scores.accuracy + 0.02
     assert caption_starting(at, "HMRF-EM (β = 0.7, 8 neighbours, Student-t)")
     assert (at.query_params["fam"], at.query_params["ptail"]) == ("t", "t")
