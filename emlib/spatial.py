@@ -531,7 +531,7 @@ class _Field:
             best, label = cls.q[0].copy(), np.zeros(cls.q.shape[1:], dtype=np.uint8)
             for k in range(1, self.n_components):
                 better = cls.q[k] > best
-                label[better] = k
+                np.copyto(label, k, where=better)
                 np.maximum(best, cls.q[k], out=best)
             out[cls.a :: 2, cls.b :: 2] = label
         return out
