@@ -191,8 +191,9 @@ def make_engine(url: str | None = None) -> Engine:
     ``BEGIN IMMEDIATE`` transactions (so a read-then-write never fails under contention)."""
     url = database_url(url)
     if not url.startswith("sqlite"):
-        if url.startswith("postgresql://"):  # the driver installed with EM Lab
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        for scheme in ("postgresql://", "postgres://"):  # the driver installed with EM Lab
+            if url.startswith(scheme):
+                url = "postgresql+psycopg://" + url.removeprefix(scheme)
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=30)
     engine = create_engine(
         url,

@@ -98,3 +98,14 @@ def test_a_teacher_creates_a_class_on_a_bundled_set_and_is_logged_in():
     info = classroom().class_info(code)
     assert info.name == "Monday group" and info.set_name == "intro"
     assert any(f"No student has joined yet. The join code is {code}" in i.value for i in at.info)
+
+
+def test_joining_with_a_code_no_class_has_says_so_and_stays_outside():
+    at = open_page("app_pages/exercises/page.py", {"seed": "5"})
+    at.text_input(key="ex_join_code").input("NOPE99")
+    at.text_input(key="ex_join_name").input("Ada")
+    next(b for b in at.button if b.label == "Join").click()
+    at.run()
+    assert not at.exception
+    assert any("No class has this code" in e.value for e in at.error)
+    assert "class" not in at.query_params and at.query_params["seed"] in ("5", ["5"])
