@@ -25,11 +25,10 @@ from emlib.classroom import Classroom
 
 
 def _binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
+    """A PostgreSQL program: Debian keeps them in /usr/lib/postgresql/VERSION/bin (newest
+    first), off PATH; /usr/bin's createdb is a wrapper that wants a configured cluster."""
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
+    return candidates[-1] if candidates else shutil.which(name)
 
 
 def _free_port() -> int:
