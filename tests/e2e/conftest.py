@@ -11,8 +11,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS  # the flags the closed network needs
+
+#: Every browser wait's limit, in ms: Playwright's 5 s default for ``expect`` and 30 s for a
+#: page are too short on a busy 2-core CI machine (a chart drawn 6 s after its script ended
+#: failed a test). A wait ends as soon as its condition holds, so a passing test is no slower.
+BROWSER_WAIT = 60_000
+expect.set_options(timeout=BROWSER_WAIT)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -89,6 +96,6 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(BROWSER_WAIT)
     yield page
     context.close()
