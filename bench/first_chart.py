@@ -2,13 +2,16 @@
 
     python -m bench.first_chart                     # every page, cold then warm
     python -m bench.first_chart fraud_detection     # some pages (URL paths; "" is Home)
+    python -m bench.first_chart --warm              # the server as python -m dashboard.serve
 
 Starts ``bench.timed_server`` (``streamlit run`` with each script run timed on the server) on
 a free port and opens every page twice, each time in a new browser context (no cache, no
 cookies: a student's first visit):
 
 - **cold**: the first visit of the page since the server started (its modules imported and
-  its fits run for the first time: what the first student of the day waits for);
+  its fits run for the first time: what the first student of the day waits for; with
+  ``--warm`` the server was started as ``python -m dashboard.serve`` starts it, so this is
+  the first student's visit on a warmed server);
 - **warm**: a second fresh context on the same page (the server's caches are warm: what the
   other 29 students wait for).
 
@@ -111,13 +114,19 @@ def visit(browser, base: str, path: str, log_path: str) -> dict:
     }
 
 
-def main(pages: tuple[str, ...] = PAGES) -> None:
+def main(pages: tuple[str, ...] = PAGES, warm: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         log_path = os.path.join(tmp, "runs.jsonl")
         Path(log_path).touch()
-        proc, base = start_server(log_path)
+        if warm:
+            from bench.load import start_server as start_warmed
+
+            proc, base, runs, _ = start_warmed(Path(tmp), 120)
+            log_path = str(runs)
+        else:
+            proc, base = start_server(log_path)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -152,8 +161,9 @@ def main(pages: tuple[str, ...] = PAGES) -> None:
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("pages", nargs="*", help="URL paths (default: every page)")
+    parser.add_argument("--warm", action="store_true", help="serve as dashboard.serve does")
     args = parser.parse_args()
-    main(tuple(args.pages) or PAGES)
+    main(tuple(args.pages) or PAGES, args.warm)
 
 
 if __name__ == "__main__":

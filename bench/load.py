@@ -511,6 +511,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) used so far by ``pid`` and its children."""
+    total = 0.0
+    for current in descendants(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory (VmRSS in /proc/PID/status) of ``pid`` and its children, MB."""
     total = 0
@@ -659,8 +669,16 @@ def report(args, tally: Tally, marks: dict[str, float], runs: list[dict], errors
     print("  " + "  ".join(f"{t:4.0f}s {m:5.0f}" for t, m in rss[::step]))
     if rss:
         print(f"  peak {max(m for _, m in rss):.0f} MB")
+    cpu, wall = marks.pop("cpu", None), marks.pop("wall", None)
     for name, value in marks.items():
         print(f"  {name}: {value:.0f} MB")
+    if cpu is not None and wall:
+        scripts = args.sessions * args.rounds
+        print(
+            f"\nServer CPU (user + system, /proc): {cpu:.0f} s in {wall:.0f} s of students, "
+            f"{cpu / wall:.0%} of one core; {cpu / scripts:.1f} s per student's script "
+            "(load-independent: the work one student's script costs the server)"
+        )
     failures = [r for r in tally.records if not r.ok]
     print(f"\nFailed actions: {len(failures)}")
     for r in failures[:10]:
@@ -681,12 +699,14 @@ async def amain(args) -> bool:
         print(f"server {ready} in {time.perf_counter() - t0:.0f} s")
         warm_runs = len(runs_path.read_text().splitlines())
         tally, stop = Tally(), asyncio.Event()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(proc.pid)
         load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"server at {base}, RSS {rss_mb(proc.pid):.0f} MB; load average {load_start}")
         sampler = asyncio.create_task(sample_rss(proc.pid, tally, t0, stop))
         try:
             marks = await run_class(args, base, proc.pid, tally, t0)
+            marks["cpu"] = cpu_seconds(proc.pid) - cpu0
+            marks["wall"] = time.perf_counter() - t0 - args.linger
         finally:
             stop.set()
             await sampler
