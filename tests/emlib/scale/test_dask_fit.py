@@ -42,9 +42,13 @@ VARIANTS = {
 def test_dask_fit_equals_in_memory_fit_at_every_step(covariance_type, variant):
     chunks, missing, prior = VARIANTS[variant]
     X = three_clusters(missing=missing)
-    options = dict(covariance_type=covariance_type, prior=prior, max_iter=10, random_state=0)
-    in_memory = GaussianMixtureEM(3, **options).fit(X)
-    on_dask = GaussianMixtureEM(3, **options).fit(da.from_array(X, chunks=(chunks, 3)))
+    # tol=0: ten iterations whatever the data, so every step of a long history is compared
+    options = dict(covariance_type=covariance_type, prior=prior, max_iter=10, tol=0.0)
+    in_memory = GaussianMixtureEM(3, random_state=0, **options).fit(X)
+    on_dask = GaussianMixtureEM(3, random_state=0, **options).fit(
+        da.from_array(X, chunks=(chunks, 3))
+    )
+    assert len(on_dask.history_) == 11
     assert worst_gap(on_dask, in_memory) < RELATIVE
     assert on_dask.dask_computes_ == len(on_dask.history_)  # one compute per iteration
     assert on_dask.n_features_in_ == 3
