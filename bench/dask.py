@@ -12,7 +12,7 @@ the data is the summary pass or one E-step. Printed:
 
 - seconds per iteration (one E-step pass, the M-step and its ``compute``), and per pass of the
   summary, for 1 and 2 worker processes (the scaling table);
-- the peak resident memory of each worker process (``ru_maxrss``, read on the worker);
+- the peak resident memory of each worker process (VmHWM, read on the worker);
 - the time per row against the in-memory fast path on 1M rows of the same mixture (the fit of
   a numpy array, one BLAS thread, from the same start): issue 20's goal is a ratio <= 2;
 - one ``compute`` per iteration against ``--fuse`` iterations fused in one graph (the M-step
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import time
 import warnings
 
@@ -96,10 +95,14 @@ def in_memory_seconds_per_row(iters: int) -> float:
 
 
 def peak_memory_mb(client: Client) -> dict:
-    """Each worker's peak resident set (MB), read on the worker."""
+    """Each worker's peak resident set (MiB), read on the worker: VmHWM of /proc/self/status,
+    the high-water mark of its own memory since it started (``ru_maxrss`` would not do: Linux
+    carries it over from the process that forked the worker, here the bench itself)."""
 
     def peak() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with open("/proc/self/status") as status:
+            line = next(text for text in status if text.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
 
     return {address.rsplit(":", 1)[-1]: round(mb) for address, mb in client.run(peak).items()}
 
