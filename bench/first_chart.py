@@ -95,8 +95,15 @@ def visit(browser, base: str, path: str, log_path: str) -> dict:
         # idle once a script has run to the end (Streamlit reports idle before it starts)
         if idle is None and len(_runs(log_path)) > before and page.evaluate(IDLE):
             idle = time.perf_counter() - t0
-        if idle is not None and chart is None and not page.evaluate(CHARTS):
-            break  # a page without charts or images
+        # Streamlit adds a chart's element only once Plotly's code has loaded: a page
+        # without a chart or image 15 s after it went idle has none
+        if (
+            idle is not None
+            and chart is None
+            and time.perf_counter() - t0 > idle + 15
+            and not page.evaluate(CHARTS)
+        ):
+            break
         time.sleep(0.02)
     timing = page.evaluate(TIMING)
     errors = page.locator('[data-testid="stException"]').count()
