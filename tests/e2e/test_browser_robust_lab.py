@@ -40,6 +40,14 @@ def settle(page: Page) -> None:
 
 def assert_drawn(page: Page, visible: int) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
+    # Plotly's script loads with the first chart: on a busy machine the charts come a while
+    # after the page's script has ended
+    page.wait_for_function(
+        """(n) => [...document.querySelectorAll('.js-plotly-plot')]
+            .filter(e => e.getClientRects().length).length >= n""",
+        arg=visible,
+        timeout=WAIT,
+    )
     charts = [c for c in page.locator(".js-plotly-plot").all() if c.is_visible()]
     assert len(charts) == visible
     for chart in charts:
