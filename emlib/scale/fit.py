@@ -187,7 +187,12 @@ class ChunkedEStep:
     def __init__(
         self, X: da.Array, task: EStepTask, reg_z, prior_z, iterations_per_compute: int
     ) -> None:
-        if iterations_per_compute > 1:
+        #: Whether a later fused iteration reads its chunks anew (cloned by ``bind``, so that
+        #: out of core no chunk waits in memory for the next iteration's parameters). A
+        #: persisted array's chunks are already in the workers' memory, and its graph is
+        #: futures, which ``bind`` cannot clone (the compute fails with "lost dependencies").
+        self.reread = iterations_per_compute > 1 and not is_persisted(X)
+        if self.reread:
             # one plain graph, so that ``bind`` clones all of it (an array from
             # dask.dataframe keeps keys that ``bind`` would otherwise leave dangling)
             X = dask.optimize(X)[0]
@@ -206,7 +211,7 @@ class ChunkedEStep:
         estep = chunk_expectations if self.batch == 1 else guarded_chunk_expectations
         out, blocks = [], self.blocks
         for i in range(self.batch):
-            if i:  # the chunks again, read once the parameters they need exist
+            if i and self.reread:  # the chunks again, read once the parameters exist
                 blocks = bind(self.X, params).to_delayed().ravel()
             parts = [delayed(estep, pure=True)(block, task, params) for block in blocks]
             expectations = tree(parts, combine_expectations)
@@ -233,6 +238,17 @@ class ChunkedEStep:
         if expectations is None:
             raise ValueError("X: no rows to fit")
         return expectations
+
+
+def is_persisted(X: da.Array) -> bool:
+    """Whether every task of ``X``'s graph is a future: an array ``persist``-ed on a
+    dask.distributed cluster."""
+    try:
+        from distributed import Future
+    except ImportError:  # dask alone: nothing is persisted on a cluster
+        return False
+    values = dict(X.__dask_graph__()).values()
+    return bool(values) and all(isinstance(value, Future) for value in values)
 
 
 def same_params(a, b) -> bool:

@@ -51,6 +51,17 @@ def test_fit_on_two_worker_processes_equals_in_memory(client, covariance_type, m
     assert len({t["worker"] for t in estep}) == 2
 
 
+def test_a_persisted_array_fits_fused_as_in_memory(client):
+    """A persisted array's graph is futures: the fused iterations reuse its chunks (cloning
+    them failed with "lost dependencies")."""
+    X = three_clusters(missing=0.1)
+    dX = da.from_array(X, chunks=(90, 3)).persist()
+    options = dict(max_iter=9, tol=0.0, random_state=0)
+    on_dask = GaussianMixtureEM(3, **options).fit(dX)
+    assert on_dask.dask_computes_ < len(on_dask.history_)  # fused
+    assert worst_gap(on_dask, GaussianMixtureEM(3, **options).fit(X)) < RELATIVE
+
+
 def test_outputs_compute_on_the_cluster(client):
     X = three_clusters(missing=0.1)
     dX = da.from_array(X, chunks=(130, 3))
