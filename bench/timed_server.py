@@ -10,12 +10,17 @@ fragments ran), ``wall_ms`` and ``cpu_ms`` (the script thread's CPU time,
 changed: this is a measurement harness for ``bench.browser``, ``bench.first_chart`` and
 ``bench.load``. With ``--warm`` it starts the server as ``python -m dashboard.serve`` does
 (libraries and dashboard modules imported first, every page opened once when it answers;
-the warm-up's lines go to standard output, its runs are timed too).
+the warm-up's lines go to standard output, its runs are timed too). With the environment
+variable ``EMLAB_PROFILE_DIR`` set, every run is also profiled (cProfile, the script thread
+only) into ``<dir>/<n>-<page hash>-<full|fragment>.prof`` for ``python -m pstats``.
 """
 
 from __future__ import annotations
 
+import cProfile
+import itertools
 import json
+import os
 import sys
 import threading
 import time
@@ -31,12 +36,20 @@ _LOCK = threading.Lock()
 def install(log_path: str) -> None:
     """Time every script run into ``log_path`` (JSON lines)."""
     original = script_runner.exec_func_with_error_handling
+    profile_dir, numbers = os.environ.get("EMLAB_PROFILE_DIR"), itertools.count()
 
     def timed(func, ctx):
         t0, c0 = time.perf_counter(), time.thread_time()
+        profiler = cProfile.Profile() if profile_dir else None
         try:
-            return original(func, ctx)
+            if profiler is None:
+                return original(func, ctx)
+            return profiler.runcall(original, func, ctx)
         finally:
+            if profiler is not None:
+                kind = "fragment" if ctx.fragment_ids_this_run else "full"
+                name = f"{next(numbers):04d}-{ctx.page_script_hash[:8]}-{kind}.prof"
+                profiler.dump_stats(str(Path(profile_dir) / name))
             record = {
                 "fragment": bool(ctx.fragment_ids_this_run),
                 "wall_ms": (time.perf_counter() - t0) * 1e3,

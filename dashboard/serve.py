@@ -24,6 +24,7 @@ running (the student who opens it sees what went wrong, as without warming).
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import pkgutil
@@ -72,7 +73,23 @@ def preload() -> list[str]:
         except Exception:  # a broken module shows its error on its page, not here
             failed.append(info.name)
     threadpool_limits(limits=1)
+    freeze_for_collector()
     return failed
+
+
+def freeze_for_collector() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight.
+
+    Streamlit runs a full collection (``gc.collect(2)``) after every script run, the
+    fragment reruns of a viewer step included. A full collection walks every tracked
+    object: after the imports above that is about 210,000 objects and 0.11 s of CPU per
+    run on this machine, under the one interpreter lock every session shares, more than a
+    viewer step's own work. The imported modules live as long as the server, so they are
+    frozen (``gc.freeze``, meant for long-lived servers): a collection then walks only what
+    the sessions made since, and their garbage is still collected.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def page_paths() -> list[str]:
