@@ -59,6 +59,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import statistics
@@ -471,7 +472,7 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
 
 # --------------------------------------------------------------------------- the server
 def start_server(
-    log_dir: Path, session_ttl: int, warm: bool = True
+    log_dir: Path, session_ttl: int, warm: bool = True, idle_clear: float | None = None
 ) -> tuple[subprocess.Popen, str, Path, Path]:
     """``bench.timed_server`` on a free port (runs timed into runs.jsonl, output in
     server.log), warmed as ``python -m dashboard.serve`` warms unless ``warm`` is false;
@@ -487,6 +488,7 @@ def start_server(
             "--server.fileWatcherType", "none",
             "--server.disconnectedSessionTTL", str(session_ttl),
             *(["--warm"] if warm else []),
+            *(["--clear-idle-after", str(idle_clear)] if idle_clear is not None else []),
         ],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -511,29 +513,29 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, every thread) used so far by ``pid`` and its children."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, every thread) used so far by ``pids`` and their children."""
     total = 0.0
-    for current in descendants(pid):
+    for current in (d for pid in pids for d in descendants(pid)):
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS in /proc/PID/status) of ``pid`` and its children, MB."""
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory (VmRSS in /proc/PID/status) of ``pids`` and their children, MB."""
     total = 0
-    for current in descendants(pid):
+    for current in (d for pid in pids for d in descendants(pid)):
         with contextlib.suppress(OSError, StopIteration):
             status = Path(f"/proc/{current}/status").read_text().splitlines()
             total += int(next(x for x in status if x.startswith("VmRSS:")).split()[1])
     return total / 1024
 
 
-async def sample_rss(pid: int, tally: Tally, t0: float, stop: asyncio.Event) -> None:
+async def sample_rss(pids: list[int], tally: Tally, t0: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        tally.rss.append((time.perf_counter() - t0, rss_mb(pid)))
+        tally.rss.append((time.perf_counter() - t0, rss_mb(pids)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -545,12 +547,15 @@ def server_errors(log: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the run
-async def run_class(args, base: str, pid: int, tally: Tally, t0: float) -> dict[str, float]:
+async def run_class(args, base: str, pids: list[int], tally: Tally, t0: float) -> dict[str, float]:
     """Every round of every student; the RSS (MB) after each round and after lingering."""
     marks: dict[str, float] = {}
 
-    def timer(session: int, client: str):
+    def timer(session: int, client: str, rnd: int):
+        pauses = think_times(args.think, session, rnd)
+
         async def timed(action: str, coroutine):
+            await asyncio.sleep(next(pauses))  # the student reads the page before acting
             start = time.perf_counter()
             try:
                 result = await asyncio.wait_for(coroutine, TIMEOUT)
@@ -586,9 +591,9 @@ async def run_class(args, base: str, pid: int, tally: Tally, t0: float) -> dict[
                 client = "browser" if s < args.browsers else "protocol"
                 try:
                     if client == "browser":
-                        await browser_student(browser, base, plan, timer(s, client))
+                        await browser_student(browser, base, plan, timer(s, client, rnd))
                     else:
-                        await protocol_student(base, plan, timer(s, client))
+                        await protocol_student(base, plan, timer(s, client, rnd))
                 except Exception as err:  # recorded by timed, unless it failed between actions
                     if not any(r.session == s and not r.ok for r in tally.records):
                         error = f"{type(err).__name__}: {str(err)[:300]}"
@@ -596,7 +601,7 @@ async def run_class(args, base: str, pid: int, tally: Tally, t0: float) -> dict[
 
             started = time.perf_counter()
             await asyncio.gather(*(student(s) for s in range(args.sessions)))
-            marks[f"after round {rnd + 1}"] = rss_mb(pid)
+            marks[f"after round {rnd + 1}"] = rss_mb(pids)
             print(
                 f"  round {rnd + 1} of {args.rounds}: {time.perf_counter() - started:.0f} s, "
                 f"server RSS {marks[f'after round {rnd + 1}']:.0f} MB",
@@ -606,28 +611,49 @@ async def run_class(args, base: str, pid: int, tally: Tally, t0: float) -> dict[
         if browser is not None:
             await browser.close()
             await playwright.stop()
+    marks["cpu at the end"], marks["time at the end"] = cpu_seconds(pids), time.time()
     if args.linger:
         print(f"  every session closed; waiting {args.linger} s ...", flush=True)
         await asyncio.sleep(args.linger)
-        marks[f"{args.linger} s after the sessions ended"] = rss_mb(pid)
+        marks[f"{args.linger} s after the sessions ended"] = rss_mb(pids)
     return marks
+
+
+def think_times(mean: float, session: int, rnd: int):
+    """The pauses before each action of student ``session`` in round ``rnd``: uniform on
+    [mean / 2, 3 mean / 2], seeded by (session, round); all zero when ``mean`` is 0."""
+    import random
+
+    rng = random.Random(f"think-{session}-{rnd}")
+    while True:
+        yield rng.uniform(mean / 2, 1.5 * mean) if mean > 0 else 0.0
+
+
+def think_text(mean: float) -> str:
+    return f"{mean / 2:.1f}-{1.5 * mean:.1f} s before each action" if mean > 0 else "none"
 
 
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (nearest rank) of ``values``."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered) - 1e-9) - 1))]
 
 
-def report(args, tally: Tally, marks: dict[str, float], runs: list[dict], errors: list[str],
-           loads: tuple[str, str]) -> bool:  # fmt: skip
-    """Print the tables; True when every action succeeded and the log is clean."""
+def report(args, tally: Tally, marks: dict[str, float], per_process: list[list[dict]],
+           errors: list[str], loads: tuple[str, str]) -> bool:  # fmt: skip
+    """Print the tables; True when every action succeeded and the logs are clean.
+    ``per_process``: each app process's timed script runs."""
+    runs = [run for process in per_process for run in process]
     n_browser = min(args.browsers, args.sessions)
     print(
         f"\nbench.load: {args.sessions} sessions ({n_browser} in Chromium, "
         f"{args.sessions - n_browser} over the websocket protocol), {args.rounds} rounds, "
-        f"arriving over {args.ramp:.0f} s; {os.cpu_count()} cores"
+        f"arriving over {args.ramp:.0f} s; think time {think_text(args.think)}; "
+        f"{args.processes} app process(es){' behind nginx' if args.processes > 1 else ''}; "
+        f"{os.cpu_count()} cores"
     )
+    if len(per_process) > 1:
+        print("script runs per app process: " + ", ".join(str(len(r)) for r in per_process))
     print(f"load average at start {loads[0]}; at end {loads[1]}")
     print("\nLatency per action, seconds (median / p95 / max over every session and round)")
     header = f"{'action':<18} {'n':>4} {'median':>7} {'p95':>6} {'max':>6} {'failed':>7}"
@@ -694,31 +720,57 @@ async def amain(args) -> bool:
         log_dir = Path(args.log_dir) if args.log_dir else Path(tmp)
         log_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        proc, base, runs_path, log_path = start_server(log_dir, args.session_ttl, not args.cold)
+        folders = [log_dir / f"process{i + 1}" for i in range(args.processes)]
+        for folder in folders:
+            folder.mkdir(exist_ok=True)
+        servers = await asyncio.gather(
+            *(
+                asyncio.to_thread(start_server, f, args.session_ttl, not args.cold, args.idle_clear)
+                for f in folders
+            )
+        )
+        procs = [server[0] for server in servers]
+        pids = [proc.pid for proc in procs]
         ready = "warmed (python -m dashboard.serve)" if not args.cold else "cold (streamlit run)"
-        print(f"server {ready} in {time.perf_counter() - t0:.0f} s")
-        warm_runs = len(runs_path.read_text().splitlines())
+        print(f"{len(servers)} app process(es) {ready} in {time.perf_counter() - t0:.0f} s")
+        balancer, base = None, servers[0][1]
+        if args.processes > 1:
+            from bench.balancer import start_nginx
+
+            port = _free_port()
+            ports = [int(server[1].rsplit(":", 1)[1]) for server in servers]
+            balancer = start_nginx(log_dir, port, ports)
+            base = f"http://127.0.0.1:{port}"
+            print(f"nginx (deploy/nginx.conf) at {base} in front of ports {ports}")
+        warm_runs = [len(server[2].read_text().splitlines()) for server in servers]
         tally, stop = Tally(), asyncio.Event()
-        t0, cpu0 = time.perf_counter(), cpu_seconds(proc.pid)
+        t0, cpu0 = time.perf_counter(), cpu_seconds(pids)
         load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        print(f"server at {base}, RSS {rss_mb(proc.pid):.0f} MB; load average {load_start}")
-        sampler = asyncio.create_task(sample_rss(proc.pid, tally, t0, stop))
+        print(f"students at {base}; server RSS {rss_mb(pids):.0f} MB; load average {load_start}")
+        sampler = asyncio.create_task(sample_rss(pids, tally, t0, stop))
         try:
-            marks = await run_class(args, base, proc.pid, tally, t0)
-            marks["cpu"] = cpu_seconds(proc.pid) - cpu0
-            marks["wall"] = time.perf_counter() - t0 - args.linger
+            started = time.time()
+            marks = await run_class(args, base, pids, tally, t0)
+            marks["cpu"] = marks.pop("cpu at the end") - cpu0
+            ended = marks.pop("time at the end")
+            marks["wall"] = ended - started
         finally:
             stop.set()
             await sampler
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            for proc in [*procs, *([balancer] if balancer else [])]:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        lines = runs_path.read_text().splitlines()[warm_runs:]  # the students' runs only
-        runs = [json.loads(x) for x in lines if x.strip()]
-        return report(args, tally, marks, runs, server_errors(log_path), (load_start, load_end))
+        runs, errors = [], []
+        for server, skip in zip(servers, warm_runs, strict=True):
+            lines = server[2].read_text().splitlines()[skip:]
+            records = [json.loads(x) for x in lines if x.strip()]
+            runs.append([r for r in records if r["at"] <= ended])  # the students' runs only
+            errors += server_errors(server[3])
+        return report(args, tally, marks, runs, errors, (load_start, load_end))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -740,8 +792,23 @@ def main(argv: list[str] | None = None) -> int:
         help="plain streamlit run: no imports ahead, no page warmed (default: as "
         "python -m dashboard.serve serves a class)",
     )  # fmt: skip
+    parser.add_argument(
+        "--think", type=float, default=0.0,
+        help="mean pause before each action, seconds (0: back to back, the hardest case; "
+        "a student reading the page: 2)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--processes", type=int, default=1,
+        help="app processes; more than one are served through deploy/nginx.conf (1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--idle-clear", type=float, default=None,
+        help="the servers' --clear-idle-after, seconds (default: dashboard.serve's)",
+    )  # fmt: skip
     parser.add_argument("--log-dir", help="keep the server's log and run times here")
     args = parser.parse_args(argv)
+    if args.processes < 1 or args.sessions < 1 or args.think < 0:
+        parser.error("--processes and --sessions must be at least 1, --think at least 0")
     return 0 if asyncio.run(amain(args)) else 1
 
 

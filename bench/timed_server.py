@@ -10,7 +10,8 @@ fragments ran), ``wall_ms`` and ``cpu_ms`` (the script thread's CPU time,
 changed: this is a measurement harness for ``bench.browser``, ``bench.first_chart`` and
 ``bench.load``. With ``--warm`` it starts the server as ``python -m dashboard.serve`` does
 (libraries and dashboard modules imported first, every page opened once when it answers;
-the warm-up's lines go to standard output, its runs are timed too). With the environment
+the warm-up's lines go to standard output, its runs are timed too; its janitor too, with
+``--clear-idle-after SECONDS``). With the environment
 variable ``EMLAB_PROFILE_DIR`` set, every run is also profiled (cProfile, the script thread
 only) into ``<dir>/<n>-<page hash>-<full|fragment>.prof`` for ``python -m pstats``.
 """
@@ -69,9 +70,10 @@ def main() -> None:
         from dashboard import serve
 
         options.remove("--warm")
+        idle, options = serve.idle_option(options)
         serve.preload()
         base = serve.server_address(options)
-        threading.Thread(target=serve.warm, args=(base, serve.page_paths()), daemon=True).start()
+        serve.start_serving_threads(base, serve.page_paths(), idle, warming=True)
     install(log_path)
     sys.argv = ["streamlit", "run", APP, *options]
     cli.main()

@@ -3,6 +3,7 @@
     python -m dashboard.serve                       # .streamlit/config.toml's settings
     python -m dashboard.serve --server.port 8501    # any ``streamlit run`` option
     python -m dashboard.serve --no-warm             # start at once, warm nothing
+    python -m dashboard.serve --clear-idle-after 0  # keep the caches when the class leaves
 
 Plain ``streamlit run dashboard/streamlit_app.py`` imports the libraries (numpy, scipy,
 scikit-learn, pandas, Plotly: about 3 s of CPU) and each page's modules during the first
@@ -19,6 +20,15 @@ it: that student waits several seconds per page. This launcher does both before 
 
 It prints one line per warmed page. A page that fails to warm is reported and the server keeps
 running (the student who opens it sees what went wrong, as without warming).
+
+3. a janitor thread gives memory back after a class (``--clear-idle-after SECONDS``, 600 by
+   default; 0 turns it off). Every 15 s it drops the closed sessions whose
+   ``server.disconnectedSessionTTL`` has passed (Streamlit's session store forgets them only
+   when a new session arrives), and once no session has been open for that long it clears
+   the ``st.cache_data`` caches, warms the pages again (the next class starts as fast as
+   this one) and hands the freed heap back to the system (``malloc_trim``). While students
+   are connected nothing is cleared: the caches' own bounds (dashboard/components/caching.py)
+   keep memory flat then.
 """
 
 from __future__ import annotations
@@ -27,12 +37,14 @@ import asyncio
 import gc
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import threading
 import time
 import tomllib
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "streamlit_app.py"
@@ -40,6 +52,10 @@ PAGES_DIR = APP.parent / "app_pages"
 #: How long to wait for the server to answer, and for one page's first run (seconds).
 STARTUP_SECONDS = 120
 PAGE_SECONDS = 300
+#: The janitor's defaults: seconds without a session before the caches are cleared, and
+#: seconds between its looks.
+IDLE_SECONDS = 600.0
+JANITOR_SECONDS = float(os.environ.get("EMLAB_JANITOR_SECONDS", "15"))
 
 
 def _no_runtime_yet(record: logging.LogRecord) -> bool:
@@ -124,8 +140,9 @@ async def open_page(url: str, page: str) -> list[str]:
                 return errors
 
 
-def warm(base: str, pages: list[str]) -> None:
-    """Wait for the server at ``base``, then open every page once, one after another."""
+def warm(base: str, pages: list[str], quiet: bool = False) -> None:
+    """Wait for the server at ``base``, then open every page once, one after another;
+    ``quiet``: print only failures and the total."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -146,8 +163,144 @@ def warm(base: str, pages: list[str]) -> None:
             print(f"warm-up: {page or 'home'} could not be opened: {err}", flush=True)
             continue
         note = f", it showed an error: {errors[0][:120]}" if errors else ""
-        print(f"warm-up: {page or 'home'} in {time.perf_counter() - t0:.1f} s{note}", flush=True)
+        if note or not quiet:
+            seconds = time.perf_counter() - t0
+            print(f"warm-up: {page or 'home'} in {seconds:.1f} s{note}", flush=True)
     print(f"warm-up: every page ready in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# ----------------------------------------------------------------------------- the janitor
+def release_heap() -> bool:
+    """Collect garbage and hand the C heap's free pages back to the system; whether the C
+    library could (``malloc_trim`` is glibc's: CPython's freed memory otherwise stays in the
+    process, counted in its resident size, until reused)."""
+    import ctypes
+    import ctypes.util
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)  # 1 if it released memory, 0 if there was none to release
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return True
+
+
+def session_ids() -> set[str] | None:
+    """The ids of this server's sessions, open or closed but still kept for a reconnection,
+    after dropping the closed ones whose time is up; None outside a running server.
+
+    Streamlit keeps a closed session (its widgets, its uploads) in a TTL cache for
+    ``server.disconnectedSessionTTL`` seconds, and that cache forgets expired entries only
+    when written to (a new session): after the last student leaves they would stay in
+    memory. This reads Streamlit's session manager, which is not public API, so a change
+    there turns the janitor's session work off (None) rather than fail.
+    """
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return None
+        manager = Runtime.instance()._session_mgr
+        manager._session_storage._cache.expire()
+        return {info.session.id for info in manager.list_sessions()}
+    except Exception:  # not a running Streamlit server, or its internals moved
+        return None
+
+
+def clear_caches() -> None:
+    """Empty every ``st.cache_data`` and ``st.cache_resource`` cache of this server."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@dataclass
+class Janitor:
+    """Clears the caches once the server has been without students for ``idle`` seconds
+    (see the module's docstring). ``look`` is one pass, called every ``every`` seconds by
+    ``run``. Only students count: the sessions of its own warm-up are ignored, and after a
+    clearing it waits for a student before it can clear again (an empty server is not
+    warmed again and again)."""
+
+    idle: float
+    base: str | None = None  # where to warm the pages again, if anywhere
+    pages: list[str] = field(default_factory=list)
+    every: float = JANITOR_SECONDS
+    used: bool = False  # a student has been here since the last clearing
+    last_busy: float = field(default_factory=time.monotonic)
+    own: set[str] = field(default_factory=set)  # the warm-up's sessions
+
+    def look(self, ids: set[str] | None, now: float) -> bool:
+        """One pass given ``session_ids()``; whether it cleared the caches."""
+        if ids is None:
+            return False
+        if ids - self.own:
+            self.used, self.last_busy = True, now
+            return False
+        if not self.used or now - self.last_busy < self.idle:
+            return False
+        clear_caches()
+        if self.base is not None:
+            warm(self.base, self.pages, quiet=True)
+        self.own = session_ids() or set()
+        self.used, self.last_busy = False, time.monotonic()
+        release_heap()
+        print(f"janitor: no student for {self.idle:.0f} s: caches cleared", flush=True)
+        return True
+
+    def run(self) -> None:
+        """Look every ``every`` seconds; with no student connected, also give the freed
+        heap back (``release_heap``), so memory falls as soon as the sessions are gone."""
+        while True:
+            time.sleep(self.every)
+            try:
+                ids = session_ids()
+                self.look(ids, time.monotonic())
+                if ids is not None and not ids - self.own:
+                    release_heap()
+            except Exception as err:  # the janitor must never take the server down
+                print(f"janitor: {type(err).__name__}: {err}", flush=True)
+
+
+def warm_and_look_after(base: str, pages: list[str], idle: float, warming: bool = True) -> None:
+    """A thread's work: warm every page (unless not ``warming``), then be the janitor
+    (unless ``idle`` is 0), ignoring the warm-up's own sessions."""
+    if warming:
+        warm(base, pages)
+    if idle > 0:
+        janitor = Janitor(idle, base if warming else None, pages)
+        janitor.own = (session_ids() or set()) if warming else set()
+        janitor.run()
+
+
+def start_serving_threads(base: str, pages: list[str], idle: float, warming: bool) -> None:
+    """``warm_and_look_after`` in a daemon thread, when there is anything to do."""
+    if warming or idle > 0:
+        threading.Thread(
+            target=warm_and_look_after, args=(base, pages, idle, warming), daemon=True
+        ).start()
+
+
+def idle_option(options: list[str]) -> tuple[float, list[str]]:
+    """``--clear-idle-after SECONDS`` (or ``=SECONDS``) out of ``options``: its value
+    (``IDLE_SECONDS`` when absent) and the other options."""
+    rest, idle, i = [], IDLE_SECONDS, 0
+    while i < len(options):
+        name, sep, value = options[i].partition("=")
+        if name == "--clear-idle-after":
+            if not sep:
+                i += 1
+                value = options[i] if i < len(options) else ""
+            try:
+                idle = float(value)
+            except ValueError:
+                raise SystemExit(f"--clear-idle-after needs seconds, not {value!r}") from None
+        else:
+            rest.append(options[i])
+        i += 1
+    return idle, rest
 
 
 def server_address(options: list[str], config: Path = Path(".streamlit/config.toml")) -> str:
@@ -169,15 +322,13 @@ def server_address(options: list[str], config: Path = Path(".streamlit/config.to
 def main(argv: list[str] | None = None) -> None:
     options = list(sys.argv[1:] if argv is None else argv)
     warming = "--no-warm" not in options
-    options = [o for o in options if o != "--no-warm"]
+    idle, options = idle_option([o for o in options if o != "--no-warm"])
     t0 = time.perf_counter()
     failed = preload()
     print(f"serve: libraries and dashboard modules imported in {time.perf_counter() - t0:.1f} s")
     for name in failed:
         print(f"serve: {name} could not be imported; its page will show why")
-    if warming:
-        base = server_address(options)
-        threading.Thread(target=warm, args=(base, page_paths()), daemon=True).start()
+    start_serving_threads(server_address(options), page_paths(), idle, warming)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *options]

@@ -1,28 +1,27 @@
 """deploy/nginx.conf: nginx accepts it, and it keeps each browser on one app process.
 
-nginx is not a dependency: these tests skip where it is not installed, and fail under CI only
-if .ci/run installs it (it does not: the CI machine stays minimal).
+nginx is not a dependency of the app: .ci/run installs it from Debian's packages, so these
+tests run in CI (and fail there if it is missing); on a developer's machine without nginx they
+skip. ``bench.balancer`` moves the file's port, processes and temporary files for the test, as
+it does for ``bench.load --processes``.
 """
 
 from __future__ import annotations
 
 import http.server
 import os
-import re
-import shutil
 import socket
 import subprocess
 import threading
 import time
 import urllib.request
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+from bench.balancer import CONFIG, ROOT, config_for, nginx_binary
+
+NGINX = nginx_binary()
 
 
 @pytest.fixture
@@ -40,20 +39,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _config_for(tmp_path: Path, port: int, backends: list[int]) -> Path:
-    """The repository's file with its port, its app processes and its files moved here."""
-    text = CONFIG.read_text().replace("listen 80;", f"listen 127.0.0.1:{port};")
-    text = re.sub(r"(\s*server 127\.0\.0\.1:85\d\d;)+", "", text)
-    servers = "".join(f"\n        server 127.0.0.1:{b};" for b in backends)
-    text = text.replace("hash $emlab_route consistent;", f"hash $emlab_route consistent;{servers}")
-    text = text.replace("/tmp/emlab-nginx", str(tmp_path / "nginx"))
-    path = tmp_path / "nginx.conf"
-    path.write_text(text)
-    return path
-
-
 def test_nginx_accepts_the_configuration(nginx, tmp_path):
-    config = _config_for(tmp_path, _free_port(), [8501, 8502])
+    config = config_for(tmp_path, _free_port(), [8501, 8502])
     done = subprocess.run([nginx, "-t", "-c", str(config)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "syntax is ok" in done.stderr
@@ -79,7 +66,7 @@ def test_each_browser_stays_on_one_process_and_browsers_spread(nginx, tmp_path):
     for backend in backends:
         threading.Thread(target=backend.serve_forever, daemon=True).start()
     port = _free_port()
-    config = _config_for(tmp_path, port, [b.server_port for b in backends])
+    config = config_for(tmp_path, port, [b.server_port for b in backends])
     proc = subprocess.Popen(
         [nginx, "-c", str(config), "-g", "daemon off;"], stderr=subprocess.PIPE, text=True
     )
