@@ -120,79 +120,160 @@ def filled_positions(X: np.ndarray, imputed: np.ndarray | None = None) -> np.nda
     return shown
 
 
-def _point_traces(
-    X: np.ndarray,
-    shown: np.ndarray,
-    resp: np.ndarray | None,
-    feature_names: Sequence[str],
-) -> list[go.Scatter]:
-    """Filled markers for the complete rows, hollow ones for the rows with NaN (if any).
+def _scatter(**props) -> dict:
+    """A scatter trace as a plain dict (see ``plain_figure``)."""
+    return {"type": "scatter", **props}
 
-    The two traces skip plotly's validation (``_validate=False``): it checks every point's
-    colour string one by one, on building a trace and again on adding it to a figure (50 ms
-    for 2,000 points, most of the viewer's step), while these colours come from
-    ``blend_colors``; the figure is the same either way (its JSON equal up to key order).
+
+def plain_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A ``go.Figure`` of plain trace and layout dicts, built without plotly's validation.
+
+    Plotly checks every property on building a trace, on adding it to a figure and on every
+    ``update_layout`` (and every point's colour string one by one): most of a viewer step's
+    server time (issue 21), for figures these builders make from known-good values. The
+    figure is the one the validated calls build (``tests/dashboard/components/test_figures``
+    rebuilds each with validation and compares the dicts), and it checks again from here
+    on: a caller's ``add_trace`` or ``update_layout`` is validated as usual.
     """
-    n_samples = X.shape[0]
-    colors = np.array([UNASSIGNED_COLOR] * n_samples if resp is None else blend_colors(resp))
-    if resp is None:
-        shares, custom = "no responsibilities yet", np.arange(n_samples)[:, None]
-    else:
-        shares = "<br>".join(
-            f"r{k + 1} = %{{customdata[{k + 1}]:.3f}}" for k in range(resp.shape[1])
-        )
-        # float32: the hover shows 3 decimals; half the bytes a viewer step sends (the point
-        # numbers stay exact up to 16 million)
-        custom = np.column_stack([np.arange(n_samples), resp]).astype(np.float32)
-    hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>"
-    gaps = np.isnan(X).any(axis=1)
-    complete = np.flatnonzero(~gaps)
-    traces = [
-        go.Scatter(
-            x=shown[complete, 0],
-            y=shown[complete, 1],
-            mode="markers",
-            marker={
-                "color": colors[complete].tolist(),
-                "size": 7,
-                "line": {"width": 0.5, "color": "white"},
-            },
-            customdata=custom[complete],
-            hovertemplate=hover + shares + "<extra></extra>",
-            name="data points" if not gaps.any() else "complete rows",
-            meta={"role": "points", "rows": complete.tolist()},
-            _validate=False,  # see the docstring
-        )
-    ]
-    if gaps.any():
-        rows = np.flatnonzero(gaps)
-        notes = [
+    fig = go.Figure({"data": data, "layout": layout}, _validate=False)
+    fig._validate = fig.layout._validate = True
+    return fig
+
+
+class ClustersChart:
+    """``clusters_figure`` for one data set, its per-data parts built once.
+
+    A viewer draws the same points at every half-step: only their colours (each E-step),
+    the ellipses and means (each M-step), the imputed rows' positions and the inspected
+    point change. This keeps what does not (the point coordinates and axis ranges of
+    complete data, the hover texts, the truth's ellipses) and builds the rest per
+    ``figure`` call. ``clusters_figure`` is ``ClustersChart(...).figure(...)``.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        feature_names: Sequence[str],
+        truth: GMMParams | None = None,
+    ) -> None:
+        self.X = X = np.asarray(X, dtype=float)
+        self.feature_names = feature_names
+        gaps = np.isnan(X).any(axis=1)
+        self.complete, self.rows = np.flatnonzero(~gaps), np.flatnonzero(gaps)
+        self.index = np.arange(X.shape[0])
+        self.notes = [
             ", ".join(f"{feature_names[j]} missing" for j in np.flatnonzero(np.isnan(X[n])))
-            for n in rows
+            for n in self.rows
         ]
-        traces.append(
-            go.Scatter(
-                x=shown[rows, 0],
-                y=shown[rows, 1],
+        # complete data is drawn where it is at every step; with gaps, the imputed rows move
+        self.fixed = None if len(self.rows) else (X, _axis_range(X[:, 0]), _axis_range(X[:, 1]))
+        self.truth = [] if truth is None else _ellipse_traces(truth, truth=True)
+
+    def figure(
+        self,
+        params: GMMParams,
+        resp: np.ndarray | None,
+        *,
+        highlight: int | None = None,
+        imputed: np.ndarray | None = None,
+        title: str = "Points coloured by responsibility",
+    ) -> go.Figure:
+        """The figure at ``params`` with points coloured by ``resp`` (see ``clusters_figure``)."""
+        if self.fixed is not None:
+            shown, x_range, y_range = self.fixed
+        else:
+            shown = filled_positions(self.X, imputed)
+            x_range, y_range = _axis_range(shown[:, 0]), _axis_range(shown[:, 1])
+        data = self._point_traces(shown, resp)
+        data += self.truth
+        data += _ellipse_traces(params, truth=False)
+        data.append(_means_trace(params))
+        if highlight is not None and 0 <= highlight < self.X.shape[0]:
+            data.append(
+                _scatter(
+                    x=[float(shown[highlight, 0])],
+                    y=[float(shown[highlight, 1])],
+                    mode="markers",
+                    marker={
+                        "symbol": "circle-open",
+                        "size": 18,
+                        "color": "crimson",
+                        "line": {"width": 3},
+                    },
+                    name=f"inspected point {highlight}",
+                    hoverinfo="skip",
+                    meta={"role": "highlight"},
+                )
+            )
+        names = self.feature_names
+        layout = {
+            "title": {"text": title},
+            "xaxis": {"title": {"text": names[0]}, "range": x_range},
+            "yaxis": {"title": {"text": names[1]}, "range": y_range},
+            "legend": legend_below(-0.15),
+            "margin": dict(MARGIN),
+            "height": 520,
+            "uirevision": "clusters",
+            "clickmode": "event+select",
+            "dragmode": "pan",
+        }
+        return plain_figure(data, layout)
+
+    def _point_traces(self, shown: np.ndarray, resp: np.ndarray | None) -> list[dict]:
+        """Filled markers for the complete rows, hollow ones for the rows with NaN (if any)."""
+        n_samples = self.X.shape[0]
+        if resp is None:
+            colors = np.array([UNASSIGNED_COLOR] * n_samples)
+            shares, custom = "no responsibilities yet", self.index[:, None]
+        else:
+            colors = np.array(blend_colors(resp))
+            shares = "<br>".join(
+                f"r{k + 1} = %{{customdata[{k + 1}]:.3f}}" for k in range(resp.shape[1])
+            )
+            # float32: the hover shows 3 decimals; half the bytes a viewer step sends (the
+            # point numbers stay exact up to 16 million)
+            custom = np.column_stack([self.index, resp]).astype(np.float32)
+        hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>"
+        complete, rows = self.complete, self.rows
+        traces = [
+            _scatter(
+                x=shown[complete, 0],
+                y=shown[complete, 1],
                 mode="markers",
                 marker={
-                    "symbol": "circle-open",
-                    "color": colors[rows].tolist(),
-                    "size": 8,
-                    "line": {"width": 2},
+                    "color": colors[complete].tolist(),
+                    "size": 7,
+                    "line": {"width": 0.5, "color": "white"},
                 },
-                customdata=custom[rows],
-                text=notes,
-                hovertemplate=hover
-                + "%{text}, drawn at its imputed value<br>"
-                + shares
-                + "<extra></extra>",
-                name="rows with missing values (imputed)",
-                meta={"role": "imputed", "rows": rows.tolist()},
-                _validate=False,  # see the docstring
+                customdata=custom[complete],
+                hovertemplate=hover + shares + "<extra></extra>",
+                name="complete rows" if len(rows) else "data points",
+                meta={"role": "points", "rows": complete.tolist()},
             )
-        )
-    return traces
+        ]
+        if len(rows):
+            traces.append(
+                _scatter(
+                    x=shown[rows, 0],
+                    y=shown[rows, 1],
+                    mode="markers",
+                    marker={
+                        "symbol": "circle-open",
+                        "color": colors[rows].tolist(),
+                        "size": 8,
+                        "line": {"width": 2},
+                    },
+                    customdata=custom[rows],
+                    text=list(self.notes),
+                    hovertemplate=hover
+                    + "%{text}, drawn at its imputed value<br>"
+                    + shares
+                    + "<extra></extra>",
+                    name="rows with missing values (imputed)",
+                    meta={"role": "imputed", "rows": rows.tolist()},
+                )
+            )
+        return traces
 
 
 def clusters_figure(
@@ -225,84 +306,48 @@ def clusters_figure(
     imputed : ndarray of shape (n_rows_with_nan, n_features), optional
         Where the rows with NaN are drawn (``EMStep.imputed``); None: at the column means.
     """
-    X = np.asarray(X, dtype=float)
-    n_samples = X.shape[0]
-    shown = filled_positions(X, imputed)
-    # the points unchecked (see _point_traces: adding a trace would check them again), then
-    # checks back on for everything else
-    fig = go.Figure(data=_point_traces(X, shown, resp, feature_names), _validate=False)
-    fig._validate = fig.layout._validate = True
-    if truth is not None:
-        _add_ellipses(fig, truth, truth=True)
-    _add_ellipses(fig, params, truth=False)
-    _add_means(fig, params)
-    if highlight is not None and 0 <= highlight < n_samples:
-        fig.add_trace(
-            go.Scatter(
-                x=[shown[highlight, 0]],
-                y=[shown[highlight, 1]],
-                mode="markers",
-                marker={
-                    "symbol": "circle-open",
-                    "size": 18,
-                    "color": "crimson",
-                    "line": {"width": 3},
-                },
-                name=f"inspected point {highlight}",
-                hoverinfo="skip",
-                meta={"role": "highlight"},
-            )
-        )
-    fig.update_layout(
-        title={"text": title},
-        xaxis={"title": {"text": feature_names[0]}, "range": _axis_range(shown[:, 0])},
-        yaxis={"title": {"text": feature_names[1]}, "range": _axis_range(shown[:, 1])},
-        legend=legend_below(-0.15),
-        margin=MARGIN,
-        height=520,
-        uirevision="clusters",
-        clickmode="event+select",
-        dragmode="pan",
+    return ClustersChart(X, feature_names, truth).figure(
+        params, resp, highlight=highlight, imputed=imputed, title=title
     )
-    return fig
+
+
+def _means_trace(params: GMMParams, legend: bool = True) -> dict:
+    """The components' means as crosses in their colours (a plain trace dict)."""
+    means = np.asarray(params.means, dtype=float)
+    return _scatter(
+        x=means[:, 0],
+        y=means[:, 1],
+        mode="markers",
+        marker={
+            "symbol": "x",
+            "size": 14,
+            "color": [component_color(k) for k in range(params.n_components)],
+            "line": {"width": 2, "color": "white"},
+        },
+        text=[f"component {k + 1}" for k in range(params.n_components)],
+        hovertemplate="mean of %{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
+        name="means",
+        showlegend=legend,
+        meta={"role": "mean"},
+    )
 
 
 def _add_means(fig: go.Figure, params: GMMParams, **subplot) -> None:
-    means = np.asarray(params.means, dtype=float)
-    fig.add_trace(
-        go.Scatter(
-            x=means[:, 0],
-            y=means[:, 1],
-            mode="markers",
-            marker={
-                "symbol": "x",
-                "size": 14,
-                "color": [component_color(k) for k in range(params.n_components)],
-                "line": {"width": 2, "color": "white"},
-            },
-            text=[f"component {k + 1}" for k in range(params.n_components)],
-            hovertemplate="mean of %{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
-            name="means",
-            showlegend=not subplot,
-            meta={"role": "mean"},
-        ),
-        **subplot,
-    )
+    fig.add_trace(_means_trace(params, legend=not subplot), **subplot)
 
 
-def _add_ellipses(
-    fig: go.Figure,
+def _ellipse_traces(
     params: GMMParams,
     *,
     truth: bool,
     legend: bool = True,
     sigmas: tuple[int, ...] = (1, 2),
-    **subplot,
-) -> None:
-    """Each component's 1- and 2-sigma ellipses; the truth gets only thin dashed 1-sigma ones.
-    ``subplot`` (row, col) places them in one panel of a grid; ``legend`` lists them."""
+) -> list[dict]:
+    """Each component's 1- and 2-sigma ellipses as plain trace dicts; the truth gets only
+    thin dashed 1-sigma ones. ``legend`` lists them."""
     covs = params.full_covariances()[:, :2, :2]
     means = np.asarray(params.means, dtype=float)[:, :2]
+    traces = []
     for k in range(params.n_components):
         for n_sigma in (1,) if truth else sigmas:
             x, y = ellipse_points(means[k], covs[k], n_sigma)
@@ -317,8 +362,8 @@ def _add_ellipses(
                 }
                 name = f"component {k + 1}" if n_sigma == 1 else f"component {k + 1} (2{SIGMA})"
                 group, shown = f"component {k + 1}", n_sigma == 1
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                _scatter(
                     x=x,
                     y=y,
                     mode="lines",
@@ -332,9 +377,24 @@ def _add_ellipses(
                         "component": k,
                         "sigma": n_sigma,
                     },
-                ),
-                **subplot,
+                )
             )
+    return traces
+
+
+def _add_ellipses(
+    fig: go.Figure,
+    params: GMMParams,
+    *,
+    truth: bool,
+    legend: bool = True,
+    sigmas: tuple[int, ...] = (1, 2),
+    **subplot,
+) -> None:
+    """Each component's 1- and 2-sigma ellipses; the truth gets only thin dashed 1-sigma ones.
+    ``subplot`` (row, col) places them in one panel of a grid; ``legend`` lists them."""
+    for trace in _ellipse_traces(params, truth=truth, legend=legend, sigmas=sigmas):
+        fig.add_trace(trace, **subplot)
 
 
 @dataclass(frozen=True)
@@ -416,6 +476,68 @@ def comparison_figure(
     return fig
 
 
+class LoglikChart:
+    """``loglik_figure`` for one history, its curve built once: a viewer step only moves the
+    marker and the dotted line to the shown iteration. ``loglik_figure`` is
+    ``LoglikChart(history).figure(...)``."""
+
+    def __init__(self, history: Sequence[EMStep]) -> None:
+        self.iterations = [step.iteration for step in history]
+        self.values = [step.log_likelihood for step in history]
+        self.curve = _scatter(
+            x=self.iterations,
+            y=self.values,
+            mode="lines+markers",
+            line={"color": "#3b5bdb"},
+            marker={"size": 5},
+            name="log-likelihood",
+            hovertemplate="iteration %{x}<br>log-likelihood %{y:.2f}<extra></extra>",
+            meta={"role": "curve"},
+        )
+
+    def figure(
+        self,
+        current_iteration: int,
+        *,
+        current_label: str = "",
+        title: str = "Log-likelihood per iteration",
+    ) -> go.Figure:
+        """The curve with history entry ``current_iteration`` marked (see ``loglik_figure``)."""
+        current = min(max(int(current_iteration), 0), len(self.values) - 1)
+        x = self.iterations[current]
+        marker = _scatter(
+            x=[x],
+            y=[self.values[current]],
+            mode="markers",
+            marker={"size": 13, "color": "crimson", "symbol": "diamond"},
+            name=current_label or f"iteration {current}",
+            hovertemplate="%{y:.2f}<extra>shown now</extra>",
+            meta={"role": "current"},
+        )
+        line = {"color": "crimson", "width": 1, "dash": "dot"}
+        layout = {
+            "shapes": [
+                {
+                    "type": "line",
+                    "x0": x,
+                    "x1": x,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "y domain",
+                    "line": line,
+                }
+            ],
+            "title": {"text": title},
+            "xaxis": {"title": {"text": "iteration t (parameters θ_t)"}},
+            "yaxis": {"title": {"text": "log-likelihood"}},
+            "legend": legend_below(-0.25),
+            "margin": dict(MARGIN),
+            "height": 320,
+        }
+        return plain_figure([dict(self.curve), marker], layout)
+
+
 def loglik_figure(
     history: Sequence[EMStep],
     current_iteration: int,
@@ -424,40 +546,4 @@ def loglik_figure(
     title: str = "Log-likelihood per iteration",
 ) -> go.Figure:
     """The log-likelihood of theta_t against t, with the shown parameters' iteration marked."""
-    iterations = [step.iteration for step in history]
-    values = [step.log_likelihood for step in history]
-    current = min(max(int(current_iteration), 0), len(history) - 1)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=iterations,
-            y=values,
-            mode="lines+markers",
-            line={"color": "#3b5bdb"},
-            marker={"size": 5},
-            name="log-likelihood",
-            hovertemplate="iteration %{x}<br>log-likelihood %{y:.2f}<extra></extra>",
-            meta={"role": "curve"},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[iterations[current]],
-            y=[values[current]],
-            mode="markers",
-            marker={"size": 13, "color": "crimson", "symbol": "diamond"},
-            name=current_label or f"iteration {current}",
-            hovertemplate="%{y:.2f}<extra>shown now</extra>",
-            meta={"role": "current"},
-        )
-    )
-    fig.add_vline(x=iterations[current], line={"color": "crimson", "width": 1, "dash": "dot"})
-    fig.update_layout(
-        title={"text": title},
-        xaxis={"title": {"text": "iteration t (parameters θ_t)"}},
-        yaxis={"title": {"text": "log-likelihood"}},
-        legend=legend_below(-0.25),
-        margin=MARGIN,
-        height=320,
-    )
-    return fig
+    return LoglikChart(history).figure(current_iteration, current_label=current_label, title=title)

@@ -34,9 +34,9 @@ import streamlit as st
 
 from dashboard.components.figures import (
     SIGMA,
-    clusters_figure,
+    ClustersChart,
+    LoglikChart,
     filled_positions,
-    loglik_figure,
     missing_rows,
 )
 from dashboard.components.share import copy_link
@@ -434,6 +434,7 @@ def iteration_viewer(
         state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", opening)
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))
+    state.pop(f"_{key}_charts", None)  # a full run: the fit's charts are built afresh
     viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
     viewer(
         X,
@@ -475,6 +476,26 @@ def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]
         if curve in (0, 1) and isinstance(index, int) and index < len(rows[curve]):
             st.session_state[point_key] = rows[curve][index]
             return
+
+
+@dataclass(frozen=True)
+class _Charts:
+    """A fit's chart parts that no half-step changes (the points' coordinates and hover
+    texts, the truth's ellipses, the log-likelihood curve), built by the fragment's first run
+    after a full run of the page and kept in session state for its reruns: a step forward
+    reruns the fragment with the same arguments, so only what changes is built per step."""
+
+    clusters: ClustersChart
+    loglik: LoglikChart
+
+
+def _charts(key: str, build) -> _Charts:
+    """This viewer's ``_Charts``: kept since the last full run (which drops them), else
+    ``build()``."""
+    charts = st.session_state.get(f"_{key}_charts")
+    if charts is None:
+        charts = st.session_state[f"_{key}_charts"] = build()
+    return charts
 
 
 def _pair_view(X, params, truth, imputed, names, columns):
@@ -560,13 +581,14 @@ def _viewer_body(
     rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
     st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
     left, right = st.columns([3, 2])
+    charts = _charts(
+        key,
+        lambda: _Charts(ClustersChart(X_pair, pair_names, truth_pair), LoglikChart(history)),
+    )
     with left:
-        fig = clusters_figure(
-            X_pair,
+        fig = charts.clusters.figure(
             params_pair,
             resp,
-            pair_names,
-            truth=truth_pair,
             highlight=point,
             imputed=imputed_pair,
             title=f"{hs.label}: points coloured by responsibility",
@@ -612,8 +634,7 @@ def _viewer_body(
             )
         )
         st.plotly_chart(
-            loglik_figure(
-                history,
+            charts.loglik.figure(
                 hs.params_index,
                 current_label=hs.label,
                 title=(

@@ -1,10 +1,13 @@
 """Unit tests of the pure figure builders and the viewer's pure helpers."""
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.components.figures import (
     UNASSIGNED_COLOR,
+    ClustersChart,
+    LoglikChart,
     Panel,
     blend_colors,
     clusters_figure,
@@ -235,3 +238,49 @@ def test_comparison_figure_has_one_panel_per_method_and_hollow_made_up_values():
     assert len(traces(fig, "ellipse", panel=0)) == 2 and not traces(fig, "ellipse", panel=1)
     assert len(traces(fig, "truth", panel=1)) == 2
     assert [a.text for a in fig.layout.annotations] == ["EM", "complete cases"]
+
+
+# ------------------------------------------------------------ per-fit chart parts (issue 21)
+def test_the_viewers_kept_chart_parts_draw_every_half_step_as_a_fresh_validated_figure(
+    gappy_fit,
+):
+    """The viewer builds a fit's ``ClustersChart`` and ``LoglikChart`` once and draws every
+    half-step from them (imputed rows moving, colours and ellipses changing): each figure
+    must equal, as a dict, the one built afresh for that step, and plotly's validation
+    (``go.Figure(dict)``) must accept it and change nothing."""
+    X, history = gappy_fit
+    truth = make_synthetic(3, 3.0, 200, seed=4).truth
+    clusters, loglik = ClustersChart(X, ("a", "b"), truth), LoglikChart(history)
+    for position in range(last_position(history) + 1):
+        hs = half_step(history, position)
+        params = history[hs.params_index].params
+        resp = None if hs.resp_index is None else history[hs.resp_index].responsibilities
+        imputed = None if hs.resp_index is None else history[hs.resp_index].imputed
+        kept = clusters.figure(params, resp, highlight=position, imputed=imputed, title="t")
+        fresh = clusters_figure(
+            X, params, resp, ("a", "b"), truth=truth, highlight=position, imputed=imputed, title="t"
+        )
+        curve = loglik.figure(hs.params_index, current_label=hs.label)
+        for fig, reference in (
+            (kept, fresh),
+            (curve, loglik_figure(history, hs.params_index, current_label=hs.label)),
+        ):
+            plain = fig.to_dict()
+            assert plain == reference.to_dict()
+            assert go.Figure(plain).to_dict() == plain
+        (hollow,) = traces(kept, "imputed")
+        where = filled_positions(X, imputed)[np.isnan(X).any(axis=1)]
+        np.testing.assert_allclose(np.column_stack([hollow.x, hollow.y]), where)
+        (current,) = traces(curve, "current")
+        assert current.x[0] == history[hs.params_index].iteration
+
+
+def test_a_change_to_one_drawn_figure_leaves_the_kept_parts_alone():
+    data = make_synthetic(3, 3.0, 200, seed=1)
+    chart = ClustersChart(data.X, data.feature_names, data.truth)
+    before = chart.figure(data.truth, None).to_dict()
+    fig = chart.figure(data.truth, None)
+    for trace in fig.data:
+        trace.update(x=np.zeros(len(trace.x)), name="changed")
+    fig.update_layout(xaxis_range=[0, 1])
+    assert chart.figure(data.truth, None).to_dict() == before
