@@ -19,6 +19,7 @@ constant      bound  what an entry holds                                        
 ``IMAGE``     6      an image segmentation (label fields per iteration)                ~ 20 MB
 ``PIXELS``    2      an image's pixel matrix as fitted                                  ~ 10 MB
 ``ONCE``      1      a function without arguments that runs once per server             --
+``FIGURE``    16     a finished Plotly figure too slow to build per run (``shared``)    ~ 2 MB
 ============  =====  ================================================================  ========
 
 At these bounds the caches hold at most a few hundred MB whatever the class does (measured
@@ -32,9 +33,21 @@ next student works.
 
 ``tests/test_architecture.py`` fails on any cache decorator in ``dashboard/`` that states
 neither ``max_entries`` nor ``ttl``.
+
+``shared(key, build)`` keeps a built figure for every session: Plotly validates each trace and
+axis as a figure is built, which for a scatter matrix of four features and five segments costs
+about a second of the server's one interpreter lock per run; a rerun that changed nothing the
+figure shows then only serialises it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
 
 TINY = 256
 FIT = 64
@@ -49,3 +62,17 @@ ONCE = 1
 
 #: How long (seconds) an entry keyed by an uploaded file lives after it was written.
 UPLOAD_TTL = 30 * 60
+FIGURE = 16
+
+
+def shared(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, made once per ``key`` for every session of the server and kept among the
+    ``FIGURE`` most recently used. ``key`` must name everything the result depends on (the
+    settings and data the page passed to ``build``); the result is shared, not copied, so it
+    must not be changed afterwards (``st.plotly_chart`` only reads a figure)."""
+    return _shared(key, build)
+
+
+@st.cache_resource(max_entries=FIGURE, show_spinner=False)
+def _shared(key: Hashable, _build: Callable[[], T]) -> T:
+    return _build()

@@ -15,6 +15,7 @@ from dashboard.app_pages.retail_segmentation.figures import (
     segment_names,
 )
 from dashboard.app_pages.retail_segmentation.run import retail_data_code
+from dashboard.components import caching
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.viewer import iteration_viewer
@@ -59,16 +60,17 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
 
     rows = retail.sample_rows(n, settings["seed"])
     st.subheader("The customers in feature space")
-    st.plotly_chart(
-        scatter_matrix_figure(
+    matrix = caching.shared(  # the same run and sample: the same figure, for every session
+        ("retail matrix", source_key, retail.RetailSettings.from_settings(settings), n),
+        lambda: scatter_matrix_figure(
             res.matrix.X[rows],
             res.segments[rows],
             res.params,
             res.matrix.axis_names,
             segment_names(res.profiles),
         ),
-        width="stretch",
     )
+    st.plotly_chart(matrix, width="stretch")
     st.caption(
         f"A seeded sample of {len(rows):,} of the {n:,} customers, in the units the mixture sees "
         "(log(1 + x) where marked, then z-scores). Each ellipse is a segment's covariance "

@@ -17,6 +17,7 @@ from dashboard.app_pages.why_em_works.run import (
     optima_data_code,
     run_many_starts,
 )
+from dashboard.components import caching
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (
     Setting,
@@ -119,11 +120,11 @@ def draw(settings: dict) -> None:
         f"##### The distinct solutions ({len(shown)} of {len(many.solutions)} drawn: the best, "
         "those reached most often, and the replayed start's)"
     )
-    st.plotly_chart(
-        solutions_figure(data.X, shown, data.feature_names, total),
-        key="why_solutions",
-        width="stretch",
+    solutions = caching.shared(  # these starts and these solutions: one figure for everyone
+        ("why solutions", optima, tuple(s.label for s in shown)),
+        lambda: solutions_figure(data.X, shown, data.feature_names, total),
     )
+    st.plotly_chart(solutions, key="why_solutions", width="stretch")
     st.caption(
         "Components are coloured to match the best solution's. Solutions with nearly the same "
         "log-likelihood and a similar picture are often one flat ridge on which the starts "
