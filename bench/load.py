@@ -3,6 +3,8 @@
     python -m bench.load                        # 30 sessions (2 in Chromium), 2 rounds
     python -m bench.load --sessions 10
     python -m bench.load --sessions 30 --browsers 0 --rounds 3
+    python -m bench.load --processes 2 --think 2  # two app processes behind nginx; students
+                                                  # pause 1-3 s before each action
 
 Starts ``bench.timed_server`` (``streamlit run`` with every script run timed on the server,
 its log kept) on a free port, warmed as ``python -m dashboard.serve`` serves a class (imports
@@ -46,10 +48,24 @@ and seed; the fraud page's URL holds its threshold. Any exception element (Strea
 exception box) or failed check is reported, and the server's log is scanned for errors and
 tracebacks. The bench exits 1 on any of these.
 
+Pace. By default every student acts again as soon as the last action is done (``--think 0``,
+the hardest case: thirty students clicking without ever looking at the page). ``--think S``
+makes each student pause before every action, uniformly between S/2 and 3S/2 seconds, seeded
+per student and round, as a student reading the chart does; latency is still timed from the
+click.
+
+Several processes. ``--processes P`` starts P app processes (each warmed, each timed) and
+serves the students through nginx with the repository's ``deploy/nginx.conf`` (only its port,
+its list of processes and its temporary files moved, ``bench.balancer``): the browsers get
+the sticky cookie, each protocol student's websocket is placed by nginx's hash like a new
+browser's. Memory and CPU are summed over the processes; the script runs each process served
+are counted.
+
 Memory. The server's resident set size (VmRSS of the server and its children, /proc) is
 sampled every second and printed over time; after the last round the sessions disconnect and
 the bench waits ``--linger`` seconds (the server runs with ``server.disconnectedSessionTTL``
-= ``--session-ttl``) to show what comes back. The printout states the load average at the
+= ``--session-ttl`` and ``dashboard.serve``'s janitor with ``--clear-idle-after`` =
+``--idle-clear``) to show what comes back. The printout states the load average at the
 start and at the end: the machine may be shared.
 """
 
