@@ -61,6 +61,12 @@ the sticky cookie, each protocol student's websocket is placed by nginx's hash l
 browser's. Memory and CPU are summed over the processes; the script runs each process served
 are counted.
 
+Isolation. With ``--isolation`` the repository's browser test that two sessions uploading at
+once each see only their own file (``tests/e2e/test_browser_uploads.py::
+test_two_sessions_at_once_see_only_their_own_upload``) runs against the loaded server (through
+nginx with several processes) while the first round is under way; its verdict is printed and
+a failure fails the bench.
+
 Memory. The server's resident set size (VmRSS of the server and its children, /proc) is
 sampled every second and printed over time; after the last round the sessions disconnect and
 the bench waits ``--linger`` seconds (the server runs with ``server.disconnectedSessionTTL``
@@ -153,6 +159,7 @@ class Record:
 class Tally:
     records: list[Record] = field(default_factory=list)
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, MB)
+    isolation: str = ""  # the upload-isolation test's verdict, when it ran
 
 
 # --------------------------------------------------------------------------- protocol client
@@ -563,9 +570,29 @@ def server_errors(log: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the run
+ISOLATION_TEST = (
+    "tests/e2e/test_browser_uploads.py::test_two_sessions_at_once_see_only_their_own_upload"
+)
+
+
+async def isolation_test(base: str, delay: float) -> tuple[bool, str]:
+    """After ``delay`` seconds, the upload-isolation browser test against ``base``: whether it
+    passed, and pytest's last line."""
+    await asyncio.sleep(delay)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", ISOLATION_TEST,
+        cwd=ROOT, env={**os.environ, "EMLAB_TEST_SERVER": base},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    lines = out.decode(errors="replace").strip().splitlines()
+    return proc.returncode == 0, lines[-1] if lines else ""
+
+
 async def run_class(args, base: str, pids: list[int], tally: Tally, t0: float) -> dict[str, float]:
     """Every round of every student; the RSS (MB) after each round and after lingering."""
     marks: dict[str, float] = {}
+    isolation = asyncio.create_task(isolation_test(base, args.ramp)) if args.isolation else None
 
     def timer(session: int, client: str, rnd: int):
         pauses = think_times(args.think, session, rnd)
@@ -628,6 +655,10 @@ async def run_class(args, base: str, pids: list[int], tally: Tally, t0: float) -
             await browser.close()
             await playwright.stop()
     marks["cpu at the end"], marks["time at the end"] = cpu_seconds(pids), time.time()
+    if isolation is not None:
+        passed, line = await isolation
+        tally.isolation = f"{'passed' if passed else 'FAILED'}: {line}"
+        print(f"  the upload-isolation test under load: {tally.isolation}", flush=True)
     if args.linger:
         print(f"  every session closed; waiting {args.linger} s ...", flush=True)
         await asyncio.sleep(args.linger)
@@ -725,10 +756,12 @@ def report(args, tally: Tally, marks: dict[str, float], per_process: list[list[d
     print(f"\nFailed actions: {len(failures)}")
     for r in failures[:10]:
         print(f"  session {r.session} ({r.client}) {r.action}: {r.error}")
+    if tally.isolation:
+        print(f"Upload-isolation browser test under the load: {tally.isolation}")
     print(f"Server log lines with an error or a traceback: {len(errors)}")
     for line in errors[:10]:
         print(f"  {line[:200]}")
-    return not failures and not errors
+    return not failures and not errors and not tally.isolation.startswith("FAILED")
 
 
 async def amain(args) -> bool:
@@ -820,6 +853,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle-clear", type=float, default=None,
         help="the servers' --clear-idle-after, seconds (default: dashboard.serve's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--isolation", action="store_true",
+        help="also run the upload-isolation browser test against the server during round 1",
     )  # fmt: skip
     parser.add_argument("--log-dir", help="keep the server's log and run times here")
     args = parser.parse_args(argv)

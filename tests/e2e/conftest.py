@@ -36,8 +36,13 @@ def server(tmp_path_factory) -> str:
     """Start ``streamlit run`` on a free port; yield its base URL once /_stcore/health is ok.
 
     Its class database is a fresh SQLite file in a temporary folder (``EMLAB_DATABASE_URL``).
+    With ``EMLAB_TEST_SERVER`` set to a base URL, the tests use that running server instead
+    (``bench.load --isolation`` runs the upload-isolation test against a server under load).
     """
     ARTIFACTS.mkdir(exist_ok=True)
+    if os.environ.get("EMLAB_TEST_SERVER"):
+        yield os.environ["EMLAB_TEST_SERVER"].rstrip("/")
+        return
     database = tmp_path_factory.mktemp("classes") / "classes.db"
     env = {**os.environ, "EMLAB_DATABASE_URL": str(database)}
     port = _free_port()
