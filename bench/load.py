@@ -69,7 +69,9 @@ a failure fails the bench.
 
 Memory. The server's resident set size (VmRSS of the server and its children, /proc) is
 sampled every second and printed over time; after the last round the sessions disconnect and
-the bench waits ``--linger`` seconds (the server runs with ``server.disconnectedSessionTTL``
+the bench waits ``--linger`` seconds (a teacher's session on each process, open from before
+the first student to the end of the last round, keeps the janitor from clearing the caches
+between rounds; the server runs with ``server.disconnectedSessionTTL``
 = ``--session-ttl`` and ``dashboard.serve``'s janitor with ``--clear-idle-after`` =
 ``--idle-clear``) to show what comes back. The printout states the load average at the
 start and at the end: the machine may be shared.
@@ -589,8 +591,11 @@ async def isolation_test(base: str, delay: float) -> tuple[bool, str]:
     return proc.returncode == 0, lines[-1] if lines else ""
 
 
-async def run_class(args, base: str, pids: list[int], tally: Tally, t0: float) -> dict[str, float]:
-    """Every round of every student; the RSS (MB) after each round and after lingering."""
+async def run_class(
+    args, base: str, pids: list[int], tally: Tally, t0: float, teachers: list[ProtocolSession]
+) -> dict[str, float]:
+    """Every round of every student; the RSS (MB) after each round and after lingering (the
+    ``teachers``' sessions, one per process, are closed before: the class has left)."""
     marks: dict[str, float] = {}
     isolation = asyncio.create_task(isolation_test(base, args.ramp)) if args.isolation else None
 
@@ -659,6 +664,8 @@ async def run_class(args, base: str, pids: list[int], tally: Tally, t0: float) -
         passed, line = await isolation
         tally.isolation = f"{'passed' if passed else 'FAILED'}: {line}"
         print(f"  the upload-isolation test under load: {tally.isolation}", flush=True)
+    for teacher in teachers:
+        await teacher.close()
     if args.linger:
         print(f"  every session closed; waiting {args.linger} s ...", flush=True)
         await asyncio.sleep(args.linger)
@@ -799,7 +806,11 @@ async def amain(args) -> bool:
         sampler = asyncio.create_task(sample_rss(pids, tally, t0, stop))
         try:
             started = time.time()
-            marks = await run_class(args, base, pids, tally, t0)
+            teachers = [ProtocolSession(server[1]) for server in servers]
+            for teacher in teachers:  # the teacher's tab on each process, open all class long
+                await teacher.connect()
+                await teacher.open("")
+            marks = await run_class(args, base, pids, tally, t0, teachers)
             marks["cpu"] = marks.pop("cpu at the end") - cpu0
             ended = marks.pop("time at the end")
             marks["wall"] = ended - started
