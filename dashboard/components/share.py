@@ -56,11 +56,16 @@ def copy_link(*, compact: bool = False) -> None:
     sideways instead of filling the sidebar, and the explanation sits in the heading's help.
     With ``compact``, a "Share" popover holding the link box (the iteration viewer draws one
     beside its step buttons, inside its fragment, so its link always holds the half-step
-    shown). A box drawn outside a fragment is not redrawn when only the fragment reruns, so
-    pages with a viewer leave sharing to it.
+    shown); opening it reruns that fragment, so its link also holds what another fragment
+    put in the URL since. A box drawn outside a fragment is not redrawn when only the
+    fragment reruns, so pages with a viewer leave sharing to it.
     """
     if compact:
-        with st.popover("Share", icon=":material/link:", help="A link to exactly this view"):
+        # opening it reruns the fragment it is in, so the link holds what another fragment
+        # changed since (the fraud page's threshold moves in a fragment of its own)
+        with st.popover(
+            "Share", icon=":material/link:", help="A link to exactly this view", on_change="rerun"
+        ):
             _link_box()
         return
     url = current_share_url()

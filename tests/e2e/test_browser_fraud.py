@@ -198,3 +198,43 @@ def test_t_components_join_the_comparison_table(server, page):
     assert_tables_fit(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=ARTIFACTS / "fraud_t_components.png", full_page=True)
+
+
+def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(server, page):
+    """Issue 21: moving the alert threshold reruns only the fragment that draws what depends
+    on it (the server's ``script_finished`` says "fragment run"), the URL's ``thr`` follows,
+    and the viewer's Share box, in a fragment of its own, holds the new threshold once
+    opened."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished = []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, bytes):
+            msg = ForwardMsg.FromString(payload)
+            if msg.WhichOneof("type") == "script_finished":
+                finished.append(msg.script_finished)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    page.goto(f"{server}/fraud_detection?data=crx", wait_until="domcontentloaded")
+    threshold = page.get_by_role("slider", name=re.compile("Alert threshold"))
+    threshold.wait_for()
+    settle(page)
+    expect(page).to_have_url(re.compile(r"thr="))
+    before = re.search(r"thr=([^&]+)", page.url).group(1)
+    alerts = metric(page, "Alerts per 10,000")
+    finished.clear()
+    threshold.focus()
+    for _ in range(10):
+        threshold.press("ArrowLeft")
+    expect(page).not_to_have_url(re.compile(rf"thr={re.escape(before)}(&|$)"))
+    expect(
+        page.locator('[data-testid="stMetric"]').filter(has_text="Alerts per 10,000")
+    ).not_to_have_text(re.compile(re.escape(alerts) + "$"))
+    settle(page)
+    assert finished and set(finished) == {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+    after = re.search(r"thr=([^&]+)", page.url).group(1)
+    assert after != before
+
+    page.get_by_role("button", name=re.compile("Share")).last.click()
+    expect(page.locator('[data-testid="stPopoverBody"] code')).to_contain_text(f"thr={after}")

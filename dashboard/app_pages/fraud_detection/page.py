@@ -4,15 +4,13 @@ against dropping incomplete rows, mean imputation and IsolationForest."""
 import numpy as np
 import streamlit as st
 
+from dashboard.app_pages.fraud_detection.alerts import alerts_section
 from dashboard.app_pages.fraud_detection.comparison import comparison_section
-from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
 from dashboard.app_pages.fraud_detection.mixed import mixed_section, model_hint
 from dashboard.app_pages.fraud_detection.run import (
     SETTINGS,
     FraudSettings,
-    confusion_frame,
     fraud_data_code,
-    per_10k_columns,
     pick_pair,
     run_caption,
     run_fraud_page,
@@ -31,7 +29,6 @@ from dashboard.components.viewer import iteration_viewer
 from emlib.cases.fraud import (
     budget_threshold,
     explain,
-    threshold_report,
     top_flagged,
 )
 
@@ -75,7 +72,6 @@ if run.reweighted:
     )
 mixed_section(settings, run.positive)
 
-st.subheader("Scores and alerts")
 scores = result.em_scores
 run_id = repr(sorted((k, v) for k, v in url_values(settings).items() if k not in ("x", "y", "fam")))
 steps = threshold_steps(scores, budget_threshold(result))
@@ -83,36 +79,20 @@ if state.get("_fraud_thr_run") != run_id or state.get("fraud_thr") not in steps:
     start = start_threshold(budget_threshold(result))  # a shared link's threshold on arrival
     state["fraud_thr"] = start if "_fraud_thr_run" in state else url_option("thr", steps, start)
     state["_fraud_thr_run"] = run_id
-st.select_slider(
-    "Alert threshold on the score (no refit: it re-reads the cached scores)", steps, key="fraud_thr"
+top = top_flagged(result, 20, run.positive)
+if state.get("fraud_pick") not in top["transaction"].tolist():
+    picks = top["transaction"].tolist()
+    state["fraud_pick"] = url_option("pick", picks, picks[0])
+position = (
+    int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0])
+    if state["fraud_pick"] in result.test_ids
+    else int(np.argmax(scores))
 )
-threshold = state["fraud_thr"]
-st.query_params["thr"] = str(threshold)
-left, right = st.columns([3, 1])
-left.plotly_chart(
-    score_histogram(scores, result.y_test, threshold, run.positive),
-    key="fraud_hist",
-    width="stretch",
-)
-if labelled:
-    report = threshold_report(result.y_test, scores, threshold, result.legit_weight)
-    right.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
-    right.metric("Precision", f"{report.precision:.1%}")
-    right.metric("Recall", f"{report.recall:.1%}")
-    st.dataframe(
-        confusion_frame(report, run.positive, run.reweighted),
-        width="stretch",
-        key="fraud_confusion",
-        column_config=per_10k_columns(),
-    )
-    st.caption(
-        f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"
-        f"{' at the real prevalence' if run.reweighted else ''}. The slider "
-        "starts where the top "
-        f"{result.alert_budget:.1%} of traffic is flagged."
-    )
-else:
-    right.metric("Test transactions flagged", f"{np.mean(scores >= threshold):.1%}")
+names = result.feature_names
+x, y = pick_pair(names, settings["x"], settings["y"], result)
+state["fraud_x"], state["fraud_y"] = x, y
+cols = (names.index(x), names.index(y))
+alerts_section(run, steps, (x, y), position)  # the threshold reruns only this fragment
 
 if labelled:
     comparison_section(run, settings, fraud, content, filename)
@@ -120,53 +100,12 @@ elif settings["fam"] == "t":
     st.info("The t components join the comparison table, which needs a label column.")
 
 st.subheader("Top flagged transactions, and why")
-top = top_flagged(result, 20, run.positive)
 st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
-if state.get("fraud_pick") not in top["transaction"].tolist():
-    picks = top["transaction"].tolist()
-    state["fraud_pick"] = url_option("pick", picks, picks[0])
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
 st.query_params["pick"] = str(state["fraud_pick"])
-position = (
-    int(np.flatnonzero(result.test_ids == state["fraud_pick"])[0])
-    if state["fraud_pick"] in result.test_ids
-    else int(np.argmax(scores))
-)
 explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
 st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
-
-st.subheader("Two features at a time")
-names = result.feature_names
-x, y = pick_pair(names, settings["x"], settings["y"], result)
-state["fraud_x"], state["fraud_y"] = x, y
-a, b = st.columns(2)
-a.selectbox("x axis", names, key="fraud_x")
-b.selectbox("y axis", names, key="fraud_y")
-cols = (names.index(state["fraud_x"]), names.index(state["fraud_y"]))
-if cols[0] == cols[1]:
-    st.error("Pick two different features for the x and y axes.")
-    st.stop()
-st.plotly_chart(
-    projection_figure(
-        result.imputed_test()[:, cols],
-        result.params_original().marginal(list(cols)),
-        result.y_test,
-        scores >= threshold,
-        np.isnan(result.X_test).any(axis=1),
-        [names[c] for c in cols],
-        highlight=position,
-        positive=run.positive,
-    ),
-    key="fraud_proj",
-    width="stretch",
-)
-st.caption(
-    "Ellipses: each component's marginal on these two features (its 2x2 covariance "
-    "block). Hollow: transactions with a gap, drawn at EM's conditional mean. Red rings: "
-    "alerts at the threshold. The axes span the central 98% of the points; drag to pan "
-    "to the wilder ones."
-)
 
 st.subheader("The fit, step by step")
 st.markdown(viewer_intro(run, cols))

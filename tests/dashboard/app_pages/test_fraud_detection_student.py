@@ -54,7 +54,7 @@ def test_t_components_add_the_pipelines_row_and_leave_the_other_rows_unchanged(e
         assert table.loc[STUDENT_MODEL, column] == pytest.approx(
             expected.table.loc[STUDENT_MODEL, source]
         )
-    pr = figure(at, 1)  # after the score histogram
+    pr = figure(at, 2)  # after the score histogram and the two-feature projection
     names = [t["name"] for t in pr["data"]]
     assert STUDENT_MODEL in names and names[0] == METHODS[0]
     assert pr["data"][names.index(STUDENT_MODEL)]["line"]["dash"] == "dash"

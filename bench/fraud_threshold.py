@@ -1,0 +1,113 @@
+"""Server CPU of one move of Fraud detection's alert threshold, in a real browser.
+
+    python -m bench.fraud_threshold               # the card data, 8 moves
+    python -m bench.fraud_threshold --moves 12 --query data=crx
+
+Starts ``bench.timed_server`` (``streamlit run`` with every script run timed on the server)
+on a free port, opens the fraud page in headless Chromium (/usr/bin/chromium, the browser
+tests' flags), waits for the first render, then moves the alert-threshold slider one stop
+down (ArrowLeft) ``--moves`` times, each time waiting until the URL holds the new ``thr``
+and the app is idle. For each move it records the script runs the server made (a full run
+of the page, or only a fragment) and their CPU time (the script thread's, ``cpu_ms``).
+Prints the median CPU per move, how many moves ran the whole page, and the load average
+(the machine may be shared).
+
+Measured (issue 21; rerun to compare): before, the move reran the whole page, about 450 ms
+of CPU (bench.load's profiles); after (the threshold's parts in one ``st.fragment``): see
+the README's table or rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, _runs, _settle, start_server
+
+
+def thr_of(url: str) -> str | None:
+    """The ``thr`` query value of a URL (None without one)."""
+    found = re.search(r"[?&]thr=([^&]+)", url)
+    return found.group(1) if found else None
+
+
+def measure(moves: int, query: str) -> dict:
+    """Open the fraud page and move the threshold ``moves`` times (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "runs.jsonl")
+        Path(log_path).touch()
+        proc, base = start_server(log_path)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(120_000)
+                page.goto(f"{base}/fraud_detection?{query}", wait_until="domcontentloaded")
+                slider = page.get_by_role("slider", name=re.compile("Alert threshold"))
+                slider.wait_for()
+                _settle(page)
+                page.wait_for_function("() => location.search.includes('thr=')")
+                if page.locator('[data-testid="stException"]').count():
+                    raise RuntimeError("the fraud page shows an exception")
+                cpu, full, kinds = [], 0, []
+                for _ in range(moves):
+                    before, count = thr_of(page.url), len(_runs(log_path))
+                    slider.focus()
+                    slider.press("ArrowLeft")
+                    page.wait_for_function(
+                        f"() => !location.search.includes('thr={before}&') "
+                        f"&& !location.search.endsWith('thr={before}')"
+                    )
+                    _settle(page)
+                    deadline = time.monotonic() + 5
+                    while len(_runs(log_path)) == count and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    time.sleep(0.2)  # a run the move queued after this one (none expected)
+                    runs = _runs(log_path)[count:]
+                    cpu.append(sum(r["cpu_ms"] for r in runs))
+                    full += any(not r["fragment"] for r in runs)
+                    kinds.append("+".join("fragment" if r["fragment"] else "full" for r in runs))
+                    if page.locator('[data-testid="stException"]').count():
+                        raise RuntimeError("a threshold move shows an exception")
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return {
+        "cpu_ms": statistics.median(cpu),
+        "max_ms": max(cpu),
+        "full": full,
+        "moves": moves,
+        "runs": kinds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=8)
+    parser.add_argument("--query", default="", help="the page's query string, say data=crx")
+    args = parser.parse_args()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    result = measure(args.moves, args.query)
+    print(
+        f"threshold move: median {result['cpu_ms']:.0f} ms server CPU (max "
+        f"{result['max_ms']:.0f}), {result['full']} of {result['moves']} moves ran the whole "
+        f"page; load average at the start {load}"
+    )
+    print("runs per move: " + ", ".join(result["runs"]))
+
+
+if __name__ == "__main__":
+    main()
