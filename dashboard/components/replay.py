@@ -102,5 +102,5 @@ def _replay_body(history, draw: Draw, key, query_key, playing, slider_label) -> 
     if query_key and st.query_params.get(query_key) != str(position):
         st.query_params[query_key] = str(position)
     with share:
-        copy_link(compact=True)
+        copy_link(compact=True, key=f"{key}_share_link")
     draw(half_step(history, position), history)

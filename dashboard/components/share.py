@@ -48,7 +48,7 @@ def _link_box() -> None:
     )
 
 
-def copy_link(*, compact: bool = False) -> None:
+def copy_link(*, compact: bool = False, key: str | None = None) -> None:
     """A "Share this view" control: the page's current link, with a copy button.
 
     Drawn where it is called (pages call it in the sidebar) as a heading and the link on one
@@ -57,14 +57,19 @@ def copy_link(*, compact: bool = False) -> None:
     With ``compact``, a "Share" popover holding the link box (the iteration viewer draws one
     beside its step buttons, inside its fragment, so its link always holds the half-step
     shown); opening it reruns that fragment, so its link also holds what another fragment
-    put in the URL since. A box drawn outside a fragment is not redrawn when only the
+    put in the URL since (``key`` tells several such popovers on one page apart). A box
+    drawn outside a fragment is not redrawn when only the
     fragment reruns, so pages with a viewer leave sharing to it.
     """
     if compact:
         # opening it reruns the fragment it is in, so the link holds what another fragment
         # changed since (the fraud page's threshold moves in a fragment of its own)
         with st.popover(
-            "Share", icon=":material/link:", help="A link to exactly this view", on_change="rerun"
+            "Share",
+            icon=":material/link:",
+            help="A link to exactly this view",
+            key=key,
+            on_change="rerun",
         ):
             _link_box()
         return

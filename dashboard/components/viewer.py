@@ -562,7 +562,8 @@ def _viewer_body(
     if query_key and st.query_params.get(query_key) != str(position):
         st.query_params[query_key] = str(position)
     with share:
-        copy_link(compact=True)  # drawn after the position is in the URL: the link holds it
+        # drawn after the position is in the URL: the link holds it
+        copy_link(compact=True, key=f"{key}_share_link")
 
     hs = half_step(history, position)
     params = history[hs.params_index].params

@@ -193,7 +193,7 @@ def test_t_components_join_the_comparison_table(server, page):
     ).to_be_visible()
     settle(page)
     drawn(page, 5)
-    pr = page.locator(".js-plotly-plot").nth(1)
+    pr = page.locator(".js-plotly-plot").nth(2)  # after the histogram and the projection
     expect(pr.get_by_text("t mixture (EM with missing data)")).to_be_visible()
     assert_tables_fit(page)
     assert page.locator('[data-testid="stException"]').count() == 0
