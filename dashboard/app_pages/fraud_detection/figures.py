@@ -14,6 +14,7 @@ from dashboard.components.figures import (
     component_color,
     ellipse_points,
     legend_below,
+    plain_figure,
 )
 from emlib.cases.fraud import STUDENT_MODEL
 from emlib.params import GMMParams
@@ -102,22 +103,20 @@ def score_histogram(
     if labels is not None:
         y = np.asarray(labels) == 1
         groups = [("legitimate", ~y, NEGATIVE_COLOR), (positive, y, POSITIVE_COLOR)]
-    fig = go.Figure()
-    for name, mask, color in groups:
-        fig.add_trace(
-            go.Histogram(
-                x=scores[mask],
-                name=f"{name} ({int(mask.sum())})",
-                marker={"color": color},
-                opacity=0.6,
-                xbins={"start": edges[0], "end": edges[-1], "size": edges[1] - edges[0]},
-                meta={"role": "histogram", "group": name},
-            )
-        )
-    fig.add_vline(
-        x=float(np.log10(max(threshold - floor, 0.0) + 1.0)),
-        line={"color": "crimson", "width": 2, "dash": "dash"},
-    )
+    # plain dicts, built unchecked (``plain_figure``): a threshold move redraws this
+    data = [
+        {
+            "type": "histogram",
+            "x": scores[mask],
+            "name": f"{name} ({int(mask.sum())})",
+            "marker": {"color": color},
+            "opacity": 0.6,
+            "xbins": {"start": edges[0], "end": edges[-1], "size": edges[1] - edges[0]},
+            "meta": {"role": "histogram", "group": name},
+        }
+        for name, mask, color in groups
+    ]
+    at = float(np.log10(max(threshold - floor, 0.0) + 1.0))  # the threshold's dashed line
     top = max(int(np.histogram(scores[mask], edges)[0].max()) for _, mask, _ in groups)
     counts = count_ticks(top)
     values = score_ticks(floor, float(np.nanmax(raw)))
@@ -126,22 +125,34 @@ def score_histogram(
         "ticktext": [score_text(v) for v in values],
         "tickmode": "array",
     }
-    fig.update_layout(
-        barmode="overlay",
-        title={"text": "Anomaly score -log p(x_observed) of the test transactions"},
-        xaxis={"title": {"text": "score (higher = more unusual; log axis)"}, **ticks},
-        yaxis={
+    layout = {
+        "shapes": [
+            {
+                "type": "line",
+                "x0": at,
+                "x1": at,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "line": {"color": "crimson", "width": 2, "dash": "dash"},
+            }
+        ],
+        "barmode": "overlay",
+        "title": {"text": "Anomaly score -log p(x_observed) of the test transactions"},
+        "xaxis": {"title": {"text": "score (higher = more unusual; log axis)"}, **ticks},
+        "yaxis": {
             "title": {"text": "transactions (log scale)"},
             "type": "log",
             "tickmode": "array",
             "tickvals": counts,
             "ticktext": [f"{c:g}" for c in counts],
         },
-        legend=legend_below(-0.2),
-        margin=MARGIN,
-        height=360,
-    )
-    return fig
+        "legend": legend_below(-0.2),
+        "margin": dict(MARGIN),
+        "height": 360,
+    }
+    return plain_figure(data, layout)
 
 
 def pr_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], reweighted: bool) -> go.Figure:
@@ -202,82 +213,91 @@ def projection_figure(
     components' marginal 1- and 2-sigma ellipses on them, and the alerts ringed."""
     points = np.asarray(points, dtype=float)
     y = np.zeros(len(points), bool) if labels is None else np.asarray(labels) == 1
-    fig = go.Figure()
+    data = []  # plain dicts, built unchecked (``plain_figure``): a threshold move redraws this
     for name, mask, color in (("legitimate", ~y, NEGATIVE_COLOR), (positive, y, POSITIVE_COLOR)):
         if labels is None and name != "legitimate":
             continue
         for hollow in (False, True):
             rows = np.flatnonzero(mask & (gaps == hollow))
-            fig.add_trace(
-                go.Scatter(
-                    x=points[rows, 0],
-                    y=points[rows, 1],
-                    mode="markers",
-                    name=("transactions" if labels is None else name)
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": points[rows, 0],
+                    "y": points[rows, 1],
+                    "mode": "markers",
+                    "name": ("transactions" if labels is None else name)
                     + (" (gaps, imputed)" if hollow else ""),
-                    marker={
+                    "marker": {
                         "color": color,
                         "size": 6,
                         "opacity": 0.65,
                         "symbol": "circle-open" if hollow else "circle",
                     },
-                    customdata=rows,
-                    hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
-                    meta={"role": "points", "group": name, "hollow": hollow},
-                )
+                    "customdata": rows,
+                    "hovertemplate": "%{x:.3g}, %{y:.3g}<extra></extra>",
+                    "meta": {"role": "points", "group": name, "hollow": hollow},
+                }
             )
     covs = params.full_covariances()
     for k in range(params.n_components):
         for n_sigma in (1, 2):
             ex, ey = ellipse_points(params.means[k], covs[k], n_sigma)
-            fig.add_trace(
-                go.Scatter(
-                    x=ex,
-                    y=ey,
-                    mode="lines",
-                    hoverinfo="skip",
-                    name=f"component {k + 1}",
-                    showlegend=n_sigma == 1,
-                    legendgroup=f"c{k}",
-                    line={
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": ex,
+                    "y": ey,
+                    "mode": "lines",
+                    "hoverinfo": "skip",
+                    "name": f"component {k + 1}",
+                    "showlegend": n_sigma == 1,
+                    "legendgroup": f"c{k}",
+                    "line": {
                         "color": component_color(k),
                         "width": 2 if n_sigma == 1 else 1,
                         "dash": "solid" if n_sigma == 1 else "dot",
                     },
-                    meta={"role": "ellipse", "component": k, "sigma": n_sigma},
-                )
+                    "meta": {"role": "ellipse", "component": k, "sigma": n_sigma},
+                }
             )
     alerts = np.flatnonzero(flagged)
-    fig.add_trace(
-        go.Scatter(
-            x=points[alerts, 0],
-            y=points[alerts, 1],
-            mode="markers",
-            name="alerts (flagged)",
-            marker={"symbol": "circle-open", "size": 10, "color": "crimson", "line": {"width": 1}},
-            hoverinfo="skip",
-            meta={"role": "alerts"},
-        )
+    data.append(
+        {
+            "type": "scatter",
+            "x": points[alerts, 0],
+            "y": points[alerts, 1],
+            "mode": "markers",
+            "name": "alerts (flagged)",
+            "marker": {
+                "symbol": "circle-open",
+                "size": 10,
+                "color": "crimson",
+                "line": {"width": 1},
+            },
+            "hoverinfo": "skip",
+            "meta": {"role": "alerts"},
+        }
     )
     if highlight is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[points[highlight, 0]],
-                y=[points[highlight, 1]],
-                mode="markers",
-                name="picked transaction",
-                hoverinfo="skip",
-                meta={"role": "highlight"},
-                marker={"symbol": "star", "size": 18, "color": "black"},
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": [float(points[highlight, 0])],
+                "y": [float(points[highlight, 1])],
+                "mode": "markers",
+                "name": "picked transaction",
+                "hoverinfo": "skip",
+                "meta": {"role": "highlight"},
+                "marker": {"symbol": "star", "size": 18, "color": "black"},
+            }
         )
-    fig.update_layout(
-        title={"text": f"Test transactions on two features, components' 1{SIGMA} / 2{SIGMA}"},
-        xaxis={"title": {"text": names[0]}, "range": robust_range(points[:, 0])},
-        yaxis={"title": {"text": names[1]}, "range": robust_range(points[:, 1])},
-        legend=legend_below(-0.15),
-        margin=MARGIN,
-        height=480,
-        dragmode="pan",
-    )
-    return fig
+    layout = {
+        "title": {"text": f"Test transactions on two features, components' 1{SIGMA} / 2{SIGMA}"},
+        "xaxis": {"title": {"text": names[0]}, "range": robust_range(points[:, 0])},
+        "yaxis": {"title": {"text": names[1]}, "range": robust_range(points[:, 1])},
+        "legend": legend_below(-0.15),
+        "margin": dict(MARGIN),
+        "height": 480,
+        "dragmode": "pan",
+    }
+    return plain_figure(data, layout)

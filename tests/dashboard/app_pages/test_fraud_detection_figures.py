@@ -4,15 +4,18 @@ used to overlap), each placed where its score falls."""
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.app_pages.fraud_detection.figures import (
     MAX_SCORE_TICKS,
     count_ticks,
+    projection_figure,
     score_histogram,
     score_text,
     score_ticks,
 )
+from emlib.params import GMMParams
 
 
 def is_round(value: float) -> bool:
@@ -78,3 +81,34 @@ def test_a_narrow_score_range_still_gets_round_labels():
     assert score_ticks(2.86996, 7.8501) == [3, 4, 5, 6, 7]
     assert score_ticks(3.1, 3.5) == [3.1, 3.5] and score_text(3.14159) == "3.14"
     assert score_ticks(4.0, 4.0) == [4.0]
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_the_threshold_figures_built_unchecked_pass_plotlys_validation_unchanged(labelled):
+    """The histogram and the projection are built as plain dicts without plotly's checks
+    (a threshold move redraws both, issue 21): validating them must accept and keep them."""
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(120, 2))
+    scores = np.exp(rng.normal(size=120))
+    labels = (rng.random(120) < 0.2).astype(int) if labelled else None
+    params = GMMParams(np.array([0.6, 0.4]), np.array([[0.0, 0.0], [1.0, 1.0]]), np.eye(2), "tied")
+    threshold = float(np.quantile(scores, 0.9))
+    figures = [
+        score_histogram(scores, labels, threshold),
+        projection_figure(
+            points,
+            params,
+            labels,
+            scores >= threshold,
+            rng.random(120) < 0.3,
+            ("a", "b"),
+            highlight=4,
+        ),
+    ]
+    for fig in figures:
+        plain = fig.to_dict()
+        assert go.Figure(plain).to_dict() == plain
+    (line,) = figures[0].layout.shapes
+    assert line.x0 == pytest.approx(np.log10(threshold - scores.min() + 1.0))
+    (alerts,) = [t for t in figures[1].data if t.meta["role"] == "alerts"]
+    assert len(alerts.x) == int(np.sum(scores >= threshold))
