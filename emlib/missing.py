@@ -11,6 +11,7 @@ EM on the observed-data likelihood is valid under MCAR and MAR; under MNAR it is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,6 +184,7 @@ def fit_three_ways(
     *,
     covariance_type: str = "full",
     random_state: int = 0,
+    fit: Callable | None = None,
     **options,
 ) -> dict:
     """Fit the same mixture by missing-data EM, to the complete cases, and to mean-filled data.
@@ -194,6 +196,10 @@ def fit_three_ways(
     covariance_type : str
     random_state : int
         The same seed for the three fits.
+    fit : callable, optional
+        ``fit(X, **estimator_args)`` -> a fitted ``GaussianMixtureEM``, for a caller that
+        keeps fits (see ``compare_methods``); default: ``GaussianMixtureEM(**estimator_args)
+        .fit(X)``.
     **options
         Further ``GaussianMixtureEM`` settings (``max_iter``, ``tol``, ``n_init`` ...).
 
@@ -208,12 +214,13 @@ def fit_three_ways(
         (a ``ValueError``) when fewer rows are complete than complete-case analysis needs;
         any other ``ValueError`` comes from a fit itself.
     """
-    from emlib.em import GaussianMixtureEM
+    fit = fit or fit_em
 
-    def fit(X):
-        return GaussianMixtureEM(
-            n_components, covariance_type=covariance_type, random_state=random_state, **options
-        ).fit(X)
+    def em(X):
+        return fit(
+            X, n_components=n_components, covariance_type=covariance_type,
+            random_state=random_state, **options,
+        )  # fmt: skip
 
     complete = complete_cases(X_missing)
     if len(complete) < max(2, n_components):
@@ -222,10 +229,18 @@ def fit_three_ways(
             f"{n_components} components. Lower the missing rate or the number of components."
         )
     return {
-        METHODS[0]: fit(X_missing),
-        METHODS[1]: fit(complete),
-        METHODS[2]: fit(mean_filled(X_missing)),
+        METHODS[0]: em(X_missing),
+        METHODS[1]: em(complete),
+        METHODS[2]: em(mean_filled(X_missing)),
     }
+
+
+def fit_em(X: np.ndarray, **estimator_args):
+    """``GaussianMixtureEM(**estimator_args).fit(X)``: the default ``fit`` of
+    ``fit_three_ways`` and ``compare_methods``."""
+    from emlib.em import GaussianMixtureEM
+
+    return GaussianMixtureEM(**estimator_args).fit(X)
 
 
 # ------------------------------------------------------------- the three-way comparison
@@ -307,6 +322,7 @@ def compare_methods(
     rate: float = 0.0,
     column: int = 1,
     column_name: str = "x2",
+    fit: Callable | None = None,
     **options,
 ) -> MissingComparison:
     """Fit three ways (``fit_three_ways``), measure against a reference, and compare mechanisms.
@@ -327,6 +343,12 @@ def compare_methods(
         How ``X_missing`` was made from ``complete``.
     column, column_name
         The feature whose overall mean the table and the bias report (the gappy one).
+    fit : callable, optional
+        ``fit(X, **estimator_args)`` -> a fitted ``GaussianMixtureEM`` (default ``fit_em``).
+        A caller that keeps fits passes its own: the fits here depend only on the data and
+        the settings, and the runs for the three mechanisms share most of theirs (run with
+        mechanism M, the per-mechanism bias refits the other two; run with another, its
+        main fit is one of those, and the reference is the same).
     **options
         Further ``GaussianMixtureEM`` settings (``max_iter``, ``keep_responsibilities`` ...).
 
@@ -336,19 +358,19 @@ def compare_methods(
         When EM itself cannot fit ``X_missing`` (a collapse, too few rows ...). Too few
         complete rows for the baselines is not an error: ``problem`` says so.
     """
-    from emlib.em import GaussianMixtureEM
+    fit = fit or fit_em
 
     def em(X, **extra):
-        return GaussianMixtureEM(
-            n_components, covariance_type=covariance_type, random_state=random_state,
-            **{**options, **extra},
-        ).fit(X)  # fmt: skip
+        return fit(
+            X, n_components=n_components, covariance_type=covariance_type,
+            random_state=random_state, **{**options, **extra},
+        )  # fmt: skip
 
     problem = None
     try:
         models = fit_three_ways(
             X_missing, n_components, covariance_type=covariance_type,
-            random_state=random_state, **options,
+            random_state=random_state, fit=fit, **options,
         )  # fmt: skip
     except TooFewCompleteRowsError as err:
         problem = f"Complete-case analysis and mean imputation were not run: {err}"

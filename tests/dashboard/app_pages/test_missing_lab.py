@@ -189,3 +189,35 @@ def test_the_stopping_tolerance_is_a_setting_in_the_url_and_said_at_the_end():
     assert at.select_slider(key="missing_tol").value == 1e-3
     assert float(at.query_params["tol"]) == 1e-3
     assert any("tol = 1e-03" in m.value for m in at.markdown)
+
+
+def test_a_mechanism_switch_refits_only_the_baselines_and_shows_the_same_numbers(monkeypatch):
+    """Issue 21: the runs for the three mechanisms share their fits (a run's per-mechanism
+    bias refits the other two): after MCAR, MAR fits only complete cases and mean
+    imputation, and its table, bias and fit equal a fresh ``compare_methods``."""
+    from dataclasses import replace
+
+    from dashboard.app_pages.missing_lab import run
+    from emlib.missing import METHODS, compare_methods
+
+    fitted = []
+    real = run.fit_em
+    monkeypatch.setattr(run, "fit_em", lambda X, **args: fitted.append(X) or real(X, **args))
+    settings = MissingLabSettings(
+        "synthetic", SyntheticSpec(3, 3.0, 150, 0), "Temp", "Ozone", "MCAR", 0.3, 2, "full", 4321
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_missing_lab.__wrapped__(settings)
+        fitted.clear()
+        switched = run_missing_lab.__wrapped__(replace(settings, mechanism="MAR"))
+        assert [np.isnan(X).any() for X in fitted] == [False, False]  # the two baselines
+        data, complete, _ = run.missing_lab_data(replace(settings, mechanism="MAR"))
+        fresh = compare_methods(
+            data.X, 2, random_state=4321, complete=complete, truth=data.truth,
+            mechanism="MAR", rate=0.3, column=1, column_name=data.feature_names[1],
+            max_iter=run.MISSING_MAX_ITER, tol=settings.tol, keep_responsibilities=True,
+        )  # fmt: skip
+    assert switched.table.equals(fresh.table)
+    assert switched.mechanism_bias == fresh.mechanism_bias
+    assert len(switched.history) == len(fresh.models[METHODS[0]].history_)
