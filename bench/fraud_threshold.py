@@ -12,9 +12,10 @@ of the page, or only a fragment) and their CPU time (the script thread's, ``cpu_
 Prints the median CPU per move, how many moves ran the whole page, and the load average
 (the machine may be shared).
 
-Measured (issue 21; rerun to compare): before, the move reran the whole page, about 450 ms
-of CPU (bench.load's profiles); after (the threshold's parts in one ``st.fragment``): see
-the README's table or rerun.
+Measured (issue 21, 2026-12-03, load average 1.3; rerun to compare): before, at commit
+0b4f849, every move ran the whole page, median 256 ms of CPU; after (the threshold's parts in
+one ``st.fragment``, its two figures built as plain dicts), every move ran the fragment only,
+median 32 ms.
 """
 
 from __future__ import annotations
