@@ -25,7 +25,7 @@ A Gaussian history is drawn exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -489,7 +489,7 @@ class _Charts:
     loglik: LoglikChart
 
 
-def _charts(key: str, build) -> _Charts:
+def _charts(key: str, build: Callable[[], _Charts]) -> _Charts:
     """This viewer's ``_Charts``: kept since the last full run (which drops them), else
     ``build()``."""
     charts = st.session_state.get(f"_{key}_charts")

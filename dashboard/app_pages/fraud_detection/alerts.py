@@ -14,12 +14,12 @@ import numpy as np
 import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
-from dashboard.app_pages.fraud_detection.run import confusion_frame, per_10k_columns
+from dashboard.app_pages.fraud_detection.run import FraudRun, confusion_frame, per_10k_columns
 from emlib.cases.fraud import threshold_report
 
 
 @st.fragment
-def alerts_section(run, steps: list[float], pair: tuple[str, str], position: int) -> None:
+def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], position: int) -> None:
     """Draw the threshold slider, what it cuts, and the projection (see the module docstring).
 
     ``steps``: the slider's stops (``threshold_steps``); ``pair``: the two features the page
