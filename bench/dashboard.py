@@ -8,9 +8,9 @@
 
 Runs each page in Streamlit's AppTest (the script as the server runs it, without a browser):
 the first render on bundled data with empty caches, a second render with warm caches, and,
-on pages with the shared iteration viewer, one step forward of the scrubber (AppTest reruns
-the whole script there; in the browser only the viewer's fragment reruns, which
-``--browser`` measures, see ``bench.browser``). Each figure is the median of ``--repeat``
+on pages with the shared iteration viewer, one step of the scrubber (forward; back on a
+viewer that opens at the final fit). AppTest reruns the whole script there; in the browser
+only the viewer's fragment reruns, which ``--browser`` measures, see ``bench.browser``. Each figure is the median of ``--repeat``
 runs, as wall time and as the process's CPU time (``time.process_time``, all threads): on a
 shared machine the wall time also counts waiting for a core, the CPU time does not. The
 machine's load average is printed before and after.
@@ -53,9 +53,12 @@ def measure(page: str, repeat: int = 3) -> dict[str, tuple[float, float]]:
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception[0].message}")
         warm.append(_timed(lambda: at.switch_page(page).run()))  # noqa: B023
-        forward = [b for b in at.button if b.label == "Step forward"]
-        if forward:
-            step.append(_timed(lambda: forward[0].click().run()))  # noqa: B023
+        # one step: forward, or back on a viewer that opens at the final fit (the case pages)
+        steps = [b for b in at.button if b.label == "Step forward" and not b.disabled] or [
+            b for b in at.button if b.label == "Step back" and not b.disabled
+        ]
+        if steps:
+            step.append(_timed(lambda: steps[0].click().run()))  # noqa: B023
     result = {"first": _median(first), "warm": _median(warm)}
     if step:
         result["step"] = _median(step)
