@@ -10,10 +10,10 @@ Runs each page in Streamlit's AppTest (the script as the server runs it, without
 the first render on bundled data with empty caches, a second render with warm caches, and,
 on pages with the shared iteration viewer, one step of the scrubber (forward; back on a
 viewer that opens at the final fit). AppTest reruns the whole script there; in the browser
-only the viewer's fragment reruns, which ``--browser`` measures, see ``bench.browser``. Each figure is the median of ``--repeat``
-runs, as wall time and as the process's CPU time (``time.process_time``, all threads): on a
-shared machine the wall time also counts waiting for a core, the CPU time does not. The
-machine's load average is printed before and after.
+only the viewer's fragment reruns, which ``--browser`` measures, see ``bench.browser``. Each
+figure is the median of ``--repeat`` runs, as wall time and as the process's CPU time
+(``time.process_time``, all threads): on a shared machine the wall time also counts waiting
+for a core, the CPU time does not. The machine's load average is printed before and after.
 """
 
 from __future__ import annotations
