@@ -32,7 +32,7 @@ XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Everything, browser tests included; tests/test_architecture.py runs import-linter's contracts.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(XDIST)
+	$(BIN)/python -m pytest $(XDIST) --durations=15
 
 # Everything but the browser tests (tests/e2e, marked e2e).
 test-fast: $(VENV)/.installed

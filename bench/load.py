@@ -548,6 +548,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine has spent working so far (/proc/stat: user, nice,
+    system, irq, softirq), seconds."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    busy = [int(fields[i]) for i in (0, 1, 2, 5, 6)]
+    return sum(busy) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pids: list[int]) -> float:
     """Resident memory (VmRSS in /proc/PID/status) of ``pids`` and their children, MB."""
     total = 0
@@ -660,6 +668,7 @@ async def run_class(
             await browser.close()
             await playwright.stop()
     marks["cpu at the end"], marks["time at the end"] = cpu_seconds(pids), time.time()
+    marks["machine cpu at the end"] = machine_cpu_seconds()
     if isolation is not None:
         passed, line = await isolation
         tally.isolation = f"{'passed' if passed else 'FAILED'}: {line}"
@@ -750,6 +759,7 @@ def report(args, tally: Tally, marks: dict[str, float], per_process: list[list[d
     if rss:
         print(f"  peak {max(m for _, m in rss):.0f} MB")
     cpu, wall = marks.pop("cpu", None), marks.pop("wall", None)
+    machine = marks.pop("machine cpu", None)
     for name, value in marks.items():
         print(f"  {name}: {value:.0f} MB")
     if cpu is not None and wall:
@@ -758,6 +768,12 @@ def report(args, tally: Tally, marks: dict[str, float], per_process: list[list[d
             f"\nServer CPU (user + system, /proc): {cpu:.0f} s in {wall:.0f} s of students, "
             f"{cpu / wall:.0%} of one core; {cpu / scripts:.1f} s per student's script "
             "(load-independent: the work one student's script costs the server)"
+        )
+    if machine is not None and cpu is not None and wall:
+        print(
+            f"Machine CPU in that time: {machine:.0f} s of {wall * (os.cpu_count() or 1):.0f} "
+            f"core-seconds; the app processes {cpu:.0f} s, everything else (the bench's "
+            f"browsers and clients, nginx, other work) {machine - cpu:.0f} s"
         )
     failures = [r for r in tally.records if not r.ok]
     print(f"\nFailed actions: {len(failures)}")
@@ -800,7 +816,7 @@ async def amain(args) -> bool:
             print(f"nginx (deploy/nginx.conf) at {base} in front of ports {ports}")
         warm_runs = [len(server[2].read_text().splitlines()) for server in servers]
         tally, stop = Tally(), asyncio.Event()
-        t0, cpu0 = time.perf_counter(), cpu_seconds(pids)
+        t0, cpu0, machine0 = time.perf_counter(), cpu_seconds(pids), machine_cpu_seconds()
         load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"students at {base}; server RSS {rss_mb(pids):.0f} MB; load average {load_start}")
         sampler = asyncio.create_task(sample_rss(pids, tally, t0, stop))
@@ -812,6 +828,7 @@ async def amain(args) -> bool:
                 await teacher.open("")
             marks = await run_class(args, base, pids, tally, t0, teachers)
             marks["cpu"] = marks.pop("cpu at the end") - cpu0
+            marks["machine cpu"] = marks.pop("machine cpu at the end") - machine0
             ended = marks.pop("time at the end")
             marks["wall"] = ended - started
         finally:

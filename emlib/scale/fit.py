@@ -22,10 +22,11 @@ running on a worker (the same ``m_step``; the client's loop checks that the para
 computes itself are the graph's, entry for entry, else it computes again), each later
 iteration's chunks bound to the parameters it needs (so they are read again, not held);
 iterations past convergence are discarded, so the fit is the same. bench/dask.py measures
-both: four fused iterations per compute were faster (on a 2-core machine under load, 95 s
-against 116 s per iteration out of core, 236 against 301 ms on a small persisted array; the
-README's "Fitting on a cluster"), so four is the default; ``iterations_per_compute=1`` puts
-the M-step on the client after every reduction.
+both (README, "Fitting on a cluster"): on a quiet 2-core machine one compute per iteration
+was faster out of core (12.2 s against 16.2 s per iteration for four fused; 8.95 against
+9.42 s in another run) and as fast on a small persisted array (156 against 153 ms); only
+under heavy load did fusing win (95 against 116 s). So one is the default: the M-step on the
+client after every reduction.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ SAMPLE_ROWS = 100_000
 #: Children per node of the reduction tree.
 SPLIT_EVERY = 8
 #: Iterations per ``compute`` (1: the M-step on the client after each reduction); at most
-#: this many minus one are computed past convergence and discarded.
-ITERATIONS_PER_COMPUTE = 4
+#: this many minus one are computed past convergence and discarded. One: out of core, four
+#: fused iterations took 16.2 s per iteration against 12.2 s for one per compute
+#: (``python -m bench.dask`` on a quiet machine, README "Fitting on a cluster"); fusing pays
+#: only where the scheduler's round trip outweighs a pass over the data.
+ITERATIONS_PER_COMPUTE = 1
 
 
 def prepared(X) -> da.Array:
