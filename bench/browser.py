@@ -90,6 +90,16 @@ def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
     return proc, wait_until_healthy(proc, base, 60, "the server")
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """Ask ``proc`` to stop; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_until_healthy(proc: subprocess.Popen, base: str, seconds: float, what: str) -> str:
     """``base`` once ``/_stcore/health`` answers ok; RuntimeError (the process killed) if the
     server exits or stays silent for ``seconds``. ``what`` names it in the message."""
@@ -207,12 +217,7 @@ def main(pages: tuple[str, ...] = VIEWER_PAGES, clicks: int = 5, repeat: int = 1
                     )
                 browser.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_server(proc)
 
 
 def cli() -> None:

@@ -24,12 +24,11 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, _runs, _settle, start_server
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, _runs, _settle, start_server, stop_server
 
 
 def thr_of(url: str) -> str | None:
@@ -80,12 +79,7 @@ def measure(moves: int, query: str) -> dict:
                         raise RuntimeError("a threshold move shows an exception")
                 browser.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_server(proc)
     return {
         "cpu_ms": statistics.median(cpu),
         "max_ms": max(cpu),

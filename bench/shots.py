@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, wait_until_healthy
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, stop_server, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "dashboard/streamlit_app.py"
@@ -191,12 +191,7 @@ def main(out: Path, pages: tuple[str, ...] = (), width: int = 1400, height: int 
             context.close()
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
     return 1 if bad else 0
 
 
