@@ -39,6 +39,7 @@ from dashboard.components.figures import (
     filled_positions,
     missing_rows,
 )
+from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link
 from emlib.estep import MissingPatterns, e_step, log_joint
 from emlib.params import EMStep, GMMParams
@@ -435,6 +436,7 @@ def iteration_viewer(
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))
     state.pop(f"_{key}_charts", None)  # a full run: the fit's charts are built afresh
+    state.pop(f"_{key}_scrub", None)
     viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
     viewer(
         X,
@@ -530,6 +532,27 @@ def _viewer_body(
             state[play_key] = False
             state[f"_{key}_pos_saved"] = last
             st.rerun()
+
+    n_frames = (last + 1) * len(X)
+    st.toggle(
+        "Instant scrub: every half-step in your browser",
+        key=f"{key}_instant",
+        on_change=_stop_playing,
+        args=(play_key,),
+        disabled=n_frames > MAX_SCRUB_POINTS,
+        help=(
+            "Sends the whole replay once; the chart's own slider and Play button then step "
+            "without waiting for the server. The step-by-step explanation, the parameter "
+            "table and the point inspector follow the step buttons, with the toggle off."
+            if n_frames <= MAX_SCRUB_POINTS
+            else f"This replay is too large to send at once ({len(X):,} points by "
+            f"{last + 1} half-steps; the limit is {MAX_SCRUB_POINTS:,}): step with the "
+            "buttons."
+        ),
+    )
+    if state.get(f"{key}_instant") and n_frames <= MAX_SCRUB_POINTS:
+        _instant_scrub(X, feature_names, history, truth, key, columns)
+        return
 
     st.select_slider(
         "Half-step (E-steps recolour the points, M-steps move the ellipses)",
@@ -662,6 +685,79 @@ def _viewer_body(
         )
     _inspect_point(
         X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
+    )
+
+
+#: The most points x half-steps the instant scrub sends (about 10 bytes a point a frame,
+#: plus the ellipses): 60,000 keeps a replay under about 1 MB.
+MAX_SCRUB_POINTS = 60_000
+
+
+def _stop_playing(play_key: str) -> None:
+    st.session_state[play_key] = False
+
+
+def scrub_steps(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    truth: GMMParams | None,
+    feature_names: Sequence[str],
+    columns: tuple[int, int] = (0, 1),
+) -> tuple[list[ScrubStep], GMMParams | None, list[str], np.ndarray]:
+    """Every half-step's ``ScrubStep`` on the two drawn columns, as the step view draws it
+    (colours, ellipses, imputed positions, a t mixture's weights), with the truth and the
+    names on those columns and which rows have a gap in them."""
+    steps, truth_pair, names = [], truth, list(feature_names)
+    gaps = np.isnan(np.asarray(X, float)[:, list(columns)]).any(axis=1)
+    for position in range(last_position(history) + 1):
+        hs = half_step(history, position)
+        params = history[hs.params_index].params
+        resp = None if hs.resp_index is None else responsibilities(X, history[hs.resp_index])
+        X_pair, params_pair, truth_pair, imputed_pair, names = _pair_view(
+            X, params, truth, imputed_at(history, hs), feature_names, columns
+        )
+        sizes = None
+        if resp is not None and is_student(history[hs.resp_index].params):
+            weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
+            sizes = np.clip(WEIGHT_SIZE * weights, *WEIGHT_SIZES)
+        steps.append(
+            ScrubStep(
+                hs.label,
+                params_pair,
+                resp,
+                filled_positions(X_pair, imputed_pair),
+                hs.params_index,
+                sizes,
+            )
+        )
+    return steps, truth_pair, names, gaps
+
+
+def _instant_scrub(X, feature_names, history, truth, key, columns) -> None:
+    """The instant scrub (``components.scrub``), opening at the viewer's position; built
+    once per fit and position, kept until the page's next full run."""
+    state = st.session_state
+    position = int(state[f"{key}_pos"])
+    kept = state.get(f"_{key}_scrub")
+    if kept is None or kept[0] != position:
+        steps, truth_pair, names, gaps = scrub_steps(X, history, truth, feature_names, columns)
+        fig = scrub_figure(
+            steps,
+            names,
+            [step.iteration for step in history],
+            [step.log_likelihood for step in history],
+            truth=truth_pair,
+            gaps=gaps,
+            active=position,
+            loglik_title=("observed-data log-likelihood" if gaps.any() else "log-likelihood"),
+        )
+        kept = state[f"_{key}_scrub"] = (position, fig)
+    st.plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
+    st.caption(
+        "Drag the slider under the chart or press Play: E-steps recolour the points, M-steps "
+        f"move the ellipses (solid / dotted: 1{SIGMA} / 2{SIGMA}; crosses: the means), and "
+        "the diamond walks the log-likelihood curve. It all runs in your browser. Switch the "
+        "toggle off for each half-step's explanation, the parameters and the point inspector."
     )
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.scrub import scrub_clicks
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +78,21 @@ def test_home_then_step_page_replay_with_buttons(server, page):
     settle(page)
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "step_point_clicked.png", full_page=True)
+
+    # the instant scrub opens where the viewer was; its slider steps in the browser alone
+    page.get_by_text("Instant scrub").first.click()
+    expect(page.get_by_text(re.compile(r"^Shown: E-step 1 · log-likelihood"))).to_be_visible()
+    settle(page)
+    assert_charts_drawn(page, 1)
+    dots = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator("path.point")
+    before = [dots.nth(i).evaluate("d => d.style.fill") for i in range(0, 200, 20)]
+    scrub_clicks(page, 2)  # half-steps 2 and 3: each click waits for plotly's animation
+    expect(page.get_by_text(re.compile(r"^Shown: E-step 2 · log-likelihood"))).to_be_visible()
+    after = [dots.nth(i).evaluate("d => d.style.fill") for i in range(0, 200, 20)]
+    assert after != before  # E-step 2 recoloured the points
+    assert "step=1" in page.url  # the server was not asked: its position stays
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "step_instant_scrub.png", full_page=True)
 
 
 def test_query_string_reproduces_the_settings(server, page):

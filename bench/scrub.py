@@ -1,0 +1,156 @@
+"""The viewer's instant scrub in a real browser: from a click on the chart's slider to the
+moved figure painted (issue 21's goal: a viewer step <= 100 ms in the browser).
+
+    python -m bench.scrub                         # step_by_step, 20 clicks
+    python -m bench.scrub missing_lab --clicks 30
+
+Starts ``bench.timed_server`` on a free port, opens each page in headless Chromium (the
+browser tests' flags), switches the viewer's "Instant scrub" toggle on, then clicks the
+chart's slider at one half-step after another (forward, then back). Per click it records the
+time from the mouse click to plotly's ``plotly_animated`` event plus two animation frames
+(the browser has painted the moved traces), read with ``performance.now()`` in the page. It
+also prints, for comparison, the same page's server step (``bench.browser``'s "Step
+forward": click to the fresh heading and an idle app), and the scrub figure's size on the
+websocket. Medians and p95 (nearest rank).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, _settle, start_server, stop_server
+
+#: Installed in the page: counts plotly_animated events on the scrub chart and stamps the
+#: time two animation frames after each (the moved traces have been painted).
+LISTEN = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length);
+    window.__scrub = {done: 0, at: 0};
+    gd.on('plotly_animated', () => requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__scrub.at = performance.now(); window.__scrub.done += 1; })));
+}"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` percentile (0 < q <= 100)."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(q / 100 * len(ordered)) - 1, 0)]
+
+
+def scrub_clicks(page, clicks: int) -> list[float]:
+    """Click the scrub slider ``clicks`` times, one half-step apart, forward from where it
+    stands to the end, then back; milliseconds from each click to the painted frame."""
+    touch = page.locator(".js-plotly-plot .slider-rail-touch-rect")
+    touch.scroll_into_view_if_needed()
+    rail = touch.bounding_box()
+    steps, active = page.evaluate(
+        "() => { const s = [...document.querySelectorAll('.js-plotly-plot')]"
+        ".find(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length)"
+        "._fullLayout.sliders[0]; return [s.steps.length, s.active]; }"
+    )
+    page.evaluate(LISTEN)
+    positions = []
+    while len(positions) < clicks:  # forward to the end, back to the start, and again
+        positions += [*range(active + 1, steps), *range(steps - 2, -1, -1)]
+        active = 0
+    positions = positions[:clicks]
+    times = []
+    for position in positions:
+        # plotly spreads the steps evenly between the rail's inset ends
+        x = rail["x"] + 10 + position / (steps - 1) * (rail["width"] - 20)
+        done = page.evaluate("window.__scrub.done")
+        t0 = page.evaluate("performance.now()")
+        page.mouse.click(x, rail["y"] + rail["height"] / 2)
+        page.wait_for_function(f"window.__scrub.done > {done}", timeout=10_000)
+        times.append(page.evaluate("window.__scrub.at") - t0)
+    return times
+
+
+def measure(page, base: str, path: str, clicks: int) -> dict:
+    """Open ``path``, time a server step, then switch the instant scrub on and time it."""
+    frames: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(len(p))))
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+    heading = page.locator('[data-testid="stMarkdownContainer"] h4', has_text="log-lik").first
+    heading.wait_for(timeout=120_000)
+    _settle(page)
+    forward = page.get_by_role("button", name=re.compile("Step forward"))
+    server_ms = []
+    for _ in range(5):
+        label = heading.inner_text()
+        t0 = time.perf_counter()
+        forward.click()
+        page.wait_for_function(
+            "old => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"] h4')]"
+            ".some(h => h.innerText.includes('log-lik') && h.innerText !== old)",
+            arg=label,
+        )
+        _settle(page)
+        server_ms.append((time.perf_counter() - t0) * 1e3)
+    frames.clear()
+    page.get_by_text("Instant scrub").first.click()
+    page.locator(".js-plotly-plot .slider-rail-touch-rect").wait_for(timeout=60_000)
+    _settle(page)
+    sent_kb = sum(frames) / 1e3
+    if page.locator('[data-testid="stException"]').count():
+        raise RuntimeError(f"{path}: the page shows an exception")
+    times = scrub_clicks(page, clicks)
+    return {"server": server_ms, "scrub": times, "sent_kb": sent_kb}
+
+
+def main(pages: tuple[str, ...], clicks: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "runs.jsonl")
+        Path(log_path).touch()
+        proc, base = start_server(log_path)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"\nInstant scrub, {clicks} clicks per page; load average {load}")
+                print(
+                    f"{'page':<22} {'server step ms median':>22} {'scrub ms median':>16} "
+                    f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
+                )
+                for path in pages:
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    page.set_default_timeout(60_000)
+                    try:
+                        r = measure(page, base, path, clicks)
+                    except Exception as err:  # report the page and go on with the others
+                        print(f"{path:<22} could not be measured: {str(err)[:200]}")
+                        continue
+                    finally:
+                        context.close()
+                    print(
+                        f"{path:<22} {statistics.median(r['server']):22.0f} "
+                        f"{statistics.median(r['scrub']):16.0f} "
+                        f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
+                        f"{r['sent_kb']:16.0f}",
+                        flush=True,
+                    )
+                browser.close()
+        finally:
+            stop_server(proc)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pages", nargs="*", help="URL paths (default: step_by_step)")
+    parser.add_argument("--clicks", type=int, default=20)
+    args = parser.parse_args()
+    main(tuple(args.pages) or ("step_by_step",), args.clicks)
+
+
+if __name__ == "__main__":
+    cli()
