@@ -18,6 +18,10 @@ action                    what the student does
 ========================  ==================================================================
 open step page            opens EM step by step (default settings)
 viewer step (x10)         clicks the viewer's "Step forward" ten times (the fragment reruns)
+instant scrub on          (browsers only) switches the viewer's "Instant scrub" on: the
+                          server sends every half-step once as plotly frames
+instant step (x10)        (browsers only) clicks the scrub chart's slider ten half-steps on:
+                          the browser alone redraws (no server run)
 refit K                   sets K and the start seed in the sidebar form and presses Fit
 open exercise             opens Exercises with their own seed
 answer exercise           types an answer and presses Check
@@ -101,6 +105,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTIONS = (
     "open step page",
     "viewer step",
+    "instant scrub on",
+    "instant step",
     "refit K",
     "open exercise",
     "answer exercise",
@@ -395,6 +401,18 @@ SETTLED = """() => document.querySelector(
     && !document.querySelector('[data-stale="true"]')"""
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')]
     .some(e => e._fullLayout && e.querySelector('.main-svg'))"""
+#: The instant scrub's slider (its chart's layout), its chart ready, and a counter of the
+#: paints after plotly's ``plotly_animated`` (see bench.scrub).
+SCRUB_SLIDER = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .map(g => g._fullLayout).find(l => l && l.sliders && l.sliders.length).sliders[0]"""
+SCRUB_READY = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .some(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length
+          && g.querySelector('.slider-rail-touch-rect'))"""
+SCRUB_LISTEN = """() => { window.__scrub = 0; const gd = [...document.querySelectorAll(
+    '.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.sliders
+    && g._fullLayout.sliders.length);
+    gd.on('plotly_animated', () => requestAnimationFrame(() => setTimeout(() => {
+        window.__scrub += 1; }, 0))); }"""
 VIEWER_HEADING = """() => { const h = [...document.querySelectorAll(
     '[data-testid="stMarkdownContainer"] h4')].find(e => e.innerText.includes('log-lik'));
     return h ? h.innerText : null; }"""
@@ -434,6 +452,20 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
         )
         await settle(page)
         await page.wait_for_function(CHARTS_DRAWN)
+
+    async def scrub_on() -> None:
+        await page.get_by_text("Instant scrub").first.click()
+        await page.wait_for_function(SCRUB_READY)
+        await settle(page)
+        await page.evaluate(SCRUB_LISTEN)
+
+    async def scrub_step(position: int, steps: int) -> None:
+        rail = await page.locator(".js-plotly-plot .slider-rail-touch-rect").bounding_box()
+        done = await page.evaluate("window.__scrub")
+        x = rail["x"] + 10 + position / (steps - 1) * (rail["width"] - 20)
+        await page.mouse.click(x, rail["y"] + rail["height"] / 2)
+        await page.wait_for_function(f"window.__scrub > {done}", timeout=TIMEOUT * 1e3)
+        check(not await page.locator('[data-testid="stException"]').count(), "exception box")
 
     async def slide(label: str, home: bool, moves: int) -> None:
         thumb = page.locator('[data-testid="stSlider"]', has_text=label).get_by_role("slider")
@@ -481,6 +513,16 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
         await timed("open step page", open_step())
         for _ in range(STEPS):
             await timed("viewer step", step())
+        await timed("instant scrub on", scrub_on())
+        position, steps = await page.evaluate(
+            f"() => {{ const s = ({SCRUB_SLIDER})(); return [s.active, s.steps.length]; }}"
+        )
+        direction = 1
+        for _ in range(STEPS):  # one half-step on each click; back from the end
+            if not 0 <= position + direction < steps:
+                direction = -direction
+            position += direction
+            await timed("instant step", scrub_step(position, steps))
         await timed("refit K", refit())
         await timed("open exercise", goto(f"exercises?seed={plan.seed}&ex=1", "Your seed:"))
         check(
