@@ -72,10 +72,15 @@ def blend_colors(resp: np.ndarray) -> list[str]:
     -------
     list of ``"rgb(r,g,b)"`` strings, one per point.
     """
+    return [f"rgb({r},{g},{b})" for r, g, b in mixed_rgb(resp)]
+
+
+def mixed_rgb(resp: np.ndarray) -> np.ndarray:
+    """Each point's colour as integer (r, g, b), shape (n_samples, 3): sum_k r_nk c_k over the
+    component colours c_k (``component_color``), rounded (``blend_colors`` formats it)."""
     resp = np.asarray(resp, dtype=float)
     palette = np.array([hex_to_rgb(component_color(k)) for k in range(resp.shape[1])], float)
-    mixed = np.clip(np.rint(resp @ palette), 0, 255).astype(int)
-    return [f"rgb({r},{g},{b})" for r, g, b in mixed]
+    return np.clip(np.rint(resp @ palette), 0, 255).astype(int)
 
 
 def ellipse_points(
@@ -342,15 +347,16 @@ def _ellipse_traces(
     truth: bool,
     legend: bool = True,
     sigmas: tuple[int, ...] = (1, 2),
+    n_points: int = 100,
 ) -> list[dict]:
     """Each component's 1- and 2-sigma ellipses as plain trace dicts; the truth gets only
-    thin dashed 1-sigma ones. ``legend`` lists them."""
+    thin dashed 1-sigma ones. ``legend`` lists them; ``n_points`` per ellipse."""
     covs = params.full_covariances()[:, :2, :2]
     means = np.asarray(params.means, dtype=float)[:, :2]
     traces = []
     for k in range(params.n_components):
         for n_sigma in (1,) if truth else sigmas:
-            x, y = ellipse_points(means[k], covs[k], n_sigma)
+            x, y = ellipse_points(means[k], covs[k], n_sigma, n_points)
             if truth:
                 line = {"color": TRUTH_COLOR, "width": 1.5, "dash": "dash"}
                 name, group, shown = f"true components (1{SIGMA})", "truth", k == 0

@@ -32,12 +32,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.components.figures import (
-    SIGMA,
-    TRUTH_COLOR,
-    component_color,
-    ellipse_points,
-    hex_to_rgb,
+    _axis_range,
+    _ellipse_traces,
+    _means_trace,
     legend_below,
+    mixed_rgb,
 )
 from emlib.params import GMMParams
 
@@ -93,12 +92,11 @@ class ScrubStep:
 
 def hex_colors(resp: np.ndarray | None, n_points: int) -> list[str]:
     """Each point's colour as ``#rrggbb``: the component colours mixed by its responsibilities
-    (``figures.blend_colors``), or the start's grey when ``resp`` is None."""
+    (``figures.mixed_rgb``, as the step view's ``blend_colors``), or the start's grey when
+    ``resp`` is None."""
     if resp is None:
         return [UNASSIGNED_HEX] * n_points
-    palette = np.array([hex_to_rgb(component_color(k)) for k in range(resp.shape[1])], float)
-    mixed = np.clip(np.rint(np.asarray(resp, float) @ palette), 0, 255).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed]
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed_rgb(resp)]
 
 
 def decimals_for(values: np.ndarray) -> int:
@@ -112,16 +110,10 @@ def _rounded(values: np.ndarray, decimals: int) -> list[float]:
     return np.round(np.asarray(values, float), decimals).tolist()
 
 
-def _padded_range(values: np.ndarray, pad: float = 0.08) -> list[float]:
-    low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    span = high - low or 1.0
-    return [low - pad * span, high + pad * span]
-
-
 def _moving_parts(step: ScrubStep, gaps: np.ndarray, digits: tuple[int, int]) -> list[dict]:
-    """The frame data of one half-step, in the order of ``_MOVING`` traces of the figure:
-    the complete rows, the rows with a gap (if any), each component's 1- and 2-sigma
-    ellipses, the means."""
+    """The frame data of one half-step, in the order of the figure's first traces
+    (``_base_traces``): the complete rows, the rows with a gap (if any), each component's 1-
+    and 2-sigma ellipses, the means."""
     dx, dy = digits
     colors = np.array(hex_colors(step.resp, len(step.positions)))
     parts = []
@@ -134,20 +126,17 @@ def _moving_parts(step: ScrubStep, gaps: np.ndarray, digits: tuple[int, int]) ->
             part["x"] = _rounded(step.positions[rows, 0], dx)
             part["y"] = _rounded(step.positions[rows, 1], dy)
         parts.append(part)
-    covs = step.params.full_covariances()[:, :2, :2]
-    means = np.asarray(step.params.means, float)[:, :2]
-    for k in range(step.params.n_components):
-        for n_sigma in (1, 2):
-            x, y = ellipse_points(means[k], covs[k], n_sigma, ELLIPSE_POINTS)
-            parts.append({"x": _rounded(x, dx), "y": _rounded(y, dy)})
-    parts.append({"x": _rounded(means[:, 0], dx), "y": _rounded(means[:, 1], dy)})
+    for trace in [
+        *_ellipse_traces(step.params, truth=False, n_points=ELLIPSE_POINTS),
+        _means_trace(step.params),
+    ]:
+        parts.append({"x": _rounded(trace["x"], dx), "y": _rounded(trace["y"], dy)})
     return parts
 
 
-def _static_traces(first: ScrubStep, gaps: np.ndarray, truth: GMMParams | None) -> list[dict]:
+def _base_traces(first: ScrubStep, gaps: np.ndarray, truth: GMMParams | None) -> list[dict]:
     """The first half-step's traces (the moving ones, styled and named) and the truth's
     ellipses, which never move."""
-    n_components = first.params.n_components
     hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata}<extra></extra>"
     index = np.arange(len(gaps))
     traces = [
@@ -175,57 +164,10 @@ def _static_traces(first: ScrubStep, gaps: np.ndarray, truth: GMMParams | None) 
                 "meta": {"role": "imputed"},
             }
         )
-    for k in range(n_components):
-        for n_sigma in (1, 2):
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "line": {
-                        "color": component_color(k),
-                        "width": 2.5 if n_sigma == 1 else 1.2,
-                        "dash": "solid" if n_sigma == 1 else "dot",
-                    },
-                    "name": f"component {k + 1}" + ("" if n_sigma == 1 else f" (2{SIGMA})"),
-                    "legendgroup": f"component {k + 1}",
-                    "showlegend": n_sigma == 1,
-                    "hoverinfo": "skip",
-                    "meta": {"role": "ellipse", "component": k, "sigma": n_sigma},
-                }
-            )
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "marker": {
-                "symbol": "x",
-                "size": 14,
-                "color": [component_color(k) for k in range(n_components)],
-                "line": {"width": 2, "color": "white"},
-            },
-            "hovertemplate": "mean %{x:.3g}, %{y:.3g}<extra></extra>",
-            "name": "means",
-            "meta": {"role": "mean"},
-        }
-    )
+    traces += _ellipse_traces(first.params, truth=False, n_points=ELLIPSE_POINTS)
+    traces.append(_means_trace(first.params))
     if truth is not None:
-        covs, means = truth.full_covariances()[:, :2, :2], np.asarray(truth.means, float)
-        for k in range(truth.n_components):
-            x, y = ellipse_points(means[k, :2], covs[k], 1.0)
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": x.tolist(),
-                    "y": y.tolist(),
-                    "line": {"color": TRUTH_COLOR, "width": 1.5, "dash": "dash"},
-                    "name": f"true components (1{SIGMA})",
-                    "legendgroup": "truth",
-                    "showlegend": k == 0,
-                    "hoverinfo": "skip",
-                    "meta": {"role": "truth"},
-                }
-            )
+        traces += _ellipse_traces(truth, truth=True)
     return traces
 
 
@@ -269,10 +211,10 @@ def scrub_figure(
     if gaps.shape != (n_points,):
         raise ValueError(f"gaps has {gaps.shape} entries for {n_points} points.")
     every = np.concatenate([s.positions for s in steps])
-    x_range, y_range = _padded_range(every[:, 0]), _padded_range(every[:, 1])
+    x_range, y_range = _axis_range(every[:, 0]), _axis_range(every[:, 1])
     digits = (decimals_for(every[:, 0]), decimals_for(every[:, 1]))
 
-    moving = _static_traces(first, gaps, truth)
+    moving = _base_traces(first, gaps, truth)
     n_moving = len(_moving_parts(first, gaps, digits))
     curve = {
         "type": "scatter",
