@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,9 +67,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    options = [
+def server_options(port: int) -> list[str]:
+    """``streamlit run`` options of every bench's local server: ``port`` on 127.0.0.1,
+    headless, no usage statistics, no file watcher."""
+    return [
         "--server.port",
         str(port),
         "--server.address",
@@ -80,8 +82,38 @@ def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
         "--server.fileWatcherType",
         "none",
     ]
+
+
+def load_average() -> str:
+    """The machine's load averages (1, 5, 15 min), as a bench prints them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextmanager
+def timed_app_and_browser():
+    """``bench.timed_server`` on the dashboard (its run log in a temporary folder) and one
+    headless Chromium: yields ``(base URL, run log path, browser)``; stops both after."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "runs.jsonl")
+        Path(log_path).touch()
+        proc, base = start_server(log_path)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    yield base, log_path, browser
+                finally:
+                    browser.close()
+        finally:
+            stop_server(proc)
+
+
+def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.timed_server", log_path, *options],
+        [sys.executable, "-m", "bench.timed_server", log_path, *server_options(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -171,53 +203,41 @@ def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict
 def main(pages: tuple[str, ...] = VIEWER_PAGES, clicks: int = 5, repeat: int = 1) -> None:
     """Measure ``pages``; ``repeat`` > 1 opens each page that many times (fresh sessions;
     the server's caches stay warm after the first, so "first render" is cold only once)."""
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = os.path.join(tmp, "runs.jsonl")
-        Path(log_path).touch()
-        proc, base = start_server(log_path)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                print(f"\nBrowser: Step forward x {clicks} per page; load average {load}")
-                print(
-                    f"{'page':<22} {'first render s':>14} {'step server ms wall':>20} "
-                    f"{'CPU':>6} {'max':>6} {'step browser ms':>16} {'full reruns':>12}"
-                )
-                for path in pages:
-                    results = []
-                    for _ in range(repeat):
-                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                        page = context.new_page()
-                        page.set_default_timeout(60_000)
-                        try:
-                            results.append(measure_page(page, base, path, log_path, clicks))
-                        except Exception as err:  # report the page and go on with the others
-                            print(f"{path:<22} could not be measured: {str(err)[:200]}")
-                        finally:
-                            context.close()
-                    if not results:
-                        continue
-                    r = results[0]
-                    results = [x for x in results if x["fragment_runs"]] or results
-                    if not results[0]["fragment_runs"]:
-                        print(f"{path:<22} no fragment rerun was recorded")
-                        continue
-                    wall = statistics.median(x["step_wall_ms"] for x in results)
-                    cpu = statistics.median(x["step_cpu_ms"] for x in results)
-                    worst = max(x["step_max_wall_ms"] for x in results)
-                    shown = statistics.median(x["browser_ms"] for x in results)
-                    reruns = sum(x["full_reruns"] for x in results)
-                    print(
-                        f"{path:<22} {r['first_wall_ms'] / 1e3:14.2f} {wall:20.0f} {cpu:6.0f} "
-                        f"{worst:6.0f} {shown:16.0f} {reruns:12d}",
-                        flush=True,
-                    )
-                browser.close()
-        finally:
-            stop_server(proc)
+    with timed_app_and_browser() as (base, log_path, browser):
+        print(f"\nBrowser: Step forward x {clicks} per page; load average {load_average()}")
+        print(
+            f"{'page':<22} {'first render s':>14} {'step server ms wall':>20} "
+            f"{'CPU':>6} {'max':>6} {'step browser ms':>16} {'full reruns':>12}"
+        )
+        for path in pages:
+            results = []
+            for _ in range(repeat):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                try:
+                    results.append(measure_page(page, base, path, log_path, clicks))
+                except Exception as err:  # report the page and go on with the others
+                    print(f"{path:<22} could not be measured: {str(err)[:200]}")
+                finally:
+                    context.close()
+            if not results:
+                continue
+            r = results[0]
+            results = [x for x in results if x["fragment_runs"]] or results
+            if not results[0]["fragment_runs"]:
+                print(f"{path:<22} no fragment rerun was recorded")
+                continue
+            wall = statistics.median(x["step_wall_ms"] for x in results)
+            cpu = statistics.median(x["step_cpu_ms"] for x in results)
+            worst = max(x["step_max_wall_ms"] for x in results)
+            shown = statistics.median(x["browser_ms"] for x in results)
+            reruns = sum(x["full_reruns"] for x in results)
+            print(
+                f"{path:<22} {r['first_wall_ms'] / 1e3:14.2f} {wall:20.0f} {cpu:6.0f} "
+                f"{worst:6.0f} {shown:16.0f} {reruns:12d}",
+                flush=True,
+            )
 
 
 def cli() -> None:

@@ -16,7 +16,6 @@ cached); times are from ``page.goto`` to the title, and to the chart's first dra
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, _free_port, stop_server, wait_until_healthy
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _free_port,
+    load_average,
+    server_options,
+    stop_server,
+    wait_until_healthy,
+)
 
 APP = """import streamlit as st
 
@@ -78,28 +85,16 @@ def main(visits: int) -> None:
         app.write_text(APP)
         port = _free_port()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(app),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            [sys.executable, "-m", "streamlit", "run", str(app), *server_options(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             base = wait_until_healthy(proc, f"http://127.0.0.1:{port}", 60, "the floor app")
-            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-            print(f"\nFirst chart floor, {visits} fresh visits per kind; load average {load}")
+            print(
+                f"\nFirst chart floor, {visits} fresh visits per kind; "
+                f"load average {load_average()}"
+            )
             print(f"{'kind':<8} {'title s (each)':<24} {'chart s (each)':<24} {'chart median':>12}")
             with sync_playwright() as pw:
                 visit(pw, base, "text")  # the server's own first run, not counted

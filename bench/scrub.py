@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, _settle, start_server, stop_server
+from bench.browser import _settle, load_average, timed_app_and_browser
 
 #: Installed in the page: stamps each mousedown's event time, counts plotly_animated events
 #: on the scrub chart and stamps the time after the next paint that follows each (a
@@ -123,42 +120,30 @@ def measure(page, base: str, path: str, clicks: int) -> dict:
 
 
 def main(pages: tuple[str, ...], clicks: int) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = os.path.join(tmp, "runs.jsonl")
-        Path(log_path).touch()
-        proc, base = start_server(log_path)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                print(f"\nInstant scrub, {clicks} clicks per page; load average {load}")
-                print(
-                    f"{'page':<22} {'server step ms median':>22} {'scrub ms median':>16} "
-                    f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
-                )
-                for path in pages:
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    page = context.new_page()
-                    page.set_default_timeout(60_000)
-                    try:
-                        r = measure(page, base, path, clicks)
-                    except Exception as err:  # report the page and go on with the others
-                        print(f"{path:<22} could not be measured: {str(err)[:200]}")
-                        continue
-                    finally:
-                        context.close()
-                    print(
-                        f"{path:<22} {statistics.median(r['server']):22.0f} "
-                        f"{statistics.median(r['scrub']):16.0f} "
-                        f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
-                        f"{r['sent_kb']:16.0f}",
-                        flush=True,
-                    )
-                browser.close()
-        finally:
-            stop_server(proc)
+    with timed_app_and_browser() as (base, _, browser):
+        print(f"\nInstant scrub, {clicks} clicks per page; load average {load_average()}")
+        print(
+            f"{'page':<22} {'server step ms median':>22} {'scrub ms median':>16} "
+            f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
+        )
+        for path in pages:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            try:
+                r = measure(page, base, path, clicks)
+            except Exception as err:  # report the page and go on with the others
+                print(f"{path:<22} could not be measured: {str(err)[:200]}")
+                continue
+            finally:
+                context.close()
+            print(
+                f"{path:<22} {statistics.median(r['server']):22.0f} "
+                f"{statistics.median(r['scrub']):16.0f} "
+                f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
+                f"{r['sent_kb']:16.0f}",
+                flush=True,
+            )
 
 
 def cli() -> None:

@@ -19,13 +19,19 @@ leaves a visible chart undrawn. Open the pictures: a chart can be drawn and stil
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, stop_server, wait_until_healthy
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _free_port,
+    server_options,
+    stop_server,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "dashboard/streamlit_app.py"
@@ -47,34 +53,12 @@ SCROLL = """(bottom) => [document.scrollingElement, ...document.querySelectorAll
     '[data-testid="stMain"]')].forEach(e => e && e.scrollTo(0, bottom ? e.scrollHeight : 0))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     """``streamlit run`` the app on a free port; return it and its URL once healthy."""
     port = _free_port()
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            APP,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
+        [sys.executable, "-m", "streamlit", "run", APP, *server_options(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
