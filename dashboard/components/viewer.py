@@ -39,6 +39,7 @@ from dashboard.components.figures import (
     filled_positions,
     missing_rows,
 )
+from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link
 from emlib.estep import MissingPatterns, e_step, log_joint
@@ -621,13 +622,14 @@ def _viewer_body(
         if resp is not None and is_student(resp_params):
             weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
             weigh_points(fig, weights)
-        st.plotly_chart(
-            fig,
-            key=f"{key}_scatter",
-            on_select=lambda: _pick_point(f"{key}_scatter", point_key, rows),
-            selection_mode="points",
-            width="stretch",
-        )
+        with layered(f"{key}_scatter"):
+            st.plotly_chart(
+                fig,
+                key=f"{key}_scatter",
+                on_select=lambda: _pick_point(f"{key}_scatter", point_key, rows),
+                selection_mode="points",
+                width="stretch",
+            )
         st.caption(
             f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
             "ellipse; the cross marks its mean."
@@ -752,7 +754,8 @@ def _instant_scrub(X, feature_names, history, truth, key, columns) -> None:
             loglik_title=("observed-data log-likelihood" if gaps.any() else "log-likelihood"),
         )
         kept = state[f"_{key}_scrub"] = (position, fig)
-    st.plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
+    with layered(f"{key}_scrub"):
+        st.plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
     st.caption(
         "Drag the slider under the chart or press Play: E-steps recolour the points, M-steps "
         f"move the ellipses (solid / dotted: 1{SIGMA} / 2{SIGMA}; crosses: the means), and "

@@ -91,6 +91,13 @@ def test_home_then_step_page_replay_with_buttons(server, page):
     after = [dots.nth(i).evaluate("d => d.style.fill") for i in range(0, 200, 20)]
     assert after != before  # E-step 2 recoloured the points
     assert "step=1" in page.url  # the server was not asked: its position stays
+    # the chart sits behind its layer boundary (components.layers), which takes no clicks
+    boundary = page.locator("[class*=step_scrub_layer_box]").evaluate(
+        "box => [getComputedStyle(box, '::before').willChange, "
+        "getComputedStyle(box, '::before').pointerEvents, "
+        "box.querySelectorAll('.js-plotly-plot').length]"
+    )
+    assert boundary == ["transform", "none", 1]
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "step_instant_scrub.png", full_page=True)
 
