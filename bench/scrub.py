@@ -12,6 +12,11 @@ time from the mousedown (the event's own time stamp) to the first paint after pl
 also prints, for comparison, the same page's server step (``bench.browser``'s "Step
 forward": click to the fresh heading and an idle app), and the scrub figure's size on the
 websocket. Medians and p95 (nearest rank).
+
+``--boundary`` then clicks as many times with the viewer's layer boundary
+(``dashboard.components.layers``) switched off by a style rule and as many with it on, in
+alternating blocks on the same page: the boundary's effect, without the drift of this
+machine's speed from run to run.
 """
 
 from __future__ import annotations
@@ -75,7 +80,27 @@ def scrub_clicks(page, clicks: int) -> list[float]:
     return times
 
 
-def measure(page, base: str, path: str, clicks: int) -> dict:
+#: A style rule that switches the layer boundary off (``bench.scrub --boundary``).
+BOUNDARY_OFF = """() => { const s = document.createElement('style'); s.id = 'bench-boundary-off';
+    s.textContent = 'div[class*=_layer_box]::before { will-change: auto !important; }';
+    document.head.appendChild(s); }"""
+BOUNDARY_ON = "() => document.getElementById('bench-boundary-off').remove()"
+
+
+def boundary_clicks(page, clicks: int, blocks: int = 4) -> tuple[list[float], list[float]]:
+    """``clicks`` scrub clicks with the layer boundary off and as many with it on, in
+    alternating blocks (``--boundary``), so a drift of the machine's speed hits both."""
+    without: list[float] = []
+    with_it: list[float] = []
+    for _ in range(blocks):
+        page.evaluate(BOUNDARY_OFF)
+        without += scrub_clicks(page, max(clicks // blocks, 1))
+        page.evaluate(BOUNDARY_ON)
+        with_it += scrub_clicks(page, max(clicks // blocks, 1))
+    return without, with_it
+
+
+def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> dict:
     """Open ``path``, time a server step, then switch the instant scrub on and time it."""
     frames: list[int] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(len(p))))
@@ -116,22 +141,24 @@ def measure(page, base: str, path: str, clicks: int) -> dict:
     if page.locator('[data-testid="stException"]').count():
         raise RuntimeError(f"{path}: the page shows an exception")
     times = scrub_clicks(page, clicks)
-    return {"server": server_ms, "scrub": times, "sent_kb": sent_kb}
+    without, again = boundary_clicks(page, clicks) if boundary else ([], [])
+    return {"server": server_ms, "scrub": times, "sent_kb": sent_kb, "off": without, "on": again}
 
 
-def main(pages: tuple[str, ...], clicks: int) -> None:
+def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
     with timed_app_and_browser() as (base, _, browser):
         print(f"\nInstant scrub, {clicks} clicks per page; load average {load_average()}")
         print(
             f"{'page':<22} {'server step ms median':>22} {'scrub ms median':>16} "
             f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
+            + ("   boundary off / on, alternating: median ms" if boundary else "")
         )
         for path in pages:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(60_000)
             try:
-                r = measure(page, base, path, clicks)
+                r = measure(page, base, path, clicks, boundary)
             except Exception as err:  # report the page and go on with the others
                 print(f"{path:<22} could not be measured: {str(err)[:200]}")
                 continue
@@ -141,7 +168,12 @@ def main(pages: tuple[str, ...], clicks: int) -> None:
                 f"{path:<22} {statistics.median(r['server']):22.0f} "
                 f"{statistics.median(r['scrub']):16.0f} "
                 f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
-                f"{r['sent_kb']:16.0f}",
+                f"{r['sent_kb']:16.0f}"
+                + (
+                    f"   {statistics.median(r['off']):6.0f} {statistics.median(r['on']):6.0f}"
+                    if boundary
+                    else ""
+                ),
                 flush=True,
             )
 
@@ -150,8 +182,11 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("pages", nargs="*", help="URL paths (default: step_by_step)")
     parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument(
+        "--boundary", action="store_true", help="also click with the layer boundary off"
+    )
     args = parser.parse_args()
-    main(tuple(args.pages) or ("step_by_step",), args.clicks)
+    main(tuple(args.pages) or ("step_by_step",), args.clicks, args.boundary)
 
 
 if __name__ == "__main__":
