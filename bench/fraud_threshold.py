@@ -24,11 +24,9 @@ import argparse
 import os
 import re
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, _runs, _settle, start_server, stop_server
+from bench.browser import _runs, _settle, timed_app_and_browser
 
 
 def thr_of(url: str) -> str | None:
@@ -39,47 +37,36 @@ def thr_of(url: str) -> str | None:
 
 def measure(moves: int, query: str) -> dict:
     """Open the fraud page and move the threshold ``moves`` times (see the module docstring)."""
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = os.path.join(tmp, "runs.jsonl")
-        Path(log_path).touch()
-        proc, base = start_server(log_path)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(120_000)
-                page.goto(f"{base}/fraud_detection?{query}", wait_until="domcontentloaded")
-                slider = page.get_by_role("slider", name=re.compile("Alert threshold"))
-                slider.wait_for()
-                _settle(page)
-                page.wait_for_function("() => location.search.includes('thr=')")
-                if page.locator('[data-testid="stException"]').count():
-                    raise RuntimeError("the fraud page shows an exception")
-                cpu, full, kinds = [], 0, []
-                for _ in range(moves):
-                    before, count = thr_of(page.url), len(_runs(log_path))
-                    slider.focus()
-                    slider.press("ArrowLeft")
-                    page.wait_for_function(
-                        f"() => !location.search.includes('thr={before}&') "
-                        f"&& !location.search.endsWith('thr={before}')"
-                    )
-                    _settle(page)
-                    deadline = time.monotonic() + 5
-                    while len(_runs(log_path)) == count and time.monotonic() < deadline:
-                        time.sleep(0.02)
-                    time.sleep(0.2)  # a run the move queued after this one (none expected)
-                    runs = _runs(log_path)[count:]
-                    cpu.append(sum(r["cpu_ms"] for r in runs))
-                    full += any(not r["fragment"] for r in runs)
-                    kinds.append("+".join("fragment" if r["fragment"] else "full" for r in runs))
-                    if page.locator('[data-testid="stException"]').count():
-                        raise RuntimeError("a threshold move shows an exception")
-                browser.close()
-        finally:
-            stop_server(proc)
+    with timed_app_and_browser() as (base, log_path, browser):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        page.goto(f"{base}/fraud_detection?{query}", wait_until="domcontentloaded")
+        slider = page.get_by_role("slider", name=re.compile("Alert threshold"))
+        slider.wait_for()
+        _settle(page)
+        page.wait_for_function("() => location.search.includes('thr=')")
+        if page.locator('[data-testid="stException"]').count():
+            raise RuntimeError("the fraud page shows an exception")
+        cpu, full, kinds = [], 0, []
+        for _ in range(moves):
+            before, count = thr_of(page.url), len(_runs(log_path))
+            slider.focus()
+            slider.press("ArrowLeft")
+            page.wait_for_function(
+                f"() => !location.search.includes('thr={before}&') "
+                f"&& !location.search.endsWith('thr={before}')"
+            )
+            _settle(page)
+            deadline = time.monotonic() + 5
+            while len(_runs(log_path)) == count and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.2)  # a run the move queued after this one (none expected)
+            runs = _runs(log_path)[count:]
+            cpu.append(sum(r["cpu_ms"] for r in runs))
+            full += any(not r["fragment"] for r in runs)
+            kinds.append("+".join("fragment" if r["fragment"] else "full" for r in runs))
+            if page.locator('[data-testid="stException"]').count():
+                raise RuntimeError("a threshold move shows an exception")
     return {
         "cpu_ms": statistics.median(cpu),
         "max_ms": max(cpu),
