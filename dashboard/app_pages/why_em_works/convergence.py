@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard.app_pages.why_em_works.figures import (
+from dashboard.app_pages.why_em_works.convergence_figures import (
     gaps_figure,
 )
 from dashboard.app_pages.why_em_works.run import (

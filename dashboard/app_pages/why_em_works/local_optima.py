@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.why_em_works.figures import (
-    finals_figure,
-    solutions_figure,
-)
+from dashboard.app_pages.why_em_works.optima_figures import finals_figure
 from dashboard.app_pages.why_em_works.run import (
     OPTIMA_DATASETS,
     OPTIMA_TOL,
@@ -17,6 +14,7 @@ from dashboard.app_pages.why_em_works.run import (
     optima_data_code,
     run_many_starts,
 )
+from dashboard.app_pages.why_em_works.solutions_figures import solutions_figure
 from dashboard.components import caching
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.why_em_works.figures import (
+from dashboard.app_pages.why_em_works.bound_figures import (
     bound_figure,
     bound_metrics,
-    density_figure,
     step_name,
 )
+from dashboard.app_pages.why_em_works.density_figures import density_figure
 from dashboard.app_pages.why_em_works.run import (
     BOUND_DATASETS,
     BOUND_DEFAULT_T,

@@ -4,7 +4,7 @@ emlib computed, replaying another start does not refit, and the URL restores the
 import numpy as np
 
 from dashboard.app_pages.why_em_works import run as state_theory
-from dashboard.app_pages.why_em_works.figures import step_name
+from dashboard.app_pages.why_em_works.bound_figures import step_name
 from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, OptimaSettings, run_many_starts
 from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
