@@ -36,9 +36,21 @@ def mixture_data(draw) -> np.ndarray:
     return offset + scale * X
 
 
+#: The largest condition number of a fitted covariance for which float64 still resolves the
+#: objective to ``assert_never_decreases``' slack: rounding in the log-determinant and the
+#: Mahalanobis terms grows as eps * cond (eps = 2.2e-16), so past about 1e8 the objective
+#: wobbles by more than 1e-8 of itself in either direction.
+MAX_CONDITION = 1e8
+
+
 def fit_pure_em(X: np.ndarray, n_components: int, **options) -> GaussianMixtureEM:
-    """30 iterations of EM without a ridge (reg_covar is not part of the objective) and tol=0;
-    a collapsing component (unbounded likelihood, tested elsewhere) rejects the example."""
+    """30 iterations of EM without a ridge (reg_covar is not part of the objective) and tol=0.
+
+    A collapsing component (unbounded likelihood, tested elsewhere) rejects the example, and
+    so does a covariance that becomes numerically singular on the way without collapsing
+    (condition number over ``MAX_CONDITION``: say five points in 3-D, three of them equal to
+    seven digits, with a tied covariance, where EM climbs towards the unbounded likelihood
+    and the objective's rounding error, 1e-4 there, swamps its steps)."""
     model = GaussianMixtureEM(n_components, reg_covar=0.0, max_iter=30, tol=0.0, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -46,6 +58,10 @@ def fit_pure_em(X: np.ndarray, n_components: int, **options) -> GaussianMixtureE
             model.fit(X)
         except CollapsedComponentError:
             reject()
+    if max(np.linalg.cond(step.params.full_covariances()).max() for step in model.history_) > (
+        MAX_CONDITION
+    ):
+        reject()
     return model
 
 
