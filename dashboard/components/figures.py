@@ -27,6 +27,10 @@ from emlib.params import EMStep, GMMParams
 MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
 
 
+#: The ring that marks one chosen point (the inspected point, the replayed start).
+HIGHLIGHT_RING = {"symbol": "circle-open", "size": 18, "color": "crimson", "line": {"width": 3}}
+
+
 def legend_below(y: float = -0.15) -> dict:
     """A horizontal legend under the plot, its top at ``y`` (a fraction of the plot's height)."""
     return {"orientation": "h", "yanchor": "top", "y": y, "x": 0}
@@ -199,12 +203,7 @@ class ClustersChart:
                     x=[float(shown[highlight, 0])],
                     y=[float(shown[highlight, 1])],
                     mode="markers",
-                    marker={
-                        "symbol": "circle-open",
-                        "size": 18,
-                        "color": "crimson",
-                        "line": {"width": 3},
-                    },
+                    marker=HIGHLIGHT_RING,
                     name=f"inspected point {highlight}",
                     hoverinfo="skip",
                     meta={"role": "highlight"},

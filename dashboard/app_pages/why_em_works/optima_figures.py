@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.components.figures import (
+    HIGHLIGHT_RING,
     MARGIN,
     legend_below,
 )
@@ -81,12 +82,7 @@ def finals_figure(
                 x=[column[chosen] + jitter[chosen]],
                 y=[lls[chosen]],
                 mode="markers",
-                marker={
-                    "symbol": "circle-open",
-                    "size": 18,
-                    "color": "crimson",
-                    "line": {"width": 3},
-                },
+                marker=HIGHLIGHT_RING,
                 name="replayed start",
                 hoverinfo="skip",
                 meta={"role": "chosen"},
