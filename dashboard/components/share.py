@@ -37,7 +37,13 @@ def current_share_url() -> str:
     return share_url(base, params)
 
 
-def _link_box() -> None:
+#: Session-state key of the links the open compact "Share" popovers show, by popover key.
+SHOWN_LINKS = "_share_links_shown"
+#: Session-state key of the address a full rerun was asked for to refresh those links.
+REFRESHING_FOR = "_share_refreshing_for"
+
+
+def _link_box() -> str:
     url = current_share_url()
     st.markdown("**Share this view**")
     st.code(url, language=None, wrap_lines=True)
@@ -46,6 +52,7 @@ def _link_box() -> None:
         + "Opening the link restores this view: its settings, and the iteration where "
         "there is one. The button at the box's right (on hover) copies it."
     )
+    return url
 
 
 def copy_link(*, compact: bool = False, key: str | None = None) -> None:
@@ -70,8 +77,11 @@ def copy_link(*, compact: bool = False, key: str | None = None) -> None:
             help="A link to exactly this view",
             key=key,
             on_change="rerun",
-        ):
-            _link_box()
+        ) as box:
+            url = _link_box()
+        if key is not None:
+            shown = st.session_state.setdefault(SHOWN_LINKS, {})
+            shown[key] = url if box.open else None
         return
     url = current_share_url()
     st.markdown(
@@ -81,3 +91,32 @@ def copy_link(*, compact: bool = False, key: str | None = None) -> None:
         "is one. Hover over the link and click the button at its right to copy it.",
     )
     st.code(url, language=None, wrap_lines=False)
+
+
+def stale_open_links(state: Mapping, now: str) -> list[str]:
+    """Keys of the open compact Share popovers whose link differs from ``now``.
+
+    ``state`` is the session state: ``SHOWN_LINKS`` maps a popover's key to the link it
+    shows (None when closed), and the popover's own key holds whether it is open.
+    """
+    shown = state.get(SHOWN_LINKS) or {}
+    return [k for k, url in shown.items() if url is not None and state.get(k) and url != now]
+
+
+def refresh_open_links() -> None:
+    """Rerun the app when an open Share popover shows an older link than the address.
+
+    Call it in a fragment after it writes ``st.query_params``. A popover drawn in another
+    fragment (the viewer's) is redrawn only when that fragment reruns, and the browser can
+    send the popover's opening before a queued move of this fragment's widget (the fraud
+    page's threshold): the popover would keep the older link. Then the whole app reruns
+    once, which redraws it; the next call for the same address does nothing (no loop).
+    """
+    state = st.session_state
+    now = current_share_url()
+    if state.get(REFRESHING_FOR) == now:
+        del state[REFRESHING_FOR]
+        return
+    if stale_open_links(state, now):
+        state[REFRESHING_FOR] = now
+        st.rerun(scope="app")

@@ -264,17 +264,6 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
         ForwardMsg.FINISHED_EARLY_FOR_RERUN,
         *([ForwardMsg.FINISHED_SUCCESSFULLY] if reconnected else []),  # the reconnect's run
     }
-    # open Share once every run the presses started has finished (each new_session has its
-    # script_finished) and none has come for a second: opened while threshold runs are still
-    # queued, the viewer's rerun can come first and its link keep the earlier thr (an app
-    # race, issue 21's note of 2026-12-04)
-    quiet = 0
-    for _ in range(600):
-        count = len(runs)
-        page.wait_for_timeout(100)
-        quiet = quiet + 1 if len(runs) == count and len(finished) >= len(runs) else 0
-        if quiet >= 10:
-            break
     page.get_by_role("button", name=re.compile("Share")).last.click()
     link = page.locator('[data-testid="stPopoverBody"] code')
     # under load the last presses' runs can still be arriving: the link and the address
@@ -286,3 +275,55 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
         page.wait_for_timeout(100)
     assert after != before
     expect(link).to_contain_text(f"thr={after}")
+
+
+def wait_quiet(page: Page, runs: list, finished: list, seconds: float = 2.0) -> None:
+    """Wait until every run started has finished and none has started for ``seconds``."""
+    quiet = 0
+    for _ in range(1200):
+        count = len(runs)
+        page.wait_for_timeout(100)
+        quiet = quiet + 1 if len(runs) == count and len(finished) >= len(runs) else 0
+        if quiet >= seconds * 10:
+            return
+    raise AssertionError(f"runs kept coming: {len(runs)} runs, {len(finished)} finished")
+
+
+def test_share_opened_while_threshold_moves_are_queued_shows_the_last_threshold(server, page):
+    """The viewer's Share popover, opened right after a burst of threshold presses whose
+    fragment runs are still queued, shows the threshold the address ends on once the runs are
+    done. The browser can send the popover's opening before the last presses, so the viewer's
+    rerun came first and its link kept an earlier ``thr`` (seen in CI, 2026-12-04); the
+    threshold's fragment now reruns the app when it moves under an open Share popover
+    (``share.refresh_open_links``)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished, runs = [], []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, bytes):
+            kind = ForwardMsg.FromString(payload).WhichOneof("type")
+            if kind == "script_finished":
+                finished.append(kind)
+            elif kind == "new_session":
+                runs.append(kind)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    page.goto(f"{server}/fraud_detection?data=crx", wait_until="domcontentloaded")
+    threshold = page.get_by_role("slider", name=re.compile("Alert threshold"))
+    threshold.wait_for()
+    wait_quiet(page, runs, finished)
+    settle(page)
+    before = re.search(r"thr=([^&]+)", page.url).group(1)
+    threshold.focus()
+    for _ in range(8):
+        threshold.press("ArrowLeft")
+    page.get_by_role("button", name=re.compile("Share")).last.click()
+    wait_quiet(page, runs, finished)
+    settle(page)
+    after = re.search(r"thr=([^&]+)", page.url).group(1)
+    assert after != before
+    link = page.locator('[data-testid="stPopoverBody"] code')
+    expect(link).to_be_visible()
+    assert f"thr={after}&" in link.inner_text() + "&", (after, link.inner_text())
+    assert page.locator('[data-testid="stException"]').count() == 0

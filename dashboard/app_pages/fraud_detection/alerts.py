@@ -4,8 +4,9 @@ projection with its alert rings ("Two features at a time").
 
 Moving the threshold reruns only this fragment (issue 21: a class of 30 moves it often, and a
 full run refits nothing but still redraws the comparison, the tables and the viewer); the URL's
-``thr`` follows it. Choosing another pair of features changes the viewer below too, so it
-reruns the page.
+``thr`` follows it, and so does the viewer's Share link when its popover is open
+(``share.refresh_open_links``). Choosing another pair of features changes the viewer below
+too, so it reruns the page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
 from dashboard.app_pages.fraud_detection.run import FraudRun, confusion_frame, per_10k_columns
+from dashboard.components.share import refresh_open_links
 from emlib.cases.fraud import threshold_report
 
 
@@ -37,6 +39,7 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
     )
     threshold = state["fraud_thr"]
     st.query_params["thr"] = str(threshold)
+    refresh_open_links()  # the viewer's open Share popover, if drawn before this move
     left, right = st.columns([3, 1])
     left.plotly_chart(
         score_histogram(scores, result.y_test, threshold, run.positive),

@@ -34,6 +34,7 @@ from dashboard.components.handoff import sent_upload
 from dashboard.components.pictures import as_rgb, label_picture
 from dashboard.components.segmentation import PixelSpec, fit_text
 from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.share import refresh_open_links
 from dashboard.components.viewer import iteration_viewer
 
 st.title("Image segmentation")
@@ -139,6 +140,7 @@ def playback() -> None:
     frame = st.select_slider(
         "Iteration", frames, value=frames[-1], key="img_frame", bind="query-params"
     )
+    refresh_open_links()  # the viewer's Share popover, if open, holds the frame too
     picture, curve = st.columns(2)
     picture.image(
         label_picture(result.playback_labels[frames.index(frame)], k),

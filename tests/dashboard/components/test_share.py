@@ -1,0 +1,50 @@
+"""An open Share popover follows a move made in another fragment (``refresh_open_links``)."""
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.components.share import REFRESHING_FOR, SHOWN_LINKS, stale_open_links
+
+
+def test_stale_open_links_names_only_open_popovers_showing_another_link():
+    state = {
+        SHOWN_LINKS: {"open_old": "?thr=1", "open_now": "?thr=2", "closed": None, "shut": "?a"},
+        "open_old": True,
+        "open_now": True,
+        "closed": False,
+        "shut": False,
+    }
+    assert stale_open_links(state, "?thr=2") == ["open_old"]
+    assert stale_open_links({}, "?thr=2") == []
+
+
+def _app(shown: str | None, popover_open: bool) -> None:
+    import streamlit as st
+
+    from dashboard.components.share import SHOWN_LINKS, refresh_open_links
+
+    state = st.session_state
+    state["runs"] = state.get("runs", 0) + 1
+    if state["runs"] == 1:  # the popover as a viewer fragment drew it, before the move
+        state[SHOWN_LINKS] = {"viewer_share": shown}
+        state["viewer_share"] = popover_open
+    st.query_params["thr"] = "9.6"  # the move, in another fragment
+    refresh_open_links()
+    st.write(f"runs: {state['runs']}")
+
+
+def _runs(shown: str | None, popover_open: bool) -> tuple[int, bool]:
+    """The script runs one press made, and whether the rerun flag was left behind."""
+    at = AppTest.from_function(_app, kwargs={"shown": shown, "popover_open": popover_open})
+    at.run()
+    assert not at.exception
+    return at.session_state["runs"], REFRESHING_FOR in at.session_state
+
+
+def test_a_move_under_an_open_popover_showing_an_older_link_reruns_the_app_once():
+    # one rerun, no loop: the second call for the same address returns and clears the flag
+    assert _runs("?thr=10.1", True) == (2, False)
+
+
+def test_no_rerun_when_the_popover_is_closed_or_already_current():
+    assert _runs("?thr=10.1", False)[0] == 1
+    assert _runs("?thr=9.6", True)[0] == 1
