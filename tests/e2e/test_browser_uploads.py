@@ -132,7 +132,13 @@ def test_case_page_uploaders_refuse_bad_files_in_plain_words(server, page, path,
     for name in files:
         upload(page, BAD / name)
         error = page.locator(ERROR).filter(has_text=Path(name).stem)
-        expect(error.first).to_be_visible()
+        try:
+            expect(error.first).to_be_visible()
+        except AssertionError as missing:  # once in a full suite (2026-12-04): say what showed
+            shown = page.locator(ERROR).all_inner_texts()
+            raise AssertionError(f"no error for {name}; address {page.url}; errors {shown}") from (
+                missing
+            )
         settle(page)
         no_exception(page)
         assert len(error.first.inner_text()) > 25
