@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from dashboard.components.share import copy_link
+from dashboard.components.share import copy_link, set_url_param
 from dashboard.components.viewer import (
     PLAY_SECONDS,
     HalfStep,
@@ -99,8 +99,8 @@ def _replay_body(history, draw: Draw, key, query_key, playing, slider_label) -> 
         disabled=position == last,
         width="stretch",
     )
-    if query_key and st.query_params.get(query_key) != str(position):
-        st.query_params[query_key] = str(position)
+    if query_key:
+        set_url_param(query_key, str(position))
     with share:
         copy_link(compact=True, key=f"{key}_share_link")
     draw(half_step(history, position), history)

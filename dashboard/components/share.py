@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 
 def share_url(base: str | None, params: Mapping[str, str]) -> str:
@@ -26,15 +27,50 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
 PERSONAL_PARAMS = ("done", "student", "view")
 
 
+#: Session-state key of what this session's runs wrote to each page's address: ``{page:
+#: {name: text, or None when removed}}`` (``set_url_param``).
+URL_WRITES = "_share_url_writes"
+
+
+def _page() -> str:
+    """The page this run draws (its script's hash; empty in bare mode)."""
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
+
+
+def set_url_param(name: str, value: str | None) -> None:
+    """Write ``name=value`` into the page's address (``None``: remove it) and remember it.
+
+    A run's ``st.query_params`` is the address the browser sent with its request, which can
+    predate what an earlier run wrote (a fragment's rerun asked for before the browser saw
+    another fragment's move); the Share link lays this session's writes over it
+    (``current_share_url``), so it holds the latest of each setting.
+    """
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+    st.session_state.setdefault(URL_WRITES, {}).setdefault(_page(), {})[name] = value
+
+
+def link_params(sent: Mapping[str, str], written: Mapping[str, str | None]) -> dict[str, str]:
+    """The settings a link holds: the address ``sent`` with the ``written`` entries laid
+    over it (None removes one), less ``PERSONAL_PARAMS``."""
+    params = {**sent, **written}
+    return {k: v for k, v in params.items() if v is not None and k not in PERSONAL_PARAMS}
+
+
 def current_share_url() -> str:
-    """The link to the view now shown (address from ``st.context.url``, settings from
-    ``st.query_params``, less ``PERSONAL_PARAMS``)."""
+    """The link to the view now shown: the address from ``st.context.url``, the settings
+    from ``st.query_params`` with this session's latest writes to the page laid over them
+    (``link_params``)."""
     try:
         base = st.context.url
     except Exception:  # no browser behind the run (bare mode): a query-only link
         base = None
-    params = {k: v for k, v in st.query_params.to_dict().items() if k not in PERSONAL_PARAMS}
-    return share_url(base, params)
+    written = st.session_state.get(URL_WRITES, {}).get(_page(), {})
+    return share_url(base, link_params(st.query_params.to_dict(), written))
 
 
 #: Session-state key of the links the open compact "Share" popovers show, by popover key.

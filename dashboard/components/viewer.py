@@ -41,7 +41,7 @@ from dashboard.components.figures import (
 )
 from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
-from dashboard.components.share import copy_link
+from dashboard.components.share import copy_link, set_url_param
 from emlib.estep import MissingPatterns, e_step, log_joint
 from emlib.params import EMStep, GMMParams
 from emlib.student import t_expectations, t_log_joint
@@ -583,8 +583,8 @@ def _viewer_body(
         width="stretch",
     )
     state[f"_{key}_pos_saved"] = position
-    if query_key and st.query_params.get(query_key) != str(position):
-        st.query_params[query_key] = str(position)
+    if query_key:
+        set_url_param(query_key, str(position))
     with share:
         # drawn after the position is in the URL: the link holds it
         copy_link(compact=True, key=f"{key}_share_link")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.components.classroom import classroom, parse_set
+from dashboard.components.share import set_url_param
 from emlib.classroom import AttemptRecord, ClassInfo, Classroom, Student
 from emlib.teaching.exercises import ExerciseProgress, ExerciseSet, after_answer, after_reveal
 
@@ -98,18 +99,16 @@ def join() -> None:
         return
     st.session_state.pop(JOIN_ERROR, None)
     for param in ("done", "seed", "set", VIEW_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
-    st.query_params[CLASS_PARAM] = student.code
-    st.query_params[STUDENT_PARAM] = student.name
+        set_url_param(param, None)
+    set_url_param(CLASS_PARAM, student.code)
+    set_url_param(STUDENT_PARAM, student.name)
     st.session_state["ex_ex"] = 1
 
 
 def leave() -> None:
     """The "Leave the class" button (a callback): back to the student's own seed."""
     for param in (CLASS_PARAM, STUDENT_PARAM, VIEW_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
+        set_url_param(param, None)
     st.session_state["ex_ex"] = 1
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.app_pages.exercises.figures import mixture_figure
 from dashboard.components import caching
+from dashboard.components.share import set_url_param
 from dashboard.uploads import plain
 from emlib.datasets import DATA_DIR
 from emlib.teaching.exercises import (
@@ -165,11 +166,7 @@ def read_link_progress(exercise_set: ExerciseSet, seed: int) -> str | None:
 def write_link_progress(done: dict[int, ExerciseProgress]) -> None:
     """Mirror the progress into the URL, so that a reload or a bookmark keeps it."""
     text = encode_progress(done)
-    if not text:
-        if PROGRESS_PARAM in st.query_params:
-            del st.query_params[PROGRESS_PARAM]
-    elif st.query_params.get(PROGRESS_PARAM) != text:
-        st.query_params[PROGRESS_PARAM] = text
+    set_url_param(PROGRESS_PARAM, text or None)
 
 
 def record(

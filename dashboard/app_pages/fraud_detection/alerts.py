@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
 from dashboard.app_pages.fraud_detection.run import FraudRun, confusion_frame, per_10k_columns
-from dashboard.components.share import refresh_open_links
+from dashboard.components.share import refresh_open_links, set_url_param
 from emlib.cases.fraud import threshold_report
 
 
@@ -38,7 +38,7 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
         key="fraud_thr",
     )
     threshold = state["fraud_thr"]
-    st.query_params["thr"] = str(threshold)
+    set_url_param("thr", str(threshold))
     refresh_open_links()  # the viewer's open Share popover, if drawn before this move
     left, right = st.columns([3, 1])
     left.plotly_chart(

@@ -25,6 +25,7 @@ from dashboard.app_pages.fraud_detection.run import (
 )
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.share import set_url_param
 from dashboard.components.viewer import iteration_viewer
 from emlib.cases.fraud import (
     budget_threshold,
@@ -102,7 +103,7 @@ elif settings["fam"] == "t":
 st.subheader("Top flagged transactions, and why")
 st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
-st.query_params["pick"] = str(state["fraud_pick"])
+set_url_param("pick", str(state["fraud_pick"]))
 explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
 st.dataframe(explanation.fields, width="stretch", key="fraud_fields")

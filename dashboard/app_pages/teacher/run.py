@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.components.classroom import parse_set
+from dashboard.components.share import set_url_param
 from dashboard.uploads.text import plain_label
 from emlib.classroom import (
     AttemptRecord,
@@ -70,7 +71,7 @@ def create(store: Classroom, name: str, set_choice: tuple[str, str], password: s
         return
     st.session_state.setdefault(LOGGED_IN, set()).add(code)
     st.session_state[CREATED] = code
-    st.query_params["class"] = code
+    set_url_param("class", code)
     st.rerun()
 
 
@@ -89,7 +90,7 @@ def login(store: Classroom, code: str, password: str) -> None:
         st.error("That is not this class's password.")
         return
     st.session_state.setdefault(LOGGED_IN, set()).add(code)
-    st.query_params["class"] = code
+    set_url_param("class", code)
     st.rerun()
 
 

@@ -29,6 +29,7 @@ from dashboard.components.settings import (
     tolerance_setting,
     write_query_params,
 )
+from dashboard.components.share import set_url_param
 from dashboard.uploads import (
     IMAGE_TYPES,
     ImageUpload,
@@ -187,8 +188,7 @@ def write_url(settings: dict, kind: str = "table") -> None:
     else:  # one column is drawn by the 1-D view, more by the iteration viewer
         stale |= {"it" if len(settings["cols"]) == 1 else ITERATION_PARAM, MIXED_STEP_PARAM}
     for name in stale - set(values):
-        if name in st.query_params:
-            del st.query_params[name]
+        set_url_param(name, None)
     write_query_params(values)
 
 

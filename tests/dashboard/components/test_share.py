@@ -1,8 +1,15 @@
-"""An open Share popover follows a move made in another fragment (``refresh_open_links``)."""
+"""The Share link: it holds the latest of each setting this session wrote, even when a run
+comes with an older address, and an open Share popover follows a move made in another
+fragment (``refresh_open_links``)."""
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.share import REFRESHING_FOR, SHOWN_LINKS, stale_open_links
+from dashboard.components.share import (
+    REFRESHING_FOR,
+    SHOWN_LINKS,
+    link_params,
+    stale_open_links,
+)
 
 
 def test_stale_open_links_names_only_open_popovers_showing_another_link():
@@ -48,3 +55,35 @@ def test_a_move_under_an_open_popover_showing_an_older_link_reruns_the_app_once(
 def test_no_rerun_when_the_popover_is_closed_or_already_current():
     assert _runs("?thr=10.1", False)[0] == 1
     assert _runs("?thr=9.6", True)[0] == 1
+
+
+def test_link_params_lay_the_writes_over_the_sent_address():
+    sent = {"k": "2", "thr": "9.97", "done": "1-2", "gone": "x"}
+    written = {"thr": "9.85", "gone": None, "step": "4"}
+    assert link_params(sent, written) == {"k": "2", "thr": "9.85", "step": "4"}
+
+
+def _writer() -> None:
+    import streamlit as st
+
+    from dashboard.components.share import current_share_url, set_url_param
+
+    if not st.session_state.get("wrote"):
+        st.session_state["wrote"] = True
+        set_url_param("thr", "9.85")
+        set_url_param("old", None)
+    st.code(current_share_url())
+
+
+def test_the_link_holds_a_write_that_the_next_request_s_address_predates():
+    at = AppTest.from_function(_writer)
+    at.query_params["thr"] = "10.1"
+    at.query_params["old"] = "1"
+    at.run()
+    assert at.code[0].value == "?thr=9.85"
+    # the next run comes with the address the browser had before it saw that write
+    at.query_params["thr"] = "9.97"
+    at.query_params["old"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.code[0].value == "?thr=9.85"
