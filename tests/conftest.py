@@ -69,3 +69,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             super()._assign_work_unit(node)
 
     return ProjectGroups(config, log)
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """Put ``sys.modules["__main__"]`` back after each test. Streamlit's AppTest leaves it set
+    to the script it ran (for ``from_function``, a temporary file calling ``f(*__args)``), and
+    a process that multiprocessing's spawn starts later in the same worker (dask's
+    LocalCluster workers) re-runs ``__main__``'s file first: the workers died with "NameError:
+    name '__args' is not defined" (clean-clone CI, 2026-12-04)."""
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
