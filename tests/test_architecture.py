@@ -238,3 +238,68 @@ def test_the_cache_check_sees_an_unbounded_cache(source):
 )
 def test_the_cache_check_accepts_a_bounded_cache(source):
     assert unbounded_caches(source) == []
+
+
+# ------------------------------------------------------------- one way to write the address
+ADDRESS_WRITERS = {"query_params"}
+ADDRESS_METHODS = {"clear", "pop", "update", "from_dict", "setdefault", "popitem"}
+
+
+def address_writes(source: str) -> list[str]:
+    """The statements in ``source`` that change ``st.query_params`` directly: an item set or
+    deleted, or a changing method called.
+
+    Pages write their address through ``dashboard.components.share.set_url_param``, which also
+    records the write for the Share link (a run's ``st.query_params`` is the address its
+    request carried, which can predate another fragment's move).
+    """
+
+    def is_query_params(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr in ADDRESS_WRITERS
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+            targets = node.targets if not isinstance(node, ast.AugAssign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Subscript) and is_query_params(target.value):
+                found.append(ast.unparse(node))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ADDRESS_METHODS
+            and is_query_params(node.func.value)
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_pages_write_their_address_only_through_share_set_url_param():
+    offenders = {}
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() == "dashboard/components/share.py":
+            continue
+        found = address_writes(path.read_text())
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+    assert address_writes((ROOT / "dashboard/components/share.py").read_text())  # scan sees
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "st.query_params['k'] = '2'",
+        "del st.query_params[name]",
+        "st.query_params.clear()",
+        "st.query_params.update({'a': 'b'})",
+        "st.query_params.pop('a', None)",
+    ],
+)
+def test_the_address_check_sees_a_direct_write(source):
+    assert address_writes(source)
+
+
+def test_the_address_check_allows_reading_the_address():
+    assert address_writes("x = st.query_params.get('k')\nd = st.query_params.to_dict()") == []
