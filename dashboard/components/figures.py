@@ -49,6 +49,18 @@ COMPONENT_COLORS = (
 )
 #: Points before the first E-step have no responsibilities yet: they are drawn in this grey.
 UNASSIGNED_COLOR = "rgb(150,150,150)"
+#: Up to this many points, each marker has a thin white outline that parts overlapping
+#: points; beyond, the points go without: among so many it barely shows, and it costs the
+#: browser a stroke on every point in every frame (the Image segmentation page's instant
+#: scrub, 1000 points: 103 ms a click with it, 85 ms without, in alternating blocks).
+OUTLINE_MAX_POINTS = 500
+
+
+def point_outline(n_points: int) -> dict:
+    """The markers' outline for a chart of ``n_points`` points (``OUTLINE_MAX_POINTS``)."""
+    return {"width": 0.5 if n_points <= OUTLINE_MAX_POINTS else 0, "color": "white"}
+
+
 TRUTH_COLOR = "rgb(90,90,90)"
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
 
@@ -247,7 +259,7 @@ class ClustersChart:
                 marker={
                     "color": colors[complete].tolist(),
                     "size": 7,
-                    "line": {"width": 0.5, "color": "white"},
+                    "line": point_outline(n_samples),
                 },
                 customdata=custom[complete],
                 hovertemplate=hover + shares + "<extra></extra>",

@@ -37,6 +37,7 @@ from dashboard.components.figures import (
     _means_trace,
     legend_below,
     mixed_rgb,
+    point_outline,
 )
 from emlib.params import GMMParams
 
@@ -146,7 +147,7 @@ def _base_traces(first: ScrubStep, gaps: np.ndarray, truth: GMMParams | None) ->
             "x": first.positions[~gaps, 0].tolist(),
             "y": first.positions[~gaps, 1].tolist(),
             "customdata": index[~gaps].tolist(),
-            "marker": {"size": 7, "line": {"width": 0.5, "color": "white"}},
+            "marker": {"size": 7, "line": point_outline(len(gaps))},
             "hovertemplate": hover,
             "name": "complete rows" if gaps.any() else "data points",
             "meta": {"role": "points"},

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.components.figures import (
+    OUTLINE_MAX_POINTS,
     UNASSIGNED_COLOR,
     ClustersChart,
     LoglikChart,
@@ -284,3 +285,15 @@ def test_a_change_to_one_drawn_figure_leaves_the_kept_parts_alone():
         trace.update(x=np.zeros(len(trace.x)), name="changed")
     fig.update_layout(xaxis_range=[0, 1])
     assert chart.figure(data.truth, None).to_dict() == before
+
+
+def test_points_keep_their_white_outline_only_up_to_the_outline_limit(faithful_fit):
+    data, history = faithful_fit
+    step = history[3]
+    few = clusters_figure(data.X, step.params, step.responsibilities, data.feature_names)
+    (points,) = traces(few, "points")
+    assert len(data.X) <= OUTLINE_MAX_POINTS and points.marker.line.width == 0.5
+    X = np.repeat(data.X, 3, axis=0)[: OUTLINE_MAX_POINTS + 1]
+    many = clusters_figure(X, step.params, None, data.feature_names)
+    (points,) = traces(many, "points")
+    assert points.marker.line.width == 0

@@ -214,3 +214,15 @@ def test_the_step_pages_toggle_shows_the_scrub_at_the_viewers_position():
     assert not [m for m in at.markdown if m.value.startswith("#### ")]  # the step view is off
     at.toggle(key="step_instant").set_value(False).run()
     assert len(at.get("plotly_chart")) == 2 and "frames" not in figure(at)
+
+
+def test_the_points_lose_their_outline_beyond_the_outline_limit(history):
+    def outline(X, history) -> float:
+        _, fig = build(X, history)
+        (points,) = [t for t in fig["data"] if t.get("meta", {}).get("role") == "points"]
+        return points["marker"]["line"]["width"]
+
+    assert outline(FAITHFUL.X, history) == 0.5  # 272 points
+    X = np.repeat(FAITHFUL.X, 2, axis=0)  # 544 > OUTLINE_MAX_POINTS
+    model = GaussianMixtureEM(2, random_state=0, max_iter=2, tol=0, keep_responsibilities=True)
+    assert outline(X, model.fit(X).history_) == 0
