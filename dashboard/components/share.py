@@ -142,8 +142,8 @@ def stale_open_links(state: Mapping, now: str) -> list[str]:
 def refresh_open_links() -> None:
     """Rerun the app when an open Share popover shows an older link than the address.
 
-    Call it in a fragment after it writes its address (``set_url_param``). A popover drawn in another
-    fragment (the viewer's) is redrawn only when that fragment reruns, and the browser can
+    Call it in a fragment after it writes its address (``set_url_param``). A popover drawn in
+    another fragment (the viewer's) is redrawn only when that fragment reruns, and the browser can
     send the popover's opening before a queued move of this fragment's widget (the fraud
     page's threshold): the popover would keep the older link. Then the whole app reruns
     once, which redraws it; the next call for the same address does nothing (no loop).

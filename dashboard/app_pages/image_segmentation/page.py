@@ -9,16 +9,13 @@ from dashboard.app_pages.image_segmentation.figures import (
     segment_caption,
     uncertainty_picture,
 )
+from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
 from dashboard.app_pages.image_segmentation.run import (
     PHANTOM,
     SETTINGS,
     UPLOAD,
-    SpatialSettings,
-    image_data_code,
-    image_fit_matrix,
     read_upload,
     run_settings,
-    run_spatial,
     source_text,
     viewer_data,
 )
@@ -28,6 +25,7 @@ from dashboard.app_pages.image_segmentation.spatial import (
     image_section,
     phantom_section,
 )
+from dashboard.app_pages.image_segmentation.spatial_run import SpatialSettings, run_spatial
 from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
 from dashboard.components.handoff import sent_upload

@@ -12,10 +12,8 @@ from dashboard.app_pages.image_segmentation.figures import (
     scores_frame,
     uncertainty_picture,
 )
-from dashboard.app_pages.image_segmentation.run import (
-    BETA_CHOICES,
-    ESTIMATE,
-    FAMILY_NAMES,
+from dashboard.app_pages.image_segmentation.run import BETA_CHOICES, ESTIMATE, FAMILY_NAMES
+from dashboard.app_pages.image_segmentation.spatial_run import (
     PhantomSettings,
     SpatialRun,
     run_phantom,

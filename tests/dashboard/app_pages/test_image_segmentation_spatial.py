@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.image_segmentation.run import (
-    image_data_code,
-    image_fit_matrix,
-    run_phantom,
-    run_plain,
-    run_spatial,
-)
+from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
+from dashboard.app_pages.image_segmentation.spatial_run import run_phantom, run_plain, run_spatial
 from dashboard.components.segmentation import PixelSpec, run_segmentation
 from emlib import GaussianMixtureEM, SpatialMixtureEM
 from emlib.cases.image import Damage, Spatial, segment_image, segment_phantom, segment_spatial

@@ -17,10 +17,7 @@ from PIL import Image
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.image_segmentation.run import (
-    image_data_code,
-    image_fit_matrix,
-)
+from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
 from dashboard.app_pages.missing_lab.run import (
     MissingLabSettings,
     missing_lab_code,
