@@ -10,21 +10,22 @@ from dashboard.app_pages.exercises.course import (
     join_form,
     open_course,
 )
-from dashboard.app_pages.exercises.run import (
-    attempts,
-    build,
-    exercise_progress,
+from dashboard.app_pages.exercises.display import (
     progress_frame,
-    read_link_progress,
-    record,
-    reveal,
     show_feedback,
     show_question,
     show_solution,
+)
+from dashboard.app_pages.exercises.progress import (
+    attempts,
+    exercise_progress,
+    read_link_progress,
+    record,
+    reveal,
     shown_feedback,
-    step,
     write_link_progress,
 )
+from dashboard.app_pages.exercises.run import build, step
 from dashboard.app_pages.exercises.sets import solo_set
 from dashboard.components.settings import (
     Setting,
