@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.app_pages.why_em_works.convergence_figures import (
     gaps_figure,
 )
-from dashboard.app_pages.why_em_works.run import (
+from dashboard.app_pages.why_em_works.convergence_run import (
     CONVERGENCE_DATASETS,
     SHARES,
     run_convergence,

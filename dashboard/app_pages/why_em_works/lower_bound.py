@@ -10,8 +10,7 @@ from dashboard.app_pages.why_em_works.bound_figures import (
     bound_metrics,
     step_name,
 )
-from dashboard.app_pages.why_em_works.density_figures import density_figure
-from dashboard.app_pages.why_em_works.run import (
+from dashboard.app_pages.why_em_works.bound_run import (
     BOUND_DATASETS,
     BOUND_DEFAULT_T,
     BOUND_INITS,
@@ -20,6 +19,7 @@ from dashboard.app_pages.why_em_works.run import (
     run_bound_curves,
     run_bound_fit,
 )
+from dashboard.app_pages.why_em_works.density_figures import density_figure
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import clusters_figure
 from dashboard.components.settings import (

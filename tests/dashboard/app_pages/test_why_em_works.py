@@ -5,7 +5,8 @@ import numpy as np
 
 from dashboard.app_pages.why_em_works import run as state_theory
 from dashboard.app_pages.why_em_works.bound_figures import step_name
-from dashboard.app_pages.why_em_works.run import BOUND_DEFAULT_T, OptimaSettings, run_many_starts
+from dashboard.app_pages.why_em_works.bound_run import BOUND_DEFAULT_T
+from dashboard.app_pages.why_em_works.run import OptimaSettings, run_many_starts
 from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
 from tests.dashboard.apptest import figure, open_page, values

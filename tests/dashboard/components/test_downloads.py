@@ -400,6 +400,7 @@ def page_results() -> dict:
     """{page: [(history, estimator_params) of each fit the page offers for download]}, made
     by the runners the pages call (caches cleared, so every fit really runs here)."""
     from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
+    from dashboard.app_pages.why_em_works import bound_run
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
 
@@ -410,7 +411,7 @@ def page_results() -> dict:
         run_selection,
         run_fraud_page,
         state_theory.run_many_starts,
-        state_theory.run_bound_fit,
+        bound_run.run_bound_fit,
         yd.run_upload_fit,
     ):
         runner.clear()
@@ -462,8 +463,8 @@ def page_results() -> dict:
     many = state_theory.run_many_starts(
         state_theory.OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", 2, 5, 30)
     )
-    bound = state_theory.run_bound_fit(
-        state_theory.BoundSettings("waiting", 2, "random_from_data", 3)
+    bound = bound_run.run_bound_fit(
+        bound_run.BoundSettings("waiting", 2, "random_from_data", 3)
     )
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
     source = yd.example_source("airquality")
