@@ -7,8 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import pr_figure
-from dashboard.app_pages.fraud_detection.run import (
-    MODELS,
+from dashboard.app_pages.fraud_detection.mixed_run import (
     MixedSettings,
     kinds_frame,
     mixed_pr_curves,
@@ -16,6 +15,7 @@ from dashboard.app_pages.fraud_detection.run import (
     mixed_table,
     run_mixed_page,
 )
+from dashboard.app_pages.fraud_detection.run import MODELS
 
 POSITIVE_TEXT = (
     "The credit-approval data has no fraud label. As everywhere on this page, the class the "

@@ -14,7 +14,6 @@ from dashboard.app_pages.fraud_detection.run import (
     pick_pair,
     run_caption,
     run_fraud_page,
-    settings_sidebar,
     start_threshold,
     threshold_steps,
     upload_gaps_text,
@@ -23,6 +22,7 @@ from dashboard.app_pages.fraud_detection.run import (
     viewer_intro,
     why_flagged_text,
 )
+from dashboard.app_pages.fraud_detection.sidebar import settings_sidebar
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.share import set_url_param

@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import caching
-from dashboard.components.handoff import sent_upload
 from dashboard.components.settings import (
     CASE_TOL,
     Setting,
@@ -20,10 +19,7 @@ from dashboard.components.settings import (
     number,
     tolerance_setting,
 )
-from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import (
-    MAX_UPLOAD_MB,
-    TABLE_TYPES,
     binary_labels,
     parse_transactions_csv,
     plain,
@@ -40,9 +36,7 @@ from emlib.cases.fraud import (
     FraudConfig,
     FraudResult,
     GapCounts,
-    MixedComparison,
     Transactions,
-    compare_mixed_credit,
     credit_approval_transactions,
     creditcard_transactions,
     gap_counts,
@@ -50,7 +44,7 @@ from emlib.cases.fraud import (
     run_fraud,
     subsample,
 )
-from emlib.datasets import load_credit_approval, load_credit_approval_frame, load_creditcard
+from emlib.datasets import load_credit_approval, load_creditcard
 
 FRAUD_DATASETS = {
     "ulb": "Card transactions (ULB, real frauds)",
@@ -300,100 +294,6 @@ def run_fraud_page(settings: FraudSettings, content: bytes = b"", filename: str 
     )
 
 
-@dataclass(frozen=True)
-class MixedSettings:
-    """What the mixed-model comparison depends on: the Gaussian run's settings (the split,
-    hidden fields, K and seed come from it) and the categorical fields the mixed model adds."""
-
-    fraud: FraudSettings
-    categorical: tuple[str, ...]
-
-    @classmethod
-    def from_settings(cls, settings: dict) -> MixedSettings:
-        """From the page's settings (``current_settings``)."""
-        return cls(FraudSettings.from_settings(settings), tuple(settings["cats"]))
-
-
-@dataclass(frozen=True)
-class MixedRun:
-    """A cached comparison, or an error in words."""
-
-    result: MixedComparison | None
-    error: str | None = None
-
-
-@st.cache_data(
-    show_spinner="Fitting the mixed model on the numeric and categorical fields…",
-    max_entries=caching.CASE,
-)
-def run_mixed_page(settings: MixedSettings) -> MixedRun:
-    """The Gaussian run of ``settings.fraud`` (``run_fraud_page``, cached) against
-    ``emlib.cases.fraud.compare_mixed_credit`` on the same split; errors in plain words."""
-    if settings.fraud.dataset != "crx":
-        return MixedRun(None, "The mixed model is offered on the credit-approval data.")
-    if not settings.categorical:
-        return MixedRun(None, "Choose at least one categorical field for the mixed model.")
-    run = run_fraud_page(settings.fraud)
-    if run.error:
-        return MixedRun(None, run.error)
-    categories = load_credit_approval_frame().frame[list(settings.categorical)]
-    try:
-        result = compare_mixed_credit(
-            bundled("crx"), categories, run.result.config, gaussian=run.result
-        )
-    except ValueError as err:
-        return MixedRun(None, f"The mixed model could not be fitted: {err}")
-    return MixedRun(result)
-
-
-def mixed_table(result: MixedComparison) -> pd.DataFrame:
-    """The two models' comparison for display, the budget named in the recall column."""
-    budget = f"recall at top {result.alert_budget:.1%} alerts"
-    return result.table.rename(columns={"recall at budget": budget})
-
-
-def kinds_frame(result: MixedComparison, covariance_type: str) -> pd.DataFrame:
-    """One row per field of the mixed model: the kind it got (``kinds_``) and what that
-    means for it (the Gaussian block it joins, or the levels it takes)."""
-    rows = {}
-    for name, kind in result.kinds.items():
-        if kind == "gaussian":
-            how = f"one Gaussian block ({covariance_type} covariance) with the other numeric fields"
-        elif kind == "categorical":
-            levels = result.levels.get(name, ())
-            how = f"{len(levels)} levels: {', '.join(levels)}"
-        else:
-            how = kind
-        rows[name] = {"kind": kind, "modelled as": how}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def mixed_story(result: MixedComparison, positive: str) -> str:
-    """The comparison in words (Markdown): the two average precisions and their difference."""
-    ap = result.table["average precision"]
-    gauss, mixed = (ap[m] for m in result.table.index)
-    verdict = (
-        "helps"
-        if result.gain > 0.005
-        else "hurts"
-        if result.gain < -0.005
-        else "makes little difference"
-    )
-    return (
-        f"Adding {len(result.categorical)} categorical fields to the "
-        f"{len(result.numeric)} numeric ones **{verdict}** on this split: the average "
-        f"precision at finding {positive} goes from **{gauss:.3f}** (Gaussian, numeric "
-        f"fields) to **{mixed:.3f}** (mixed), a change of {result.gain:+.3f}. A model of "
-        "normal behaviour is not trained to find the class: fields that describe the "
-        "applications well need not set the class apart."
-    )
-
-
-def mixed_pr_curves(result: MixedComparison) -> dict:
-    """Each model's (recall, precision) on the test rows."""
-    return {m: precision_recall(result, m) for m in result.scores}
-
-
 def comparison_table(result: FraudResult) -> pd.DataFrame:
     """The comparison for display: one row per method, budget named in the column."""
     table = result.table.copy()
@@ -502,90 +402,6 @@ def threshold_steps(scores: np.ndarray, budget: float) -> list[float]:
 def start_threshold(budget: float) -> float:
     """The alert-budget threshold rounded down to the slider's two decimals."""
     return float(np.floor(budget * 100.0) / 100.0)
-
-
-def settings_sidebar() -> tuple[bytes, str]:
-    """The sidebar: data set, the upload (read in memory), and the settings form. Returns the
-    uploaded file's bytes and name (empty for bundled data)."""
-    state, content, filename, upload = st.session_state, b"", "", None
-    with st.sidebar:
-        st.radio("Data", tuple(FRAUD_DATASETS), format_func=FRAUD_DATASETS.get, key="fraud_data")
-        start_rate(state, linked="rate" in st.query_params)
-        if state["fraud_data"] == "upload":
-            file = st.file_uploader(
-                f"Transactions (a table with a header row, up to {MAX_UPLOAD_MB} MB)",
-                type=list(TABLE_TYPES),
-                key="fraud_file",
-            )
-            sent = sent_upload("fraud") if file is None else None  # from Your data
-            if file is not None or sent:
-                content, filename = sent or (file.getvalue(), file.name)
-                upload = parse_transactions_csv(content, filename)
-                if upload.error:
-                    st.error(upload.error)
-                elif state.get("_fraud_label_file") != upload.key:  # a new file: guess
-                    state["_fraud_label_file"] = upload.key
-                    state["fraud_label"] = guess_label(tuple(upload.frame.columns))
-                elif state["fraud_label"] not in (NONE, *upload.frame.columns):
-                    state["fraud_label"] = NONE
-        options, defaults = available_features(
-            state["fraud_data"], content, filename, state["fraud_label"]
-        )
-        if not state["fraud_feats"] or not set(state["fraud_feats"]) <= set(options):
-            state["fraud_feats"] = list(defaults)
-        with st.form("fraud_settings"):
-            if content and not upload.error:
-                st.selectbox(
-                    "Label column (fraud or not), if any",
-                    (NONE, *upload.frame.columns),
-                    key="fraud_label",
-                )
-            st.multiselect("Features", options, key="fraud_feats")
-            if state["fraud_data"] == "crx":
-                st.radio("Model", tuple(MODELS), format_func=MODELS.get, key="fraud_model")
-                st.multiselect(
-                    "Categorical fields (mixed model)",
-                    CRX_CATEGORICAL,
-                    key="fraud_cats",
-                    help="A5 is not offered: it is A4 written again, and both would count "
-                    "the same evidence twice.",
-                )
-            st.select_slider("Components (auto: by BIC)", COMPONENTS, key="fraud_k")
-            st.radio(
-                "Component family",
-                tuple(FAMILIES),
-                format_func=FAMILIES.get,
-                key="fraud_fam",
-                help="t components: a mixture of multivariate t distributions (heavy tails) "
-                "is fitted with the same K, covariance type, rows and seed, and joins the "
-                "comparison table. Needs a label column.",
-            )
-            st.radio("Covariance", ("full", "diag"), key="fraud_cov", horizontal=True)
-            st.radio("Estimation", tuple(PRIORS), format_func=PRIORS.get, key="fraud_prior")
-            st.radio("Fit on", tuple(TRAIN_TEXT), format_func=TRAIN_TEXT.get, key="fraud_train")
-            st.slider(
-                "Share of fields hidden", 0.0, 0.6, step=0.1, key="fraud_rate", help=RATE_HELP
-            )
-            st.radio("Missingness", MECHANISMS, key="fraud_mech", horizontal=True)
-            st.number_input("Seed (split, hidden fields, EM start)", 0, 9999, key="fraud_seed")
-            tolerance_input("fraud")
-            st.form_submit_button(
-                "Fit and score", type="primary", key="fraud_apply", width="stretch"
-            )
-
-    return content, filename
-
-
-def start_rate(state, linked: bool) -> None:
-    """Give the share of fields hidden its data set's default (``DEFAULT_RATE``) on arrival
-    (unless a link sets it) and whenever the data change between a bundled set and an upload;
-    otherwise the user's choice stays."""
-    data, before = state["fraud_data"], state.get("_fraud_rate_for")
-    if (before is None and not linked) or (
-        before is not None and DEFAULT_RATE[before] != DEFAULT_RATE[data]
-    ):
-        state["fraud_rate"] = DEFAULT_RATE[data]
-    state["_fraud_rate_for"] = data
 
 
 def run_caption(run: FraudRun, settings: dict) -> str:

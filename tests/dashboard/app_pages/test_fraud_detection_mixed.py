@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.app_pages.fraud_detection import mixed_run
 from dashboard.app_pages.fraud_detection import run as fraud_run
 from emlib.cases.fraud import (
     CRX_CATEGORICAL,
@@ -74,8 +75,8 @@ def test_the_card_data_offers_no_model_control():
 
 
 def test_no_categorical_field_is_a_message_not_a_fit():
-    run = fraud_run.run_mixed_page(
-        fraud_run.MixedSettings(
+    run = mixed_run.run_mixed_page(
+        mixed_run.MixedSettings(
             fraud_run.FraudSettings("crx", (), "auto", "full", "map", "traffic", 0.3, "MCAR", 0),
             (),
         )
@@ -104,7 +105,7 @@ def test_the_story_states_the_change_in_average_precision(gain, verdict):
         alert_budget=0.05,
         model=None,
     )
-    text = fraud_run.mixed_story(result, "class +")
+    text = mixed_run.mixed_story(result, "class +")
     assert verdict in text
     assert f"a change of {gain:+.3f}" in text
     assert "**0.600** (Gaussian" in text

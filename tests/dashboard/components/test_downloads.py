@@ -463,9 +463,7 @@ def page_results() -> dict:
     many = state_theory.run_many_starts(
         state_theory.OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 2, "full", 2, 5, 30)
     )
-    bound = bound_run.run_bound_fit(
-        bound_run.BoundSettings("waiting", 2, "random_from_data", 3)
-    )
+    bound = bound_run.run_bound_fit(bound_run.BoundSettings("waiting", 2, "random_from_data", 3))
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
     source = yd.example_source("airquality")
     upload = yd.parse_table(source.content, source.name)
