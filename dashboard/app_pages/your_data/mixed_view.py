@@ -14,13 +14,15 @@ from collections.abc import Sequence
 import streamlit as st
 
 from dashboard.app_pages.your_data import mixed as ym
+from dashboard.app_pages.your_data import mixed_columns as ymc
+from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data.views import category_view
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.figures import loglik_figure
 from dashboard.components.replay import replay_viewer
 from dashboard.uploads import TableUpload, plain
-from emlib.families.kinds import COLUMN_KINDS
+from emlib.families.kinds import COLUMN_KINDS, POISSON_MAX
 
 CSV, JSON = "text/csv", "application/json"
 
@@ -93,7 +95,7 @@ def kinds_table(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFit) -
     """One row per chosen column: its name, the kind used (a selectbox that overrides it) and
     what it holds, with why it has that kind."""
     state = st.session_state
-    rule = ym.rule_kinds(upload.key, tuple(columns), upload)
+    rule = ymc.rule_kinds(upload.key, tuple(columns), upload)
     overrides = dict(state["yd_kinds"])
     used = fit.kinds
     st.markdown(
@@ -101,9 +103,9 @@ def kinds_table(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFit) -
         "jointly Gaussian, and each 0/1 column (Bernoulli), count column (Poisson) and text "
         "column (categorical) is independent of the others. Each column gets its kind by a "
         "rule (text: categorical; only 0 and 1: Bernoulli; whole numbers from 0 to "
-        f"{ym.POISSON_MAX}: Poisson; other numbers: Gaussian); change it on the right."
+        f"{POISSON_MAX}: Poisson; other numbers: Gaussian); change it on the right."
     )
-    frame = ym.model_frame(upload, columns)
+    frame = ymc.model_frame(upload, columns)
     widths = [3, 3, 6]
     for cell, title in zip(st.columns(widths), ("Column", "Kind", "What it holds"), strict=True):
         cell.markdown(f"**{title}**")
@@ -115,21 +117,21 @@ def kinds_table(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFit) -
         kind_at.selectbox(
             f"Kind of {plain(name)}",
             COLUMN_KINDS,
-            format_func=ym.KIND_LABELS.get,
+            format_func=ymc.KIND_LABELS.get,
             key=key,
-            on_change=ym.set_kind,
+            on_change=ymc.set_kind,
             args=(name, rule[name]),
             label_visibility="collapsed",
         )
         why = (
-            f"your choice; the rule says {ym.KIND_LABELS[rule[name]]}"
+            f"your choice; the rule says {ymc.KIND_LABELS[rule[name]]}"
             if name in overrides
-            else f"the rule: {ym.RULES[rule[name]]}"
+            else f"the rule: {ymc.RULES[rule[name]]}"
         )
-        about_at.caption(f"{ym.describe(frame[name])} · {why}")
+        about_at.caption(f"{ymc.describe(frame[name])} · {why}")
     if fit.model is not None:
         counts = {k: list(fit.kinds.values()).count(k) for k in COLUMN_KINDS}
-        used_text = ", ".join(f"{n} {ym.KIND_LABELS[k]}" for k, n in counts.items() if n)
+        used_text = ", ".join(f"{n} {ymc.KIND_LABELS[k]}" for k, n in counts.items() if n)
         st.caption(f"The fit used these kinds: {used_text}.")
 
 
@@ -140,13 +142,13 @@ def mixed_downloads(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFi
     buttons = [
         (
             "Labels and responsibilities (CSV)",
-            lambda: ym.labels_csv(upload, columns, fit).encode("utf-8"),
+            lambda: ymx.labels_csv(upload, columns, fit).encode("utf-8"),
             "labels.csv",
             CSV,
         ),
-        ("Parameters (JSON)", ym.params_json(fit), "params.json", JSON),
-        ("Component profiles (CSV)", ym.table_csv(profile), "profiles.csv", CSV),
-        ("Log-likelihood per iteration (CSV)", ym.history_csv(fit.history), "history.csv", CSV),
+        ("Parameters (JSON)", ymx.params_json(fit), "params.json", JSON),
+        ("Component profiles (CSV)", ymx.table_csv(profile), "profiles.csv", CSV),
+        ("Log-likelihood per iteration (CSV)", ymx.history_csv(fit.history), "history.csv", CSV),
     ]
     with st.expander("Download this fit", icon=":material/download:"):
         st.caption(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard.app_pages.your_data import mixed as ym
+from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data.mixed_view import mixed_view
 from dashboard.app_pages.your_data.student_view import student_summary
@@ -137,7 +138,7 @@ model_at.radio("Model", tuple(yd.MODELS), format_func=yd.MODELS.get, key="yd_mod
 mixed = state["yd_model"] == "mixed"
 if upload.text and not mixed:
     model_note.info("This file has text columns: the mixed model can use them too.")
-default = ym.default_columns(upload) if mixed else yd.default_columns(upload.numeric)
+default = ymc.default_columns(upload) if mixed else yd.default_columns(upload.numeric)
 st.multiselect(
     "Columns to model (numbers, 0/1 flags, counts or text)"
     if mixed
@@ -145,7 +146,7 @@ st.multiselect(
     yd.sync_columns(upload, state["yd_model"], default),
     key="yd_cols",
 )
-if mixed and (skipped := ym.skipped_note(upload)):
+if mixed and (skipped := ymc.skipped_note(upload)):
     st.caption(skipped)
 columns = list(state["yd_cols"])
 if not columns:

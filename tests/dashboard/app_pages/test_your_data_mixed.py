@@ -15,6 +15,8 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.your_data import mixed as ym
+from dashboard.app_pages.your_data import mixed_columns as ymc
+from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.uploads import read_table
 from emlib import MixedMixtureEM
 from tests.dashboard.apptest import figure, open_page
@@ -236,7 +238,7 @@ def test_every_value_error_of_the_estimator_comes_back_in_plain_words(
     columns, overrides, k, missing, phrase
 ):
     upload = read_table(tiny(), "tiny.csv")
-    frame = ym.model_frame(upload, columns)
+    frame = ymc.model_frame(upload, columns)
     with pytest.raises(ValueError):  # the estimator refuses these rows and kinds ...
         MixedMixtureEM(k, kinds=dict(overrides) or None, missing=missing).fit(frame)
     fit = ym.run_mixed_fit(upload.key, settings(columns, overrides, k, missing), _upload=upload)
@@ -249,22 +251,22 @@ def test_id_like_columns_are_not_chosen_by_default_and_the_reason_is_given():
         f"{i},n{i},0{i % 7},{i * 0.5:.1f},{'red' if i % 3 else 'blue'}" for i in range(30)
     ]
     upload = read_table(("\n".join(rows) + "\n").encode(), "ids.csv")
-    assert ym.id_reason(upload, "column 1") == "an unnamed index column"
-    assert ym.id_reason(upload, "name").startswith("every value is different")
-    assert ym.id_reason(upload, "code") == "numbers with leading zeros: an identifier"
-    assert ym.default_columns(upload) == ["size", "colour"]
-    assert "“column 1” (an unnamed index column)" in ym.skipped_note(upload)
+    assert ymc.id_reason(upload, "column 1") == "an unnamed index column"
+    assert ymc.id_reason(upload, "name").startswith("every value is different")
+    assert ymc.id_reason(upload, "code") == "numbers with leading zeros: an identifier"
+    assert ymc.default_columns(upload) == ["size", "colour"]
+    assert "“column 1” (an unnamed index column)" in ymc.skipped_note(upload)
 
 
 def test_unseen_levels_are_left_out_when_labelling_rows_the_fit_did_not_see():
     upload = read_table(people(), "people.csv")
     fit = ym.run_mixed_fit(upload.key, settings(("plan", "height")), _upload=upload)
-    frame = ym.model_frame(upload, ("plan", "height")).assign(plan="gold")
-    scorable = ym._scorable(frame, fit.model)
+    frame = ymc.model_frame(upload, ("plan", "height")).assign(plan="gold")
+    scorable = ym.scorable_frame(frame, fit.model)
     assert scorable["plan"].isna().all() and scorable["height"].notna().all()
     assert fit.model.predict_proba(scorable).shape == (80, 2)
 
 
 def test_csv_cells_that_look_like_formulas_are_defused():
     table = pd.DataFrame({"level": ["=1+1", "ok"], "p": [0.5, float("nan")]})
-    assert ym.table_csv(table) == "level,p\n'=1+1,0.5\nok,\n"
+    assert ymx.table_csv(table) == "level,p\n'=1+1,0.5\nok,\n"
