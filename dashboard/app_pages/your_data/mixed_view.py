@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import mixed_exports as ymx
-from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data.views import category_view
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.figures import loglik_figure
@@ -73,7 +73,7 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
         draw,
         key="yd_mixed",
         run_id=repr((upload.key, fit_settings)),
-        query_key=yd.MIXED_STEP_PARAM,
+        query_key=ydo.MIXED_STEP_PARAM,
         opens_at="final",
     )
 

@@ -4,7 +4,9 @@ import streamlit as st
 
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import mixed_columns as ymc
+from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.mixed_view import mixed_view
 from dashboard.app_pages.your_data.student_view import student_summary
 from dashboard.app_pages.your_data.views import (
@@ -32,13 +34,13 @@ st.markdown(
     "counts and text columns together): replay "
     "the fit step by step, keep rows with gaps (missing-data EM) or drop them, compare K and "
     "covariance types by BIC, switch to MAP, download the results, or send the file to a case "
-    f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{yd.FIT_ROWS:,} usable rows** EM "
+    f"study. Files up to **{MAX_UPLOAD_MB} MB**; above **{ydo.FIT_ROWS:,} usable rows** EM "
     "fits a seeded random sample of them. Your file stays in this session's memory: it is "
     "never written to disk or shown to anyone else, and it cannot go into the page's link "
     "(the link keeps the settings; upload the file again to reproduce a view)."
 )
 
-init_settings("yd", yd.SETTINGS)
+init_settings("yd", ydo.SETTINGS)
 state = st.session_state
 upload_at, example_at = st.columns([3, 2])
 upload_at.file_uploader(
@@ -48,9 +50,9 @@ upload_at.file_uploader(
 )
 example_at.selectbox(
     "No file? Try an example",
-    tuple(yd.EXAMPLES),
-    on_change=yd.use_example,
-    format_func=lambda e: yd.EXAMPLES[e][1],
+    tuple(ydo.EXAMPLES),
+    on_change=ydo.use_example,
+    format_func=lambda e: ydo.EXAMPLES[e][1],
     key="yd_ex",
 )
 with st.sidebar, st.form("yd_settings"):
@@ -61,14 +63,14 @@ with st.sidebar, st.form("yd_settings"):
     else:
         st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
     if state["yd_model"] == "t":
-        st.selectbox(f"Degrees of freedom {yd.NU}", tuple(yd.DOF_CHOICES),
-                     format_func=yd.DOF_CHOICES.get, key="yd_nu")  # fmt: skip
+        st.selectbox(f"Degrees of freedom {ydo.NU}", tuple(ydo.DOF_CHOICES),
+                     format_func=ydo.DOF_CHOICES.get, key="yd_nu")  # fmt: skip
     st.selectbox("Start method", INIT_METHODS, key="yd_init")
     st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
     st.number_input("Max iterations", 1, 1000, key="yd_iters")
     tolerance_input("yd")
-    st.radio("Rows with gaps", tuple(yd.MISSING), format_func=yd.MISSING.get, key="yd_miss")
-    estimators = ym.ESTIMATORS if state["yd_model"] == "mixed" else yd.ESTIMATORS
+    st.radio("Rows with gaps", tuple(ydo.MISSING), format_func=ydo.MISSING.get, key="yd_miss")
+    estimators = ym.ESTIMATORS if state["yd_model"] == "mixed" else ydo.ESTIMATORS
     st.radio("Estimation", tuple(estimators), format_func=estimators.get, key="yd_est")
     st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
     st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
@@ -76,31 +78,31 @@ with st.sidebar, st.form("yd_settings"):
 file = state.get("yd_file")
 if file is not None:
     state["yd_src"] = "upload"
-    source = yd.Source(file.getvalue(), file.name, yd.kind_of(file.name))
+    source = yds.Source(file.getvalue(), file.name, yds.kind_of(file.name))
     st.caption(
         f"Your file **{plain(source.name)}** ({len(source.content) / 1e3:,.1f} "
         "kB), read in memory only."
     )
 elif state["yd_src"] == "upload":  # a link made from an upload, or the file was removed
     kind = "image" if st.query_params.get("kind") == "image" else "table"
-    yd.write_url(current_settings("yd", yd.SETTINGS), kind)
+    ydo.write_url(current_settings("yd", ydo.SETTINGS), kind)
     upload_again(kind)
     st.stop()
 else:
-    source = yd.example_source(state["yd_ex"])
+    source = yds.example_source(state["yd_ex"])
     st.caption(f"Showing the bundled example **{plain(source.name)}**; upload a file to use yours.")
 
 
 def settle(kind: str = "table") -> dict:
     """The settings now, mirrored into the URL (a picture's link holds only its own)."""
-    values = current_settings("yd", yd.SETTINGS)
-    yd.write_url(values, kind)
+    values = current_settings("yd", ydo.SETTINGS)
+    ydo.write_url(values, kind)
     return values
 
 
-upload = yd.parse_table(source.content, source.name) if source.kind == "table" else None
+upload = yds.parse_table(source.content, source.name) if source.kind == "table" else None
 if upload is not None and upload.code == "image":  # a picture under a table's name
-    source, upload = yd.Source(source.content, source.name, "image", source.example), None
+    source, upload = yds.Source(source.content, source.name, "image", source.example), None
     st.info(f"“{plain(source.name)}” holds a picture, not a table, so it is read as one.")
 if source.kind == "image":
     picture_view(source, file is not None, settle("image"))
@@ -113,9 +115,9 @@ if upload.error:
 st.subheader("What was understood")
 st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
 summary, dropped = st.columns([3, 2])
-summary.dataframe(yd.column_summary(upload, state["yd_model"]), width="stretch", hide_index=True)
+summary.dataframe(yds.column_summary(upload, state["yd_model"]), width="stretch", hide_index=True)
 if upload.dropped:
-    dropped.dataframe(yd.dropped_table(upload), width="stretch", hide_index=True)
+    dropped.dataframe(yds.dropped_table(upload), width="stretch", hide_index=True)
 for note in upload.notes:
     st.info(note)
 send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
@@ -134,16 +136,16 @@ if not upload.numeric:
     st.stop()
 
 model_at, model_note = st.columns([2, 3], vertical_alignment="center")
-model_at.radio("Model", tuple(yd.MODELS), format_func=yd.MODELS.get, key="yd_model")
+model_at.radio("Model", tuple(ydo.MODELS), format_func=ydo.MODELS.get, key="yd_model")
 mixed = state["yd_model"] == "mixed"
 if upload.text and not mixed:
     model_note.info("This file has text columns: the mixed model can use them too.")
-default = ymc.default_columns(upload) if mixed else yd.default_columns(upload.numeric)
+default = ymc.default_columns(upload) if mixed else yds.default_columns(upload.numeric)
 st.multiselect(
     "Columns to model (numbers, 0/1 flags, counts or text)"
     if mixed
     else "Columns to model (one: a 1-D mixture; two or more: drawn on two of them)",
-    yd.sync_columns(upload, state["yd_model"], default),
+    yds.sync_columns(upload, state["yd_model"], default),
     key="yd_cols",
 )
 if mixed and (skipped := ymc.skipped_note(upload)):
@@ -157,7 +159,7 @@ if mixed:
     mixed_view(upload, settle(), columns)
     st.stop()
 if len(columns) > 1:
-    state["yd_x"], state["yd_y"] = yd.pair(columns, state["yd_x"], state["yd_y"])
+    state["yd_x"], state["yd_y"] = yds.pair(columns, state["yd_x"], state["yd_y"])
 if len(columns) > 2:
     x_at, y_at = st.columns(2)
     x_at.selectbox("x axis", columns, key="yd_x")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.figures import mixture_density_figure
 from dashboard.app_pages.your_data.student_view import student_downloads
 from dashboard.components.criteria import criterion_lines
@@ -43,13 +45,13 @@ def upload_again(kind: str) -> None:
         "above and the same view comes back with its settings.",
         icon=":material/upload_file:",
     )
-    st.button("Show the chosen example instead", on_click=yd.use_example, key="yd_to_example")
+    st.button("Show the chosen example instead", on_click=ydo.use_example, key="yd_to_example")
 
 
-def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
+def picture_view(source: yds.Source, uploaded: bool, settings: dict) -> None:
     """A picture (uploaded or bundled): what was understood, its segmentation with K, the
     covariance type, the seed and the iteration limit of the sidebar, and its downloads."""
-    image = yd.parse_image(source.content, source.name)
+    image = yds.parse_image(source.content, source.name)
     if image.error:
         st.error(image.error)
         st.stop()
@@ -101,7 +103,7 @@ def picture_view(source: yd.Source, uploaded: bool, settings: dict) -> None:
         st.caption(picture_link_text(source, uploaded, settings))
 
 
-def picture_link_text(source: yd.Source, uploaded: bool, settings: dict) -> str:
+def picture_link_text(source: yds.Source, uploaded: bool, settings: dict) -> str:
     """What the share link of a picture's view holds, in words."""
     model = (
         f"K = {settings['k']}, {settings['cov']} covariances, seed {settings['seed']}, at most "
@@ -123,7 +125,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
     iterations = [int(step.iteration) for step in history]
     key, state = "yd_step1d", st.session_state
     if state.get("_yd_step1d_run") != run_id or state.get(key) not in iterations:
-        raw = st.query_params.get(yd.ITERATION_PARAM, "")
+        raw = st.query_params.get(ydo.ITERATION_PARAM, "")
         linked = int(raw) if raw.isdigit() and "_yd_step1d_run" not in state else None
         state[key] = linked if linked in iterations else iterations[-1]
         state["_yd_step1d_run"] = run_id
@@ -131,7 +133,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
     @st.fragment
     def body() -> None:
         chosen = st.select_slider("Iteration (0 is the start)", iterations, key=key)
-        write_query_params({yd.ITERATION_PARAM: chosen})
+        write_query_params({ydo.ITERATION_PARAM: chosen})
         step = history[iterations.index(chosen)]
         label = plain_label(name)
         where = "final fit" if chosen == iterations[-1] else f"iteration {chosen}"
@@ -143,7 +145,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
         spread = "sd" if dof is None else "scale"
         weights = ", ".join(
             f"{k + 1}: weight {w:.3f}, mean {m:.4g}, {spread} {np.sqrt(v):.4g}"
-            + ("" if dof is None else f", {yd.NU} {dof[k]:.3g}")
+            + ("" if dof is None else f", {ydo.NU} {dof[k]:.3g}")
             for k, (w, m, v) in enumerate(
                 zip(
                     step.params.weights,
@@ -203,7 +205,7 @@ def category_view(upload: TableUpload, clusters: yd.Clusters, modelled: bool = F
 
 
 def table_downloads(
-    source: yd.Source,
+    source: yds.Source,
     upload: TableUpload,
     columns: list[str],
     fit: yd.UploadFit,
@@ -234,7 +236,7 @@ def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None
     st.markdown(
         "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
         f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once"
-        + (f" with t components (each estimated {yd.NU} counts as a parameter)" if t else "")
+        + (f" with t components (each estimated {ydo.NU} counts as a parameter)" if t else "")
         + ", with the same rows, gaps and estimation as above."
     )
     grid_settings = yd.UploadSelectionSettings.from_settings(settings, tuple(columns))

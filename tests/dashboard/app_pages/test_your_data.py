@@ -18,7 +18,9 @@ import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data import source as yds
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
 from tests.dashboard.apptest import figure, open_page, values
@@ -38,8 +40,8 @@ def your_data(query=None) -> AppTest:
 
 def feed(monkeypatch, content: bytes, name: str) -> None:
     """Make the page's "example" these bytes: they then take the upload's whole path."""
-    source = yd.Source(content, name, yd.kind_of(name))
-    monkeypatch.setattr(yd, "example_source", lambda example: source)
+    source = yds.Source(content, name, yds.kind_of(name))
+    monkeypatch.setattr(yds, "example_source", lambda example: source)
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
@@ -171,12 +173,12 @@ def test_every_file_of_the_corpus_gives_its_message_on_the_page(monkeypatch):
     and none raises. (Pictures under a table's name are read as pictures here.)"""
     files = json.loads((CORPUS / "manifest.json").read_text())["files"]
     fed = {}
-    monkeypatch.setattr(yd, "example_source", lambda example: fed["source"])
+    monkeypatch.setattr(yds, "example_source", lambda example: fed["source"])
     at = None
     for entry in files:
         name = entry["file"]
         content = (CORPUS / name).read_bytes()
-        fed["source"] = yd.Source(content, name, yd.kind_of(name))
+        fed["source"] = yds.Source(content, name, yds.kind_of(name))
         if at is None:
             at = your_data({"k": "2"})
         else:
@@ -302,8 +304,8 @@ def test_the_downloaded_script_reproduces_the_fit():
 
     from emlib.io import export
 
-    source = yd.example_source("airquality")
-    upload = yd.parse_table(source.content, source.name)
+    source = yds.example_source("airquality")
+    upload = yds.parse_table(source.content, source.name)
     columns = ("Ozone", "Solar.R", "Temp")
     settings = yd.UploadFitSettings(columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3)
     fit = yd.run_upload_fit(upload.key, settings, _upload=upload)
@@ -400,7 +402,7 @@ def corpus_tables() -> dict[str, bytes]:
     return {
         e["file"]: (CORPUS / e["file"]).read_bytes()
         for e in files
-        if yd.kind_of(e["file"]) == "table"
+        if yds.kind_of(e["file"]) == "table"
     }
 
 
@@ -414,11 +416,11 @@ def test_the_reading_code_makes_the_matrix_the_page_fits(files, tmp_path, monkey
             continue
         (tmp_path / name).write_bytes(content)
         columns = table.numeric[::-1]  # not in file order
-        expected, _ = feature_matrix(table, list(columns), max_rows=yd.FIT_ROWS)
+        expected, _ = feature_matrix(table, list(columns), max_rows=ydo.FIT_ROWS)
         scope = {}
         exec(
             yd.data_code(
-                yd.Source(content, name, "table"),
+                yds.Source(content, name, "table"),
                 table,
                 yd.UploadFitSettings(tuple(columns), 2, "full", "kmeans", 0, 100, "em", "ml", 1e-3),
             ),
@@ -478,11 +480,11 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
     components = [values(t["y"]) for t in fig["data"][1:3]]
     np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
     fit = yd.run_upload_fit(
-        yd.parse_table(*_faithful()).key,
+        yds.parse_table(*_faithful()).key,
         yd.UploadFitSettings(
-            ("eruptions",), 2, "full", "kmeans", 0, 200, "em", "ml", yd.UPLOAD_TOL
+            ("eruptions",), 2, "full", "kmeans", 0, 200, "em", "ml", ydo.UPLOAD_TOL
         ),
-        _upload=yd.parse_table(*_faithful()),
+        _upload=yds.parse_table(*_faithful()),
     )
     last = fit.history[-1]
     assert at.select_slider(key="yd_step1d").value == last.iteration, "opens at the final fit"
@@ -503,7 +505,7 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
 
 
 def _faithful() -> tuple[bytes, str]:
-    source = yd.example_source("faithful")
+    source = yds.example_source("faithful")
     return source.content, source.name
 
 
@@ -552,4 +554,4 @@ def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert headings and headings[0].startswith("#### Final E-step")
     assert any("fell below tol = 1e-05" in m.value for m in at.markdown)
-    assert your_data().select_slider(key="yd_tol").value == yd.UPLOAD_TOL
+    assert your_data().select_slider(key="yd_tol").value == ydo.UPLOAD_TOL

@@ -17,7 +17,9 @@ import pytest
 import streamlit.testing.v1.app_test as app_test_module
 from scipy.stats import t as student_t
 
+from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
+from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data import student as ys
 from dashboard.components import viewer as shared_viewer
 from emlib import StudentMixtureEM
@@ -31,7 +33,7 @@ from tests.dashboard.components.test_downloads import (
 )
 
 PAGE = "app_pages/your_data/page.py"
-NU = yd.NU
+NU = ydo.NU
 FAITHFUL = ("eruptions", "waiting")
 
 
@@ -42,13 +44,13 @@ def media(monkeypatch):
 
 
 def example(name: str = "faithful"):
-    source = yd.example_source(name)
-    return source, yd.parse_table(source.content, source.name)
+    source = yds.example_source(name)
+    return source, yds.parse_table(source.content, source.name)
 
 
 def t_settings(columns=FAITHFUL, k=2, dof="estimate", **changes) -> yd.UploadFitSettings:
     settings = yd.UploadFitSettings(
-        tuple(columns), k, "full", "kmeans", 0, 200, "em", "ml", yd.UPLOAD_TOL, "t", dof
+        tuple(columns), k, "full", "kmeans", 0, 200, "em", "ml", ydo.UPLOAD_TOL, "t", dof
     )
     return replace(settings, **changes)
 
@@ -59,14 +61,14 @@ def dof_frame(at) -> pd.DataFrame:
 
 def test_the_t_model_fits_student_components_and_shows_each_dof_and_the_notes():
     at = open_page(PAGE, {"model": "t"})
-    assert at.radio(key="yd_model").options == list(yd.MODELS.values())
-    assert list(yd.MODELS) == ["gaussian", "t", "mixed"]
+    assert at.radio(key="yd_model").options == list(ydo.MODELS.values())
+    assert list(ydo.MODELS) == ["gaussian", "t", "mixed"]
     assert at.radio(key="yd_model").value == "t"
     assert at.multiselect(key="yd_cols").value == list(FAITHFUL)
     _, upload = example()
     fit = yd.run_upload_fit(upload.key, t_settings(), _upload=upload)
     assert fit.is_t and fit.estimator_params["dof"] == "estimate"
-    direct = StudentMixtureEM(2, random_state=0, max_iter=200, tol=yd.UPLOAD_TOL).fit(fit.X)
+    direct = StudentMixtureEM(2, random_state=0, max_iter=200, tol=ydo.UPLOAD_TOL).fit(fit.X)
     np.testing.assert_allclose(fit.dof, direct.dof_)
     assert fit.fit_notes == tuple(direct.notes_)
     table = dof_frame(at)

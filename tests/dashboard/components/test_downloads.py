@@ -403,6 +403,7 @@ def page_results() -> dict:
     from dashboard.app_pages.why_em_works import bound_run
     from dashboard.app_pages.why_em_works import run as state_theory
     from dashboard.app_pages.your_data import run as yd
+    from dashboard.app_pages.your_data import source as yds
 
     for runner in (
         run_fit,
@@ -465,8 +466,8 @@ def page_results() -> dict:
     )
     bound = bound_run.run_bound_fit(bound_run.BoundSettings("waiting", 2, "random_from_data", 3))
     results["why_em_works"] = [run for run in many.runs if not run.collapsed] + [bound]
-    source = yd.example_source("airquality")
-    upload = yd.parse_table(source.content, source.name)
+    source = yds.example_source("airquality")
+    upload = yds.parse_table(source.content, source.name)
     upload_fit = yd.run_upload_fit(
         upload.key,
         yd.UploadFitSettings(("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3),
