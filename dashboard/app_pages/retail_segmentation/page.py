@@ -6,6 +6,7 @@ Each tab runs only when it is open."""
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import transactions
 from dashboard.app_pages.retail_segmentation.segments import segments_section
 from dashboard.app_pages.retail_segmentation.states import states_section
 from dashboard.components.handoff import sent_upload
@@ -41,22 +42,22 @@ with st.sidebar:
         )
         sent = sent_upload("retail") if file is None else None  # from Your data
         if file is not None or sent:
-            upload = retail.read_upload(*(sent or (file.getvalue(), file.name)))
+            upload = transactions.read_upload(*(sent or (file.getvalue(), file.name)))
         if upload is not None and upload.frame is not None:
             columns = list(upload.frame.columns)
-            guess = retail.guess_columns(columns)
+            guess = transactions.guess_columns(columns)
             for role, label in retail.ROLES.items():
-                options = [*columns, retail.NONE] if role == "quantity" else columns
+                options = [*columns, transactions.NONE] if role == "quantity" else columns
                 if st.session_state.get(f"retail_col_{role}") not in options:
                     st.session_state[f"retail_col_{role}"] = guess[role]
                 st.selectbox(f"{label} column", options, key=f"retail_col_{role}")
             mapping = {r: st.session_state[f"retail_col_{r}"] for r in retail.ROLES}
-            tx, problem = retail.map_columns(upload, mapping)
+            tx, problem = transactions.map_columns(upload, mapping)
             source_key = f"{upload.key}:{'|'.join(mapping.values())}"
             if tx is not None and st.session_state.get("_retail_file") != upload.key:
                 st.session_state["_retail_file"] = upload.key  # a new file: its last day
-                st.session_state["retail_date"] = retail.last_date(tx)
-    features = retail.available_features(tx)
+                st.session_state["retail_date"] = transactions.last_date(tx)
+    features = transactions.available_features(tx)
     st.session_state["retail_feats"] = [
         f for f in st.session_state["retail_feats"] if f in features
     ]
@@ -78,7 +79,7 @@ with st.sidebar:
         tolerance_input("retail")
         st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
 
-retail.fit_axes(st.session_state, st.session_state["retail_feats"])
+transactions.fit_axes(st.session_state, st.session_state["retail_feats"])
 settings = current_settings("retail", retail.SETTINGS)
 write_query_params(retail.url_values(settings))
 if settings["src"] == "upload" and (upload is None or tx is None):

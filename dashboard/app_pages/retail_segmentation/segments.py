@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import transactions, words
 from dashboard.app_pages.retail_segmentation.figures import (
     bic_heatmap,
     profile_figure,
@@ -14,7 +15,7 @@ from dashboard.app_pages.retail_segmentation.figures import (
     scatter_matrix_figure,
     segment_names,
 )
-from dashboard.app_pages.retail_segmentation.run import retail_data_code
+from dashboard.app_pages.retail_segmentation.words import retail_data_code
 from dashboard.components import caching
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import csv_data_code, fit_downloads
@@ -36,10 +37,10 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
         f"Data: {run.source}"
     )
     if len(run.transactions.rejected):
-        st.warning(retail.rejected_text(run.transactions))
+        st.warning(transactions.rejected_text(run.transactions))
         with st.expander("The first rows left out (row = line number below the header)"):
             st.dataframe(run.transactions.rejected.head(50), hide_index=True)
-    st.markdown(retail.story(res))
+    st.markdown(words.story(res))
 
     st.subheader("How many segments: BIC over K and covariance types")
     st.plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
@@ -47,13 +48,13 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
     st.caption("Lower BIC is better (orange: BIC's best cell; red: the model shown below).")
 
     st.subheader(f"{res.n_segments} segments")
-    shown, details = retail.segment_table(res.profiles), retail.segment_details(res.profiles)
-    st.dataframe(shown, width="stretch", column_config=retail.number_columns(shown))
+    shown, details = words.segment_table(res.profiles), words.segment_details(res.profiles)
+    st.dataframe(shown, width="stretch", column_config=words.number_columns(shown))
     st.markdown(res.cutoffs.rule())
     with st.expander("Each segment's label, threshold by threshold, and all its statistics"):
         for k, why in res.profiles["why"].items():
             st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
-        st.dataframe(details, width="stretch", column_config=retail.number_columns(details))
+        st.dataframe(details, width="stretch", column_config=words.number_columns(details))
     left, right = st.columns(2)
     left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
     right.plotly_chart(revenue_figure(res.profiles), width="stretch")
@@ -88,14 +89,14 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
     one, two = st.columns(2)
     one.download_button(
         "Download the customers (CSV)",
-        lambda: retail.customers_csv(res),
+        lambda: words.customers_csv(res),
         "retail_customers.csv",
         "text/csv",
         on_click="ignore",
     )
     two.download_button(
         "Download the segment profiles (CSV)",
-        retail.profiles_csv(res),
+        words.profiles_csv(res),
         "retail_profiles.csv",
         "text/csv",
         on_click="ignore",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import transactions, words
 from dashboard.app_pages.retail_segmentation.figures import (
     state_rates_figure,
     states_over_time_figure,
@@ -63,18 +64,18 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
         f"{c.ignored_after:,} purchases after the analysis date ignored · Data: {run.source}"
     )
     if len(run.transactions.rejected):
-        st.warning(retail.rejected_text(run.transactions))
+        st.warning(transactions.rejected_text(run.transactions))
     if not c.final_month_complete:
         st.info(
             f"The analysis date {c.end.date()} is not the last day of its month, so "
             f"{c.months[-1]} is counted only up to it: a customer quiet so far that month may "
             "still buy, and looks more dormant, and more lapsed, than they are."
         )
-    st.markdown(retail.states_story(res))
+    st.markdown(words.states_story(res))
 
     st.subheader("How many states: BIC")
     st.dataframe(
-        retail.selection_table(res),
+        words.selection_table(res),
         width="stretch",
         column_config={
             "log-likelihood": st.column_config.NumberColumn(format="%.1f"),
@@ -88,13 +89,13 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     )
 
     st.subheader(f"{res.n_states} states")
-    shown = retail.states_table(res)
+    shown = words.states_table(res)
     st.dataframe(
         shown,
         width="stretch",
         column_config={
             col: st.column_config.NumberColumn(format=fmt)
-            for col, fmt in retail.states_formats(shown).items()
+            for col, fmt in words.states_formats(shown).items()
         },
     )
     left, right = st.columns(2)
@@ -131,7 +132,7 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     )
     st.download_button(
         "Download each customer's current state probabilities (CSV)",
-        lambda: retail.states_csv(res),
+        lambda: words.states_csv(res),
         "retail_customer_states.csv",
         "text/csv",
         key="retail_states_dl",

@@ -18,16 +18,15 @@ from dashboard.app_pages.retail_segmentation.figures import (
     revenue_figure,
     scatter_matrix_figure,
 )
-from dashboard.app_pages.retail_segmentation.run import (
+from dashboard.app_pages.retail_segmentation.run import parse_features
+from dashboard.app_pages.retail_segmentation.transactions import (
     NONE,
-    customers_csv,
     guess_columns,
     map_columns,
-    parse_features,
-    profiles_csv,
     read_transactions_csv,
     rejected_text,
 )
+from dashboard.app_pages.retail_segmentation.words import customers_csv, profiles_csv
 from emlib.cases.retail import (
     DEFAULT_FEATURES,
     REASONS,

@@ -15,8 +15,8 @@ from dashboard.app_pages.retail_segmentation.figures import (
     states_over_time_figure,
     transition_figure,
 )
-from dashboard.app_pages.retail_segmentation.run import (
-    VIEWS,
+from dashboard.app_pages.retail_segmentation.run import VIEWS
+from dashboard.app_pages.retail_segmentation.words import (
     months,
     selection_table,
     states_csv,

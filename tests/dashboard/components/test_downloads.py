@@ -36,7 +36,8 @@ from dashboard.app_pages.priors_lab.run import (
     priors_data_code,
     run_priors_lab,
 )
-from dashboard.app_pages.retail_segmentation.run import cdnow_transactions, retail_data_code
+from dashboard.app_pages.retail_segmentation.run import cdnow_transactions
+from dashboard.app_pages.retail_segmentation.words import retail_data_code
 from dashboard.components.downloads import dataset_code
 from dashboard.components.fits import FitSettings, load_dataset, run_fit
 from dashboard.components.segmentation import PixelSpec
