@@ -15,7 +15,8 @@ import numpy as np
 import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
-from dashboard.app_pages.fraud_detection.run import FraudRun, confusion_frame, per_10k_columns
+from dashboard.app_pages.fraud_detection.run import FraudRun
+from dashboard.app_pages.fraud_detection.words import confusion_frame, per_10k_columns
 from dashboard.components.share import refresh_open_links, set_url_param
 from emlib.cases.fraud import threshold_report
 

@@ -7,13 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.fraud_detection.figures import pr_figure
-from dashboard.app_pages.fraud_detection.run import (
-    FraudRun,
-    FraudSettings,
-    comparison_table,
-    pr_curves,
-    story,
-)
+from dashboard.app_pages.fraud_detection.run import FraudRun, FraudSettings, pr_curves
 from dashboard.app_pages.fraud_detection.student import (
     curves_with_student,
     run_student_page,
@@ -21,6 +15,7 @@ from dashboard.app_pages.fraud_detection.student import (
     student_story,
     with_student,
 )
+from dashboard.app_pages.fraud_detection.words import comparison_table, story
 
 
 def comparison_section(

@@ -10,19 +10,21 @@ from dashboard.app_pages.fraud_detection.mixed import mixed_section, model_hint
 from dashboard.app_pages.fraud_detection.run import (
     SETTINGS,
     FraudSettings,
-    fraud_data_code,
     pick_pair,
-    run_caption,
     run_fraud_page,
     start_threshold,
     threshold_steps,
-    upload_gaps_text,
     url_option,
     url_values,
+)
+from dashboard.app_pages.fraud_detection.sidebar import settings_sidebar
+from dashboard.app_pages.fraud_detection.words import (
+    fraud_data_code,
+    run_caption,
+    upload_gaps_text,
     viewer_intro,
     why_flagged_text,
 )
-from dashboard.app_pages.fraud_detection.sidebar import settings_sidebar
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.share import set_url_param

@@ -15,12 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.run import (
-    FraudSettings,
-    bundled,
-    run_fraud_page,
-    uploaded,
-)
+from dashboard.app_pages.fraud_detection.run import FraudSettings, bundled, run_fraud_page, uploaded
 from dashboard.components import caching
 from emlib.cases.fraud import (
     METHODS,
