@@ -4,7 +4,7 @@ components x covariance types, or another family over components), and any cell'
 import streamlit as st
 
 from dashboard.app_pages.model_selection.figures import criteria_figures
-from dashboard.app_pages.model_selection.run import (
+from dashboard.app_pages.model_selection.options import (
     ALL_CELLS,
     COVARIANCE_FAMILIES,
     ESTIMATORS,
@@ -15,11 +15,13 @@ from dashboard.app_pages.model_selection.run import (
     SELECTION_TOL,
     SelectionSettings,
     cell_name,
+    parse_cell,
+)
+from dashboard.app_pages.model_selection.run import (
     cell_options,
     cell_row,
     describe_cell,
     failed_cells,
-    parse_cell,
     pick_cell,
     run_selection,
 )

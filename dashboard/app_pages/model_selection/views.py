@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app_pages.model_selection.figures import mean_images_figure
-from dashboard.app_pages.model_selection.run import (
+from dashboard.app_pages.model_selection.options import (
     COVARIANCE_FAMILIES,
     FAMILY_N_INIT,
     SELECTION_N_INIT,
@@ -17,10 +17,8 @@ from dashboard.app_pages.model_selection.run import (
     FamilyCellFit,
     SelectionRun,
     SelectionSettings,
-    cell_row,
-    selection_data_code,
-    shown_points,
 )
+from dashboard.app_pages.model_selection.run import cell_row, selection_data_code, shown_points
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import SIGMA, clusters_figure

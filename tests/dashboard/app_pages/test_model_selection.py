@@ -10,15 +10,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.model_selection.run import (
+from dashboard.app_pages.model_selection.options import (
     SELECTION_SEPARATION,
     SELECTION_TOL,
     CellFit,
     SelectionRun,
-    load_selection_data,
-    pick_cell,
-    shown_points,
 )
+from dashboard.app_pages.model_selection.run import load_selection_data, pick_cell, shown_points
 from dashboard.components.criteria import criterion_heatmap, criterion_lines, grid
 from dashboard.components.settings import SyntheticSpec
 from emlib.params import GMMParams

@@ -10,13 +10,12 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from dashboard.app_pages.model_selection.run import (
+from dashboard.app_pages.model_selection.families_run import counting_sentence, load_family_data
+from dashboard.app_pages.model_selection.options import (
     FAMILY_N_INIT,
     SELECTION_MAX_ITER,
     SELECTION_TOL,
     SelectionSettings,
-    counting_sentence,
-    load_family_data,
 )
 from dashboard.app_pages.model_selection.views import cell_text
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES

@@ -12,14 +12,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from dashboard.app_pages.model_selection.run import (
+from dashboard.app_pages.model_selection.options import (
     SELECTION_MAX_ITER,
     SELECTION_SEPARATION,
     SELECTION_TOL,
     T_N_INIT,
     SelectionSettings,
-    load_selection_data,
 )
+from dashboard.app_pages.model_selection.run import load_selection_data
 from dashboard.app_pages.model_selection.views import cell_text, dof_text
 from dashboard.components.settings import SyntheticSpec
 from emlib.em import n_parameters

@@ -24,8 +24,8 @@ from dashboard.app_pages.missing_lab.run import (
     missing_lab_data,
     run_missing_lab,
 )
+from dashboard.app_pages.model_selection.options import SelectionSettings
 from dashboard.app_pages.model_selection.run import (
-    SelectionSettings,
     load_selection_data,
     run_selection,
     selection_data_code,
