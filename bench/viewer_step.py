@@ -63,8 +63,9 @@ def figures_ms(rounds: int) -> dict[str, float]:
     import plotly.io
     import plotly.tools
 
-    from dashboard.components import figures, viewer
+    from dashboard.components import figures, halfsteps, viewer_text
     from dashboard.components.figures import clusters_figure, loglik_figure
+    from emlib.estep import e_step
 
     data, history = default_fit()
     X, names, truth = data.X, data.feature_names, data.truth
@@ -76,11 +77,13 @@ def figures_ms(rounds: int) -> dict[str, float]:
         )
 
     def inputs(position):
-        hs = viewer.half_step(history, position)
+        hs = halfsteps.half_step(history, position)
         params = history[hs.params_index].params
-        resp = None if hs.resp_index is None else viewer.responsibilities(X, history[hs.resp_index])
-        point = viewer.most_uncertain_point(
-            resp if resp is not None else np.exp(viewer.e_step(X, params)[0])
+        resp = (
+            None if hs.resp_index is None else halfsteps.responsibilities(X, history[hs.resp_index])
+        )
+        point = viewer_text.most_uncertain_point(
+            resp if resp is not None else np.exp(e_step(X, params)[0])
         )
         return hs, params, resp, point
 
@@ -99,7 +102,7 @@ def figures_ms(rounds: int) -> dict[str, float]:
     charts = (
         (figures.ClustersChart(X, names, truth), figures.LoglikChart(history)) if kept_too else None
     )
-    positions = range(viewer.last_position(history) + 1)
+    positions = range(halfsteps.last_position(history) + 1)
     result = {}
     steps = (("kept", kept), ("fresh", fresh))[0 if kept_too else 1 :]
     for _, step in steps:  # warm up: first calls, caches

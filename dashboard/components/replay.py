@@ -14,15 +14,9 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from dashboard.components.halfsteps import HalfStep, half_step, last_position
 from dashboard.components.share import copy_link, set_url_param
-from dashboard.components.viewer import (
-    PLAY_SECONDS,
-    HalfStep,
-    _play_changed,
-    _shift,
-    half_step,
-    last_position,
-)
+from dashboard.components.viewer import PLAY_SECONDS, _play_changed, _shift
 from emlib import EMStep
 
 Draw = Callable[[HalfStep, Sequence[EMStep]], None]

@@ -1,15 +1,9 @@
 """The shared iteration viewer: a half-step scrubber with step and play, the clusters with their
 ellipses, the log-likelihood curve, a plain-words account of the step, and one inspected point.
 
-Half-steps of a history theta_0 .. theta_T (position p, 0 <= p <= 2T + 1):
-
-- p = 0: the start, theta_0, no responsibilities yet (grey points);
-- p = 2t + 1: E-step t + 1, responsibilities computed at theta_t, parameters still theta_t
-  (p = 2T + 1 is the final E-step, at the fitted parameters);
-- p = 2t + 2: M-step t + 1, parameters theta_{t+1}, colours still the E-step's at theta_t.
-
-So an E-step changes only the colours and an M-step moves only the ellipses. The viewer replays
-``history_``; it never refits (missing responsibilities are recomputed by one cheap E-step).
+It replays ``history_``, never refits: ``halfsteps`` says what each scrubber position shows
+(an E-step changes only the colours, an M-step moves only the ellipses), ``viewer_text`` words
+and tabulates it; this module draws them and holds the widgets.
 
 Data with missing values (NaN): the rows with NaN are drawn hollow at their imputed positions,
 ``history[t].imputed`` from the E-step at theta_t onwards (at the column means before the first
@@ -29,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from dashboard.components.figures import (
@@ -39,85 +32,35 @@ from dashboard.components.figures import (
     filled_positions,
     missing_rows,
 )
+from dashboard.components.halfsteps import (
+    NU,
+    HalfStep,
+    gap_counts,
+    half_step,
+    imputed_at,
+    is_student,
+    last_position,
+    point_weights,
+    responsibilities,
+    scale_weights,
+)
 from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
-from emlib.estep import MissingPatterns, e_step, log_joint
+from dashboard.components.viewer_text import (
+    ALL_COVARIANCES_UP_TO,
+    DOWNWEIGHTED,
+    describe,
+    most_uncertain_point,
+    params_table,
+    point_breakdown,
+    point_position_text,
+)
+from emlib.estep import e_step
 from emlib.params import EMStep, GMMParams
-from emlib.student import t_expectations, t_log_joint
-
-NU = "\N{GREEK SMALL LETTER NU}"
 
 #: Seconds between two half-steps while playing.
 PLAY_SECONDS = 0.8
-
-
-@dataclass(frozen=True)
-class HalfStep:
-    """What one scrubber position shows.
-
-    ``params_index``: the history entry whose parameters are drawn; ``resp_index``: the
-    history entry whose E-step coloured the points (None at the start).
-    """
-
-    position: int
-    kind: str  # "start" | "E" | "M" | "final"
-    label: str
-    params_index: int
-    resp_index: int | None
-
-
-def last_position(history: Sequence[EMStep]) -> int:
-    """The final E-step's position, 2T + 1 for a history theta_0 .. theta_T."""
-    return 2 * len(history) - 1
-
-
-def half_step(history: Sequence[EMStep], position: int) -> HalfStep:
-    """The half-step at a scrubber position (see the module docstring)."""
-    position = min(max(int(position), 0), last_position(history))
-    if position == 0:
-        return HalfStep(0, "start", "Start (θ₀)", 0, None)
-    if position % 2 == 1:
-        t = (position - 1) // 2
-        if t == len(history) - 1:
-            return HalfStep(position, "final", "Final E-step", t, t)
-        return HalfStep(position, "E", f"E-step {t + 1}", t, t)
-    t = position // 2 - 1
-    return HalfStep(position, "M", f"M-step {t + 1}", t + 1, t)
-
-
-def is_student(params: GMMParams) -> bool:
-    """Whether ``params`` are a t mixture's (``StudentParams``, with degrees of freedom)."""
-    return getattr(params, "dof", None) is not None
-
-
-def _patterns(X: np.ndarray) -> MissingPatterns | None:
-    return MissingPatterns.of(X) if np.isnan(X).any() else None
-
-
-def responsibilities(X: np.ndarray, step: EMStep) -> np.ndarray:
-    """The E-step at ``step.params``: stored if the fit kept it, else recomputed (no refit)."""
-    if step.responsibilities is not None:
-        return step.responsibilities
-    if is_student(step.params):
-        return t_expectations(X, step.params, _patterns(X)).resp
-    return np.exp(e_step(X, step.params)[0])
-
-
-def scale_weights(X: np.ndarray, step: EMStep) -> np.ndarray | None:
-    """A t mixture's E[u_nk] at ``step.params``, shape (n_samples, n_components): stored if
-    the fit kept it, else recomputed by one E-step; None for a Gaussian step."""
-    if step.scale_weights is not None:
-        return step.scale_weights
-    if is_student(step.params):
-        return t_expectations(X, step.params, _patterns(X)).scale_weights
-    return None
-
-
-def point_weights(resp: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """w_n = sum_k r_nk E[u_nk], shape (n_samples,): how much each point counts in the
-    M-step's means and scales (near 1 for a typical point, near 0 for a far outlier)."""
-    return np.sum(np.asarray(resp) * np.asarray(weights), axis=1)
 
 
 #: Marker size of a point of weight w: ``WEIGHT_SIZE * w`` within ``WEIGHT_SIZES`` (8 at
@@ -149,252 +92,6 @@ def weigh_points(fig, weights: np.ndarray):
             name=f"{trace.name} (size: weight Σ r·E[u])",
         )
     return fig
-
-
-def imputed_at(history: Sequence[EMStep], hs: HalfStep) -> np.ndarray | None:
-    """Where the rows with NaN are drawn at a half-step: the imputation of its E-step (None
-    before the first E-step: the column means)."""
-    return None if hs.resp_index is None else history[hs.resp_index].imputed
-
-
-def gap_counts(X: np.ndarray, columns: Sequence[int] = (0, 1)) -> tuple[int, int]:
-    """(rows with a gap in any fitted column, rows with a gap in the two drawn columns).
-
-    The second are the points drawn hollow, at their imputed positions; a row whose gaps are
-    all in other columns is drawn at its observed coordinates. Every sentence and caption of
-    the viewer takes its counts from here, so they agree.
-    """
-    gaps = np.isnan(np.asarray(X, dtype=float))
-    drawn = gaps[:, list(columns)] if X.shape[1] > max(columns) else gaps
-    return int(gaps.any(axis=1).sum()), int(drawn.any(axis=1).sum())
-
-
-def _rows_phrase(X: np.ndarray, columns: Sequence[int]) -> str:
-    """ "The 75 imputed points (40 of them hollow here ...)": the rows with a gap, counted once."""
-    total, drawn = gap_counts(X, columns)
-    if drawn == total:
-        return f"The {total} imputed points (hollow)"
-    return (
-        f"The {total} imputed points (hollow: the {drawn} with a gap in a plotted column; "
-        "the others' gaps are in columns not drawn)"
-    )
-
-
-def _imputation_text(
-    X: np.ndarray, history: Sequence[EMStep], hs: HalfStep, columns: Sequence[int] = (0, 1)
-) -> str:
-    """What this half-step did to the imputed points (empty for data without NaN)."""
-    n = len(missing_rows(X))
-    if n == 0:
-        return ""
-    rows = _rows_phrase(X, columns)
-    if hs.kind == "start":
-        return (
-            f" {rows} sit at their columns' observed means, the fill the start used; the "
-            "log-likelihood counts observed entries only."
-        )
-    t = hs.resp_index
-    if hs.kind == "M":
-        return (
-            f" {rows} stay where the E-step put them; besides them, Σ_k adds each one's "
-            "conditional covariance, so filled-in values do not shrink the spread."
-        )
-    before = filled_positions(X, None if t == 0 else history[t - 1].imputed)
-    after = filled_positions(X, history[t].imputed)
-    rows = missing_rows(X)
-    shift = float(np.mean(np.linalg.norm(after[rows] - before[rows], axis=1)))
-    return (
-        f" The E-step also moved the {n} imputed points to their conditional means "
-        f"E[x_missing | x_observed] under θ_{t}, by {shift:.3g} on average; a point's "
-        "responsibilities use the density of its observed entries only. The log-likelihood "
-        "here is the observed-data log-likelihood."
-    )
-
-
-def _weights_text(params: GMMParams) -> str:
-    return ", ".join(f"π{k + 1} = {w:.3f}" for k, w in enumerate(params.weights))
-
-
-def stopping_sentence(
-    history: Sequence[EMStep],
-    n_samples: int,
-    converged: bool | None,
-    tol: float | None = None,
-) -> str:
-    """Why EM stopped, in words that say what happened (never "converged" for a plateau).
-
-    EM stops when the objective's gain per point over one iteration falls below ``tol``
-    (scikit-learn's rule), or when ``max_iter`` runs out. The sentence states which, with the
-    last gain, so a student sees "stopped: the gain per point fell below tol" rather than a
-    claim that the fit is at a maximum.
-    """
-    iterations = len(history) - 1
-    gain = history[-1].objective - history[-2].objective if iterations else 0.0
-    per_point = gain / max(n_samples, 1)
-    last = (
-        f"the last iteration raised the objective by {gain:.3g} ({per_point:.2g} per point)"
-        if iterations
-        else "no iteration ran"
-    )
-    tol_text = f"tol = {tol:.0e}" if tol is not None else "the tolerance"
-    if converged is True:
-        return (
-            f"EM stopped after {iterations} iterations: the gain per point fell below "
-            f"{tol_text} ({last})."
-        )
-    if converged is False:
-        return (
-            f"EM reached the iteration limit after {iterations} iterations while still "
-            f"climbing ({last}, above {tol_text}): it has not converged; raise "
-            "“Max iterations” to let it finish."
-        )
-    return f"EM stopped after {iterations} iterations ({last})."
-
-
-def describe(
-    X: np.ndarray,
-    history: Sequence[EMStep],
-    position: int,
-    converged: bool | None = None,
-    *,
-    tol: float | None = None,
-    final_note: str | None = None,
-    columns: Sequence[int] = (0, 1),
-) -> str:
-    """A few sentences (Markdown) saying what this half-step did, with its numbers.
-
-    At the final E-step the sentence on stopping is ``final_note`` when the caller gives one
-    (a fit that ended otherwise, such as a collapse), else ``stopping_sentence``.
-    """
-    hs = half_step(history, position)
-    step = history[hs.params_index]
-    ll = step.log_likelihood
-    if hs.kind == "start":
-        return (
-            "**Start.** The start method chose the first parameters θ₀ (means, covariances "
-            f"and weights {_weights_text(step.params)}). No E-step has run yet, so no point "
-            f"belongs to any component: all are grey. The log-likelihood at θ₀ is **{ll:.2f}**."
-            + _imputation_text(X, history, hs, columns)
-        )
-    t = hs.resp_index
-    resp = responsibilities(X, history[t])
-    if hs.kind in ("E", "final"):
-        counts = ", ".join(f"n{k + 1} = {c:.1f}" for k, c in enumerate(resp.sum(axis=0)))
-        if t == 0:
-            change = "These are the first responsibilities, so every point now has a colour."
-        else:
-            before = responsibilities(X, history[t - 1]).argmax(axis=1)
-            moved = int(np.sum(before != resp.argmax(axis=1)))
-            change = (
-                f"{moved} of {len(X)} points changed their most responsible component "
-                "since the previous E-step."
-            )
-        head = (
-            f"**{hs.label}.** The parameters stay at θ_{t}; each point's responsibilities "
-            "r_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j) are recomputed from "
-            "them, so only the colours change."
-        )
-        if is_student(step.params):
-            head = head.replace("N(x_n | μ_k, Σ_k)", f"t(x_n | μ_k, Σ_k, {NU}_k)").replace(
-                "N(x_n | μ_j, Σ_j)", f"t(x_n | μ_j, Σ_j, {NU}_j)"
-            ) + _scale_weights_text(X, history[t], resp)
-        tail = f"The log-likelihood at θ_{t} is **{ll:.2f}**."
-        if hs.kind == "final":
-            tail += " " + (final_note or stopping_sentence(history, len(X), converged, tol))
-        return f"{head} Expected counts: {counts}. {change} {tail}" + _imputation_text(
-            X, history, hs, columns
-        )
-    before, after = history[t], history[t + 1]
-    moved = np.linalg.norm(after.params.means - before.params.means, axis=1)
-    moves = ", ".join(f"μ{k + 1} by {d:.3g}" for k, d in enumerate(moved))
-    rule = (
-        "π_k = n_k / N, μ_k = the responsibility-weighted mean, Σ_k = the weighted covariance"
-        if not is_student(after.params)
-        else "π_k = n_k / N; μ_k and the scale matrix Σ_k weight each point by r_nk E[u_nk], "
-        f"so the small, faint points barely count; {NU}_k, when estimated, by a root find (now "
-        + ", ".join(f"{NU}{k + 1} = {v:.3g}" for k, v in enumerate(after.params.dof))
-        + ")"
-    )
-    return (
-        f"**{hs.label}.** The responsibilities stay fixed; the parameters are re-estimated "
-        f"from them: {rule}. So only the ellipses move: {moves}. Weights now "
-        f"{_weights_text(after.params)}. The log-likelihood went from {before.log_likelihood:.2f} "
-        f"to **{after.log_likelihood:.2f}** ({after.log_likelihood - before.log_likelihood:+.2f})."
-        + _imputation_text(X, history, hs, columns)
-    )
-
-
-#: A point whose weight sum_k r_nk E[u_nk] is below this is "downweighted" in the texts.
-DOWNWEIGHTED = 0.2
-
-
-def _scale_weights_text(X: np.ndarray, step: EMStep, resp: np.ndarray) -> str:
-    """The t E-step's second output, in words: E[u], and how many points it downweights."""
-    w = point_weights(resp, scale_weights(X, step))
-    low = int(np.sum(w < DOWNWEIGHTED))
-    return (
-        f" It also computes each point's scale weight E[u_nk] = ({NU}_k + p) / ({NU}_k + δ_nk), "
-        "δ_nk its Mahalanobis distance from μ_k: the farther the point, the smaller. "
-        f"Point sizes show w_n = Σ_k r_nk E[u_nk]: {low} of {len(w)} points have w < "
-        f"{DOWNWEIGHTED:g} (smallest {w.min():.3g}, median {np.median(w):.3g})."
-    )
-
-
-#: With more fitted columns than this, the parameter table lists the covariance of the drawn
-#: pair only (all means and variances still); the JSON download holds every covariance.
-ALL_COVARIANCES_UP_TO = 4
-
-
-def params_table(
-    params: GMMParams,
-    feature_names: Sequence[str],
-    covariance_pairs: Sequence[tuple[int, int]] | None = None,
-) -> pd.DataFrame:
-    """One row per component: weight, and every fitted column's mean and variance, and the
-    covariances of ``covariance_pairs`` (default: every pair)."""
-    covs = params.full_covariances()
-    d = params.n_features
-    if covariance_pairs is None:
-        covariance_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
-    table = {"weight": params.weights}
-    for i in range(d):
-        table[f"mean {feature_names[i]}"] = params.means[:, i]
-    for i in range(d):
-        table[f"var {feature_names[i]}"] = covs[:, i, i]
-    for i, j in covariance_pairs:
-        table[f"cov({feature_names[i]}, {feature_names[j]})"] = covs[:, i, j]
-    if is_student(params):  # var and cov are then the scale matrix's entries
-        table[f"{NU} (dof)"] = params.dof
-    index = [f"component {k + 1}" for k in range(params.n_components)]
-    return pd.DataFrame(table, index=index)
-
-
-def point_breakdown(X: np.ndarray, params: GMMParams, point: int) -> pd.DataFrame:
-    """For one point: pi_k, N(x | mu_k, Sigma_k), their product, and r_k = product / sum.
-
-    For a t mixture the density is t(x | mu_k, Sigma_k, nu_k), and a last column gives the
-    point's scale weight E[u_k] = (nu_k + p) / (nu_k + delta_k)."""
-    row = X[point : point + 1]
-    student = is_student(params)
-    joint = (t_log_joint(row, params, _patterns(row)) if student else log_joint(row, params))[0]
-    weights = np.asarray(params.weights, dtype=float)
-    product = np.exp(joint)
-    resp = np.exp(joint - np.logaddexp.reduce(joint))
-    density = f"t(x | μ_k, Σ_k, {NU}_k)" if student else "N(x | μ_k, Σ_k)"
-    table = {
-        "π_k": weights,
-        density: np.exp(joint - np.log(weights)),
-        f"π_k · {density}": product,
-        "r_k": resp,
-    }
-    if student:
-        table["E[u_k]"] = t_expectations(row, params, _patterns(row)).scale_weights[0]
-    return pd.DataFrame(table, index=[f"component {k + 1}" for k in range(params.n_components)])
-
-
-def most_uncertain_point(resp: np.ndarray) -> int:
-    """The point whose largest responsibility is smallest."""
-    return int(np.argmin(resp.max(axis=1)))
 
 
 # ----------------------------------------------------------------------------- Streamlit
@@ -778,16 +475,6 @@ def _weights_caption(history: Sequence[EMStep], weights: np.ndarray | None) -> s
         f"E-step, with E[u_nk] = ({NU}_k + p) / ({NU}_k + δ_nk): full-size points count fully "
         f"in the M-step's means and scales; small, faint ones (here {low} with "
         f"w < {DOWNWEIGHTED:g}) barely count. Ellipses: the scale matrices Σ_k."
-    )
-
-
-def point_position_text(X: np.ndarray, shown: np.ndarray, point: int, names: Sequence[str]) -> str:
-    """A point's coordinates, each missing entry as "name missing, imputed value"."""
-    return ", ".join(
-        f"{names[j]} missing, imputed {shown[point, j]:.3g}"
-        if np.isnan(X[point, j])
-        else f"{X[point, j]:.3g}"
-        for j in range(X.shape[1])
     )
 
 

@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard.app_pages.beyond_gaussians.figures import digit_shares_figure, means_grid_figure
 from dashboard.app_pages.beyond_gaussians.run import DigitsSettings, run_digits
 from dashboard.components.figures import loglik_figure
+from dashboard.components.halfsteps import HalfStep
 from dashboard.components.replay import replay_viewer
 from dashboard.components.settings import Setting, integer
-from dashboard.components.viewer import HalfStep
 
 #: This section's settings (URL names), part of the page's.
 SETTINGS = (

@@ -4,8 +4,8 @@ import streamlit as st
 
 from dashboard.components.figures import clusters_figure
 from dashboard.components.fits import FitSettings, run_fit
+from dashboard.components.halfsteps import responsibilities
 from dashboard.components.settings import SyntheticSpec
-from dashboard.components.viewer import responsibilities
 
 st.title("EM Lab")
 st.markdown(

@@ -18,9 +18,9 @@ from dashboard.app_pages.image_segmentation.spatial_run import (
     SpatialRun,
     run_phantom,
 )
+from dashboard.components.halfsteps import HalfStep
 from dashboard.components.pictures import label_picture
 from dashboard.components.replay import replay_viewer
-from dashboard.components.viewer import HalfStep
 from emlib.cases.image import SpatialSegmentation
 
 POTTS_TEXT = (

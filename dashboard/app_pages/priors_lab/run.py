@@ -20,7 +20,7 @@ from dashboard.app_pages.priors_lab.figures import smallest_variances
 from dashboard.components import caching
 from dashboard.components.downloads import dataset_code
 from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
-from dashboard.components.viewer import stopping_sentence
+from dashboard.components.viewer_text import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
 from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
 from emlib.em import collapse_floor_sd, estimator_params_of

@@ -15,8 +15,8 @@ from dashboard.app_pages.sequences.figures import (
 )
 from dashboard.app_pages.sequences.run import GAMMA, SequenceRun, emission_summary
 from dashboard.components.figures import loglik_figure
+from dashboard.components.halfsteps import HalfStep
 from dashboard.components.replay import replay_viewer
-from dashboard.components.viewer import HalfStep
 from emlib.teaching.sequences import (
     CASINO_START_STAY,
     FACES,

@@ -18,8 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import caching
+from dashboard.components.halfsteps import HalfStep
 from dashboard.components.settings import Setting, choice, number
-from dashboard.components.viewer import HalfStep
 from emlib import BinomialMixtureEM, ConvergenceWarning, EMStep
 from emlib.datasets import load_two_coins
 from emlib.teaching.two_coins import (

@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 
 from dashboard.components.fits import FitSettings, run_fit
+from dashboard.components.halfsteps import last_position
 from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL, SyntheticSpec
-from dashboard.components.viewer import describe, last_position, stopping_sentence
+from dashboard.components.viewer_text import describe, stopping_sentence
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful
 from tests.dashboard.app_pages.test_step_by_step import heading, step_page

@@ -19,13 +19,8 @@ from dashboard.components.figures import (
     hex_to_rgb,
     loglik_figure,
 )
-from dashboard.components.viewer import (
-    describe,
-    half_step,
-    last_position,
-    params_table,
-    point_breakdown,
-)
+from dashboard.components.halfsteps import half_step, last_position
+from dashboard.components.viewer_text import describe, params_table, point_breakdown
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
 from emlib.estep import e_step

@@ -10,6 +10,14 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.components.figures import blend_colors, ellipse_points, filled_positions
+from dashboard.components.halfsteps import (
+    half_step,
+    imputed_at,
+    last_position,
+    point_weights,
+    responsibilities,
+    scale_weights,
+)
 from dashboard.components.scrub import (
     ELLIPSE_POINTS,
     FramedFigure,
@@ -17,17 +25,7 @@ from dashboard.components.scrub import (
     decimals_for,
     scrub_figure,
 )
-from dashboard.components.viewer import (
-    WEIGHT_SIZE,
-    WEIGHT_SIZES,
-    half_step,
-    imputed_at,
-    last_position,
-    point_weights,
-    responsibilities,
-    scale_weights,
-    scrub_steps,
-)
+from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES, scrub_steps
 from emlib import GaussianMixtureEM, StudentMixtureEM
 from emlib.datasets import load_faithful
 from emlib.teaching.outliers import contaminate

@@ -6,22 +6,17 @@ import numpy as np
 import pytest
 
 from dashboard.components.figures import clusters_figure
-from dashboard.components.viewer import (
-    DOWNWEIGHTED,
+from dashboard.components.halfsteps import (
     NU,
-    WEIGHT_SIZE,
-    WEIGHT_SIZES,
-    describe,
     half_step,
     is_student,
     last_position,
-    params_table,
-    point_breakdown,
     point_weights,
     responsibilities,
     scale_weights,
-    weigh_points,
 )
+from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES, weigh_points
+from dashboard.components.viewer_text import DOWNWEIGHTED, describe, params_table, point_breakdown
 from emlib import GaussianMixtureEM, StudentMixtureEM
 from emlib.datasets import load_faithful
 from emlib.teaching.outliers import contaminate
