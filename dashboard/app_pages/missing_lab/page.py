@@ -8,10 +8,9 @@ from dashboard.app_pages.missing_lab.run import (
     MISSING_DATASETS,
     MissingLabSettings,
     comparison_panels,
-    missing_lab_code,
-    missing_lab_story,
     run_missing_lab,
 )
+from dashboard.app_pages.missing_lab.words import missing_lab_code, missing_lab_story
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import SIGMA, comparison_figure
 from dashboard.components.fits import show_fit_messages
