@@ -94,7 +94,6 @@ def weigh_points(fig, weights: np.ndarray):
     return fig
 
 
-# ----------------------------------------------------------------------------- Streamlit
 def iteration_viewer(
     X: np.ndarray,
     feature_names: Sequence[str],

@@ -159,6 +159,3 @@ def selection_data_code(name: str, spec: SyntheticSpec) -> str:
     if name == "airquality":
         return "from emlib.datasets import load_airquality\n\nX = load_airquality().X"
     return dataset_code(name, spec)
-
-
-# ------------------------------------------------------------------- the other families
