@@ -116,7 +116,8 @@ def ellipse_points(
     return curve[0], curve[1]
 
 
-def _axis_range(values: np.ndarray, pad: float = 0.08) -> list[float]:
+def axis_range(values: np.ndarray, pad: float = 0.08) -> list[float]:
+    """[low, high] of ``values`` widened by ``pad`` of their span on each side."""
     low, high = float(np.min(values)), float(np.max(values))
     span = high - low or 1.0
     return [low - pad * span, high + pad * span]
@@ -141,7 +142,7 @@ def filled_positions(X: np.ndarray, imputed: np.ndarray | None = None) -> np.nda
     return shown
 
 
-def _scatter(**props) -> dict:
+def scatter_trace(**props) -> dict:
     """A scatter trace as a plain dict (see ``plain_figure``)."""
     return {"type": "scatter", **props}
 
@@ -187,7 +188,7 @@ class ClustersChart:
             for n in self.rows
         ]
         # complete data is drawn where it is at every step; with gaps, the imputed rows move
-        self.fixed = None if len(self.rows) else (X, _axis_range(X[:, 0]), _axis_range(X[:, 1]))
+        self.fixed = None if len(self.rows) else (X, axis_range(X[:, 0]), axis_range(X[:, 1]))
         self.truth = [] if truth is None else _ellipse_traces(truth, truth=True)
 
     def figure(
@@ -204,14 +205,14 @@ class ClustersChart:
             shown, x_range, y_range = self.fixed
         else:
             shown = filled_positions(self.X, imputed)
-            x_range, y_range = _axis_range(shown[:, 0]), _axis_range(shown[:, 1])
+            x_range, y_range = axis_range(shown[:, 0]), axis_range(shown[:, 1])
         data = self._point_traces(shown, resp)
         data += self.truth
         data += _ellipse_traces(params, truth=False)
         data.append(_means_trace(params))
         if highlight is not None and 0 <= highlight < self.X.shape[0]:
             data.append(
-                _scatter(
+                scatter_trace(
                     x=[float(shown[highlight, 0])],
                     y=[float(shown[highlight, 1])],
                     mode="markers",
@@ -252,7 +253,7 @@ class ClustersChart:
         hover = "%{x:.3g}, %{y:.3g}<br>point %{customdata[0]}<br>"
         complete, rows = self.complete, self.rows
         traces = [
-            _scatter(
+            scatter_trace(
                 x=shown[complete, 0],
                 y=shown[complete, 1],
                 mode="markers",
@@ -269,7 +270,7 @@ class ClustersChart:
         ]
         if len(rows):
             traces.append(
-                _scatter(
+                scatter_trace(
                     x=shown[rows, 0],
                     y=shown[rows, 1],
                     mode="markers",
@@ -330,7 +331,7 @@ def clusters_figure(
 def _means_trace(params: GMMParams, legend: bool = True) -> dict:
     """The components' means as crosses in their colours (a plain trace dict)."""
     means = np.asarray(params.means, dtype=float)
-    return _scatter(
+    return scatter_trace(
         x=means[:, 0],
         y=means[:, 1],
         mode="markers",
@@ -380,7 +381,7 @@ def _ellipse_traces(
                 name = f"component {k + 1}" if n_sigma == 1 else f"component {k + 1} (2{SIGMA})"
                 group, shown = f"component {k + 1}", n_sigma == 1
             traces.append(
-                _scatter(
+                scatter_trace(
                     x=x,
                     y=y,
                     mode="lines",
@@ -481,8 +482,8 @@ def comparison_figure(
     for trace in fig.data:
         if trace.meta and "panel" not in trace.meta:
             trace.meta = {**trace.meta, "panel": int(trace.xaxis[1:] or 1) - 1}
-    fig.update_xaxes(title={"text": feature_names[0]}, range=_axis_range(every[:, 0]))
-    fig.update_yaxes(range=_axis_range(every[:, 1]))
+    fig.update_xaxes(title={"text": feature_names[0]}, range=axis_range(every[:, 0]))
+    fig.update_yaxes(range=axis_range(every[:, 1]))
     fig.update_yaxes(title={"text": feature_names[1]}, row=1, col=1)
     fig.update_layout(
         legend=legend_below(-0.18),
@@ -501,7 +502,7 @@ class LoglikChart:
     def __init__(self, history: Sequence[EMStep]) -> None:
         self.iterations = [step.iteration for step in history]
         self.values = [step.log_likelihood for step in history]
-        self.curve = _scatter(
+        self.curve = scatter_trace(
             x=self.iterations,
             y=self.values,
             mode="lines+markers",
@@ -522,7 +523,7 @@ class LoglikChart:
         """The curve with history entry ``current_iteration`` marked (see ``loglik_figure``)."""
         current = min(max(int(current_iteration), 0), len(self.values) - 1)
         x = self.iterations[current]
-        marker = _scatter(
+        marker = scatter_trace(
             x=[x],
             y=[self.values[current]],
             mode="markers",

@@ -32,9 +32,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.components.figures import (
-    _axis_range,
     _ellipse_traces,
     _means_trace,
+    axis_range,
     legend_below,
     mixed_rgb,
     point_outline,
@@ -212,7 +212,7 @@ def scrub_figure(
     if gaps.shape != (n_points,):
         raise ValueError(f"gaps has {gaps.shape} entries for {n_points} points.")
     every = np.concatenate([s.positions for s in steps])
-    x_range, y_range = _axis_range(every[:, 0]), _axis_range(every[:, 1])
+    x_range, y_range = axis_range(every[:, 0]), axis_range(every[:, 1])
     digits = (decimals_for(every[:, 0]), decimals_for(every[:, 1]))
 
     moving = _base_traces(first, gaps, truth)

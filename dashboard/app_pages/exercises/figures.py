@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dashboard.components.figures import (
     _add_ellipses,
     _add_means,
-    _axis_range,
+    axis_range,
     blend_colors,
     component_color,
 )
@@ -74,7 +74,7 @@ def _x_range_1d(plot: MixturePlot) -> tuple[float, float]:
     pairs = zip(plot.means, plot.covariances, strict=True)
     ends = [m[0] + side * 3.5 * np.sqrt(c[0][0]) for m, c in pairs for side in (-1, 1)]
     ends += [p[0] for p in plot.points] + [m.x for m in plot.marks if m.x is not None]
-    low, high = _axis_range(np.array(ends or [0.0, 1.0]), pad=0.04)
+    low, high = axis_range(np.array(ends or [0.0, 1.0]), pad=0.04)
     return low, high
 
 
@@ -136,10 +136,10 @@ def _draw_2d(fig: go.Figure, plot: MixturePlot) -> tuple[list[float], list[float
         np.array([(m.x, m.y) for m in plot.marks if None not in (m.x, m.y)]).reshape(-1, 2)
     )
     every = np.vstack(every)
-    x_low, x_high = _axis_range(every[:, 0], pad=0.05)
+    x_low, x_high = axis_range(every[:, 0], pad=0.05)
     lines = [m.x for m in plot.marks if m.y is None and m.x is not None]
     x_range = [min(x_low, *lines), max(x_high, *lines)] if lines else [x_low, x_high]
-    return x_range, _axis_range(every[:, 1], pad=0.05)
+    return x_range, axis_range(every[:, 1], pad=0.05)
 
 
 def _draw_stems(fig: go.Figure, plot: MixturePlot, xs: list[float]) -> None:
