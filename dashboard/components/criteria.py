@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.components.figures import MARGIN, component_color, legend_below
+from dashboard.components.style import MARGIN, component_color, legend_below
 
 #: How far in from the cell's edges the frames are drawn (a cell is 1 x 1): the best's on
 #: the edge, the chosen one's just inside it, both far from the number at the centre.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import MARGIN, component_color, legend_below
+from dashboard.components.style import MARGIN, component_color, legend_below
 from emlib.params import GMMParams
 
 #: Points of the grid the densities are drawn on.

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from dashboard.components.figures import component_color, hex_to_rgb
+from dashboard.components.style import component_color, hex_to_rgb
 
 
 def palette(n_components: int) -> np.ndarray:

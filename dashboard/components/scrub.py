@@ -31,14 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    _ellipse_traces,
-    _means_trace,
-    axis_range,
-    legend_below,
-    mixed_rgb,
-    point_outline,
-)
+from dashboard.components.figures import _ellipse_traces, _means_trace
+from dashboard.components.style import axis_range, legend_below, mixed_rgb, point_outline
 from emlib.params import GMMParams
 
 #: Points on each ellipse in a frame (the step view draws 100: 32 look round at this size

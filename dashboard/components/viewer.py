@@ -25,13 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from dashboard.components.figures import (
-    SIGMA,
-    ClustersChart,
-    LoglikChart,
-    filled_positions,
-    missing_rows,
-)
+from dashboard.components.figures import ClustersChart, LoglikChart
 from dashboard.components.halfsteps import (
     NU,
     HalfStep,
@@ -47,6 +41,7 @@ from dashboard.components.halfsteps import (
 from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
+from dashboard.components.style import SIGMA, filled_positions, missing_rows
 from dashboard.components.viewer_text import (
     ALL_COVARIANCES_UP_TO,
     DOWNWEIGHTED,

@@ -11,10 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.components.figures import (
-    filled_positions,
-    missing_rows,
-)
 from dashboard.components.halfsteps import (
     NU,
     HalfStep,
@@ -26,6 +22,7 @@ from dashboard.components.halfsteps import (
     responsibilities,
     scale_weights,
 )
+from dashboard.components.style import filled_positions, missing_rows
 from emlib.estep import log_joint
 from emlib.params import EMStep, GMMParams
 from emlib.student import t_expectations, t_log_joint

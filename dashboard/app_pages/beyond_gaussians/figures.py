@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.components.figures import MARGIN, legend_below
+from dashboard.components.style import MARGIN, legend_below
 
 #: White for probability 0 (no ink), black for 1: the mean images read like the digits.
 INK = [[0.0, "#ffffff"], [1.0, "#000000"]]

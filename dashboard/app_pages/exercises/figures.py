@@ -14,13 +14,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    _add_ellipses,
-    _add_means,
-    axis_range,
-    blend_colors,
-    component_color,
-)
+from dashboard.components.figures import _add_ellipses, _add_means
+from dashboard.components.style import axis_range, blend_colors, component_color
 from emlib.params import GMMParams
 from emlib.teaching.exercises import Mark, MixturePlot
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
+from dashboard.components.style import (
     MARGIN,
     SIGMA,
     component_color,

@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components.densities import density_figure
-from dashboard.components.figures import MARGIN, legend_below
 from dashboard.components.pictures import as_rgb
+from dashboard.components.style import MARGIN, legend_below
 from emlib.params import GMMParams
 
 #: Pixels outside a segment are drawn in this light grey in its mask.

@@ -12,7 +12,7 @@ from dashboard.app_pages.missing_lab.run import (
 )
 from dashboard.app_pages.missing_lab.words import missing_lab_code, missing_lab_story
 from dashboard.components.downloads import fit_downloads
-from dashboard.components.figures import SIGMA, comparison_figure
+from dashboard.components.figures import comparison_figure
 from dashboard.components.fits import show_fit_messages
 from dashboard.components.settings import (
     Setting,
@@ -25,6 +25,7 @@ from dashboard.components.settings import (
     tolerance_setting,
     write_query_params,
 )
+from dashboard.components.style import SIGMA
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import synthetic_data_controls, tolerance_input
 from emlib.missing import MECHANISMS

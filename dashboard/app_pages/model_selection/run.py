@@ -32,8 +32,8 @@ from dashboard.app_pages.model_selection.options import (
 from dashboard.components import caching
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
-from dashboard.components.figures import missing_rows
 from dashboard.components.settings import SyntheticSpec
+from dashboard.components.style import missing_rows
 from emlib.datasets import (
     Dataset,
     load_airquality,

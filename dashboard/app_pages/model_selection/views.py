@@ -21,7 +21,8 @@ from dashboard.app_pages.model_selection.options import (
 from dashboard.app_pages.model_selection.run import cell_row, selection_data_code, shown_points
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
-from dashboard.components.figures import SIGMA, clusters_figure
+from dashboard.components.figures import clusters_figure
+from dashboard.components.style import SIGMA
 from emlib.student import DOF_BOUNDS
 
 NU = "\N{GREEK SMALL LETTER NU}"

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import MARGIN, legend_below
+from dashboard.components.style import MARGIN, legend_below
 from emlib.params import EMStep, GMMParams
 
 #: One line style per fit, shared by every chart of the page: colours far apart in the

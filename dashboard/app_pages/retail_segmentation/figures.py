@@ -17,13 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.components.criteria import criterion_heatmap
-from dashboard.components.figures import (
-    MARGIN,
-    SIGMA,
-    component_color,
-    ellipse_points,
-    legend_below,
-)
+from dashboard.components.style import MARGIN, SIGMA, component_color, ellipse_points, legend_below
 from emlib.cases.retail import SHORT_NAMES
 from emlib.params import GMMParams
 

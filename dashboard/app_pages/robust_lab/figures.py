@@ -14,13 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.components.figures import (
-    MARGIN,
-    SIGMA,
-    component_color,
-    ellipse_points,
-    legend_below,
-)
+from dashboard.components.style import MARGIN, SIGMA, component_color, ellipse_points, legend_below
 from emlib.params import GMMParams
 from emlib.teaching.outliers import OutlierComparison
 

@@ -17,13 +17,13 @@ from dashboard.app_pages.robust_lab.run import (
     outlier_count,
     run_robust_lab,
 )
-from dashboard.components.figures import SIGMA
 from dashboard.components.settings import (
     COVARIANCE_TYPES,
     current_settings,
     init_settings,
     write_query_params,
 )
+from dashboard.components.style import SIGMA
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
 

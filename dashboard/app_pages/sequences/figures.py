@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import norm
 
-from dashboard.components.figures import (
+from dashboard.components.style import (
     MARGIN,
     SIGMA,
     UNASSIGNED_COLOR,

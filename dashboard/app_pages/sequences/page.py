@@ -14,8 +14,8 @@ from dashboard.app_pages.sequences.run import (
     SequenceSettings,
     run_sequences,
 )
-from dashboard.components.figures import SIGMA
 from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.style import SIGMA
 from emlib.teaching.sequences import SEQUENCE_MAX_ITER, SEQUENCE_TOL
 
 st.title("EM on sequences")

@@ -20,8 +20,8 @@ import numpy as np
 import streamlit as st
 
 from dashboard.components import caching
-from dashboard.components.figures import SIGMA
 from dashboard.components.settings import Setting, choice, integer, number
+from dashboard.components.style import SIGMA
 from emlib import CollapsedComponentError
 from emlib.hmm import HMMParams
 from emlib.teaching.sequences import (

@@ -10,12 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    MARGIN,
-    UNASSIGNED_COLOR,
-    component_color,
-    legend_below,
-)
+from dashboard.components.style import MARGIN, UNASSIGNED_COLOR, component_color, legend_below
 from emlib.teaching.two_coins import SymmetricOptima, Tosses
 
 COINS = ("A", "B")

@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    legend_below,
-)
+from dashboard.components.style import legend_below
 from emlib.teaching.lower_bound import BoundCurves
 
 #: The names of the step's two ends in the figure.

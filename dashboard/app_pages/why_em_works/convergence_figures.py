@@ -12,9 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    legend_below,
-)
+from dashboard.components.style import legend_below
 from emlib.teaching.convergence import ConvergenceRun
 
 

@@ -9,10 +9,7 @@ import plotly.graph_objects as go
 from scipy.stats import norm
 
 from dashboard.app_pages.why_em_works.bound_figures import step_name
-from dashboard.components.figures import (
-    MARGIN,
-    legend_below,
-)
+from dashboard.components.style import MARGIN, legend_below
 from emlib.params import GMMParams
 
 

@@ -12,11 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import (
-    HIGHLIGHT_RING,
-    MARGIN,
-    legend_below,
-)
+from dashboard.components.style import HIGHLIGHT_RING, MARGIN, legend_below
 from emlib.teaching.local_optima import StartRun
 
 #: Colours of the drawn solutions (the best first); other solutions are grey.

@@ -15,11 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.app_pages.why_em_works.optima_figures import solution_color
-from dashboard.components.figures import (
-    SIGMA,
-    component_color,
-    ellipse_points,
-)
+from dashboard.components.style import SIGMA, component_color, ellipse_points
 from emlib.missing import match_components
 from emlib.params import GMMParams
 from emlib.teaching.local_optima import Solution

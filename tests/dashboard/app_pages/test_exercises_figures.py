@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dashboard.app_pages.exercises.figures import MARK_COLORS, density_grid, mixture_figure
-from dashboard.components.figures import component_color
+from dashboard.components.style import component_color
 from emlib.teaching.exercises import Mark, MixturePlot, Segment, make_exercise
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.two_coins.figures import probability_figure, surface_figure
 from dashboard.app_pages.two_coins.run import COINS_MAX_ITER, COINS_TOL, PRESETS
-from dashboard.components.figures import UNASSIGNED_COLOR
+from dashboard.components.style import UNASSIGNED_COLOR
 from emlib import BinomialMixtureEM
 from emlib.datasets import load_two_coins
 from emlib.teaching.two_coins import count_tosses, log_likelihood_surface, symmetric_optima

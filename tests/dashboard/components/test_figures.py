@@ -5,21 +5,23 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.components.figures import (
-    OUTLINE_MAX_POINTS,
-    UNASSIGNED_COLOR,
     ClustersChart,
     LoglikChart,
     Panel,
-    blend_colors,
     clusters_figure,
     comparison_figure,
+    loglik_figure,
+)
+from dashboard.components.halfsteps import half_step, last_position
+from dashboard.components.style import (
+    OUTLINE_MAX_POINTS,
+    UNASSIGNED_COLOR,
+    blend_colors,
     component_color,
     ellipse_points,
     filled_positions,
     hex_to_rgb,
-    loglik_figure,
 )
-from dashboard.components.halfsteps import half_step, last_position
 from dashboard.components.viewer_text import describe, params_table, point_breakdown
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic

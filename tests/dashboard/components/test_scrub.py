@@ -9,7 +9,6 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.components.figures import blend_colors, ellipse_points, filled_positions
 from dashboard.components.halfsteps import (
     half_step,
     imputed_at,
@@ -25,6 +24,7 @@ from dashboard.components.scrub import (
     decimals_for,
     scrub_figure,
 )
+from dashboard.components.style import blend_colors, ellipse_points, filled_positions
 from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES, scrub_steps
 from emlib import GaussianMixtureEM, StudentMixtureEM
 from emlib.datasets import load_faithful
