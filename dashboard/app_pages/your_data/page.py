@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.mixed_view import mixed_view
+from dashboard.app_pages.your_data.sidebar import model_form
 from dashboard.app_pages.your_data.student_view import student_summary
 from dashboard.app_pages.your_data.views import (
     bic_section,
@@ -15,15 +15,12 @@ from dashboard.app_pages.your_data.views import (
     one_column_view,
     picture_view,
     table_downloads,
+    understood_section,
     upload_again,
 )
-from dashboard.components.handoff import send_upload
 from dashboard.components.settings import current_settings, init_settings
 from dashboard.components.viewer import iteration_viewer
-from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
-from emlib.init import INIT_METHODS
-from emlib.params import COVARIANCE_TYPES
 
 st.title("Your data")
 st.markdown(
@@ -55,25 +52,7 @@ example_at.selectbox(
     format_func=lambda e: ydo.EXAMPLES[e][1],
     key="yd_ex",
 )
-with st.sidebar, st.form("yd_settings"):
-    st.markdown("**Model**")
-    st.slider("Number of components K", 1, 8, key="yd_k")
-    if state["yd_model"] == "mixed":
-        st.selectbox("Covariance of the numeric columns", ("diag", "full"), key="yd_mcov")
-    else:
-        st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
-    if state["yd_model"] == "t":
-        st.selectbox(f"Degrees of freedom {ydo.NU}", tuple(ydo.DOF_CHOICES),
-                     format_func=ydo.DOF_CHOICES.get, key="yd_nu")  # fmt: skip
-    st.selectbox("Start method", INIT_METHODS, key="yd_init")
-    st.number_input("Seed (start and subsample)", 0, 9999, key="yd_seed")
-    st.number_input("Max iterations", 1, 1000, key="yd_iters")
-    tolerance_input("yd")
-    st.radio("Rows with gaps", tuple(ydo.MISSING), format_func=ydo.MISSING.get, key="yd_miss")
-    estimators = ym.ESTIMATORS if state["yd_model"] == "mixed" else ydo.ESTIMATORS
-    st.radio("Estimation", tuple(estimators), format_func=estimators.get, key="yd_est")
-    st.slider("Largest K in the BIC comparison", 2, 8, key="yd_kmax")
-    st.form_submit_button("Fit", type="primary", key="yd_apply", width="stretch")
+model_form()
 
 file = state.get("yd_file")
 if file is not None:
@@ -112,24 +91,7 @@ if upload.error:
     settle()
     st.error(upload.error)
     st.stop()
-st.subheader("What was understood")
-st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
-summary, dropped = st.columns([3, 2])
-summary.dataframe(yds.column_summary(upload, state["yd_model"]), width="stretch", hide_index=True)
-if upload.dropped:
-    dropped.dataframe(yds.dropped_table(upload), width="stretch", hide_index=True)
-for note in upload.notes:
-    st.info(note)
-send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
-send_text.markdown(
-    "**Or use it in a case study:** Fraud detection scores transactions (numeric "
-    "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
-    "per row with a customer id, a date and an amount."
-)
-if fraud_at.button("Send to Fraud detection", width="stretch"):
-    send_upload(source, "fraud")
-if retail_at.button("Send to Retail segmentation", width="stretch"):
-    send_upload(source, "retail")
+understood_section(source, upload)
 if not upload.numeric:
     settle()
     st.error("No column of this file holds numbers EM can model, so there is nothing to fit.")

@@ -1,5 +1,6 @@
-"""Parts of the "Your data" page that draw a result: a picture's segmentation, a one-column
-fit, the clusters against a text column, and the notice for a link made from an upload.
+"""Parts of the "Your data" page: what was understood of a table, a picture's segmentation,
+a one-column fit, the clusters against a text column, and the notice for a link made from
+an upload.
 
 Each function reads the widgets it draws and the result it is given, and draws; the work is
 done in ``run`` (cached runners) and emlib. User text (file and column names) is
@@ -46,6 +47,31 @@ def upload_again(kind: str) -> None:
         icon=":material/upload_file:",
     )
     st.button("Show the chosen example instead", on_click=ydo.use_example, key="yd_to_example")
+
+
+def understood_section(source: yds.Source, upload: TableUpload) -> None:
+    """What was read from a table: its first rows, how each column was read, what was left
+    out and why, and the buttons that send the file to a case page."""
+    st.subheader("What was understood")
+    st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
+    summary, dropped = st.columns([3, 2])
+    summary.dataframe(
+        yds.column_summary(upload, st.session_state["yd_model"]), width="stretch", hide_index=True
+    )
+    if upload.dropped:
+        dropped.dataframe(yds.dropped_table(upload), width="stretch", hide_index=True)
+    for note in upload.notes:
+        st.info(note)
+    send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")
+    send_text.markdown(
+        "**Or use it in a case study:** Fraud detection scores transactions (numeric "
+        "columns, optionally a 0/1 label); Retail segmentation needs one purchase "
+        "per row with a customer id, a date and an amount."
+    )
+    if fraud_at.button("Send to Fraud detection", width="stretch"):
+        send_upload(source, "fraud")
+    if retail_at.button("Send to Retail segmentation", width="stretch"):
+        send_upload(source, "retail")
 
 
 def picture_view(source: yds.Source, uploaded: bool, settings: dict) -> None:
