@@ -5,8 +5,6 @@ import streamlit as st
 from dashboard.app_pages.image_segmentation.figures import (
     bic_figure,
     histogram_figure,
-    mask_picture,
-    segment_caption,
     uncertainty_picture,
 )
 from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
@@ -19,6 +17,11 @@ from dashboard.app_pages.image_segmentation.run import (
     source_text,
     viewer_data,
 )
+from dashboard.app_pages.image_segmentation.sections import (
+    damage_section,
+    playback,
+    segments_section,
+)
 from dashboard.app_pages.image_segmentation.sidebar import sidebar
 from dashboard.app_pages.image_segmentation.spatial import (
     controls,
@@ -27,12 +30,10 @@ from dashboard.app_pages.image_segmentation.spatial import (
 )
 from dashboard.app_pages.image_segmentation.spatial_run import SpatialSettings, run_spatial
 from dashboard.components.downloads import fit_downloads, picture_downloads
-from dashboard.components.figures import loglik_figure
 from dashboard.components.handoff import sent_upload
-from dashboard.components.pictures import as_rgb, label_picture
+from dashboard.components.pictures import as_rgb
 from dashboard.components.segmentation import PixelSpec, fit_text
 from dashboard.components.settings import current_settings, init_settings, write_query_params
-from dashboard.components.share import refresh_open_links
 from dashboard.components.viewer import iteration_viewer
 
 st.title("Image segmentation")
@@ -88,30 +89,7 @@ uncertain.image(
 )
 picture_downloads(result, key="img")
 
-if result.hidden is not None:
-    st.subheader("Damaged pixels and their reconstruction")
-    hidden = int(result.hidden.sum())
-    damaged, rebuilt, scores = st.columns([2, 2, 1])
-    noise = f"noise {settings['rnoise']:.1f} x the intensity spread"
-    caption = f"Damaged: {hidden:,} pixels hidden (magenta)" if hidden else f"Damaged: {noise}"
-    damaged.image(result.damaged, caption=caption, width="stretch")
-    rebuilt.image(
-        as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)", width="stretch"
-    )
-    if result.reconstruction_rmse is not None:
-        scores.metric(
-            "Reconstruction RMSE",
-            f"{result.reconstruction_rmse:.1f}",
-            help="Root-mean-square error on the hidden pixels, 0-255",
-        )
-        scores.metric("Average-colour fill RMSE", f"{result.baseline_rmse:.1f}")
-    if settings["rnoise"] > 0:
-        scores.metric("Noise RMSE", f"{result.noise_rmse:.1f}")
-    st.caption(
-        "Each hidden pixel's colour is E[colour | position] under the fitted mixture: the "
-        "components' colours weighted by how likely each is to cover that place. The error "
-        "is measured on the hidden pixels against the undamaged original."
-    )
+damage_section(result, settings)
 
 st.subheader("Spatial smoothing: EM that asks the neighbours (HMRF-EM)")
 controls()
@@ -120,36 +98,8 @@ spatial = SpatialSettings.from_settings(settings, k)
 pixels = upload.pixels if upload else None
 image_section(run_spatial(image_key, pixels, spatial), repr((image_key, spatial)))
 
-st.subheader("Segments")
-for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
-    column.image(
-        mask_picture(result.original, result.labels == index),
-        caption=segment_caption(
-            index, int(result.sizes[index]), result.n_pixels, result.segment_colors[index]
-        ),
-        width="stretch",
-    )
-
-
-@st.fragment
-def playback() -> None:
-    st.subheader("EM at work: the segments iteration by iteration")
-    frames = result.playback_iterations
-    frame = st.select_slider(
-        "Iteration", frames, value=frames[-1], key="img_frame", bind="query-params"
-    )
-    refresh_open_links()  # the viewer's Share popover, if open, holds the frame too
-    picture, curve = st.columns(2)
-    picture.image(
-        label_picture(result.playback_labels[frames.index(frame)], k),
-        caption=f"Label image at iteration {frame}",
-        width="stretch",
-    )
-    title = "Log-likelihood (standardised features) per iteration"
-    curve.plotly_chart(loglik_figure(result.history, frame, title=title), width="stretch")
-
-
-playback()
+segments_section(result)
+playback(result)
 if result.bic is not None:
     st.plotly_chart(bic_figure(result.bic, k), width="stretch")
 

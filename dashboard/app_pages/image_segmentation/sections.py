@@ -1,0 +1,77 @@
+"""Sections of the Image segmentation page that draw a fit's result: the damaged pixels and
+their reconstruction, one picture per segment, and the iteration playback (a fragment)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.app_pages.image_segmentation.figures import mask_picture, segment_caption
+from dashboard.components.figures import loglik_figure
+from dashboard.components.pictures import as_rgb, label_picture
+from dashboard.components.share import refresh_open_links
+from emlib.cases.image import SegmentationResult
+
+
+def damage_section(result: SegmentationResult, settings: dict) -> None:
+    """Hidden or noisy pixels beside EM's reconstruction and its error (nothing when the
+    picture was not damaged)."""
+    if result.hidden is None:
+        return
+    st.subheader("Damaged pixels and their reconstruction")
+    hidden = int(result.hidden.sum())
+    damaged, rebuilt, scores = st.columns([2, 2, 1])
+    noise = f"noise {settings['rnoise']:.1f} x the intensity spread"
+    caption = f"Damaged: {hidden:,} pixels hidden (magenta)" if hidden else f"Damaged: {noise}"
+    damaged.image(result.damaged, caption=caption, width="stretch")
+    rebuilt.image(
+        as_rgb(result.reconstructed), caption="Reconstructed by EM (impute)", width="stretch"
+    )
+    if result.reconstruction_rmse is not None:
+        scores.metric(
+            "Reconstruction RMSE",
+            f"{result.reconstruction_rmse:.1f}",
+            help="Root-mean-square error on the hidden pixels, 0-255",
+        )
+        scores.metric("Average-colour fill RMSE", f"{result.baseline_rmse:.1f}")
+    if settings["rnoise"] > 0:
+        scores.metric("Noise RMSE", f"{result.noise_rmse:.1f}")
+    st.caption(
+        "Each hidden pixel's colour is E[colour | position] under the fitted mixture: the "
+        "components' colours weighted by how likely each is to cover that place. The error "
+        "is measured on the hidden pixels against the undamaged original."
+    )
+
+
+def segments_section(result: SegmentationResult) -> None:
+    """Each segment's pixels in their own colours, the rest light grey, four to a row."""
+    k = result.n_components
+    st.subheader("Segments")
+    for column, index in zip(st.columns(min(k, 4)) * 2, range(k), strict=False):
+        column.image(
+            mask_picture(result.original, result.labels == index),
+            caption=segment_caption(
+                index, int(result.sizes[index]), result.n_pixels, result.segment_colors[index]
+            ),
+            width="stretch",
+        )
+
+
+@st.fragment
+def playback(result: SegmentationResult) -> None:
+    """The label image at a chosen iteration beside the log-likelihood curve, in a fragment:
+    moving the slider reruns only this part."""
+    k = result.n_components
+    st.subheader("EM at work: the segments iteration by iteration")
+    frames = result.playback_iterations
+    frame = st.select_slider(
+        "Iteration", frames, value=frames[-1], key="img_frame", bind="query-params"
+    )
+    refresh_open_links()  # the viewer's Share popover, if open, holds the frame too
+    picture, curve = st.columns(2)
+    picture.image(
+        label_picture(result.playback_labels[frames.index(frame)], k),
+        caption=f"Label image at iteration {frame}",
+        width="stretch",
+    )
+    title = "Log-likelihood (standardised features) per iteration"
+    curve.plotly_chart(loglik_figure(result.history, frame, title=title), width="stretch")
