@@ -5,49 +5,22 @@ import streamlit as st
 from dashboard.app_pages.priors_lab.figures import objective_figure, spread_figure
 from dashboard.app_pages.priors_lab.run import (
     PRIOR_INITS,
-    PRIORS_DATASETS,
-    SCALE_FACTORS,
-    SHRINKAGES,
     PriorsSettings,
     collapse_message,
-    one_of,
     priors_data_code,
     replay_status,
     run_priors_lab,
     summary_heading,
     summary_table,
 )
+from dashboard.app_pages.priors_lab.sidebar import ALPHA, NU, SETTINGS, settings_sidebar
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (
-    Setting,
-    choice,
     current_settings,
     init_settings,
-    integer,
-    number,
-    synthetic_settings,
-    tolerance_setting,
     write_query_params,
 )
 from dashboard.components.viewer import iteration_viewer
-from dashboard.components.widgets import synthetic_data_controls, tolerance_input
-from emlib.params import COVARIANCE_TYPES
-
-NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
-
-SETTINGS = (
-    Setting("data", "collapse", choice(tuple(PRIORS_DATASETS))),
-    *synthetic_settings(full=False),
-    Setting("k", 4, integer(1, 6)),
-    Setting("cov", "full", choice(COVARIANCE_TYPES)),
-    Setting("init", "k-means++", choice(tuple(PRIOR_INITS))),
-    Setting("seed", 0, integer(0, 9999)),
-    Setting("kappa", 0.01, one_of(SHRINKAGES)),
-    Setting("nu", 4.0, number(1.5, 50.0)),
-    Setting("scale", 1.0, one_of(SCALE_FACTORS)),
-    Setting("alpha", 1.0, number(1.0, 50.0)),
-    tolerance_setting(),
-)
 
 st.title("Priors (MAP) lab")
 st.markdown(
@@ -62,33 +35,7 @@ st.markdown(
 )
 
 init_settings("priors", SETTINGS)
-with st.sidebar:
-    st.radio("Data", tuple(PRIORS_DATASETS), format_func=PRIORS_DATASETS.get, key="priors_data")
-    with st.form("priors_settings"):
-        if st.session_state["priors_data"] != "faithful":
-            synthetic_data_controls(
-                "priors", clusters=st.session_state["priors_data"] == "synthetic"
-            )
-        st.markdown("**Model and start (shared by both fits)**")
-        st.slider("Number of components K", 1, 6, key="priors_k")
-        st.selectbox("Covariance type", COVARIANCE_TYPES, key="priors_cov")
-        st.selectbox(
-            "Start method", tuple(PRIOR_INITS), format_func=PRIOR_INITS.get, key="priors_init"
-        )
-        st.number_input("Start seed", 0, 9999, key="priors_seed")
-        st.markdown("**Prior (MAP only)**")
-        st.select_slider(
-            "Shrinkage κ (pseudo-points at the prior mean)", SHRINKAGES, key="priors_kappa"
-        )
-        st.slider(f"Degrees of freedom {NU}", 1.5, 50.0, step=0.5, key="priors_nu")
-        st.select_slider(
-            "Scale factor (times the data covariance / K^(2/d))", SCALE_FACTORS, key="priors_scale"
-        )
-        st.slider(
-            f"Dirichlet {ALPHA} on the weights (1: none)", 1.0, 50.0, step=0.5, key="priors_alpha"
-        )
-        tolerance_input("priors")
-        st.form_submit_button("Fit", type="primary", key="priors_apply", width="stretch")
+settings_sidebar()
 
 settings = current_settings("priors", SETTINGS)
 write_query_params(settings)
