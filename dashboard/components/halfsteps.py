@@ -24,8 +24,6 @@ from emlib.estep import MissingPatterns, e_step
 from emlib.params import EMStep, GMMParams
 from emlib.student import t_expectations
 
-NU = "\N{GREEK SMALL LETTER NU}"
-
 
 @dataclass(frozen=True)
 class HalfStep:

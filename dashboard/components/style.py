@@ -53,6 +53,8 @@ def point_outline(n_points: int) -> dict:
 
 TRUTH_COLOR = "rgb(90,90,90)"
 SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
+#: The t distribution's degrees of freedom, as texts and tables name them.
+NU = "\N{GREEK SMALL LETTER NU}"
 
 
 def component_color(k: int) -> str:

@@ -27,7 +27,6 @@ import streamlit as st
 
 from dashboard.components.figures import ClustersChart, LoglikChart
 from dashboard.components.halfsteps import (
-    NU,
     HalfStep,
     gap_counts,
     half_step,
@@ -41,7 +40,7 @@ from dashboard.components.halfsteps import (
 from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
-from dashboard.components.style import SIGMA, filled_positions, missing_rows
+from dashboard.components.style import NU, SIGMA, filled_positions, missing_rows
 from dashboard.components.viewer_text import (
     ALL_COVARIANCES_UP_TO,
     DOWNWEIGHTED,

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard.components.halfsteps import (
-    NU,
     HalfStep,
     gap_counts,
     gap_patterns,
@@ -22,7 +21,7 @@ from dashboard.components.halfsteps import (
     responsibilities,
     scale_weights,
 )
-from dashboard.components.style import filled_positions, missing_rows
+from dashboard.components.style import NU, filled_positions, missing_rows
 from emlib.estep import log_joint
 from emlib.params import EMStep, GMMParams
 from emlib.student import t_expectations, t_log_joint

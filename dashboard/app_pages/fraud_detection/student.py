@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard.app_pages.fraud_detection.run import FraudSettings, bundled, run_fraud_page, uploaded
 from dashboard.components import caching
+from dashboard.components.style import NU
 from emlib.cases.fraud import (
     METHODS,
     STUDENT_MODEL,
@@ -25,8 +26,6 @@ from emlib.cases.fraud import (
     precision_recall,
 )
 from emlib.student import DOF_BOUNDS
-
-NU = "\N{GREEK SMALL LETTER NU}"
 
 
 @dataclass(frozen=True)

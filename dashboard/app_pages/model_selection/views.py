@@ -22,10 +22,8 @@ from dashboard.app_pages.model_selection.run import cell_row, selection_data_cod
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import clusters_figure
-from dashboard.components.style import SIGMA
+from dashboard.components.style import NU, SIGMA
 from emlib.student import DOF_BOUNDS
-
-NU = "\N{GREEK SMALL LETTER NU}"
 
 #: How p is made for Gaussian mixtures (the other families' sentence comes from their fit).
 GAUSSIAN_COUNTING = (

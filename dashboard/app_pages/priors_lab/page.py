@@ -13,13 +13,14 @@ from dashboard.app_pages.priors_lab.run import (
     summary_heading,
     summary_table,
 )
-from dashboard.app_pages.priors_lab.sidebar import ALPHA, NU, SETTINGS, settings_sidebar
+from dashboard.app_pages.priors_lab.sidebar import ALPHA, SETTINGS, settings_sidebar
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (
     current_settings,
     init_settings,
     write_query_params,
 )
+from dashboard.components.style import NU
 from dashboard.components.viewer import iteration_viewer
 
 st.title("Priors (MAP) lab")

@@ -20,10 +20,11 @@ from dashboard.components.settings import (
     synthetic_settings,
     tolerance_setting,
 )
+from dashboard.components.style import NU
 from dashboard.components.widgets import synthetic_data_controls, tolerance_input
 from emlib.params import COVARIANCE_TYPES
 
-NU, ALPHA = "\N{GREEK SMALL LETTER NU}", "\N{GREEK SMALL LETTER ALPHA}"
+ALPHA = "\N{GREEK SMALL LETTER ALPHA}"
 
 SETTINGS = (
     Setting("data", "collapse", choice(tuple(PRIORS_DATASETS))),

@@ -7,7 +7,6 @@ from dashboard.app_pages.robust_lab.run import (
     DOF_COLUMN,
     MAX_SHARE,
     NOTE_COLUMN,
-    NU,
     SETTINGS,
     SHIFT_COLUMN,
     SIZE_COLUMN,
@@ -23,7 +22,7 @@ from dashboard.components.settings import (
     init_settings,
     write_query_params,
 )
-from dashboard.components.style import SIGMA
+from dashboard.components.style import NU, SIGMA
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
 

@@ -23,10 +23,10 @@ from dashboard.components.settings import (
     integer,
     tolerance_setting,
 )
+from dashboard.components.style import NU
 from emlib.datasets import Dataset, load_faithful
 from emlib.teaching.outliers import START_FROM, OutlierComparison, compare_on_outliers
 
-NU = "\N{GREEK SMALL LETTER NU}"
 #: The table's column of the t fit's degrees of freedom.
 DOF_COLUMN = f"{NU} (t only)"
 

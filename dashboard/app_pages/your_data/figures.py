@@ -14,9 +14,8 @@ import plotly.graph_objects as go
 from scipy.stats import t as student_t
 
 from dashboard.components.densities import density_figure
+from dashboard.components.style import NU
 from emlib.params import GMMParams
-
-NU = "\N{GREEK SMALL LETTER NU}"
 
 
 def t_component_densities(grid: np.ndarray, params: GMMParams) -> np.ndarray:

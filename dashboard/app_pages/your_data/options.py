@@ -42,7 +42,6 @@ MODELS = {
 }
 #: The models fitted to the numeric columns by ``run_upload_fit`` (``emlib`` family names).
 NUMERIC_MODELS = ("gaussian", "t")
-NU = "\N{GREEK SMALL LETTER NU}"
 #: The t model's degrees of freedom (``nu`` in the URL): estimated per component, or one
 #: fixed value for every component.
 DOF_CHOICES = {

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import options as ydo
+from dashboard.components.style import NU
 from dashboard.components.widgets import tolerance_input
 from emlib.init import INIT_METHODS
 from emlib.params import COVARIANCE_TYPES
@@ -24,7 +25,7 @@ def model_form() -> None:
             st.selectbox("Covariance type", COVARIANCE_TYPES, key="yd_cov")
         if state["yd_model"] == "t":
             st.selectbox(
-                f"Degrees of freedom {ydo.NU}",
+                f"Degrees of freedom {NU}",
                 tuple(ydo.DOF_CHOICES),
                 format_func=ydo.DOF_CHOICES.get,
                 key="yd_nu",

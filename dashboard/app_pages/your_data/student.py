@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.app_pages.your_data.options import NU
 from dashboard.app_pages.your_data.run import UploadFit
+from dashboard.components.style import NU
 from dashboard.uploads import TableUpload
 from emlib.em import NOT_FIT_PARAMETERS
 from emlib.estep import MissingPatterns

@@ -30,6 +30,7 @@ from dashboard.components.segmentation import (
 )
 from dashboard.components.settings import write_query_params
 from dashboard.components.share import copy_link
+from dashboard.components.style import NU
 from dashboard.uploads import TableUpload, plain, plain_label
 from emlib.crosstab import MISSING_LEVEL, OTHER_LEVEL
 from emlib.params import EMStep
@@ -171,7 +172,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
         spread = "sd" if dof is None else "scale"
         weights = ", ".join(
             f"{k + 1}: weight {w:.3f}, mean {m:.4g}, {spread} {np.sqrt(v):.4g}"
-            + ("" if dof is None else f", {ydo.NU} {dof[k]:.3g}")
+            + ("" if dof is None else f", {NU} {dof[k]:.3g}")
             for k, (w, m, v) in enumerate(
                 zip(
                     step.params.weights,
@@ -262,7 +263,7 @@ def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None
     st.markdown(
         "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
         f"Every K from 1 to {settings['kmax']} with each covariance type is fitted once"
-        + (f" with t components (each estimated {ydo.NU} counts as a parameter)" if t else "")
+        + (f" with t components (each estimated {NU} counts as a parameter)" if t else "")
         + ", with the same rows, gaps and estimation as above."
     )
     grid_settings = yd.UploadSelectionSettings.from_settings(settings, tuple(columns))

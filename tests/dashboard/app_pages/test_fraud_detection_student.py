@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.app_pages.fraud_detection import student as fraud_student
 from dashboard.app_pages.fraud_detection.run import FraudSettings
+from dashboard.components.style import NU
 from emlib.cases.fraud import (
     METHODS,
     STUDENT_MODEL,
@@ -21,7 +22,6 @@ from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/fraud_detection/page.py"
 CRX = {"data": "crx"}
-NU = fraud_student.NU
 
 
 def comparison(at) -> pd.DataFrame:

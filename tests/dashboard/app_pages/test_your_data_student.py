@@ -22,6 +22,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data import student as ys
 from dashboard.components import viewer as shared_viewer
+from dashboard.components.style import NU
 from emlib import StudentMixtureEM
 from emlib.datasets import DATA_DIR
 from emlib.student import DOF_BOUNDS
@@ -33,7 +34,6 @@ from tests.dashboard.components.test_downloads import (
 )
 
 PAGE = "app_pages/your_data/page.py"
-NU = ydo.NU
 FAITHFUL = ("eruptions", "waiting")
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from dashboard.components.figures import clusters_figure
 from dashboard.components.halfsteps import (
-    NU,
     half_step,
     is_student,
     last_position,
@@ -15,6 +14,7 @@ from dashboard.components.halfsteps import (
     responsibilities,
     scale_weights,
 )
+from dashboard.components.style import NU
 from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES, weigh_points
 from dashboard.components.viewer_text import DOWNWEIGHTED, describe, params_table, point_breakdown
 from emlib import GaussianMixtureEM, StudentMixtureEM
