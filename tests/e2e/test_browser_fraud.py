@@ -205,12 +205,15 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
     on it (the server's ``script_finished`` says "fragment run"), the URL's ``thr`` follows,
     and the viewer's Share box, in a fragment of its own, holds the new threshold once
     opened."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     # script_finished statuses; each run's fragment ids (none: a full run) and the number of
     # the websocket it came on (a reconnect, which a loaded machine can cause, opens a new
-    # one, and the frontend asks for a full run on it)
-    finished, runs, sockets = [], [], []
+    # one, and the frontend asks for a full run on it); what the browser asked for (socket,
+    # fragment id, the widget ids it sent), to tell a full run the browser asked for from
+    # one the server made
+    finished, runs, sockets, asked = [], [], [], []
 
     def on_socket(ws) -> None:
         sockets.append(ws)
@@ -224,7 +227,16 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
                 elif msg.WhichOneof("type") == "new_session":
                     runs.append((number, list(msg.metadata.run.fragment_ids)))
 
+        def on_sent(payload) -> None:
+            if isinstance(payload, bytes):
+                msg = BackMsg.FromString(payload)
+                if msg.WhichOneof("type") == "rerun_script":
+                    rerun = msg.rerun_script
+                    ids = [w.id.rsplit("-", 1)[-1] for w in rerun.widget_states.widgets]
+                    asked.append((number, rerun.fragment_id, ids))
+
         ws.on("framereceived", on_frame)
+        ws.on("framesent", on_sent)
 
     page.on("websocket", on_socket)
     page.goto(f"{server}/fraud_detection?data=crx", wait_until="domcontentloaded")
@@ -243,6 +255,7 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
     alerts = metric(page, "Alerts per 10,000")
     finished.clear()
     runs.clear()
+    asked.clear()
     threshold.focus()
     for _ in range(10):
         threshold.press("ArrowLeft")
@@ -261,7 +274,11 @@ def test_a_threshold_move_reruns_only_its_fragment_and_the_share_link_follows(se
     assert not reconnected or not reconnected[0], "a reconnect starts with a full run"
     presses = first + reconnected[1:]
     full = [ids for ids in presses if not ids]
-    assert presses and len(full) * 3 < len(presses), f"full runs among the threshold's: {runs}"
+    asked_full = [(number, ids) for number, fragment, ids in asked if not fragment]
+    assert presses and len(full) * 3 < len(presses), (
+        f"full runs among the threshold's: {runs}; the browser asked for full runs with "
+        f"these widgets: {asked_full} ({len(asked)} requests in all)"
+    )
     assert ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY in finished
     assert set(finished) <= {
         ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,

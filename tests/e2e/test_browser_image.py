@@ -151,3 +151,26 @@ def test_the_phantom_shows_the_truth_and_both_accuracies(server, page):
     settle(page)
     assert_drawn(page)
     page.screenshot(path=ARTIFACTS / "image_phantom.png", full_page=True)
+
+
+def test_share_link_holds_the_playback_frame_the_address_shows(server, page):
+    """The frame slider is bound to the address by the browser (``bind="query-params"``),
+    not by ``share.set_url_param``: the viewer's Share link, opened right after five
+    presses, still ends on the frame the address and the picture show."""
+    page.goto(f"{server}/image_segmentation", wait_until="domcontentloaded")
+    frame = page.get_by_role("slider", name="Iteration")
+    frame.wait_for(timeout=SETTLE_MS)
+    settle(page)
+    last = page.get_by_text(re.compile(r"Label image at iteration \d+")).inner_text()
+    frame.focus()
+    for _ in range(5):
+        frame.press("ArrowLeft")
+    caption = page.get_by_text(re.compile(r"Label image at iteration \d+"))
+    expect(caption).not_to_have_text(last)
+    page.get_by_role("button", name=re.compile("Share")).last.click()
+    settle(page)
+    shown = re.search(r"iteration (\d+)", caption.inner_text()).group(1)
+    expect(page).to_have_url(re.compile(rf"img_frame={shown}(&|$)"))
+    link = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    expect(link).to_contain_text(re.compile(rf"img_frame={shown}(&|$)"))
+    assert page.locator('[data-testid="stException"]').count() == 0
