@@ -4,51 +4,22 @@ complete-case analysis and mean imputation, and replay EM's imputations step by 
 import streamlit as st
 
 from dashboard.app_pages.missing_lab.run import (
-    AIRQUALITY_COLUMNS,
-    MISSING_DATASETS,
     MissingLabSettings,
     comparison_panels,
     run_missing_lab,
 )
+from dashboard.app_pages.missing_lab.sidebar import SETTINGS, settings_sidebar
 from dashboard.app_pages.missing_lab.words import missing_lab_code, missing_lab_story
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import comparison_figure
 from dashboard.components.fits import show_fit_messages
 from dashboard.components.settings import (
-    Setting,
-    choice,
     current_settings,
     init_settings,
-    integer,
-    number,
-    synthetic_settings,
-    tolerance_setting,
     write_query_params,
 )
 from dashboard.components.style import SIGMA
 from dashboard.components.viewer import iteration_viewer
-from dashboard.components.widgets import synthetic_data_controls, tolerance_input
-from emlib.missing import MECHANISMS
-from emlib.params import COVARIANCE_TYPES
-
-SETTINGS = (
-    Setting("data", "synthetic", choice(tuple(MISSING_DATASETS))),
-    *synthetic_settings(),
-    Setting("x", "Temp", choice(AIRQUALITY_COLUMNS)),
-    Setting("y", "Ozone", choice(AIRQUALITY_COLUMNS)),
-    Setting("mech", "MCAR", choice(MECHANISMS)),
-    Setting("rate", 0.3, number(0.05, 0.8)),
-    Setting("k", 3, integer(1, 8)),
-    Setting("cov", "full", choice(COVARIANCE_TYPES)),
-    Setting("seed", 0, integer(0, 9999)),
-    tolerance_setting(),
-)
-
-RATE_HELP = (
-    "Each value of y hides at random (under MAR and MNAR with a probability that depends on "
-    "the data) and this is the average probability, so the share actually hidden varies "
-    "with the seed: the caption gives it."
-)
 
 st.title("Missing data lab")
 st.markdown(
@@ -63,32 +34,7 @@ st.markdown(
 )
 
 init_settings("missing", SETTINGS)
-with st.sidebar:
-    st.radio("Data", tuple(MISSING_DATASETS), format_func=MISSING_DATASETS.get, key="missing_data")
-    real_gaps = st.session_state["missing_data"] == "airquality"
-    if not real_gaps:
-        st.radio("Missingness mechanism", MECHANISMS, key="missing_mech", horizontal=True)
-        st.slider(
-            "Share of y values hidden, on average",
-            0.05,
-            0.8,
-            step=0.05,
-            key="missing_rate",
-            help=RATE_HELP,
-        )
-    with st.form("missing_settings"):
-        if st.session_state["missing_data"] == "synthetic":
-            synthetic_data_controls("missing", full=True)
-        if real_gaps:
-            st.markdown("**Columns to fit** (Ozone and Solar.R have real gaps)")
-            st.selectbox("x axis", AIRQUALITY_COLUMNS, key="missing_x")
-            st.selectbox("y axis", AIRQUALITY_COLUMNS, key="missing_y")
-        st.markdown("**Model**")
-        st.slider("Number of components K", 1, 8, key="missing_k")
-        st.selectbox("Covariance type", COVARIANCE_TYPES, key="missing_cov")
-        st.number_input("Seed (hidden values and EM start)", 0, 9999, key="missing_seed")
-        tolerance_input("missing")
-        st.form_submit_button("Fit", type="primary", key="missing_apply", width="stretch")
+settings_sidebar()
 
 settings = current_settings("missing", SETTINGS)
 write_query_params(settings)
