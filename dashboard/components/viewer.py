@@ -213,71 +213,13 @@ def _viewer_body(
     X, feature_names, history, truth, key, query_key, playing, ending=_Ending(), columns=(0, 1)
 ) -> None:
     state = st.session_state
-    pos_key, play_key, point_key = f"{key}_pos", f"{key}_play", f"{key}_point"
+    point_key = f"{key}_point"
     last = last_position(history)
-    if bool(state.get(play_key, False)) != playing:
-        st.rerun()  # play was switched: rerun the app so the fragment's timer is set or cleared
-    if playing:
-        state[pos_key] = min(state[pos_key] + 1, last)
-        if state[pos_key] >= last:
-            state[play_key] = False
-            state[f"_{key}_pos_saved"] = last
-            st.rerun()
-
-    n_frames = (last + 1) * len(X)
-    st.toggle(
-        "Instant scrub: every half-step in your browser",
-        key=f"{key}_instant",
-        on_change=_stop_playing,
-        args=(play_key,),
-        disabled=n_frames > MAX_SCRUB_POINTS,
-        help=(
-            "Sends the whole replay once; the chart's own slider and Play button then step "
-            "without waiting for the server. The step-by-step explanation, the parameter "
-            "table and the point inspector follow the step buttons, with the toggle off."
-            if n_frames <= MAX_SCRUB_POINTS
-            else f"This replay is too large to send at once ({len(X):,} points by "
-            f"{last + 1} half-steps; the limit is {MAX_SCRUB_POINTS:,}): step with the "
-            "buttons."
-        ),
-    )
-    if state.get(f"{key}_instant") and n_frames <= MAX_SCRUB_POINTS:
+    _advance_play(key, last, playing)
+    if _instant_toggle(key, len(X), last):
         _instant_scrub(X, feature_names, history, truth, key, columns)
         return
-
-    st.select_slider(
-        "Half-step (E-steps recolour the points, M-steps move the ellipses)",
-        options=list(range(last + 1)),
-        format_func=lambda p: half_step(history, p).label,
-        key=pos_key,
-    )
-    position = state[pos_key]
-    back, play, forward, share = st.columns([1, 1, 1, 3])
-    back.button(
-        "Step back",
-        key=f"{key}_back",
-        icon=":material/skip_previous:",
-        on_click=_shift,
-        args=(pos_key, -1, last),
-        disabled=position == 0,
-        width="stretch",
-    )
-    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
-    forward.button(
-        "Step forward",
-        key=f"{key}_forward",
-        icon=":material/skip_next:",
-        on_click=_shift,
-        args=(pos_key, 1, last),
-        disabled=position == last,
-        width="stretch",
-    )
-    state[f"_{key}_pos_saved"] = position
-    if query_key:
-        set_url_param(query_key, str(position))
-    with share:
-        # drawn after the position is in the URL: the link holds it
-        copy_link(compact=True, key=f"{key}_share_link")
+    position = _step_controls(history, key, query_key, last)
 
     hs = half_step(history, position)
     params = history[hs.params_index].params
@@ -320,23 +262,7 @@ def _viewer_body(
                 selection_mode="points",
                 width="stretch",
             )
-        st.caption(
-            f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
-            "ellipse; the cross marks its mean."
-            + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
-            + (
-                f" Hollow circles: the {len(rows[1])} rows with a gap in a plotted column, "
-                "drawn at their imputed values"
-                + (
-                    f" (of the {gap_counts(X, columns)[0]} rows with a gap in any column)."
-                    if gap_counts(X, columns)[0] != len(rows[1])
-                    else "."
-                )
-                if rows[1]
-                else ""
-            )
-            + _weights_caption(history, weights)
-        )
+        st.caption(_clusters_caption(X, history, truth, columns, len(rows[1]), weights))
     with right:
         st.markdown(
             describe(
@@ -363,8 +289,130 @@ def _viewer_body(
             width="stretch",
         )
 
+    _parameters_table(params, feature_names, columns, X.shape[1])
+    _inspect_point(
+        X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
+    )
+
+
+def _advance_play(key: str, last: int, playing: bool) -> None:
+    """While Play is on, move one half-step on each of the fragment's timed runs; at the
+    last half-step switch Play off. A switch of Play reruns the app, so that the fragment's
+    timer is set or cleared."""
+    state = st.session_state
+    pos_key, play_key = f"{key}_pos", f"{key}_play"
+    if bool(state.get(play_key, False)) != playing:
+        st.rerun()
+    if playing:
+        state[pos_key] = min(state[pos_key] + 1, last)
+        if state[pos_key] >= last:
+            state[play_key] = False
+            state[f"_{key}_pos_saved"] = last
+            st.rerun()
+
+
+def _instant_toggle(key: str, n_points: int, last: int) -> bool:
+    """Draw the "Instant scrub" toggle (disabled when the replay is too large to send);
+    True when it is on and the replay may be sent."""
+    n_frames = (last + 1) * n_points
+    play_key = f"{key}_play"
+    st.toggle(
+        "Instant scrub: every half-step in your browser",
+        key=f"{key}_instant",
+        on_change=_stop_playing,
+        args=(play_key,),
+        disabled=n_frames > MAX_SCRUB_POINTS,
+        help=(
+            "Sends the whole replay once; the chart's own slider and Play button then step "
+            "without waiting for the server. The step-by-step explanation, the parameter "
+            "table and the point inspector follow the step buttons, with the toggle off."
+            if n_frames <= MAX_SCRUB_POINTS
+            else f"This replay is too large to send at once ({n_points:,} points by "
+            f"{last + 1} half-steps; the limit is {MAX_SCRUB_POINTS:,}): step with the "
+            "buttons."
+        ),
+    )
+    return bool(st.session_state.get(f"{key}_instant")) and n_frames <= MAX_SCRUB_POINTS
+
+
+def _step_controls(history: Sequence[EMStep], key: str, query_key: str | None, last: int) -> int:
+    """The half-step slider, Step back / Play / Step forward and the Share link; the
+    position shown (also written to the address under ``query_key``)."""
+    state = st.session_state
+    pos_key, play_key = f"{key}_pos", f"{key}_play"
+    st.select_slider(
+        "Half-step (E-steps recolour the points, M-steps move the ellipses)",
+        options=list(range(last + 1)),
+        format_func=lambda p: half_step(history, p).label,
+        key=pos_key,
+    )
+    position = state[pos_key]
+    back, play, forward, share = st.columns([1, 1, 1, 3])
+    back.button(
+        "Step back",
+        key=f"{key}_back",
+        icon=":material/skip_previous:",
+        on_click=_shift,
+        args=(pos_key, -1, last),
+        disabled=position == 0,
+        width="stretch",
+    )
+    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
+    forward.button(
+        "Step forward",
+        key=f"{key}_forward",
+        icon=":material/skip_next:",
+        on_click=_shift,
+        args=(pos_key, 1, last),
+        disabled=position == last,
+        width="stretch",
+    )
+    state[f"_{key}_pos_saved"] = position
+    if query_key:
+        set_url_param(query_key, str(position))
+    with share:
+        # drawn after the position is in the URL: the link holds it
+        copy_link(compact=True, key=f"{key}_share_link")
+    return position
+
+
+def _clusters_caption(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    truth,
+    columns: tuple[int, int],
+    n_gap_rows: int,
+    weights: np.ndarray | None,
+) -> str:
+    """The scatter's caption: how to read it, the truth's ellipses, the rows with a gap in
+    the plotted pair (drawn hollow at their imputed values) and the t weights' scale."""
+    gap_rows_any = gap_counts(X, columns)[0] if n_gap_rows else 0
+    return (
+        f"Click a point to inspect it. Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} "
+        "ellipse; the cross marks its mean."
+        + (f" Dashed grey: the true components' 1{SIGMA} ellipses." if truth else "")
+        + (
+            f" Hollow circles: the {n_gap_rows} rows with a gap in a plotted column, "
+            "drawn at their imputed values"
+            + (
+                f" (of the {gap_rows_any} rows with a gap in any column)."
+                if gap_rows_any != n_gap_rows
+                else "."
+            )
+            if n_gap_rows
+            else ""
+        )
+        + _weights_caption(history, weights)
+    )
+
+
+def _parameters_table(
+    params: GMMParams, feature_names, columns: tuple[int, int], n_features: int
+) -> None:
+    """The parameters at this half-step: every covariance up to ``ALL_COVARIANCES_UP_TO``
+    features, else one row per parameter with the plotted pair's covariance only."""
     st.markdown("##### Parameters at this step")
-    d = X.shape[1]
+    d = n_features
     if d <= ALL_COVARIANCES_UP_TO:
         st.dataframe(params_table(params, feature_names), width="stretch")
     else:  # one row per parameter, one column per component: it fits the page's width
@@ -375,9 +423,6 @@ def _viewer_body(
             f"{d * (d - 1) // 2} covariances, the plotted pair's (the parameters download "
             "holds them all)."
         )
-    _inspect_point(
-        X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
-    )
 
 
 #: The most points x half-steps the instant scrub sends (about 10 bytes a point a frame,

@@ -23,3 +23,22 @@ def test_a_narrow_fit_keeps_one_row_per_component_with_every_covariance():
     for name in ("Ozone", "Solar.R", "Temp"):
         assert f"mean {name}" in table.columns
     assert {"cov(Ozone, Solar.R)", "cov(Ozone, Temp)", "cov(Solar.R, Temp)"} <= set(table.columns)
+
+
+def test_the_scatter_caption_counts_the_hollow_points_and_the_other_gaps():
+    import numpy as np
+
+    from dashboard.components.viewer import _clusters_caption
+    from emlib.params import EMStep, GMMParams
+
+    X = np.array([[np.nan, 1.0, 2.0], [1.0, 2.0, np.nan], [0.0, 1.0, 2.0], [1.0, np.nan, 3.0]])
+    params = GMMParams(np.ones(1), np.zeros((1, 3)), np.eye(3)[None], "full")
+    history = [EMStep(0, params, -1.0, 0.0, -1.0)]
+    plain = _clusters_caption(X[2:3], history, None, (0, 1), 0, None)
+    assert "Hollow" not in plain and "Dashed grey" not in plain
+    assert "Dashed grey" in _clusters_caption(X[2:3], history, [object()], (0, 1), 0, None)
+    hollow = _clusters_caption(X, history, None, (0, 1), 2, None)
+    assert "the 2 rows with a gap in a plotted column" in hollow
+    assert "(of the 3 rows with a gap in any column)." in hollow
+    same = _clusters_caption(X, history, None, (0, 2), 3, None)
+    assert "the 3 rows with a gap in a plotted column, drawn at their imputed values." in same
