@@ -211,6 +211,49 @@ def scrub_figure(
 
     moving = _base_traces(first, gaps, truth)
     n_moving = len(_moving_parts(first, gaps, digits))
+    curve, marker = _loglik_traces(iterations, log_likelihoods)
+    data = [*moving, curve, marker]
+    marker_index = len(data) - 1
+    frame_traces = [*list(range(n_moving)), marker_index]
+
+    def frame_data(step: ScrubStep) -> list[dict]:
+        t = step.loglik_index
+        current = {"x": [iterations[t]], "y": [log_likelihoods[t]]}
+        return [*_moving_parts(step, gaps, digits), current]
+
+    frames = [
+        {"name": str(p), "data": frame_data(step), "traces": frame_traces}
+        for p, step in enumerate(steps)
+    ]
+    _open_at(data, frame_traces, frame_data(steps[active]))
+
+    labels = [
+        f"{step.label} · log-likelihood {log_likelihoods[step.loglik_index]:.2f}" for step in steps
+    ]
+    layout = {
+        "xaxis": {"title": {"text": names[0]}, "range": x_range, "domain": [0, 0.58]},
+        "yaxis": {"title": {"text": names[1]}, "range": y_range},
+        "xaxis2": {
+            "title": {"text": "iteration t (parameters θ_t)"},
+            "domain": [0.7, 1],
+            "anchor": "y2",
+        },
+        "yaxis2": {"title": {"text": loglik_title}, "anchor": "x2"},
+        "legend": legend_below(-0.32),
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 40},
+        "height": 600,
+        "dragmode": "pan",
+        "uirevision": "scrub",
+        **_scrub_controls(labels, active),
+    }
+    return FramedFigure(data, layout, frames)
+
+
+def _loglik_traces(
+    iterations: Sequence[int], log_likelihoods: Sequence[float]
+) -> tuple[dict, dict]:
+    """The right panel's traces: the log-likelihood curve l(theta_t) against t, and the
+    marker of the half-step shown (its x and y are set per frame)."""
     curve = {
         "type": "scatter",
         "mode": "lines+markers",
@@ -234,21 +277,13 @@ def scrub_figure(
         "hovertemplate": "%{y:.2f}<extra>shown now</extra>",
         "meta": {"role": "current"},
     }
-    data = [*moving, curve, marker]
-    marker_index = len(data) - 1
-    frame_traces = [*list(range(n_moving)), marker_index]
+    return curve, marker
 
-    def frame_data(step: ScrubStep) -> list[dict]:
-        t = step.loglik_index
-        current = {"x": [iterations[t]], "y": [log_likelihoods[t]]}
-        return [*_moving_parts(step, gaps, digits), current]
 
-    frames = [
-        {"name": str(p), "data": frame_data(step), "traces": frame_traces}
-        for p, step in enumerate(steps)
-    ]
-    # the figure opens at the active half-step: its moving traces take that frame's values
-    for index, part in zip(frame_traces, frame_data(steps[active]), strict=True):
+def _open_at(data: list[dict], frame_traces: list[int], parts: list[dict]) -> None:
+    """Give the traces a frame animates (``frame_traces``, indices into ``data``) that
+    frame's values ``parts``, so the figure opens at it (in place)."""
+    for index, part in zip(frame_traces, parts, strict=True):
         trace = data[index]
         for name, value in part.items():
             if isinstance(value, dict):
@@ -256,28 +291,16 @@ def scrub_figure(
             else:
                 trace[name] = value
 
+
+def _scrub_controls(labels: Sequence[str], active: int) -> dict:
+    """The layout's slider (one step per half-step, animating to frame p, opening at
+    ``active``) and its Play / Pause buttons."""
     animate = {
         "mode": "immediate",
         "frame": {"duration": 0, "redraw": False},
         "transition": {"duration": 0},
     }
-    labels = [
-        f"{step.label} · log-likelihood {log_likelihoods[step.loglik_index]:.2f}" for step in steps
-    ]
-    layout = {
-        "xaxis": {"title": {"text": names[0]}, "range": x_range, "domain": [0, 0.58]},
-        "yaxis": {"title": {"text": names[1]}, "range": y_range},
-        "xaxis2": {
-            "title": {"text": "iteration t (parameters θ_t)"},
-            "domain": [0.7, 1],
-            "anchor": "y2",
-        },
-        "yaxis2": {"title": {"text": loglik_title}, "anchor": "x2"},
-        "legend": legend_below(-0.32),
-        "margin": {"l": 60, "r": 20, "t": 30, "b": 40},
-        "height": 600,
-        "dragmode": "pan",
-        "uirevision": "scrub",
+    return {
         "sliders": [
             {
                 "active": active,
@@ -325,4 +348,3 @@ def scrub_figure(
             }
         ],
     }
-    return FramedFigure(data, layout, frames)
