@@ -5,14 +5,6 @@ import streamlit as st
 
 from dashboard.app_pages.model_selection.figures import criteria_figures
 from dashboard.app_pages.model_selection.options import (
-    ALL_CELLS,
-    COVARIANCE_FAMILIES,
-    ESTIMATORS,
-    FAMILIES,
-    FAMILY_ESTIMATORS,
-    MAX_K,
-    SELECTION_DATASETS,
-    SELECTION_TOL,
     SelectionSettings,
     cell_name,
     parse_cell,
@@ -25,6 +17,7 @@ from dashboard.app_pages.model_selection.run import (
     pick_cell,
     run_selection,
 )
+from dashboard.app_pages.model_selection.sidebar import SETTINGS, settings_sidebar
 from dashboard.app_pages.model_selection.views import (
     cell_text,
     counting_text,
@@ -35,32 +28,11 @@ from dashboard.app_pages.model_selection.views import (
 )
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.settings import (
-    Setting,
-    choice,
     current_settings,
     init_settings,
-    integer,
-    synthetic_settings,
-    tolerance_setting,
     write_query_params,
 )
 from dashboard.components.share import copy_link
-from dashboard.components.widgets import synthetic_data_controls, tolerance_input
-
-AIR_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp")
-SETTINGS = (
-    Setting("family", "gaussian", choice(tuple(FAMILIES))),
-    Setting("data", "faithful", choice(tuple(SELECTION_DATASETS))),
-    *synthetic_settings(full=False),
-    Setting("kmax", 6, integer(2, MAX_K)),
-    Setting("est", "ml", choice(tuple(ESTIMATORS))),
-    Setting("seed", 0, integer(0, 9999)),
-    Setting("crit", "bic", choice(tuple(CRITERIA))),
-    Setting("cell", "best", choice(ALL_CELLS)),
-    Setting("x", "Ozone", choice(AIR_COLUMNS)),
-    Setting("y", "Temp", choice(AIR_COLUMNS)),
-    tolerance_setting(SELECTION_TOL),
-)
 
 st.title("Model selection")
 st.markdown(
@@ -76,22 +48,7 @@ st.markdown(
 )
 
 init_settings("sel", SETTINGS)
-with st.sidebar:
-    st.radio("Model family", tuple(FAMILIES), format_func=FAMILIES.get, key="sel_family")
-    gaussian = st.session_state["sel_family"] in COVARIANCE_FAMILIES  # the Gaussian data
-    if gaussian:
-        st.radio(
-            "Data", tuple(SELECTION_DATASETS), format_func=SELECTION_DATASETS.get, key="sel_data"
-        )
-    estimators = ESTIMATORS if gaussian else FAMILY_ESTIMATORS
-    with st.form("sel_settings"):
-        if gaussian and st.session_state["sel_data"] == "synthetic":
-            synthetic_data_controls("sel")
-        st.slider("Largest K in the grid", 2, MAX_K, key="sel_kmax")
-        st.radio("Estimation", tuple(estimators), format_func=estimators.get, key="sel_est")
-        st.number_input("Start seed", 0, 9999, key="sel_seed")
-        tolerance_input("sel")
-        st.form_submit_button("Fit the grid", type="primary", key="sel_apply", width="stretch")
+gaussian, estimators = settings_sidebar()
 
 settings = current_settings("sel", SETTINGS)
 write_query_params(settings)
