@@ -4,6 +4,7 @@ the chosen model and the downloads."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
@@ -20,7 +21,7 @@ from dashboard.components import caching
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.viewer import iteration_viewer
-from emlib.cases.retail import FEATURES, Transactions
+from emlib.cases.retail import FEATURES, Segmentation, Transactions
 
 
 def segments_section(settings: dict, source_key: str, tx: Transactions | None) -> None:
@@ -42,11 +43,24 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
             st.dataframe(run.transactions.rejected.head(50), hide_index=True)
     st.markdown(words.story(res))
 
+    _selection_part(res)
+    _segments_part(res)
+    rows = retail.sample_rows(n, settings["seed"])
+    _matrix_part(res, rows, source_key, settings)
+    _borderline_part(res)
+    _viewer_part(res, rows, settings)
+
+
+def _selection_part(res: Segmentation) -> None:
+    """BIC over K and the covariance types: the heat map and the lines."""
     st.subheader("How many segments: BIC over K and covariance types")
     st.plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
     st.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
     st.caption("Lower BIC is better (orange: BIC's best cell; red: the model shown below).")
 
+
+def _segments_part(res: Segmentation) -> None:
+    """The segments' table, the labelling rule and its reasons, profiles and revenue."""
     st.subheader(f"{res.n_segments} segments")
     shown, details = words.segment_table(res.profiles), words.segment_details(res.profiles)
     st.dataframe(shown, width="stretch", column_config=words.number_columns(shown))
@@ -59,7 +73,11 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
     left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
     right.plotly_chart(revenue_figure(res.profiles), width="stretch")
 
-    rows = retail.sample_rows(n, settings["seed"])
+
+def _matrix_part(res: Segmentation, rows: np.ndarray, source_key: str, settings: dict) -> None:
+    """The sampled customers' scatter matrix with each segment's ellipses (one figure for
+    every session that draws the same run)."""
+    n = len(res.customers.table)
     st.subheader("The customers in feature space")
     matrix = caching.shared(  # the same run and sample: the same figure, for every session
         ("retail matrix", source_key, retail.RetailSettings.from_settings(settings), n),
@@ -78,6 +96,9 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
         "restricted to the pair of features of its panel."
     )
 
+
+def _borderline_part(res: Segmentation) -> None:
+    """The customers no segment claims firmly, and the two downloads."""
     st.subheader("Borderline customers")
     borderline = res.borderline()
     st.markdown(
@@ -102,6 +123,11 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
         on_click="ignore",
     )
 
+
+def _viewer_part(res: Segmentation, rows: np.ndarray, settings: dict) -> None:
+    """EM at work on the chosen model: the viewer on the sampled customers, on the axes
+    chosen, and the fit's downloads."""
+    n = len(res.customers.table)
     st.subheader("EM at work on the chosen model")
     names = list(res.matrix.features)
     a, b = st.columns(2)
