@@ -4,23 +4,18 @@ import streamlit as st
 
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import options as ydo
-from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.mixed_view import mixed_view
 from dashboard.app_pages.your_data.sidebar import model_form
-from dashboard.app_pages.your_data.student_view import student_summary
 from dashboard.app_pages.your_data.views import (
     bic_section,
-    category_view,
-    one_column_view,
+    fit_section,
     picture_view,
-    table_downloads,
     understood_section,
     upload_again,
 )
 from dashboard.components.settings import current_settings, init_settings
-from dashboard.components.viewer import iteration_viewer
-from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain, plain_labels
+from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain
 
 st.title("Your data")
 st.markdown(
@@ -131,37 +126,5 @@ if len(columns) > 1 and settings["x"] == settings["y"]:
     st.error("Pick two different columns for the x and y axes.")
     st.stop()
 
-st.subheader(
-    "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
-)
-fit_settings = yd.UploadFitSettings.from_settings(settings, tuple(columns))
-fit = yd.run_upload_fit(upload.key, fit_settings, _upload=upload)
-if fit.error:
-    st.error(fit.error)
-    st.stop()
-for note in fit.notes:
-    st.caption(note)
-if fit.warning:
-    st.info(fit.warning)
-if fit.is_t:
-    student_summary(fit, viewer=len(columns) > 1)
-run_id = repr((upload.key, fit_settings))
-if len(columns) == 1:
-    one_column_view(fit.X, columns[0], fit.history, run_id)
-else:
-    iteration_viewer(
-        fit.X,
-        plain_labels(columns),
-        fit.history,
-        key="yd_viewer",
-        query_key="it",
-        run_id=run_id,
-        converged=fit.converged,
-        tol=settings["tol"],
-        opens_at="final",
-        columns=(columns.index(settings["x"]), columns.index(settings["y"])),
-    )
-table_downloads(source, upload, columns, fit, fit_settings)
-category_view(upload, yd.Clusters.of(fit))
-
+fit_section(source, upload, settings, columns)
 bic_section(upload, settings, columns)

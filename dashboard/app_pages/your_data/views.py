@@ -1,6 +1,6 @@
 """Parts of the "Your data" page: what was understood of a table, a picture's segmentation,
-a one-column fit, the clusters against a text column, and the notice for a link made from
-an upload.
+the numeric fit (a one-column fit or the iteration viewer, its downloads), the clusters against
+a text column, BIC over the grid, and the notice for a link made from an upload.
 
 Each function reads the widgets it draws and the result it is given, and draws; the work is
 done in ``run`` (cached runners) and emlib. User text (file and column names) is
@@ -16,7 +16,7 @@ from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.figures import mixture_density_figure
-from dashboard.app_pages.your_data.student_view import student_downloads
+from dashboard.app_pages.your_data.student_view import student_downloads, student_summary
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
@@ -31,7 +31,8 @@ from dashboard.components.segmentation import (
 from dashboard.components.settings import write_query_params
 from dashboard.components.share import copy_link
 from dashboard.components.style import NU
-from dashboard.uploads import TableUpload, plain, plain_label
+from dashboard.components.viewer import iteration_viewer
+from dashboard.uploads import TableUpload, plain, plain_label, plain_labels
 from emlib.crosstab import MISSING_LEVEL, OTHER_LEVEL
 from emlib.params import EMStep
 
@@ -143,6 +144,46 @@ def picture_link_text(source: yds.Source, uploaded: bool, settings: dict) -> str
             "it."
         )
     return f"This link opens the example picture **{plain(source.name)}** with {model}."
+
+
+def fit_section(
+    source: yds.Source, upload: TableUpload, settings: dict, columns: list[str]
+) -> None:
+    """The numeric fit (a Gaussian or t mixture) to the chosen ``columns``: replayed step by
+    step (two columns or more) or iteration by iteration (one), its downloads, and the clusters
+    against a text column. A fit that fails shows its error and stops the page."""
+    st.subheader(
+        "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
+    )
+    fit_settings = yd.UploadFitSettings.from_settings(settings, tuple(columns))
+    fit = yd.run_upload_fit(upload.key, fit_settings, _upload=upload)
+    if fit.error:
+        st.error(fit.error)
+        st.stop()
+    for note in fit.notes:
+        st.caption(note)
+    if fit.warning:
+        st.info(fit.warning)
+    if fit.is_t:
+        student_summary(fit, viewer=len(columns) > 1)
+    run_id = repr((upload.key, fit_settings))
+    if len(columns) == 1:
+        one_column_view(fit.X, columns[0], fit.history, run_id)
+    else:
+        iteration_viewer(
+            fit.X,
+            plain_labels(columns),
+            fit.history,
+            key="yd_viewer",
+            query_key="it",
+            run_id=run_id,
+            converged=fit.converged,
+            tol=settings["tol"],
+            opens_at="final",
+            columns=(columns.index(settings["x"]), columns.index(settings["y"])),
+        )
+    table_downloads(source, upload, columns, fit, fit_settings)
+    category_view(upload, yd.Clusters.of(fit))
 
 
 def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str) -> None:
