@@ -11,21 +11,19 @@ from dashboard.app_pages.exercises.course import (
     open_course,
 )
 from dashboard.app_pages.exercises.display import (
-    progress_frame,
     show_feedback,
     show_question,
     show_solution,
 )
 from dashboard.app_pages.exercises.progress import (
-    attempts,
     exercise_progress,
     read_link_progress,
-    record,
     reveal,
     shown_feedback,
     write_link_progress,
 )
-from dashboard.app_pages.exercises.run import build, step
+from dashboard.app_pages.exercises.run import build
+from dashboard.app_pages.exercises.sections import answer_form, exercise_picker, progress_section
 from dashboard.app_pages.exercises.sets import solo_set
 from dashboard.components.settings import (
     Setting,
@@ -37,9 +35,6 @@ from dashboard.components.settings import (
 from dashboard.components.share import copy_link
 from emlib.teaching.exercises import (
     ExerciseProgress,
-    check_answer,
-    report_csv,
-    report_json,
     reveal_solution,
     safe_markdown,
 )
@@ -87,32 +82,7 @@ else:
 st.subheader(safe_markdown(exercise_set.title))
 if exercise_set.description:
     st.caption(safe_markdown(exercise_set.description))
-marks = {n: " ✓" if state.solved else "" for n, state in done.items()}
-left, middle, right = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
-left.button(
-    "Previous",
-    on_click=step,
-    args=(-1, count),
-    icon=":material/arrow_back:",
-    disabled=settings["ex"] == 1,
-    width="stretch",
-)
-middle.selectbox(
-    "Exercise",
-    range(1, count + 1),
-    key="ex_ex",
-    format_func=lambda n: (
-        f"{n} of {count}: {exercise_set.exercises[n - 1].title}" + marks.get(n, "")
-    ),
-)
-right.button(
-    "Next",
-    on_click=step,
-    args=(1, count),
-    icon=":material/arrow_forward:",
-    disabled=settings["ex"] == count,
-    width="stretch",
-)
+exercise_picker(exercise_set, settings, done)
 
 number = settings["ex"]
 spec = exercise_set.exercises[number - 1]
@@ -129,26 +99,7 @@ if course is not None and course.readonly:
     show_solution(exercise, reveal_solution(exercise), answered=False)
     st.stop()
 
-widget = f"ex_answer_{exercise_set.name}_{seed}_{number}"
-with st.form(f"ex_form_{number}"):
-    if exercise.answer_type == "choice":
-        answer = st.radio("Your answer", exercise.options, index=None, key=widget)
-    else:
-        answer = st.text_input("Your answer", key=widget)
-    st.caption(exercise.answer_hint)
-    checked = st.form_submit_button("Check", type="primary", icon=":material/check:")
-if checked:  # keep the verdict, then redraw so the menu, progress and URL include it
-    record(
-        exercise_set.name,
-        number,
-        exercise,
-        seed,
-        answer or "",
-        check_answer(exercise, answer),
-        tries=spec.tries,
-        course=course,
-    )
-    st.rerun()
+answer_form(exercise, spec, exercise_set, seed, number, course)
 show_feedback(
     exercise,
     state,
@@ -156,31 +107,5 @@ show_feedback(
     on_reveal=partial(reveal, exercise_set.name, seed, number, course),
 )
 
-table = progress_frame(exercise_set, done)
-solved, tried = int((table["solved"] == "yes").sum()), int(table["answers"].sum())
-with st.sidebar:
-    checks = f"{tried} answer{'' if tried == 1 else 's'} checked"
-    st.markdown(f"**Progress:** {solved} of {count} solved, {checks}")
-    st.progress(solved / count)
-    log = attempts() if course is None else []
-    st.download_button(
-        "Report (CSV)",
-        report_csv(log),
-        "em_exercises_report.csv",
-        "text/csv",
-        disabled=not log,
-        icon=":material/download:",
-        width="stretch",
-    )
-    st.download_button(
-        "Report (JSON)",
-        report_json(log),
-        "em_exercises_report.json",
-        "application/json",
-        disabled=not log,
-        icon=":material/download:",
-        width="stretch",
-    )
-with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
-    st.dataframe(table, hide_index=True, width="stretch")
+progress_section(exercise_set, done, course)
 copy_link()
