@@ -19,6 +19,7 @@ import pandas as pd
 from dashboard.uploads.columns import (
     COMMA_DECIMAL,
     MISSING_MARKERS,
+    Column,
     cell_kind,
     is_decimal_comma,
     missing_note,
@@ -308,14 +309,75 @@ def _text_of(content: bytes, name: str, key: str) -> Decoded | TableUpload:
 
 
 def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> TableUpload:
-    key, shown = file_key(content), quoted(name)
+    """The table in ``content``, or a refusal saying why there is none (``read_table``
+    without its last guard)."""
+    key = file_key(content)
     decoded = _text_of(content, name, key)
     if isinstance(decoded, TableUpload):
         return decoded
-    text, encoding, codec = decoded
-    notes: list[str] = []
-    if encoding != "UTF-8":
-        notes.append(f"The file is encoded as {encoding}.")
+    split = _rows_or_refusal(decoded.text, name, key)
+    if isinstance(split, TableUpload):
+        return split
+    header = _has_header(split.rows)
+    names, renamed = _column_names(split.rows[0], header, split.width)
+    body = split.rows[1:] if header else split.rows
+    notes = _layout_notes(split, decoded.encoding, header, renamed, len(body))
+    if not body:
+        return _refuse_table(
+            name,
+            key,
+            "header-only",
+            f"{quoted(name)} has only a header row (column names) and no data rows. Add the "
+            "data below the header.",
+            notes,
+        )
+    read, decimal_comma = _read_columns(body, names, split.delimiter, as_text)
+    columns = _sorted_columns(read, decimal_comma, as_text)
+    notes += _column_notes(columns, len(body), as_text)
+    upload = _table_of(
+        name,
+        key,
+        decoded,
+        split,
+        header=header,
+        names=names,
+        columns=columns,
+        notes=notes,
+        n_rows=len(body),
+        as_text=as_text,
+    )
+    problem = _table_problem(upload, split.width, min_rows, as_text, _numbers_set_aside(columns))
+    if problem is not None:
+        code, message = problem
+        return _refuse_table(name, key, code, message, notes)
+    return upload
+
+
+# ------------------------------------------------------------------ splitting the text into rows
+@dataclass(frozen=True)
+class _Rows:
+    """The file's rows made rectangular, and what it took.
+
+    ``rows``: the non-blank rows (the header row included), each ``width`` cells.
+    ``delimiter``: None for a single column. ``blank``: blank lines left out. ``skipped``: the
+    rows with more fields than ``width``, skipped, numbered among the non-blank rows (from 1).
+    ``padded`` and ``trimmed``: rows given empty cells, rows whose empty extra cells were cut.
+    """
+
+    rows: list[list[str]]
+    delimiter: str | None
+    width: int
+    blank: int
+    skipped: list[int]
+    padded: int
+    trimmed: int
+
+
+def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
+    """The text split into rectangular rows, or a refusal: a quote mark never closed (the
+    reader's error, or a quoted cell that swallows the rest of the file), only blank lines, or
+    too many rows with more fields than the rest."""
+    shown = quoted(name)
     delimiter = detect_delimiter(text)
     try:
         rows = _split(text, delimiter or ",")
@@ -326,34 +388,62 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
             "unclosed-quote",
             f'{shown} could not be read as a table: {plain(err)}. Check its quote marks (").',
         )
-    n_lines = len(rows)
-    rows = [r for r in rows if not _blank(r)]
-    blank = n_lines - len(rows)
-    if not rows:
+    filled = [r for r in rows if not _blank(r)]
+    if not filled:
         return _refuse_table(
             name, key, "empty", f"{shown} holds only blank lines: there is nothing to read."
         )
     if delimiter is None:
-        rows = [[",".join(r)] for r in rows]  # one column: commas are part of the values
-    if '"' in text and n_lines < text.count("\n"):  # some quoted cell spans lines
-        long = max((c for r in rows for c in r), key=len)
-        if long.count("\n") > 5 or (len(rows) == 1 and text.count("\n") > 1):
-            line = text[: text.find(long[:40])].count("\n") + 1 if long[:40] in text else 1
-            return _refuse_table(
-                name,
-                key,
-                "unclosed-quote",
-                f'{shown} could not be read as a table: a quote mark (") near line {line} is '
-                "never closed, so the rest of the file reads as one cell. Close or remove it.",
-            )
-    rows, width, skipped, padded, trimmed = _fix_rows(rows)
-    if len(skipped) > _RAGGED_SHARE * (len(rows) + len(skipped)):
+        filled = [[",".join(r)] for r in filled]  # one column: commas are part of the values
+    line = _unclosed_quote_line(text, filled, len(rows))
+    if line is not None:
         return _refuse_table(
-            name, key, "ragged", _ragged_message(name, skipped, len(rows) + len(skipped), width)
+            name,
+            key,
+            "unclosed-quote",
+            f'{shown} could not be read as a table: a quote mark (") near line {line} is '
+            "never closed, so the rest of the file reads as one cell. Close or remove it.",
         )
-    header = _has_header(rows)
-    names = _unique_names(rows[0] if header else [f"column {j + 1}" for j in range(width)])
-    renamed = [n for raw, n in zip(rows[0], names, strict=True) if header and raw.strip() != n]
+    fixed, width, skipped, padded, trimmed = _fix_rows(filled)
+    n_rows = len(fixed) + len(skipped)
+    if len(skipped) > _RAGGED_SHARE * n_rows:
+        return _refuse_table(name, key, "ragged", _ragged_message(name, skipped, n_rows, width))
+    return _Rows(fixed, delimiter, width, len(rows) - len(filled), skipped, padded, trimmed)
+
+
+def _unclosed_quote_line(text: str, rows: list[list[str]], n_lines: int) -> int | None:
+    """The line of a quote mark that is never closed, so that one cell holds the rest of the
+    file (more than five lines of it, or every line of a one-row file), else None.
+
+    ``n_lines`` is the number of rows the text split into, blank ones included: fewer rows than
+    line ends means some quoted cell spans lines.
+    """
+    if '"' not in text or n_lines >= text.count("\n"):
+        return None
+    longest = max((c for r in rows for c in r), key=len)
+    swallows_the_rest = longest.count("\n") > 5 or (len(rows) == 1 and text.count("\n") > 1)
+    if not swallows_the_rest:
+        return None
+    start = longest[:40]
+    return text[: text.find(start)].count("\n") + 1 if start in text else 1
+
+
+# ---------------------------------------------------------------- the header and layout notes
+def _column_names(first_row: list[str], header: bool, width: int) -> tuple[list[str], list[str]]:
+    """(every column's unique name, the header's names that were changed to be unique)."""
+    names = _unique_names(first_row if header else [f"column {j + 1}" for j in range(width)])
+    renamed = [n for raw, n in zip(first_row, names, strict=True) if header and raw.strip() != n]
+    return names, renamed
+
+
+def _layout_notes(
+    split: _Rows, encoding: str, header: bool, renamed: list[str], n_rows: int
+) -> list[str]:
+    """Sentences on how the file is laid out, in this order: the rows and columns read, the
+    encoding (unless UTF-8), names made unique, blank lines, rows skipped and rows padded."""
+    notes = [_shape_note(n_rows, split.width, split.delimiter, header)]
+    if encoding != "UTF-8":
+        notes.append(f"The file is encoded as {encoding}.")
     if renamed:
         notes.append(
             "Blank or repeated column names were made unique: "
@@ -361,20 +451,28 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
             + (" …" if len(renamed) > 6 else "")
             + "."
         )
-    body = rows[1:] if header else rows
+    return notes + _fixed_rows_notes(split)
+
+
+def _shape_note(n_rows: int, width: int, delimiter: str | None, header: bool) -> str:
+    """The sentence saying how many rows and columns were read, how they are separated and
+    whether the first row names the columns."""
     layout = f"{_DELIMITERS[delimiter]}-separated" if delimiter else "a single column"
-    notes.insert(
-        0,
-        (
-            f"Read {len(body):,} rows and {width} column{'s' * (width > 1)} ({layout}, "
-            + (
-                "the first row names the columns"
-                if header
-                else "no header row, so the columns are named “column 1”, “column 2”…"
-            )
-            + ")."
-        ),
+    return (
+        f"Read {n_rows:,} rows and {width} column{'s' * (width > 1)} ({layout}, "
+        + (
+            "the first row names the columns"
+            if header
+            else "no header row, so the columns are named “column 1”, “column 2”…"
+        )
+        + ")."
     )
+
+
+def _fixed_rows_notes(split: _Rows) -> list[str]:
+    """Sentences on the blank lines left out, the rows skipped and the rows padded."""
+    notes = []
+    blank, skipped, padded, width = split.blank, split.skipped, split.padded, split.width
     if blank:
         notes.append(f"{blank:,} blank line{'s were' if blank > 1 else ' was'} skipped.")
     if skipped:
@@ -390,30 +488,54 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
             f"{width}; {'their' if padded > 1 else 'its'} missing cells were read as "
             "empty."
         )
-    if not body:
-        return _refuse_table(
-            name,
-            key,
-            "header-only",
-            f"{shown} has only a header row (column names) and no data rows. Add the data "
-            "below the header.",
-            notes,
-        )
+    return notes
+
+
+# ------------------------------------------------------------------------------- the columns
+@dataclass(frozen=True)
+class _Columns:
+    """The columns read and sorted.
+
+    ``read``: every column as read, by name, in file order. ``decimal_comma``: numbers use a
+    decimal comma. ``numeric``, ``textual``: the kept columns, ``kinds`` the textual ones by
+    kind ("date", "id", "text"). ``dropped``: (column, reason) for columns set aside.
+    ``missing``: the missing cells of the kept columns, by marker; ``markers``: the markers
+    numeric columns held, as written. ``thousands``: some number had a thousands separator.
+    """
+
+    read: dict[str, Column]
+    decimal_comma: bool
+    numeric: list[str]
+    textual: list[str]
+    kinds: dict[str, list[str]]
+    dropped: list[tuple[str, str]]
+    missing: Counter
+    markers: set[str]
+    thousands: bool
+
+
+def _read_columns(
+    body: list[list[str]], names: list[str], delimiter: str | None, as_text: bool
+) -> tuple[dict[str, Column], bool]:
+    """(each column of the data rows read, by name; whether numbers use a decimal comma)."""
     columns = [pd.Series(list(col), dtype=object).astype(str) for col in zip(*body, strict=True)]
     given = pd.concat([c[:2000] for c in columns], ignore_index=True).str.strip()
     given = given[~given.str.lower().isin(MISSING_MARKERS)]
     decimal_comma = is_decimal_comma(given, delimiter) if len(given) else False
-    if decimal_comma:
-        notes.append("Numbers use a decimal comma (such as 1,5), read as 1.5.")
     read = {
         n: read_column(n, col, decimal_comma, as_text)
         for n, col in zip(names, columns, strict=True)
     }
+    return read, decimal_comma
+
+
+def _sorted_columns(read: dict[str, Column], decimal_comma: bool, as_text: bool) -> _Columns:
+    """The columns sorted into numeric, textual and set aside (nothing is set aside
+    ``as_text``), with the missing cells and markers of the kept ones."""
     missing = Counter()
     numeric, textual, dropped, markers, thousands = [], [], [], set(), False
     kinds: dict[str, list[str]] = {"date": [], "id": [], "text": []}
     for column_name, column in read.items():
-        notes.extend(column.notes)
         if column.dropped and not as_text:
             dropped.append((column_name, column.dropped))
             continue
@@ -425,48 +547,87 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
         else:
             textual.append(column_name)
             kinds[column.kind].append(column_name)
-    note = missing_note(missing, len(body) * (len(numeric) + len(textual)) or 1)
+    return _Columns(
+        read, decimal_comma, numeric, textual, kinds, dropped, missing, markers, thousands
+    )
+
+
+def _column_notes(columns: _Columns, n_rows: int, as_text: bool) -> list[str]:
+    """Sentences on the columns, in this order: a decimal comma, each column's own notes, the
+    missing cells, the columns set aside and (unless ``as_text``) those kept as labels."""
+    notes = []
+    if columns.decimal_comma:
+        notes.append("Numbers use a decimal comma (such as 1,5), read as 1.5.")
+    notes += [note for column in columns.read.values() for note in column.notes]
+    n_cells = n_rows * (len(columns.numeric) + len(columns.textual)) or 1
+    note = missing_note(columns.missing, n_cells)
     if note:
         notes.append(note)
-    if dropped:
-        notes.append("Set aside: " + "; ".join(f"{quoted(c)} ({why})" for c, why in dropped) + ".")
+    if columns.dropped:
+        notes.append(
+            "Set aside: " + "; ".join(f"{quoted(c)} ({why})" for c, why in columns.dropped) + "."
+        )
+    kinds = columns.kinds
     described = [(kinds["date"], "dates"), (kinds["id"], "identifiers"), (kinds["text"], "text")]
     kept_as_text = [f"{', '.join(map(quoted, cols))} ({what})" for cols, what in described if cols]
     if kept_as_text and not as_text:
         notes.append("Kept as labels, not features: " + "; ".join(kept_as_text) + ".")
-    kept = [c for c in names if c in numeric or c in textual]
-    frame = pd.DataFrame({c: read[c].values for c in kept}, columns=kept)
+    return notes
+
+
+def _numbers_set_aside(columns: _Columns) -> list[tuple[str, str]]:
+    """(column, reason) for the columns of numbers that were set aside."""
+    return [(n, c.dropped) for n, c in columns.read.items() if c.kind == "numeric" and c.dropped]
+
+
+# ------------------------------------------------------------------------------ the result
+def _frame_of(columns: _Columns, names: list[str], as_text: bool) -> pd.DataFrame:
+    """The kept columns in file order: numbers as float64, the others as ``str`` (as read
+    when ``as_text``)."""
+    kept = [c for c in names if c in columns.numeric or c in columns.textual]
+    frame = pd.DataFrame({c: columns.read[c].values for c in kept}, columns=kept)
     if not as_text:
-        for column_name in textual:
+        for column_name in columns.textual:
             frame[column_name] = frame[column_name].astype("str")
-    result = TableUpload(
-        frame,
+    return frame
+
+
+def _table_of(
+    name: str,
+    key: str,
+    decoded: Decoded,
+    split: _Rows,
+    *,
+    header: bool,
+    names: list[str],
+    columns: _Columns,
+    notes: list[str],
+    n_rows: int,
+    as_text: bool,
+) -> TableUpload:
+    """The read table with its notes and how the file was read (not yet checked for
+    ``_table_problem``)."""
+    decimal_comma = columns.decimal_comma
+    return TableUpload(
+        _frame_of(columns, names, as_text),
         name,
         key,
-        tuple(numeric),
-        tuple(textual),
-        tuple(dropped),
+        tuple(columns.numeric),
+        tuple(columns.textual),
+        tuple(columns.dropped),
         tuple(notes),
-        n_rows=len(body),
-        encoding=encoding,
-        delimiter=delimiter or "",
+        n_rows=n_rows,
+        encoding=decoded.encoding,
+        delimiter=split.delimiter or "",
         decimal="," if decimal_comma else ".",
         header=header,
-        codec=codec,
-        thousands=("." if decimal_comma else ",") if thousands else "",
+        codec=decoded.codec,
+        thousands=("." if decimal_comma else ",") if columns.thousands else "",
         file_columns=tuple(names),
-        markers=tuple(sorted(markers)),
-        n_skipped=len(skipped),
-        n_trimmed=trimmed,
+        markers=tuple(sorted(columns.markers)),
+        n_skipped=len(split.skipped),
+        n_trimmed=split.trimmed,
     )
-    numbers_set_aside = [
-        (n, c.dropped) for n, c in read.items() if c.kind == "numeric" and c.dropped
-    ]
-    problem = _table_problem(result, width, min_rows, as_text, numbers_set_aside)
-    if problem is not None:
-        code, message = problem
-        return _refuse_table(name, key, code, message, notes)
-    return result
 
 
 def _table_problem(

@@ -211,3 +211,96 @@ def test_the_reading_settings_are_recorded_so_code_can_read_the_file_the_same_wa
     assert upload.markers == ("NA",)
     assert (upload.n_skipped, upload.n_trimmed) == (1, 1)
     assert upload.frame["Größe"].iloc[0] == 1100.5
+
+
+def test_layout_and_column_notes_are_said_word_for_word_in_their_order():
+    lines = ["x;x;;n;d;e"] + [
+        f"{i},5;{i % 3};NA;shop {i % 2};2024-01-{1 + i % 28:02d};7" for i in range(20)
+    ]
+    lines[3] += ";zz"
+    lines[5], lines[7] = "1,5;2", "1;2"
+    lines[4:4], lines[9:9] = [""], [";;"]
+    upload = read_table(("\n".join(lines) + "\n").encode("cp1252"), "f.csv")
+    assert upload.error is None
+    assert upload.notes == (
+        "Read 19 rows and 6 columns (semicolon-separated, the first row names the columns).",
+        "Blank or repeated column names were made unique: “x \\(2\\)”, “column 3”.",
+        "2 blank lines were skipped.",
+        "1 row with more fields than the usual 6 was skipped (line 4).",
+        "2 rows had fewer fields than the usual 6; their missing cells were read as empty.",
+        "Numbers use a decimal comma (such as 1,5), read as 1.5.",
+        "4 of 76 cells (5.3%) were read as missing: empty cells (4). Missing values are "
+        "handled by missing-data EM.",
+        "Set aside: “column 3” (every cell is empty or a missing-value marker); “e” (every "
+        "value is 7, so it carries no information).",
+        "Kept as labels, not features: “d” (dates); “n” (text).",
+    )
+
+
+def test_one_blank_line_several_skipped_rows_and_one_padded_row_are_said_in_the_singular():
+    lines = ["a,b,c"] + [f"{i},{i % 3},{i % 5}" for i in range(30)]
+    lines[3] += ",x"
+    lines[8] += ",y"
+    lines[12] = "12,1"
+    lines.insert(20, "")
+    upload = read_table(("\n".join(lines) + "\n").encode(), "f.csv")
+    assert upload.notes[1:4] == (
+        "1 blank line was skipped.",
+        "2 rows with more fields than the usual 3 were skipped (line 4, 9).",
+        "1 row had fewer fields than the usual 3; its missing cells were read as empty.",
+    )
+
+
+def test_a_file_not_in_utf8_says_its_encoding():
+    content = "Größe;b\n".encode("latin-1") + b"".join(b"%d;%d\n" % (i, i % 4) for i in range(12))
+    assert read_table(content, "f.csv").notes == (
+        "Read 12 rows and 2 columns (semicolon-separated, the first row names the columns).",
+        "The file is encoded as Windows-1252 (Latin-1).",
+    )
+
+
+def test_a_header_only_file_is_refused_with_its_layout_notes():
+    upload = read_table(b"a,b,c\n\n\n", "f.csv")
+    assert upload.code == "header-only"
+    assert upload.error == (
+        "“f\\.csv” has only a header row (column names) and no data rows. Add the data below "
+        "the header."
+    )
+    assert upload.notes == (
+        "Read 0 rows and 3 columns (comma-separated, the first row names the columns).",
+        "2 blank lines were skipped.",
+    )
+
+
+RAGGED = "a,b\n" + "".join(f"{i},{i}" + (",x,y" if i % 3 == 0 else "") + "\n" for i in range(30))
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "error"),
+    [
+        (b",,\n,,\n\n", "empty", "“f\\.csv” holds only blank lines: there is nothing to read."),
+        (
+            b'a,b\n1,"2\n3,4\n5,6\n7,8\n9,10\n11,12\n13,14\n',
+            "unclosed-quote",
+            '“f\\.csv” could not be read as a table: a quote mark (") near line 2 is never '
+            "closed, so the rest of the file reads as one cell. Close or remove it.",
+        ),
+        (
+            b'a,b\n1,2\n3,"4' + b"x" * 140_000 + b"\n",
+            "unclosed-quote",
+            "“f\\.csv” could not be read as a table: field larger than field limit "
+            '\\(131072\\). Check its quote marks (").',
+        ),
+        (
+            RAGGED.encode(),
+            "ragged",
+            "“f\\.csv” could not be read as a table: 10 of 31 rows have more fields than the "
+            "usual 2 (lines 2, 5, 8, 11, 14 …). Check that every row has the same number of "
+            "columns and that text holding the delimiter is in quotes.",
+        ),
+    ],
+    ids=["blank-only", "quote-spans-lines", "csv-error", "ragged"],
+)
+def test_files_whose_rows_cannot_be_split_are_refused_word_for_word(content, code, error):
+    upload = read_table(content, "f.csv")
+    assert (upload.code, upload.error, upload.notes) == (code, error, ())
