@@ -31,6 +31,11 @@ def _lazy(make: Callable[[], str]) -> Callable[[], bytes]:
     return lambda: make().encode("utf-8")
 
 
+#: One download button: (label, the file's text or a callable making its bytes when clicked,
+#: the file name's suffix, the MIME type).
+_Download = tuple[str, str | Callable[[], bytes], str, str]
+
+
 def fit_downloads(
     history: Sequence[EMStep],
     X: np.ndarray,
@@ -63,11 +68,53 @@ def fit_downloads(
     if not history:
         return
     names = export.feature_labels(np.shape(X)[1], feature_names)
-    final = history[-1]
     has_missing = bool(np.isnan(X).any())
-    stem = f"emlab_{key}"
+    X, history = np.asarray(X), list(history)
+    expected = history[-1].log_likelihood
+    sklearn_code, reason = _sklearn_script(history, estimator_params, data_code, has_missing)
+    downloads = [
+        *_fit_data_downloads(history, X, names, estimator_params, has_missing, labels_csv),
+        (
+            "Python code (emlib)",
+            export.python_code(estimator_params, data_code, expected_log_likelihood=expected),
+            "emlib.py",
+            PY,
+        ),
+    ]
+    if sklearn_code is not None:
+        downloads.append(("Python code (scikit-learn)", sklearn_code, "sklearn.py", PY))
+    with st.expander(label, icon=":material/download:"):
+        st.caption(_fit_caption(len(history) - 1, has_missing))
+        _download_columns(downloads, key)
+        if sklearn_code is None:
+            st.caption(f"No scikit-learn equivalent: {reason}")
+
+
+def _sklearn_script(
+    history: list[EMStep], estimator_params: dict, data_code: str, has_missing: bool
+) -> tuple[str | None, str | None]:
+    """(the scikit-learn script that reproduces the fit, or None; why there is none, or
+    None when there is one)."""
+    reason = export.sklearn_unavailable_reason(estimator_params, has_missing=has_missing)
+    if reason is not None:
+        return None, reason
+    code = export.sklearn_code(
+        estimator_params,
+        data_code,
+        history=history,
+        has_missing=has_missing,
+        expected_log_likelihood=history[-1].log_likelihood,
+    )
+    if code is None:
+        return None, "the fit ran no iteration, so there is nothing for scikit-learn to run."
+    return code, None
+
+
+def _params_json(final: EMStep, names: list[str], n_samples: int, estimator_params: dict) -> str:
+    """The final parameters as JSON, with the iteration, the log-likelihood, the log prior,
+    the objective, the number of samples and the estimator's settings."""
     settings = {k: v for k, v in estimator_params.items() if k not in NOT_FIT_PARAMETERS}
-    params_text = export.params_json(
+    return export.params_json(
         final.params,
         feature_names=names,
         extra={
@@ -75,29 +122,30 @@ def fit_downloads(
             "log_likelihood": final.log_likelihood,
             "log_prior": final.log_prior,
             "objective": final.objective,
-            "n_samples": int(np.shape(X)[0]),
+            "n_samples": n_samples,
             "estimator": settings,
         },
     )
-    emlib_code = export.python_code(
-        estimator_params, data_code, expected_log_likelihood=final.log_likelihood
-    )
-    reason = export.sklearn_unavailable_reason(estimator_params, has_missing=has_missing)
-    sklearn_code = None
-    if reason is None:
-        sklearn_code = export.sklearn_code(
-            estimator_params,
-            data_code,
-            history=history,
-            has_missing=has_missing,
-            expected_log_likelihood=final.log_likelihood,
-        )
-        if sklearn_code is None:
-            reason = "the fit ran no iteration, so there is nothing for scikit-learn to run."
-    X = np.asarray(X)
-    history = list(history)
-    buttons = [
-        ("Parameters (JSON)", params_text, "params.json", JSON),
+
+
+def _fit_data_downloads(
+    history: list[EMStep],
+    X: np.ndarray,
+    names: list[str],
+    estimator_params: dict,
+    has_missing: bool,
+    labels_csv: Callable[[], str] | None,
+) -> list[_Download]:
+    """The fit's data files: the final parameters (made now), then, made when clicked, the
+    history as JSON and CSV, the labels and, when ``X`` has gaps, the data with them filled."""
+    final = history[-1]
+    downloads = [
+        (
+            "Parameters (JSON)",
+            _params_json(final, names, int(np.shape(X)[0]), estimator_params),
+            "params.json",
+            JSON,
+        ),
         (
             "History (JSON)",
             _lazy(lambda: export.history_json(history, names)),
@@ -113,7 +161,7 @@ def fit_downloads(
         ),
     ]
     if has_missing:
-        buttons.append(
+        downloads.append(
             (
                 "Data with gaps filled (CSV)",
                 _lazy(lambda: export.imputed_csv(X, final.params, names)),
@@ -121,31 +169,35 @@ def fit_downloads(
                 CSV,
             )
         )
-    buttons.append(("Python code (emlib)", emlib_code, "emlib.py", PY))
-    if sklearn_code is not None:
-        buttons.append(("Python code (scikit-learn)", sklearn_code, "sklearn.py", PY))
-    with st.expander(label, icon=":material/download:"):
-        st.caption(
-            f"The fit's {len(history) - 1} iterations: the final parameters, the whole "
-            "history (parameters and log-likelihood per iteration), each point's label and "
-            "responsibilities"
-            + (", the data with each gap filled by its conditional mean" if has_missing else "")
-            + ", and a Python script that reproduces the fit and checks its log-likelihood."
+    return downloads
+
+
+def _fit_caption(n_iterations: int, has_missing: bool) -> str:
+    """The sentence above a fit's downloads, saying what they hold."""
+    return (
+        f"The fit's {n_iterations} iterations: the final parameters, the whole "
+        "history (parameters and log-likelihood per iteration), each point's label and "
+        "responsibilities"
+        + (", the data with each gap filled by its conditional mean" if has_missing else "")
+        + ", and a Python script that reproduces the fit and checks its log-likelihood."
+    )
+
+
+def _download_columns(downloads: list[_Download], key: str) -> None:
+    """Draws the download buttons in two columns, filled in turn; returns nothing. The files
+    are named ``emlab_<key>_<suffix>``, the buttons keyed ``<key>_dl_<suffix>``."""
+    columns = st.columns(2)
+    for i, (text, data, suffix, mime) in enumerate(downloads):
+        columns[i % 2].download_button(
+            text,
+            data,
+            file_name=f"emlab_{key}_{suffix}",
+            mime=mime,
+            key=f"{key}_dl_{suffix}",
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
         )
-        columns = st.columns(2)
-        for i, (text, data, suffix, mime) in enumerate(buttons):
-            columns[i % 2].download_button(
-                text,
-                data,
-                file_name=f"{stem}_{suffix}",
-                mime=mime,
-                key=f"{key}_dl_{suffix}",
-                on_click="ignore",
-                icon=":material/download:",
-                width="stretch",
-            )
-        if sklearn_code is None:
-            st.caption(f"No scikit-learn equivalent: {reason}")
 
 
 def picture_downloads(

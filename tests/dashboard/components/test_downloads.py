@@ -545,3 +545,102 @@ def png(pixels: np.ndarray) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, format="PNG")
     return out.getvalue()
+
+
+# ------------------------------------------------------------------- one fit's downloads box
+def _fit_downloads_app(gaps: bool, prior: str | None, start_only: bool) -> None:
+    import numpy as np
+    import streamlit as st
+
+    from dashboard.components.downloads import fit_downloads
+    from emlib import GaussianMixtureEM
+    from emlib.em import estimator_params_of
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (40, 2)), rng.normal(4, 1, (40, 2))])
+    if gaps:
+        X[::7, 1] = np.nan
+    model = GaussianMixtureEM(2, random_state=0, max_iter=15, prior=prior).fit(X)
+    history = model.history_[:1] if start_only else model.history_
+    st.session_state["n_iter"] = len(history) - 1
+    fit_downloads(
+        history,
+        X,
+        ["a", "b"],
+        estimator_params=estimator_params_of(model),
+        data_code="X = ...",
+        key="t",
+        label="This fit",
+    )
+
+
+FIT_FILES = [
+    ("Parameters (JSON)", "emlab_t_params.json"),
+    ("History (JSON)", "emlab_t_history.json"),
+    ("History (CSV)", "emlab_t_history.csv"),
+    ("Labels and responsibilities (CSV)", "emlab_t_labels.csv"),
+]
+GAPS_FILE = [("Data with gaps filled (CSV)", "emlab_t_imputed.csv")]
+CODE_FILES = [("Python code (emlib)", "emlab_t_emlib.py")]
+SKLEARN_FILE = [("Python code (scikit-learn)", "emlab_t_sklearn.py")]
+NO_SKLEARN = "No scikit-learn equivalent: "
+
+
+@pytest.mark.parametrize(
+    ("gaps", "prior", "start_only", "files", "no_sklearn"),
+    [
+        (False, None, False, FIT_FILES + CODE_FILES + SKLEARN_FILE, None),
+        (
+            True,
+            None,
+            False,
+            FIT_FILES + GAPS_FILE + CODE_FILES,
+            "scikit-learn's GaussianMixture refuses missing values, and this fit uses the "
+            "rows with gaps through missing-data EM.",
+        ),
+        (
+            False,
+            "default",
+            False,
+            FIT_FILES + CODE_FILES,
+            "scikit-learn's GaussianMixture has no prior (MAP estimation); this fit uses one.",
+        ),
+        (
+            False,
+            None,
+            True,
+            FIT_FILES + CODE_FILES,
+            "the fit ran no iteration, so there is nothing for scikit-learn to run.",
+        ),
+    ],
+    ids=["complete", "gaps", "prior", "no-iteration"],
+)
+def test_fit_downloads_offers_its_files_in_order_and_says_why_scikit_learn_is_missing(
+    media, gaps, prior, start_only, files, no_sklearn
+):
+    at = AppTest.from_function(
+        _fit_downloads_app,
+        kwargs={"gaps": gaps, "prior": prior, "start_only": start_only},
+        default_timeout=60,
+    ).run()
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["This fit"]
+    columns = [
+        [
+            (b.proto.label, fetch(media.last, b.proto).filename)
+            for b in column.get("download_button")
+        ]
+        for column in at.columns
+    ]
+    assert columns == [files[0::2], files[1::2]]  # two columns, filled in turn
+    n_iter = at.session_state["n_iter"]
+    gaps_filled = ", the data with each gap filled by its conditional mean" if gaps else ""
+    captions = [
+        f"The fit's {n_iter} iterations: the final parameters, the whole history (parameters "
+        "and log-likelihood per iteration), each point's label and responsibilities"
+        f"{gaps_filled}, and a Python script that reproduces the fit and checks its "
+        "log-likelihood."
+    ]
+    if no_sklearn:
+        captions.append(NO_SKLEARN + no_sklearn)
+    assert [c.value for c in at.caption] == captions
