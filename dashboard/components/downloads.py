@@ -175,7 +175,8 @@ def _fit_data_downloads(
 def _fit_caption(n_iterations: int, has_missing: bool) -> str:
     """The sentence above a fit's downloads, saying what they hold."""
     return (
-        f"The fit's {n_iterations} iterations: the final parameters, the whole "
+        f"The fit's {n_iterations} iteration{'s' * (n_iterations != 1)}: the final "
+        "parameters, the whole "
         "history (parameters and log-likelihood per iteration), each point's label and "
         "responsibilities"
         + (", the data with each gap filled by its conditional mean" if has_missing else "")

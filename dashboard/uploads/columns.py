@@ -210,6 +210,7 @@ def missing_note(counts: Counter, n_cells: int) -> str | None:
         return None
     parts = ", ".join(f"{_marker_words(m)} ({n:,})" for m, n in counts.most_common(10))
     return (
-        f"{total:,} of {n_cells:,} cells ({100 * total / n_cells:.1f}%) were read as missing: "
+        f"{total:,} of {n_cells:,} cells ({100 * total / n_cells:.1f}%) "
+        f"{'were' if total > 1 else 'was'} read as missing: "
         f"{parts}. Missing values are handled by missing-data EM."
     )

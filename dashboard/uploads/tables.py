@@ -95,11 +95,23 @@ def _refuse_table(name: str, key: str, code: str, message: str, notes=()) -> Tab
 
 def _split(text: str, delimiter: str) -> list[list[str]]:
     """Rows of cells (quotes honoured); a space delimiter means runs of spaces."""
+    return _split_numbered(text, delimiter)[0]
+
+
+def _split_numbered(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """``_split``'s rows, and the line of the file each row starts on (from 1; a quoted cell
+    can span lines, so a row can end on a later line)."""
     if delimiter == " ":
         text = "\n".join(line.strip() for line in text.splitlines())
-        rows = csv.reader(io.StringIO(text), delimiter=" ", skipinitialspace=True)
-        return [[c for c in row if c != ""] or row for row in rows]
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text), delimiter=" ", skipinitialspace=True)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, starts, ended = [], [], 0
+    for row in reader:
+        rows.append([c for c in row if c != ""] or row if delimiter == " " else row)
+        starts.append(ended + 1)
+        ended = reader.line_num
+    return rows, starts
 
 
 def _blank(row: list[str]) -> bool:
@@ -199,16 +211,20 @@ def _has_header(rows: list[list[str]]) -> bool:
     return False
 
 
-def _fix_rows(rows: list[list[str]]) -> tuple[list[list[str]], int, list[int], int, int]:
+def _fix_rows(
+    rows: list[list[str]], lines: list[int] | None = None
+) -> tuple[list[list[str]], int, list[int], int, int]:
     """Rows made rectangular: (rows, width, line numbers of rows skipped, rows padded, rows
     trimmed).
 
     Trailing empty cells beyond the usual width are trimmed, shorter rows padded with empty
-    cells, longer rows skipped.
+    cells, longer rows skipped. ``lines``: the line of the file each row starts on (default:
+    the rows' own numbers, from 1).
     """
     _, width = _consistency(rows)
     fixed, skipped, padded, trimmed = [], [], 0, 0
-    for number, row in enumerate(rows, start=1):
+    numbers = lines if lines is not None else range(1, len(rows) + 1)
+    for number, row in zip(numbers, rows, strict=True):
         if len(row) > width:
             if _blank(row[width:]):
                 row = row[:width]
@@ -225,10 +241,12 @@ def _fix_rows(rows: list[list[str]]) -> tuple[list[list[str]], int, list[int], i
 
 def _ragged_message(name: str, skipped: list[int], n_rows: int, width: int) -> str:
     lines = ", ".join(str(n) for n in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+    many = len(skipped) > 1
     return (
         f"{quoted(name)} could not be read as a table: {len(skipped):,} of {n_rows:,} rows "
-        f"have more fields than the usual {width} (lines {lines}). Check that every row has "
-        "the same number of columns and that text holding the delimiter is in quotes."
+        f"{'have' if many else 'has'} more fields than the usual {width} "
+        f"(line{'s' * many} {lines}). Check that every row has the same number of columns "
+        "and that text holding the delimiter is in quotes."
     )
 
 
@@ -360,7 +378,7 @@ class _Rows:
 
     ``rows``: the non-blank rows (the header row included), each ``width`` cells.
     ``delimiter``: None for a single column. ``blank``: blank lines left out. ``skipped``: the
-    rows with more fields than ``width``, skipped, numbered among the non-blank rows (from 1).
+    rows with more fields than ``width``, skipped, by the line of the file they start on.
     ``padded`` and ``trimmed``: rows given empty cells, rows whose empty extra cells were cut.
     """
 
@@ -380,7 +398,7 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
     shown = quoted(name)
     delimiter = detect_delimiter(text)
     try:
-        rows = _split(text, delimiter or ",")
+        rows, starts = _split_numbered(text, delimiter or ",")
     except csv.Error as err:
         return _refuse_table(
             name,
@@ -389,6 +407,7 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
             f'{shown} could not be read as a table: {plain(err)}. Check its quote marks (").',
         )
     filled = [r for r in rows if not _blank(r)]
+    lines = [start for r, start in zip(rows, starts, strict=True) if not _blank(r)]
     if not filled:
         return _refuse_table(
             name, key, "empty", f"{shown} holds only blank lines: there is nothing to read."
@@ -404,7 +423,7 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
             f'{shown} could not be read as a table: a quote mark (") near line {line} is '
             "never closed, so the rest of the file reads as one cell. Close or remove it.",
         )
-    fixed, width, skipped, padded, trimmed = _fix_rows(filled)
+    fixed, width, skipped, padded, trimmed = _fix_rows(filled, lines)
     n_rows = len(fixed) + len(skipped)
     if len(skipped) > _RAGGED_SHARE * n_rows:
         return _refuse_table(name, key, "ragged", _ragged_message(name, skipped, n_rows, width))
@@ -459,7 +478,8 @@ def _shape_note(n_rows: int, width: int, delimiter: str | None, header: bool) ->
     whether the first row names the columns."""
     layout = f"{_DELIMITERS[delimiter]}-separated" if delimiter else "a single column"
     return (
-        f"Read {n_rows:,} rows and {width} column{'s' * (width > 1)} ({layout}, "
+        f"Read {n_rows:,} row{'s' * (n_rows != 1)} and {width} column{'s' * (width > 1)} "
+        f"({layout}, "
         + (
             "the first row names the columns"
             if header
@@ -479,8 +499,8 @@ def _fixed_rows_notes(split: _Rows) -> list[str]:
         lines = ", ".join(str(n) for n in skipped[:5]) + (" …" if len(skipped) > 5 else "")
         notes.append(
             f"{len(skipped)} row{'s' * (len(skipped) > 1)} with more fields than the "
-            f"usual {width} {'were' if len(skipped) > 1 else 'was'} skipped (line "
-            f"{lines})."
+            f"usual {width} {'were' if len(skipped) > 1 else 'was'} skipped "
+            f"(line{'s' * (len(skipped) > 1)} {lines})."
         )
     if padded:
         notes.append(

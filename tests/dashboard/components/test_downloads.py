@@ -636,7 +636,8 @@ def test_fit_downloads_offers_its_files_in_order_and_says_why_scikit_learn_is_mi
     n_iter = at.session_state["n_iter"]
     gaps_filled = ", the data with each gap filled by its conditional mean" if gaps else ""
     captions = [
-        f"The fit's {n_iter} iterations: the final parameters, the whole history (parameters "
+        f"The fit's {n_iter} iteration{'s' * (n_iter != 1)}: the final parameters, the whole "
+        "history (parameters "
         "and log-likelihood per iteration), each point's label and responsibilities"
         f"{gaps_filled}, and a Python script that reproduces the fit and checks its "
         "log-likelihood."
@@ -644,3 +645,10 @@ def test_fit_downloads_offers_its_files_in_order_and_says_why_scikit_learn_is_mi
     if no_sklearn:
         captions.append(NO_SKLEARN + no_sklearn)
     assert [c.value for c in at.caption] == captions
+
+
+def test_the_caption_says_one_iteration_in_the_singular():
+    from dashboard.components.downloads import _fit_caption
+
+    assert _fit_caption(1, False).startswith("The fit's 1 iteration: the final parameters")
+    assert _fit_caption(7, True).startswith("The fit's 7 iterations: the final parameters")

@@ -246,7 +246,7 @@ def test_one_blank_line_several_skipped_rows_and_one_padded_row_are_said_in_the_
     upload = read_table(("\n".join(lines) + "\n").encode(), "f.csv")
     assert upload.notes[1:4] == (
         "1 blank line was skipped.",
-        "2 rows with more fields than the usual 3 were skipped (line 4, 9).",
+        "2 rows with more fields than the usual 3 were skipped (lines 4, 9).",
         "1 row had fewer fields than the usual 3; its missing cells were read as empty.",
     )
 
@@ -304,3 +304,21 @@ RAGGED = "a,b\n" + "".join(f"{i},{i}" + (",x,y" if i % 3 == 0 else "") + "\n" fo
 def test_files_whose_rows_cannot_be_split_are_refused_word_for_word(content, code, error):
     upload = read_table(content, "f.csv")
     assert (upload.code, upload.error, upload.notes) == (code, error, ())
+
+
+def test_skipped_rows_are_named_by_their_line_in_the_file_after_blank_lines_and_long_cells():
+    lines = ["a,b", "", ""] + [f"{i},{i % 3}" for i in range(30)]
+    lines[5] += ",x"  # the file's sixth line, the third after two blank ones
+    lines[10] = '"a cell\nover two lines",1'  # lines 11 and 12
+    lines[20] += ",z"  # line 22: the quoted cell above took two lines
+    upload = read_table(("\n".join(lines) + "\n").encode(), "f.csv")
+    assert "2 rows with more fields than the usual 2 were skipped (lines 6, 22)." in upload.notes
+
+
+def test_one_row_and_one_cell_are_said_in_the_singular():
+    rows = ["a,b"] + [f"{i},{i % 3}" for i in range(12)]
+    rows[4] = "3,"
+    upload = read_table(("\n".join(rows) + "\n").encode(), "f.csv", min_rows=1)
+    assert any(note.startswith("1 of 24 cells (4.2%) was read as missing") for note in upload.notes)
+    one = read_table(b"a,b\n1,2\n", "f.csv", min_rows=1)
+    assert one.notes[0].startswith("Read 1 row and 2 columns")
