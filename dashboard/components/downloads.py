@@ -22,9 +22,6 @@ from emlib.params import EMStep
 JSON, CSV, PY = "application/json", "text/csv", "text/x-python"
 
 
-# ------------------------------------------------------------------------------ share link
-
-
 # ------------------------------------------------------------------------------ downloads
 def _lazy(make: Callable[[], str]) -> Callable[[], bytes]:
     """A download callable: the text is made when the button is clicked."""

@@ -89,7 +89,11 @@ _SAMPLE_CHARS = 65_536
 _RAGGED_SHARE = 0.1
 
 
-def _refuse_table(name: str, key: str, code: str, message: str, notes=()) -> TableUpload:
+def _refuse_table(
+    name: str, key: str, code: str, message: str, notes: Sequence[str] = ()
+) -> TableUpload:
+    """A refused upload: no table, the ``message`` shown to the user, ``code`` for tests and
+    the notes gathered before the refusal."""
     return TableUpload(None, name, key, notes=tuple(notes), error=message, code=code)
 
 
