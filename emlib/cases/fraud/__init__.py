@@ -6,8 +6,8 @@ The pipeline (pure, seeded, no Streamlit):
 1. features: chosen columns of a transaction table (log(1 + Amount), V-columns, hour of day...);
 2. a stratified, seeded train/test split; labels are used only to evaluate (and, on request,
    to fit on legitimate training rows only, as a bank with past labels would);
-3. hide a share of fields (MCAR or MAR on the first chosen feature, which stays observed) in
-   training and test rows alike;
+3. hide a share of fields (MCAR, or MAR on the data's always-observed ``driver`` field: V1
+   for the card data, A2 for credit approval) in training and test rows alike;
 4. standardise with the training rows' observed means and spreads, fit a mixture (components
    by BIC unless fixed, MAP by default);
 5. anomaly score = -log p(x_observed): the mixture's marginal density of whatever fields a
