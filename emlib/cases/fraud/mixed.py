@@ -15,7 +15,7 @@ import pandas as pd
 
 from emlib.cases.fraud.data import Transactions
 from emlib.cases.fraud.metrics import method_metrics
-from emlib.cases.fraud.run import MAX_ITER, FraudConfig, FraudResult, _run_fraud
+from emlib.cases.fraud.run import MAX_ITER, FraudConfig, FraudResult, run_fraud
 from emlib.exceptions import ConvergenceWarning
 from emlib.mixtures import MixedMixtureEM
 from emlib.threads import single_blas_thread
@@ -130,7 +130,7 @@ def _compare_mixed(data, categories, config, gaussian) -> MixedComparison:
             f"{config.covariance_type!r}"
         )
     if gaussian is None:
-        gaussian = _run_fraud(data, config)
+        gaussian = run_fraud(data, config)
     elif gaussian.config != config:
         raise ValueError("gaussian: a run with other settings than config; rerun run_fraud")
     numeric = gaussian.feature_names

@@ -14,7 +14,7 @@ import pandas as pd
 
 from emlib.cases.fraud.data import Transactions
 from emlib.cases.fraud.metrics import method_metrics
-from emlib.cases.fraud.run import MAX_ITER, METHODS, FraudConfig, FraudResult, _run_fraud
+from emlib.cases.fraud.run import MAX_ITER, METHODS, FraudConfig, FraudResult, run_fraud
 from emlib.exceptions import ConvergenceWarning
 from emlib.student import DOF_BOUNDS, StudentMixtureEM
 from emlib.threads import single_blas_thread
@@ -101,7 +101,7 @@ def _compare_student(data, config, gaussian, dof) -> StudentComparison:
     if data.labels is None:
         raise ValueError("comparing the models needs a label column")
     if gaussian is None:
-        gaussian = _run_fraud(data, config)
+        gaussian = run_fraud(data, config)
     elif gaussian.config != config:
         raise ValueError("gaussian: a run with other settings than config; rerun run_fraud")
     k = gaussian.n_components

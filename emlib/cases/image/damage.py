@@ -2,7 +2,7 @@
 random or as one block, and seeded Gaussian noise in 0-255 units or relative to the image's
 ``intensity_spread``), the damaged image with its hidden mask (``hidden_mask``,
 ``damage_image``), and the reconstruction of the hidden pixels by imputation under the fitted
-mixture, with its errors (``_reconstruct``; hidden pixels painted ``HIDDEN_COLOR``)."""
+mixture, with its errors (``reconstruct_hidden``; hidden pixels painted ``HIDDEN_COLOR``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emlib.cases.image.features import _to_rgb
+from emlib.cases.image.features import to_rgb
 from emlib.estep import impute
 
 DAMAGE_PATTERNS = ("random", "block")
@@ -97,7 +97,7 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float | None:
 HIDDEN_COLOR = (255, 0, 255)
 
 
-def _reconstruct(original, working, hidden, features, params, grey, color_space) -> dict:
+def reconstruct_hidden(original, working, hidden, features, params, grey, color_space) -> dict:
     """Impute the hidden pixels' colours (E[colour | observed] under the fit) and measure."""
     values = features.values
     rows = np.flatnonzero(hidden.ravel())
@@ -108,7 +108,7 @@ def _reconstruct(original, working, hidden, features, params, grey, color_space)
     filled[~observed] = np.asarray(params.weights) @ np.asarray(params.means)
     rgb_shape = (*original.shape[:2], 3)
     truth = np.asarray(original, dtype=float).reshape(len(values), -1)
-    guess = _to_rgb(features.raw(filled)[:, : features.n_color], grey, color_space)
+    guess = to_rgb(features.raw(filled)[:, : features.n_color], grey, color_space)
     guess = guess[:, :1] if grey else guess
     visible = working.reshape(len(values), -1)[~hidden.ravel()]
     reconstructed = working.reshape(len(values), -1).copy()

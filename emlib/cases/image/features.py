@@ -1,6 +1,6 @@
 """The pixels and their features: a picture's pixels as EM Lab reads them (``picture_pixels``,
 downscaled to about ``WORKING_PIXELS``), colour spaces (sRGB <-> CIE Lab: ``srgb_to_lab``,
-``lab_to_srgb``; ``_to_rgb`` back to sRGB from a feature space), grey or colour (``is_grey``,
+``lab_to_srgb``; ``to_rgb`` back to sRGB from a feature space), grey or colour (``is_grey``,
 ``color_names``), and the standardised feature matrix EM fits (``PixelFeatures``,
 ``pixel_features``: colour, optionally position times a weight)."""
 
@@ -210,7 +210,7 @@ def pixel_features(
     return PixelFeatures((raw - shift) / scale, tuple(names), shift, scale, n_color)
 
 
-def _to_rgb(color: np.ndarray, grey: bool, color_space: str) -> np.ndarray:
+def to_rgb(color: np.ndarray, grey: bool, color_space: str) -> np.ndarray:
     """Colours in their feature space's units -> sRGB 0-255 floats, shape (..., 3)."""
     if grey:
         return np.repeat(np.clip(color, 0, 255), 3, axis=-1)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emlib.cases.image.damage import Damage, _reconstruct, damage_image
-from emlib.cases.image.features import _to_rgb, is_grey, pixel_features
+from emlib.cases.image.damage import Damage, damage_image, reconstruct_hidden
+from emlib.cases.image.features import is_grey, pixel_features, to_rgb
 from emlib.cases.image.fit import (
     FULL_FIT_PIXELS,
     SUBSAMPLE_PIXELS,
@@ -26,8 +26,8 @@ from emlib.cases.image.spatial import (
     SPATIAL_PIXELS,
     Spatial,
     SpatialSegmentation,
-    _grid,
-    _segment_grid,
+    segment_grid,
+    working_grid,
 )
 from emlib.em import GaussianMixtureEM, estimator_params_of
 from emlib.estep import log_joint
@@ -225,7 +225,7 @@ def segment_image(
     params = model.params_
     labels, uncertainty = posterior(values, params)
     colors = np.rint(
-        _to_rgb(features.raw(params.means)[:, : features.n_color], grey, color_space)
+        to_rgb(features.raw(params.means)[:, : features.n_color], grey, color_space)
     ).astype(np.uint8)
     shape = original.shape[:2]
     timings["label"] = time.perf_counter() - t0
@@ -244,12 +244,12 @@ def segment_image(
     extra = {}
     if damage.any:
         t0 = time.perf_counter()
-        extra = _reconstruct(original, working, hidden, features, params, grey, color_space)
+        extra = reconstruct_hidden(original, working, hidden, features, params, grey, color_space)
         timings["reconstruct"] = time.perf_counter() - t0
     if spatial is not None:
         t0 = time.perf_counter()
-        grid = _grid(working, hidden, color_space, SPATIAL_PIXELS)
-        extra["spatial"] = _segment_grid(
+        grid = working_grid(working, hidden, color_space, SPATIAL_PIXELS)
+        extra["spatial"] = segment_grid(
             grid, n_components, spatial, covariance_type, seed, max_iter, tol
         )
         timings["spatial"] = time.perf_counter() - t0

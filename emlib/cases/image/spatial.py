@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emlib.cases.image.damage import HIDDEN_COLOR, Damage, damage_image
-from emlib.cases.image.features import COLOR_SPACES, _to_rgb, is_grey, srgb_to_lab
+from emlib.cases.image.features import COLOR_SPACES, is_grey, srgb_to_lab, to_rgb
 from emlib.cases.phantom import PhantomScores, compare_on_phantom, match_by_level
 from emlib.exceptions import ConvergenceWarning
 from emlib.params import EMStep
@@ -135,10 +135,13 @@ def spatial_grid(
     if color_space not in COLOR_SPACES:
         raise ValueError(f"color_space: expected one of {COLOR_SPACES}, got {color_space!r}")
     working, hidden = damage_image(np.asarray(image, dtype=np.uint8), damage or Damage())
-    return _grid(working, hidden, color_space, max_pixels)
+    return working_grid(working, hidden, color_space, max_pixels)
 
 
-def _grid(working, hidden, color_space: str, max_pixels: int) -> SpatialGrid:
+def working_grid(working, hidden, color_space: str, max_pixels: int) -> SpatialGrid:
+    """The damaged image on a regular grid of at most about ``max_pixels`` pixels (every
+    ``stride``-th row and column): its colours in the feature space, the picture shown with
+    hidden pixels painted ``HIDDEN_COLOR``, and which grid pixels are hidden."""
     grey = is_grey(working)
     stride = grid_stride(working.shape[:2], max_pixels)
     grid = working[::stride, ::stride]
@@ -233,15 +236,18 @@ def segment_spatial(
         fitted with other settings.
     """
     grid = spatial_grid(image, color_space=color_space, damage=damage, max_pixels=max_pixels)
-    return _segment_grid(
+    return segment_grid(
         grid, n_components, spatial or Spatial(), covariance_type, seed, max_iter, tol, plain
     )
 
 
-def _segment_grid(
+def segment_grid(
     grid: SpatialGrid, n_components, spatial: Spatial, covariance_type, seed, max_iter, tol,
     plain: FieldFit | None = None,
 ) -> SpatialSegmentation:  # fmt: skip
+    """Segment ``grid`` by the plain mixture (beta = 0, or ``plain`` when given) and by
+    HMRF-EM with ``spatial``'s beta, neighbourhood and family, with K = ``n_components``."""
+
     def fit(beta, family="gaussian") -> FieldFit:
         return fit_field(
             grid, n_components, beta, neighbourhood=spatial.neighbourhood,
@@ -326,7 +332,7 @@ def _uncertainty(q: np.ndarray) -> np.ndarray:
 def _brightness_rank(means: np.ndarray, grey: bool, color_space: str) -> np.ndarray:
     """rank[k]: class k's place from the darkest mean colour (0) to the brightest (sRGB
     luminance, Rec. 709 weights)."""
-    rgb = _to_rgb(np.asarray(means, dtype=float), grey, color_space)
+    rgb = to_rgb(np.asarray(means, dtype=float), grey, color_space)
     luminance = rgb @ np.array([0.2126, 0.7152, 0.0722])
     return np.argsort(np.argsort(luminance, kind="stable"), kind="stable")
 
