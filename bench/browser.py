@@ -61,7 +61,8 @@ VIEWER_PAGES = (
 HEADING = "h4"  # the viewer's "#### <half-step> · log-likelihood ..." line
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -111,7 +112,7 @@ def timed_app_and_browser():
 
 
 def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.timed_server", log_path, *server_options(port)],
         cwd=ROOT,
@@ -148,31 +149,33 @@ def wait_until_healthy(proc: subprocess.Popen, base: str, seconds: float, what: 
     raise RuntimeError(f"{what} did not answer within {seconds:.0f} s")
 
 
-def _runs(log_path: str) -> list[dict]:
+def logged_runs(log_path: str) -> list[dict]:
+    """The script runs a timed server has logged (``bench.timed_server``), one dict each."""
     with open(log_path) as log:
         return [json.loads(line) for line in log if line.strip()]
 
 
-def _settle(page) -> None:
+def wait_settled(page) -> None:
+    """Wait until the app's script is not running and no element is stale."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
     page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict:
     """Open one page, then click "Step forward" ``clicks`` times; times per click."""
-    before = len(_runs(log_path))
+    before = len(logged_runs(log_path))
     page.goto(f"{base}/{path}", wait_until="domcontentloaded")
     heading = page.locator(f'[data-testid="stMarkdownContainer"] {HEADING}', has_text="log-lik")
     heading.first.wait_for(timeout=120_000)
-    _settle(page)
+    wait_settled(page)
     if page.locator('[data-testid="stException"]').count():
         raise RuntimeError(f"{path}: the page shows an exception")
-    first = [r for r in _runs(log_path)[before:] if not r["fragment"]]
+    first = [r for r in logged_runs(log_path)[before:] if not r["fragment"]]
     forward = page.get_by_role("button", name=re.compile("Step forward"))
     browser_ms = []
     for _ in range(clicks):
         label = heading.first.inner_text()
-        count = len(_runs(log_path))
+        count = len(logged_runs(log_path))
         t0 = time.perf_counter()
         forward.click()
         page.wait_for_function(
@@ -180,12 +183,12 @@ def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict
             ".find(e => e.innerText.includes('log-lik')); return h && h.innerText !== old; }",
             arg=[f'[data-testid="stMarkdownContainer"] {HEADING}', label],
         )
-        _settle(page)
+        wait_settled(page)
         browser_ms.append((time.perf_counter() - t0) * 1e3)
         deadline = time.monotonic() + 5
-        while len(_runs(log_path)) == count and time.monotonic() < deadline:
+        while len(logged_runs(log_path)) == count and time.monotonic() < deadline:
             time.sleep(0.02)
-    steps = _runs(log_path)[before:]
+    steps = logged_runs(log_path)[before:]
     fragment = [r for r in steps if r["fragment"]]
     full_reruns = len([r for r in steps if not r["fragment"]]) - len(first)
     return {

@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    _free_port,
+    free_port,
     load_average,
     server_options,
     stop_server,
@@ -83,7 +83,7 @@ def main(visits: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "floor.py"
         app.write_text(APP)
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app), *server_options(port)],
             stdout=subprocess.DEVNULL,

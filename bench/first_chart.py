@@ -25,13 +25,12 @@ biggest single message. The goal is the first chart within 2 s on an idle machin
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, start_server
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, logged_runs, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Home ("") and every page of the router's table, in the sidebar's order.
@@ -66,11 +65,6 @@ IDLE = """() => document.querySelector('[data-testid="stApp"][data-test-script-s
     && !document.querySelector('[data-stale="true"]')"""
 
 
-def _runs(log_path: str) -> list[dict]:
-    with open(log_path) as log:
-        return [json.loads(line) for line in log if line.strip()]
-
-
 def visit(browser, base: str, path: str, log_path: str) -> dict:
     """Open ``path`` in a new context; times (s), server time (s) and websocket bytes."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -82,7 +76,7 @@ def visit(browser, base: str, path: str, log_path: str) -> dict:
         ws.on("framereceived", lambda payload: sizes.append(len(payload)))
 
     page.on("websocket", on_ws)
-    before = len(_runs(log_path))
+    before = len(logged_runs(log_path))
     t0 = time.perf_counter()
     page.goto(f"{base}/{path}", wait_until="commit")
     page.locator("h1").first.wait_for()
@@ -93,7 +87,7 @@ def visit(browser, base: str, path: str, log_path: str) -> dict:
         if chart is None and page.evaluate(DRAWN):
             chart = time.perf_counter() - t0
         # idle once a script has run to the end (Streamlit reports idle before it starts)
-        if idle is None and len(_runs(log_path)) > before and page.evaluate(IDLE):
+        if idle is None and len(logged_runs(log_path)) > before and page.evaluate(IDLE):
             idle = time.perf_counter() - t0
         # Streamlit adds a chart's element only once Plotly's code has loaded: a page
         # without a chart or image 15 s after it went idle has none
@@ -108,7 +102,7 @@ def visit(browser, base: str, path: str, log_path: str) -> dict:
     timing = page.evaluate(TIMING)
     errors = page.locator('[data-testid="stException"]').count()
     context.close()
-    runs = _runs(log_path)[before:]
+    runs = logged_runs(log_path)[before:]
     return {
         "title": title,
         "loaded": timing[1],

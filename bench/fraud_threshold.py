@@ -26,7 +26,7 @@ import re
 import statistics
 import time
 
-from bench.browser import _runs, _settle, timed_app_and_browser
+from bench.browser import logged_runs, timed_app_and_browser, wait_settled
 
 
 def thr_of(url: str) -> str | None:
@@ -43,25 +43,25 @@ def measure(moves: int, query: str) -> dict:
         page.goto(f"{base}/fraud_detection?{query}", wait_until="domcontentloaded")
         slider = page.get_by_role("slider", name=re.compile("Alert threshold"))
         slider.wait_for()
-        _settle(page)
+        wait_settled(page)
         page.wait_for_function("() => location.search.includes('thr=')")
         if page.locator('[data-testid="stException"]').count():
             raise RuntimeError("the fraud page shows an exception")
         cpu, full, kinds = [], 0, []
         for _ in range(moves):
-            before, count = thr_of(page.url), len(_runs(log_path))
+            before, count = thr_of(page.url), len(logged_runs(log_path))
             slider.focus()
             slider.press("ArrowLeft")
             page.wait_for_function(
                 f"() => !location.search.includes('thr={before}&') "
                 f"&& !location.search.endsWith('thr={before}')"
             )
-            _settle(page)
+            wait_settled(page)
             deadline = time.monotonic() + 5
-            while len(_runs(log_path)) == count and time.monotonic() < deadline:
+            while len(logged_runs(log_path)) == count and time.monotonic() < deadline:
                 time.sleep(0.02)
             time.sleep(0.2)  # a run the move queued after this one (none expected)
-            runs = _runs(log_path)[count:]
+            runs = logged_runs(log_path)[count:]
             cpu.append(sum(r["cpu_ms"] for r in runs))
             full += any(not r["fragment"] for r in runs)
             kinds.append("+".join("fragment" if r["fragment"] else "full" for r in runs))

@@ -99,7 +99,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, _free_port, wait_until_healthy
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONS = (
@@ -546,7 +546,7 @@ def start_server(
     its process, URL and the two files, once the warm-up is over."""
     runs, log = log_dir / "runs.jsonl", log_dir / "server.log"
     runs.touch()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "bench.timed_server", str(runs),
@@ -851,7 +851,7 @@ async def amain(args) -> bool:
         if args.processes > 1:
             from bench.balancer import start_nginx
 
-            port = _free_port()
+            port = free_port()
             ports = [int(server[1].rsplit(":", 1)[1]) for server in servers]
             balancer = start_nginx(log_dir, port, ports)
             base = f"http://127.0.0.1:{port}"

@@ -29,7 +29,7 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from bench.browser import _settle, load_average, timed_app_and_browser
+from bench.browser import load_average, timed_app_and_browser, wait_settled
 
 #: Installed in the page: stamps each mousedown's event time, counts plotly_animated events
 #: on the scrub chart and stamps the time after the next paint that follows each (a
@@ -107,7 +107,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
     page.goto(f"{base}/{path}", wait_until="domcontentloaded")
     heading = page.locator('[data-testid="stMarkdownContainer"] h4', has_text="log-lik").first
     heading.wait_for(timeout=120_000)
-    _settle(page)
+    wait_settled(page)
     forward = page.get_by_role("button", name=re.compile("Step forward")).first
     if forward.is_disabled():  # a case page opens at the final fit: step back instead
         forward = page.get_by_role("button", name=re.compile("Step back")).first
@@ -127,7 +127,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
         except PlaywrightTimeoutError:  # another viewer's heading came first: no comparison
             server_ms = [math.nan]
             break
-        _settle(page)
+        wait_settled(page)
         server_ms.append((time.perf_counter() - t0) * 1e3)
     frames.clear()
     box = page.locator('[data-testid="stCheckbox"]').filter(has_text="Instant scrub")
@@ -136,7 +136,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
         raise RuntimeError("the instant scrub is off here (too many points x half-steps)")
     page.get_by_text("Instant scrub").first.click()
     page.locator(".js-plotly-plot .slider-rail-touch-rect").wait_for(timeout=60_000)
-    _settle(page)
+    wait_settled(page)
     sent_kb = sum(frames) / 1e3
     if page.locator('[data-testid="stException"]').count():
         raise RuntimeError(f"{path}: the page shows an exception")

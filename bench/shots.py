@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    _free_port,
+    free_port,
     server_options,
     stop_server,
     wait_until_healthy,
@@ -55,7 +55,7 @@ SCROLL = """(bottom) => [document.scrollingElement, ...document.querySelectorAll
 
 def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     """``streamlit run`` the app on a free port; return it and its URL once healthy."""
-    port = _free_port()
+    port = free_port()
     log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", APP, *server_options(port)],

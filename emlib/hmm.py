@@ -265,7 +265,7 @@ def _log_dirichlet(p: np.ndarray, alpha) -> float:
     )
 
 
-def _dirichlet_mode(counts: np.ndarray, prior, previous: np.ndarray) -> np.ndarray:
+def dirichlet_mode(counts: np.ndarray, prior, previous: np.ndarray) -> np.ndarray:
     """max(prior - 1 + counts, 0), kept at 0 where the previous value was 0 (a forbidden start
     or transition stays forbidden, as in hmmlearn), normalised along the last axis."""
     raw = np.maximum(np.asarray(prior, dtype=float) - 1.0 + counts, 0.0)
@@ -437,10 +437,10 @@ class _BaseHMM(BaseEstimator):
         def maximise(post: Posteriors, params: HMMParams) -> HMMParams:
             startprob = params.startprob
             if "startprob" not in fixed:
-                startprob = _dirichlet_mode(post.start_counts, self.startprob_prior, startprob)
+                startprob = dirichlet_mode(post.start_counts, self.startprob_prior, startprob)
             transmat = params.transmat
             if "transmat" not in fixed:
-                transmat = _dirichlet_mode(post.trans_counts, self.transmat_prior, transmat)
+                transmat = dirichlet_mode(post.trans_counts, self.transmat_prior, transmat)
             weighted = post.gamma if merged is None else post.gamma * merged.row_weights[:, None]
             emission = block.maximise(block.statistics(data, weighted, params.emission))
             held = getattr(block, "hold", None)

@@ -27,7 +27,9 @@ def _column_names(X_raw, n_features: int) -> list[str]:
     return [str(j) for j in range(n_features)]
 
 
-def _describe_columns(names: list[str], mask: np.ndarray) -> str:
+def describe_columns(names: list[str], mask: np.ndarray) -> str:
+    """The columns ``mask`` picks, by name, for a message: "column a" or "columns a, b" (at
+    most ten named, then "and N more")."""
     picked = [names[j] for j in np.flatnonzero(mask)]
     shown = ", ".join(picked[:10]) + (f" and {len(picked) - 10} more" if len(picked) > 10 else "")
     return f"column{'s' if len(picked) > 1 else ''} {shown}"
@@ -38,7 +40,7 @@ def _check_some_observed(missing: np.ndarray, names: list[str], *, columns: bool
     empty_columns = missing.all(axis=0)
     if columns and empty_columns.any():
         raise ValueError(
-            f"X: {_describe_columns(names, empty_columns)} "
+            f"X: {describe_columns(names, empty_columns)} "
             f"{'are' if empty_columns.sum() > 1 else 'is'} entirely missing (NaN); "
             "there is nothing to learn from it. Drop it."
         )
@@ -103,13 +105,13 @@ def check_data(
     infinite = np.isinf(X)
     if infinite.any():
         raise ValueError(
-            f"X: inf or -inf in {_describe_columns(names, infinite.any(axis=0))}; "
+            f"X: inf or -inf in {describe_columns(names, infinite.any(axis=0))}; "
             "replace or remove those values."
         )
     missing = np.isnan(X)
     if missing.any() and not allow_nan:
         raise ValueError(
-            f"X: NaN (missing values) in {_describe_columns(names, missing.any(axis=0))} "
+            f"X: NaN (missing values) in {describe_columns(names, missing.any(axis=0))} "
             f"({int(missing.any(axis=1).sum())} of {n_samples} rows), and missing='error' "
             "refuses them. Use missing='em' to fit them by EM, or missing='drop'."
         )

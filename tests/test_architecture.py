@@ -312,3 +312,54 @@ def test_the_address_check_sees_a_direct_write(source):
 
 def test_the_address_check_allows_reading_the_address():
     assert address_writes("x = st.query_params.get('k')\nd = st.query_params.to_dict()") == []
+
+
+# A name with a leading underscore is its module's own: another module that needs it should
+# find it public (and documented) instead.
+PROJECT_PACKAGES = {"emlib", "dashboard", "bench"}
+
+
+def private_imports(source: str) -> list[str]:
+    """The ``_private`` names ``source`` imports from the project's modules (relative imports
+    included); dunder names such as ``__version__`` are public."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        ours = node.level > 0 or (node.module or "").split(".")[0] in PROJECT_PACKAGES
+        found += [
+            f"{node.module or '.'}.{alias.name}"
+            for alias in node.names
+            if ours and alias.name.startswith("_") and not alias.name.startswith("__")
+        ]
+    return found
+
+
+def test_no_module_imports_another_modules_private_name():
+    offenders = {}
+    for package in sorted(PROJECT_PACKAGES):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            found = private_imports(path.read_text())
+            if found:
+                offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from emlib.hmm import _dirichlet_mode",
+        "from dashboard.components.figures import scatter_trace, _means_trace",
+        "from .features import _to_rgb",
+    ],
+)
+def test_the_private_import_check_sees_a_private_name(source):
+    assert private_imports(source)
+
+
+def test_the_private_import_check_allows_public_dunder_and_other_packages_names():
+    source = (
+        "from emlib.hmm import dirichlet_mode\nfrom emlib import __version__\n"
+        "from sklearn.mixture._base import _check_shape\nfrom __future__ import annotations"
+    )
+    assert private_imports(source) == []

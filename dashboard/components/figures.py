@@ -64,7 +64,7 @@ class ClustersChart:
         ]
         # complete data is drawn where it is at every step; with gaps, the imputed rows move
         self.fixed = None if len(self.rows) else (X, axis_range(X[:, 0]), axis_range(X[:, 1]))
-        self.truth = [] if truth is None else _ellipse_traces(truth, truth=True)
+        self.truth = [] if truth is None else ellipse_traces(truth, truth=True)
 
     def figure(
         self,
@@ -83,8 +83,8 @@ class ClustersChart:
             x_range, y_range = axis_range(shown[:, 0]), axis_range(shown[:, 1])
         data = self._point_traces(shown, resp)
         data += self.truth
-        data += _ellipse_traces(params, truth=False)
-        data.append(_means_trace(params))
+        data += ellipse_traces(params, truth=False)
+        data.append(means_trace(params))
         if highlight is not None and 0 <= highlight < self.X.shape[0]:
             data.append(
                 scatter_trace(
@@ -203,7 +203,7 @@ def clusters_figure(
     )
 
 
-def _means_trace(params: GMMParams, legend: bool = True) -> dict:
+def means_trace(params: GMMParams, legend: bool = True) -> dict:
     """The components' means as crosses in their colours (a plain trace dict)."""
     means = np.asarray(params.means, dtype=float)
     return scatter_trace(
@@ -224,11 +224,13 @@ def _means_trace(params: GMMParams, legend: bool = True) -> dict:
     )
 
 
-def _add_means(fig: go.Figure, params: GMMParams, **subplot) -> None:
-    fig.add_trace(_means_trace(params, legend=not subplot), **subplot)
+def add_means(fig: go.Figure, params: GMMParams, **subplot) -> None:
+    """Add ``means_trace`` to ``fig`` (on the subplot ``subplot`` names, without a legend
+    entry there)."""
+    fig.add_trace(means_trace(params, legend=not subplot), **subplot)
 
 
-def _ellipse_traces(
+def ellipse_traces(
     params: GMMParams,
     *,
     truth: bool,
@@ -275,7 +277,7 @@ def _ellipse_traces(
     return traces
 
 
-def _add_ellipses(
+def add_ellipses(
     fig: go.Figure,
     params: GMMParams,
     *,
@@ -286,7 +288,7 @@ def _add_ellipses(
 ) -> None:
     """Each component's 1- and 2-sigma ellipses; the truth gets only thin dashed 1-sigma ones.
     ``subplot`` (row, col) places them in one panel of a grid; ``legend`` lists them."""
-    for trace in _ellipse_traces(params, truth=truth, legend=legend, sigmas=sigmas):
+    for trace in ellipse_traces(params, truth=truth, legend=legend, sigmas=sigmas):
         fig.add_trace(trace, **subplot)
 
 
@@ -350,10 +352,10 @@ def comparison_figure(
                 **where,
             )
         if truth is not None:
-            _add_ellipses(fig, truth, truth=True, legend=i == 0, **where)
+            add_ellipses(fig, truth, truth=True, legend=i == 0, **where)
         if panel.params is not None:
-            _add_ellipses(fig, panel.params, truth=False, legend=i == 0, sigmas=(1,), **where)
-            _add_means(fig, panel.params, **where)
+            add_ellipses(fig, panel.params, truth=False, legend=i == 0, sigmas=(1,), **where)
+            add_means(fig, panel.params, **where)
     for trace in fig.data:
         if trace.meta and "panel" not in trace.meta:
             trace.meta = {**trace.meta, "panel": int(trace.xaxis[1:] or 1) - 1}

@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard.components.halfsteps import HalfStep, half_step, last_position
 from dashboard.components.share import copy_link, set_url_param
-from dashboard.components.viewer import PLAY_SECONDS, _play_changed, _shift
+from dashboard.components.viewer import PLAY_SECONDS, play_changed, shift_position
 from emlib import EMStep
 
 Draw = Callable[[HalfStep, Sequence[EMStep]], None]
@@ -78,17 +78,17 @@ def _replay_body(history, draw: Draw, key, query_key, playing, slider_label) -> 
         "Step back",
         key=f"{key}_back",
         icon=":material/skip_previous:",
-        on_click=_shift,
+        on_click=shift_position,
         args=(pos_key, -1, last),
         disabled=position == 0,
         width="stretch",
     )
-    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
+    play.toggle("Play", key=play_key, on_change=play_changed, args=(play_key, pos_key, last))
     forward.button(
         "Step forward",
         key=f"{key}_forward",
         icon=":material/skip_next:",
-        on_click=_shift,
+        on_click=shift_position,
         args=(pos_key, 1, last),
         disabled=position == last,
         width="stretch",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import _ellipse_traces, _means_trace
+from dashboard.components.figures import ellipse_traces, means_trace
 from dashboard.components.style import axis_range, legend_below, mixed_rgb, point_outline
 from emlib.params import GMMParams
 
@@ -122,8 +122,8 @@ def _moving_parts(step: ScrubStep, gaps: np.ndarray, digits: tuple[int, int]) ->
             part["y"] = _rounded(step.positions[rows, 1], dy)
         parts.append(part)
     for trace in [
-        *_ellipse_traces(step.params, truth=False, n_points=ELLIPSE_POINTS),
-        _means_trace(step.params),
+        *ellipse_traces(step.params, truth=False, n_points=ELLIPSE_POINTS),
+        means_trace(step.params),
     ]:
         parts.append({"x": _rounded(trace["x"], dx), "y": _rounded(trace["y"], dy)})
     return parts
@@ -159,10 +159,10 @@ def _base_traces(first: ScrubStep, gaps: np.ndarray, truth: GMMParams | None) ->
                 "meta": {"role": "imputed"},
             }
         )
-    traces += _ellipse_traces(first.params, truth=False, n_points=ELLIPSE_POINTS)
-    traces.append(_means_trace(first.params))
+    traces += ellipse_traces(first.params, truth=False, n_points=ELLIPSE_POINTS)
+    traces.append(means_trace(first.params))
     if truth is not None:
-        traces += _ellipse_traces(truth, truth=True)
+        traces += ellipse_traces(truth, truth=True)
     return traces
 
 

@@ -151,11 +151,13 @@ class _Ending:
     note: str | None = None
 
 
-def _shift(pos_key: str, delta: int, last: int) -> None:
+def shift_position(pos_key: str, delta: int, last: int) -> None:
+    """Step the viewer's half-step ``pos_key`` by ``delta``, kept within 0 .. ``last``."""
     st.session_state[pos_key] = min(max(st.session_state[pos_key] + delta, 0), last)
 
 
-def _play_changed(play_key: str, pos_key: str, last: int) -> None:
+def play_changed(play_key: str, pos_key: str, last: int) -> None:
+    """Play switched on at the last half-step starts again from the first."""
     if st.session_state[play_key] and st.session_state[pos_key] >= last:
         st.session_state[pos_key] = 0  # play from the start again
 
@@ -352,17 +354,17 @@ def _step_controls(history: Sequence[EMStep], key: str, query_key: str | None, l
         "Step back",
         key=f"{key}_back",
         icon=":material/skip_previous:",
-        on_click=_shift,
+        on_click=shift_position,
         args=(pos_key, -1, last),
         disabled=position == 0,
         width="stretch",
     )
-    play.toggle("Play", key=play_key, on_change=_play_changed, args=(play_key, pos_key, last))
+    play.toggle("Play", key=play_key, on_change=play_changed, args=(play_key, pos_key, last))
     forward.button(
         "Step forward",
         key=f"{key}_forward",
         icon=":material/skip_next:",
-        on_click=_shift,
+        on_click=shift_position,
         args=(pos_key, 1, last),
         disabled=position == last,
         width="stretch",

@@ -58,8 +58,7 @@ from emlib.scale.chunks import (
 )
 from emlib.scaling import Standardizer
 from emlib.threads import single_blas_thread
-from emlib.validation import NonNumericDataError
-from emlib.validation import _describe_columns as describe_columns
+from emlib.validation import NonNumericDataError, describe_columns
 
 #: Rows the start methods (k-means, k-means++, random, random_from_data) run on.
 SAMPLE_ROWS = 100_000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import _free_port, wait_until_healthy
+from bench.browser import free_port, wait_until_healthy
 from dashboard import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_the_janitor_clears_the_caches_once_the_class_has_left(tmp_path):
     """A real ``python -m dashboard.serve``: a student opens a page and leaves; once the
     closed session's time is up and the server has had no student for the idle time, the
     janitor clears the caches (and says so), then stays quiet on an empty server."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     proc = subprocess.Popen(
         [

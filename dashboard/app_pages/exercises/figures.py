@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.components.figures import _add_ellipses, _add_means
+from dashboard.components.figures import add_ellipses, add_means
 from dashboard.components.style import axis_range, blend_colors, component_color
 from emlib.params import GMMParams
 from emlib.teaching.exercises import Mark, MixturePlot
@@ -123,8 +123,8 @@ def _draw_2d(fig: go.Figure, plot: MixturePlot) -> tuple[list[float], list[float
         params = GMMParams(
             np.array(plot.weights), np.array(plot.means), np.array(plot.covariances), "full"
         )
-        _add_ellipses(fig, params, truth=False)
-        _add_means(fig, params)
+        add_ellipses(fig, params, truth=False)
+        add_means(fig, params)
         every += [np.column_stack([t.x, t.y]) for t in fig.data if t.meta["role"] == "ellipse"]
     every += [np.array([s.start, s.end]) for s in plot.segments]
     every.append(

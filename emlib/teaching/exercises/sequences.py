@@ -5,7 +5,7 @@ algorithm, and the M-step of the transition matrix from the summed pair posterio
 The answers come from emlib: the forward step from ``emlib.hmm.forward_backward`` on a
 two-step sequence (the first step's start probabilities are the given alpha_{t-1} and its
 observation is uninformative, so the second step's posterior is the normalised alpha_t), the
-transition M-step from the rule Baum-Welch uses (``emlib.hmm._dirichlet_mode``: the
+transition M-step from the rule Baum-Welch uses (``emlib.hmm.dirichlet_mode``: the
 Dirichlet mode, or the maximum likelihood with no prior). The summed pair posteriors come
 from a real forward-backward pass over a sequence simulated from the question's seed. Every
 number a question shows is rounded first and the answer is computed from the rounded numbers.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import poisson
 
-from emlib.hmm import Lattice, _dirichlet_mode, forward_backward
+from emlib.hmm import Lattice, dirichlet_mode, forward_backward
 from emlib.teaching.exercises.computing import MAX_DRAWS
 from emlib.teaching.exercises.core import (
     Exercise,
@@ -70,7 +70,7 @@ def transition_update(xi, prior=1.0) -> np.ndarray:
     (K, K): A_kl proportional to xi_kl + prior - 1 (``prior`` hmmlearn's ``transmat_prior``,
     the Dirichlet's concentration; 1 is maximum likelihood)."""
     xi = np.asarray(xi, dtype=float)
-    return _dirichlet_mode(xi, prior, np.ones_like(xi))
+    return dirichlet_mode(xi, prior, np.ones_like(xi))
 
 
 def _rows_summing_to_one(rng: np.random.Generator, k: int, stay: tuple[float, float]):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emlib.hmm import Lattice, _dirichlet_mode, forward_backward
+from emlib.hmm import Lattice, dirichlet_mode, forward_backward
 from emlib.spatial import mean_field_sweeps, neighbour_sums
 from emlib.student import StudentMixtureEM
 from emlib.teaching.exercises import check_answer, load_exercise_set, make_exercise
@@ -226,7 +226,7 @@ def test_transition_m_step_is_baum_welchs_rule(prior, n_states):
         ex = made("transition_m_step", seed, prior=prior, n_states=n_states)
         xi, alpha, frm, to, length = _transition_question(ex)
         assert (alpha > 1) == (prior == "dirichlet")
-        expected = _dirichlet_mode(xi, alpha, np.ones_like(xi))
+        expected = dirichlet_mode(xi, alpha, np.ones_like(xi))
         assert ex.solution == pytest.approx(expected[frm, to], abs=1e-12)
         by_hand = (xi[frm, to] + alpha - 1) / (xi[frm].sum() + n_states * (alpha - 1))
         assert ex.solution == pytest.approx(by_hand, abs=1e-12)
