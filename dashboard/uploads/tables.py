@@ -9,7 +9,6 @@ it in notes; the encoding and non-tables are found by ``sniffing``, and what eac
 from __future__ import annotations
 
 import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,15 +16,23 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.uploads.columns import (
-    COMMA_DECIMAL,
     MISSING_MARKERS,
     Column,
-    cell_kind,
     is_decimal_comma,
     missing_note,
     read_column,
 )
 from dashboard.uploads.limits import MAX_UPLOAD_MB, MIN_CSV_ROWS, MIN_TABLE_ROWS, too_large
+from dashboard.uploads.rows import (
+    DELIMITER_NAMES,
+    detect_delimiter,
+    fix_rows,
+    has_header,
+    is_blank_row,
+    split_numbered_rows,
+    unclosed_quote_line,
+    unique_names,
+)
 from dashboard.uploads.sniffing import (
     IMAGE_ADVICE,
     Decoded,
@@ -35,7 +42,7 @@ from dashboard.uploads.sniffing import (
     sniff_binary,
     text_problem,
 )
-from dashboard.uploads.text import plain, printable, quoted
+from dashboard.uploads.text import plain, quoted
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,6 @@ class TableUpload:
     n_trimmed: int = 0
 
 
-_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe (|)", " ": "space"}
-_DELIMITER_ORDER = ("\t", ";", ",", "|", " ")
-_SAMPLE_CHARS = 65_536
 _RAGGED_SHARE = 0.1
 
 
@@ -95,152 +99,6 @@ def _refuse_table(
     """A refused upload: no table, the ``message`` shown to the user, ``code`` for tests and
     the notes gathered before the refusal."""
     return TableUpload(None, name, key, notes=tuple(notes), error=message, code=code)
-
-
-def _split(text: str, delimiter: str) -> list[list[str]]:
-    """Rows of cells (quotes honoured); a space delimiter means runs of spaces."""
-    return _split_numbered(text, delimiter)[0]
-
-
-def _split_numbered(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """``_split``'s rows, and the line of the file each row starts on (from 1; a quoted cell
-    can span lines, so a row can end on a later line)."""
-    if delimiter == " ":
-        text = "\n".join(line.strip() for line in text.splitlines())
-        reader = csv.reader(io.StringIO(text), delimiter=" ", skipinitialspace=True)
-    else:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, starts, ended = [], [], 0
-    for row in reader:
-        rows.append([c for c in row if c != ""] or row if delimiter == " " else row)
-        starts.append(ended + 1)
-        ended = reader.line_num
-    return rows, starts
-
-
-def _blank(row: list[str]) -> bool:
-    return not "".join(row).strip()
-
-
-def _sample(text: str) -> str:
-    if len(text) <= _SAMPLE_CHARS:
-        return text
-    cut = text.rfind("\n", 0, _SAMPLE_CHARS)
-    return text[: cut if cut > 0 else _SAMPLE_CHARS]
-
-
-def _consistency(rows: list[list[str]]) -> tuple[float, int]:
-    """(share of rows with the most common number of fields, that number)."""
-    counts = Counter(len(r) for r in rows if not _blank(r))
-    if not counts:
-        return 0.0, 0
-    width, n = max(counts.items(), key=lambda item: (item[1], item[0]))
-    return n / sum(counts.values()), width
-
-
-def _mostly_numbers(rows: list[list[str]]) -> bool:
-    cells = [cell_kind(c) for row in rows for c in row]
-    return sum(kind != "text" for kind in cells) > 0.5 * max(len(cells), 1)
-
-
-def detect_delimiter(text: str) -> str | None:
-    """The delimiter that splits the sample into the most consistent number of fields (> 1).
-
-    Runs of spaces count only when they split mostly numbers. Ties go to tab, then semicolon
-    (a semicolon file with decimal commas also splits consistently on commas), then the split
-    giving more fields; None for a single column.
-    """
-    sample = _sample(text)
-    scores = {}
-    for delimiter in _DELIMITER_ORDER:
-        try:
-            rows = _split(sample, delimiter)
-        except csv.Error:
-            continue
-        share, width = _consistency(rows)
-        if delimiter == " " and not _mostly_numbers(rows[1:201]):
-            continue  # words separated by spaces are sentences, not columns
-        if width > 1:
-            scores[delimiter] = (round(share, 2), width)
-    if not scores:
-        return None
-    best = max(share for share, _ in scores.values())
-    tied = [d for d in _DELIMITER_ORDER if d in scores and scores[d][0] == best]
-    if "\t" in tied:
-        return "\t"
-    if "," in tied:  # "1,5;2,25" splits evenly on commas too: decimal commas say otherwise
-        for other in (d for d in tied if d != ","):
-            cells = (c.strip() for row in _split(sample, other) for c in row)
-            if any(COMMA_DECIMAL.match(c) for c in cells):
-                return other
-    return max(tied, key=lambda d: (scores[d][1], -_DELIMITER_ORDER.index(d)))
-
-
-def _unique_names(raw: Sequence[str]) -> list[str]:
-    """Column names: stripped, control characters removed, blanks named "column i", repeats
-    numbered "name (2)".
-
-    pandas numbers repeats too ("x.1"), but only inside ``read_csv`` (its helper,
-    ``pandas.io.common.dedup_names``, is not public API), and "x.1" reads like a number.
-    """
-    names, seen = [], set()
-    for i, value in enumerate(raw):
-        name = printable(value).strip()
-        name = name or f"column {i + 1}"
-        candidate, n = name, 2
-        while candidate in seen:
-            candidate, n = f"{name} ({n})", n + 1
-        seen.add(candidate)
-        names.append(candidate)
-    return names
-
-
-def _has_header(rows: list[list[str]]) -> bool:
-    """Whether the first row names the columns.
-
-    It does when none of its cells is a number, or when one of its text cells heads a column
-    whose other cells are mostly numbers.
-    """
-    first = [cell_kind(c) for c in rows[0]]
-    if "number" not in first:
-        return any(kind != "missing" for kind in first) or len(rows) == 1
-    body = rows[1:201]
-    for j, kind in enumerate(first):
-        if kind != "text" or not body:
-            continue
-        below = [cell_kind(r[j]) for r in body]
-        numbers = sum(k in ("number", "id") for k in below)
-        if numbers > 0.5 * sum(k != "missing" for k in below):
-            return True
-    return False
-
-
-def _fix_rows(
-    rows: list[list[str]], lines: list[int] | None = None
-) -> tuple[list[list[str]], int, list[int], int, int]:
-    """Rows made rectangular: (rows, width, line numbers of rows skipped, rows padded, rows
-    trimmed).
-
-    Trailing empty cells beyond the usual width are trimmed, shorter rows padded with empty
-    cells, longer rows skipped. ``lines``: the line of the file each row starts on (default:
-    the rows' own numbers, from 1).
-    """
-    _, width = _consistency(rows)
-    fixed, skipped, padded, trimmed = [], [], 0, 0
-    numbers = lines if lines is not None else range(1, len(rows) + 1)
-    for number, row in zip(numbers, rows, strict=True):
-        if len(row) > width:
-            if _blank(row[width:]):
-                row = row[:width]
-                trimmed += 1
-            else:
-                skipped.append(number)
-                continue
-        elif len(row) < width:
-            row = row + [""] * (width - len(row))
-            padded += 1
-        fixed.append(row)
-    return fixed, width, skipped, padded, trimmed
 
 
 def _ragged_message(name: str, skipped: list[int], n_rows: int, width: int) -> str:
@@ -340,7 +198,7 @@ def _read_table(content: bytes, name: str, min_rows: int, as_text: bool) -> Tabl
     split = _rows_or_refusal(decoded.text, name, key)
     if isinstance(split, TableUpload):
         return split
-    header = _has_header(split.rows)
+    header = has_header(split.rows)
     names, renamed = _column_names(split.rows[0], header, split.width)
     body = split.rows[1:] if header else split.rows
     notes = _layout_notes(split, decoded.encoding, header, renamed, len(body))
@@ -402,7 +260,7 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
     shown = quoted(name)
     delimiter = detect_delimiter(text)
     try:
-        rows, starts = _split_numbered(text, delimiter or ",")
+        rows, starts = split_numbered_rows(text, delimiter or ",")
     except csv.Error as err:
         return _refuse_table(
             name,
@@ -410,15 +268,15 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
             "unclosed-quote",
             f'{shown} could not be read as a table: {plain(err)}. Check its quote marks (").',
         )
-    filled = [r for r in rows if not _blank(r)]
-    lines = [start for r, start in zip(rows, starts, strict=True) if not _blank(r)]
+    filled = [r for r in rows if not is_blank_row(r)]
+    lines = [start for r, start in zip(rows, starts, strict=True) if not is_blank_row(r)]
     if not filled:
         return _refuse_table(
             name, key, "empty", f"{shown} holds only blank lines: there is nothing to read."
         )
     if delimiter is None:
         filled = [[",".join(r)] for r in filled]  # one column: commas are part of the values
-    line = _unclosed_quote_line(text, filled, len(rows))
+    line = unclosed_quote_line(text, filled, len(rows))
     if line is not None:
         return _refuse_table(
             name,
@@ -427,34 +285,17 @@ def _rows_or_refusal(text: str, name: str, key: str) -> _Rows | TableUpload:
             f'{shown} could not be read as a table: a quote mark (") near line {line} is '
             "never closed, so the rest of the file reads as one cell. Close or remove it.",
         )
-    fixed, width, skipped, padded, trimmed = _fix_rows(filled, lines)
+    fixed, width, skipped, padded, trimmed = fix_rows(filled, lines)
     n_rows = len(fixed) + len(skipped)
     if len(skipped) > _RAGGED_SHARE * n_rows:
         return _refuse_table(name, key, "ragged", _ragged_message(name, skipped, n_rows, width))
     return _Rows(fixed, delimiter, width, len(rows) - len(filled), skipped, padded, trimmed)
 
 
-def _unclosed_quote_line(text: str, rows: list[list[str]], n_lines: int) -> int | None:
-    """The line of a quote mark that is never closed, so that one cell holds the rest of the
-    file (more than five lines of it, or every line of a one-row file), else None.
-
-    ``n_lines`` is the number of rows the text split into, blank ones included: fewer rows than
-    line ends means some quoted cell spans lines.
-    """
-    if '"' not in text or n_lines >= text.count("\n"):
-        return None
-    longest = max((c for r in rows for c in r), key=len)
-    swallows_the_rest = longest.count("\n") > 5 or (len(rows) == 1 and text.count("\n") > 1)
-    if not swallows_the_rest:
-        return None
-    start = longest[:40]
-    return text[: text.find(start)].count("\n") + 1 if start in text else 1
-
-
 # ---------------------------------------------------------------- the header and layout notes
 def _column_names(first_row: list[str], header: bool, width: int) -> tuple[list[str], list[str]]:
     """(every column's unique name, the header's names that were changed to be unique)."""
-    names = _unique_names(first_row if header else [f"column {j + 1}" for j in range(width)])
+    names = unique_names(first_row if header else [f"column {j + 1}" for j in range(width)])
     renamed = [n for raw, n in zip(first_row, names, strict=True) if header and raw.strip() != n]
     return names, renamed
 
@@ -480,7 +321,7 @@ def _layout_notes(
 def _shape_note(n_rows: int, width: int, delimiter: str | None, header: bool) -> str:
     """The sentence saying how many rows and columns were read, how they are separated and
     whether the first row names the columns."""
-    layout = f"{_DELIMITERS[delimiter]}-separated" if delimiter else "a single column"
+    layout = f"{DELIMITER_NAMES[delimiter]}-separated" if delimiter else "a single column"
     return (
         f"Read {n_rows:,} row{'s' * (n_rows != 1)} and {width} column{'s' * (width > 1)} "
         f"({layout}, "
