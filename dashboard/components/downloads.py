@@ -181,9 +181,9 @@ def _fit_caption(n_iterations: int, has_missing: bool) -> str:
     )
 
 
-def _download_columns(downloads: list[_Download], key: str) -> None:
+def _download_columns(downloads: list[_Download], key: str, kind: str = "dl") -> None:
     """Draws the download buttons in two columns, filled in turn; returns nothing. The files
-    are named ``emlab_<key>_<suffix>``, the buttons keyed ``<key>_dl_<suffix>``."""
+    are named ``emlab_<key>_<suffix>``, the buttons keyed ``<key>_<kind>_<suffix>``."""
     columns = st.columns(2)
     for i, (text, data, suffix, mime) in enumerate(downloads):
         columns[i % 2].download_button(
@@ -191,7 +191,7 @@ def _download_columns(downloads: list[_Download], key: str) -> None:
             data,
             file_name=f"emlab_{key}_{suffix}",
             mime=mime,
-            key=f"{key}_dl_{suffix}",
+            key=f"{key}_{kind}_{suffix}",
             on_click="ignore",
             icon=":material/download:",
             width="stretch",
@@ -249,18 +249,7 @@ def picture_downloads(
             f"segment numbers 1 to {k}; and a CSV with one row per pixel: x (column, 0 at the "
             "left), y (row, 0 at the top), segment and uncertainty (1 - max responsibility)."
         )
-        columns = st.columns(2)
-        for i, (text, data, suffix, mime) in enumerate(buttons):
-            columns[i % 2].download_button(
-                text,
-                data,
-                file_name=f"emlab_{key}_{suffix}",
-                mime=mime,
-                key=f"{key}_pic_{suffix}",
-                on_click="ignore",
-                icon=":material/download:",
-                width="stretch",
-            )
+        _download_columns(buttons, key, kind="pic")
 
 
 # ------------------------------------------------------------------------ data as code
