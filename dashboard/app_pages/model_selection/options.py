@@ -67,6 +67,15 @@ ALL_CELLS = (
 )
 
 
+def grid_cell(name: object, family: str, kmax: int) -> str:
+    """``name`` when it is "best" or a cell of the grid ``family`` and ``kmax`` make (K from 1
+    to ``kmax``, the family's covariance types), else "best": a cell the grid lacks, or a
+    selectbox's label left in its state when the options changed under it, must not reach
+    the address."""
+    cells = {f"{k} {kind}" for kind in FAMILY_TYPES.get(family, ()) for k in range(1, kmax + 1)}
+    return name if isinstance(name, str) and (name == "best" or name in cells) else "best"
+
+
 @dataclass(frozen=True)
 class CellFit:
     """One fitted cell: its parameters, final responsibilities, imputed rows (or None), and

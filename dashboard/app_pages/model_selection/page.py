@@ -7,6 +7,7 @@ from dashboard.app_pages.model_selection.figures import criteria_figures
 from dashboard.app_pages.model_selection.options import (
     SelectionSettings,
     cell_name,
+    grid_cell,
     parse_cell,
 )
 from dashboard.app_pages.model_selection.run import (
@@ -49,6 +50,8 @@ st.markdown(
 
 init_settings("sel", SETTINGS)
 gaussian, estimators = settings_sidebar()
+state = st.session_state
+state["sel_cell"] = grid_cell(state["sel_cell"], state["sel_family"], state["sel_kmax"])
 
 settings = current_settings("sel", SETTINGS)
 write_query_params(settings)

@@ -100,6 +100,31 @@ def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
 def test_a_cell_outside_the_grid_falls_back_to_the_best():
     at = selection_page({"kmax": "3", "cell": "7 full"})
     assert at.selectbox(key="sel_cell").value == "best"
+    assert at.query_params["cell"] == "best"
+
+
+def test_a_cell_the_new_grid_lacks_leaves_the_address_as_best_in_the_same_run():
+    """A cell shown, then a smaller grid fitted (or another family picked): the address and
+    the Share link say "best" at once, never the old cell or a selectbox label."""
+    at = selection_page({"cell": "6 spherical"})
+    assert at.query_params["cell"] == "6 spherical"
+    at.slider(key="sel_kmax").set_value(2)
+    at.button(key="sel_apply").click().run()
+    assert at.query_params["cell"] == "best"
+    at.radio(key="sel_family").set_value("categorical").run()
+    assert at.query_params["cell"] == "best"
+    assert not at.exception
+
+
+def test_grid_cell_keeps_only_best_and_the_grids_own_cells():
+    from dashboard.app_pages.model_selection.options import grid_cell
+
+    assert grid_cell("3 tied", "gaussian", 4) == "3 tied"
+    assert grid_cell("5 tied", "gaussian", 4) == "best"
+    assert grid_cell("2 categorical", "categorical", 3) == "2 categorical"
+    assert grid_cell("2 tied", "categorical", 3) == "best"
+    assert grid_cell("best by BIC: K = 3, tied", "gaussian", 6) == "best"
+    assert grid_cell(None, "gaussian", 6) == "best"
 
 
 TABLE = pd.DataFrame(
