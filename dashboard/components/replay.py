@@ -16,7 +16,12 @@ import streamlit as st
 
 from dashboard.components.halfsteps import HalfStep, half_step, last_position
 from dashboard.components.share import copy_link, set_url_param
-from dashboard.components.viewer import PLAY_SECONDS, play_changed, shift_position
+from dashboard.components.viewer import (
+    PLAY_SECONDS,
+    next_play_position,
+    play_changed,
+    shift_position,
+)
 from emlib import EMStep
 
 Draw = Callable[[HalfStep, Sequence[EMStep]], None]
@@ -62,7 +67,7 @@ def _replay_body(history, draw: Draw, key, query_key, playing, slider_label) -> 
     if bool(state.get(play_key, False)) != playing:
         st.rerun()  # play was switched: rerun so the fragment's timer is set or cleared
     if playing:
-        state[pos_key] = min(state[pos_key] + 1, last)
+        state[pos_key] = next_play_position(pos_key, last)
         if state[pos_key] >= last:
             state[play_key] = False
             st.rerun()

@@ -157,9 +157,20 @@ def shift_position(pos_key: str, delta: int, last: int) -> None:
 
 
 def play_changed(play_key: str, pos_key: str, last: int) -> None:
-    """Play switched on at the last half-step starts again from the first."""
+    """Play switched on at the last half-step starts again from the first, which is shown
+    before the first move (``next_play_position``)."""
     if st.session_state[play_key] and st.session_state[pos_key] >= last:
         st.session_state[pos_key] = 0  # play from the start again
+        st.session_state[f"{pos_key}_restarted"] = True
+
+
+def next_play_position(pos_key: str, last: int) -> int:
+    """The half-step a playing viewer shows on this run: one further than the last shown,
+    but the first itself right after Play restarted from the end (``play_changed``)."""
+    state = st.session_state
+    if state.pop(f"{pos_key}_restarted", False):
+        return state[pos_key]
+    return min(state[pos_key] + 1, last)
 
 
 def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]]) -> None:
@@ -306,7 +317,7 @@ def _advance_play(key: str, last: int, playing: bool) -> None:
     if bool(state.get(play_key, False)) != playing:
         st.rerun()
     if playing:
-        state[pos_key] = min(state[pos_key] + 1, last)
+        state[pos_key] = next_play_position(pos_key, last)
         if state[pos_key] >= last:
             state[play_key] = False
             state[f"_{key}_pos_saved"] = last

@@ -133,6 +133,26 @@ def test_play_walks_the_half_steps_and_stops_at_the_end(server, page):
     page.screenshot(path=ARTIFACTS / "step_played.png", full_page=True)
 
 
+def test_play_at_the_last_half_step_replays_from_the_start(server, page):
+    """Play switched on at the final half-step starts again and shows Start (θ₀) first."""
+    page.goto(f"{server}/step_by_step?iters=3&step=100000", wait_until="domcontentloaded")
+    expect(step_heading(page)).to_contain_text("Final E-step")
+    settle(page)
+    page.evaluate(
+        """() => { window.seenHeadings = [];
+            new MutationObserver(() => {
+                const h = document.querySelector('[data-testid="stMarkdownContainer"] h4');
+                if (h) window.seenHeadings.push(h.innerText);
+            }).observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
+    )
+    page.get_by_test_id("stCheckbox").get_by_text("Play").click()
+    expect(step_heading(page)).to_contain_text("M-step 1", timeout=15_000)
+    labels = [h.split(" · ")[0] for h in page.evaluate("window.seenHeadings")]
+    assert "Start (θ₀)" in labels, labels
+    assert labels.index("Start (θ₀)") < labels.index(next(x for x in labels if "E-step 1" in x))
+    assert_no_exception(page)
+
+
 def test_missing_lab_switches_mechanism_and_scrubs_the_imputations(server, page):
     page.goto(server, wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="EM Lab")).to_be_visible()

@@ -42,3 +42,22 @@ def test_the_scatter_caption_counts_the_hollow_points_and_the_other_gaps():
     assert "(of the 3 rows with a gap in any column)." in hollow
     same = _clusters_caption(X, history, None, (0, 2), 3, None)
     assert "the 3 rows with a gap in a plotted column, drawn at their imputed values." in same
+
+
+def test_play_restarted_at_the_end_shows_the_start_before_moving_on(monkeypatch):
+    import streamlit as st
+
+    from dashboard.components.viewer import next_play_position, play_changed
+
+    state = {"v_play": True, "v_pos": 6}
+    monkeypatch.setattr(st, "session_state", state)
+    play_changed("v_play", "v_pos", 6)  # switched on at the last half-step
+    assert state["v_pos"] == 0
+    assert next_play_position("v_pos", 6) == 0  # its first run shows Start (theta_0) ...
+    state["v_pos"] = 0
+    assert next_play_position("v_pos", 6) == 1  # ... and the next moves on
+    state.update(v_pos=3)
+    play_changed("v_play", "v_pos", 6)  # switched on midway: no restart
+    assert next_play_position("v_pos", 6) == 4
+    state["v_pos"] = 6
+    assert next_play_position("v_pos", 6) == 6
