@@ -60,7 +60,10 @@ def controls() -> None:
 
 def draw(settings: dict) -> None:
     """The section for these settings (the page's, read from the URL)."""
-    shares = tuple(sorted(settings["shares"])) or (0.0,)
+    if not settings["shares"]:
+        st.info("Pick at least one missing share above, then press Fit.")
+        return
+    shares = tuple(sorted(set(settings["shares"])))
     result = run_convergence(
         settings["cdata"], settings["ck"], settings["ccov"], settings["cseed"], shares
     )

@@ -24,7 +24,8 @@ CONVERGENCE_MAX_ITER = 2000
 
 
 def shares_setting(name: str, default: tuple[float, ...]) -> Setting:
-    """A URL setting holding a list of ``SHARES`` (written as "[0.0, 0.1]", the list's str)."""
+    """A URL setting holding a list of ``SHARES`` (written as "[0.0, 0.1]", the list's str):
+    each share once, in order; an empty list or one with a share not offered is invalid."""
 
     def parse(raw: str) -> list[float] | None:
         text = str(raw).strip().strip("[]()")
@@ -32,7 +33,7 @@ def shares_setting(name: str, default: tuple[float, ...]) -> Setting:
             values = [float(v) for v in text.split(",") if v.strip()]
         except ValueError:
             return None
-        return values if all(v in SHARES for v in values) else None
+        return sorted(set(values)) if values and all(v in SHARES for v in values) else None
 
     return Setting(name, list(default), parse)
 

@@ -164,6 +164,24 @@ def test_convergence_overlays_one_gap_curve_per_share_and_the_rate_slows():
     assert all(np.all(values(t["y"]) > 0) for t in lines)
 
 
+def test_repeated_shares_in_the_link_are_fitted_once_and_an_empty_list_is_the_default():
+    at = open_page(PAGE, {"tab": "Convergence", "shares": "[0.7, 0.7, 0.1]"})
+    assert at.multiselect(key="why_shares").value == [0.1, 0.7]
+    gaps = charts_by_title(at)["Gap to the final log-likelihood, l* - l(θ_t), on a log scale"]
+    assert [t["meta"]["share"] for t in traces(gaps, "gaps")] == [0.1, 0.7]
+    empty = open_page(PAGE, {"tab": "Convergence", "shares": "[]"})
+    assert empty.multiselect(key="why_shares").value == [0.0, 0.1, 0.3, 0.5]
+
+
+def test_a_cleared_share_list_asks_for_a_share_instead_of_fitting_one_not_shown():
+    at = open_page(PAGE, {"tab": "Convergence"})
+    at.multiselect(key="why_shares").set_value([])
+    at.button(key="why_capply").click().run()
+    assert not at.exception
+    assert any("Pick at least one missing share" in box.value for box in at.info)
+    assert "Gap to the final log-likelihood, l* - l(θ_t), on a log scale" not in charts_by_title(at)
+
+
 def test_the_sidebar_share_link_is_one_short_line_with_the_explanation_in_its_help():
     at = open_page(PAGE, {"tab": "The lower bound", "t": "5"})
     (box,) = at.sidebar.code
