@@ -11,13 +11,13 @@ import pandas as pd
 
 from dashboard.app_pages.model_selection.options import (
     FAMILIES,
-    FAMILY_N_INIT,
     SELECTION_MAX_ITER,
     FamilyCellFit,
     FamilyData,
     SelectionRun,
     SelectionSettings,
     cell_name,
+    family_fit_options,
 )
 from emlib.datasets import (
     ANES96_LATENT_CLASS_COLUMNS,
@@ -53,8 +53,9 @@ def load_family_data(family: str) -> FamilyData:
 
 
 def run_family_selection(settings: SelectionSettings) -> SelectionRun:
-    """``select_model(family=...)`` over K = 1..max_k (x diag / full for mixed data), one
-    start per cell, and each cell's profile (the caller, ``run_selection``, is cached)."""
+    """``select_model(family=...)`` over K = 1..max_k (x diag / full for mixed data), with
+    the family's starts (``family_fit_options``), and each cell's profile (the caller,
+    ``run_selection``, is cached)."""
     family = settings.family
     data = load_family_data(family)
     with warnings.catch_warnings():
@@ -64,7 +65,7 @@ def run_family_selection(settings: SelectionSettings) -> SelectionRun:
             range(1, settings.max_k + 1),
             BLOCK_COVARIANCE_TYPES,
             family=family,
-            n_init=FAMILY_N_INIT,
+            **family_fit_options(family, settings.estimator),
             max_iter=SELECTION_MAX_ITER,
             tol=settings.tol,
             random_state=settings.seed,

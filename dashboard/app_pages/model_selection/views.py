@@ -67,9 +67,9 @@ def data_caption(run: SelectionRun, settings: dict, estimators: dict) -> str:
         second = f"{types} covariance types"
         starts = SELECTION_N_INIT if run.family == "gaussian" else T_N_INIT
     elif run.family == "mixed":
-        second, starts = "diag / full numeric block", FAMILY_N_INIT
+        second, starts = "diag / full numeric block", FAMILY_N_INIT[run.family]
     else:
-        second, starts = "", FAMILY_N_INIT
+        second, starts = "", FAMILY_N_INIT[run.family]
     return (
         f"**{run.dataset.name}**, {rows} rows, {columns} columns · K = 1 to "
         f"{settings['kmax']}{f' x {second}' if second else ''} · "
