@@ -134,7 +134,8 @@ def criterion_lines(
         (best, "best", "star", BEST_COLOR, 20),
         (chosen, "chosen", "circle-open", CHOSEN_COLOR, 22),
     ):
-        if cell is not None and not np.isnan(values.loc[cell[1], cell[0]]):
+        in_grid = cell is not None and cell[1] in values.index and cell[0] in values.columns
+        if in_grid and not np.isnan(values.loc[cell[1], cell[0]]):  # a K beyond the grid: no mark
             fig.add_trace(
                 go.Scatter(
                     x=[cell[0]],

@@ -314,6 +314,11 @@ def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None
         return
     best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
     st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
+    if settings["k"] > settings["kmax"]:
+        st.caption(
+            f"Your fit's K = {settings['k']} is beyond this comparison (K up to "
+            f"{settings['kmax']}): raise “Largest K in the BIC comparison” to see it ringed."
+        )
     st.button(
         f"Fit the best by BIC: K = {best[0]}, {best[1]}",
         on_click=yd.use_cell,

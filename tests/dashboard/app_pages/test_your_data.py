@@ -555,3 +555,25 @@ def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
     assert headings and headings[0].startswith("#### Final E-step")
     assert any("fell below tol = 1e-05" in m.value for m in at.markdown)
     assert your_data().select_slider(key="yd_tol").value == ydo.UPLOAD_TOL
+
+
+@pytest.mark.parametrize(
+    "query", [{"k": "5"}, {"model": "mixed", "mcov": "full", "k": "8", "miss": "drop"}]
+)
+def test_a_k_beyond_the_bic_comparison_draws_it_without_marking_it(query):
+    """K = 5 to 8 with the comparison's largest K at 4 raised KeyError in the BIC chart."""
+    at = open_page("app_pages/your_data/page.py", query)
+    assert not at.exception
+    if "model" not in query:
+        assert any("is beyond this comparison" in c.value for c in at.caption)
+
+
+def test_criterion_lines_leave_a_cell_beyond_the_grid_unmarked():
+    from dashboard.components.criteria import criterion_lines
+
+    table = pd.DataFrame(
+        {"n_components": [1, 2], "covariance_type": ["full", "full"], "bic": [10.0, 8.0]}
+    )
+    fig = criterion_lines(table, "bic", best=(2, "full"), chosen=(5, "full"))
+    roles = [t.meta["role"] for t in fig.data]
+    assert "best" in roles and "chosen" not in roles
