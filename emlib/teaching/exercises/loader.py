@@ -18,8 +18,10 @@ are optional. ``kind = "question"`` is a teacher's own question
 (``emlib.teaching.exercises.questions``). ``tries`` (at the top, or per exercise) is the
 number of wrong answers after which the worked solution is shown by itself (default 3; 0:
 only on request).
-Any error (bad TOML, unknown kind or key, wrong type) is a ``ValueError`` whose message starts
-with the file name and the line. Text longer than ``MAX_SET_BYTES`` is refused unread.
+Any error (bad TOML, unknown kind or key, wrong type, an empty title) is a ``ValueError`` whose
+message starts with the file name and, where there is one, the line; so is TOML nested too deeply
+for the parser. A leading byte-order mark is dropped. Text longer than ``MAX_SET_BYTES`` is
+refused unread.
 """
 
 from __future__ import annotations
@@ -132,10 +134,20 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError(f"{name}: not UTF-8 text; save the file as UTF-8") from None
+    # Windows editors start UTF-8 files with a byte-order mark, which TOML does not allow.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ValueError(_syntax_message(name, str(err), text)) from None
+    except RecursionError:
+        raise ValueError(
+            f"{name} is not a valid exercise set: it nests lists or tables too deeply"
+        ) from None
+    except Exception as err:  # a last guard: any other failure of tomllib, in words
+        raise ValueError(
+            f"{name} is not a valid exercise set: it cannot be read as TOML ({type(err).__name__})"
+        ) from None
     lines = text.splitlines()
 
     def fail(line: int, message: str) -> ValueError:
@@ -154,6 +166,11 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
             )
     if "title" not in data:
         raise fail(1, 'the set has no title: add a line title = "..." at the top')
+    if not data["title"].strip():
+        raise fail(
+            _key_line(lines, 0, len(lines), "title"),
+            "the set has no title: title is empty; write one between the quotes",
+        )
     entries = data.get("exercise", [])
     if not entries:
         raise fail(1, "the set has no exercises: add [[exercise]] tables with kind and title")
@@ -182,6 +199,11 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
                 raise fail(start + 1, f'{where} has no {key}: add {key} = "..."')
             if not isinstance(entry[key], str):
                 raise fail(_key_line(lines, start, stop, key), f"{where}: {key} must be text")
+        if not entry["title"].strip():
+            raise fail(
+                _key_line(lines, start, stop, "title"),
+                f"{where} has no title: title is empty; write one between the quotes",
+            )
         kind = entry["kind"]
         if kind not in KINDS and kind != QUESTION_KIND:
             raise fail(

@@ -199,6 +199,23 @@ def test_a_malformed_set_is_shown_as_an_error_naming_the_line(tmp_path, monkeypa
     assert not at.exception and not at.error and at.radio
 
 
+def test_a_set_nested_too_deeply_is_an_error_and_one_with_a_byte_order_mark_loads(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "deep.toml").write_text('title = "Deep"\nx = ' + "[" * 5000 + "]" * 5000)
+    (tmp_path / "bom.toml").write_bytes(
+        b'\xef\xbb\xbftitle = "With a mark"\n\n[[exercise]]\nkind = "missingness"\ntitle = "One"\n'
+    )
+    monkeypatch.setattr(state_exercises, "EXERCISE_DIR", tmp_path)
+    at = open_page(PAGE, {"set": "deep"})
+    assert not at.exception
+    assert "deep.toml is not a valid exercise set: it nests lists or tables too deeply" in (
+        at.error[0].value
+    )
+    at.selectbox(key="ex_set").set_value("bom").run()
+    assert not at.exception and not at.error and at.radio
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     state_exercises._load_sets.clear()

@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import textwrap
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -644,6 +645,10 @@ def test_unknown_kind_names_its_line(tmp_path):
         ('title = "Mine"\n', "", r"line 1: the set has no title"),
         ('title = "One"', "title = 1", r"line 5: exercise 1: title must be text"),
         ('title = "Mine"', 'title = "Mine"\ncolour = "red"', r"line 2: unknown key 'colour'"),
+        ('title = "Mine"', 'title = ""', r"line 1: the set has no title: title is empty"),
+        ('title = "Mine"', 'title = " \t"', r"line 1: the set has no title: title is empty"),
+        ('title = "Two"', 'title = ""', r"line 9: exercise 2 has no title: title is empty"),
+        ('title = "One"', "title = '  '", r"line 5: exercise 1 has no title: title is empty"),
     ],
 )
 def test_semantic_errors_name_the_offending_line(tmp_path, old, new, message):
@@ -658,6 +663,41 @@ def test_empty_or_unreadable_set_is_refused_clearly(tmp_path):
     path.write_bytes('title = "caf\xe9"\n'.encode("latin-1"))
     with pytest.raises(ValueError, match=r"latin1\.toml: not UTF-8"):
         load_exercise_set(path)
+
+
+def test_a_set_nested_too_deeply_is_refused_in_words_not_a_recursion_error():
+    text = 'title = "deep"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"
+    message = r"^deep\.toml is not a valid exercise set: it nests lists or tables too deeply$"
+    with pytest.raises(ValueError, match=message):
+        parse_exercise_set(text, "deep.toml")
+    tables = 'title = "deep"\nx = ' + "{a = " * 5000 + "1" + "}" * 5000 + "\n"
+    with pytest.raises(ValueError, match=message):
+        parse_exercise_set(tables.encode("utf-8"), "deep.toml")
+
+
+def test_any_other_failure_of_the_toml_reader_is_refused_in_words(monkeypatch):
+    def broken(text):
+        raise IndexError("string index out of range")
+
+    monkeypatch.setattr(tomllib, "loads", broken)
+    with pytest.raises(ValueError, match=r"^odd\.toml is not a valid exercise set: .*TOML"):
+        parse_exercise_set(GOOD, "odd.toml")
+
+
+def test_a_byte_order_mark_is_dropped_and_lines_still_count_from_the_top(tmp_path):
+    good = textwrap.dedent(GOOD).lstrip("\n")
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + good.encode("utf-8"))
+    for loaded in (
+        load_exercise_set(path),
+        parse_exercise_set(path.read_bytes(), "bom.toml"),
+        parse_exercise_set("\ufeff" + good, "bom.toml"),
+    ):
+        assert loaded.title == "Mine"
+        assert [s.line for s in loaded.exercises] == [3, 7]
+    broken = "\ufeff" + good.replace('kind = "m_step"', 'kind = "m-step"')
+    with pytest.raises(ValueError, match=r"bom\.toml, line 8: exercise 2 has unknown kind"):
+        parse_exercise_set(broken, "bom.toml")
 
 
 # ----------------------------------------------------------------------------------- report
