@@ -50,7 +50,10 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
     if labelled:
         report = threshold_report(result.y_test, scores, threshold, result.legit_weight)
         right.metric("Alerts per 10,000", f"{report.alerts_per_10k:.1f}")
-        right.metric("Precision", f"{report.precision:.1%}")
+        right.metric(
+            "Precision",
+            "no alerts" if np.isnan(report.precision) else f"{report.precision:.1%}",
+        )
         right.metric("Recall", f"{report.recall:.1%}")
         st.dataframe(
             confusion_frame(report, run.positive, run.reweighted),

@@ -68,7 +68,8 @@ RATE_HELP = (
 
 
 def feature_list(raw: str) -> list[str] | None:
-    names = [n for n in str(raw).split(",") if n]
+    """Feature names from a link ("V1,V2"), each once in its first place; None when empty."""
+    names = list(dict.fromkeys(n for n in str(raw).split(",") if n))
     return names or None
 
 
@@ -307,8 +308,9 @@ def pick_pair(names: tuple[str, ...], x: str, y: str, result: FraudResult) -> tu
 
 def threshold_steps(scores: np.ndarray, budget: float) -> list[float]:
     """The threshold slider's stops: 201 quantiles of the scores (dense where the scores
-    are), to two decimals, plus the alert-budget threshold the slider starts at."""
-    stops = np.round(np.quantile(scores, np.linspace(0.0, 1.0, 201)), 2)
+    are), rounded down to two decimals (so the top stop still flags the top score), plus the
+    alert-budget threshold the slider starts at."""
+    stops = np.floor(np.quantile(scores, np.linspace(0.0, 1.0, 201)) * 100.0) / 100.0
     return sorted({float(v) for v in stops} | {start_threshold(budget)})
 
 

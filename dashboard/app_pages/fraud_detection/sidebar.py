@@ -25,6 +25,7 @@ from dashboard.uploads import (
     TABLE_TYPES,
     parse_transactions_csv,
 )
+from dashboard.uploads.text import quoted
 from emlib.cases.fraud import (
     CRX_CATEGORICAL,
     MECHANISMS,
@@ -58,8 +59,23 @@ def settings_sidebar() -> tuple[bytes, str]:
         options, defaults = available_features(
             state["fraud_data"], content, filename, state["fraud_label"]
         )
-        if not state["fraud_feats"] or not set(state["fraud_feats"]) <= set(options):
-            state["fraud_feats"] = list(defaults)
+        if len(options) < 2:
+            st.error(
+                f"Fraud detection needs at least two numeric columns to compare, and "
+                f"{quoted(filename or 'this file')} has {len(options)}. Upload a table with "
+                "more numeric columns, or analyse this one on the Your data page."
+            )
+            st.stop()
+        chosen = list(dict.fromkeys(state["fraud_feats"]))  # a link may repeat a feature
+        if len(chosen) == 1 and chosen[0] in options:
+            st.warning(
+                "Fraud detection needs at least two features: it draws them in pairs. "
+                "The default features are back."
+            )
+        if len(chosen) < 2 or not set(chosen) <= set(options):
+            chosen = list(defaults)
+        if chosen != state["fraud_feats"]:
+            state["fraud_feats"] = chosen
         with st.form("fraud_settings"):
             if content and not upload.error:
                 st.selectbox(

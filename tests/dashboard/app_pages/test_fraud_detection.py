@@ -278,3 +278,33 @@ def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert headings and headings[0].startswith("#### Final E-step")
     assert any("tol = 1e-04" in m.value for m in at.markdown)
+
+
+def test_one_feature_brings_the_defaults_back_with_a_warning_and_repeats_are_dropped():
+    """One feature crashed the page (pick_pair unpacked two names); a link's repeated
+    feature was fitted twice."""
+    at = fraud_page({"data": "crx", "feats": "A2"})
+    assert any("at least two features" in w.value for w in at.warning)
+    assert len(at.multiselect(key="fraud_feats").value) >= 2
+    twice = fraud_page({"data": "crx", "feats": "A2,A2,log(1 + A3)"})
+    assert twice.multiselect(key="fraud_feats").value == ["A2", "log(1 + A3)"]
+    assert state_fraud.feature_list("V1,V1,V2") == ["V1", "V2"]
+
+
+def test_an_upload_with_one_numeric_column_is_refused_in_words():
+    rng = np.random.default_rng(0)
+    content = "\n".join(["amount"] + [f"{rng.gamma(2, 30):.2f}" for _ in range(120)]).encode()
+    at = upload_page(content, name="one.csv")
+    assert any("at least two numeric columns" in e.value for e in at.error)
+
+
+def test_the_top_threshold_still_flags_the_top_score_and_no_alerts_is_said():
+    scores = np.array([0.1, 0.5, 2.0, 1592547.697])
+    assert max(state_fraud.threshold_steps(scores, 0.5)) <= scores.max()
+    at = fraud_page({"data": "crx"})
+    steps = at.select_slider(key="fraud_thr").options
+    at.select_slider(key="fraud_thr").set_value(float(steps[-1])).run()
+    assert not at.exception
+    flagged = frame(at, "flagged (test rows)")["flagged (test rows)"].sum()
+    precision = next(m.value for m in at.metric if m.label == "Precision")
+    assert flagged >= 1 and precision != "nan%"
