@@ -2,9 +2,10 @@
 
 PNG, JPEG, GIF, BMP and WebP, grey or colour, with or without alpha, read from memory. Pillow's
 decompression-bomb guard stays on and larger pictures than ``MAX_IMAGE_PIXELS`` are refused
-before decoding; the EXIF orientation is applied, transparency is composited onto white, 16-bit
-grey is scaled to 8 bits, an animation gives its first frame, and pictures larger than
-``WORKING_PIXELS`` are downscaled to a working size that the result states.
+before decoding, as are pictures too thin to segment (``thin_picture``); the EXIF orientation
+is applied, transparency is composited onto white, 16-bit grey is scaled to 8 bits, an
+animation gives its first frame, and pictures larger than ``WORKING_PIXELS`` are downscaled to
+a working size that the result states.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from dashboard.uploads.limits import MAX_IMAGE_PIXELS, MAX_UPLOAD_MB, WORKING_PIXELS, too_large
+from dashboard.uploads.limits import (
+    MAX_IMAGE_ASPECT,
+    MAX_IMAGE_PIXELS,
+    MAX_UPLOAD_MB,
+    MIN_IMAGE_SIDE,
+    WORKING_PIXELS,
+    too_large,
+)
 from dashboard.uploads.sniffing import IMAGE_ADVICE, decode, file_key, looks_binary, sniff_binary
 from dashboard.uploads.text import plain, quoted
 from emlib.cases.image import picture_pixels
@@ -76,6 +84,24 @@ def _claimed_size(data: bytes) -> tuple[int, int] | None:
     if data.startswith(b"BM") and len(data) >= 26:
         width = int.from_bytes(data[18:22], "little", signed=True)
         return abs(width), abs(int.from_bytes(data[22:26], "little", signed=True))
+    return None
+
+
+def thin_picture(width: int, height: int) -> str | None:
+    """Why a ``width`` x ``height`` picture is too thin to segment and show, in words (what is
+    wrong and what to do), or None when it is not: a side under ``MIN_IMAGE_SIDE`` pixels, or
+    one side more than ``MAX_IMAGE_ASPECT`` times the other."""
+    if min(width, height) < MIN_IMAGE_SIDE:
+        small = "small" if max(width, height) < MIN_IMAGE_SIDE else "thin"
+        return (
+            f"is {width} x {height} pixels: too {small} to segment. Upload a picture at least "
+            f"{MIN_IMAGE_SIDE} pixels on each side."
+        )
+    if max(width, height) > MAX_IMAGE_ASPECT * min(width, height):
+        return (
+            f"is {width} x {height} pixels: too long and thin to segment (one side more than "
+            f"{MAX_IMAGE_ASPECT} times the other). Crop it or upload a less elongated picture."
+        )
     return None
 
 
@@ -149,6 +175,9 @@ def _read_image(data: bytes, name: str, working_pixels: int) -> ImageUpload:
                     f"safely (the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels). Shrink it "
                     "and try again.",
                 )
+            thin = thin_picture(width, height)
+            if thin is not None:
+                return _refuse(name, f"{shown} {thin}")
             fmt = image.format or ""
             frames = getattr(image, "n_frames", 1)
             if frames > 1:

@@ -19,6 +19,12 @@ MIN_CSV_ROWS = 20
 WORKING_PIXELS = IMAGE_WORKING_PIXELS
 #: Images with more pixels than this are refused before they are decoded.
 MAX_IMAGE_PIXELS = 50_000_000
+#: Pictures with a shorter side are refused: too thin to segment (or to show: a 2000 x 5 strip
+#: enlarged for display passed JPEG's 65,500-pixel limit, and its 240-pixel-wide thumbnail was
+#: 0 pixels high).
+MIN_IMAGE_SIDE = 8
+#: Pictures whose longer side is more than this many times their shorter side are refused.
+MAX_IMAGE_ASPECT = 100
 #: File name endings the uploaders offer: pictures, and tables (delimited text).
 IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "webp")
 TABLE_TYPES = ("csv", "txt", "tsv")

@@ -95,12 +95,20 @@ def segment_caption(k: int, size: int, n_pixels: int, color: Sequence[int]) -> s
 
 #: Label and uncertainty maps are enlarged (each pixel a square block) to at least this side.
 SHOWN_SIDE = 384
+#: ... but never past this longer side (JPEG, which st.image sends, stops at 65,500 pixels).
+SHOWN_MAX_SIDE = 4096
 
 
-def enlarged(picture: np.ndarray, side: int = SHOWN_SIDE) -> np.ndarray:
+def enlarged(
+    picture: np.ndarray, side: int = SHOWN_SIDE, max_side: int = SHOWN_MAX_SIDE
+) -> np.ndarray:
     """A small picture with each pixel repeated as a square block, so that its shorter side is
-    at least ``side`` pixels and the browser draws crisp pixels, not a blur."""
-    factor = max(1, int(np.ceil(side / max(min(picture.shape[:2]), 1))))
+    at least ``side`` pixels and the browser draws crisp pixels, not a blur; an elongated
+    picture is enlarged less, so that its longer side stays within ``max_side`` (or as it was,
+    if longer already)."""
+    height, width = picture.shape[:2]
+    factor = int(np.ceil(side / max(min(height, width), 1)))
+    factor = max(1, min(factor, max_side // max(height, width, 1)))
     return picture.repeat(factor, axis=0).repeat(factor, axis=1) if factor > 1 else picture
 
 

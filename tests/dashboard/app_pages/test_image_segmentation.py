@@ -11,10 +11,11 @@ import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.image_segmentation.figures import segment_caption
+from dashboard.app_pages.image_segmentation.figures import enlarged, segment_caption
+from dashboard.components.handoff import SENT
 from emlib.cases.image import Damage, segment_image
 from emlib.datasets import IMAGES, load_image
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import APP, open_page
 from tests.dashboard.components.test_downloads import RecordingMediaFileManager, downloads, fetch
 
 PAGE = "app_pages/image_segmentation/page.py"
@@ -179,3 +180,63 @@ def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_in_the_url():
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert headings and headings[0].startswith("#### Final E-step")
     assert any("fell below tol = 1e-04" in m.value for m in at.markdown)
+
+
+def strip_png(width: int, height: int) -> bytes:
+    """A PNG of ``width`` x ``height`` pixels: grey, a red third and a blue corner."""
+    pixels = np.full((height, width, 3), 120, np.uint8)
+    pixels[:, : max(1, width // 3)] = (200, 40, 40)
+    pixels[-1, -1] = (30, 60, 220)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload_page(content: bytes, name: str) -> AppTest:
+    """The page on an uploaded picture (handed over as Your data does: in session state)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[SENT] = {"name": name, "content": content, "kind": "image", "to": "image"}
+    at.query_params.update({"img": "upload"})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("size", [(2000, 5), (5, 2000), (10_000, 1)])
+def test_an_upload_too_thin_to_segment_is_refused_in_words(size):
+    """A 2000 x 5 strip was enlarged past JPEG's 65,500-pixel limit (OSError in st.image) and a
+    10000 x 1 one shown 0 pixels high (ValueError): now the upload is refused in words."""
+    at = upload_page(strip_png(*size), "strip.png")
+    (error,) = at.error
+    assert f"is {size[0]} x {size[1]} pixels: too thin to segment" in error.value
+    assert "at least 8 pixels on each side" in error.value
+    assert not at.get("image")
+
+
+def shown_sizes(at: AppTest, manager) -> list[tuple[int, int]]:
+    """(width, height) of every picture the page shows, as the browser receives it."""
+    urls = [img.url for image in at.get("image") for img in image.proto.imgs]
+    files = [manager.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]) for url in urls]
+    return [Image.open(io.BytesIO(file.content)).size for file in files]
+
+
+def test_a_long_thin_strip_is_segmented_and_every_picture_shown_at_a_safe_size(media):
+    """An 8 x 800 strip (the longest allowed, 100:1) segments, and its label maps enlarged for
+    crisp pixels stay within 4096 pixels (they were 384 x 38,400)."""
+    at = upload_page(strip_png(8, 800), "tall.png")
+    assert not at.error
+    assert {"Original", "Segmented: 4 mean colours"} <= set(captions(at))
+    sizes = shown_sizes(at, media.last)
+    assert len(sizes) >= 5
+    assert all(1 <= side <= 4096 for size in sizes for side in size), sizes
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [((8, 800), (40, 4000)), ((800, 8), (4000, 40)), ((10, 10), (390, 390)), ((5000, 9), None)],
+)
+def test_enlarged_keeps_its_longer_side_within_the_safe_maximum(shape, expected):
+    picture = np.zeros((*shape, 3), np.uint8)
+    shown = enlarged(picture)
+    assert shown.shape[:2] == (expected or shape)

@@ -160,6 +160,32 @@ def test_bad_files_give_a_plain_error_and_no_traceback(monkeypatch, content, nam
     assert not at.get("plotly_chart")
 
 
+def strip_png(width: int, height: int) -> bytes:
+    pixels = np.full((height, width, 3), 120, np.uint8)
+    pixels[:, : max(1, width // 3)] = (200, 40, 40)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("size", [(2000, 5), (10_000, 1)])
+def test_a_picture_too_thin_to_segment_is_refused_in_words(monkeypatch, size):
+    """Its 240-pixel-wide thumbnail was 0 pixels high: a ValueError shown as a traceback."""
+    feed(monkeypatch, strip_png(*size), "strip.png")
+    at = your_data()
+    (error,) = at.error
+    assert f"is {size[0]} x {size[1]} pixels: too thin to segment" in error.value
+    assert not at.get("image")
+
+
+def test_a_long_thin_strip_is_shown_and_segmented(monkeypatch):
+    feed(monkeypatch, strip_png(1000, 20), "strip.png")
+    at = your_data({"k": "2"})
+    assert not at.error
+    assert any("**working size** 1000 x 20" in m.value for m in at.markdown)
+    assert len(at.get("image")) >= 3
+
+
 CORPUS = DATA_DIR.parent / "tests" / "data" / "bad_inputs"
 
 

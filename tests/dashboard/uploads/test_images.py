@@ -168,3 +168,37 @@ def test_decompression_bomb_is_refused(size):
     assert len(data) < 200_000
     upload = read_image(data, "bomb.png")
     assert upload.pixels is None and "too large to open safely" in upload.error
+
+
+def strip(width: int, height: int) -> bytes:
+    """A PNG of ``width`` x ``height`` pixels, mostly grey with a few varied ones."""
+    pixels = np.full((height, width, 3), 120, np.uint8)
+    pixels[0, : max(1, width // 3)] = (200, 40, 40)
+    pixels[-1, -1] = (30, 60, 220)
+    return encode(Image.fromarray(pixels))
+
+
+@pytest.mark.parametrize(
+    ("size", "words"),
+    [
+        ((2000, 5), "is 2000 x 5 pixels: too thin to segment"),
+        ((5, 2000), "is 5 x 2000 pixels: too thin to segment"),
+        ((10_000, 1), "is 10000 x 1 pixels: too thin to segment"),
+        ((300, 1), "is 300 x 1 pixels: too thin to segment"),
+        ((1, 1), "is 1 x 1 pixels: too small to segment"),
+        ((2, 2), "is 2 x 2 pixels: too small to segment"),
+        ((801, 8), "is 801 x 8 pixels: too long and thin to segment"),
+        ((20, 2001), "is 20 x 2001 pixels: too long and thin to segment"),
+    ],
+)
+def test_a_picture_too_thin_to_segment_is_refused_in_words(size, words):
+    upload = read_image(strip(*size), "strip.png")
+    assert upload.pixels is None and words in upload.error
+    assert upload.error.startswith(f"“{plain('strip.png')}”")  # says which file
+    assert "at least 8 pixels on each side" in upload.error or "Crop it" in upload.error
+
+
+@pytest.mark.parametrize("size", [(8, 8), (800, 8), (8, 800), (1000, 20), (4000, 60), (3000, 200)])
+def test_a_thin_but_segmentable_strip_is_read(size):
+    upload = read_image(strip(*size), "strip.png")
+    assert upload.error is None and upload.pixels.shape == (size[1], size[0], 3)
