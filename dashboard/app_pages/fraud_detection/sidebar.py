@@ -59,7 +59,7 @@ def settings_sidebar() -> tuple[bytes, str]:
         options, defaults = available_features(
             state["fraud_data"], content, filename, state["fraud_label"]
         )
-        if len(options) < 2:
+        if content and not upload.error and len(options) < 2:
             st.error(
                 f"Fraud detection needs at least two numeric columns to compare, and "
                 f"{quoted(filename or 'this file')} has {len(options)}. Upload a table with "
