@@ -165,8 +165,11 @@ def make_synthetic(
     return Dataset(
         X=X,
         feature_names=("x1", "x2"),
-        name=f"Synthetic: {n_clusters} clusters",
-        source=f"Synthetic: {n_clusters} Gaussian clusters, separation {separation}, seed {seed}.",
+        name=f"Synthetic: {n_clusters} cluster{'s' * (n_clusters != 1)}",
+        source=(
+            f"Synthetic: {n_clusters} Gaussian cluster{'s' * (n_clusters != 1)}, "
+            f"separation {separation}, seed {seed}."
+        ),
         truth=truth,
         labels=labels,
     )

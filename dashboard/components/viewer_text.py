@@ -97,18 +97,55 @@ def stopping_sentence(
         else "no iteration ran"
     )
     tol_text = f"tol = {tol:.0e}" if tol is not None else "the tolerance"
+    counted = f"{iterations} iteration{'s' * (iterations != 1)}"
     if converged is True:
         return (
-            f"EM stopped after {iterations} iterations: the gain per point fell below "
-            f"{tol_text} ({last})."
+            f"EM stopped after {counted}: the gain per point fell below {tol_text} ({last})."
+            + symmetric_note(history[-1].params)
         )
     if converged is False:
         return (
-            f"EM reached the iteration limit after {iterations} iterations while still "
+            f"EM reached the iteration limit after {counted} while still "
             f"climbing ({last}, above {tol_text}): it has not converged; raise "
             "“Max iterations” to let it finish."
         )
-    return f"EM stopped after {iterations} iterations ({last})."
+    return f"EM stopped after {counted} ({last})." + symmetric_note(history[-1].params)
+
+
+def symmetric_note(params: GMMParams, within: float = 0.25) -> str:
+    """A warning when the K > 1 components are all (nearly) the same: means within ``within``
+    standard deviations of the first component's and covariances within that share of
+    each other. Then EM sits at (or crawls away from) a symmetric stationary point, not at a
+    K-component fit; else empty.
+
+    A start that gives every point nearly the same responsibilities for all components (a
+    random soft start under tied covariances, say) makes every M-step give all components
+    nearly the same parameters; the gradient along any split is (nearly) zero, so the gain per
+    iteration falls below ``tol`` at once.
+    """
+    if getattr(params, "means", None) is None or getattr(params, "covariances", None) is None:
+        return ""  # not a Gaussian or t mixture's parameters
+    means = np.asarray(params.means, dtype=float)
+    covariances = np.asarray(params.covariances, dtype=float)
+    if means.ndim != 2 or len(means) < 2:
+        return ""
+    kind = getattr(params, "covariance_type", "full")
+    first = covariances if kind == "tied" else covariances[0]
+    variances = np.diagonal(first) if first.ndim == 2 else np.broadcast_to(first, means[0].shape)
+    sd = np.sqrt(np.maximum(variances, np.finfo(float).tiny))
+    same_means = bool(np.all(np.abs(means - means[0]) <= within * sd))
+    same_covariances = kind == "tied" or np.allclose(
+        covariances, covariances[0], rtol=within, atol=0.0
+    )
+    if not (same_means and same_covariances):
+        return ""
+    return (
+        f" All {len(means)} components are (nearly) the same, so this is not a "
+        f"{len(means)}-component fit: EM sits at a symmetric stationary point (the start gave "
+        "every component about the same share of every point, and every M-step kept them "
+        "alike), where the gain per iteration is almost zero. Try another start method or "
+        "seed."
+    )
 
 
 def describe(

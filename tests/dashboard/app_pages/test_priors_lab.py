@@ -192,7 +192,7 @@ def test_replay_status_says_how_each_fit_ended():
     tied = replay_status(PriorFit([step], collapsed=True, component=None), 100)
     assert "the shared covariance's covariance" not in tied and "shared covariance" in tied
     stopped = replay_status(PriorFit([before, step], converged=True), 100, 1e-2)
-    assert stopped.startswith("EM stopped after 1 iterations: the gain per point fell below")
+    assert stopped.startswith("EM stopped after 1 iteration: the gain per point fell below")
     assert "tol = 1e-02" in stopped
     assert "iteration limit" in replay_status(PriorFit([before, step], converged=False), 100)
     assert "failed" in replay_status(PriorFit(None), 100)

@@ -61,3 +61,27 @@ def test_play_restarted_at_the_end_shows_the_start_before_moving_on(monkeypatch)
     assert next_play_position("v_pos", 6) == 4
     state["v_pos"] = 6
     assert next_play_position("v_pos", 6) == 6
+
+
+def test_a_fit_whose_components_are_all_alike_is_called_a_symmetric_stationary_point():
+    """Tied covariances from a random soft start: EM stops after 1 iteration with all K
+    components alike, at the one-Gaussian log-likelihood; it must not read as a K-fit."""
+    import warnings
+
+    from dashboard.components.viewer_text import stopping_sentence, symmetric_note
+    from emlib import GaussianMixtureEM
+    from emlib.datasets import load_faithful
+
+    X = load_faithful().X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stuck = GaussianMixtureEM(
+            8, covariance_type="tied", init_params="random", random_state=0, tol=1e-6
+        )
+        stuck.fit(X)
+        good = GaussianMixtureEM(2, random_state=0, tol=1e-6).fit(X)
+    sentence = stopping_sentence(stuck.history_, len(X), True, 1e-6)
+    assert sentence.startswith("EM stopped after 1 iteration:")
+    assert "All 8 components are (nearly) the same" in sentence
+    assert symmetric_note(good.history_[-1].params) == ""
+    assert "symmetric" not in stopping_sentence(good.history_, len(X), True, 1e-6)
