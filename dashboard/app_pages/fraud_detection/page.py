@@ -49,7 +49,7 @@ state = st.session_state
 content, filename = settings_sidebar()
 settings = current_settings("fraud", SETTINGS)
 write_query_params(url_values(settings))
-if settings["data"] == "upload" and not content:
+if settings["data"] == "upload" and not filename:  # no file yet (an empty one is refused below)
     st.info(
         "Upload a CSV of transactions in the sidebar: one row per transaction, a header "
         "row, numeric feature columns and, if you have one, a label column."

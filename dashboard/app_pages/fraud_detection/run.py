@@ -260,7 +260,7 @@ def run_fraud_page(settings: FraudSettings, content: bytes = b"", filename: str 
             bundled(dataset) if dataset != "upload" else uploaded(content, filename, settings.label)
         )
     except ValueError as err:
-        return FraudRun(None, error=f"The data could not be used: {err}.")
+        return FraudRun(None, error=f"The data could not be used: {str(err).rstrip('.')}.")
     features = tuple(f for f in settings.features if f in data.features) or data.default_features
     config = FraudConfig(
         features=features,

@@ -49,13 +49,13 @@ def settings_sidebar() -> tuple[bytes, str]:
             if file is not None or sent:
                 content, filename = sent or (file.getvalue(), file.name)
                 upload = parse_transactions_csv(content, filename)
-                if upload.error:
-                    st.error(upload.error)
-                elif state.get("_fraud_label_file") != upload.key:  # a new file: guess
-                    state["_fraud_label_file"] = upload.key
-                    state["fraud_label"] = guess_label(tuple(upload.frame.columns))
-                elif state["fraud_label"] not in (NONE, *upload.frame.columns):
-                    state["fraud_label"] = NONE
+                # a refused file: the page says why, once, where its results would be
+                if upload.error is None:
+                    if state.get("_fraud_label_file") != upload.key:  # a new file: guess
+                        state["_fraud_label_file"] = upload.key
+                        state["fraud_label"] = guess_label(tuple(upload.frame.columns))
+                    elif state["fraud_label"] not in (NONE, *upload.frame.columns):
+                        state["fraud_label"] = NONE
         options, defaults = available_features(
             state["fraud_data"], content, filename, state["fraud_label"]
         )

@@ -308,3 +308,10 @@ def test_the_top_threshold_still_flags_the_top_score_and_no_alerts_is_said():
     flagged = frame(at, "flagged (test rows)")["flagged (test rows)"].sum()
     precision = next(m.value for m in at.metric if m.label == "Precision")
     assert flagged >= 1 and precision != "nan%"
+
+
+def test_a_refused_upload_is_said_once_with_one_full_stop():
+    at = upload_page(b"a,b\n" + b"1,2\n" * 30, name="same.csv")
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and "identical in every column" in said[0], said
+    assert not said[0].endswith("..")
