@@ -323,7 +323,9 @@ class Classroom:
         with self.engine.begin() as connection:
             row = self._class_row(connection, code)
             if row is None:
-                raise ValueError("No class has this code: check it with your teacher's note.")
+                raise ValueError(
+                    "No class has this code: check the code you noted when you created the class."
+                )
             recent = connection.execute(
                 select(login_failures.c.time)
                 .where(login_failures.c.class_id == row.id, login_failures.c.time >= since)

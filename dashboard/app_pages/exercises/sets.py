@@ -21,6 +21,7 @@ from dashboard.components.settings import (
     integer,
     write_query_params,
 )
+from dashboard.uploads.text import plain
 from emlib.teaching.exercises import MAX_SET_BYTES, ExerciseSet
 
 
@@ -38,7 +39,15 @@ def solo_set() -> tuple[ExerciseSet, tuple[Setting, ...]]:
         Setting("seed", session_seed(), integer(0, MAX_SEED)),
         Setting("ex", 1, integer(1, 99)),
     )
+    fresh = "ex_seed" not in st.session_state
     init_settings("ex", settings)
+    raw_seed = st.query_params.get("seed")
+    if fresh and raw_seed is not None and settings[1].parse(raw_seed) is None:
+        st.warning(
+            f"The link's seed “{plain(raw_seed[:20])}” is not a whole number from 0 to "
+            f"{MAX_SEED:,}, so you got a new seed: your numbers differ from the link's. Ask "
+            "for the link again, or type the seed into the sidebar."
+        )
     with st.sidebar:
         if len(sets) > 1:
             st.selectbox("Exercise set", names, format_func=lambda n: sets[n].label, key="ex_set")

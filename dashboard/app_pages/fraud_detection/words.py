@@ -108,11 +108,12 @@ def run_caption(run: FraudRun, settings: dict) -> str:
     """The line under the title: data, split, model, gaps and the attribution."""
     result, gaps = run.result, run.test_gaps
     mar = f"; MAR on {run.driver}" if settings["mech"] == "MAR" and run.driver else ""
-    hidden = (
-        f"{settings['rate']:.0%} of {', '.join(run.hideable) or 'no field'} hidden{mar}"
-        if settings["rate"] > 0
-        else "no field hidden"
-    )
+    if settings["rate"] > 0 and not run.hideable:
+        hidden = "no chosen feature may be hidden, so the share of fields hidden has no effect"
+    elif settings["rate"] > 0:
+        hidden = f"{settings['rate']:.0%} of {', '.join(run.hideable)} hidden{mar}"
+    else:
+        hidden = "no field hidden"
     return (
         f"**{run.name}** · {len(result.X_train)} training / {gaps.rows} test rows · "
         f"{len(result.feature_names)} features · K = {result.n_components}"

@@ -231,3 +231,12 @@ def test_a_shared_link_leaves_the_students_progress_behind():
     shared = [c.proto.code_text for c in at.get("code") if c.proto.code_text.startswith("?")]
     assert shared and all("done=" not in link for link in shared)
     assert all("seed=12" in link and "ex=1" in link for link in shared)
+
+
+@pytest.mark.parametrize("seed", ["-1", "2147483648", "abc"])
+def test_a_links_bad_seed_is_replaced_with_a_warning_not_silently(seed):
+    at = open_page("app_pages/exercises/page.py", {"seed": seed})
+    assert any("is not a whole number" in w.value for w in at.warning)
+    good = open_page("app_pages/exercises/page.py", {"seed": "5"})
+    assert not any("is not a whole number" in w.value for w in good.warning)
+    assert good.number_input(key="ex_seed").value == 5

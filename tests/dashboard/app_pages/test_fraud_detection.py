@@ -315,3 +315,9 @@ def test_a_refused_upload_is_said_once_with_one_full_stop():
     said = [e.value for e in at.error]
     assert len(said) == 1 and "identical in every column" in said[0], said
     assert not said[0].endswith("..")
+
+
+def test_the_caption_says_when_no_chosen_feature_may_be_hidden():
+    at = fraud_page({"data": "ulb", "feats": "V1,V2", "rate": "0.3"})
+    said = " ".join(c.value for c in at.caption)
+    assert "no chosen feature may be hidden" in said and "of no field hidden" not in said

@@ -63,6 +63,8 @@ def test_another_class_and_bad_input_are_refused(classroom):
     assert classroom.attempts_of(classroom.join(code, "Ada")) == []
     with pytest.raises(ValueError, match="No class has this code"):
         classroom.join("ZZZZZZ", "Ada")
+    with pytest.raises(ValueError, match="the code you noted when you created the class"):
+        classroom.teacher_login("ZZZZZZ", "secret-1")  # the teacher's login, not a student's
     with pytest.raises(ValueError, match="name or student number"):
         classroom.join(code, "   ")
     with pytest.raises(ValueError, match="at least 6"):
