@@ -96,3 +96,21 @@ def test_a_first_visit_gets_its_own_seed_shown_and_kept_by_a_reload(server, page
     expect(page.get_by_role("heading", name=f"1. {exercise.title}")).to_be_visible(timeout=WAIT)
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_uploaded_set_is_used_and_the_sidebar_says_a_link_cannot_carry_it(
+    server, page, tmp_path
+):
+    own = tmp_path / "my_week.toml"
+    text = (Path(EXERCISE_DIR) / "intro.toml").read_text(encoding="utf-8")
+    own.write_text(text.replace("title =", 'title = "My week" #', 1), encoding="utf-8")
+    page.goto(f"{server}/exercises?seed=3", wait_until="domcontentloaded")
+    expect(page.get_by_label("Your answer")).to_be_visible(timeout=WAIT)
+    settle(page)
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(own)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text(re.compile("A link cannot carry a file"))).to_be_visible(
+        timeout=WAIT
+    )
+    expect(page.get_by_role("heading", name="My week")).to_be_visible(timeout=WAIT)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -76,7 +76,11 @@ def solo_set() -> tuple[ExerciseSet, tuple[Setting, ...]]:
         if error:
             st.error(f"This exercise set cannot be used: {error}")
             st.stop()
-        st.sidebar.caption("Using your uploaded set; remove the file to go back.")
+        st.sidebar.caption(
+            "Using your uploaded set; remove the file to go back. A link cannot carry a file: "
+            "“Share this view” opens a bundled set, so give others the file itself, or create "
+            "a class with it on the Teacher page."
+        )
     else:
         chosen = sets[st.session_state["ex_set"]]
         if chosen.error:
