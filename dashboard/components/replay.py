@@ -15,13 +15,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from dashboard.components.halfsteps import HalfStep, half_step, last_position
-from dashboard.components.share import copy_link, set_url_param
-from dashboard.components.viewer import (
-    PLAY_SECONDS,
-    next_play_position,
-    play_changed,
-    shift_position,
-)
+from dashboard.components.viewer import PLAY_SECONDS, next_play_position, step_controls
 from emlib import EMStep
 
 Draw = Callable[[HalfStep, Sequence[EMStep]], None]
@@ -71,35 +65,5 @@ def _replay_body(history, draw: Draw, key, query_key, playing, slider_label) -> 
         if state[pos_key] >= last:
             state[play_key] = False
             st.rerun()
-    st.select_slider(
-        slider_label,
-        options=list(range(last + 1)),
-        format_func=lambda p: half_step(history, p).label,
-        key=pos_key,
-    )
-    position = state[pos_key]
-    back, play, forward, share = st.columns([1, 1, 1, 3])
-    back.button(
-        "Step back",
-        key=f"{key}_back",
-        icon=":material/skip_previous:",
-        on_click=shift_position,
-        args=(pos_key, -1, last),
-        disabled=position == 0,
-        width="stretch",
-    )
-    play.toggle("Play", key=play_key, on_change=play_changed, args=(play_key, pos_key, last))
-    forward.button(
-        "Step forward",
-        key=f"{key}_forward",
-        icon=":material/skip_next:",
-        on_click=shift_position,
-        args=(pos_key, 1, last),
-        disabled=position == last,
-        width="stretch",
-    )
-    if query_key:
-        set_url_param(query_key, str(position))
-    with share:
-        copy_link(compact=True, key=f"{key}_share_link")
+    position = step_controls(history, key, query_key, last, slider_label)
     draw(half_step(history, position), history)

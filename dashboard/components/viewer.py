@@ -232,7 +232,7 @@ def _viewer_body(
     if _instant_toggle(key, len(X), last):
         _instant_scrub(X, feature_names, history, truth, key, columns)
         return
-    position = _step_controls(history, key, query_key, last)
+    position = step_controls(history, key, query_key, last)
 
     hs = half_step(history, position)
     params = history[hs.params_index].params
@@ -348,13 +348,20 @@ def _instant_toggle(key: str, n_points: int, last: int) -> bool:
     return bool(st.session_state.get(f"{key}_instant")) and n_frames <= MAX_SCRUB_POINTS
 
 
-def _step_controls(history: Sequence[EMStep], key: str, query_key: str | None, last: int) -> int:
-    """The half-step slider, Step back / Play / Step forward and the Share link; the
-    position shown (also written to the address under ``query_key``)."""
+def step_controls(
+    history: Sequence[EMStep],
+    key: str,
+    query_key: str | None,
+    last: int,
+    slider_label: str = "Half-step (E-steps recolour the points, M-steps move the ellipses)",
+) -> int:
+    """The half-step slider, Step back / Play / Step forward and the Share link (the
+    viewer's and every replay's); the position shown (also written to the address under
+    ``query_key``)."""
     state = st.session_state
     pos_key, play_key = f"{key}_pos", f"{key}_play"
     st.select_slider(
-        "Half-step (E-steps recolour the points, M-steps move the ellipses)",
+        slider_label,
         options=list(range(last + 1)),
         format_func=lambda p: half_step(history, p).label,
         key=pos_key,
