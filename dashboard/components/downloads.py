@@ -82,7 +82,7 @@ def fit_downloads(
         downloads.append(("Python code (scikit-learn)", sklearn_code, "sklearn.py", PY))
     with st.expander(label, icon=":material/download:"):
         st.caption(_fit_caption(len(history) - 1, has_missing))
-        _download_columns(downloads, key)
+        download_columns(downloads, key)
         if sklearn_code is None:
             st.caption(f"No scikit-learn equivalent: {reason}")
 
@@ -181,7 +181,7 @@ def _fit_caption(n_iterations: int, has_missing: bool) -> str:
     )
 
 
-def _download_columns(downloads: list[_Download], key: str, kind: str = "dl") -> None:
+def download_columns(downloads: list[_Download], key: str, kind: str = "dl") -> None:
     """Draws the download buttons in two columns, filled in turn; returns nothing. The files
     are named ``emlab_<key>_<suffix>``, the buttons keyed ``<key>_<kind>_<suffix>``."""
     columns = st.columns(2)
@@ -249,7 +249,7 @@ def picture_downloads(
             f"segment numbers 1 to {k}; and a CSV with one row per pixel: x (column, 0 at the "
             "left), y (row, 0 at the top), segment and uncertainty (1 - max responsibility)."
         )
-        _download_columns(buttons, key, kind="pic")
+        download_columns(buttons, key, kind="pic")
 
 
 # ------------------------------------------------------------------------ data as code

@@ -19,6 +19,7 @@ from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data.views import category_view
 from dashboard.components.criteria import criterion_lines
+from dashboard.components.downloads import download_columns
 from dashboard.components.figures import loglik_figure
 from dashboard.components.replay import replay_viewer
 from dashboard.uploads import TableUpload, plain
@@ -156,18 +157,7 @@ def mixed_downloads(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFi
             "row_id), each column's fitted parameters per component (levels with their "
             "probabilities), the profiles above, and the log-likelihood of every iteration."
         )
-        cells = st.columns(2)
-        for i, (text, data, suffix, mime) in enumerate(buttons):
-            cells[i % 2].download_button(
-                text,
-                data,
-                file_name=f"emlab_yourdata_mixed_{suffix}",
-                mime=mime,
-                key=f"yourdata_mixed_dl_{suffix}",
-                on_click="ignore",
-                icon=":material/download:",
-                width="stretch",
-            )
+        download_columns(buttons, "yourdata_mixed")
 
 
 def bic_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> None:
