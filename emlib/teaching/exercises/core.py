@@ -293,6 +293,17 @@ class Feedback:
         return self.status == "correct"
 
 
+#: The most characters of a set file's value that a message quotes (``quoted``).
+QUOTE_LIMIT = 60
+
+
+def quoted(value, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters and an ellipsis when longer
+    (a 5,000-character string in a set file is named by its start, not repeated whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class AnswerError(ValueError):
     """An answer that cannot be read; the message says how to write it."""
 

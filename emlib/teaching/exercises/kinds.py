@@ -24,7 +24,7 @@ from emlib.teaching.exercises import (
     selection,
     sequences,
 )
-from emlib.teaching.exercises.core import Exercise
+from emlib.teaching.exercises.core import Exercise, quoted
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ class Parameter:
         if self.choices is not None:
             if value not in self.choices or isinstance(value, bool):
                 allowed = ", ".join(repr(c) for c in self.choices)
-                return f"{self.name} must be one of {allowed}, got {value!r}"
+                return f"{self.name} must be one of {allowed}, got {quoted(value)}"
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            return f"{self.name} must be a whole number, got {value!r}"
+            return f"{self.name} must be a whole number, got {quoted(value)}"
         if not self.low <= value <= self.high:
             return f"{self.name} must be between {self.low} and {self.high}, got {value}"
         return None
@@ -301,14 +301,14 @@ KINDS: dict[str, Kind] = {
 def check_parameters(kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """The parameters with defaults filled in; ``ValueError`` naming the first bad one."""
     if kind not in KINDS:
-        raise ValueError(f"unknown exercise kind {kind!r}; the kinds are {', '.join(KINDS)}")
+        raise ValueError(f"unknown exercise kind {quoted(kind)}; the kinds are {', '.join(KINDS)}")
     spec = KINDS[kind]
     values = {p.name: p.default for p in spec.parameters}
     for name, value in parameters.items():
         parameter = spec.parameter(name)
         if parameter is None:
             known = ", ".join(p.name for p in spec.parameters) or "none"
-            raise ValueError(f"{kind} has no parameter {name!r} (its parameters: {known})")
+            raise ValueError(f"{kind} has no parameter {quoted(name)} (its parameters: {known})")
         problem = parameter.check(value)
         if problem:
             raise ValueError(problem)

@@ -18,10 +18,11 @@ are optional. ``kind = "question"`` is a teacher's own question
 (``emlib.teaching.exercises.questions``). ``tries`` (at the top, or per exercise) is the
 number of wrong answers after which the worked solution is shown by itself (default 3; 0:
 only on request).
-Any error (bad TOML, unknown kind or key, wrong type, an empty title) is a ``ValueError`` whose
-message starts with the file name and, where there is one, the line; so is TOML nested too deeply
-for the parser. A leading byte-order mark is dropped. Text longer than ``MAX_SET_BYTES`` is
-refused unread.
+Any error (bad TOML, unknown kind or key, wrong type, an empty title or question text) is a
+``ValueError`` whose message starts with the file name and, where there is one, the line; so is
+TOML nested too deeply for the parser. A value quoted in a message is cut to its first
+``QUOTE_LIMIT`` (60) characters and an ellipsis. A leading byte-order mark is dropped. Text
+longer than ``MAX_SET_BYTES`` is refused unread.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emlib.teaching.exercises.core import Exercise
+from emlib.teaching.exercises.core import Exercise, quoted
 from emlib.teaching.exercises.kinds import KINDS, check_parameters, make_exercise
 from emlib.teaching.exercises.questions import (
     QUESTION_KIND,
@@ -157,9 +158,9 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
         if key not in TOP_KEYS:
             raise fail(
                 _key_line(lines, 0, len(lines), key),
-                f"unknown key {key!r}; a set has {', '.join(TOP_KEYS)}",
+                f"unknown key {quoted(key)}; a set has {', '.join(TOP_KEYS)}",
             )
-        if not isinstance(value, TOP_KEYS[key]):
+        if key != "tries" and not isinstance(value, TOP_KEYS[key]):  # tries: with its range
             raise fail(
                 _key_line(lines, 0, len(lines), key),
                 f"{key} must be {'text' if TOP_KEYS[key] is str else 'a list'}",
@@ -180,7 +181,7 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
     if not _tries(set_tries):
         raise fail(
             _key_line(lines, 0, len(lines), "tries"),
-            f"tries must be a whole number from 0 to {MAX_TRIES}, got {set_tries!r}",
+            f"tries must be a whole number from 0 to {MAX_TRIES}, got {quoted(set_tries)}",
         )
     headers = [i for i, line in enumerate(lines) if _HEADER.match(line)]
     specs = []
@@ -208,20 +209,20 @@ def parse_exercise_set(text: str | bytes, name: str) -> ExerciseSet:
         if kind not in KINDS and kind != QUESTION_KIND:
             raise fail(
                 _key_line(lines, start, stop, "kind"),
-                f"{where} has unknown kind {kind!r}; the kinds are {QUESTION_KIND!r} (your "
+                f"{where} has unknown kind {quoted(kind)}; the kinds are {QUESTION_KIND!r} (your "
                 f"own question) and {', '.join(KINDS)}",
             )
         tries = entry.get("tries", set_tries)
         if not _tries(tries):
             raise fail(
                 _key_line(lines, start, stop, "tries"),
-                f"{where}: tries must be a whole number from 0 to {MAX_TRIES}, got {tries!r}",
+                f"{where}: tries must be a whole number from 0 to {MAX_TRIES}, got {quoted(tries)}",
             )
         offset = entry.get("seed_offset", index)
         if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
             raise fail(
                 _key_line(lines, start, stop, "seed_offset"),
-                f"{where}: seed_offset must be a whole number >= 0, got {offset!r}",
+                f"{where}: seed_offset must be a whole number >= 0, got {quoted(offset)}",
             )
         parameters = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
         if kind == QUESTION_KIND:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from emlib.teaching.exercises.core import Exercise, Mistake, MixturePlot, Tolerance
+from emlib.teaching.exercises.core import Exercise, Mistake, MixturePlot, Tolerance, quoted
 
 QUESTION_KIND = "question"
 QUESTION_KEYS = {
@@ -230,7 +230,7 @@ def parse_figure(entry: Any) -> FigureSpec:
         if key not in FIGURE_KEYS:
             raise QuestionError(
                 f"figure.{key}",
-                f"figure has no key {key!r} (its keys: {', '.join(sorted(FIGURE_KEYS))})",
+                f"figure has no key {quoted(key)} (its keys: {', '.join(sorted(FIGURE_KEYS))})",
             )
     data = entry.get("data", "faithful")
     if data not in FIGURE_DATA:
@@ -255,7 +255,7 @@ def parse_figure(entry: Any) -> FigureSpec:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise QuestionError(
                 f"figure.{key}",
-                f"figure {key} must be a whole number from {low} to {high}, got {value!r}",
+                f"figure {key} must be a whole number from {low} to {high}, got {quoted(value)}",
             )
         values[key] = value
     return FigureSpec(data, tuple(columns), **values)
@@ -270,11 +270,16 @@ def parse_question(entry: dict[str, Any]) -> Question:
         if key not in QUESTION_KEYS:
             raise QuestionError(
                 key,
-                f"a question has no key {key!r} (its keys: {', '.join(sorted(QUESTION_KEYS))})",
+                f"a question has no key {quoted(key)} "
+                f"(its keys: {', '.join(sorted(QUESTION_KEYS))})",
             )
     if "text" not in entry:
         raise QuestionError("kind", 'the question has no text: add text = "..."')
     text = _text(entry["text"], "text")
+    if not text.strip():
+        raise QuestionError(
+            "text", "the question's text is empty: write the question between the quotes"
+        )
     if "answer" not in entry:
         raise QuestionError("kind", "the question has no answer: add answer = ...")
     answer = entry["answer"]
@@ -294,16 +299,20 @@ def parse_question(entry: dict[str, Any]) -> Question:
         if len(set(options)) != len(options):
             raise QuestionError("options", "options must differ from each other")
         if answer not in options:
-            raise QuestionError("answer", f"answer must be one of the options, got {answer!r}")
+            raise QuestionError(
+                "answer", f"answer must be one of the options, got {quoted(answer)}"
+            )
         if "tolerance" in entry:
             raise QuestionError("tolerance", "a multiple-choice question has no tolerance")
     elif not _is_number(answer):
         raise QuestionError(
-            "answer", f"answer must be a number (or one of options = [...]), got {answer!r}"
+            "answer", f"answer must be a number (or one of options = [...]), got {quoted(answer)}"
         )
     tolerance = entry.get("tolerance", 0.0)
     if not _is_number(tolerance) or tolerance < 0:
-        raise QuestionError("tolerance", f"tolerance must be a number >= 0, got {tolerance!r}")
+        raise QuestionError(
+            "tolerance", f"tolerance must be a number >= 0, got {quoted(tolerance)}"
+        )
     mistakes = []
     for item in entry.get("mistakes", []):
         if not isinstance(item, dict) or set(item) != {"answer", "hint"}:
@@ -312,11 +321,15 @@ def parse_question(entry: dict[str, Any]) -> Question:
             )
         wrong = item["answer"]
         if options and wrong not in options:
-            raise QuestionError("mistakes", f"a mistake's answer must be an option: {wrong!r}")
+            raise QuestionError(
+                "mistakes", f"a mistake's answer must be an option: {quoted(wrong)}"
+            )
         if not options and not _is_number(wrong):
-            raise QuestionError("mistakes", f"a mistake's answer must be a number: {wrong!r}")
+            raise QuestionError("mistakes", f"a mistake's answer must be a number: {quoted(wrong)}")
         if wrong == answer:
-            raise QuestionError("mistakes", f"a mistake's answer is the right answer: {wrong!r}")
+            raise QuestionError(
+                "mistakes", f"a mistake's answer is the right answer: {quoted(wrong)}"
+            )
         mistakes.append((wrong if options else float(wrong), _text(item["hint"], "hint")))
     return Question(
         text=text,

@@ -98,6 +98,7 @@ def test_a_multiple_choice_question_takes_the_option_or_its_letter():
         (('options = ["yes", "no"]', 'options = ["no"]'), 24, "options must be a list of 2"),
         (("tries = 0", "tries = 50"), 26, "tries must be a whole number from 0 to 20"),
         (("tries = 2", "tries = true"), 2, "tries must be"),
+        (("tries = 2", 'tries = "two"'), 2, "tries must be a whole number from 0 to 20, got 'two'"),
         (('kind = "m_step"', 'kind = "essay"'), 29, "unknown kind 'essay'"),
         (("mistakes = [{answer = 0.65,", "mistakes = [{answer = 0.35,"), 11, "right answer"),
     ],
@@ -152,3 +153,43 @@ def test_the_questions_text_reaches_the_exercise_made_safe():
     text = SET.replace("left** component?", "left** component? <img src=x onerror='alert(1)'>")
     exercise = parse_exercise_set(text, "week3.toml").exercises[0].build(0)
     assert "<img" not in exercise.prompt and "**left**" in exercise.prompt
+
+
+@pytest.mark.parametrize("blank", ['""', '"   "', '" \\t\\n "', "'''\n\n'''"])
+def test_a_question_with_a_blank_text_is_refused_naming_the_exercise(blank):
+    text = SET.replace('text = "What is the weight of the **left** component?"', f"text = {blank}")
+    with pytest.raises(ValueError) as caught:
+        parse_exercise_set(text, "week3.toml")
+    message = str(caught.value)
+    assert message.startswith("week3.toml, line 7: exercise 1 (question):")
+    assert "text is empty" in message and "write the question" in message
+
+
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('kind = "m_step"', f'kind = "{LONG}"'),  # unknown kind
+        ("tries = 2", f'tries = "{LONG}"'),  # the set's tries (was "tries must be a list")
+        ("tries = 0", f'tries = "{LONG}"'),  # an exercise's tries
+        ('title = "A generated one"', f'title = "A generated one"\nseed_offset = "{LONG}"'),
+        ('title = "A generated one"', f'title = "A generated one"\nquantity = "{LONG}"'),
+        ('title = "A generated one"', f'title = "A generated one"\n{LONG} = 1'),  # a key
+        ('title = "Week 3"', f'title = "Week 3"\n{LONG} = 1'),  # a key at the top
+        ("answer = 0.35", f'answer = "{LONG}"'),
+        ('answer = "no"', f'answer = "{LONG}"'),
+        ("tolerance = 0.05", f'tolerance = "{LONG}"'),
+        ("mistakes = [{answer = 0.65,", f'mistakes = [{{answer = "{LONG}",'),
+        ("hint = ", f"{LONG} = "),  # a question's unknown key
+        ("seed = 1", f'seed = "{LONG}"'),  # the figure's
+        ("seed = 1", f"seed = 1\n{LONG} = 1"),  # the figure's unknown key
+    ],
+)
+def test_a_long_bad_value_is_quoted_in_part_with_an_ellipsis(old, new):
+    with pytest.raises(ValueError) as caught:
+        parse_exercise_set(SET.replace(old, new, 1), "week3.toml")
+    message = str(caught.value)
+    assert "xxxxxxxxxx…" in message  # the start of the value, cut short
+    assert "x" * 70 not in message and len(message) < 700, message
