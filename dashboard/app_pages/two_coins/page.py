@@ -40,6 +40,10 @@ st.markdown(
 )
 
 init_settings("coins", SETTINGS)
+_preset = PRESETS.get(st.session_state["coins_preset"])
+_linked = tuple(st.session_state[f"coins_set{i + 1}"] for i in range(N_SETS))
+if _preset and _linked != _preset.sequences:  # a link's own sets under a preset's name
+    st.session_state["coins_preset"] = CUSTOM
 
 
 def _use_preset() -> None:
@@ -89,7 +93,7 @@ if result.error:
 tosses, history = result.tosses, result.history
 final = history[-1]
 stopped = (
-    f"converged after {final.iteration} iterations"
+    f"converged after {final.iteration} iteration{'' if final.iteration == 1 else 's'}"
     if result.converged
     else f"stopped at the limit of {COINS_MAX_ITER} iterations, not yet converged"
 )

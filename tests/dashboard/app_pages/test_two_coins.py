@@ -185,9 +185,24 @@ def test_a_link_reopens_the_same_view():
     )
 
 
+def test_a_link_whose_sets_differ_from_its_preset_shows_them_as_your_own():
+    at = coins_page({"preset": "loaded", "set1": "HT"})
+    assert at.text_input(key="coins_set1").value == "HT"
+    assert at.selectbox(key="coins_preset").value == "custom"
+    assert at.query_params["preset"] == "custom"
+
+
 def test_equal_starting_guesses_say_em_cannot_break_the_tie():
     at = coins_page({"ta": "0.5", "tb": "0.5"})
     assert any("never leaves the diagonal" in i.value for i in at.info)
+
+
+def test_a_fit_that_converges_at_once_says_one_iteration_not_1_iterations():
+    # Five sets of HT from theta_A = theta_B = 0.5: the first M-step changes nothing.
+    sets = {f"set{i}": "HT" for i in range(1, 6)}
+    at = coins_page({"preset": "custom", **sets, "ta": "0.5", "tb": "0.5"})
+    (caption,) = [c.value for c in at.caption if "converged after" in c.value]
+    assert "converged after 1 iteration:" in caption
 
 
 def test_the_two_symmetric_optima_are_marked_and_explained():
