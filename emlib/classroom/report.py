@@ -36,16 +36,34 @@ class Summary:
         return tries if self.tries else ""
 
 
+def counted(records: Sequence[AttemptRecord]) -> list[AttemptRecord]:
+    """The rows that count, in order: every solution shown, and each student's answers to an
+    exercise up to and including their first right one. Answers after it are left out: a
+    solved exercise may be looked at again, but its answers no longer count (the store stops
+    writing them; a database from before it did may hold some)."""
+    solved: set[tuple[str, int]] = set()
+    out = []
+    for r in records:
+        key = (r.student, r.exercise)
+        if r.answer is not None and not r.revealed:
+            if key in solved:
+                continue
+            if r.correct:
+                solved.add(key)
+        out.append(r)
+    return out
+
+
 def summaries(records: Sequence[AttemptRecord]) -> dict[tuple[str, int], Summary]:
     """Per (student, exercise): tries up to and including the first right answer (answers
-    after it do not count), solved, revealed."""
+    after it do not count: ``counted``), solved, revealed."""
     out: dict[tuple[str, int], Summary] = {}
-    for r in records:
+    for r in counted(records):
         key = (r.student, r.exercise)
         now = out.get(key, Summary())
         if r.revealed:
             now = Summary(now.tries, now.solved, True)
-        elif r.answer is not None and not now.solved:
+        elif r.answer is not None:
             now = Summary(now.tries + 1, bool(r.correct), now.revealed)
         out[key] = now
     return out
@@ -85,10 +103,11 @@ def common_wrong_answers(
     records: Sequence[AttemptRecord], top: int = 3
 ) -> dict[int, list[tuple[str, int]]]:
     """Per exercise, the ``top`` wrong answers most often given (trimmed, compared without
-    case), each with how many times, most common first (ties in order of first seen)."""
+    case; none after the student's right one: ``counted``), each with how many times, most
+    common first (ties in order of first seen)."""
     counts: dict[int, Counter] = {}
     shown: dict[tuple[int, str], str] = {}
-    for r in records:
+    for r in counted(records):
         if r.answer is None or r.correct or not r.answer.strip():
             continue
         key = " ".join(r.answer.split()).casefold()
@@ -112,7 +131,8 @@ def _cell(text: str) -> str:
 
 
 def attempts_csv(records: Sequence[AttemptRecord]) -> str:
-    """Every row, columns ``CSV_COLUMNS`` (answer empty for a revealed solution)."""
+    """Every row, columns ``CSV_COLUMNS`` (answer empty for a revealed solution); the rows
+    ``counted`` leaves out too, as the database holds them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

@@ -402,12 +402,19 @@ class Classroom:
         *,
         revealed: bool = False,
         now: datetime | None = None,
-    ) -> None:
+    ) -> bool:
         """Write one checked answer (or, with ``answer`` None and ``revealed``, a solution
-        shown) for ``student``'s exercise number ``exercise`` (1-based)."""
+        shown) for ``student``'s exercise number ``exercise`` (1-based); whether it was written.
+
+        An answer to an exercise the student has already answered right is not written (a
+        solved exercise may be looked at again, but its answers no longer count); the check
+        and the write are one transaction.
+        """
         if answer is not None:
             answer = str(answer)[:MAX_ANSWER]
         with self.engine.begin() as connection:
+            if answer is not None and self._solved(connection, student, int(exercise)):
+                return False
             connection.execute(
                 attempts.insert().values(
                     student_id=student.id,
@@ -418,6 +425,21 @@ class Classroom:
                     time=_now(now),
                 )
             )
+        return True
+
+    def _solved(self, connection: Connection, student: Student, exercise: int) -> bool:
+        """Whether ``student`` has a right answer to ``exercise``."""
+        right = connection.execute(
+            select(attempts.c.id)
+            .where(
+                attempts.c.student_id == student.id,
+                attempts.c.exercise == exercise,
+                attempts.c.correct.is_(True),
+                attempts.c.answer.is_not(None),
+            )
+            .limit(1)
+        ).first()
+        return right is not None
 
     def record_reveal(self, student: Student, exercise: int) -> None:
         """Write that ``student`` was shown the worked solution of ``exercise``."""

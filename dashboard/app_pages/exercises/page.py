@@ -99,7 +99,7 @@ if course is not None and course.readonly:
     show_solution(exercise, reveal_solution(exercise), answered=False)
     st.stop()
 
-answer_form(exercise, spec, exercise_set, seed, number, course)
+answer_form(exercise, spec, exercise_set, seed, number, course, solved=state.solved)
 show_feedback(
     exercise,
     state,

@@ -25,8 +25,16 @@ from emlib.teaching.exercises import (
     Feedback,
     after_answer,
     after_reveal,
+    counts_answer,
     decode_progress,
     encode_progress,
+)
+
+#: What an answer to a solved exercise gets (sent by a page left open elsewhere, say).
+ALREADY_SOLVED = Feedback(
+    "solved",
+    "You have already solved this exercise, so this answer is not recorded. The worked "
+    "solution is below.",
 )
 
 
@@ -83,17 +91,25 @@ def record(
 ) -> None:
     """Keep the feedback to show, and a checked (readable) answer as an attempt and progress:
     in the class's database for a student in a class (``course``), else in the session.
-    After ``tries`` wrong answers (0: never) the solution is shown, and recorded as shown."""
+    An answer to a solved exercise is not recorded (``counts_answer``; the class's database
+    refuses it too), and says so. After ``tries`` wrong answers (0: never) the solution is
+    shown, and recorded as shown."""
     key = feedback_key(set_name, seed, number)
     st.session_state.setdefault(FEEDBACK, {})[key] = feedback
     if feedback.status == "invalid":
         return
     if course is not None:
-        course.store.record(course.student, number, answer, feedback.correct)
+        recorded = course.store.record(course.student, number, answer, feedback.correct)
         state = course.progress().get(number, ExerciseProgress())
     else:
         done = exercise_progress(set_name, seed)
-        state = after_answer(done.get(number, ExerciseProgress()), feedback.correct)
+        state = done.get(number, ExerciseProgress())
+        recorded = counts_answer(state)
+    if not recorded:
+        st.session_state[FEEDBACK][key] = ALREADY_SOLVED
+        return
+    if course is None:
+        state = after_answer(state, feedback.correct)
         done[number] = state
         attempts().append(
             Attempt(

@@ -50,17 +50,29 @@ def exercise_picker(
     )
 
 
-def answer_form(exercise, spec, exercise_set: ExerciseSet, seed: int, number: int, course) -> None:
+def answer_form(
+    exercise, spec, exercise_set: ExerciseSet, seed: int, number: int, course, *, solved: bool
+) -> None:
     """The answer box (a choice or typed) and Check; a checked answer is recorded and the
-    page redrawn, so that the menu, the progress and the address include it."""
+    page redrawn, so that the menu, the progress and the address include it. Once the
+    exercise is solved both are disabled: it may be looked at, not answered again."""
     widget = f"ex_answer_{exercise_set.name}_{seed}_{number}"
     with st.form(f"ex_form_{number}"):
         if exercise.answer_type == "choice":
-            answer = st.radio("Your answer", exercise.options, index=None, key=widget)
+            answer = st.radio(
+                "Your answer", exercise.options, index=None, key=widget, disabled=solved
+            )
         else:
-            answer = st.text_input("Your answer", key=widget)
-        st.caption(exercise.answer_hint)
-        checked = st.form_submit_button("Check", type="primary", icon=":material/check:")
+            answer = st.text_input("Your answer", key=widget, disabled=solved)
+        st.caption(
+            "You have solved this exercise: the worked solution is below, and answers to it "
+            "are not recorded any more."
+            if solved
+            else exercise.answer_hint
+        )
+        checked = st.form_submit_button(
+            "Check", type="primary", icon=":material/check:", disabled=solved
+        )
     if checked:  # keep the verdict, then redraw so the menu, progress and URL include it
         record(
             exercise_set.name,

@@ -19,7 +19,7 @@ from dashboard.app_pages.teacher.run import (
     wrong_answers_frame,
 )
 from dashboard.components.classroom import classroom, parse_set
-from emlib.classroom import attempts_csv
+from emlib.classroom import attempts_csv, counted
 
 st.title("Teacher")
 st.markdown(
@@ -100,7 +100,7 @@ st.subheader(f"Class {info.code}")
 st.text(f"{info.name}  ·  set: {exercise_set.title}")
 left, middle, right = st.columns(3)
 left.metric("Students", len(names))
-middle.metric("Answers checked", sum(r.answer is not None for r in records))
+middle.metric("Answers checked", sum(r.answer is not None for r in counted(records)))
 right.metric("Solutions shown", sum(r.revealed for r in records))
 st.button("Refresh", icon=":material/refresh:")
 if not names:

@@ -69,8 +69,17 @@ class ExerciseProgress:
         return f"{answers}, not solved yet." if self.attempts else ""
 
 
+def counts_answer(state: ExerciseProgress) -> bool:
+    """Whether a checked answer is recorded (as an attempt, in the progress, the report and a
+    class's database): not once the exercise is solved. A solved exercise stays open to look
+    at, but answering it again neither adds an answer nor counts as a mistake."""
+    return not state.solved
+
+
 def after_answer(state: ExerciseProgress, correct: bool) -> ExerciseProgress:
-    """The progress after one more checked answer."""
+    """The progress after one more checked answer; unchanged once solved (``counts_answer``)."""
+    if not counts_answer(state):
+        return state
     return replace(
         state,
         attempts=state.attempts + 1,
@@ -85,7 +94,8 @@ def after_reveal(state: ExerciseProgress) -> ExerciseProgress:
 
 
 def progress(attempts: Sequence[Attempt], set_name: str, seed: int) -> dict[int, ExerciseProgress]:
-    """Progress per exercise number on one set with one seed (other sets and seeds ignored)."""
+    """Progress per exercise number on one set with one seed (other sets and seeds ignored;
+    answers after an exercise was solved do not count)."""
     out: dict[int, ExerciseProgress] = {}
     for attempt in attempts:
         if attempt.set != set_name or attempt.seed != seed:

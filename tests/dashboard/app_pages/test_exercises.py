@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
-from emlib.teaching.exercises import decode_progress, load_exercise_set
+from emlib.teaching.exercises import ExerciseProgress, decode_progress, load_exercise_set
 from tests.dashboard.apptest import figure, open_page
 
 PAGE = "app_pages/exercises/page.py"
@@ -32,7 +32,7 @@ def _shown(at) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
-def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress():
+def test_a_right_answer_solves_the_exercise_and_later_answers_are_not_recorded():
     at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
     exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
     key = "ex_answer_intro_12_1"
@@ -42,15 +42,21 @@ def test_a_right_then_a_wrong_answer_get_worked_feedback_and_count_as_progress()
     shown = _shown(at)
     assert "Worked solution" in shown and exercise.explanation in shown
     assert at.get("page_link")[0].proto.page.endswith("step_by_step")
+    assert "Solved at the first try." in [c.value for c in at.caption]
+    # It may be looked at, not answered again (a stale page: test_teacher's two devices).
+    assert at.text_input(key=key).disabled and _button(at, "Check").disabled
+    assert any("are not recorded any more" in c.value for c in at.caption)
 
-    forgot_weights = ", ".join(f"{v:.2f}" for v in exercise.mistakes[1].answer)
-    _check(at, forgot_weights, key)
-    assert not at.success
-    assert "Not quite" in at.error[0].value and exercise.mistakes[1].hint in at.error[0].value
+    at.selectbox(key="ex_ex").set_value(2).run()  # the next one is open, and back again
+    assert not at.text_input(key="ex_answer_intro_12_2").disabled
+    at.selectbox(key="ex_ex").set_value(1).run()
+    assert at.text_input(key=key).disabled and "Worked solution" in _shown(at)
 
     log = at.session_state["ex_attempts"]
-    assert [(a.exercise, a.correct, a.seed) for a in log] == [(1, True, 12), (1, False, 12)]
-    assert any("1 of 12 solved, 2 answers checked" in m.value for m in at.sidebar.markdown)
+    assert [(a.exercise, a.correct, a.seed) for a in log] == [(1, True, 12)]
+    assert any("1 of 12 solved, 1 answer checked" in m.value for m in at.sidebar.markdown)
+    assert decode_progress(at.query_params["done"], 12)[1] == ExerciseProgress(1, True, True)
+    assert "Solved at the first try." in [c.value for c in at.caption]
     assert at.get("download_button")  # the report
 
 

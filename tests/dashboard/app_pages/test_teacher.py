@@ -78,6 +78,36 @@ def test_a_student_in_a_class_and_the_teacher_who_reads_it():
     assert "not valid" in forged.error[0].value
 
 
+def _log_in(code: str, password: str):
+    teacher = open_page("app_pages/teacher/page.py", {"class": code})
+    teacher.text_input[-1].input(password)
+    next(b for b in teacher.button if b.label == "Log in").click()
+    teacher.run()
+    assert not teacher.exception
+    return teacher
+
+
+def test_an_answer_to_a_solved_exercise_from_a_page_left_open_is_not_recorded():
+    store = classroom()
+    code = store.create_class("Week 5 group", "week5", SET, "teach-me")
+    here = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    there = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    _check(here, "2")  # solved on one device
+    assert "Correct" in here.success[0].value
+    assert next(b for b in here.button if b.label == "Check").disabled
+    _check(there, "3")  # the other still showed the form: a wrong answer, after solving
+    assert not there.error  # no "Not quite": the page now says it is solved
+    assert any("Solved at the first try." in c.value for c in there.caption)
+    assert next(b for b in there.button if b.label == "Check").disabled
+    rows = store.attempts_of(store.join(code, "Ada"))
+    assert [(r.answer, r.correct) for r in rows] == [("2", True)]
+
+    teacher = _log_in(code, "teach-me")
+    assert teacher.metric[1].value == "1"  # answers checked
+    assert teacher.dataframe[0].value["1. Our own question"].tolist() == ["solved at try 1"]
+    assert any("No wrong answers yet" in c.value for c in teacher.caption)
+
+
 def test_a_teacher_creates_a_class_on_a_bundled_set_and_is_logged_in():
     at = open_page("app_pages/teacher/page.py")
     fields = {t.label: t for t in at.text_input}

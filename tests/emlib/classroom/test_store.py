@@ -56,6 +56,21 @@ def test_a_student_sees_only_their_own_attempts_and_keeps_them_on_rejoining(clas
     assert names == ["Ada", "Bob"] and len(rows) == 4
 
 
+def test_an_answer_after_a_right_one_is_not_written(classroom):
+    code = classroom.create_class("Stats 101", "intro", 'title = "x"', "secret-1")
+    ada = classroom.join(code, "Ada")
+    assert classroom.record(ada, 1, "0.5", False) is True
+    assert classroom.record(ada, 1, "0.25", True) is True
+    assert classroom.record(ada, 1, "0.9", False) is False  # solved: looked at again
+    assert classroom.record(ada, 1, "0.25", True) is False
+    assert classroom.record(ada, 2, "0.9", False) is True  # another exercise
+    assert [(a.exercise, a.answer) for a in classroom.attempts_of(ada)] == [
+        (1, "0.5"),
+        (1, "0.25"),
+        (2, "0.9"),
+    ]
+
+
 def test_another_class_and_bad_input_are_refused(classroom):
     code = classroom.create_class("A", "intro", 'title = "x"', "secret-1")
     other = classroom.create_class("B", "intro", 'title = "x"', "secret-2")
@@ -81,8 +96,8 @@ def test_thirty_students_writing_at_once_lose_nothing(classroom):
     def write(student):
         try:
             start.wait()
-            for n in range(20):
-                classroom.record(student, n % 5 + 1, f"{student.name}/{n}", n % 3 == 0)
+            for n in range(20):  # one exercise each: an answer after a right one is not written
+                classroom.record(student, n + 1, f"{student.name}/{n}", n % 3 == 0)
         except Exception as err:
             errors.append(err)
 

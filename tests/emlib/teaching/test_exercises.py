@@ -29,6 +29,7 @@ from emlib.teaching.exercises import (
     after_answer,
     after_reveal,
     check_answer,
+    counts_answer,
     decode_progress,
     encode_progress,
     load_exercise_set,
@@ -733,6 +734,20 @@ def test_progress_records_answers_and_a_shown_solution():
     assert after_reveal(ExerciseProgress()).describe() == "Solution shown."
     assert ExerciseProgress(3).describe() == "3 answers, not solved yet."
     assert ExerciseProgress().describe() == ""
+
+
+def test_an_answer_after_the_exercise_is_solved_is_not_recorded():
+    solved = after_answer(after_answer(ExerciseProgress(), False), True)
+    assert counts_answer(ExerciseProgress()) and counts_answer(ExerciseProgress(2))
+    assert not counts_answer(solved)
+    assert after_answer(solved, False) == solved == after_answer(solved, True)
+    assert after_answer(solved, False).describe() == "Solved after 2 answers."
+    common = dict(set="intro", title="T", kind="m_step", seed=5, time="t")
+    log = [
+        Attempt(exercise=1, answer="1", correct=True, **common),
+        Attempt(exercise=1, answer="2", correct=False, **common),  # looked at it again
+    ]
+    assert progress(log, "intro", 5)[1] == ExerciseProgress(1, True, True)
 
 
 def test_progress_survives_its_link_text():
