@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+import pytest
+
 from dashboard.components.classroom import classroom
+from emlib.teaching.exercises import MAX_SET_BYTES
 from tests.dashboard.apptest import open_page
 
 SET = """\
@@ -139,3 +142,68 @@ def test_joining_with_a_code_no_class_has_says_so_and_stays_outside():
     assert not at.exception
     assert any("No class has this code" in e.value for e in at.error)
     assert "class" not in at.query_params and at.query_params["seed"] in ("5", ["5"])
+
+
+def _create_class(at, name: str, password: str = "teach-me"):
+    fields = {t.label: t for t in at.text_input}
+    fields["Class name"].input(name)
+    fields["Teacher password (at least 6 characters)"].input(password)
+    fields["The password again"].input(password)
+    next(b for b in at.button if b.label == "Create the class").click()
+    at.run()
+    assert not at.exception
+
+
+def _upload(at, name: str, content: bytes):
+    (uploader,) = at.file_uploader
+    assert uploader.allowed_type == [".toml"]
+    uploader.set_value((name, content, "application/toml"))
+
+
+def test_a_teacher_uploads_their_own_set_and_the_class_and_its_students_use_it():
+    at = open_page("app_pages/teacher/page.py")
+    _upload(at, "week5.toml", SET.encode("utf-8"))  # the bundled set stays chosen: the upload wins
+    _create_class(at, "Week 5 group")
+    assert not at.error
+    code = at.query_params["class"]
+    code = code if isinstance(code, str) else code[0]
+    assert f"join code is **{code}**" in at.success[0].value
+    info = classroom().class_info(code)
+    assert (info.name, info.set_name, info.set_text) == ("Week 5 group", "week5", SET)
+    assert any(
+        t.value == "Week 5 group  ·  set: Week 5 ![pixel](https://example.org/track.png)"
+        for t in at.text
+    )  # plain text, never Markdown
+
+    student = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    assert [h.value for h in student.subheader] == ["Week 5 pixel"]
+    assert "1. Our own question" in " ".join(m.value for m in student.markdown)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            SET.replace('kind = "m_step"', 'kind = "m-step"').encode(),
+            "week5.toml, line 12: exercise 2 has unknown kind 'm-step'",
+        ),
+        (
+            SET.replace('text = "How many', 'text = "  "\n# "How many').encode(),
+            "week5.toml, line 7: exercise 1 (question): the question's text is empty",
+        ),
+        (
+            SET.replace('kind = "m_step"', f'kind = "{"x" * 5000}"').encode(),
+            "week5.toml, line 12: exercise 2 has unknown kind 'xxxxxxxxxx",
+        ),
+        (b"#" * (MAX_SET_BYTES + 1), f"week5.toml has {MAX_SET_BYTES + 1:,} bytes"),
+        (SET.replace("Week 5", "Woche f\xfcnf").encode("latin-1"), "week5.toml: not UTF-8"),
+    ],
+    ids=["unknown kind", "blank question", "a long value", "too large", "not UTF-8"],
+)
+def test_an_uploaded_set_that_cannot_be_used_is_refused_and_creates_no_class(content, message):
+    at = open_page("app_pages/teacher/page.py")
+    _upload(at, "week5.toml", content)
+    _create_class(at, "Week 5 group")
+    assert [e.value for e in at.error] and message in at.error[0].value
+    assert len(at.error[0].value) < 800  # a long value is quoted by its start only
+    assert not at.success and "class" not in at.query_params
