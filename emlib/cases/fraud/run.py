@@ -160,6 +160,49 @@ def _gmm(k: int, config: FraudConfig, **options) -> GaussianMixtureEM:
     )
 
 
+def full_parameters(n_components: int, n_features: int) -> int:
+    """Free parameters of a full-covariance Gaussian mixture: K(d + d(d+1)/2) + K - 1
+    (K means of d values, K symmetric d x d covariances, K - 1 free weights)."""
+    d = n_features
+    return n_components * (d + d * (d + 1) // 2) + n_components - 1
+
+
+def too_few_rows(
+    n_fit: int, n_features: int, covariance_type: str, n_rows: int | None = None
+) -> str | None:
+    """Why ``n_fit`` training rows cannot carry a full-covariance mixture of ``n_features``
+    features, in words with what to do; None when they can (or the covariances are not full).
+
+    A full covariance estimated from ``n_fit`` <= ``n_features`` rows is singular: the rows
+    span at most ``n_fit - 1`` directions (maximum likelihood survives only by its tiny ridge,
+    MAP's default prior scale, the data's covariance, does not exist). ``n_rows``: all the
+    data's rows (the rest are held out to test), for the words only.
+    """
+    if covariance_type != "full" or n_fit > n_features:
+        return None
+    d = n_features
+    fewer = max((m for m in range(1, d) if full_parameters(1, m) <= n_fit), default=0)
+    features = (
+        f"Choose fewer features ({n_fit:,} training rows cover one component of at most "
+        f"{fewer} features, {full_parameters(1, fewer):,} parameters), upload"
+        if fewer >= 2
+        else "Upload"
+    )
+    held = (
+        f"; now {n_fit:,} of the data's {n_rows:,} rows train the mixture and the rest test it"
+        if n_rows
+        else ""
+    )
+    return (
+        f"{n_fit:,} training rows are too few for {d:,} features with full covariances. A "
+        "K-component full-covariance Gaussian mixture of d features has K(d + d(d+1)/2) + K - 1 "
+        f"parameters: {full_parameters(1, d):,} for K = 1 with these {d:,} features, and a "
+        "covariance estimated from fewer rows than features is singular. "
+        f"{features} more rows (more than {d:,} training rows{held}), or choose diagonal "
+        "covariances."
+    )
+
+
 def anomaly_scores(model: GaussianMixtureEM, X: np.ndarray) -> np.ndarray:
     """-log p(x_observed) per row: NaN fields are marginalised out, never filled in."""
     return -model.score_samples(X)
@@ -206,6 +249,9 @@ def _run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:
     scale = np.nanstd(X_fit, axis=0) if config.standardise else np.ones(len(names))
     scale = np.where(scale > 0, scale, 1.0)
     Z_fit, Z_test = (X_fit - shift) / scale, (X_test - shift) / scale
+    refusal = too_few_rows(len(Z_fit), len(names), config.covariance_type, data.n_rows)
+    if refusal:
+        raise ValueError(refusal)
 
     notes = []
     with warnings.catch_warnings(record=True) as caught:
@@ -223,7 +269,11 @@ def _run_fraud(data: Transactions, config: FraudConfig) -> FraudResult:
                 keep_responsibilities=True,
             )
             if "bic" not in grid.best:
-                raise ValueError("no number of components could be fitted to these rows")
+                first = grid.table.iloc[0]
+                raise ValueError(
+                    f"no number of components from 1 to {config.max_components} could be "
+                    f"fitted to these rows (K = 1: {str(first['error']).rstrip('.')})"
+                )
             k = grid.best["bic"][0]
             model = grid.models[grid.best["bic"]]
             bic = grid.table[["n_components", "bic", "log_likelihood", "n_parameters", "error"]]

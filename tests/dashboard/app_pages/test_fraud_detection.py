@@ -2,6 +2,7 @@
 table equals the pipeline's, the threshold re-reads cached scores without refitting, picking a
 transaction explains it; and the CSV upload helpers, tested as functions."""
 
+import io
 import re
 
 import numpy as np
@@ -321,3 +322,15 @@ def test_the_caption_says_when_no_chosen_feature_may_be_hidden():
     at = fraud_page({"data": "ulb", "feats": "V1,V2", "rate": "0.3"})
     said = " ".join(c.value for c in at.caption)
     assert "no chosen feature may be hidden" in said and "of no field hidden" not in said
+
+
+def test_an_upload_with_more_features_than_rows_says_why_nothing_is_fitted_and_what_to_do():
+    table = io.StringIO()  # 150 rows x 200 numeric columns, made here, never written to disk
+    rng = np.random.default_rng(0)
+    np.savetxt(table, rng.normal(size=(150, 200)), delimiter=",", fmt="%.4f", comments="",
+               header=",".join(f"f{i}" for i in range(200)))  # fmt: skip
+    at = upload_page(table.getvalue().encode(), name="wide.csv")
+    said = " ".join(e.value for e in at.error)
+    assert "105 training rows are too few for 200 features with full covariances" in said, said
+    assert "K(d + d(d+1)/2) + K - 1 parameters" in said
+    assert "Choose fewer features" in said and "more rows" in said

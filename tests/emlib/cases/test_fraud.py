@@ -9,6 +9,7 @@ from emlib.cases.fraud import (
     REFERENCE,
     ULB_LEGIT_WEIGHT,
     FraudConfig,
+    Transactions,
     credit_approval_transactions,
     creditcard_transactions,
     explain,
@@ -21,6 +22,7 @@ from emlib.cases.fraud import (
     top_flagged,
     training_rows,
 )
+from emlib.cases.fraud.run import full_parameters, too_few_rows
 from emlib.datasets import load_credit_approval, load_creditcard
 
 EM, DROP, MEAN, FOREST = METHODS
@@ -177,3 +179,35 @@ def test_the_positive_class_is_named_as_the_data_name_it(gappy_run):
     position = int(np.flatnonzero(gappy_run.y_test == 1)[0])
     assert explain(gappy_run, position, "Class = 1").label == "Class = 1"
     assert explain(gappy_run, position).label == "fraud"
+
+
+def wide(n_rows: int, n_features: int) -> Transactions:
+    rng = np.random.default_rng(0)
+    names = tuple(f"f{i}" for i in range(n_features))
+    features = {name: rng.normal(size=n_rows) for name in names}
+    return Transactions(features, None, "wide", "x.", default_features=names)
+
+
+@pytest.mark.parametrize("prior", ["default", None])
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_too_few_rows_for_full_covariances_are_refused_in_words_with_what_to_do(
+    prior, n_components
+):
+    # 150 rows x 200 features: 105 training rows (70%), fewer than the features
+    config = FraudConfig(n_components=n_components, prior=prior, covariance_type="full")
+    with pytest.raises(ValueError) as refused:
+        run_fraud(wide(150, 200), config)
+    said = str(refused.value)
+    assert "105 training rows are too few for 200 features with full covariances" in said
+    assert "K(d + d(d+1)/2) + K - 1 parameters: 20,300 for K = 1" in said
+    assert full_parameters(1, 200) == 20_300 and full_parameters(3, 2) == 17
+    assert "Choose fewer features" in said and "at most 13 features" in said  # 13: 104 <= 105
+    assert "more rows (more than 200 training rows" in said and "the data's 150 rows" in said
+    assert "diagonal covariances" in said
+
+
+def test_rows_enough_for_full_covariances_or_diagonal_ones_are_not_refused():
+    assert too_few_rows(105, 200, "diag") is None
+    assert too_few_rows(201, 200, "full") is None
+    assert too_few_rows(200, 200, "full") is not None
+    assert "Choose fewer features" not in too_few_rows(3, 4, "full")  # not even two fit
