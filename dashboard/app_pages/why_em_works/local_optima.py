@@ -7,9 +7,11 @@ import streamlit as st
 
 from dashboard.app_pages.why_em_works.optima_figures import finals_figure
 from dashboard.app_pages.why_em_works.run import (
+    ITERATION_BUDGET,
     OPTIMA_DATASETS,
     OPTIMA_TOL,
     START_NAMES,
+    STARTS_RANGE,
     OptimaSettings,
     optima_data_code,
     run_many_starts,
@@ -35,12 +37,21 @@ SETTINGS = (
     *synthetic_settings(),
     Setting("k", 3, integer(1, 6)),
     Setting("cov", "full", choice(COVARIANCE_TYPES)),
-    Setting("starts", 30, integer(20, 100)),
+    Setting("starts", 30, integer(*STARTS_RANGE)),
     Setting("seed", 0, integer(0, 9999)),
     Setting("iters", 100, integer(20, 300)),
     tolerance_setting(OPTIMA_TOL),
     Setting("rmethod", "random_from_data", choice(START_METHODS)),
     Setting("rstart", 0, integer(0, 99)),
+)
+
+_PER_METHOD = ITERATION_BUDGET // len(START_METHODS)
+BUDGET_HELP = (
+    f"So that a run takes a few seconds at most: {STARTS_RANGE[0]} to {STARTS_RANGE[1]} starts "
+    f"per method, and the {len(START_METHODS)} methods' starts fit at most "
+    f"{ITERATION_BUDGET:,} iterations in all, so starts x iterations per start is capped at "
+    f"{_PER_METHOD:,} per method (30 starts: up to 100 iterations each; {STARTS_RANGE[0]} "
+    "starts: up to 300)."
 )
 
 
@@ -72,9 +83,13 @@ def controls() -> None:
         left, mid, right, last = st.columns(4)
         left.slider("Components K", 1, 6, key="why_k")
         mid.selectbox("Covariance type", COVARIANCE_TYPES, key="why_cov")
-        right.slider("Starts per method", 20, 100, step=10, key="why_starts")
+        right.slider(
+            "Starts per method", *STARTS_RANGE, step=10, key="why_starts", help=BUDGET_HELP
+        )
         last.number_input("Start seed", 0, 9999, key="why_seed")
-        left.number_input("Max iterations per start", 20, 300, step=10, key="why_iters")
+        left.number_input(
+            "Max iterations per start", 20, 300, step=10, key="why_iters", help=BUDGET_HELP
+        )
         with mid:
             tolerance_input("why")
         st.form_submit_button("Run the starts", type="primary", key="why_apply")
@@ -94,6 +109,13 @@ def draw(settings: dict) -> None:
         f"below {settings['tol']:.0e} · {len(many.solutions)} distinct solutions · "
         f"Data: {data.source}"
     )
+    if optima.iterations < optima.max_iter:
+        st.info(
+            f"Each start ran at most **{optima.iterations} iterations**, not the "
+            f"{optima.max_iter} asked: {optima.n_starts} starts x {len(START_METHODS)} methods "
+            f"share a budget of {ITERATION_BUDGET:,} iterations, so that a run takes a few "
+            "seconds. Fewer starts leave each one more iterations."
+        )
     start = min(settings["rstart"], many.n_starts - 1)
     chosen = START_METHODS.index(settings["rmethod"]) * many.n_starts + start
     shown = shown_solutions(many.solutions, include=int(many.labels[chosen]))
@@ -126,7 +148,8 @@ def draw(settings: dict) -> None:
     st.caption(
         "Components are coloured to match the best solution's. Solutions with nearly the same "
         "log-likelihood and a similar picture are often one flat ridge on which the starts "
-        "stopped at different places: raise the iterations per start and they merge."
+        "stopped at different places: raise the iterations per start (fewer starts leave each "
+        "more) and they merge."
     )
     st.markdown("##### Replay one start")
     left, right = st.columns(2)

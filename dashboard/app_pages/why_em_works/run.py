@@ -54,6 +54,19 @@ OPTIMA_TOL = 1e-5
 LL_TOL = 2e-3
 #: ... and their matched weights, means and covariances to this, in the data's standard units.
 PARAM_TOL = 0.2
+#: Starts per method a run may ask for.
+STARTS_RANGE = (10, 40)
+#: Iterations one run fits at most, over every start of the four methods: the defaults' 4 x 30
+#: starts x 100. The slowest case (2,000 synthetic points, K = 6, full covariances, tol 1e-8,
+#: so that no start stops early) fits them in about 3 s of CPU on the 2-core server; 100
+#: starts x 300 iterations took 26 s.
+ITERATION_BUDGET = 12_000
+
+
+def iteration_cap(n_starts: int, max_iter: int) -> int:
+    """The iterations each start may run: ``max_iter``, or fewer when the four methods'
+    ``n_starts`` starts would fit more than ``ITERATION_BUDGET`` in all."""
+    return min(max_iter, ITERATION_BUDGET // (len(START_METHODS) * n_starts))
 
 
 def load_optima_data(name: str, spec: SyntheticSpec) -> Dataset:
@@ -74,7 +87,8 @@ def optima_data_code(name: str, spec: SyntheticSpec) -> str:
 @dataclass(frozen=True)
 class OptimaSettings:
     """The local-optima section's settings: the data, the model, how many seeded starts of
-    each start method, and each start's stopping rule."""
+    each start method, and each start's stopping rule (``max_iter`` as asked; a start runs at
+    most ``iterations``, within the page's budget)."""
 
     dataset: str
     data: SyntheticSpec
@@ -84,6 +98,11 @@ class OptimaSettings:
     seed: int
     max_iter: int
     tol: float = OPTIMA_TOL
+
+    @property
+    def iterations(self) -> int:
+        """The iterations a start may run (``iteration_cap``)."""
+        return iteration_cap(self.n_starts, self.max_iter)
 
     @classmethod
     def from_settings(cls, settings: dict) -> OptimaSettings:
@@ -121,7 +140,7 @@ class ManyStarts:
 @st.cache_data(show_spinner="Fitting every start…", max_entries=caching.GRID)
 def run_many_starts(settings: OptimaSettings) -> ManyStarts:
     """Fit ``n_starts`` seeded starts of each start method (each stopping when its gain per
-    point falls below ``tol``) and group their end points."""
+    point falls below ``tol``, or after ``settings.iterations``) and group their end points."""
     CALLS["many_starts"] += 1
     n_starts = settings.n_starts
     empty = np.zeros(0, dtype=int)
@@ -139,7 +158,7 @@ def run_many_starts(settings: OptimaSettings) -> ManyStarts:
             covariance_type=settings.covariance_type,
             n_starts=n_starts,
             seed=settings.seed,
-            max_iter=settings.max_iter,
+            max_iter=settings.iterations,
             tol=settings.tol,
         )
     except ValueError as err:

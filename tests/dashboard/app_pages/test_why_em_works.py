@@ -199,3 +199,26 @@ def test_the_local_optima_stopping_tolerance_is_a_setting_in_the_url():
     assert at.select_slider(key="why_tol").value == 1e-4
     assert any("falls below 1e-04" in c.value for c in at.caption)
     assert open_page(PAGE, FEW).select_slider(key="why_tol").value == OPTIMA_TOL
+
+
+def test_a_run_fits_at_most_12000_iterations_however_many_starts_and_iterations_are_asked():
+    # 40 starts x 4 methods x 300 iterations would be 48,000 (100 x 4 x 300 took 26 s of CPU)
+    asked = OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", 40, 0, 300, 1e-8)
+    many = run_many_starts(asked)
+    iterations = [run.n_iter for run in many.runs]
+    assert len(iterations) == 160 and max(iterations) == 75  # 12,000 / (4 x 40)
+    assert sum(iterations) <= 12_000 == state_theory.ITERATION_BUDGET
+    few = OptimaSettings("faithful", SyntheticSpec(3, 3.0, 300, 0), 3, "full", 10, 0, 300, 1e-8)
+    assert few.iterations == 300  # 10 starts may run the whole 300
+
+
+def test_asking_more_iterations_than_the_budget_allows_says_so_and_the_help_states_the_bound():
+    at = open_page(PAGE, {"starts": "40", "iters": "300"})
+    assert any("at most **75 iterations**, not the 300 asked" in i.value for i in at.info)
+    curve = traces(charts_by_title(at)["Log-likelihood per iteration"], "curve")[0]
+    assert len(values(curve["y"])) <= 76  # the replayed start: its start and 75 iterations
+    starts = at.slider(key="why_starts")
+    assert (starts.min, starts.max) == (10, 40) and "12,000 iterations" in starts.help
+    assert "30 starts: up to 100 iterations" in at.number_input(key="why_iters").help
+    within = open_page(PAGE, FEW)  # 20 starts x 40 iterations: within the budget, no note
+    assert not any("iterations**, not the" in i.value for i in within.info)
