@@ -11,7 +11,6 @@ from dashboard.app_pages.retail_segmentation.segments import segments_section
 from dashboard.app_pages.retail_segmentation.states import states_section
 from dashboard.components.handoff import sent_upload
 from dashboard.components.settings import current_settings, init_settings, write_query_params
-from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import MAX_UPLOAD_MB, TABLE_TYPES
 from emlib.cases.retail import SHORT_NAMES, SKEW_LIMIT
 
@@ -76,7 +75,13 @@ with st.sidebar:
             "Between segments: largest responsibility below", 0.5, 0.95, step=0.05, key="retail_thr"
         )
         st.number_input("Seed", 0, 9999, key="retail_seed")
-        tolerance_input("retail")
+        st.select_slider(
+            "Stopping tolerance (gain per point)",
+            options=retail.RETAIL_TOLERANCES,
+            format_func=lambda t: f"{t:.0e}",
+            key="retail_tol",
+            help=retail.TOL_HELP,
+        )
         st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
 
 transactions.fit_axes(st.session_state, st.session_state["retail_feats"])

@@ -254,3 +254,12 @@ def test_the_viewer_opens_at_the_final_fit_and_the_tolerance_is_a_url_setting():
     assert float(at.query_params["tol"]) == 1e-2
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert headings and headings[0].startswith("#### Final E-step")
+
+
+def test_a_tolerance_below_1e4_is_not_offered_so_a_segmentation_takes_seconds():
+    at = retail_page({"tol": "1e-08", "thr": "0.95"})  # took 12.5 s: the grid ran to its limit
+    tol = at.select_slider(key="retail_tol")
+    assert tol.value == 1e-3 and float(at.query_params["tol"]) == 1e-3  # the link's: refused
+    assert tol.options == ["1e-02", "1e-03", "1e-04"]
+    assert "None below 1e-04 is offered" in tol.help and "a few seconds" in tol.help
+    assert retail_page({"tol": "1e-04"}).select_slider(key="retail_tol").value == 1e-4

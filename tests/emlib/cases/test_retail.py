@@ -16,6 +16,7 @@ from emlib.cases.retail import (
     K_RANGE,
     LAPSED_DAYS,
     MAX_ITER,
+    MIN_TOL,
     N_INIT,
     REASONS,
     RECENT_DAYS,
@@ -288,3 +289,11 @@ def test_the_customer_table_has_segments_and_responsibilities():
     columns = [f"p(segment {k + 1})" for k in range(result.n_segments)]
     np.testing.assert_allclose(table[columns].sum(axis=1), 1.0)
     assert (table["segment"] == table[columns].to_numpy().argmax(axis=1) + 1).all()
+
+
+def test_at_the_smallest_tolerance_the_page_offers_no_fit_of_the_grid_runs_to_its_limit():
+    # below it the fits run on to MAX_ITER (1e-8: all 200 iterations, three times the time)
+    assert 1e-4 <= MIN_TOL <= 1e-3
+    grid = fit_grid(transform_features(cdnow_customers(), DEFAULT_FEATURES).X, 0, tol=MIN_TOL)
+    assert grid.table["n_iter"].max() < MAX_ITER / 2
+    assert grid.best["bic"] == cdnow_grid().best["bic"]  # the same model as at the default
