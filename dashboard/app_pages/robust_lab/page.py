@@ -15,6 +15,7 @@ from dashboard.app_pages.robust_lab.run import (
     means_table,
     outlier_count,
     run_robust_lab,
+    shown_shift,
 )
 from dashboard.components.settings import (
     COVARIANCE_TYPES,
@@ -65,8 +66,13 @@ st.caption(
 
 gauss, student = comparison.gaussian, comparison.student
 left, right = st.columns(2)
-left.metric("Gaussian mixture: largest shift of a mean", f"{gauss.largest_distance:.3g}")
-right.metric("t mixture: largest shift of a mean", f"{student.largest_distance:.3g}")
+left.metric(
+    "Gaussian mixture: largest shift of a mean",
+    f"{shown_shift(gauss.largest_distance, comparison):.3g}",
+)
+right.metric(
+    "t mixture: largest shift of a mean", f"{shown_shift(student.largest_distance, comparison):.3g}"
+)
 st.plotly_chart(fits_figure(comparison, data.feature_names), key="robust_fits", width="stretch")
 st.caption(
     "Top: the whole data, outliers as orange crosses; bottom: zoomed on the geyser's own data. "

@@ -154,6 +154,15 @@ def test_the_table_lists_each_fits_means_and_distances_as_emlib_computed_them(de
         assert np.isnan(gauss[DOF_COLUMN])
 
 
+def test_without_outliers_the_gaussian_means_show_no_shift_not_rounding_noise():
+    # share 0: the Gaussian fit is the clean fit up to ~1e-13, which read "1.86e-13" (K = 4)
+    at = open_page(PAGE, {"share": "0", "k": "4"})
+    assert metrics(at)["Gaussian mixture"] == "0"
+    table = at.dataframe[0].value
+    gauss = table[table.index.str.startswith("Gaussian ·")]
+    assert (gauss[SHIFT_COLUMN] == 0).all()
+
+
 def test_the_fits_figure_draws_outliers_apart_and_the_clean_fits_means_in_every_panel(default):
     fig = fits_figure(default, NAMES)
     by_role = {}
