@@ -106,11 +106,25 @@ def draw(settings: dict) -> None:
         width="stretch",
         column_config=_number_format(result.gaussian_sd.columns, suffix=" (sd)"),
     )
+    sizes = dict(zip(result.gaussian_sd.index, model.weights_ * run.n_rows, strict=True))
+    lone = [k for k, size in sizes.items() if size < 1.5]  # about one application
+    if lone:
+        st.warning(
+            " ".join(
+                f"Component {k} (π = {model.weights_[i]:.4f}) holds a single application: "
+                "one row has no spread, so its Gaussian shrank onto that row (every standard "
+                "deviation 0) and explains it with a spike, a degenerate fit."
+                for i, k in enumerate(sizes)
+                if k in lone
+            )
+            + " Fewer components K or another start seed avoid it."
+        )
     flat = [
         f"component {k} in {c} (mean {result.numeric.loc[k, c]:,.2f})"
         for c in result.gaussian_sd.columns
         for k in result.gaussian_sd.index
-        if result.gaussian_sd.loc[k, c] < 1e-3 * max(result.gaussian_sd[c].max(), 1e-300)
+        if k not in lone
+        and result.gaussian_sd.loc[k, c] < 1e-3 * max(result.gaussian_sd[c].max(), 1e-300)
     ]
     if flat:
         st.caption(

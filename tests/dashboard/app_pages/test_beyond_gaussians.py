@@ -196,6 +196,17 @@ def test_credit_settings_refit_once_and_restore_from_the_url():
     assert len(values(traces(bars, "labels")[0]["y"])) == 2
 
 
+def test_a_component_on_a_single_application_is_flagged_not_explained_as_shared_values():
+    # K = 6, full, seed 9999: component 5 holds one application, every sd 0 (a collapse)
+    at = open_page(PAGE, {**CREDIT, "mk": "6", "mcov": "full", "mseed": "9999"})
+    result = run_mixed(MixedSettings(k=6, covariance="full", seed=9999)).result
+    assert round(result.model.weights_[4] * 690) == 1
+    (warning,) = [w.value for w in at.warning if "Component 5" in w.value]
+    assert "a single application" in warning
+    spikes = [c.value for c in at.caption if "became a spike" in c.value]
+    assert not any("component 5 in" in c for c in spikes)
+
+
 def test_wide_panels_get_a_row_and_narrow_ones_pair_up():
     # A1, A4 narrow; A6, A7 wide; A9, A10, A12, A13 narrow (the credit columns' levels)
     assert panel_grid([2, 3, 14, 9, 2, 2, 2, 3], 2, 6) == [[0, 1], [2], [3], [4, 5], [6, 7]]
