@@ -223,10 +223,14 @@ def fit_three_ways(
         )  # fmt: skip
 
     complete = complete_cases(X_missing)
-    if len(complete) < max(2, n_components):
+    needed = max(2, n_components)
+    if len(complete) < needed:
+        n = len(complete)
         raise TooFewCompleteRowsError(
-            f"only {len(complete)} rows are complete: too few for complete-case analysis with "
-            f"{n_components} components. Lower the missing rate or the number of components."
+            f"only {n} {'row is' if n == 1 else 'rows are'} complete: complete-case analysis "
+            f"needs at least {needed} with {n_components} "
+            f"{'component' if n_components == 1 else 'components'}. Lower the missing rate"
+            + (" or the number of components." if n_components > 2 else ".")
         )
     return {
         METHODS[0]: em(X_missing),

@@ -272,6 +272,22 @@ def test_too_few_complete_rows_has_its_own_error():
         fit_three_ways(X, 3)
 
 
+def test_too_few_complete_rows_counts_in_words_and_advises_only_what_helps():
+    from emlib.missing import TooFewCompleteRowsError
+
+    X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, 1.0], [4.0, np.nan]])
+    # one complete row, K = 1: it read "only 1 rows are complete ... with 1 components. Lower
+    # the missing rate or the number of components" (K = 1 cannot be lowered; 2 rows needed)
+    with pytest.raises(TooFewCompleteRowsError) as error:
+        fit_three_ways(X, 1)
+    message = str(error.value)
+    assert "only 1 row is complete" in message
+    assert "needs at least 2" in message
+    assert "1 components" not in message and "number of components" not in message
+    with pytest.raises(TooFewCompleteRowsError, match="number of components"):
+        fit_three_ways(X, 3)
+
+
 def test_comparison_measures_against_a_fit_to_the_complete_data_when_no_truth(faithful):
     from emlib.missing import METHODS, compare_methods, overall_mean
 
