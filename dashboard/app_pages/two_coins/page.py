@@ -141,6 +141,6 @@ st.subheader("EM, half-step by half-step")
 replay_viewer(history, draw, key="coins", run_id=repr(coins), query_key="step")
 
 st.subheader("Why there are two best answers")
-st.markdown(optima_text(result.optima))
+st.markdown(optima_text(result.optima, tosses))
 st.subheader("When the weights are learned too")
 st.markdown(weights_text(coins.learn_weights, final.params.weights))

@@ -249,8 +249,19 @@ def half_step_text(hs: HalfStep, history: Sequence[EMStep], converged: bool) -> 
     )
 
 
-def optima_text(best: SymmetricOptima) -> str:
-    """Why the surface has two best points (label switching), or why here it has one."""
+def optima_text(best: SymmetricOptima, tosses: Tosses | None = None) -> str:
+    """Why the surface has two best points (label switching), why here it has one, or (every
+    set a single toss, ``tosses`` given) why a whole line of points is best."""
+    share = None if tosses is None else float(tosses.heads.sum() / tosses.trials.sum())
+    if tosses is not None and np.all(tosses.trials == 1) and 0 < share < 1:
+        return (
+            "Every set here is a single toss, so a set tells heads or tails but nothing about "
+            "which coin: the likelihood depends on θ_A and θ_B only through their average, the "
+            "chance of heads of a coin picked at random. Every point of the line "
+            f"θ_A + θ_B = {2 * share:.2f} fits equally well (log-likelihood "
+            f"{best.log_likelihood:.3f}), so there is no best pair and where EM stops depends "
+            "only on its start. Sets of several tosses are what let EM tell the coins apart."
+        )
     if not best.distinct:
         return (
             "The surface is a mirror image across the dotted diagonal (swap the names A and B "

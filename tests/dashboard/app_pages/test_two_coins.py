@@ -215,6 +215,16 @@ def test_the_two_symmetric_optima_are_marked_and_explained():
     assert "label switching" in markdown(at)
 
 
+def test_single_toss_sets_say_the_best_points_form_a_line_not_a_pair():
+    # one toss per set: only (theta_A + theta_B) / 2 matters, so the grid's "pair of stars"
+    # (0.99, 0.21) and (0.21, 0.99) was one arbitrary point of a whole line of optima
+    sets = dict(zip((f"set{i}" for i in range(1, 6)), "HTHTH", strict=True))
+    at = coins_page({"preset": "custom", **sets})
+    text = markdown(at)
+    assert "θ_A + θ_B = 1.20" in text
+    assert "comes in a pair" not in text
+
+
 # ------------------------------------------------------------------ the figures, pure
 def test_probability_figure_puts_coins_and_sets_on_the_line():
     tosses = count_tosses(PAPER.sequences)
