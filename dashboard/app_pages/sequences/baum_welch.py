@@ -20,6 +20,7 @@ from dashboard.components.replay import replay_viewer
 from emlib.teaching.sequences import (
     CASINO_START_STAY,
     FACES,
+    SEQUENCE_MAX_ITER,
     in_true_order,
     posteriors_at,
 )
@@ -50,6 +51,14 @@ HALF_STEPS = {
     "than the tolerance, so Baum-Welch stopped.",
 }
 
+#: The last half-step of a fit that ran out of iterations (``HALF_STEPS["final"]`` would
+#: say the tolerance was reached).
+NOT_CONVERGED = (
+    "**The final E-step** at the last parameters: Baum-Welch reached its iteration limit "
+    f"({SEQUENCE_MAX_ITER} iterations) while the log-likelihood was still gaining more than "
+    "the tolerance, so it has not converged."
+)
+
 
 def replay(run: SequenceRun, run_id: str) -> None:
     """The replay of ``run``'s fit."""
@@ -61,6 +70,8 @@ def replay(run: SequenceRun, run_id: str) -> None:
         params = in_true_order(step.params, fit.match)
         st.markdown(f"#### {hs.label} · log-likelihood {step.log_likelihood:.2f}")
         text = _start_text(sequence.kind) if hs.kind == "start" else HALF_STEPS[hs.kind]
+        if hs.kind == "final" and not fit.converged:
+            text = NOT_CONVERGED
         st.markdown(
             f"{text} Parameters θ_{step.iteration}: {emission_summary(sequence, fit, params)}."
         )

@@ -14,6 +14,7 @@ from dashboard.app_pages.sequences.run import ALPHA as A
 from dashboard.app_pages.sequences.run import BETA as B
 from dashboard.app_pages.sequences.run import GAMMA as G
 from emlib.teaching.sequences import (
+    SEQUENCE_MAX_ITER,
     fit_sequence,
     in_true_order,
     messages_at,
@@ -205,3 +206,14 @@ def test_regime_example_fits_a_gaussian_hmm_and_a_link_keeps_its_settings():
     assert f"μ = {params.emission.means[0, 0]:.2f}" in fitted[0]["name"]
     assert f"**{fit.agreement:.1%} of the 200 steps agree with the truth.**" in markdown(at)
     assert at.query_params["example"] == "regimes" and at.query_params["t"] == "200"
+
+
+def test_a_fit_stopped_at_the_iteration_limit_does_not_claim_the_tolerance_was_reached():
+    # 50 steps of two barely separated regimes, start seed 2: Baum-Welch runs out of
+    # iterations; the final E-step said "gained less than the tolerance, so Baum-Welch stopped"
+    query = {"example": "regimes", "regimes": "2", "steps": "50", "stay": "0.5", "sep": "0.5"}
+    at = open_page(PAGE, {**query, "start": "2"})
+    assert any("not yet converged" in c.value for c in at.caption)
+    text = markdown(at)
+    assert "gained less than the tolerance" not in text
+    assert f"iteration limit ({SEQUENCE_MAX_ITER} iterations)" in text
