@@ -15,6 +15,7 @@ from dashboard.app_pages.two_coins.run import (
     CoinsSettings,
     half_step_text,
     m_step_lines,
+    optima_heading,
     optima_text,
     run_two_coins,
     table_at,
@@ -140,7 +141,7 @@ def draw(hs, history) -> None:
 st.subheader("EM, half-step by half-step")
 replay_viewer(history, draw, key="coins", run_id=repr(coins), query_key="step")
 
-st.subheader("Why there are two best answers")
+st.subheader(optima_heading(result.optima, tosses))
 st.markdown(optima_text(result.optima, tosses))
 st.subheader("When the weights are learned too")
 st.markdown(weights_text(coins.learn_weights, final.params.weights))

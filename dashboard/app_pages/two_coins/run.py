@@ -249,11 +249,25 @@ def half_step_text(hs: HalfStep, history: Sequence[EMStep], converged: bool) -> 
     )
 
 
+def best_on_a_line(tosses: Tosses) -> bool:
+    """Every set a single toss, both faces seen: only (theta_A + theta_B) / 2 matters, so a
+    whole line of the surface is best."""
+    share = tosses.heads.sum() / tosses.trials.sum()
+    return bool(np.all(tosses.trials == 1) and 0 < share < 1)
+
+
+def optima_heading(best: SymmetricOptima, tosses: Tosses | None = None) -> str:
+    """The heading over ``optima_text``."""
+    if tosses is not None and best_on_a_line(tosses):
+        return "Why there is no best pair here"
+    return "Why there are two best answers" if best.distinct else "Why there is one best answer"
+
+
 def optima_text(best: SymmetricOptima, tosses: Tosses | None = None) -> str:
     """Why the surface has two best points (label switching), why here it has one, or (every
     set a single toss, ``tosses`` given) why a whole line of points is best."""
-    share = None if tosses is None else float(tosses.heads.sum() / tosses.trials.sum())
-    if tosses is not None and np.all(tosses.trials == 1) and 0 < share < 1:
+    if tosses is not None and best_on_a_line(tosses):
+        share = float(tosses.heads.sum() / tosses.trials.sum())
         return (
             "Every set here is a single toss, so a set tells heads or tails but nothing about "
             "which coin: the likelihood depends on θ_A and θ_B only through their average, the "

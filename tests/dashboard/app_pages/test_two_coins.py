@@ -223,6 +223,7 @@ def test_single_toss_sets_say_the_best_points_form_a_line_not_a_pair():
     text = markdown(at)
     assert "θ_A + θ_B = 1.20" in text
     assert "comes in a pair" not in text
+    assert "Why there is no best pair here" in [h.value for h in at.subheader]
 
 
 # ------------------------------------------------------------------ the figures, pure
