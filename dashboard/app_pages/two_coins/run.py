@@ -192,6 +192,9 @@ def m_step_lines(table: EStepTable, new: EMStep, learn_weights: bool) -> list[st
     heads, tails = table.total_heads, table.total_tails
     lines = [
         f"θ_{coin} = {heads[k]:.2f} / ({heads[k]:.2f} + {tails[k]:.2f}) = **{thetas(new)[k]:.2f}**"
+        if heads[k] + tails[k] >= 0.005  # else 0.00 / 0.00 would be shown equal to a number
+        else f"θ_{coin}: coin {coin} was credited no tosses (0.00 heads of 0.00), so its "
+        f"share of heads is undefined; emlib sets θ_{coin} = **{thetas(new)[k]:.2f}**"
         for k, coin in enumerate("AB")
     ]
     if learn_weights:

@@ -215,6 +215,18 @@ def test_the_two_symmetric_optima_are_marked_and_explained():
     assert "label switching" in markdown(at)
 
 
+def test_a_coin_credited_no_tosses_is_not_shown_as_0_over_0_equals_a_number():
+    # all heads, weights learned: after the first E-step coin B owns nothing; its line read
+    # "θ_B = 0.00 / (0.00 + 0.00) = 0.50"
+    sets = {f"set{i}": "HHHHHHHHHH" for i in range(1, 6)}
+    query = {"preset": "custom", **sets, "ta": "0.99", "tb": "0.01", "learnw": "true"}
+    at = coins_page({**query, "step": "2"})
+    assert heading(at).startswith("#### M-step 1 · ")
+    text = markdown(at)
+    assert "(0.00 + 0.00) = " not in text
+    assert "coin B was credited no tosses" in text
+
+
 def test_single_toss_sets_say_the_best_points_form_a_line_not_a_pair():
     # one toss per set: only (theta_A + theta_B) / 2 matters, so the grid's "pair of stars"
     # (0.99, 0.21) and (0.21, 0.99) was one arbitrary point of a whole line of optima
