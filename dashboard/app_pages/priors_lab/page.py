@@ -80,10 +80,17 @@ if curves:
     st.caption(
         "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
         "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "
-        "variance. Under ML on the collapse data it falls by orders of magnitude until emlib "
-        "stops at the collapse level (black, dash-dot); ML with a tiny ridge (green, dotted) "
-        "retraces ML and settles on its floor; under MAP the prior's pseudo-observations keep "
-        "it finite."
+        "variance. "
+        + (
+            "Under ML on the collapse data it falls by orders of magnitude until emlib "
+            "stops at the collapse level (black, dash-dot); ML with a tiny ridge (green, "
+            "dotted) retraces ML and settles on its floor; under MAP the prior's "
+            "pseudo-observations keep it finite."
+            if result.ml.collapsed
+            else "Here ML did not collapse, so there is no collapse level or ridge fit to "
+            "draw: both fits keep every variance finite. (On the collapse data with the "
+            "default settings, ML's falls by orders of magnitude until emlib stops it.)"
+        )
     )
 
 st.subheader("Why the prior helps, and what it costs")

@@ -236,3 +236,15 @@ def test_the_stopping_tolerance_is_a_setting_in_the_url():
     assert float(at.query_params["tol"]) == 1e-4
     loose = emlib_fit("default", data="faithful", k=2)
     assert loose.tol == TEACHING_TOL  # the helper mirrors the page's default
+
+
+def test_the_charts_caption_describes_a_collapse_only_when_ml_collapsed():
+    # K = 1 on the collapse data: no collapse, no ridge fit, no collapse level drawn; the
+    # caption still described them ("ML with a tiny ridge (green, dotted) retraces ML ...")
+    at = priors_page({"data": "collapse", "k": "1"})
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Left: ML climbs")]
+    assert "tiny ridge" not in caption and "dash-dot" not in caption
+    assert "did not collapse" in caption
+    collapsed = priors_page({"data": "collapse"})
+    (caption,) = [c.value for c in collapsed.caption if c.value.startswith("Left: ML climbs")]
+    assert "ML with a tiny ridge (green, dotted)" in caption
