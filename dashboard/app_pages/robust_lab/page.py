@@ -75,7 +75,9 @@ right.metric(
 )
 st.plotly_chart(fits_figure(comparison, data.feature_names), key="robust_fits", width="stretch")
 st.caption(
-    "Top: the whole data, outliers as orange crosses; bottom: zoomed on the geyser's own data. "
+    "Top: the whole data, "
+    + ("outliers as orange crosses" if outlier_count(comparison) else "no outliers (share 0%)")
+    + "; bottom: zoomed on the geyser's own data. "
     f"Solid / dotted: each component's 1{SIGMA} / 2{SIGMA} ellipse (for the t mixture, of its "
     "scale matrix Σ_k); crosses: the means; black diamonds: the means of the Gaussian mixture "
     "fitted to the data without outliers. In the t panels a point's size is its weight "

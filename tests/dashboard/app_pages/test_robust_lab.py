@@ -163,6 +163,13 @@ def test_without_outliers_the_gaussian_means_show_no_shift_not_rounding_noise():
     assert (gauss[SHIFT_COLUMN] == 0).all()
 
 
+def test_with_no_outliers_the_caption_does_not_point_at_orange_crosses():
+    at = open_page(PAGE, {"share": "0"})
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Top: the whole data")]
+    assert "orange crosses" not in caption and "no outliers" in caption
+    assert any("orange crosses" in c.value for c in open_page(PAGE).caption)
+
+
 def test_the_fits_figure_draws_outliers_apart_and_the_clean_fits_means_in_every_panel(default):
     fig = fits_figure(default, NAMES)
     by_role = {}
