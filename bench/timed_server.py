@@ -11,7 +11,10 @@ changed: this is a measurement harness for ``bench.browser``, ``bench.first_char
 ``bench.load``. With ``--warm`` it starts the server as ``python -m dashboard.serve`` does
 (libraries and dashboard modules imported first, every page opened once when it answers;
 the warm-up's lines go to standard output, its runs are timed too; its janitor too, with
-``--clear-idle-after SECONDS``). With the environment
+``--clear-idle-after SECONDS``). Two environment variables serve experiments
+(``bench.own_plotly``): ``EMLAB_APP`` runs another copy of the entry script, and
+``EMLAB_BENCH_PATCH`` names a module whose ``patch_streamlit()`` is called first. With the
+environment
 variable ``EMLAB_PROFILE_DIR`` set, every run is also profiled (cProfile, the script thread
 only) into ``<dir>/<n>-<page hash>-<full|fragment>.prof`` for ``python -m pstats``.
 """
@@ -19,6 +22,7 @@ only) into ``<dir>/<n>-<page hash>-<full|fragment>.prof`` for ``python -m pstats
 from __future__ import annotations
 
 import cProfile
+import importlib
 import itertools
 import json
 import os
@@ -75,7 +79,10 @@ def main() -> None:
         base = serve.server_address(options)
         serve.start_serving_threads(base, serve.page_paths(), idle, warming=True)
     install(log_path)
-    sys.argv = ["streamlit", "run", APP, *options]
+    patch = os.environ.get("EMLAB_BENCH_PATCH")
+    if patch:
+        importlib.import_module(patch).patch_streamlit()
+    sys.argv = ["streamlit", "run", os.environ.get("EMLAB_APP", APP), *options]
     cli.main()
 
 

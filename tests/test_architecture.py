@@ -363,3 +363,39 @@ def test_the_private_import_check_allows_public_dunder_and_other_packages_names(
         "from sklearn.mixture._base import _check_shape\nfrom __future__ import annotations"
     )
     assert private_imports(source) == []
+
+
+# Every chart goes through dashboard.components.charts (issue 21): one st.plotly_chart on a
+# page would make the browser fetch Streamlit's 4.7 MB Plotly chunk besides the app's
+# 1.5 MB cartesian bundle, and the first chart would wait for both.
+def streamlit_plotly_calls(source: str) -> list[str]:
+    """The calls of a ``plotly_chart`` method (``st.plotly_chart``, ``column.plotly_chart``)
+    in ``source``; the app's own ``plotly_chart`` function is a plain name, not a method."""
+    return [
+        ast.unparse(node)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "plotly_chart"
+    ]
+
+
+def test_every_chart_is_drawn_by_the_apps_own_element():
+    offenders = {}
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        found = streamlit_plotly_calls(path.read_text())
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["st.plotly_chart(fig)", "left.plotly_chart(fig, key='a')", "st.sidebar.plotly_chart(f)"],
+)
+def test_the_chart_check_sees_streamlits_plotly_chart(source):
+    assert streamlit_plotly_calls(source)
+
+
+def test_the_chart_check_allows_the_apps_own_charts():
+    assert streamlit_plotly_calls("plotly_chart(fig, key='a')\nplotly_chart_in(left, fig)") == []

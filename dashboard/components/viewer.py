@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from dashboard.components.charts import clicked_point, plotly_chart
 from dashboard.components.figures import ClustersChart, LoglikChart
 from dashboard.components.halfsteps import (
     HalfStep,
@@ -176,12 +177,12 @@ def next_play_position(pos_key: str, last: int) -> int:
 def _pick_point(chart_key: str, point_key: str, rows: tuple[list[int], list[int]]) -> None:
     """Inspect the data point clicked in the scatter: trace 0 holds the complete rows and
     trace 1 the rows with NaN, each in row order; ``rows`` maps their points to rows of X."""
-    event = st.session_state.get(chart_key)
-    for point in (event or {}).get("selection", {}).get("points", []):
-        index, curve = point.get("point_index"), point.get("curve_number")
-        if curve in (0, 1) and isinstance(index, int) and index < len(rows[curve]):
-            st.session_state[point_key] = rows[curve][index]
-            return
+    point = clicked_point(chart_key)
+    if point is None:
+        return
+    curve, index = point["curve_number"], point["point_index"]
+    if curve in (0, 1) and index < len(rows[curve]):
+        st.session_state[point_key] = rows[curve][index]
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,10 @@ def _viewer_body(
             weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
             weigh_points(fig, weights)
         with layered(f"{key}_scatter"):
-            st.plotly_chart(
+            plotly_chart(
                 fig,
                 key=f"{key}_scatter",
-                on_select=lambda: _pick_point(f"{key}_scatter", point_key, rows),
-                selection_mode="points",
+                on_click=lambda: _pick_point(f"{key}_scatter", point_key, rows),
                 width="stretch",
             )
         st.caption(_clusters_caption(X, history, truth, columns, len(rows[1]), weights))
@@ -288,7 +288,7 @@ def _viewer_body(
                 columns=columns,
             )
         )
-        st.plotly_chart(
+        plotly_chart(
             charts.loglik.figure(
                 hs.params_index,
                 current_label=hs.label,
@@ -510,7 +510,7 @@ def _instant_scrub(X, feature_names, history, truth, key, columns) -> None:
         )
         kept = state[f"_{key}_scrub"] = (position, fig)
     with layered(f"{key}_scrub"):
-        st.plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
+        plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
     st.caption(
         "Drag the slider under the chart or press Play: E-steps recolour the points, M-steps "
         f"move the ellipses (solid / dotted: 1{SIGMA} / 2{SIGMA}; crosses: the means), and "

@@ -1,14 +1,17 @@
 """What every page test needs: the app's entry file, a page opened with a query string, and
-the JSON of a rendered Plotly chart."""
+the Plotly charts a page drew (``dashboard.components.charts``) with their figures' JSON."""
 
 from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
+
+from dashboard.components.charts import ELEMENT_NAME
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 
@@ -23,9 +26,33 @@ def open_page(page: str, query: dict | None = None, timeout: float = 120) -> App
     return at
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One chart the page drew: the figure's JSON (``spec``), its element id and whether it
+    reports clicks."""
+
+    spec: str
+    id: str
+    clickable: bool
+
+    @property
+    def figure(self) -> dict:
+        return json.loads(self.spec)
+
+
+def charts(node) -> list[Chart]:
+    """The Plotly charts under ``node`` (an AppTest or one of its blocks), in page order."""
+    found = []
+    for element in node.get("bidi_component"):
+        if element.proto.component_name == ELEMENT_NAME:
+            sent = json.loads(element.proto.bytes)
+            found.append(Chart(json.dumps(sent["figure"]), element.proto.id, sent["clickable"]))
+    return found
+
+
 def figure(at: AppTest, index: int = 0) -> dict:
     """The figure JSON of the index-th Plotly chart on the page."""
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return charts(at)[index].figure
 
 
 def values(data) -> np.ndarray:

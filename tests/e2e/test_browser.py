@@ -188,8 +188,6 @@ def test_missing_lab_switches_mechanism_and_scrubs_the_imputations(server, page)
     scatter = page.locator(".js-plotly-plot").nth(1)
     assert scatter.locator(".scatterlayer .trace").nth(1).locator("path.point").count() > 10
     page.screenshot(path=ARTIFACTS / "missing_mnar_scrubbed.png", full_page=True)
-    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(
-        path=ARTIFACTS / "missing_mnar_comparison.png"
-    )
+    page.locator(".emlab-chart").first.screenshot(path=ARTIFACTS / "missing_mnar_comparison.png")
     scatter.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "missing_mnar_viewer.png")

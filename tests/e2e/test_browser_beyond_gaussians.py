@@ -22,9 +22,8 @@ HEATMAPS = """() => [...document.querySelectorAll('.js-plotly-plot')]
 
 
 def means_title(page: Page):
-    """The title of the mean images' chart, scrolled into view (Streamlit draws a chart only
-    once it is near the viewport)."""
-    holder = page.locator('[data-testid="stPlotlyChart"]').first
+    """The title of the mean images' chart, scrolled into view."""
+    holder = page.locator(".emlab-chart").first
     holder.wait_for(state="attached", timeout=SLOW)
     for _ in range(5):  # a rerun may replace the chart while it scrolls: try again
         try:
@@ -45,14 +44,13 @@ def settle(page: Page) -> None:
 
 
 def assert_drawn(page: Page, charts: int) -> None:
-    """``charts`` Plotly charts drawn at a real size (each scrolled into view first: Streamlit
-    draws a chart once it is near the viewport)."""
+    """``charts`` Plotly charts drawn at a real size (each scrolled into view first)."""
     assert page.locator('[data-testid="stException"]').count() == 0
-    holders = page.locator('[data-testid="stPlotlyChart"]')
+    holders = page.locator(".emlab-chart")
     expect(holders).to_have_count(charts, timeout=SLOW)
     for i in range(charts):
         holders.nth(i).scroll_into_view_if_needed(timeout=SLOW)
-        expect(holders.nth(i).locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
+        expect(holders.nth(i).locator(".main-svg").first).to_be_attached(timeout=SLOW)
     plots = page.locator(".js-plotly-plot")
     expect(plots).to_have_count(charts, timeout=SLOW)
     for i in range(charts):

@@ -263,7 +263,7 @@ def test_your_data_mixed_model_says_each_columns_kind_and_fits_text_too(server, 
     page.get_by_role("radiogroup", name="Model").get_by_text("Mixed (all chosen columns)").click()
     expect(page.get_by_text("The fit used these kinds")).to_be_visible()
     expect(page.get_by_text("Which K? BIC decides")).to_be_visible()
-    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_visible()
+    expect(page.locator(".emlab-chart").nth(1)).to_be_visible()
     settle(page)
     no_exception(page)
     assert page.locator(ERROR).count() == 0

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.app_pages.beyond_gaussians.figures import digit_shares_figure, means_grid_figure
 from dashboard.app_pages.beyond_gaussians.run import DigitsSettings, run_digits
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.figures import loglik_figure
 from dashboard.components.halfsteps import HalfStep
 from dashboard.components.replay import replay_viewer
@@ -54,13 +55,14 @@ def controls() -> None:
 def _draw_step(hs: HalfStep, history) -> None:
     step = history[hs.params_index]
     title = f"{hs.label}: each component's p(pixel on), θ_{step.iteration}"
-    st.plotly_chart(
+    plotly_chart(
         means_grid_figure(step.params.means, step.params.weights, title=title),
         key="bg_means",
         width="stretch",
     )
     curve, note = st.columns([2, 1])
-    curve.plotly_chart(
+    plotly_chart_in(
+        curve,
         loglik_figure(history, hs.params_index, current_label=hs.label),
         key="bg_loglik",
         width="stretch",
@@ -101,7 +103,7 @@ def draw(settings: dict) -> None:
         f"random split would give about 10%). The true digits were used only here, after "
         "the fit."
     )
-    st.plotly_chart(
+    plotly_chart(
         digit_shares_figure(result.shares, result.counts, result.majority, result.purity),
         key="bg_shares",
         width="stretch",

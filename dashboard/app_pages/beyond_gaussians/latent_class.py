@@ -13,6 +13,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
     LatentClassSettings,
     run_latent_classes,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import Setting, integer
 
 #: This section's settings (URL names), part of the page's.
@@ -71,7 +72,7 @@ def draw(settings: dict) -> None:
         + "."
     )
     rows = [f"class {j + 1} (π = {w:.2f})" for j, w in enumerate(fit.weights)]
-    st.plotly_chart(
+    plotly_chart(
         level_profiles_figure(
             fit.profiles,
             rows,

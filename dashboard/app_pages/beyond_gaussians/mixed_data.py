@@ -12,6 +12,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
     MixedSettings,
     run_mixed,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import Setting, choice, integer
 
 #: This section's settings (URL names), part of the page's.
@@ -135,7 +136,7 @@ def draw(settings: dict) -> None:
         f"component {k} (π = {w:.2f})"
         for k, w in zip(result.numeric.index, model.weights_, strict=True)
     ]
-    st.plotly_chart(
+    plotly_chart(
         level_profiles_figure(
             result.probabilities,
             rows,
@@ -152,7 +153,7 @@ def draw(settings: dict) -> None:
         "the components only now, to see whether the groups EM found mean something."
     )
     names = list(APPROVAL_NAMES.values())
-    st.plotly_chart(
+    plotly_chart(
         label_bars_figure(result.crosstab, names, title="Applications per component, by decision"),
         key="bg_mixed_labels",
         width="stretch",

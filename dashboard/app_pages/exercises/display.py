@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.app_pages.exercises.figures import mixture_figure
+from dashboard.components.charts import plotly_chart
 from emlib.teaching.exercises import (
     Exercise,
     ExerciseProgress,
@@ -71,7 +72,7 @@ def show_question(exercise: Exercise) -> None:
         st.caption(table.caption)
         st.dataframe(table_frame(table), hide_index=True, width="content")
     for grid in exercise.grids:
-        st.plotly_chart(grid_figure(grid), width="content", theme=None, key=f"grid_{grid.title}")
+        plotly_chart(grid_figure(grid), width="content", key=f"grid_{grid.title}")
     show_plots(exercise, exercise.plots, "question")
 
 
@@ -79,7 +80,7 @@ def show_plots(exercise: Exercise, plots, where: str) -> None:
     """Each ``MixturePlot`` as a small plotly chart (keyed by exercise, so each redraws)."""
     name = f"{exercise.kind}_{'_'.join(map(str, exercise.seed))}"
     for i, plot in enumerate(plots):
-        st.plotly_chart(mixture_figure(plot), width="content", key=f"ex_{where}_{name}_{i}")
+        plotly_chart(mixture_figure(plot), width="content", key=f"ex_{where}_{name}_{i}")
 
 
 def show_feedback(
@@ -105,10 +106,9 @@ def show_solution(exercise: Exercise, solution: Feedback, *, answered: bool) -> 
             st.markdown(solution.message)
         st.markdown(solution.explanation)
         for grid in exercise.solution_grids:
-            st.plotly_chart(
+            plotly_chart(
                 grid_figure(grid, INFERNO),
                 width="content",
-                theme=None,
                 key=f"solution_{grid.title}",
             )
         show_plots(exercise, exercise.solution_plots, "solution")

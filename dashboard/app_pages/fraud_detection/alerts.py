@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
 from dashboard.app_pages.fraud_detection.run import FraudRun
 from dashboard.app_pages.fraud_detection.words import confusion_frame, per_10k_columns
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.share import refresh_open_links, set_url_param
 from emlib.cases.fraud import threshold_report
 
@@ -42,7 +43,8 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
     set_url_param("thr", str(threshold))
     refresh_open_links()  # the viewer's open Share popover, if drawn before this move
     left, right = st.columns([3, 1])
-    left.plotly_chart(
+    plotly_chart_in(
+        left,
         score_histogram(scores, result.y_test, threshold, run.positive),
         key="fraud_hist",
         width="stretch",
@@ -78,7 +80,7 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
     if (state["fraud_x"], state["fraud_y"]) != pair:
         st.rerun()  # the viewer below draws the same pair: the page reruns with it
     cols = (names.index(pair[0]), names.index(pair[1]))
-    st.plotly_chart(
+    plotly_chart(
         projection_figure(
             result.imputed_test()[:, cols],
             result.params_original().marginal(list(cols)),

@@ -16,6 +16,7 @@ from dashboard.app_pages.fraud_detection.student import (
     with_student,
 )
 from dashboard.app_pages.fraud_detection.words import comparison_table, story
+from dashboard.components.charts import plotly_chart
 
 
 def comparison_section(
@@ -30,7 +31,7 @@ def comparison_section(
         student, t_error = t_run.result, t_run.error
     title = "EM against dropping, filling and IsolationForest"
     st.subheader(title + (", and t components" if student is not None else ""))
-    st.plotly_chart(
+    plotly_chart(
         pr_figure(curves_with_student(pr_curves(result), student), run.reweighted),
         key="fraud_pr",
         width="stretch",

@@ -16,6 +16,7 @@ from dashboard.app_pages.fraud_detection.mixed_run import (
     run_mixed_page,
 )
 from dashboard.app_pages.fraud_detection.run import MODELS
+from dashboard.components.charts import plotly_chart
 
 POSITIVE_TEXT = (
     "The credit-approval data has no fraud label. As everywhere on this page, the class the "
@@ -73,7 +74,7 @@ def mixed_section(settings: dict, positive: str) -> None:
     st.markdown(mixed_story(result, positive))
     for note in result.notes:
         st.info(note)
-    st.plotly_chart(
+    plotly_chart(
         pr_figure(mixed_pr_curves(result), reweighted=False), key="fraud_mixed_pr", width="stretch"
     )
     st.markdown("**The kind the mixed model gave each field** (its `kinds_`)")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.components.charts import plotly_chart
 from dashboard.components.figures import clusters_figure
 from dashboard.components.fits import FitSettings, run_fit
 from dashboard.components.halfsteps import responsibilities
@@ -116,5 +117,5 @@ else:
         data.feature_names,
         title=f"Old Faithful, two components after {final.iteration} EM iterations",
     )
-    st.plotly_chart(figure, width="stretch")
+    plotly_chart(figure, width="stretch")
     st.caption(f"Data: {data.source}")

@@ -29,6 +29,7 @@ from dashboard.app_pages.image_segmentation.spatial import (
     phantom_section,
 )
 from dashboard.app_pages.image_segmentation.spatial_run import SpatialSettings, run_spatial
+from dashboard.components.charts import plotly_chart
 from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.handoff import sent_upload
 from dashboard.components.pictures import as_rgb
@@ -101,13 +102,13 @@ image_section(run_spatial(image_key, pixels, spatial), repr((image_key, spatial)
 segments_section(result)
 playback(result)
 if result.bic is not None:
-    st.plotly_chart(bic_figure(result.bic, k), width="stretch")
+    plotly_chart(bic_figure(result.bic, k), width="stretch")
 
 st.subheader("The pixels in feature space")
 names = result.feature_names
 if len(names) == 1:
     history = result.natural_history()
-    st.plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
+    plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
 else:
     x_col, y_col = st.columns(2)
     for key, default in (("img_fx", names[0]), ("img_fy", names[1])):

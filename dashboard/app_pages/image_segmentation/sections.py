@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.image_segmentation.figures import mask_picture, segment_caption
+from dashboard.components.charts import plotly_chart_in
 from dashboard.components.figures import loglik_figure
 from dashboard.components.pictures import as_rgb, label_picture
 from dashboard.components.share import refresh_open_links
@@ -74,4 +75,4 @@ def playback(result: SegmentationResult) -> None:
         width="stretch",
     )
     title = "Log-likelihood (standardised features) per iteration"
-    curve.plotly_chart(loglik_figure(result.history, frame, title=title), width="stretch")
+    plotly_chart_in(curve, loglik_figure(result.history, frame, title=title), width="stretch")

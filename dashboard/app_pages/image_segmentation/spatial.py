@@ -18,6 +18,7 @@ from dashboard.app_pages.image_segmentation.spatial_run import (
     SpatialRun,
     run_phantom,
 )
+from dashboard.components.charts import plotly_chart_in
 from dashboard.components.halfsteps import HalfStep
 from dashboard.components.pictures import label_picture
 from dashboard.components.replay import replay_viewer
@@ -200,7 +201,8 @@ def _replay(result: SpatialSegmentation, run_id: str) -> None:
             f"β = {result.beta_history[t]:.2f} · F = {step.objective:,.1f}",
             width="stretch",
         )
-        curve.plotly_chart(
+        plotly_chart_in(
+            curve,
             free_energy_figure(history, result.beta_history, t, hs.label),
             key="img_hmrf_curve",
             width="stretch",

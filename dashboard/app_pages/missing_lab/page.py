@@ -10,6 +10,7 @@ from dashboard.app_pages.missing_lab.run import (
 )
 from dashboard.app_pages.missing_lab.sidebar import SETTINGS, settings_sidebar
 from dashboard.app_pages.missing_lab.words import missing_lab_code, missing_lab_story
+from dashboard.components.charts import plotly_chart
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import comparison_figure
 from dashboard.components.fits import show_fit_messages
@@ -56,7 +57,7 @@ st.subheader("Three ways to fit data with gaps")
 table = result.table
 panels = comparison_panels(result)
 truth = result.reference if settings["data"] != "airquality" else None
-st.plotly_chart(comparison_figure(panels, data.feature_names, truth=truth), width="stretch")
+plotly_chart(comparison_figure(panels, data.feature_names, truth=truth), width="stretch")
 st.caption(
     "Filled grey: rows as observed; hollow: values a method made up (EM's conditional "
     "means, or column means). Solid: each fit's 1" + SIGMA + " ellipses, coloured to match EM's "

@@ -27,6 +27,7 @@ from dashboard.app_pages.model_selection.views import (
     show_family_fit,
     show_gaussian_fit,
 )
+from dashboard.components.charts import plotly_chart_in
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.settings import (
     current_settings,
@@ -82,14 +83,14 @@ chosen_name = settings["cell"] if settings["cell"] in options else "best"
 chosen = best if chosen_name == "best" else parse_cell(chosen_name)
 lines, heatmap = criteria_figures(table, crit, best, chosen, family)
 left, right = st.columns(2)
-left.plotly_chart(
+plotly_chart_in(
+    left,
     lines,
     key="sel_lines",
-    selection_mode="points",
-    on_select=lambda: pick_cell("sel_lines", "sel_cell", run),
+    on_click=lambda: pick_cell("sel_lines", "sel_cell", run),
     width="stretch",
 )
-right.plotly_chart(heatmap, key="sel_heat", width="stretch")
+plotly_chart_in(right, heatmap, key="sel_heat", width="stretch")
 with st.expander("The grid as a table"):
     st.dataframe(criteria_table(table, family, run.fits), hide_index=True, width="stretch")
 failed = failed_cells(table)

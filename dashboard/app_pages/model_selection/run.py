@@ -30,6 +30,7 @@ from dashboard.app_pages.model_selection.options import (
     parse_cell,
 )
 from dashboard.components import caching
+from dashboard.components.charts import clicked_point
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import dataset_code
 from dashboard.components.settings import SyntheticSpec
@@ -135,14 +136,14 @@ def describe_cell(option: str, table: pd.DataFrame, best: tuple[int, str], crit:
 def pick_cell(chart_key: str, cell_key: str, run: SelectionRun) -> None:
     """A click on the lines chart shows that cell (trace i is covariance type i)."""
     kinds = list(dict.fromkeys(run.table["covariance_type"]))
-    event = st.session_state.get(chart_key) or {}
-    for point in event.get("selection", {}).get("points", []):
-        curve, k = point.get("curve_number"), point.get("x")
-        if isinstance(curve, int) and curve < len(kinds) and k is not None:
-            name = cell_name((int(k), kinds[curve]))
-            if name in run.fits:
-                st.session_state[cell_key] = name
-                return
+    point = clicked_point(chart_key)
+    if point is None:
+        return
+    curve, k = point["curve_number"], point.get("x")
+    if curve < len(kinds) and isinstance(k, (int, float)):
+        name = cell_name((int(k), kinds[curve]))
+        if name in run.fits:
+            st.session_state[cell_key] = name
 
 
 def shown_points(X: np.ndarray, fit: CellFit, columns: tuple[int, int]):

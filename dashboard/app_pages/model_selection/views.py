@@ -19,6 +19,7 @@ from dashboard.app_pages.model_selection.options import (
     SelectionSettings,
 )
 from dashboard.app_pages.model_selection.run import cell_row, selection_data_code, shown_points
+from dashboard.components.charts import plotly_chart
 from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import clusters_figure
@@ -141,7 +142,7 @@ def show_gaussian_fit(
         title=f"K = {chosen[0]}, {chosen[1]}: {CRITERIA[crit]} {row[crit]:.1f}, "
         f"log-likelihood {row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters",
     )
-    st.plotly_chart(figure, key="sel_fit", width="stretch")
+    plotly_chart(figure, key="sel_fit", width="stretch")
     if fit.dof:
         st.markdown(
             f"Degrees of freedom {NU} per component: **{dof_text(fit.dof)}**. A small {NU} means "
@@ -181,7 +182,7 @@ def show_family_fit(run: SelectionRun, chosen: tuple[int, str], crit: str) -> No
         f"{row['log_likelihood']:.1f}, {int(row['n_parameters'])} parameters."
     )
     if fit.images is not None:
-        st.plotly_chart(mean_images_figure(fit.images, fit.weights), key="sel_fit")
+        plotly_chart(mean_images_figure(fit.images, fit.weights), key="sel_fit")
         st.caption(
             "Each component is a 64-pixel probability of ink: the digit shapes the mixture "
             "found without the labels."

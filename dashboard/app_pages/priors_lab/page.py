@@ -14,6 +14,7 @@ from dashboard.app_pages.priors_lab.run import (
     summary_table,
 )
 from dashboard.app_pages.priors_lab.sidebar import ALPHA, SETTINGS, settings_sidebar
+from dashboard.components.charts import plotly_chart_in
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (
     current_settings,
@@ -74,9 +75,9 @@ FITS = (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map)
 curves = {label: fit.history for label, fit in FITS if fit is not None and fit.history}
 if curves:
     left, right = st.columns(2)
-    left.plotly_chart(objective_figure(curves), key="priors_objective", width="stretch")
+    plotly_chart_in(left, objective_figure(curves), key="priors_objective", width="stretch")
     floor = result.floor if result.ml.collapsed else None
-    right.plotly_chart(spread_figure(curves, floor), key="priors_spread", width="stretch")
+    plotly_chart_in(right, spread_figure(curves, floor), key="priors_spread", width="stretch")
     st.caption(
         "Left: ML climbs the log-likelihood; MAP climbs the log-posterior (dashed) and its "
         "log-likelihood (solid) ends lower. Right: the narrowest component's smallest "

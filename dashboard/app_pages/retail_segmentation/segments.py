@@ -18,6 +18,7 @@ from dashboard.app_pages.retail_segmentation.figures import (
 )
 from dashboard.app_pages.retail_segmentation.words import retail_data_code
 from dashboard.components import caching
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.viewer import iteration_viewer
@@ -54,8 +55,8 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
 def _selection_part(res: Segmentation) -> None:
     """BIC over K and the covariance types: the heat map and the lines."""
     st.subheader("How many segments: BIC over K and covariance types")
-    st.plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
-    st.plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
+    plotly_chart(bic_heatmap(res.selection, res.best_bic, res.cell), width="stretch")
+    plotly_chart(criterion_lines(res.selection, "bic", res.best_bic, res.cell), width="stretch")
     st.caption("Lower BIC is better (orange: BIC's best cell; red: the model shown below).")
 
 
@@ -70,8 +71,8 @@ def _segments_part(res: Segmentation) -> None:
             st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
         st.dataframe(details, width="stretch", column_config=words.number_columns(details))
     left, right = st.columns(2)
-    left.plotly_chart(profile_figure(res.profiles, res.customers.available), width="stretch")
-    right.plotly_chart(revenue_figure(res.profiles), width="stretch")
+    plotly_chart_in(left, profile_figure(res.profiles, res.customers.available), width="stretch")
+    plotly_chart_in(right, revenue_figure(res.profiles), width="stretch")
 
 
 def _matrix_part(res: Segmentation, rows: np.ndarray, source_key: str, settings: dict) -> None:
@@ -89,7 +90,7 @@ def _matrix_part(res: Segmentation, rows: np.ndarray, source_key: str, settings:
             segment_names(res.profiles),
         ),
     )
-    st.plotly_chart(matrix, width="stretch")
+    plotly_chart(matrix, width="stretch")
     st.caption(
         f"A seeded sample of {len(rows):,} of the {n:,} customers, in the units the mixture sees "
         "(log(1 + x) where marked, then z-scores). Each ellipse is a segment's covariance "

@@ -15,6 +15,7 @@ from dashboard.app_pages.retail_segmentation.figures import (
     states_over_time_figure,
     transition_figure,
 )
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from emlib.cases.retail import Transactions
 
 #: Rows of the lapsed customers' table on the page (all are in the download).
@@ -99,15 +100,15 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
         },
     )
     left, right = st.columns(2)
-    left.plotly_chart(transition_figure(res.transmat, res.labels), width="stretch")
-    right.plotly_chart(state_rates_figure(res.state_table(), res.labels), width="stretch")
+    plotly_chart_in(left, transition_figure(res.transmat, res.labels), width="stretch")
+    plotly_chart_in(right, state_rates_figure(res.state_table(), res.labels), width="stretch")
     st.caption(
         "Read a row of the heatmap as this month's state, a column as next month's; each row "
         "sums to 100%. A state's mean stay is 1 / (1 - its own probability) months."
     )
 
     st.subheader("Customers in each state, month by month")
-    st.plotly_chart(states_over_time_figure(res.by_month()), width="stretch")
+    plotly_chart(states_over_time_figure(res.by_month()), width="stretch")
     st.caption(
         "Each month's stack is the customers whose first purchase had come by then; each band "
         "sums every customer's posterior probability of that state in that month."

@@ -17,6 +17,7 @@ from dashboard.app_pages.robust_lab.run import (
     run_robust_lab,
     shown_shift,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import (
     COVARIANCE_TYPES,
     current_settings,
@@ -73,7 +74,7 @@ left.metric(
 right.metric(
     "t mixture: largest shift of a mean", f"{shown_shift(student.largest_distance, comparison):.3g}"
 )
-st.plotly_chart(fits_figure(comparison, data.feature_names), key="robust_fits", width="stretch")
+plotly_chart(fits_figure(comparison, data.feature_names), key="robust_fits", width="stretch")
 st.caption(
     "Top: the whole data, "
     + ("outliers as orange crosses" if outlier_count(comparison) else "no outliers (share 0%)")

@@ -14,6 +14,7 @@ from dashboard.app_pages.sequences.figures import (
     transmat_figure,
 )
 from dashboard.app_pages.sequences.run import GAMMA, SequenceRun, emission_summary
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.figures import loglik_figure
 from dashboard.components.halfsteps import HalfStep
 from dashboard.components.replay import replay_viewer
@@ -83,7 +84,7 @@ def replay(run: SequenceRun, run_id: str) -> None:
             if gamma is not None
             else "The sequence and the true states (no posteriors before the first E-step)"
         )
-        st.plotly_chart(
+        plotly_chart(
             band_figure(
                 sequence.observations,
                 sequence.states,
@@ -96,7 +97,8 @@ def replay(run: SequenceRun, run_id: str) -> None:
             width="stretch",
         )
         left, right = st.columns(2)
-        left.plotly_chart(
+        plotly_chart_in(
+            left,
             transmat_figure(
                 params.transmat,
                 names,
@@ -106,12 +108,13 @@ def replay(run: SequenceRun, run_id: str) -> None:
             key="seq_transmat",
             width="stretch",
         )
-        right.plotly_chart(
+        plotly_chart_in(
+            right,
             _emission_figure(sequence, fit, params, step.iteration),
             key="seq_emission",
             width="stretch",
         )
-        st.plotly_chart(
+        plotly_chart(
             loglik_figure(history, hs.params_index, current_label=hs.label),
             key="seq_loglik",
             width="stretch",

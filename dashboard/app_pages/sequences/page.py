@@ -14,6 +14,7 @@ from dashboard.app_pages.sequences.run import (
     SequenceSettings,
     run_sequences,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.style import SIGMA
 from emlib.teaching.sequences import SEQUENCE_MAX_ITER, SEQUENCE_TOL
@@ -106,7 +107,7 @@ st.markdown(
     f"{fit.truth_agreement:.1%}: even the true model cannot tell a short stretch of one "
     "state from a run of luck in another."
 )
-st.plotly_chart(
+plotly_chart(
     viterbi_figure(sequence.states, fit.viterbi, names, title="True states and Viterbi path"),
     key="seq_viterbi",
     width="stretch",

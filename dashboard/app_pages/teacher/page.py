@@ -18,6 +18,7 @@ from dashboard.app_pages.teacher.run import (
     view_links,
     wrong_answers_frame,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.classroom import classroom, parse_set
 from emlib.classroom import attempts_csv, counted
 
@@ -82,9 +83,7 @@ if not logged_in(code):
         "**What you will see**, here on a made-up class of 20 students doing "
         f"*{example.title}* (an example, not a real class):"
     )
-    st.plotly_chart(
-        solved_figure(*example_records(len(example.exercises)), example), width="stretch"
-    )
+    plotly_chart(solved_figure(*example_records(len(example.exercises)), example), width="stretch")
     st.stop()
 
 info = store.class_info(code)
@@ -109,7 +108,7 @@ if not names:
 
 st.markdown("**Students by exercise**: solved at which try, tries so far, solution shown.")
 st.dataframe(students_frame(names, records, exercise_set), hide_index=True, width="stretch")
-st.plotly_chart(solved_figure(names, records, exercise_set), width="stretch")
+plotly_chart(solved_figure(names, records, exercise_set), width="stretch")
 st.markdown("**Most common wrong answers**: what to go over in class.")
 wrong = wrong_answers_frame(records, exercise_set)
 if wrong.empty:

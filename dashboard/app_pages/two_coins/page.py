@@ -23,6 +23,7 @@ from dashboard.app_pages.two_coins.run import (
     thetas,
     weights_text,
 )
+from dashboard.components.charts import plotly_chart_in
 from dashboard.components.replay import replay_viewer
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from emlib.datasets import TWO_COINS_SOURCE
@@ -124,12 +125,14 @@ def draw(hs, history) -> None:
     path = np.array([thetas(s) for s in history[: hs.params_index + 1]])
     resp = None if table is None else table.responsibilities
     left, right = st.columns([1, 1])
-    left.plotly_chart(
+    plotly_chart_in(
+        left,
         probability_figure(tosses, path, resp, title="Coins and sets on the line [0, 1]"),
         key="coins_line",
         width="stretch",
     )
-    right.plotly_chart(
+    plotly_chart_in(
+        right,
         surface_figure(
             result.grid, result.surface, result.optima, path, title="Log-likelihood, weights 1/2"
         ),

@@ -14,6 +14,7 @@ from dashboard.app_pages.why_em_works.convergence_run import (
     run_convergence,
     shares_setting,
 )
+from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import (
     Setting,
     choice,
@@ -73,7 +74,7 @@ def draw(settings: dict) -> None:
     for run in result.runs:
         if run.error:
             st.warning(f"At {run.share:.0%} missing EM failed: {run.error}")
-    st.plotly_chart(gaps_figure(result.runs), key="why_gaps", width="stretch")
+    plotly_chart(gaps_figure(result.runs), key="why_gaps", width="stretch")
     table = rate_table(result.runs)
     st.dataframe(
         table,

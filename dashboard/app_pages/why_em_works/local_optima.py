@@ -18,6 +18,7 @@ from dashboard.app_pages.why_em_works.run import (
 )
 from dashboard.app_pages.why_em_works.solutions_figures import solutions_figure
 from dashboard.components import caching
+from dashboard.components.charts import plotly_chart
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import (
     Setting,
@@ -119,7 +120,7 @@ def draw(settings: dict) -> None:
     start = min(settings["rstart"], many.n_starts - 1)
     chosen = START_METHODS.index(settings["rmethod"]) * many.n_starts + start
     shown = shown_solutions(many.solutions, include=int(many.labels[chosen]))
-    st.plotly_chart(
+    plotly_chart(
         finals_figure(many.runs, many.labels, [s.label for s in shown], START_NAMES, chosen=chosen),
         key="why_finals",
         width="stretch",
@@ -144,7 +145,7 @@ def draw(settings: dict) -> None:
         ("why solutions", optima, tuple(s.label for s in shown)),
         lambda: solutions_figure(data.X, shown, data.feature_names, total),
     )
-    st.plotly_chart(solutions, key="why_solutions", width="stretch")
+    plotly_chart(solutions, key="why_solutions", width="stretch")
     st.caption(
         "Components are coloured to match the best solution's. Solutions with nearly the same "
         "log-likelihood and a similar picture are often one flat ridge on which the starts "

@@ -20,6 +20,7 @@ from dashboard.app_pages.why_em_works.bound_run import (
     run_bound_fit,
 )
 from dashboard.app_pages.why_em_works.density_figures import density_figure
+from dashboard.components.charts import plotly_chart
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import clusters_figure
 from dashboard.components.settings import (
@@ -97,7 +98,7 @@ def draw(settings: dict) -> None:
     if isinstance(curves, str):
         st.error(curves)
         return
-    st.plotly_chart(bound_figure(curves, t), key="why_bound", width="stretch")
+    plotly_chart(bound_figure(curves, t), key="why_bound", width="stretch")
     for column, (label, value, help_text) in zip(
         st.columns(4), bound_metrics(curves, t), strict=True
     ):
@@ -119,7 +120,7 @@ def draw(settings: dict) -> None:
             data.feature_names,
             title=f"θ_{t}, the parameters the bound is drawn at ({step_name(t)})",
         )
-    st.plotly_chart(fig, key="why_bound_data", width="stretch")
+    plotly_chart(fig, key="why_bound_data", width="stretch")
     fit_downloads(
         fit.history,
         data.X,

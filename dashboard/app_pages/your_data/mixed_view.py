@@ -18,6 +18,7 @@ from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data.views import category_view
+from dashboard.components.charts import plotly_chart
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import download_columns
 from dashboard.components.figures import loglik_figure
@@ -67,7 +68,7 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
         st.markdown(STEP_TEXT[hs.kind].format(label=hs.label, t=str(t).translate(SUBSCRIPTS)))
         profile = ym.profile_table(history[t].params, fit.model, columns)
         st.dataframe(profile, hide_index=True, width="stretch")
-        st.plotly_chart(loglik_figure(history, t), width="stretch", key="yd_mixed_loglik")
+        plotly_chart(loglik_figure(history, t), width="stretch", key="yd_mixed_loglik")
 
     replay_viewer(
         fit.history,
@@ -178,7 +179,7 @@ def bic_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> Non
     best = grid.best["bic"]
     one_line = set(grid.table["covariance_type"]) == {ym.ONE_LINE}
     chosen = (settings["k"], ym.ONE_LINE if one_line else settings["mcov"])
-    st.plotly_chart(
+    plotly_chart(
         criterion_lines(grid.table, "bic", best, chosen), width="stretch", key="yd_mixed_bic"
     )
     shown = f"K = {best[0]}" + ("" if one_line else f", {best[1]} covariances")

@@ -17,6 +17,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data.figures import mixture_density_figure
 from dashboard.app_pages.your_data.student_view import student_downloads, student_summary
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import fit_downloads, picture_downloads
 from dashboard.components.figures import loglik_figure
@@ -114,7 +115,7 @@ def picture_view(source: yds.Source, uploaded: bool, settings: dict) -> None:
             width="stretch",
         )
         history = run.result.history
-        right.plotly_chart(loglik_figure(history, len(history) - 1), width="stretch")
+        plotly_chart_in(right, loglik_figure(history, len(history) - 1), width="stretch")
         st.caption(
             fit_text(run.result) + " For a picture only K, the covariance type, the "
             "seed, the iteration limit and the tolerance in the sidebar apply."
@@ -208,7 +209,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
         figure = mixture_density_figure(
             X[:, 0], step.params, label, title=f"{label}: the data and the mixture ({where})"
         )
-        st.plotly_chart(figure, width="stretch", key="yd_density")
+        plotly_chart(figure, width="stretch", key="yd_density")
         dof = getattr(step.params, "dof", None)
         spread = "sd" if dof is None else "scale"
         weights = ", ".join(
@@ -313,7 +314,7 @@ def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None
         st.error(grid.error or "No cell of the grid could be fitted.")
         return
     best, chosen = grid.best["bic"], (settings["k"], settings["cov"])
-    st.plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
+    plotly_chart(criterion_lines(grid.table, "bic", best, chosen), width="stretch")
     if settings["k"] > settings["kmax"]:
         st.caption(
             f"Your fit's K = {settings['k']} is beyond this comparison (K up to "

@@ -15,7 +15,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
     run_latent_classes,
     run_mixed,
 )
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 
 PAGE = "app_pages/beyond_gaussians/page.py"
 SURVEY = {"tab": "Categorical: a survey"}
@@ -24,7 +24,7 @@ CREDIT = {"tab": "Mixed: credit applications"}
 
 def charts_by_title(at) -> dict:
     out = {}
-    for i in range(len(at.get("plotly_chart"))):
+    for i in range(len(charts(at))):
         fig = figure(at, i)
         out[(fig["layout"].get("title") or {}).get("text", f"chart {i}")] = fig
     return out
@@ -121,7 +121,7 @@ def test_only_the_open_tab_fits():
     at = open_page(PAGE, {"lseed": "4321", "mseed": "4321"})  # settings never fitted yet
     assert state.CALLS["latent_classes"] == before.get("latent_classes", 0)
     assert state.CALLS["mixed"] == before.get("mixed", 0)
-    assert len(at.get("plotly_chart")) == 3  # the digits' charts only
+    assert len(charts(at)) == 3  # the digits' charts only
 
 
 # ------------------------------------------------------------------------------- survey

@@ -11,7 +11,7 @@ import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import ExerciseProgress, decode_progress, load_exercise_set
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import charts, figure, open_page
 
 PAGE = "app_pages/exercises/page.py"
 SETS = Path(state_exercises.EXERCISE_DIR)
@@ -88,7 +88,7 @@ def test_a_wrong_answer_offers_another_try_and_the_solution_only_on_request():
 def test_the_question_draws_the_mixture_and_the_solution_draws_the_answer():
     at = open_page(PAGE, {"set": "intro", "seed": "12", "ex": "1"})
     exercise = load_exercise_set(SETS / "intro.toml").exercises[0].build(12)
-    assert len(at.get("plotly_chart")) == 1
+    assert len(charts(at)) == 1
     traces = figure(at, 0)["data"]
     assert [t["name"] for t in traces[:2]] == ["component 1", "component 2"]
     (line,) = [t for t in traces if t["meta"]["role"] == "mark"]
@@ -96,12 +96,12 @@ def test_the_question_draws_the_mixture_and_the_solution_draws_the_answer():
 
     at.selectbox(key="ex_ex").set_value(6).run()  # conditional mean: E[x2 | x1] only after
     exercise = load_exercise_set(SETS / "intro.toml").exercises[5].build(12)
-    assert exercise.kind == "conditional_mean" and len(at.get("plotly_chart")) == 1
+    assert exercise.kind == "conditional_mean" and len(charts(at)) == 1
     _check(at, "0", "ex_answer_intro_12_6")
-    assert len(at.get("plotly_chart")) == 1  # a wrong answer does not give the answer away
+    assert len(charts(at)) == 1  # a wrong answer does not give the answer away
     _button(at, "Show solution").click()
     at.run()
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
     marks = [t for t in figure(at, 1)["data"] if t["meta"]["role"] == "mark"]
     assert marks[-1]["y"] == [pytest.approx(exercise.solution)]
 

@@ -20,7 +20,7 @@ from emlib.cases.fraud import (
     run_fraud,
 )
 from emlib.datasets import load_credit_approval, load_creditcard
-from tests.dashboard.apptest import APP, figure, open_page
+from tests.dashboard.apptest import APP, charts, figure, open_page
 
 PAGE = "app_pages/fraud_detection/page.py"
 
@@ -43,7 +43,7 @@ def comparison(at: AppTest):
 )
 def test_page_renders_both_bundled_data_sets_with_attribution(query, shown):
     at = fraud_page(query)
-    assert len(at.get("plotly_chart")) >= 5
+    assert len(charts(at)) >= 5
     captions = " ".join(c.value for c in at.caption)
     assert shown in captions
     assert ("Dal Pozzolo" in captions) == (shown.startswith("Card"))

@@ -2,7 +2,6 @@
 equals emlib.cases.image's result for the same settings."""
 
 import io
-import json
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ from dashboard.app_pages.image_segmentation.figures import enlarged, segment_cap
 from dashboard.components.handoff import SENT
 from emlib.cases.image import Damage, segment_image
 from emlib.datasets import IMAGES, load_image
-from tests.dashboard.apptest import APP, open_page
+from tests.dashboard.apptest import APP, charts, open_page
 from tests.dashboard.components.test_downloads import RecordingMediaFileManager, downloads, fetch
 
 PAGE = "app_pages/image_segmentation/page.py"
@@ -40,8 +39,8 @@ def expected_segments(result) -> list[str]:
     ]
 
 
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def figures_drawn(at: AppTest) -> list[dict]:
+    return [chart.figure for chart in charts(at)]
 
 
 @pytest.mark.parametrize("name", list(IMAGES))
@@ -50,7 +49,7 @@ def test_page_renders_every_bundled_image(name):
     assert IMAGES[name].source in " ".join(c.value for c in at.caption)
     assert {"Original", "Segmented: 3 mean colours"} <= set(captions(at))
     assert len(segment_captions(at)) == 3
-    assert charts(at), "the log-likelihood curve and the feature-space view are drawn"
+    assert figures_drawn(at), "the log-likelihood curve and the feature-space view are drawn"
 
 
 def test_changing_k_changes_the_segments_shown():
@@ -95,7 +94,11 @@ def test_damage_set_in_the_form_shows_a_reconstruction():
 def test_automatic_k_draws_the_bic_curve_and_uses_its_choice():
     at = image_page({"img": "mr", "k": "auto"})
     expected = segment_image(load_image("mr"), None, position_weight=1.0)
-    bic = [c for c in charts(at) if any(t.get("meta", {}).get("role") == "bic" for t in c["data"])]
+    bic = [
+        c
+        for c in figures_drawn(at)
+        if any(t.get("meta", {}).get("role") == "bic" for t in c["data"])
+    ]
     assert len(bic) == 1
     assert len(segment_captions(at)) == expected.n_components
     assert "(chosen by BIC)" in " ".join(c.value for c in at.caption)
@@ -108,7 +111,7 @@ def test_colour_image_with_position_embeds_the_viewer_on_chosen_features():
     at.selectbox(key="img_fy").set_value("b*").run()
     assert not at.exception
     roles = lambda c: {t.get("meta", {}).get("role") for t in c["data"]}  # noqa: E731
-    (scatter,) = [c for c in charts(at) if "ellipse" in roles(c)]
+    (scatter,) = [c for c in figures_drawn(at) if "ellipse" in roles(c)]
     assert scatter["layout"]["xaxis"]["title"]["text"] == "a*"
     assert scatter["layout"]["yaxis"]["title"]["text"] == "b*"
 

@@ -12,7 +12,7 @@ from dashboard.components.segmentation import PixelSpec, run_segmentation
 from emlib import GaussianMixtureEM, SpatialMixtureEM
 from emlib.cases.image import Damage, Spatial, segment_image, segment_phantom, segment_spatial
 from emlib.datasets import load_image
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import charts, open_page
 
 PAGE = "app_pages/image_segmentation/page.py"
 #: A noisy CT slice with three classes: where the prior has speckle to remove.
@@ -172,8 +172,8 @@ def test_the_replay_steps_through_the_label_field_without_refitting(fits):
     history = expected.history
     final = caption_starting(at, "Final E-step")
     assert final.endswith(f"β = 0.70 · F = {history[-1].objective:,.1f}")
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
-    (chart,) = [c for c in charts if c["data"][0].get("meta", {}).get("role") == "free_energy"]
+    drawn = [c.figure for c in charts(at)]
+    (chart,) = [c for c in drawn if c["data"][0].get("meta", {}).get("role") == "free_energy"]
     np.testing.assert_allclose(chart["data"][0]["y"], [s.objective for s in history])
     before = {k: list(v) for k, v in fits.items()}
     at.button(key="img_hmrf_back").click().run()

@@ -14,7 +14,7 @@ from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
 from tests.dashboard.app_pages.test_step_by_step import heading
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 
 PAGE = "app_pages/missing_lab/page.py"
 
@@ -52,7 +52,7 @@ def hollow(fig: dict) -> np.ndarray:
 )
 def test_lab_renders_every_data_set_with_three_charts(query, shown):
     at = lab_page(query)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(charts(at)) == 3
     assert shown in " ".join(c.value for c in at.caption)
     assert not at.error
 
@@ -130,7 +130,7 @@ def test_too_few_complete_rows_is_a_message_and_em_still_shows():
     at = lab_page({"n": "20", "rate": "0.8", "k": "8", "cov": "spherical"})
     (error,) = at.error
     assert "only 6 rows are complete" in error.value
-    assert len(at.get("plotly_chart")) == 3  # the comparison (EM only) and the viewer
+    assert len(charts(at)) == 3  # the comparison (EM only) and the viewer
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = run_missing_lab(

@@ -21,7 +21,7 @@ from dashboard.components.criteria import criterion_heatmap, criterion_lines, gr
 from dashboard.components.settings import SyntheticSpec
 from emlib.params import GMMParams
 from emlib.selection import select_model
-from tests.dashboard.apptest import open_page, values
+from tests.dashboard.apptest import charts, open_page, values
 
 PAGE = "app_pages/model_selection/page.py"
 
@@ -47,7 +47,7 @@ def emlib_grid(data="faithful", kmax=6, prior=None, clusters=3):
 
 
 def fit_figure(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[2].proto.spec)
+    return json.loads(charts(at)[2].spec)
 
 
 def shown_means(at: AppTest) -> np.ndarray:
@@ -66,7 +66,7 @@ def test_page_renders_and_its_best_model_is_select_models_best(data, est, kmax):
     k, kind = expected.best["bic"]
     (banner,) = [s.value for s in at.success]
     assert banner.startswith(f"**Best by BIC: K = {k}, {kind} covariances**")
-    assert len(at.get("plotly_chart")) == 3
+    assert len(charts(at)) == 3
     columns = [0, 1] if data != "airquality" else [0, 3]  # airquality: Ozone against Temp
     np.testing.assert_allclose(
         shown_means(at), expected.models[(k, kind)].means_[:, columns], rtol=1e-6
@@ -93,7 +93,7 @@ def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
     assert at.selectbox(key="sel_cell").value == "3 tied"
     expected = emlib_grid(kmax=4)
     np.testing.assert_allclose(shown_means(at), expected.models[(3, "tied")].means_, rtol=1e-6)
-    heat = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    heat = json.loads(charts(at)[1].spec)["data"][0]
     assert values(heat["x"]).tolist() == [1, 2, 3, 4]
 
 
@@ -173,7 +173,7 @@ def test_heatmap_frames_run_along_the_cell_edges_and_leave_its_number_readable(c
 
 def test_heatmap_numbers_stay_inside_their_cells_on_the_page():
     at = selection_page({"kmax": "8"})
-    heat = json.loads(at.get("plotly_chart")[1].proto.spec)
+    heat = json.loads(charts(at)[1].spec)
     labels = [t for row in heat["data"][0]["text"] for t in row]
     assert all(len(t) <= 6 for t in labels)  # "2322", not "2322.2": they fit 8 columns
     assert heat["data"][0]["showscale"] is False  # the width goes to the cells
@@ -193,7 +193,7 @@ def test_lines_have_one_trace_per_covariance_type_with_gaps_for_failed_cells():
 def test_a_click_on_a_line_picks_that_cell(monkeypatch):
     import streamlit as st
 
-    state = {"chart": {"selection": {"points": [{"curve_number": 1, "x": 1}]}}}
+    state = {"chart": {"click": {"curve_number": 1, "point_index": 0, "x": 1, "y": 8.0}}}
     monkeypatch.setattr(st, "session_state", state)
     run = SelectionRun(None, TABLE, {}, {"1 diag": None, "2 full": None})
     pick_cell("chart", "cell", run)

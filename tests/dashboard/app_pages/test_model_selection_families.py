@@ -2,7 +2,6 @@
 select_model's for the same family and data, its charts and table hold the grid, it says how p
 is counted (and the sentence agrees with the fitted models), and the family is a URL setting."""
 
-import json
 import re
 import warnings
 from functools import lru_cache
@@ -20,7 +19,7 @@ from dashboard.app_pages.model_selection.options import (
 from dashboard.app_pages.model_selection.views import cell_text
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES
 from emlib.selection import select_model
-from tests.dashboard.apptest import open_page, values
+from tests.dashboard.apptest import charts, open_page, values
 
 PAGE = "app_pages/model_selection/page.py"
 #: Small grids keep the page's fits (and these tests' own) to seconds.
@@ -58,8 +57,8 @@ def test_the_surveys_best_k_by_bic_does_not_depend_on_the_start_seed():
     assert best == {(3, "categorical")}
 
 
-def charts(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def figures_drawn(at) -> list[dict]:
+    return [chart.figure for chart in charts(at)]
 
 
 @lru_cache
@@ -74,7 +73,7 @@ def test_each_family_states_select_models_winner_and_draws_its_grid(family):
     best = expected.best["bic"]
     (banner,) = [s.value for s in at.success]
     assert banner.startswith(f"**Best by BIC: {cell_text(best, family)}**")
-    lines, heatmap = charts(at)[:2]
+    lines, heatmap = figures_drawn(at)[:2]
     traces = [t for t in lines["data"] if t["meta"]["role"] == "criterion"]
     table = expected.table
     kinds = list(dict.fromkeys(table["covariance_type"]))
@@ -106,7 +105,7 @@ def test_bernoulli_cells_show_each_components_mean_image():
     at = family_page("bernoulli")
     expected = emlib_grid("bernoulli", KMAX["bernoulli"])
     k, kind = expected.best["bic"]
-    images = [t for t in charts(at)[2]["data"] if t["meta"]["role"] == "component_mean"]
+    images = [t for t in figures_drawn(at)[2]["data"] if t["meta"]["role"] == "component_mean"]
     assert len(images) == k
     means = expected.models[(k, kind)].means_
     for trace in images:
@@ -134,7 +133,7 @@ def test_switching_back_to_gaussian_restores_the_gaussian_grid():
     assert not at.exception
     assert at.query_params["family"] == "gaussian"
     assert any("covariances**" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(figures_drawn(at)) == 3
 
 
 def test_counting_sentence_agrees_with_a_mixed_fit():

@@ -5,7 +5,6 @@ settings), its winner, charts and table are select_model's, the page says how p 
 nu per component on top of the Gaussian count, as the table's p shows), and a cell's fit shows
 its scale ellipses and degrees of freedom."""
 
-import json
 import re
 import warnings
 from functools import lru_cache
@@ -25,7 +24,7 @@ from dashboard.components.settings import SyntheticSpec
 from emlib.em import n_parameters
 from emlib.params import COVARIANCE_TYPES
 from emlib.selection import select_model
-from tests.dashboard.apptest import open_page, values
+from tests.dashboard.apptest import charts, open_page, values
 
 PAGE = "app_pages/model_selection/page.py"
 #: A small grid keeps the page's t fits (and this file's own) to seconds.
@@ -55,8 +54,8 @@ def t_page(data: str = "faithful"):
     return open_page(PAGE, {"family": "t", "data": data, "kmax": str(KMAX)})
 
 
-def charts(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def figures_drawn(at) -> list[dict]:
+    return [chart.figure for chart in charts(at)]
 
 
 def test_t_grid_states_select_models_winner_and_draws_its_grid():
@@ -66,7 +65,7 @@ def test_t_grid_states_select_models_winner_and_draws_its_grid():
     (banner,) = [s.value for s in at.success]
     assert banner.startswith(f"**Best by BIC: {cell_text(best, 't')}**")
     assert "scale matrices (t)" in banner
-    lines, heatmap, _ = charts(at)
+    lines, heatmap, _ = figures_drawn(at)
     traces = [t for t in lines["data"] if t["meta"]["role"] == "criterion"]
     table = expected.table
     assert [t["name"] for t in traces] == list(COVARIANCE_TYPES)
@@ -102,7 +101,7 @@ def test_the_shown_cell_draws_its_means_and_states_its_degrees_of_freedom():
     at = t_page()
     expected = t_grid()
     model = expected.models[expected.best["bic"]]
-    fit = charts(at)[2]
+    fit = figures_drawn(at)[2]
     means = next(t for t in fit["data"] if t["meta"]["role"] == "mean")
     shown = np.column_stack([values(means["x"]), values(means["y"])])
     np.testing.assert_allclose(shown, model.means_, rtol=1e-6)

@@ -21,7 +21,7 @@ from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import EMStep, GMMParams
 from emlib.priors import ConjugatePrior
-from tests.dashboard.apptest import open_page, values
+from tests.dashboard.apptest import charts, open_page, values
 
 PAGE = "app_pages/priors_lab/page.py"
 DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
@@ -69,7 +69,7 @@ def test_page_renders_both_fits_and_their_charts_on_every_data_set(data):
     table = summary(at)
     assert {"ML", "MAP"} <= set(table.index)
     assert np.isfinite(table.loc["MAP", "log-posterior"])
-    assert len(at.get("plotly_chart")) >= 4  # objective, spread, and the MAP viewer's two
+    assert len(charts(at)) >= 4  # objective, spread, and the MAP viewer's two
 
 
 def test_collapse_data_ml_fails_in_plain_words_and_map_stays_finite():
@@ -86,7 +86,7 @@ def test_collapse_data_ml_fails_in_plain_words_and_map_stays_finite():
     assert table.loc["MAP", "smallest variance"] > 1e-3
     # the tiny-ridge ML run shows the shrinking: its narrowest variance ends near zero
     assert table.loc["ML, tiny ridge", "smallest variance"] < 1e-8
-    spread = json.loads(at.get("plotly_chart")[1].proto.spec)
+    spread = json.loads(charts(at)[1].spec)
     fits = {t["meta"].get("fit") for t in spread["data"] if t["meta"]["role"] == "spread"}
     assert fits == {"ML", "ML, tiny ridge", "MAP"}
     # ML's own iterations up to the collapse are drawn and replayed, as emlib recorded them
@@ -209,7 +209,7 @@ def test_the_summary_heading_counts_the_fits_in_its_table(data, count):
 def test_every_fit_has_its_own_colour_and_ml_and_the_ridge_their_own_dash():
     at = priors_page()
     for index, role in ((0, "loglik"), (1, "spread")):
-        fig = json.loads(at.get("plotly_chart")[index].proto.spec)
+        fig = json.loads(charts(at)[index].spec)
         lines = {t["meta"]["fit"]: t["line"] for t in fig["data"] if t["meta"]["role"] == role}
         assert set(lines) == {"ML", "ML, tiny ridge", "MAP"}
         colours = [line["color"] for line in lines.values()]

@@ -37,7 +37,7 @@ from emlib.cases.retail import (
     transform_features,
 )
 from emlib.datasets import load_cdnow
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import charts, figure, open_page
 
 PAGE = "app_pages/retail_segmentation/page.py"
 
@@ -82,7 +82,7 @@ def test_page_renders_the_pipelines_automatic_choice():
     shown = profile_table(at)
     assert shown["customers"].tolist() == expected.profiles["customers"].tolist()
     assert shown["label"].tolist() == list(expected.labels)
-    assert len(at.get("plotly_chart")) >= 7  # BIC x2, profiles, revenue, matrix, viewer x2
+    assert len(charts(at)) >= 7  # BIC x2, profiles, revenue, matrix, viewer x2
     assert at.query_params["k"] == "auto"
     assert at.query_params["feats"] == ",".join(DEFAULT_FEATURES)
 

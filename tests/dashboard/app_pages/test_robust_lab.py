@@ -21,7 +21,7 @@ from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES
 from emlib.datasets import load_faithful
 from emlib.student import DOF_BOUNDS
 from emlib.teaching.outliers import compare_on_outliers
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 
 PAGE = "app_pages/robust_lab/page.py"
 NAMES = load_faithful().feature_names
@@ -76,7 +76,7 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
     at_bound = t_rows[t_rows[DOF_COLUMN] >= DOF_BOUNDS[1]]
     assert len(at_bound) >= 1 and at_bound["note"].str.contains("upper bound").all()
     assert at.tabs[0].label.startswith("t mixture")
-    assert len(at.get("plotly_chart")) == 5  # the fits, and each replay's scatter and curve
+    assert len(charts(at)) == 5  # the fits, and each replay's scatter and curve
 
 
 def test_a_slider_change_refits_once_and_the_replay_never_refits(monkeypatch):

@@ -21,7 +21,7 @@ from emlib.teaching.sequences import (
     simulate_casino,
     simulate_regimes,
 )
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, open_page, values
 
 PAGE = "app_pages/sequences/page.py"
 
@@ -49,11 +49,11 @@ def markdown(at: AppTest) -> str:
 
 def chart(at: AppTest, title_start: str) -> dict:
     """The chart whose title starts with ``title_start``."""
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
+    drawn = [c.figure for c in charts(at)]
     found = [
-        c for c in charts if c["layout"].get("title", {}).get("text", "").startswith(title_start)
+        c for c in drawn if c["layout"].get("title", {}).get("text", "").startswith(title_start)
     ]
-    assert len(found) == 1, [c["layout"].get("title") for c in charts]
+    assert len(found) == 1, [c["layout"].get("title") for c in drawn]
     return found[0]
 
 
@@ -74,7 +74,7 @@ def test_page_opens_on_the_casino_fit_at_its_final_e_step():
     assert f"(at the true parameters: {fit.truth_log_likelihood:.2f})" in caption
     assert f"**{fit.agreement:.1%} of the 300 steps agree with the truth.**" in text
     assert f"true* parameters gets {fit.truth_agreement:.1%}" in text
-    assert len(at.get("plotly_chart")) == 5
+    assert len(charts(at)) == 5
     assert at.query_params["step"] == str(2 * len(fit.history) - 1)
 
 

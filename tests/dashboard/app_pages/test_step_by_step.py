@@ -12,7 +12,7 @@ from dashboard.components.fits import FitSettings, run_fit
 from dashboard.components.settings import TEACHING_MAX_ITER, SyntheticSpec
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
-from tests.dashboard.apptest import APP, figure, open_page, values
+from tests.dashboard.apptest import APP, charts, figure, open_page, values
 
 STEP_PAGE = "app_pages/step_by_step/page.py"
 
@@ -53,7 +53,7 @@ def test_home_renders_links_and_a_preview_chart():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "EM Lab"
-    assert len(at.get("plotly_chart")) == 1
+    assert len(charts(at)) == 1
     links = {p.proto.page.rsplit("/", 1)[-1] for p in at.get("page_link")}
     pages = {path.parent.name for path in (Path(APP).parent / "app_pages").glob("*/page.py")}
     shown = {link.removesuffix(".py") or "home" for link in links}  # home is the root, ""

@@ -14,7 +14,7 @@ from dashboard.components.style import UNASSIGNED_COLOR
 from emlib import BinomialMixtureEM
 from emlib.datasets import load_two_coins
 from emlib.teaching.two_coins import count_tosses, log_likelihood_surface, symmetric_optima
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 
 PAGE = "app_pages/two_coins/page.py"
 PAPER = load_two_coins()
@@ -72,7 +72,7 @@ def test_page_opens_on_the_papers_five_sets_at_the_start():
     line = figure(at, 0)
     (sets,) = traces(line, "sets")
     assert sets["marker"]["color"] == UNASSIGNED_COLOR
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
 
 
 def test_first_e_step_table_is_the_fits_responsibilities_and_the_papers():
@@ -130,7 +130,7 @@ def test_a_bad_set_is_refused_in_plain_words_without_a_fit():
     assert not at.exception
     (message,) = [e.value for e in at.error]
     assert "Set 2 holds “X”: write each toss as H (heads) or T (tails)" in message
-    assert not at.get("plotly_chart")
+    assert not charts(at)
     assert at.selectbox(key="coins_preset").value == "custom"
     at.text_input(key="coins_set2").input("").run()
     assert "Set 2 is empty" in at.error[0].value

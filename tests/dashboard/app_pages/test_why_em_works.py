@@ -9,7 +9,7 @@ from dashboard.app_pages.why_em_works.bound_run import BOUND_DEFAULT_T
 from dashboard.app_pages.why_em_works.run import OptimaSettings, run_many_starts
 from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 
 PAGE = "app_pages/why_em_works/page.py"
 FEW = {"starts": "20", "iters": "40"}
@@ -17,7 +17,7 @@ FEW = {"starts": "20", "iters": "40"}
 
 def charts_by_title(at) -> dict:
     out = {}
-    for i in range(len(at.get("plotly_chart"))):
+    for i in range(len(charts(at))):
         fig = figure(at, i)
         out[(fig["layout"].get("title") or {}).get("text", f"chart {i}")] = fig
     return out
@@ -29,8 +29,8 @@ def traces(fig: dict, role: str) -> list[dict]:
 
 def test_local_optima_draws_every_start_the_table_and_the_solutions():
     at = open_page(PAGE, FEW)
-    charts = charts_by_title(at)
-    finals = charts["Final log-likelihood of every start, by start method"]
+    by_title = charts_by_title(at)
+    finals = by_title["Final log-likelihood of every start, by start method"]
     points = traces(finals, "finals")
     assert sum(len(values(t["y"])) for t in points) == 80  # 20 starts x 4 methods
     many = run_many_starts(
@@ -41,7 +41,7 @@ def test_local_optima_draws_every_start_the_table_and_the_solutions():
     table = at.dataframe[0].value
     assert list(table["starts"]) == [20] * 4
     assert table["reached the best"].sum() == len(many.solutions[0].members)
-    spec = next(f for f in charts.values() if traces(f, "ellipse"))  # the solutions' panels
+    spec = next(f for f in by_title.values() if traces(f, "ellipse"))  # the solutions' panels
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert "solution 1 (best)" in titles[0] and "of 80 starts" in titles[0]
     drawn = min(6, len(many.solutions))
@@ -98,8 +98,8 @@ def test_lower_bound_opens_at_a_step_where_the_bound_visibly_lifts():
     at = open_page(PAGE, {"tab": "The lower bound"})
     t = at.select_slider(key="why_t").value
     assert t == BOUND_DEFAULT_T
-    charts = charts_by_title(at)
-    bound_fig = next(f for title, f in charts.items() if title.startswith("Step "))
+    by_title = charts_by_title(at)
+    bound_fig = next(f for title, f in by_title.items() if title.startswith("Step "))
     low, high = bound_fig["layout"]["yaxis"]["range"]
     bound_top, ll_top = values(traces(bound_fig, "target")[0]["y"])
     ll_now = values(traces(bound_fig, "current")[0]["y"])[0]
@@ -107,7 +107,7 @@ def test_lower_bound_opens_at_a_step_where_the_bound_visibly_lifts():
     assert bound_top - ll_now > 0.15 * (high - low)
     assert ll_top - bound_top > 0.15 * (high - low)
     # and the mixture visibly moves: its density changes by over 10% of its peak
-    density = next(f for title, f in charts.items() if title.startswith("The data and"))
+    density = next(f for title, f in by_title.items() if title.startswith("The data and"))
     before, after = (values(tr["y"]) for tr in traces(density, "density"))
     assert np.max(np.abs(after - before)) > 0.10 * after.max()
 

@@ -23,7 +23,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -68,9 +68,9 @@ def test_no_upload_shows_the_old_faithful_example_with_a_fit_and_bic():
     assert r"faithful\.csv" in " ".join(texts(at, "caption")), "the name, Markdown-escaped"
     assert at.multiselect(key="yd_cols").value == ["eruptions", "waiting"]
     assert len(at.dataframe) >= 2, "the table head and the column summary"
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
-    assert any("ellipse" in roles(fig) for fig in charts), "the viewer draws the clusters"
-    lines = [fig for fig in charts if "criterion" in roles(fig)]
+    drawn = [c.figure for c in charts(at)]
+    assert any("ellipse" in roles(fig) for fig in drawn), "the viewer draws the clusters"
+    lines = [fig for fig in drawn if "criterion" in roles(fig)]
     assert lines and len([t for t in lines[0]["data"] if t["meta"]["role"] == "criterion"]) == 4
     assert at.query_params["k"] == "2" and at.query_params["cols"] == "eruptions,waiting"
     assert not at.error
@@ -96,7 +96,7 @@ def test_an_image_example_is_segmented_and_can_be_sent_on():
     at = your_data({"ex": "coins", "k": "3"})
     assert len(at.get("image")) >= 2, "the thumbnail, the original and the segmented picture"
     assert any("Original size" in m for m in texts(at, "markdown"))
-    assert at.get("plotly_chart"), "the log-likelihood of the segmentation"
+    assert charts(at), "the log-likelihood of the segmentation"
     button(at, "Send to Image segmentation").click().run()
     assert not at.exception
     assert any("sent from Your data" in c for c in texts(at, "caption"))
@@ -157,7 +157,7 @@ def test_bad_files_give_a_plain_error_and_no_traceback(monkeypatch, content, nam
     assert at.error, f"{name}: a readable message"
     message = at.error[0].value
     assert "Traceback" not in message and len(message) > 20
-    assert not at.get("plotly_chart")
+    assert not charts(at)
 
 
 def strip_png(width: int, height: int) -> bytes:
@@ -229,7 +229,7 @@ def test_a_picture_named_like_a_table_is_read_as_a_picture(monkeypatch):
     assert not at.error
     assert any("holds a picture" in i.value for i in at.info)
     assert any("Original size** 384 x 303 pixels" in m.value for m in at.markdown)
-    assert at.get("plotly_chart"), "it is segmented"
+    assert charts(at), "it is segmented"
 
 
 def test_more_components_than_rows_is_refused_in_plain_words(monkeypatch):
@@ -243,7 +243,7 @@ def test_more_components_than_rows_is_refused_in_plain_words(monkeypatch):
     at.radio(key="yd_miss").set_value("em")
     at.button(key="yd_apply").click().run()
     assert not at.exception and not at.error, "missing-data EM keeps the 10 gappy rows"
-    assert at.get("plotly_chart")
+    assert charts(at)
 
 
 def test_column_names_are_never_rendered_as_markdown(monkeypatch):
@@ -267,7 +267,7 @@ def test_sending_a_table_to_fraud_detection_uses_it_there():
     assert not at.exception
     assert at.session_state["fraud_data"] == "upload"
     assert any("faithful" in c and "sent from Your data" in c for c in texts(at, "caption"))
-    assert at.get("plotly_chart"), "the fraud page scores the sent table"
+    assert charts(at), "the fraud page scores the sent table"
     button(at, "Stop using it").click().run()
     assert not at.exception
     assert "sent_upload" not in at.session_state
@@ -301,7 +301,7 @@ def test_transactions_sent_to_retail_are_segmented_there(monkeypatch):
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert any("shop" in c and "sent from Your data" in c for c in texts(at, "caption"))
-    assert at.get("plotly_chart"), "the retail page draws its segments"
+    assert charts(at), "the retail page draws its segments"
 
 
 def test_fit_rows_drops_empty_rows_and_checks_components():
@@ -545,10 +545,10 @@ def test_a_link_made_after_an_upload_does_not_pretend_to_be_the_example():
     assert [w.value for w in opened.warning] and "upload the table again" in (
         opened.warning[0].value.lower()
     )
-    assert not opened.get("plotly_chart"), "no Old Faithful fit instead of the file"
+    assert not charts(opened), "no Old Faithful fit instead of the file"
     assert not any("faithful" in c.value for c in opened.caption)
     button(opened, "Show the chosen example instead").click().run()
-    assert not opened.exception and opened.get("plotly_chart")
+    assert not opened.exception and charts(opened)
     assert "src=example" in share_box(opened)
 
 

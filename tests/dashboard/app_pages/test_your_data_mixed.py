@@ -19,7 +19,7 @@ from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.uploads import read_table
 from emlib import MixedMixtureEM
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import charts, open_page
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -103,10 +103,10 @@ def test_text_flags_and_counts_each_get_their_kind_and_the_mixed_model_fits():
     }, "one cluster per plan"
     sizes = next(f for f in frames(at) if "rows" in f.columns and "weight π" in f.columns)
     assert sizes["rows"].sum() == 80 and sorted(sizes["rows"]) == [40, 40]
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
-    curves = [fig for fig in charts if fig["layout"]["title"]["text"].startswith("Log-likeli")]
+    drawn = [c.figure for c in charts(at)]
+    curves = [fig for fig in drawn if fig["layout"]["title"]["text"].startswith("Log-likeli")]
     assert curves, "the log-likelihood per iteration"
-    assert any("BIC" in fig["layout"]["title"]["text"] for fig in charts), "K by BIC"
+    assert any("BIC" in fig["layout"]["title"]["text"] for fig in drawn), "K by BIC"
     assert at.query_params["model"] == "mixed" and at.query_params["step"].isdigit()
 
 
@@ -164,8 +164,8 @@ def test_a_csv_with_only_numeric_columns_fits_the_gaussian_mixture_as_before():
     assert not at.error and "mixed model" not in texts(at, "info"), "no text column to offer"
     assert at.radio(key="yd_model").value == "gaussian"
     assert at.selectbox(key="yd_cov").value == "full", "the Gaussian covariance types"
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
-    roles = {t.get("meta", {}).get("role") for fig in charts for t in fig["data"]}
+    drawn = [c.figure for c in charts(at)]
+    roles = {t.get("meta", {}).get("role") for fig in drawn for t in fig["data"]}
     assert "ellipse" in roles, "the iteration viewer draws the clusters"
     assert "kinds" not in at.query_params and "mcov" not in at.query_params
     at.radio(key="yd_model").set_value("mixed").run()

@@ -4,7 +4,7 @@ page: a column near 1e300 and a column at 1 +- 1e-11 give a fitted mixture, not 
 import pytest
 
 from tests.dashboard.app_pages.test_your_data import CORPUS, feed, roles, texts, your_data
-from tests.dashboard.apptest import figure
+from tests.dashboard.apptest import charts
 
 
 @pytest.mark.parametrize("name", ["huge_magnitudes.csv", "tiny_spread.csv"])
@@ -14,5 +14,5 @@ def test_extreme_scale_files_fit_instead_of_collapsing(monkeypatch, name):
     assert not at.error, [e.value for e in at.error]
     said = " ".join(texts(at, "markdown") + texts(at, "caption") + texts(at, "info"))
     assert "collapsed" not in said
-    charts = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
-    assert any("ellipse" in roles(fig) for fig in charts), "the viewer draws the fitted clusters"
+    drawn = [c.figure for c in charts(at)]
+    assert any("ellipse" in roles(fig) for fig in drawn), "the viewer draws the fitted clusters"

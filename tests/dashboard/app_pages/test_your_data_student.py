@@ -27,7 +27,7 @@ from dashboard.components.style import NU
 from emlib import StudentMixtureEM
 from emlib.datasets import DATA_DIR
 from emlib.student import DOF_BOUNDS
-from tests.dashboard.apptest import figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, values
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -106,7 +106,7 @@ def test_the_shared_viewer_replays_the_t_history_with_its_scale_weights(monkeypa
     assert all(w is not None and w.shape == (len(fit.X), 2) for w in weights)
     assert all(((w > 0) & np.isfinite(w)).all() for w in weights)
     assert any("ellipse" in {t.get("meta", {}).get("role") for t in figure(at, i)["data"]}
-               for i in range(len(at.get("plotly_chart"))))  # fmt: skip
+               for i in range(len(charts(at))))  # fmt: skip
 
 
 def test_switching_to_t_keeps_the_numeric_columns_and_goes_into_the_link():

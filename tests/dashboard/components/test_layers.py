@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.layers import LAYER_BOX, LAYER_CSS
 from tests.dashboard.app_pages.test_step_by_step import step_page
+from tests.dashboard.apptest import charts
 
 
 def blocks(node) -> list:
@@ -57,7 +58,7 @@ def test_layered_sends_the_style_and_keeps_its_block_in_the_container():
 
 def test_the_viewers_scatter_and_its_instant_scrub_are_behind_the_boundary():
     at = step_page()
-    assert len(layer_box(at, "step_scatter").get("plotly_chart")) == 1
+    assert len(charts(layer_box(at, "step_scatter"))) == 1
     at.toggle(key="step_instant").set_value(True).run()
-    scrub = layer_box(at, "step_scrub").get("plotly_chart")
-    assert len(scrub) == 1 and "frames" in scrub[0].proto.spec
+    scrub = charts(layer_box(at, "step_scrub"))
+    assert len(scrub) == 1 and "frames" in scrub[0].spec

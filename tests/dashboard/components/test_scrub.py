@@ -30,7 +30,7 @@ from emlib import GaussianMixtureEM, StudentMixtureEM
 from emlib.datasets import load_faithful
 from emlib.teaching.outliers import contaminate
 from tests.dashboard.app_pages.test_step_by_step import step_page
-from tests.dashboard.apptest import figure
+from tests.dashboard.apptest import charts, figure
 
 FAITHFUL = load_faithful()
 pytestmark = pytest.mark.filterwarnings("ignore::emlib.ConvergenceWarning")
@@ -205,13 +205,13 @@ def test_the_step_pages_toggle_shows_the_scrub_at_the_viewers_position():
     half_steps = len(at.select_slider(key="step_pos").options)
     at.toggle(key="step_instant").set_value(True).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 1
+    assert len(charts(at)) == 1
     fig = figure(at)
     assert len(fig["frames"]) == half_steps
     assert fig["layout"]["sliders"][0]["active"] == 1
     assert not [m for m in at.markdown if m.value.startswith("#### ")]  # the step view is off
     at.toggle(key="step_instant").set_value(False).run()
-    assert len(at.get("plotly_chart")) == 2 and "frames" not in figure(at)
+    assert len(charts(at)) == 2 and "frames" not in figure(at)
 
 
 def test_the_points_lose_their_outline_beyond_the_outline_limit(history):

@@ -1,0 +1,197 @@
+"""Every chart of the app: a Plotly figure drawn by EM Lab's own element (issue 21: the first
+chart of a fresh visit within 2 s).
+
+``st.plotly_chart`` makes the browser fetch and run Streamlit's 4.7 MB chunk of plotly.js
+(every trace type: maps, 3-D, finance...) before the first chart is drawn, and remounts a
+chart whenever its figure changes (Streamlit hashes the figure into the element's id).
+``plotly_chart`` draws the same figure with a ``st.components.v2`` element whose few lines of
+JavaScript load plotly.js's 1.5 MB *cartesian* bundle (scatter, bar, histogram, heatmap,
+contour, box, pie, image: every trace type the app draws; ``scattergl`` is not in it) once
+per browser from ``dashboard/static`` (``server.enableStaticServing``), then draw each
+figure with ``Plotly.react``: a keyed chart is updated in place when its figure changes.
+``python -m bench.own_plotly`` measured a fresh visit's first chart against
+``st.plotly_chart`` page by page (README, "Serving a class").
+
+The figure is sent as the bytes of its JSON (``plotly.io.to_json``, as Streamlit sends it),
+with a small envelope: ``{"clickable": bool, "figure": {...}}``. A chart with ``on_click``
+reports the clicked point (``{"curve_number", "point_index", "x", "y"}``) as its ``click``
+trigger, read in the callback with ``clicked_point(key)``. Every chart takes the element's
+template (Streamlit's font and grid colours), as ``st.plotly_chart`` gave every chart
+Streamlit's theme; what a figure sets itself (colours, sizes) wins over it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Literal
+
+import plotly.io as pio
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+#: The element's registered name (AppTest lists it as a ``bidi_component`` of that name).
+ELEMENT_NAME = "emlab_plotly_chart"
+#: plotly.js's cartesian bundle under ``dashboard/static`` (MIT, ``PLOTLY-LICENSE.txt``),
+#: served at ``app/static/``; its version matches the plotly Python package's figures.
+BUNDLE = "plotly-cartesian-4.1.1.min.js"
+#: Streamlit's chart height when a figure sets none (px).
+DEFAULT_HEIGHT = 450
+
+JS = """
+const BUNDLE = './app/static/__BUNDLE__';
+// Streamlit's light chart theme (its PlotlyChart's template), which st.plotly_chart applied
+const FONT = '"Source Sans", "Source Sans Pro", sans-serif';
+const TEXT = '#31333F', MUTED = 'rgba(49, 51, 63, 0.8)', GRID = '#e6eaf1';
+const TEMPLATE = {layout: {
+  font: {family: FONT, size: 12, color: MUTED},
+  title: {font: {family: FONT, size: 16, color: TEXT}, x: 0, xanchor: 'left', pad: {l: 4}},
+  legend: {font: {size: 12, color: MUTED}, title: {font: {size: 12}}, borderwidth: 0},
+  paper_bgcolor: '#ffffff', plot_bgcolor: '#ffffff',
+  xaxis: {showgrid: false, zeroline: false, gridcolor: GRID, zerolinecolor: GRID,
+          tickfont: {size: 12}, title: {font: {size: 14}, standoff: 20}, automargin: true},
+  yaxis: {gridcolor: GRID, zerolinecolor: GRID, tickfont: {size: 12},
+          title: {font: {size: 14}, standoff: 24}, automargin: true},
+  hoverlabel: {bgcolor: '#ffffff', bordercolor: GRID, font: {family: FONT, size: 12, color: TEXT}},
+}};
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__emlabPlotly) {
+    window.__emlabPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = BUNDLE;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error('plotly.js did not load from ' + BUNDLE));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__emlabPlotly;
+}
+
+// Each chart is drawn in a task of its own, in page order: the browser paints the first
+// chart before it draws the next, instead of all of a page's charts in one long task.
+function inTurn(draw) {
+  const previous = window.__emlabTurn || Promise.resolve();
+  window.__emlabTurn = previous.then(() => new Promise((done) => {
+    setTimeout(() => Promise.resolve().then(draw).then(done, (error) => {
+      console.error(error);
+      done();
+    }), 0);
+  }));
+}
+
+function decode(data) {
+  if (typeof data === 'string') return JSON.parse(data);
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    return JSON.parse(new TextDecoder().decode(data));
+  }
+  return data;
+}
+
+export default function(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let chart = parentElement.querySelector('div.emlab-chart');
+  if (!chart) {
+    chart = document.createElement('div');
+    chart.className = 'emlab-chart';
+    parentElement.appendChild(chart);
+  }
+  const sent = decode(data);
+  const figure = sent.figure;
+  const layout = Object.assign({height: __HEIGHT__}, figure.layout || {}, {template: TEMPLATE});
+  chart.__emlabClick = sent.clickable ? setTriggerValue : null;
+  inTurn(() => loadPlotly().then((Plotly) => Plotly.react(chart, {
+    data: figure.data || [], layout: layout, frames: figure.frames || [],
+    // plotly.js 4 offers to upload a chart to Plotly Cloud from its toolbar: never here
+    config: Object.assign({responsive: true, displaylogo: false}, figure.config || {},
+      {showSendToCloud: false}),
+  })).then(() => {
+    if (chart.__emlabBound) return;
+    chart.__emlabBound = true;
+    chart.on('plotly_click', (event) => {
+      const point = event && event.points && event.points[0];
+      if (chart.__emlabClick && point) {
+        chart.__emlabClick('click', {
+          curve_number: point.curveNumber, point_index: point.pointIndex,
+          x: point.x === undefined ? null : point.x, y: point.y === undefined ? null : point.y,
+        });
+      }
+    });
+  }));
+}
+""".replace("__BUNDLE__", BUNDLE).replace("__HEIGHT__", str(DEFAULT_HEIGHT))
+
+#: Room for the chart while plotly.js loads, so the page does not jump when it is drawn.
+CSS = ".emlab-chart { width: 100%; }"
+
+
+@functools.cache
+def _element():
+    """The registered element (registered on first use, inside a script run)."""
+    return st.components.v2.component(ELEMENT_NAME, js=JS, css=CSS, isolate_styles=False)
+
+
+def figure_payload(figure: Any, *, clickable: bool = False) -> bytes:
+    """What the element receives: the figure's JSON (as ``plotly.io.to_json`` writes it,
+    unvalidated) in the envelope ``{"clickable": ..., "figure": ...}``, without the figure's
+    template (plotly.py's default, about 10 kB a chart): the element sets the app's own
+    (Streamlit's font and grid colours), as ``st.plotly_chart`` replaced it by Streamlit's."""
+    plain = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
+    layout = {name: value for name, value in plain.get("layout", {}).items() if name != "template"}
+    spec = pio.json.to_json_plotly({**plain, "layout": layout})
+    return b'{"clickable": %s, "figure": %s}' % (
+        b"true" if clickable else b"false",
+        spec.encode(),
+    )
+
+
+def plotly_chart(
+    figure: Any,
+    *,
+    key: str | None = None,
+    width: Literal["stretch", "content"] = "stretch",
+    on_click: Callable[[], None] | None = None,
+) -> None:
+    """Draw ``figure`` (a ``go.Figure`` or its dict) where the script is writing.
+
+    Parameters
+    ----------
+    figure : plotly figure or dict
+        Drawn as it is; a figure without a height is 450 px high, like Streamlit's charts.
+    key : str, optional
+        Gives the chart a stable identity: a rerun with a new figure updates it in place
+        (``Plotly.react``) instead of drawing a new chart. Needed with ``on_click``.
+    width : {"stretch", "content"}
+        The container's width, or the figure's own ``layout.width``.
+    on_click : callable, optional
+        Called (no arguments) when a point is clicked; ``clicked_point(key)`` tells which.
+    """
+    if on_click is not None and key is None:
+        raise ValueError("a chart with on_click needs a key: clicked_point(key) reads it")
+    callbacks = {"on_click_change": on_click} if on_click is not None else {}
+    _element()(
+        key=key,
+        data=figure_payload(figure, clickable=on_click is not None),
+        width=width,
+        height="content",
+        **callbacks,
+    )
+
+
+def plotly_chart_in(container: DeltaGenerator, figure: Any, **options: Any) -> None:
+    """``plotly_chart(figure, **options)`` drawn in ``container`` (a column, a tab...)."""
+    with container:
+        plotly_chart(figure, **options)
+
+
+def clicked_point(key: str) -> dict | None:
+    """The point last clicked in the chart ``key``: ``{"curve_number": int, "point_index":
+    int, "x": ..., "y": ...}`` (trace, point within it, its coordinates), or None."""
+    state = st.session_state.get(key)
+    click = state.get("click") if hasattr(state, "get") else None
+    if not isinstance(click, dict):
+        return None
+    if isinstance(click.get("curve_number"), int) and isinstance(click.get("point_index"), int):
+        return click
+    return None

@@ -1,0 +1,57 @@
+"""The app's charts in a real browser (``dashboard.components.charts``): drawn by plotly.js's
+cartesian bundle from the app's static files, never by Streamlit's own 4.7 MB Plotly chunk
+(issue 21: the first chart of a fresh visit), updated in place on a step, without plotly.js's
+"upload to Plotly Cloud" button, and a click on a point still inspects it."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.components.charts import BUNDLE
+
+pytestmark = pytest.mark.e2e
+
+WAIT = 120_000
+
+
+def settle(page) -> None:
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT
+    )
+    page.wait_for_function(
+        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=WAIT
+    )
+
+
+def test_charts_come_from_the_cartesian_bundle_and_update_in_place(server, page):
+    scripts = []
+    page.on("request", lambda request: scripts.append(request.url))
+    page.goto(f"{server}/step_by_step", wait_until="domcontentloaded")
+    charts = page.locator(".emlab-chart")
+    expect(charts.first.locator(".main-svg").first).to_be_attached(timeout=WAIT)
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert any(url.endswith(f"/app/static/{BUNDLE}") for url in scripts), "the bundle is served"
+    assert not [url for url in scripts if "PlotlyChart" in url], "Streamlit's Plotly chunk"
+    assert page.evaluate("() => !!window.Plotly && !!window.Plotly.react")
+    # drawn at a real size, in the page's font
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+    font = page.evaluate("() => document.querySelector('.emlab-chart .gtitle').style.fontFamily")
+    assert "Source Sans" in font
+    # no "Share chart... (Plotly Cloud)" button in any chart's toolbar
+    charts.first.hover()
+    assert page.locator(".modebar-btn[data-title*='Share chart']").count() == 0
+    assert page.locator(".modebar-btn").count() > 0, "the toolbar is there"
+    # a step updates the keyed chart in place: the same DOM node, a new title
+    page.evaluate("() => { window.__firstChart = document.querySelector('.emlab-chart'); }")
+    page.get_by_role("button", name="Step forward").click()
+    expect(charts.first.locator(".gtitle")).to_contain_text("E-step 1", timeout=WAIT)
+    settle(page)
+    assert page.evaluate("() => document.querySelector('.emlab-chart') === window.__firstChart")
+    # a click on a point inspects it
+    charts.first.locator(".scatterlayer .trace").first.locator("path.point").nth(3).click(
+        force=True
+    )
+    expect(page.get_by_text(re.compile(r"^Point 3 at"))).to_be_visible(timeout=WAIT)
