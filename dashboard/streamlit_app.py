@@ -3,6 +3,8 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from dashboard.components.charts import preload_charts
+
 
 @st.cache_resource(max_entries=1)  # no arguments: one entry per server
 def one_thread_per_pool() -> None:
@@ -59,4 +61,5 @@ with st.sidebar:
         "categorical, mixed), image fields and sequences, with every iteration recorded "
         "and replayable."
     )
+    preload_charts()
 page.run()
