@@ -11,6 +11,9 @@ import re
 import unicodedata
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+#: The longest message built from a file's content that ``plain`` keeps (an exercise set's
+#: error names a line and quotes at most 60 characters of a value).
+MESSAGE_LIMIT = 600
 
 
 def printable(text: object) -> str:

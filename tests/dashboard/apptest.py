@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,16 @@ def charts(node) -> list[Chart]:
     for element in node.get("bidi_component"):
         if element.proto.component_name == ELEMENT_NAME:
             sent = json.loads(element.proto.bytes)
+            if "figure" not in sent:  # the entry script's preload_charts element
+                continue
             found.append(Chart(json.dumps(sent["figure"]), element.proto.id, sent["clickable"]))
     return found
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown as a reader sees it: the backslash escapes ``uploads.text.plain`` adds to a
+    user's text (``broken\\.toml`` reads ``broken.toml``) taken out."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def figure(at: AppTest, index: int = 0) -> dict:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard.components.classroom import classroom, parse_set
 from dashboard.components.share import set_url_param
+from dashboard.uploads.text import MESSAGE_LIMIT, plain
 from emlib.classroom import AttemptRecord, ClassInfo, Classroom, Student
 from emlib.teaching.exercises import ExerciseProgress, ExerciseSet, after_answer, after_reveal
 
@@ -74,12 +75,12 @@ def open_course() -> Course | None:
     try:
         student = store.join(code, name)
     except ValueError as err:
-        st.error(str(err))
+        st.error(plain(str(err), MESSAGE_LIMIT))
         st.button("Leave the class", on_click=leave)
         st.stop()
     exercise_set, error = parse_set(info.set_text, info.set_name)
     if error:
-        st.error(f"This class's exercise set cannot be used: {error}")
+        st.error(f"This class's exercise set cannot be used: {plain(error, MESSAGE_LIMIT)}")
         st.stop()
     return Course(store, info, student, exercise_set, readonly)
 

@@ -21,7 +21,7 @@ from dashboard.components.settings import (
     integer,
     write_query_params,
 )
-from dashboard.uploads.text import plain
+from dashboard.uploads.text import MESSAGE_LIMIT, plain
 from emlib.teaching.exercises import MAX_SET_BYTES, ExerciseSet
 
 
@@ -68,13 +68,13 @@ def solo_set() -> tuple[ExerciseSet, tuple[Setting, ...]]:
         content = upload.getvalue()
         if len(content) > MAX_SET_BYTES:
             st.error(
-                f"{upload.name} has {len(content):,} bytes; a set file may have at most "
+                f"{plain(upload.name)} has {len(content):,} bytes; a set file may have at most "
                 f"{MAX_SET_BYTES:,}."
             )
             st.stop()
         exercise_set, error = parse_set(content, upload.name)
         if error:
-            st.error(f"This exercise set cannot be used: {error}")
+            st.error(f"This exercise set cannot be used: {plain(error, MESSAGE_LIMIT)}")
             st.stop()
         st.sidebar.caption(
             "Using your uploaded set; remove the file to go back. A link cannot carry a file: "
@@ -84,7 +84,7 @@ def solo_set() -> tuple[ExerciseSet, tuple[Setting, ...]]:
     else:
         chosen = sets[st.session_state["ex_set"]]
         if chosen.error:
-            st.error(f"This exercise set cannot be used: {chosen.error}")
+            st.error(f"This exercise set cannot be used: {plain(chosen.error, MESSAGE_LIMIT)}")
             write_query_params(current_settings("ex", settings))
             st.stop()
         exercise_set = chosen.set

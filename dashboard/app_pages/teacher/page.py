@@ -20,6 +20,7 @@ from dashboard.app_pages.teacher.run import (
 )
 from dashboard.components.charts import plotly_chart
 from dashboard.components.classroom import classroom, parse_set
+from dashboard.uploads.text import MESSAGE_LIMIT, plain
 from emlib.classroom import attempts_csv, counted
 
 st.title("Teacher")
@@ -92,7 +93,7 @@ if info is None:
     st.stop()
 exercise_set, error = parse_set(info.set_text, info.set_name)
 if error:
-    st.error(f"This class's set cannot be read: {error}")
+    st.error(f"This class's set cannot be read: {plain(error, MESSAGE_LIMIT)}")
     st.stop()
 names, records = store.class_attempts(code)
 st.subheader(f"Class {info.code}")

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.components.classroom import parse_set
 from dashboard.components.share import set_url_param
-from dashboard.uploads.text import plain_label
+from dashboard.uploads.text import MESSAGE_LIMIT, plain, plain_label
 from emlib.classroom import (
     AttemptRecord,
     Classroom,
@@ -50,14 +50,14 @@ def chosen_set(bundled: str, upload) -> tuple[str, str] | None:
         content = upload.getvalue()
         name = upload.name
         if len(content) > MAX_SET_BYTES:
-            st.error(f"{name} has {len(content):,} bytes; at most {MAX_SET_BYTES:,}.")
+            st.error(f"{plain(name)} has {len(content):,} bytes; at most {MAX_SET_BYTES:,}.")
             return None
     else:
         content = (EXERCISE_DIR / f"{bundled}.toml").read_bytes()
         name = f"{bundled}.toml"
     exercise_set, error = parse_set(content, name)
     if error:
-        st.error(f"This exercise set cannot be used: {error}")
+        st.error(f"This exercise set cannot be used: {plain(error, MESSAGE_LIMIT)}")
         return None
     return exercise_set.name, content.decode("utf-8")
 

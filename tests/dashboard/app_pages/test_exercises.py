@@ -11,7 +11,7 @@ import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import ExerciseProgress, decode_progress, load_exercise_set
-from tests.dashboard.apptest import charts, figure, open_page
+from tests.dashboard.apptest import charts, figure, open_page, unescaped
 
 PAGE = "app_pages/exercises/page.py"
 SETS = Path(state_exercises.EXERCISE_DIR)
@@ -199,10 +199,23 @@ def test_a_malformed_set_is_shown_as_an_error_naming_the_line(tmp_path, monkeypa
     )
     monkeypatch.setattr(state_exercises, "EXERCISE_DIR", tmp_path)
     at = open_page(PAGE, {"set": "broken"})
-    assert "broken.toml, line 4" in at.error[0].value
-    assert "unknown kind 'e_step'" in at.error[0].value
+    assert "broken.toml, line 4" in unescaped(at.error[0].value)
+    assert "unknown kind 'e_step'" in unescaped(at.error[0].value)
     at.selectbox(key="ex_set").set_value("good").run()
     assert not at.exception and not at.error and at.radio
+
+
+def test_a_sets_text_in_an_error_is_escaped_so_no_markdown_image_loads(tmp_path, monkeypatch):
+    """A set's own words quoted in an error (here its unknown kind) are escaped: Markdown in
+    them would otherwise fetch a remote image in the reader's browser."""
+    (tmp_path / "tracker.toml").write_text(
+        'title = "T"\n\n[[exercise]]\nkind = "![x](https://example.com/t.png)"\ntitle = "One"\n'
+    )
+    monkeypatch.setattr(state_exercises, "EXERCISE_DIR", tmp_path)
+    at = open_page(PAGE, {"set": "tracker"})
+    message = at.error[0].value
+    assert "](https://" not in message and "\\!\\[x\\]" in message
+    assert "![x](https://example.com/t.png)" in unescaped(message)
 
 
 def test_a_set_nested_too_deeply_is_an_error_and_one_with_a_byte_order_mark_loads(
@@ -216,7 +229,7 @@ def test_a_set_nested_too_deeply_is_an_error_and_one_with_a_byte_order_mark_load
     at = open_page(PAGE, {"set": "deep"})
     assert not at.exception
     assert "deep.toml is not a valid exercise set: it nests lists or tables too deeply" in (
-        at.error[0].value
+        unescaped(at.error[0].value)
     )
     at.selectbox(key="ex_set").set_value("bom").run()
     assert not at.exception and not at.error and at.radio
