@@ -47,7 +47,7 @@ def replay_viewer(
         state[f"_{key}_run"] = run_id
     if pos_key not in state:
         raw = st.query_params.get(query_key) if query_key else None
-        state[pos_key] = int(raw) if raw is not None and raw.isdigit() else opening
+        state[pos_key] = int(raw) if raw is not None and raw.isdecimal() else opening
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))
     body = st.fragment(run_every=PLAY_SECONDS if playing else None)(_replay_body)

@@ -123,7 +123,7 @@ def iteration_viewer(
         state[f"_{key}_run"] = run_id
     if pos_key not in state:
         raw = st.query_params.get(query_key) if query_key else None
-        parsed = int(raw) if raw is not None and raw.isdigit() else None
+        parsed = int(raw) if raw is not None and raw.isdecimal() else None
         state[pos_key] = parsed if parsed is not None else state.get(f"_{key}_pos_saved", opening)
     state[pos_key] = min(max(int(state[pos_key]), 0), last)
     playing = bool(state.get(play_key, False))

@@ -126,7 +126,7 @@ def _component_notes(notes, n_components: int) -> list[str]:
     for note in notes:
         head, _, rest = note.partition(": ")
         number = head.removeprefix("Component ")
-        if number.isdigit() and 1 <= int(number) <= n_components:
+        if number.isdecimal() and 1 <= int(number) <= n_components:
             out[int(number) - 1] = rest
     return out
 

@@ -195,7 +195,7 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
     key, state = "yd_step1d", st.session_state
     if state.get("_yd_step1d_run") != run_id or state.get(key) not in iterations:
         raw = st.query_params.get(ydo.ITERATION_PARAM, "")
-        linked = int(raw) if raw.isdigit() and "_yd_step1d_run" not in state else None
+        linked = int(raw) if raw.isdecimal() and "_yd_step1d_run" not in state else None
         state[key] = linked if linked in iterations else iterations[-1]
         state["_yd_step1d_run"] = run_id
 
