@@ -3,8 +3,6 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from dashboard.components.charts import preload_charts
-
 
 @st.cache_resource(max_entries=1)  # no arguments: one entry per server
 def one_thread_per_pool() -> None:
@@ -61,5 +59,4 @@ with st.sidebar:
         "categorical, mixed), image fields and sequences, with every iteration recorded "
         "and replayable."
     )
-    preload_charts()
 page.run()

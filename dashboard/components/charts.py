@@ -98,10 +98,6 @@ export default function(component) {
     parentElement.appendChild(chart);
   }
   const sent = decode(data);
-  if (sent.preload) {  // preload_charts: fetch the bundle while the page is still drawn
-    loadPlotly();
-    return;
-  }
   const figure = sent.figure;
   const layout = Object.assign({height: __HEIGHT__}, figure.layout || {}, {template: TEMPLATE});
   chart.__emlabClick = sent.clickable ? setTriggerValue : null;
@@ -181,21 +177,6 @@ def plotly_chart(
         height="content",
         **callbacks,
     )
-
-
-#: The key of the hidden element that fetches the bundle early (``preload_charts``).
-PRELOAD_KEY = "emlab_charts_preload"
-
-
-def preload_charts() -> None:
-    """Start fetching plotly.js's bundle as soon as the browser draws this (hidden) element.
-
-    The entry script calls it in the sidebar, which the browser draws before the page's own
-    elements: the bundle's 1.5 MB are fetched and compiled off the page's main thread while
-    Streamlit draws the page, instead of after the first chart's element arrives.
-    """
-    st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
-    _element()(key=PRELOAD_KEY, data=b'{"preload": true}', height="content")
 
 
 def plotly_chart_in(container: DeltaGenerator, figure: Any, **options: Any) -> None:

@@ -47,8 +47,6 @@ def charts(node) -> list[Chart]:
     for element in node.get("bidi_component"):
         if element.proto.component_name == ELEMENT_NAME:
             sent = json.loads(element.proto.bytes)
-            if "figure" not in sent:  # the entry script's preload_charts element
-                continue
             found.append(Chart(json.dumps(sent["figure"]), element.proto.id, sent["clickable"]))
     return found
 
