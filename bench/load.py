@@ -100,6 +100,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_healthy
+from dashboard.components.charts import ELEMENT_NAME as CHART_ELEMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONS = (
@@ -285,6 +286,8 @@ class ProtocolSession:
                 element = msg.delta.new_element
                 etype = element.WhichOneof("type")
                 proto = getattr(element, etype)
+                if etype == "bidi_component" and proto.component_name == CHART_ELEMENT:
+                    etype = "chart"  # a chart (dashboard.components.charts)
                 widget_id = getattr(proto, "id", "") if hasattr(proto, "id") else ""
                 key = widget_id.split("-", 2)[2] if widget_id.startswith("$$ID-") else ""
                 text = getattr(proto, "body", "") if hasattr(proto, "body") else ""
@@ -357,7 +360,7 @@ async def protocol_student(base: str, plan: Plan, timed) -> None:
             before = heading(run)
             run = await timed("viewer step", session.click("step_forward"))
             after = heading(run)
-            charts = sum(e[0] == "plotly_chart" for e in run.elements)
+            charts = sum(e[0] == "chart" for e in run.elements)
             check(after is not None and after != before, f"the viewer did not move: {after}")
             check(charts >= 1, "the viewer step sent no chart")
         session.set("step_k", plan.k)
