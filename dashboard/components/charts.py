@@ -35,6 +35,14 @@ ELEMENT_NAME = "emlab_plotly_chart"
 #: plotly.js's cartesian bundle under ``dashboard/static`` (MIT, ``PLOTLY-LICENSE.txt``),
 #: served at ``app/static/``; its version matches the plotly Python package's figures.
 BUNDLE = "plotly-cartesian-4.1.1.min.js"
+#: The trace types the bundle draws (its README); any other draws nothing, so
+#: ``figure_payload`` refuses it (a page's AppTest then fails, not a student's chart).
+BUNDLE_TRACES = frozenset(
+    {
+        "bar", "box", "contour", "heatmap", "histogram", "histogram2d",
+        "histogram2dcontour", "image", "pie", "scatter", "scatterternary", "violin",
+    }
+)  # fmt: skip
 #: Streamlit's chart height when a figure sets none (px).
 DEFAULT_HEIGHT = 450
 
@@ -138,6 +146,12 @@ def figure_payload(figure: Any, *, clickable: bool = False) -> bytes:
     template (plotly.py's default, about 10 kB a chart): the element sets the app's own
     (Streamlit's font and grid colours), as ``st.plotly_chart`` replaced it by Streamlit's."""
     plain = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
+    missing = {trace.get("type", "scatter") for trace in plain.get("data", [])} - BUNDLE_TRACES
+    if missing:
+        raise ValueError(
+            f"trace type {', '.join(sorted(missing))} is not in plotly.js's cartesian bundle "
+            f"({BUNDLE}): draw it with one of {', '.join(sorted(BUNDLE_TRACES))}"
+        )
     layout = {name: value for name, value in plain.get("layout", {}).items() if name != "template"}
     spec = pio.json.to_json_plotly({**plain, "layout": layout})
     return b'{"clickable": %s, "figure": %s}' % (

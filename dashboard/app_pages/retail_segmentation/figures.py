@@ -93,7 +93,7 @@ def scatter_matrix_figure(
             for k in range(params.n_components):
                 members = segments == k
                 fig.add_trace(
-                    go.Scattergl(
+                    go.Scatter(
                         x=Z[members, j],
                         y=Z[members, i],
                         mode="markers",

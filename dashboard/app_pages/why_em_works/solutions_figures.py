@@ -54,7 +54,7 @@ def solutions_figure(
     for i, solution in enumerate(solutions):
         where = {"row": i // cols + 1, "col": i % cols + 1}
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=X[:, 0],
                 y=X[:, 1],
                 mode="markers",

@@ -28,6 +28,12 @@ def test_a_figure_made_of_dicts_is_sent_as_it_is():
     assert sent == {"clickable": False, "figure": figure}
 
 
+def test_a_trace_type_the_bundle_cannot_draw_is_refused():
+    figure = go.Figure(go.Scattergl(x=[1.0, 2.0], y=[3.0, 4.0]))
+    with pytest.raises(ValueError, match="scattergl is not in plotly"):
+        charts.figure_payload(figure)
+
+
 def test_a_clickable_chart_needs_a_key():
     with pytest.raises(ValueError, match="needs a key"):
         charts.plotly_chart({"data": []}, on_click=lambda: None)
