@@ -4,6 +4,7 @@ chart's element, a widget's key) that the bench no longer recognises fails here,
 30-session run."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,6 +20,8 @@ def test_one_protocol_student_runs_the_whole_script(server):
         actions.append(action)
         return await asyncio.wait_for(coroutine, 120)
 
-    asyncio.run(protocol_student(server, Plan(session=1, round=0), timed))
+    # in a thread of its own: Playwright's sync API may hold this thread's event loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, protocol_student(server, Plan(session=1, round=0), timed)).result()
     assert actions[0] == "open step page" and actions[-1] == "move threshold"
     assert actions.count("viewer step") >= 2
