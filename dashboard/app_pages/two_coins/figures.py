@@ -30,6 +30,16 @@ def responsibility_scale() -> list:
     return [[0.0, coin_color(1)], [0.5, "#eeeeee"], [1.0, coin_color(0)]]
 
 
+#: A label right of a point past this probability would run off the [0, 1] line's right end.
+LABEL_FLIP_AT = 0.85
+
+
+def label_side(probability: float) -> str:
+    """Where a point's label goes on the probability line: right of it, or left of it near 1
+    (a label right of θ_A = 1.00 was cut off at the chart's edge)."""
+    return "middle left" if probability > LABEL_FLIP_AT else "middle right"
+
+
 def probability_figure(
     tosses: Tosses, path: np.ndarray, resp: np.ndarray | None, *, title: str = ""
 ) -> go.Figure:
@@ -70,7 +80,7 @@ def probability_figure(
                 mode="markers+text",
                 marker={"size": 18, "color": color, "line": {"color": "white", "width": 1}},
                 text=[f"θ_{coin} = {path[-1, k]:.2f}"],
-                textposition="middle right",
+                textposition=label_side(path[-1, k]),
                 name=f"coin {coin}: θ_{coin} now",
                 hovertemplate=f"θ_{coin} = %{{x:.3f}} now<extra></extra>",
                 meta={"role": "current", "coin": coin},
@@ -97,7 +107,7 @@ def probability_figure(
             mode="markers+text",
             marker={"size": 15, "line": {"color": "#333", "width": 1}, **colors},
             text=[f"{h}/{m}" for h, m in zip(tosses.heads, tosses.trials, strict=True)],
-            textposition="middle right",
+            textposition=[label_side(x) for x in share],
             customdata=np.column_stack([tosses.heads, tosses.trials, p_a]),
             name="each set's share of heads, coloured by P(coin A)",
             hovertemplate="%{y}: %{customdata[0]:.0f} heads of %{customdata[1]:.0f}"

@@ -117,7 +117,8 @@ if coins.theta_a == coins.theta_b:
 def draw(hs, history) -> None:
     step = history[hs.params_index]
     st.markdown(f"#### {hs.label} · log-likelihood {step.log_likelihood:.3f}")
-    st.markdown(half_step_text(hs, history, result.converged))
+    paper_sets = tosses.sequences == PRESETS["paper"].sequences
+    st.markdown(half_step_text(hs, history, result.converged, paper_sets))
     table = table_at(tosses, history, hs)
     if hs.kind == "M":
         st.markdown("  \n".join(m_step_lines(table, step, coins.learn_weights)))

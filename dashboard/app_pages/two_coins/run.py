@@ -219,8 +219,11 @@ TABLE_COLUMNS = {
 }
 
 
-def half_step_text(hs: HalfStep, history: Sequence[EMStep], converged: bool) -> str:
-    """What a half-step does, in a sentence or two, with the parameters it uses."""
+def half_step_text(
+    hs: HalfStep, history: Sequence[EMStep], converged: bool, paper_sets: bool = True
+) -> str:
+    """What a half-step does, in a sentence or two, with the parameters it uses; the final
+    step recalls where the paper stops only on the paper's own sets (``paper_sets``)."""
     a, b = thetas(history[hs.params_index])
     if hs.kind == "start":
         return (
@@ -245,10 +248,14 @@ def half_step_text(hs: HalfStep, history: Sequence[EMStep], converged: bool) -> 
             f"EM stopped at the limit of {COINS_MAX_ITER} iterations, at θ_A = {a:.2f}, "
             f"θ_B = {b:.2f}, before the table stopped changing."
         )
-    return (
+    fixed_point = (
         f"One more E-step at the final θ_A = {a:.2f}, θ_B = {b:.2f}: the table no longer "
-        "changes, so EM has reached a fixed point. (The paper stops after ten iterations, "
-        "at θ_A ≈ 0.80, θ_B ≈ 0.52 on its five sets.)"
+        "changes, so EM has reached a fixed point."
+    )
+    if not paper_sets:
+        return fixed_point
+    return fixed_point + (
+        " (The paper stops after ten iterations, at θ_A ≈ 0.80, θ_B ≈ 0.52 on its five sets.)"
     )
 
 

@@ -270,3 +270,22 @@ def test_surface_figure_draws_the_surface_the_path_so_far_and_one_star_on_the_di
     np.testing.assert_allclose(values(drawn["x"]), path[:, 0])
     (stars,) = traces(fig, "optima")
     assert len(values(stars["x"])) == 1  # the twin coincides with it on the diagonal
+
+
+@pytest.mark.parametrize(("preset", "recalled"), [("paper", True), ("loaded", False)])
+def test_the_final_step_recalls_the_papers_result_only_on_the_papers_sets(preset, recalled):
+    sets = {f"set{i + 1}": seq for i, seq in enumerate(PRESETS[preset].sequences)}
+    at = open_page(PAGE, {"preset": preset, "step": "100000", **sets})
+    said = " ".join(m.value for m in at.markdown)
+    assert "fixed point" in said
+    assert ("The paper stops after ten iterations" in said) is recalled
+
+
+def test_labels_near_one_sit_left_of_their_point_so_they_are_not_cut_off():
+    tosses = count_tosses(("HHHHHHHHHH", "HTHTHTHTHT"))
+    path = np.array([[0.6, 0.5], [1.0, 0.5]])
+    fig = probability_figure(tosses, path, None, title="t")
+    now = {t.meta["coin"]: t.textposition for t in fig.data if t.meta.get("role") == "current"}
+    assert now == {"A": "middle left", "B": "middle right"}
+    sets = next(t for t in fig.data if t.name.startswith("each set"))
+    assert list(sets.textposition) == ["middle left", "middle right"]
