@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
 from dashboard.app_pages.retail_segmentation import transactions, words
-from dashboard.app_pages.retail_segmentation.figures import (
+from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
     states_over_time_figure,
     transition_figure,

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.retail_segmentation.figures import (
+from dashboard.app_pages.retail_segmentation.run import VIEWS
+from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
     states_over_time_figure,
     transition_figure,
 )
-from dashboard.app_pages.retail_segmentation.run import VIEWS
 from dashboard.app_pages.retail_segmentation.words import (
     months,
     selection_table,
