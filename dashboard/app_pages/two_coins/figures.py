@@ -132,10 +132,12 @@ def surface_figure(
     optima: SymmetricOptima,
     path: np.ndarray,
     *,
+    best_line: float | None = None,
     title: str = "",
 ) -> go.Figure:
     """The log-likelihood over (theta_A, theta_B) as filled contours (weights 1/2), the
-    mirror line theta_A = theta_B, the two symmetric best fits, and EM's path to now.
+    mirror line theta_A = theta_B, the two symmetric best fits (or, when a whole line is
+    best, that line), and EM's path to now.
 
     Parameters
     ----------
@@ -146,6 +148,9 @@ def surface_figure(
     optima : SymmetricOptima
     path : ndarray of shape (t + 1, 2)
         (theta_A, theta_B) from the start to the parameters shown now.
+    best_line : float, optional
+        s when every point of theta_A + theta_B = s is best (every set a single toss): that
+        line is drawn instead of stars, since ``optima`` is then one arbitrary point of it.
     """
     path = np.atleast_2d(np.asarray(path, dtype=float))
     top = float(np.max(surface))
@@ -176,23 +181,10 @@ def surface_figure(
             meta={"role": "diagonal"},
         )
     )
-    points = [optima.first, optima.second] if optima.distinct else [optima.first]
-    fig.add_trace(
-        go.Scatter(
-            x=[p[0] for p in points],
-            y=[p[1] for p in points],
-            mode="markers",
-            marker={
-                "symbol": "star",
-                "size": 18,
-                "color": "white",
-                "line": {"color": "black", "width": 1.5},
-            },
-            name="best fits (mirror images)" if optima.distinct else "best fit (on the diagonal)",
-            hovertemplate="best: θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra></extra>",
-            meta={"role": "optima"},
-        )
-    )
+    if best_line is None:
+        fig.add_trace(_stars(optima))
+    else:
+        fig.add_trace(_best_line(best_line))
     fig.add_trace(
         go.Scatter(
             x=path[:, 0],
@@ -230,3 +222,37 @@ def surface_figure(
         height=470,
     )
     return fig
+
+
+def _stars(optima: SymmetricOptima) -> go.Scatter:
+    """The best fit and its mirror image as white stars (one star when they coincide)."""
+    points = [optima.first, optima.second] if optima.distinct else [optima.first]
+    return go.Scatter(
+        x=[p[0] for p in points],
+        y=[p[1] for p in points],
+        mode="markers",
+        marker={
+            "symbol": "star",
+            "size": 18,
+            "color": "white",
+            "line": {"color": "black", "width": 1.5},
+        },
+        name="best fits (mirror images)" if optima.distinct else "best fit (on the diagonal)",
+        hovertemplate="best: θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra></extra>",
+        meta={"role": "optima"},
+    )
+
+
+def _best_line(total: float) -> go.Scatter:
+    """The segment of theta_A + theta_B = ``total`` inside the unit square, every point of
+    which is best."""
+    x = np.array([max(0.0, total - 1.0), min(1.0, total)])
+    return go.Scatter(
+        x=x,
+        y=total - x,
+        mode="lines",
+        line={"color": "white", "width": 4},
+        name=f"best fits: the whole line θ_A + θ_B = {total:.2f}",
+        hovertemplate="best: θ_A = %{x:.3f}, θ_B = %{y:.3f}<extra></extra>",
+        meta={"role": "best_line"},
+    )

@@ -13,6 +13,7 @@ from dashboard.app_pages.two_coins.run import (
     SETTINGS,
     TABLE_COLUMNS,
     CoinsSettings,
+    best_line,
     half_step_text,
     m_step_lines,
     optima_heading,
@@ -135,7 +136,12 @@ def draw(hs, history) -> None:
     plotly_chart_in(
         right,
         surface_figure(
-            result.grid, result.surface, result.optima, path, title="Log-likelihood, weights 1/2"
+            result.grid,
+            result.surface,
+            result.optima,
+            path,
+            best_line=best_line(tosses),
+            title="Log-likelihood, weights 1/2",
         ),
         key="coins_surface",
         width="stretch",

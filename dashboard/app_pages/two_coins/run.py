@@ -266,6 +266,14 @@ def best_on_a_line(tosses: Tosses) -> bool:
     return bool(np.all(tosses.trials == 1) and 0 < share < 1)
 
 
+def best_line(tosses: Tosses) -> float | None:
+    """s of the line theta_A + theta_B = s whose every point is best (twice the share of
+    heads), or None when the best fits are points (see ``best_on_a_line``)."""
+    if not best_on_a_line(tosses):
+        return None
+    return float(2 * tosses.heads.sum() / tosses.trials.sum())
+
+
 def optima_heading(best: SymmetricOptima, tosses: Tosses | None = None) -> str:
     """The heading over ``optima_text``."""
     if tosses is not None and best_on_a_line(tosses):
@@ -282,9 +290,10 @@ def optima_text(best: SymmetricOptima, tosses: Tosses | None = None) -> str:
             "Every set here is a single toss, so a set tells heads or tails but nothing about "
             "which coin: the likelihood depends on θ_A and θ_B only through their average, the "
             "chance of heads of a coin picked at random. Every point of the line "
-            f"θ_A + θ_B = {2 * share:.2f} fits equally well (log-likelihood "
-            f"{best.log_likelihood:.3f}), so there is no best pair and where EM stops depends "
-            "only on its start. Sets of several tosses are what let EM tell the coins apart."
+            f"θ_A + θ_B = {2 * share:.2f} (the white line on the surface) fits equally well, "
+            f"with log-likelihood {best.log_likelihood:.3f}, so there is no best pair and "
+            "where EM stops depends only on its start. Sets of several tosses are what let EM "
+            "tell the coins apart."
         )
     if not best.distinct:
         return (

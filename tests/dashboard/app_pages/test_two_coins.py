@@ -289,3 +289,17 @@ def test_labels_near_one_sit_left_of_their_point_so_they_are_not_cut_off():
     assert now == {"A": "middle left", "B": "middle right"}
     sets = next(t for t in fig.data if t.name.startswith("each set"))
     assert list(sets.textposition) == ["middle left", "middle right"]
+
+
+def test_single_toss_sets_draw_the_line_of_best_fits_not_two_stars():
+    # the surface drew two "best fit" stars (one arbitrary point of the line and its mirror)
+    # while the text below it says the whole line theta_A + theta_B = 1.20 fits equally well
+    sets = dict(zip((f"set{i}" for i in range(1, 6)), "HTHTH", strict=True))
+    at = coins_page({"preset": "custom", **sets})
+    surface = figure(at, 1)
+    assert not traces(surface, "optima")
+    (line,) = traces(surface, "best_line")
+    x, y = values(line["x"]), values(line["y"])
+    np.testing.assert_allclose(x + y, 1.2)
+    assert min(x) == pytest.approx(0.2) and max(x) == pytest.approx(1.0)
+    assert "θ_A + θ_B = 1.20" in line["name"]
