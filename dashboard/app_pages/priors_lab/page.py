@@ -13,14 +13,17 @@ from dashboard.app_pages.priors_lab.run import (
     summary_heading,
     summary_table,
 )
-from dashboard.app_pages.priors_lab.sidebar import ALPHA, SETTINGS, settings_sidebar
+from dashboard.app_pages.priors_lab.sidebar import (
+    ALPHA,
+    REPLAY_PARAMS,
+    SETTINGS,
+    drop_replay_steps,
+    settings_sidebar,
+    write_url,
+)
 from dashboard.components.charts import plotly_chart_in
 from dashboard.components.downloads import fit_downloads
-from dashboard.components.settings import (
-    current_settings,
-    init_settings,
-    write_query_params,
-)
+from dashboard.components.settings import current_settings, init_settings
 from dashboard.components.style import NU
 from dashboard.components.viewer import iteration_viewer
 
@@ -40,7 +43,7 @@ init_settings("priors", SETTINGS)
 settings_sidebar()
 
 settings = current_settings("priors", SETTINGS)
-write_query_params(settings)
+write_url(settings)
 priors = PriorsSettings.from_settings(settings)
 result = run_priors_lab(priors)
 if result.error:
@@ -110,6 +113,7 @@ st.subheader("Replay a fit")
 replays = [("MAP", "MAP fit", result.map), ("ML", "ML fit", result.ml)]
 if result.ridge is not None:
     replays.append(("ridge", "ML with a tiny ridge", result.ridge))
+drop_replay_steps(tuple(label for label, _, fit in replays if fit is not None and fit.history))
 tabs = st.tabs([title for _, title, _ in replays], key="replay", bind="query-params")
 run_id = repr(sorted(settings.items()))
 for tab, (label, title, fit) in zip(tabs, replays, strict=True):
@@ -131,7 +135,7 @@ for tab, (label, title, fit) in zip(tabs, replays, strict=True):
             truth=data.truth,
             key=f"priors_{label.lower()}",
             run_id=run_id,
-            query_key=f"{label.lower()}step",
+            query_key=REPLAY_PARAMS[label],
             converged=fit.converged,
             tol=settings["tol"],
             final_note=replay_status(fit, len(data.X), settings["tol"]) if fit.collapsed else None,

@@ -19,7 +19,9 @@ from dashboard.components.settings import (
     number,
     synthetic_settings,
     tolerance_setting,
+    write_query_params,
 )
+from dashboard.components.share import set_url_param
 from dashboard.components.style import NU
 from dashboard.components.widgets import synthetic_data_controls, tolerance_input
 from emlib.params import COVARIANCE_TYPES
@@ -39,6 +41,32 @@ SETTINGS = (
     Setting("alpha", 1.0, number(1.0, 50.0)),
     tolerance_setting(),
 )
+#: The synthetic generator's settings each data set uses (the sidebar draws only these).
+DATA_SETTINGS = {"collapse": ("dseed",), "faithful": (), "synthetic": ("clusters", "dseed")}
+#: Each replay's position in the URL, by the fit's label.
+REPLAY_PARAMS = {"MAP": "mapstep", "ML": "mlstep", "ridge": "ridgestep"}
+
+
+def url_values(settings: dict) -> dict:
+    """The settings a link holds: all but the synthetic ones the chosen data set ignores."""
+    unused = {"clusters", "dseed"} - set(DATA_SETTINGS[settings["data"]])
+    return {name: value for name, value in settings.items() if name not in unused}
+
+
+def write_url(settings: dict) -> None:
+    """Mirror ``url_values`` into the URL and remove the settings it leaves out."""
+    values = url_values(settings)
+    for name in set(settings) - set(values):
+        set_url_param(name, None)
+    write_query_params(values)
+
+
+def drop_replay_steps(replayed: tuple[str, ...]) -> None:
+    """Remove the URL position of every replay not drawn now (``replayed``: the labels of
+    those drawn), say the tiny-ridge fit's when ML did not collapse."""
+    for label, name in REPLAY_PARAMS.items():
+        if label not in replayed:
+            set_url_param(name, None)
 
 
 def settings_sidebar() -> None:

@@ -248,3 +248,29 @@ def test_the_charts_caption_describes_a_collapse_only_when_ml_collapsed():
     collapsed = priors_page({"data": "collapse"})
     (caption,) = [c.value for c in collapsed.caption if c.value.startswith("Left: ML climbs")]
     assert "ML with a tiny ridge (green, dotted)" in caption
+
+
+def test_the_link_drops_the_ridge_replays_step_when_there_is_no_ridge_fit():
+    # ML collapses on the collapse data, so the ridge fit has a replay and "ridgestep" in the
+    # URL; on Old Faithful there is no ridge fit, yet the link kept "ridgestep"
+    at = priors_page()
+    assert "ridgestep" in at.query_params
+    at.radio(key="priors_data").set_value("faithful").run()
+    assert not at.exception
+    assert len(at.tabs) == 2
+    assert "ridgestep" not in at.query_params
+    assert {"mapstep", "mlstep"} <= set(at.query_params)
+    linked = priors_page({"data": "faithful", "ridgestep": "7"})
+    assert "ridgestep" not in linked.query_params
+
+
+@pytest.mark.parametrize(
+    ("data", "unused"), [("faithful", {"clusters", "dseed"}), ("collapse", {"clusters"})]
+)
+def test_the_link_holds_no_synthetic_setting_the_data_set_does_not_use(data, unused):
+    # Old Faithful has no clusters or data seed to set, the collapse data no clusters
+    at = priors_page({"data": "synthetic", "clusters": "2", "dseed": "5"})
+    at.radio(key="priors_data").set_value(data).run()
+    assert not at.exception
+    assert not unused & set(at.query_params)
+    assert {"data", "k", "kappa", "tol"} <= set(at.query_params)
