@@ -92,8 +92,9 @@ st.dataframe(
     column_config={
         **{
             c: st.column_config.NumberColumn(format="%.4g")
-            for c in (*data.feature_names, SHIFT_COLUMN, SIZE_COLUMN, DOF_COLUMN)
+            for c in (*data.feature_names, SHIFT_COLUMN, SIZE_COLUMN)
         },
+        DOF_COLUMN: st.column_config.TextColumn(alignment="right"),
         NOTE_COLUMN: st.column_config.TextColumn(width="medium"),
     },
 )

@@ -27,8 +27,10 @@ from dashboard.components.style import NU
 from emlib.datasets import Dataset, load_faithful
 from emlib.teaching.outliers import START_FROM, OutlierComparison, compare_on_outliers
 
-#: The table's column of the t fit's degrees of freedom.
-DOF_COLUMN = f"{NU} (t only)"
+#: The table's column of the degrees of freedom: the t fit's nu_k, as text (``shown_dof``).
+DOF_COLUMN = f"{NU} (degrees of freedom)"
+#: nu of a Gaussian component (the clean fit's and the Gaussian fit's): the t's limit.
+GAUSSIAN_DOF = "∞ (Gaussian)"
 
 #: The outlier share slider's range, in percent of the rows.
 MAX_SHARE = 20
@@ -120,6 +122,12 @@ def shown_shift(distance: float, comparison: OutlierComparison) -> float:
     return 0.0 if abs(distance) <= 1e-9 * scale else float(distance)
 
 
+def shown_dof(dof: float) -> str:
+    """A t component's nu_k as the table shows it, to 4 significant digits like its other
+    numbers (the column is text: the Gaussian rows read ``GAUSSIAN_DOF``)."""
+    return f"{dof:.4g}"
+
+
 def _component_notes(notes, n_components: int) -> list[str]:
     """emlib's notes ("Component 2: ...") by component, the prefix dropped."""
     out = [""] * n_components
@@ -142,7 +150,8 @@ def means_table(comparison: OutlierComparison, feature_names) -> pd.DataFrame:
     """One row per component of each fit ("clean fit": the Gaussian mixture of the data
     without outliers; "Gaussian", "t": the fits to the data with them): its mean, the clean
     fit's component it is matched to, the distance between their means and the ratio of
-    their ellipses' sizes, and for the t fit nu_k with emlib's note."""
+    their ellipses' sizes, and nu (for the t fit nu_k with emlib's note; a Gaussian's is
+    infinite)."""
     rows = {}
     k_count = comparison.reference.n_components
     for k in range(k_count):
@@ -151,6 +160,7 @@ def means_table(comparison: OutlierComparison, feature_names) -> pd.DataFrame:
             MATCH_COLUMN: k + 1,
             SHIFT_COLUMN: 0.0,
             SIZE_COLUMN: 1.0,
+            DOF_COLUMN: GAUSSIAN_DOF,
         }
     for label, fit in (("Gaussian", comparison.gaussian), ("t", comparison.student)):
         notes = _component_notes(fit.notes, k_count)
@@ -161,12 +171,10 @@ def means_table(comparison: OutlierComparison, feature_names) -> pd.DataFrame:
                 SHIFT_COLUMN: shown_shift(fit.distances[k], comparison),
                 SIZE_COLUMN: float(fit.volume_ratios[k]),
             }
-            if fit.dof is not None:
-                row[DOF_COLUMN] = float(fit.dof[k])
-                row[NOTE_COLUMN] = notes[k]
+            row[DOF_COLUMN] = GAUSSIAN_DOF if fit.dof is None else shown_dof(fit.dof[k])
+            row[NOTE_COLUMN] = "" if fit.dof is None else notes[k]
             rows[f"{label} · component {k + 1}"] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table[DOF_COLUMN] = table[DOF_COLUMN].astype(float)
     table[NOTE_COLUMN] = table[NOTE_COLUMN].fillna("")
     return table
 

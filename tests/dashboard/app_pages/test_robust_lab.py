@@ -9,6 +9,7 @@ import dashboard.app_pages.robust_lab.run as robust_run
 from dashboard.app_pages.robust_lab.figures import fits_figure
 from dashboard.app_pages.robust_lab.run import (
     DOF_COLUMN,
+    GAUSSIAN_DOF,
     MATCH_COLUMN,
     SHIFT_COLUMN,
     SIZE_COLUMN,
@@ -72,8 +73,8 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
     expected = means_table(default, NAMES)
     np.testing.assert_allclose(table[SHIFT_COLUMN], expected[SHIFT_COLUMN])
     t_rows = table[table.index.str.startswith("t ·")]
-    np.testing.assert_allclose(t_rows[DOF_COLUMN], default.student.dof)
-    at_bound = t_rows[t_rows[DOF_COLUMN] >= DOF_BOUNDS[1]]
+    assert list(t_rows[DOF_COLUMN]) == [f"{dof:.4g}" for dof in default.student.dof]
+    at_bound = t_rows[default.student.dof >= DOF_BOUNDS[1]]
     assert len(at_bound) >= 1 and at_bound["note"].str.contains("upper bound").all()
     assert at.tabs[0].label.startswith("t mixture")
     assert len(charts(at)) == 5  # the fits, and each replay's scatter and curve
@@ -151,7 +152,7 @@ def test_the_table_lists_each_fits_means_and_distances_as_emlib_computed_them(de
         assert row[MATCH_COLUMN] == default.student.matched[k] + 1
         gauss = table.loc[f"Gaussian · component {k + 1}"]
         assert gauss[SHIFT_COLUMN] == pytest.approx(default.gaussian.distances[k])
-        assert np.isnan(gauss[DOF_COLUMN])
+        assert gauss[DOF_COLUMN] == GAUSSIAN_DOF
 
 
 def test_without_outliers_the_gaussian_means_show_no_shift_not_rounding_noise():
@@ -188,3 +189,14 @@ def test_the_fits_figure_draws_outliers_apart_and_the_clean_fits_means_in_every_
     assert all("E[u]" in t.hovertemplate for t in t_outliers)
     zoom = fig.layout.xaxis3.range
     assert zoom[1] - zoom[0] < (fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]) / 3
+
+
+def test_the_gaussian_rows_show_nu_as_infinite_not_none(default):
+    # the clean fit's and the Gaussian fit's rows showed "None" under nu: a Gaussian is the
+    # t distribution's limit nu → infinity, and the table now says so
+    at = open_page(PAGE)
+    table = at.dataframe[0].value
+    gaussian = table[~table.index.str.startswith("t ·")]
+    assert len(gaussian) == 4
+    assert (gaussian[DOF_COLUMN] == "∞ (Gaussian)").all()
+    assert not table.isna().to_numpy().any()
