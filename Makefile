@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_HEADLESS := true
 
-.PHONY: run serve test test-fast lint bench shots clean
+.PHONY: run serve test test-fast lint bench shots plotly-bundle clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,5 +55,11 @@ bench: $(VENV)/.installed
 shots: $(VENV)/.installed
 	$(BIN)/python -m bench.shots shots/
 
+# Rebuild the vendored plotly.js (dashboard/static/plotly-emlab-*.min.js) from
+# dashboard/plotly_bundle: only to change its trace types or version (needs npm); the app
+# and the tests use the committed file, and a rebuild from the same lock file is byte-identical.
+plotly-bundle:
+	cd dashboard/plotly_bundle && npm ci --no-audit --no-fund --ignore-scripts && npm run build
+
 clean:
-	rm -rf $(VENV) shots test-artifacts .pytest_cache .hypothesis .import_linter_cache build dist
+	rm -rf dashboard/plotly_bundle/node_modules $(VENV) shots test-artifacts .pytest_cache .hypothesis .import_linter_cache build dist

@@ -367,7 +367,7 @@ def test_the_private_import_check_allows_public_dunder_and_other_packages_names(
 
 # Every chart goes through dashboard.components.charts (issue 21): one st.plotly_chart on a
 # page would make the browser fetch Streamlit's 4.7 MB Plotly chunk besides the app's
-# 1.5 MB cartesian bundle, and the first chart would wait for both.
+# own 1.2 MB plotly.js bundle, and the first chart would wait for both.
 def streamlit_plotly_calls(source: str) -> list[str]:
     """The calls of a ``plotly_chart`` method (``st.plotly_chart``, ``column.plotly_chart``)
     in ``source``; the app's own ``plotly_chart`` function is a plain name, not a method."""

@@ -1,14 +1,15 @@
-"""The app's charts in a real browser (``dashboard.components.charts``): drawn by plotly.js's
-cartesian bundle from the app's static files, never by Streamlit's own 4.7 MB Plotly chunk
-(issue 21: the first chart of a fresh visit), updated in place on a step, without plotly.js's
-"upload to Plotly Cloud" button, and a click on a point still inspects it."""
+"""The app's charts in a real browser (``dashboard.components.charts``): drawn by the app's own
+plotly.js bundle (the trace types of ``BUNDLE_TRACES``) from the app's static files, never by
+Streamlit's own 4.7 MB Plotly chunk (issue 21: the first chart of a fresh visit), updated in
+place on a step, without plotly.js's "upload to Plotly Cloud" button,
+and a click on a point still inspects it."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.components.charts import BUNDLE
+from dashboard.components.charts import BUNDLE, BUNDLE_TRACES
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +25,7 @@ def settle(page) -> None:
     )
 
 
-def test_charts_come_from_the_cartesian_bundle_and_update_in_place(server, page):
+def test_charts_come_from_the_apps_bundle_and_update_in_place(server, page):
     scripts = []
     page.on("request", lambda request: scripts.append(request.url))
     page.goto(f"{server}/step_by_step", wait_until="domcontentloaded")
@@ -35,6 +36,8 @@ def test_charts_come_from_the_cartesian_bundle_and_update_in_place(server, page)
     assert any(url.endswith(f"/app/static/{BUNDLE}") for url in scripts), "the bundle is served"
     assert not [url for url in scripts if "PlotlyChart" in url], "Streamlit's Plotly chunk"
     assert page.evaluate("() => !!window.Plotly && !!window.Plotly.react")
+    traces = page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")
+    assert set(traces) == BUNDLE_TRACES, "the bundle draws exactly the types the element accepts"
     # drawn at a real size, in the page's font
     box = charts.first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300
