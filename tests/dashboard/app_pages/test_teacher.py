@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from dashboard.app_pages.exercises.progress import ALREADY_SOLVED
 from dashboard.components.classroom import classroom
+from emlib.classroom import Classroom
 from emlib.teaching.exercises import MAX_SET_BYTES
 from tests.dashboard.apptest import open_page, unescaped
 
@@ -109,6 +111,35 @@ def test_an_answer_to_a_solved_exercise_from_a_page_left_open_is_not_recorded():
     assert teacher.metric[1].value == "1"  # answers checked
     assert teacher.dataframe[0].value["1. Our own question"].tolist() == ["solved at try 1"]
     assert any("No wrong answers yet" in c.value for c in teacher.caption)
+
+
+def test_an_answer_refused_because_another_device_solved_it_at_once_says_not_recorded(
+    monkeypatch,
+):
+    # Two devices of one student answer at once: the phone's right answer commits between
+    # the laptop's reading of the progress (unsolved, the form open) and its own write, so
+    # the class database refuses the laptop's answer (``Classroom.record`` returns False).
+    store = classroom()
+    code = store.create_class("Week 5 group", "week5", SET, "teach-me")
+    laptop = open_page("app_pages/exercises/page.py", {"class": code, "student": "Ada"})
+    assert not next(b for b in laptop.button if b.label == "Check").disabled
+    real_record = Classroom.record
+
+    def phone_first(self, student, exercise, answer, correct, **kwargs):
+        real_record(self, student, exercise, "2", True)  # the phone's answer, a moment earlier
+        return real_record(self, student, exercise, answer, correct, **kwargs)
+
+    monkeypatch.setattr(Classroom, "record", phone_first)
+    _check(laptop, "3")
+    monkeypatch.undo()
+    assert [i.value for i in laptop.info] == [ALREADY_SOLVED.message]
+    assert "not recorded" in ALREADY_SOLVED.message
+    assert not laptop.error and not laptop.success  # no "Not quite" for the refused answer
+    assert any("Solved at the first try." in c.value for c in laptop.caption)
+    assert next(b for b in laptop.button if b.label == "Check").disabled
+    assert "Worked solution" in " ".join(m.value for m in laptop.markdown)
+    rows = store.attempts_of(store.join(code, "Ada"))
+    assert [(r.answer, r.correct) for r in rows] == [("2", True)]  # only the phone's
 
 
 def test_a_teacher_creates_a_class_on_a_bundled_set_and_is_logged_in():
