@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/streamlit run dashboard/streamlit_app.py --server.port 8501 \
+	$(BIN)/streamlit run dashboard/asgi.py --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
 # A class on one server (README, "Serving a class"): libraries imported and every page warmed

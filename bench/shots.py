@@ -34,7 +34,7 @@ from bench.browser import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = "dashboard/streamlit_app.py"
+APP = "dashboard/asgi.py"
 #: The tallest picture, in pixels (Chromium's limit for one capture is about 16,384).
 MAX_HEIGHT = 16_000
 #: The height of the page's content: Streamlit scrolls [data-testid="stMain"], not the body.

@@ -34,7 +34,7 @@ from pathlib import Path
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.web import cli
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "asgi.py")
 _LOCK = threading.Lock()
 
 

@@ -47,7 +47,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "streamlit_app.py"
+#: What ``streamlit run`` serves: the router in its ``st.App`` (``dashboard/asgi.py``).
+APP = Path(__file__).resolve().parent / "asgi.py"
 PAGES_DIR = APP.parent / "app_pages"
 #: How long to wait for the server to answer, and for one page's first run (seconds).
 STARTUP_SECONDS = 120
@@ -82,7 +83,7 @@ def preload() -> list[str]:
             logging.getLogger(name).addFilter(_no_runtime_yet)
     failed = []
     for info in pkgutil.walk_packages(dashboard.__path__, "dashboard."):
-        if info.name.endswith((".page", ".serve", ".streamlit_app")):
+        if info.name.endswith((".page", ".serve", ".streamlit_app", ".asgi")):
             continue
         try:
             importlib.import_module(info.name)

@@ -40,6 +40,7 @@ NOT_SOURCE = shutil.ignore_patterns(
     "tests",
     "bench",
     "docs",
+    "node_modules",  # make plotly-bundle's, when it was run here
 )
 #: The dashboard's pages, as the entry file routes to them (paths relative to it).
 PAGES = sorted(
@@ -194,9 +195,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_installed_app_serves_its_health_check(installed):
-    """``streamlit run`` of the installed entry file, without the project's .streamlit/."""
-    app = installed["site"] / "dashboard" / "streamlit_app.py"
+def test_installed_app_serves_its_health_check_and_the_charts_bundle(installed):
+    """``streamlit run`` of the installed entry file, without the project's .streamlit/: it
+    answers, and serves plotly.js's bundle (package data; static serving turned on by
+    ``dashboard/asgi.py`` itself), without which no chart is drawn."""
+    from dashboard.components.charts import BUNDLE
+
+    app = installed["site"] / "dashboard" / "asgi.py"
     port = _free_port()
     log_path = installed["cwd"] / "streamlit.log"
     with log_path.open("w") as log:
@@ -234,6 +239,10 @@ def test_installed_app_serves_its_health_check(installed):
                 except OSError:
                     time.sleep(0.3)
             assert answer == b"ok", f"no health answer within 60 s:\n{log_path.read_text()}"
+            bundle = urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/app/static/{BUNDLE}", timeout=10
+            ).read()
+            assert bundle.startswith(b"/*! plotly.js v") and len(bundle) > 500_000
         finally:
             proc.terminate()
             try:

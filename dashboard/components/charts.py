@@ -46,8 +46,39 @@ BUNDLE_TRACES = frozenset({"bar", "contour", "heatmap", "histogram", "scatter"})
 #: Streamlit's chart height when a figure sets none (px).
 DEFAULT_HEIGHT = 450
 
-JS = """
+#: How a page gets plotly.js, once per browser: a ``<script>`` of the bundle, its promise kept
+#: on ``window`` so that the element and ``PRELOAD_SCRIPT`` share one load.
+LOADER = """
 const BUNDLE = './app/static/__BUNDLE__';
+function loadPlotly() {
+  if (!window.__emlabPlotly) {
+    window.__emlabPlotly = window.Plotly ? Promise.resolve(window.Plotly) : new Promise(
+      (resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = BUNDLE;
+        script.onload = () => resolve(window.Plotly);
+        script.onerror = () => reject(new Error('plotly.js did not load from ' + BUNDLE));
+        document.head.appendChild(script);
+      });
+  }
+  return window.__emlabPlotly;
+}
+""".replace("__BUNDLE__", BUNDLE)
+
+#: Put in the page's HTML by ``dashboard/asgi.py``: once the page has loaded, at the browser's
+#: first idle moment (it waits for the server's first script run), plotly.js starts loading,
+#: so the first chart need not wait for it (issue 21).
+PRELOAD_SCRIPT = (
+    "<script>(() => {"
+    + LOADER
+    + "const idle = window.requestIdleCallback || ((then) => setTimeout(then, 1));\n"
+    + "addEventListener('load', () => idle(loadPlotly, {timeout: 1000}));\n"
+    + "})();</script>"
+)
+
+JS = (
+    LOADER
+    + """
 // Streamlit's light chart theme (its PlotlyChart's template), which st.plotly_chart applied
 const FONT = '"Source Sans", "Source Sans Pro", sans-serif';
 const TEXT = '#31333F', MUTED = 'rgba(49, 51, 63, 0.8)', GRID = '#e6eaf1';
@@ -62,20 +93,6 @@ const TEMPLATE = {layout: {
           title: {font: {size: 14}, standoff: 24}, automargin: true},
   hoverlabel: {bgcolor: '#ffffff', bordercolor: GRID, font: {family: FONT, size: 12, color: TEXT}},
 }};
-
-function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__emlabPlotly) {
-    window.__emlabPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.src = BUNDLE;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => reject(new Error('plotly.js did not load from ' + BUNDLE));
-      document.head.appendChild(script);
-    });
-  }
-  return window.__emlabPlotly;
-}
 
 // Each chart is drawn in a task of its own, in page order: the browser paints the first
 // chart before it draws the next, instead of all of a page's charts in one long task.
@@ -128,7 +145,8 @@ export default function(component) {
     });
   }));
 }
-""".replace("__BUNDLE__", BUNDLE).replace("__HEIGHT__", str(DEFAULT_HEIGHT))
+""".replace("__HEIGHT__", str(DEFAULT_HEIGHT))
+)
 
 #: Room for the chart while plotly.js loads, so the page does not jump when it is drawn.
 CSS = ".emlab-chart { width: 100%; }"

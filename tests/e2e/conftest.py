@@ -51,7 +51,7 @@ def server(tmp_path_factory) -> str:
     log = log_path.open("w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "dashboard/streamlit_app.py",
+            sys.executable, "-m", "streamlit", "run", "dashboard/asgi.py",
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",

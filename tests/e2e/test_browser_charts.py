@@ -28,12 +28,14 @@ def settle(page) -> None:
 def test_charts_come_from_the_apps_bundle_and_update_in_place(server, page):
     scripts = []
     page.on("request", lambda request: scripts.append(request.url))
-    page.goto(f"{server}/step_by_step", wait_until="domcontentloaded")
+    response = page.goto(f"{server}/step_by_step", wait_until="domcontentloaded")
+    assert "__emlabPlotly" in response.text(), "the page's HTML starts loading plotly.js"
     charts = page.locator(".emlab-chart")
     expect(charts.first.locator(".main-svg").first).to_be_attached(timeout=WAIT)
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert any(url.endswith(f"/app/static/{BUNDLE}") for url in scripts), "the bundle is served"
+    fetched = [url for url in scripts if url.endswith(f"/app/static/{BUNDLE}")]
+    assert len(fetched) == 1, "the bundle is fetched, once, by the page and the charts together"
     assert not [url for url in scripts if "PlotlyChart" in url], "Streamlit's Plotly chunk"
     assert page.evaluate("() => !!window.Plotly && !!window.Plotly.react")
     traces = page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")

@@ -1,0 +1,118 @@
+"""The server's app: Streamlit's ``st.App`` over the router (``streamlit_app.py``), with one
+middleware that lets a fresh browser load plotly.js while it waits for its first script run.
+
+    streamlit run dashboard/asgi.py         # what make run, python -m dashboard.serve run
+
+``streamlit run`` finds ``app`` below (an ``st.App``) and serves it with uvicorn, reading
+``.streamlit/config.toml`` and the command line's options as for the router itself; the pages,
+sessions and caches are the same.
+
+Why (issue 21, the first chart of a fresh visit within 2 s): every chart is drawn by plotly.js
+(``dashboard/components/charts.py``), which a browser must fetch and run (about 160 ms of its
+main thread) before the first chart. Left to the chart element, that happens only once the
+element is mounted, after the page's other elements, on a thread that is busy with them. The
+page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: once
+the page has loaded, in the first idle moment (while the server runs the page's script and
+the browser has nothing to do), it starts loading the bundle; the chart element then finds
+plotly.js loaded or loading and draws at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from starlette.middleware import Middleware
+from streamlit import config
+
+from dashboard.components.charts import PRELOAD_SCRIPT
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ROUTER = Path(__file__).resolve().parent / "streamlit_app.py"
+
+
+def with_preload(html: bytes, script: str = PRELOAD_SCRIPT) -> bytes:
+    """``html`` with ``script`` just before ``</head>`` (once); unchanged without a head."""
+    if b"</head>" not in html or script.encode() in html:
+        return html
+    return html.replace(b"</head>", script.encode() + b"\n</head>", 1)
+
+
+def asks_for_a_page(scope: Scope) -> bool:
+    """A browser's GET of a page: its ``Accept`` header names HTML (a navigation), unlike the
+    scripts, styles, fonts and API calls the page makes afterwards."""
+    if scope.get("type") != "http" or scope.get("method") != "GET":
+        return False
+    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+    return b"text/html" in accept
+
+
+class PreloadPlotly:
+    """ASGI middleware: a page's HTML gets ``PRELOAD_SCRIPT``; everything else passes as it is.
+
+    The page is asked for uncompressed (its ``Accept-Encoding`` dropped: Streamlit's own gzip
+    middleware would otherwise compress it before this one sees it; it is 2 kB), and its
+    ``Content-Length`` is set to the new body's length.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not asks_for_a_page(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]
+        scope = {**scope, "headers": headers}
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if start is None or not _is_html(start):
+                if start is not None:
+                    await send(start)
+                    start = None
+                await send(message)
+                return
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = with_preload(b"".join(chunks))
+                # a new length, and no ETag: it names Streamlit's file, not this body
+                kept = [
+                    (k, v)
+                    for k, v in start.get("headers", [])
+                    if k not in (b"content-length", b"etag")
+                ]
+                await send({**start, "headers": [*kept, (b"content-length", b"%d" % len(body))]})
+                await send({"type": "http.response.body", "body": body})
+                start = None
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+
+def _is_html(start: Message) -> bool:
+    headers = dict(start.get("headers") or [])
+    return headers.get(b"content-type", b"").startswith(b"text/html") and not headers.get(
+        b"content-encoding"
+    )
+
+
+# every chart needs dashboard/static/ served at app/static/, with or without the project's
+# .streamlit/config.toml (an installed copy runs without it)
+config.set_option("server.enableStaticServing", True, "dashboard/asgi.py")
+app = st.App(ROUTER, middleware=[Middleware(PreloadPlotly)])

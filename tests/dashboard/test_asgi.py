@@ -1,0 +1,95 @@
+"""The server's app (``dashboard/asgi.py``): a page's HTML gets the script that loads plotly.js
+at the browser's first idle moment; every other response passes as it is."""
+
+import asyncio
+
+from dashboard import asgi
+from dashboard.components.charts import BUNDLE, PRELOAD_SCRIPT
+
+PAGE = b"<!DOCTYPE html><html><head><title>Streamlit</title></head><body></body></html>"
+
+
+def run(app, scope: dict) -> list[dict]:
+    """Drive ``app`` with ``scope``: the messages it sent."""
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def inner_app(body_parts: list[bytes], headers: list[tuple[bytes, bytes]], seen: list[dict]):
+    async def app(scope, receive, send):
+        seen.append(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for i, part in enumerate(body_parts):
+            more = i < len(body_parts) - 1
+            await send({"type": "http.response.body", "body": part, "more_body": more})
+
+    return app
+
+
+def page_request(accept: bytes = b"text/html,application/xhtml+xml,*/*;q=0.8") -> dict:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": "/step_by_step",
+        "headers": [(b"accept", accept), (b"accept-encoding", b"gzip, br")],
+    }
+
+
+def test_the_script_goes_once_before_the_head_ends():
+    html = asgi.with_preload(PAGE)
+    assert html.count(PRELOAD_SCRIPT.encode()) == 1
+    assert html.index(PRELOAD_SCRIPT.encode()) < html.index(b"</head>")
+    assert asgi.with_preload(html) == html, "not twice"
+    assert asgi.with_preload(b"<p>no head</p>") == b"<p>no head</p>"
+    assert f"./app/static/{BUNDLE}" in PRELOAD_SCRIPT
+
+
+def test_only_a_browsers_get_of_a_page_asks_for_a_page():
+    assert asgi.asks_for_a_page(page_request())
+    assert not asgi.asks_for_a_page(page_request(accept=b"*/*")), "a script or a fetch"
+    assert not asgi.asks_for_a_page({**page_request(), "method": "POST"})
+    assert not asgi.asks_for_a_page({**page_request(), "method": "HEAD"})
+    assert not asgi.asks_for_a_page({"type": "websocket", "path": "/_stcore/stream"})
+
+
+def test_a_page_is_served_with_the_script_its_new_length_and_no_etag():
+    seen: list[dict] = []
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(PAGE)).encode()),
+        (b"etag", b'"streamlits-file"'),
+        (b"cache-control", b"no-cache"),
+    ]
+    app = asgi.PreloadPlotly(inner_app([PAGE[:20], PAGE[20:]], headers, seen))
+    start, body = run(app, page_request())
+    sent_headers = dict(start["headers"])
+    assert body["body"] == asgi.with_preload(PAGE)
+    assert sent_headers[b"content-length"] == str(len(body["body"])).encode()
+    assert b"etag" not in sent_headers and sent_headers[b"cache-control"] == b"no-cache"
+    # asked for uncompressed, so Streamlit's gzip middleware leaves it as it is
+    assert b"accept-encoding" not in dict(seen[0]["headers"])
+
+
+def test_everything_else_passes_as_it_is():
+    script = [(b"content-type", b"application/javascript"), (b"content-length", b"3")]
+    for scope, headers, parts in [
+        (page_request(accept=b"*/*"), script, [b"abc"]),  # a script
+        (page_request(), script, [b"a", b"bc"]),  # not HTML, though the browser asked for a page
+        (page_request(), [(b"content-type", b"text/html"), (b"content-encoding", b"gzip")], [b"z"]),
+    ]:
+        seen: list[dict] = []
+        alone = run(inner_app(parts, headers, []), scope)
+        assert run(asgi.PreloadPlotly(inner_app(parts, headers, seen)), scope) == alone
+
+
+def test_the_server_runs_the_router_with_the_middleware():
+    assert asgi.ROUTER.name == "streamlit_app.py" and asgi.ROUTER.is_file()
+    assert [m.cls for m in asgi.app._user_middleware] == [asgi.PreloadPlotly]
