@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import emlib.classroom
-from emlib.classroom import Classroom, TooManyAttempts, migrate, student_seed
+from emlib.classroom import (
+    Classroom,
+    Student,
+    TooManyAttempts,
+    make_engine,
+    migrate,
+    student_seed,
+)
 from emlib.classroom.migrations import migrations
-from emlib.classroom.store import FAILURE_WINDOW, MAX_FAILURES, classes, schema_version
+from emlib.classroom.store import (
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    attempts,
+    classes,
+    schema_version,
+)
 
 
 def test_the_schema_is_created_on_first_use_and_each_migration_runs_once(classroom):
@@ -182,3 +197,157 @@ def test_the_sql_check_sees_a_formatted_statement():
     tree = ast.parse('connection.execute(text(f"SELECT * FROM t WHERE a = {a}"))')
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     assert any(_built_from_strings(c.args[0]) for c in calls if c.args)
+
+
+# ------------------------------------------------------- one right answer per exercise
+def _database_at(url: str, version: int):
+    """An engine on a database brought only up to migration ``version`` (an old database)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        for module in migrations()[:version]:
+            module.upgrade(connection)
+            connection.execute(
+                schema_version.insert().values(
+                    version=module.VERSION, description=module.DESCRIPTION, applied="2025"
+                )
+            )
+    return engine
+
+
+def test_an_old_database_with_duplicate_right_answers_migrates_and_keeps_every_row(
+    database_url,
+):
+    engine = _database_at(database_url, 2)
+    try:
+        old = Classroom(engine)
+        code = old.create_class("A", "intro", 'title = "x"', "secret-1")
+        ada, bob = old.join(code, "Ada"), old.join(code, "Bob")
+        rows = [  # (student, exercise, answer, correct, second): written by the old race
+            (ada, 1, "0.1", False, 1),
+            (ada, 1, "a", True, 3),
+            (ada, 1, "b", True, 2),  # written after "a" but earlier: the first right one
+            (ada, 1, "c", True, 3),  # same time as "a", written after it
+            (ada, 2, "d", True, 1),
+            (bob, 1, "e", True, 5),
+            (bob, 1, "f", True, 5),
+        ]
+        with engine.begin() as connection:
+            for student, exercise, answer, correct, second in rows:
+                connection.execute(
+                    attempts.insert().values(
+                        student_id=student.id,
+                        exercise=exercise,
+                        answer=answer,
+                        correct=correct,
+                        revealed=False,
+                        time=f"2025-01-01T00:00:0{second}.000000+00:00",
+                    )
+                )
+
+        assert migrate(engine) == len(migrations())
+
+        _, kept = old.class_attempts(code)  # every row kept, as it was
+        assert [(r.student, r.exercise, r.answer, r.correct) for r in kept] == [
+            ("Ada", 1, "0.1", False), ("Ada", 2, "d", True), ("Ada", 1, "b", True),
+            ("Ada", 1, "a", True), ("Ada", 1, "c", True), ("Bob", 1, "e", True),
+            ("Bob", 1, "f", True),
+        ]  # fmt: skip
+        with engine.connect() as connection:
+            flags = dict(
+                connection.execute(select(attempts.c.answer, attempts.c.duplicate_right)).all()
+            )
+        assert flags == {
+            "0.1": False, "a": True, "b": False, "c": True, "d": False, "e": False, "f": True
+        }  # fmt: skip
+        for student, exercise in [(ada, 1), (ada, 2), (bob, 1)]:
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.execute(  # past the store's check: the database refuses it
+                    attempts.insert().values(
+                        student_id=student.id, exercise=exercise, answer="g", correct=True,
+                        revealed=False, time="2025-01-02T00:00:00.000000+00:00",
+                    )
+                )  # fmt: skip
+        assert old.record(bob, 2, "h", True) is True  # a new exercise: one right answer
+        assert old.record(bob, 2, "h", True) is False
+    finally:
+        engine.dispose()
+
+
+def test_the_database_refuses_a_second_right_answer_even_past_the_check(classroom, monkeypatch):
+    code = classroom.create_class("A", "intro", 'title = "x"', "secret-1")
+    ada = classroom.join(code, "Ada")
+    assert classroom.record(ada, 1, "0.5", False) is True
+    assert classroom.record(ada, 1, "0.25", True) is True
+    stale, solved = [False], Classroom._solved  # the next check misses that right answer
+
+    def check(self, connection, student, exercise):
+        return stale.pop() if stale else solved(self, connection, student, exercise)
+
+    monkeypatch.setattr(Classroom, "_solved", check)
+    assert classroom.record(ada, 1, "1/4", True) is False  # not recorded, no error
+    assert stale == []
+    assert classroom.record(ada, 2, "0.25", True) is True
+    assert [(a.exercise, a.answer) for a in classroom.attempts_of(ada)] == [
+        (1, "0.5"),
+        (1, "0.25"),
+        (2, "0.25"),
+    ]
+    ghost = Student(10**6, code, "Ghost", 0)  # another integrity error is not "solved"
+    with pytest.raises(IntegrityError):
+        classroom.record(ghost, 1, "0.25", True)
+
+
+def test_two_devices_answering_right_at_the_same_moment_record_one_answer(
+    database_url, monkeypatch
+):
+    """Both devices check before either writes. On PostgreSQL (READ COMMITTED) both checks
+    find the exercise unsolved and the database's unique index refuses the second write; on
+    SQLite the second device's transaction waits for the first's (BEGIN IMMEDIATE), so its
+    check already sees the right answer. Either way: one row, one device told "not recorded"."""
+    devices = [Classroom.connect(database_url) for _ in range(2)]  # each its own connections
+    postgres = devices[0].engine.dialect.name == "postgresql"
+    try:
+        code = devices[0].create_class("A", "intro", 'title = "x"', "secret-1")
+        ada = devices[0].join(code, "Ada")
+        start = threading.Barrier(2)
+        # Each check waits for the other device's check, so both run before either write;
+        # on SQLite the other device cannot get there (it waits to begin), hence the timeout.
+        checked = threading.Barrier(2, timeout=10 if postgres else 0.5)
+        seen, results, errors = [], [], []
+        solved = Classroom._solved
+
+        def check_then_wait(self, connection, student, exercise):
+            found = solved(self, connection, student, exercise)
+            seen.append(found)
+            if len(seen) <= 2:  # the two devices' checks (not the refused one's second look)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    checked.wait()
+            return found
+
+        monkeypatch.setattr(Classroom, "_solved", check_then_wait)
+
+        def answer(device, text):
+            try:
+                start.wait()
+                results.append(device.record(ada, 1, text, True))
+            except Exception as err:
+                errors.append(err)
+
+        threads = [
+            threading.Thread(target=answer, args=(device, text))
+            for device, text in zip(devices, ["0.25", "1/4"], strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert sorted(results) == [False, True]
+        # PostgreSQL: both checks missed the other's answer, the refused device then saw it.
+        assert seen == ([False, False, True] if postgres else [False, True])
+        mine = devices[0].attempts_of(ada)
+        assert len(mine) == 1 and mine[0].correct
+    finally:
+        for device in devices:
+            device.close()
