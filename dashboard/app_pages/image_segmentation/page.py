@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-from dashboard.app_pages.image_segmentation.figures import (
-    bic_figure,
-    histogram_figure,
-    uncertainty_picture,
-)
+from dashboard.app_pages.image_segmentation.figures import bic_figure, uncertainty_picture
 from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
 from dashboard.app_pages.image_segmentation.run import (
     PHANTOM,
@@ -15,10 +11,11 @@ from dashboard.app_pages.image_segmentation.run import (
     read_upload,
     run_settings,
     source_text,
-    viewer_data,
 )
 from dashboard.app_pages.image_segmentation.sections import (
     damage_section,
+    drop_view_params,
+    feature_space_section,
     playback,
     segments_section,
 )
@@ -35,7 +32,6 @@ from dashboard.components.handoff import sent_upload
 from dashboard.components.pictures import as_rgb
 from dashboard.components.segmentation import PixelSpec, fit_text
 from dashboard.components.settings import current_settings, init_settings, write_query_params
-from dashboard.components.viewer import iteration_viewer
 
 st.title("Image segmentation")
 st.markdown(
@@ -56,6 +52,7 @@ sidebar()
 settings = current_settings("img", SETTINGS)
 write_query_params(settings)
 if settings["img"] == PHANTOM:
+    drop_view_params()  # the phantom has no feature-space view
     phantom_section(settings)
     st.stop()
 upload = None
@@ -104,39 +101,11 @@ playback(result)
 if result.bic is not None:
     plotly_chart(bic_figure(result.bic, k), width="stretch")
 
-st.subheader("The pixels in feature space")
-names = result.feature_names
-if len(names) == 1:
-    history = result.natural_history()
-    plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
-else:
-    x_col, y_col = st.columns(2)
-    for key, default in (("img_fx", names[0]), ("img_fy", names[1])):
-        if st.session_state.get(key) not in names:
-            st.session_state[key] = default
-    x_name = x_col.selectbox("Horizontal axis", names, key="img_fx")
-    y_name = y_col.selectbox("Vertical axis", names, key="img_fy")
-    write_query_params({"fx": x_name, "fy": y_name})
-    if x_name == y_name:
-        st.warning("Pick two different features for the axes.")
-    else:
-        X, shown_names, history = viewer_data(result, x_name, y_name)
-        st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
-        iteration_viewer(
-            X,
-            shown_names,
-            history,
-            key="img_viewer",
-            run_id=repr((sorted(settings.items()), x_name, y_name)),
-            converged=result.converged,
-            query_key="step",
-            tol=settings["tol"],
-            opens_at="final",
-        )
+feature_space_section(result, settings)
 fit_downloads(
     result.history,
     image_fit_matrix(image_key, result.original, PixelSpec.from_settings(settings)),
-    [f"{n} (standardised)" for n in names],
+    [f"{n} (standardised)" for n in result.feature_names],
     key="img",
     estimator_params=result.estimator_params,
     data_code=image_data_code(

@@ -1,16 +1,27 @@
 """Sections of the Image segmentation page that draw a fit's result: the damaged pixels and
-their reconstruction, one picture per segment, and the iteration playback (a fragment)."""
+their reconstruction, one picture per segment, the iteration playback (a fragment), and the
+pixels in feature space (a histogram of one feature, else the iteration viewer on two)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.image_segmentation.figures import mask_picture, segment_caption
-from dashboard.components.charts import plotly_chart_in
+from dashboard.app_pages.image_segmentation.figures import (
+    histogram_figure,
+    mask_picture,
+    segment_caption,
+)
+from dashboard.app_pages.image_segmentation.run import viewer_data
+from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.figures import loglik_figure
 from dashboard.components.pictures import as_rgb, label_picture
-from dashboard.components.share import refresh_open_links
+from dashboard.components.settings import write_query_params
+from dashboard.components.share import refresh_open_links, set_url_param
+from dashboard.components.viewer import iteration_viewer
 from emlib.cases.image import SegmentationResult
+
+#: The feature-space view's entries in the URL: its two axes and the viewer's position.
+VIEW_PARAMS = ("fx", "fy", "step")
 
 
 def damage_section(result: SegmentationResult, settings: dict) -> None:
@@ -76,3 +87,47 @@ def playback(result: SegmentationResult) -> None:
     )
     title = "Log-likelihood (standardised features) per iteration"
     plotly_chart_in(curve, loglik_figure(result.history, frame, title=title), width="stretch")
+
+
+def drop_view_params(shown: tuple[str, ...] = ()) -> None:
+    """Remove from the URL the feature-space view's entries (``VIEW_PARAMS``) that do not
+    apply now (``shown``: those that do), so a link carries only what the page draws."""
+    for name in VIEW_PARAMS:
+        if name not in shown:
+            set_url_param(name, None)
+
+
+def feature_space_section(result: SegmentationResult, settings: dict) -> None:
+    """The pixels in feature space: one feature's histogram, or the iteration viewer on two
+    features chosen for the axes (in the URL as ``fx``, ``fy``; its position as ``step``)."""
+    st.subheader("The pixels in feature space")
+    names = result.feature_names
+    if len(names) == 1:
+        drop_view_params()  # no axes to choose, no viewer
+        history = result.natural_history()
+        plotly_chart(histogram_figure(result.sample[:, 0], history[-1].params, names[0]))
+        return
+    x_col, y_col = st.columns(2)
+    for key, default in (("img_fx", names[0]), ("img_fy", names[1])):
+        if st.session_state.get(key) not in names:
+            st.session_state[key] = default
+    x_name = x_col.selectbox("Horizontal axis", names, key="img_fx")
+    y_name = y_col.selectbox("Vertical axis", names, key="img_fy")
+    write_query_params({"fx": x_name, "fy": y_name})
+    if x_name == y_name:
+        drop_view_params(("fx", "fy"))  # the axes stay chosen, the viewer is not drawn
+        st.warning("Pick two different features for the axes.")
+        return
+    X, shown_names, history = viewer_data(result, x_name, y_name)
+    st.caption(f"A seeded sample of {len(X):,} pixels, in the features' own units.")
+    iteration_viewer(
+        X,
+        shown_names,
+        history,
+        key="img_viewer",
+        run_id=repr((sorted(settings.items()), x_name, y_name)),
+        converged=result.converged,
+        query_key="step",
+        tol=settings["tol"],
+        opens_at="final",
+    )

@@ -243,3 +243,29 @@ def test_enlarged_keeps_its_longer_side_within_the_safe_maximum(shape, expected)
     picture = np.zeros((*shape, 3), np.uint8)
     shown = enlarged(picture)
     assert shown.shape[:2] == (expected or shape)
+
+
+def test_the_link_drops_the_viewers_step_while_both_axes_show_one_feature():
+    # With both axes on L* the iteration viewer is not drawn, yet the link kept its "step"
+    at = image_page({"img": "coffee", "k": "3", "space": "lab", "pos": "1.0"})
+    assert "step" in at.query_params
+    at.selectbox(key="img_fy").set_value("L*").run()
+    assert not at.exception
+    assert "Pick two different features for the axes." in [w.value for w in at.warning]
+    assert "step" not in at.query_params
+    assert (at.query_params["fx"], at.query_params["fy"]) == ("L*", "L*")  # still the view
+    at.selectbox(key="img_fy").set_value("b*").run()
+    assert not at.exception
+    assert "step" in at.query_params
+
+
+@pytest.mark.parametrize(
+    "query", [{"img": "coins", "pos": "0.0"}, {"img": "phantom"}], ids=["one feature", "phantom"]
+)
+def test_a_link_to_a_view_without_axes_or_viewer_drops_their_settings(query):
+    # A single feature draws a histogram (no axes to choose, no viewer), the phantom neither:
+    # a link's "fx", "fy" and "step" stayed in the address and the Share link
+    at = image_page({**query, "k": "3", "fx": "x", "fy": "y", "step": "3"})
+    assert not {"img_fx", "img_fy"} & {box.key for box in at.selectbox}
+    assert not {"fx", "fy", "step"} & set(at.query_params)
+    assert at.query_params["img"] == query["img"]
