@@ -4,7 +4,7 @@
     python -m bench.shots out/ --pages fraud_detection your_data
     python -m bench.shots --width 1400 --height 2400
 
-Starts ``streamlit run dashboard/streamlit_app.py`` on a free port (its log in
+Starts ``streamlit run dashboard/asgi.py`` on a free port (its log in
 ``OUT/server.log``), opens the home page in headless Chromium (/usr/bin/chromium, the browser
 tests' flags from ``bench.browser``), and visits every page the sidebar links to (unfolding its
 "View N more"). On each page it waits for the script to finish, scrolls to the bottom and back
