@@ -3,11 +3,8 @@ complete-case analysis and mean imputation, and replay EM's imputations step by 
 
 import streamlit as st
 
-from dashboard.app_pages.missing_lab.run import (
-    MissingLabSettings,
-    comparison_panels,
-    run_missing_lab,
-)
+from dashboard.app_pages.missing_lab.lab_data import MissingLabSettings
+from dashboard.app_pages.missing_lab.run import comparison_panels, run_missing_lab
 from dashboard.app_pages.missing_lab.sidebar import SETTINGS, settings_sidebar
 from dashboard.app_pages.missing_lab.words import missing_lab_code, missing_lab_story
 from dashboard.components.charts import plotly_chart

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.missing_lab.run import AIRQUALITY_COLUMNS, MISSING_DATASETS
+from dashboard.app_pages.missing_lab.lab_data import AIRQUALITY_COLUMNS, MISSING_DATASETS
 from dashboard.components.settings import (
     Setting,
     choice,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard.app_pages.missing_lab.run import MissingLabResult, MissingLabSettings
+from dashboard.app_pages.missing_lab.lab_data import MissingLabSettings
+from dashboard.app_pages.missing_lab.run import MissingLabResult
 from dashboard.components.downloads import dataset_code
 from emlib.missing import (
     METHODS,

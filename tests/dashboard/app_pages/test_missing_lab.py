@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.missing_lab.run import MissingLabSettings, run_missing_lab
+from dashboard.app_pages.missing_lab.lab_data import MissingLabSettings
+from dashboard.app_pages.missing_lab.run import run_missing_lab
 from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
@@ -198,6 +199,7 @@ def test_a_mechanism_switch_refits_only_the_baselines_and_shows_the_same_numbers
     from dataclasses import replace
 
     from dashboard.app_pages.missing_lab import run
+    from dashboard.app_pages.missing_lab.lab_data import missing_lab_data
     from emlib.missing import METHODS, compare_methods
 
     fitted = []
@@ -212,7 +214,7 @@ def test_a_mechanism_switch_refits_only_the_baselines_and_shows_the_same_numbers
         fitted.clear()
         switched = run_missing_lab.__wrapped__(replace(settings, mechanism="MAR"))
         assert [np.isnan(X).any() for X in fitted] == [False, False]  # the two baselines
-        data, complete, _ = run.missing_lab_data(replace(settings, mechanism="MAR"))
+        data, complete, _ = missing_lab_data(replace(settings, mechanism="MAR"))
         fresh = compare_methods(
             data.X, 2, random_state=4321, complete=complete, truth=data.truth,
             mechanism="MAR", rate=0.3, column=1, column_name=data.feature_names[1],

@@ -18,11 +18,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.image_segmentation.fit_code import image_data_code, image_fit_matrix
-from dashboard.app_pages.missing_lab.run import (
-    MissingLabSettings,
-    missing_lab_data,
-    run_missing_lab,
-)
+from dashboard.app_pages.missing_lab.lab_data import MissingLabSettings, missing_lab_data
+from dashboard.app_pages.missing_lab.run import run_missing_lab
 from dashboard.app_pages.missing_lab.words import missing_lab_code
 from dashboard.app_pages.model_selection.options import SelectionSettings
 from dashboard.app_pages.model_selection.run import (
