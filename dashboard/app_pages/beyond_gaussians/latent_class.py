@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.beyond_gaussians.figures import level_profiles_figure
+from dashboard.app_pages.beyond_gaussians.profiles_figures import level_profiles_figure
 from dashboard.app_pages.beyond_gaussians.run import (
     ANES_TITLES,
     LATENT_CLASS_GRID,

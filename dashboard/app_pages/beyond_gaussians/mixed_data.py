@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.beyond_gaussians.figures import label_bars_figure, level_profiles_figure
+from dashboard.app_pages.beyond_gaussians.figures import label_bars_figure
+from dashboard.app_pages.beyond_gaussians.profiles_figures import level_profiles_figure
 from dashboard.app_pages.beyond_gaussians.run import (
     APPROVAL_NAMES,
     MIXED_COVARIANCES,

@@ -6,7 +6,7 @@ fits, and the URL restores the view."""
 import numpy as np
 
 from dashboard.app_pages.beyond_gaussians import run as state
-from dashboard.app_pages.beyond_gaussians.figures import panel_grid
+from dashboard.app_pages.beyond_gaussians.profiles_figures import panel_grid
 from dashboard.app_pages.beyond_gaussians.run import (
     DigitsSettings,
     LatentClassSettings,
