@@ -3,7 +3,8 @@
 1-D: each component's weighted density pi_k N(x | mu_k, sigma_k^2) in its colour and, with two
 or more components, their sum p(x) dashed in grey. 2-D: each component's 1- and 2-sigma
 ellipses and its mean (drawn as ``components.figures.clusters_figure``). Both: the
-data points, marked places (points, vertical and horizontal lines) and line segments.
+data points, marked places (points, vertical and horizontal lines) and line segments (drawn
+by ``overlays``).
 
 Traces carry ``meta["role"]``: "component" (with "component": k), "mixture", "ellipse", "mean",
 "points", "mark" and "segment", so tests find them without relying on their order.
@@ -14,16 +15,18 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.app_pages.exercises.overlays import (
+    MIXTURE_COLOR,
+    draw_marks,
+    draw_points,
+    draw_segments,
+    draw_stems,
+)
 from dashboard.components.figures import add_ellipses, add_means
-from dashboard.components.style import axis_range, blend_colors, component_color
+from dashboard.components.style import axis_range, component_color
 from emlib.params import GMMParams
-from emlib.teaching.exercises import Mark, MixturePlot
+from emlib.teaching.exercises import MixturePlot
 
-#: Colours of marks that belong to no component, in turn (never "#0000xx": Streamlit's theme
-#: swaps those).
-MARK_COLORS = ("crimson", "rgb(70,70,70)", "#3b5bdb", "#8C6D31")
-MIXTURE_COLOR = "rgb(70,70,70)"
-POINT_COLOR = "rgba(110,110,110,0.55)"
 #: Figure sizes (px): small, the legend below the axes; 2-D plots keep equal axis scales.
 HEIGHT, WIDTH = 340, 720
 HEIGHT_2D, WIDTH_2D = 430, 600
@@ -38,8 +41,8 @@ def mixture_figure(plot: MixturePlot) -> go.Figure:
         y_range = [-0.04 * y_top if plot.points else 0.0, y_top]
     else:
         x_range, y_range = _draw_2d(fig, plot)
-    _draw_segments(fig, plot)
-    _draw_marks(fig, plot.marks, x_range, y_range)
+    draw_segments(fig, plot)
+    draw_marks(fig, plot.marks, x_range, y_range)
     fig.update_layout(
         title={"text": plot.title, "font": {"size": 15}},
         xaxis={"title": {"text": plot.axis_names[0]}, "range": list(x_range)},
@@ -107,8 +110,8 @@ def _draw_1d(fig: go.Figure, plot: MixturePlot) -> tuple[tuple[float, float], fl
         top = max(top, *heights)
         on_axis = [p[0] for p in plot.points if len(p) == 1]
         if on_axis and plot.n_components:
-            _draw_stems(fig, plot, on_axis)
-        _draw_points(fig, plot, [p[0] for p in plot.points], heights)
+            draw_stems(fig, plot, on_axis)
+        draw_points(fig, plot, [p[0] for p in plot.points], heights)
     marked = [m.y for m in plot.marks if m.y is not None]
     top = max(top, *marked) if marked else top
     return x_range, 1.1 * top if top > 0 else 1.0
@@ -117,7 +120,7 @@ def _draw_1d(fig: go.Figure, plot: MixturePlot) -> tuple[tuple[float, float], fl
 def _draw_2d(fig: go.Figure, plot: MixturePlot) -> tuple[list[float], list[float]]:
     if plot.points:
         points = np.array(plot.points)
-        _draw_points(fig, plot, points[:, 0], points[:, 1])
+        draw_points(fig, plot, points[:, 0], points[:, 1])
     every = [np.array(plot.points).reshape(-1, 2)]
     if plot.n_components:
         params = GMMParams(
@@ -135,111 +138,3 @@ def _draw_2d(fig: go.Figure, plot: MixturePlot) -> tuple[list[float], list[float
     lines = [m.x for m in plot.marks if m.y is None and m.x is not None]
     x_range = [min(x_low, *lines), max(x_high, *lines)] if lines else [x_low, x_high]
     return x_range, axis_range(every[:, 1], pad=0.05)
-
-
-def _draw_stems(fig: go.Figure, plot: MixturePlot, xs: list[float]) -> None:
-    """A dotted line from each point on the axis up to the mixture's density p(x) there."""
-    tops = [sum(plot.weighted_densities(x)) for x in xs]
-    fig.add_trace(
-        go.Scatter(
-            x=[v for x in xs for v in (x, x, None)],
-            y=[v for top in tops for v in (0.0, top, None)],
-            mode="lines",
-            line={"color": MIXTURE_COLOR, "width": 1.2, "dash": "dot"},
-            name="p(x_n), each point's density",
-            hoverinfo="skip",
-            meta={"role": "stems"},
-        )
-    )
-
-
-def _draw_points(fig: go.Figure, plot: MixturePlot, xs, ys) -> None:
-    shares = np.array(plot.point_shares, dtype=float)
-    if shares.size:
-        colors = blend_colors(np.column_stack([shares, 1.0 - shares]))
-        sizes = (7 + 9 * shares).tolist()
-        hover = "x = %{x:.3g}<br>r_n1 = %{customdata:.2f}<extra></extra>"
-    else:
-        colors, sizes = (MIXTURE_COLOR, 11) if plot.dims == 1 else (POINT_COLOR, 6)
-        hover = "%{x:.3g}" + (", %{y:.3g}" if plot.dims == 2 else "") + "<extra></extra>"
-    fig.add_trace(
-        go.Scatter(
-            x=list(xs),
-            y=list(ys),
-            mode="markers",
-            marker={
-                "color": colors,
-                "size": sizes,
-                "symbol": "circle" if plot.dims == 2 or shares.size else "triangle-up",
-                "line": {"width": 0.8, "color": "white"},
-            },
-            customdata=shares if shares.size else None,
-            name=plot.point_label,
-            hovertemplate=hover,
-            meta={"role": "points"},
-        )
-    )
-
-
-def _draw_segments(fig: go.Figure, plot: MixturePlot) -> None:
-    for segment in plot.segments:
-        color = MIXTURE_COLOR if segment.component is None else component_color(segment.component)
-        fig.add_trace(
-            go.Scatter(
-                x=[segment.start[0], segment.end[0]],
-                y=[segment.start[1], segment.end[1]],
-                mode="lines",
-                line={"color": color, "width": 1.6, "dash": "dashdot"},
-                name=segment.label,
-                hoverinfo="skip",
-                meta={"role": "segment", "component": segment.component},
-            )
-        )
-
-
-def mark_color(index: int) -> str:
-    return MARK_COLORS[index % len(MARK_COLORS)]
-
-
-def _draw_marks(fig: go.Figure, marks: tuple[Mark, ...], x_range, y_range) -> None:
-    """Points as large diamonds; a mark with only x a vertical line across the plot, with
-    only y a horizontal one. A component's mark in its colour, the others in turn from
-    ``MARK_COLORS`` (points and lines each from its start); lines dashed."""
-    turns = {"point": 0, "line": 0}
-    for mark in marks:
-        shape = "point" if None not in (mark.x, mark.y) else "line"
-        if mark.component is None:
-            color, turns[shape] = mark_color(turns[shape]), turns[shape] + 1
-        else:
-            color = component_color(mark.component)
-        if mark.x is not None and mark.y is not None:
-            trace = go.Scatter(
-                x=[mark.x],
-                y=[mark.y],
-                mode="markers",
-                marker={
-                    "symbol": "diamond",
-                    "size": 13,
-                    "color": color,
-                    "line": {"width": 1.5, "color": "white"},
-                },
-                hovertemplate=f"{mark.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
-            )
-        elif mark.x is not None:
-            trace = go.Scatter(
-                x=[mark.x, mark.x],
-                y=list(y_range),
-                mode="lines",
-                line={"color": color, "width": 2, "dash": "dash"},
-                hovertemplate=f"{mark.label}<extra></extra>",
-            )
-        else:
-            trace = go.Scatter(
-                x=list(x_range),
-                y=[mark.y, mark.y],
-                mode="lines",
-                line={"color": color, "width": 2, "dash": "dash"},
-                hovertemplate=f"{mark.label}<extra></extra>",
-            )
-        trace.update(name=mark.label, meta={"role": "mark", "label": mark.label})
-        fig.add_trace(trace)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.app_pages.exercises.figures import MARK_COLORS, density_grid, mixture_figure
+from dashboard.app_pages.exercises.figures import density_grid, mixture_figure
+from dashboard.app_pages.exercises.overlays import MARK_COLORS
 from dashboard.components.style import component_color
 from emlib.teaching.exercises import Mark, MixturePlot, Segment, make_exercise
 
