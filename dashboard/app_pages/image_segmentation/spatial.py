@@ -1,28 +1,21 @@
 """The image page's spatial section: the plain mixture against HMRF-EM (EM with a Potts prior
 on the labels), side by side with their uncertainty maps; the label field replayed iteration by
-iteration; on the phantom, the truth and both methods' scores."""
+iteration (those two drawn by ``spatial_maps``); on the phantom, the truth and both methods'
+scores."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.image_segmentation.figures import (
-    enlarged,
-    free_energy_figure,
-    scores_frame,
-    uncertainty_picture,
-)
+from dashboard.app_pages.image_segmentation.figures import enlarged, scores_frame
 from dashboard.app_pages.image_segmentation.run import BETA_CHOICES, ESTIMATE, FAMILY_NAMES
+from dashboard.app_pages.image_segmentation.spatial_maps import replay, side_by_side
 from dashboard.app_pages.image_segmentation.spatial_run import (
     PhantomSettings,
     SpatialRun,
     run_phantom,
 )
-from dashboard.components.charts import plotly_chart_in
-from dashboard.components.halfsteps import HalfStep
 from dashboard.components.pictures import label_picture
-from dashboard.components.replay import replay_viewer
-from emlib.cases.image import SpatialSegmentation
 
 POTTS_TEXT = (
     "**What the Potts prior does.** The plain mixture labels every pixel from its own colour "
@@ -114,7 +107,7 @@ def phantom_section(settings: dict) -> None:
         + (f" ({hidden:,} pixels hidden, magenta)" if hidden else ""),
         width="stretch",
     )
-    _side_by_side(result)
+    side_by_side(result)
     plain, spatial = result.plain_scores, result.scores
     left, right, gain = st.columns(3)
     left.metric("Plain mixture: accuracy", f"{plain.accuracy:.1%}")
@@ -127,7 +120,7 @@ def phantom_section(settings: dict) -> None:
         f"2 |true ∩ labelled| / (|true| + |labelled|). Both fits took "
         f"{result.seconds['both']:.2f} s."
     )
-    _replay(result, repr(phantom))
+    replay(result, repr(phantom))
     st.markdown(POTTS_TEXT)
 
 
@@ -144,8 +137,8 @@ def image_section(run: SpatialRun, run_id: str) -> None:
         f"{seconds['spatial']:.2f} s. HMRF-EM gave {result.changed:.1%} of the pixels "
         "another label than the plain mixture."
     )
-    _side_by_side(result)
-    _replay(result, run_id)
+    side_by_side(result)
+    replay(result, run_id)
     with st.expander("What the Potts prior does, and when it helps", expanded=True):
         st.markdown(POTTS_TEXT)
 
@@ -157,62 +150,3 @@ def _usable(run: SpatialRun) -> bool:
     for note in run.result.notes:
         st.info(note)
     return True
-
-
-def _side_by_side(result: SpatialSegmentation) -> None:
-    """The plain and HMRF-EM label maps, each beside its uncertainty map."""
-    k = result.n_components
-    beta = result.spatial.beta
-    shown = "0: the plain mixture" if beta == 0 else (
-        f"estimated {result.beta:.2f}" if beta == ESTIMATE else f"{beta:.1f}"
-    )  # fmt: skip
-    columns = st.columns(4)
-    pictures = (
-        (label_picture(result.plain_labels, k), "Plain mixture (β = 0): labels"),
-        (uncertainty_picture(result.plain_uncertainty, k), "Plain mixture: 1 - max r"),
-        (
-            label_picture(result.labels, k),
-            f"HMRF-EM (β = {shown}, {result.spatial.neighbourhood} neighbours"
-            + (", Student-t" if result.spatial.family == "t" else "")
-            + "): labels",
-        ),
-        (uncertainty_picture(result.uncertainty, k), "HMRF-EM: 1 - max q"),
-    )
-    for column, (picture, caption) in zip(columns, pictures, strict=True):
-        column.image(enlarged(picture), caption=caption, width="stretch")
-    st.caption(
-        "Colours number the classes from the darkest mean to the brightest, in both maps. "
-        "Uncertainty 1 - the largest responsibility: white sure, dark red torn."
-    )
-
-
-def _replay(result: SpatialSegmentation, run_id: str) -> None:
-    """HMRF-EM's label field, iteration by iteration (replayed, never refitted)."""
-    st.markdown("**HMRF-EM at work: the label field settling, iteration by iteration**")
-    k = result.n_components
-
-    def draw(hs: HalfStep, history) -> None:
-        t = hs.params_index
-        step = history[t]
-        picture, curve = st.columns([2, 3])
-        picture.image(
-            enlarged(label_picture(result.label_history[t], k)),
-            caption=f"{hs.label}: the labels of the E-step at θ_{step.iteration} · "
-            f"β = {result.beta_history[t]:.2f} · F = {step.objective:,.1f}",
-            width="stretch",
-        )
-        plotly_chart_in(
-            curve,
-            free_energy_figure(history, result.beta_history, t, hs.label),
-            key="img_hmrf_curve",
-            width="stretch",
-        )
-
-    replay_viewer(
-        result.history,
-        draw,
-        key="img_hmrf",
-        run_id=run_id,
-        query_key="sstep",
-        opens_at="final",
-    )
