@@ -1,6 +1,6 @@
-"""Pure figure builders of the Retail segmentation page: a scatter matrix of the customer
-features coloured by segment with each segment's ellipses, segment profiles against the
-average customer, and each segment's share of customers and of revenue (the customer states'
+"""Pure figure builders of the Retail segmentation page: the BIC heatmap, segment profiles
+against the average customer, and each segment's share of customers and of revenue (the
+scatter matrix of the customer features is in ``scatter_figures``, the customer states'
 figures are in ``states_figures``).
 
 No Streamlit here. Traces carry ``meta`` (``{"role": ..., "segment": k, "pair": (x, y)}``).
@@ -13,12 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.components.criteria import criterion_heatmap
-from dashboard.components.style import MARGIN, SIGMA, component_color, ellipse_points, legend_below
+from dashboard.components.style import MARGIN, component_color, legend_below
 from emlib.cases.retail import SHORT_NAMES
-from emlib.params import GMMParams
 
 #: Ticks of the profile chart's log axis.
 TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
@@ -43,98 +41,6 @@ def bic_heatmap(
 def segment_names(profiles: pd.DataFrame) -> list[str]:
     """ "1: lapsed one-time buyers", one per segment."""
     return [f"{k}: {label}" for k, label in zip(profiles.index, profiles["label"], strict=True)]
-
-
-def scatter_matrix_figure(
-    Z: np.ndarray,
-    segments: np.ndarray,
-    params: GMMParams,
-    axis_names: Sequence[str],
-    names: Sequence[str],
-) -> go.Figure:
-    """Every pair of features (lower triangle) of some customers, coloured by segment, with
-    each segment's 1-sigma ellipse: the 2x2 block of its covariance for that pair, in the
-    same (transformed, standardised) units as the axes. The diagonal holds each feature's
-    histogram.
-
-    Z : (n_shown, n_features) in the model's units; segments : (n_shown,) 0-based;
-    names : one legend name per segment.
-    """
-    d = Z.shape[1]
-    covs = params.full_covariances()
-    means = np.asarray(params.means, float)
-    fig = make_subplots(rows=d, cols=d, horizontal_spacing=0.03, vertical_spacing=0.03)
-    for i in range(d):  # row: the y feature
-        for j in range(i + 1):  # column: the x feature
-            cell = {"row": i + 1, "col": j + 1}
-            if i == j:
-                fig.add_trace(
-                    go.Histogram(
-                        x=Z[:, i],
-                        nbinsx=30,
-                        marker={"color": "rgb(160,160,160)"},
-                        showlegend=False,
-                        hoverinfo="skip",
-                        meta={"role": "histogram", "pair": (i, i)},
-                    ),
-                    **cell,
-                )
-                continue
-            for k in range(params.n_components):
-                members = segments == k
-                fig.add_trace(
-                    go.Scatter(
-                        x=Z[members, j],
-                        y=Z[members, i],
-                        mode="markers",
-                        marker={"color": component_color(k), "size": 3, "opacity": 0.45},
-                        name=names[k],
-                        legendgroup=f"s{k}",
-                        showlegend=(i, j) == (1, 0),
-                        hoverinfo="skip",
-                        meta={"role": "points", "segment": k, "pair": (j, i)},
-                    ),
-                    **cell,
-                )
-                block = covs[k][np.ix_([j, i], [j, i])]
-                x, y = ellipse_points(means[k, [j, i]], block, 1.0)
-                fig.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=y,
-                        mode="lines",
-                        line={"color": component_color(k), "width": 2},
-                        legendgroup=f"s{k}",
-                        showlegend=False,
-                        hoverinfo="skip",
-                        meta={"role": "ellipse", "segment": k, "pair": (j, i)},
-                    ),
-                    **cell,
-                )
-    low = np.percentile(Z, 0.5, axis=0) - 0.3
-    high = np.percentile(Z, 99.5, axis=0) + 0.3
-    for i in range(d):
-        fig.update_xaxes(title_text=axis_names[i], row=d, col=i + 1)
-        if i > 0:
-            fig.update_yaxes(title_text=axis_names[i], row=i + 1, col=1)
-        for j in range(i + 1):
-            fig.update_xaxes(range=[low[j], high[j]], row=i + 1, col=j + 1)
-            if i != j:
-                fig.update_yaxes(range=[low[i], high[i]], row=i + 1, col=j + 1)
-    fig.update_layout(
-        title={"text": f"Customers by segment, with each segment's 1{SIGMA} ellipse"},
-        height=200 * d + 200,
-        legend={
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -70 / (200 * d + 200),
-            "x": 0,
-            "itemsizing": "constant",
-        },
-        margin={"l": 70, "r": 20, "t": 50, "b": 110},
-        bargap=0.05,
-    )
-    return fig
 
 
 def profile_figure(profiles: pd.DataFrame, features: Sequence[str]) -> go.Figure:
@@ -207,6 +113,3 @@ def revenue_figure(profiles: pd.DataFrame) -> go.Figure:
         height=max(460, 140 + 60 * len(profiles)),
     )
     return fig
-
-
-# ------------------------------------------------------------------- states over time

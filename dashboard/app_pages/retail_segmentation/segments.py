@@ -13,9 +13,9 @@ from dashboard.app_pages.retail_segmentation.figures import (
     bic_heatmap,
     profile_figure,
     revenue_figure,
-    scatter_matrix_figure,
     segment_names,
 )
+from dashboard.app_pages.retail_segmentation.scatter_figures import scatter_matrix_figure
 from dashboard.app_pages.retail_segmentation.words import retail_data_code
 from dashboard.components import caching
 from dashboard.components.charts import plotly_chart, plotly_chart_in

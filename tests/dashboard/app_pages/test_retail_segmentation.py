@@ -16,9 +16,9 @@ from dashboard.app_pages.retail_segmentation.figures import (
     bic_heatmap,
     profile_figure,
     revenue_figure,
-    scatter_matrix_figure,
 )
 from dashboard.app_pages.retail_segmentation.run import parse_features
+from dashboard.app_pages.retail_segmentation.scatter_figures import scatter_matrix_figure
 from dashboard.app_pages.retail_segmentation.transactions import (
     NONE,
     guess_columns,
