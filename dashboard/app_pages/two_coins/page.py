@@ -13,15 +13,17 @@ from dashboard.app_pages.two_coins.run import (
     SETTINGS,
     TABLE_COLUMNS,
     CoinsSettings,
+    run_two_coins,
+    table_at,
+    table_frame,
+    thetas,
+)
+from dashboard.app_pages.two_coins.words import (
     best_line,
     half_step_text,
     m_step_lines,
     optima_heading,
     optima_text,
-    run_two_coins,
-    table_at,
-    table_frame,
-    thetas,
     weights_text,
 )
 from dashboard.components.charts import plotly_chart_in
