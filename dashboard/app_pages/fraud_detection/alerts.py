@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.figures import projection_figure, score_histogram
+from dashboard.app_pages.fraud_detection.figures import score_histogram
+from dashboard.app_pages.fraud_detection.projection_figures import projection_figure
 from dashboard.app_pages.fraud_detection.run import FraudRun
 from dashboard.app_pages.fraud_detection.words import confusion_frame, per_10k_columns
 from dashboard.components.charts import plotly_chart, plotly_chart_in

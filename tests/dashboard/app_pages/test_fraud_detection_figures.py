@@ -10,11 +10,11 @@ import pytest
 from dashboard.app_pages.fraud_detection.figures import (
     MAX_SCORE_TICKS,
     count_ticks,
-    projection_figure,
     score_histogram,
     score_text,
     score_ticks,
 )
+from dashboard.app_pages.fraud_detection.projection_figures import projection_figure
 from emlib.params import GMMParams
 
 
