@@ -3,16 +3,8 @@
 import streamlit as st
 
 from dashboard.app_pages.priors_lab.figures import objective_figure, spread_figure
-from dashboard.app_pages.priors_lab.run import (
-    PRIOR_INITS,
-    PriorsSettings,
-    collapse_message,
-    priors_data_code,
-    replay_status,
-    run_priors_lab,
-    summary_heading,
-    summary_table,
-)
+from dashboard.app_pages.priors_lab.lab_data import PRIOR_INITS, PriorsSettings, priors_data_code
+from dashboard.app_pages.priors_lab.run import run_priors_lab
 from dashboard.app_pages.priors_lab.sidebar import (
     ALPHA,
     REPLAY_PARAMS,
@@ -20,6 +12,12 @@ from dashboard.app_pages.priors_lab.sidebar import (
     drop_replay_steps,
     settings_sidebar,
     write_url,
+)
+from dashboard.app_pages.priors_lab.words import (
+    collapse_message,
+    replay_status,
+    summary_heading,
+    summary_table,
 )
 from dashboard.components.charts import plotly_chart_in
 from dashboard.components.downloads import fit_downloads

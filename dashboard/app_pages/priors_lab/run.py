@@ -1,4 +1,5 @@
-"""The Priors (MAP) lab's data, settings and cached runner (``st.cache_data`` on its settings).
+"""The Priors (MAP) lab's cached runner (``st.cache_data`` on its settings); its data and
+settings are in ``lab_data``, what the page says of its fits in ``words``.
 
 Maximum likelihood (ML) and MAP are fitted from one shared start theta_0, both with
 ``reg_covar=0``, so the prior is the only difference. When ML collapses, its iterations up to
@@ -9,92 +10,19 @@ the collapse are kept (``CollapsedComponentError.history``) and a third run with
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.priors_lab.figures import smallest_variances
+from dashboard.app_pages.priors_lab.lab_data import PriorsSettings, load_priors_data
 from dashboard.components import caching
-from dashboard.components.downloads import dataset_code
-from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
-from dashboard.components.viewer_text import stopping_sentence
 from emlib import CollapsedComponentError, EMStep, GaussianMixtureEM
-from emlib.datasets import Dataset, load_faithful, make_collapse, make_synthetic
+from emlib.datasets import Dataset
 from emlib.em import collapse_floor_sd, estimator_params_of
 from emlib.params import GMMParams
-from emlib.priors import ConjugatePrior
 
-PRIORS_DATASETS = {
-    "collapse": "Collapse: 3 clusters + 8 identical points",
-    "faithful": "Old Faithful",
-    "synthetic": "Synthetic 2-D",
-}
-PRIOR_INITS = {"k-means++": "k-means++ seeding", "random_from_data": "random data points"}
-#: Discrete prior strengths (select sliders; the URL accepts exactly these).
-SHRINKAGES = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
-SCALE_FACTORS = (0.01, 0.1, 0.5, 1.0, 2.0, 10.0, 100.0)
 PRIORS_MAX_ITER = 300
-N_IDENTICAL = 8
-
-
-def load_priors_data(name: str, spec: SyntheticSpec) -> Dataset:
-    """The lab's data: the collapse set (seeded by ``spec.seed``), Old Faithful, or synthetic
-    data made by ``spec``."""
-    if name == "collapse":
-        return make_collapse(spec.seed, N_IDENTICAL)
-    if name == "faithful":
-        return load_faithful()
-    if name == "synthetic":
-        return make_synthetic(spec.clusters, spec.separation, spec.n_samples, spec.seed)
-    raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(PRIORS_DATASETS)}.")
-
-
-@dataclass(frozen=True)
-class PriorsSettings:
-    """The lab's settings: the data, the model and start shared by both fits, the prior
-    (MAP only: ``ConjugatePrior``'s shrinkage, dof, scale factor and weight concentration
-    ``alpha``), and the stopping tolerance."""
-
-    dataset: str
-    data: SyntheticSpec
-    k: int
-    covariance_type: str
-    init: str
-    seed: int
-    shrinkage: float
-    dof: float
-    scale_factor: float
-    alpha: float
-    tol: float = TEACHING_TOL
-
-    @classmethod
-    def from_settings(cls, settings: Mapping) -> PriorsSettings:
-        """From the lab's URL settings (clusters and data seed only: the synthetic data's
-        separation and size are ``SyntheticSpec``'s defaults)."""
-        return cls(
-            settings["data"],
-            SyntheticSpec.from_settings(settings),
-            settings["k"],
-            settings["cov"],
-            settings["init"],
-            settings["seed"],
-            float(settings["kappa"]),
-            float(settings["nu"]),
-            float(settings["scale"]),
-            float(settings["alpha"]),
-            settings["tol"],
-        )
-
-    def prior(self) -> ConjugatePrior:
-        return ConjugatePrior(
-            shrinkage=self.shrinkage,
-            dof=self.dof,
-            scale_factor=self.scale_factor,
-            weight_concentration=self.alpha,
-        )
 
 
 @dataclass(frozen=True)
@@ -185,111 +113,3 @@ def run_priors_lab(settings: PriorsSettings) -> PriorsLabResult:
     if ml.collapsed:
         ridge = _fit(data.X, k, covariance_type, start, None, ridge_covar, tol)
     return PriorsLabResult(data, ml, fitted_map, ridge, ridge_covar, floor_sd**2)
-
-
-_COUNT_WORDS = ("no", "one", "two", "three", "four")
-
-
-def summary_heading(table: pd.DataFrame) -> str:
-    """The heading over ``summary_table``: how many fits it holds, in words ("The three fits
-    at the end"), so it never says two above three rows."""
-    n = len(table)
-    count = _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
-    return f"The {count} fit{'' if n == 1 else 's'} at the end"
-
-
-def replay_status(fit: PriorFit, n_samples: int, tol: float | None = None) -> str:
-    """How a fit ended, as the replay's last E-step should say it (the sentence the viewer
-    ends its final half-step with): collapsed, converged, or stopped at the iteration limit.
-
-    A collapsed fit's history stops at theta_T, the last parameters before the collapse: the
-    M-step of iteration T + 1 made a covariance singular, so there is no theta_{T+1}.
-    """
-    if not fit.history:
-        return "EM failed before its first iteration."
-    last = fit.history[-1].iteration
-    if fit.collapsed:
-        what = (
-            "the shared covariance"
-            if fit.component is None
-            else f"component {fit.component}'s covariance"
-        )
-        return (
-            f"EM collapsed after {last} iterations: the M-step of iteration {last + 1} made "
-            f"{what} singular, so there is no θ_{last + 1} and EM stopped at θ_{last}."
-        )
-    return stopping_sentence(fit.history, n_samples, fit.converged, tol)
-
-
-def summary_table(result: PriorsLabResult) -> pd.DataFrame:
-    """One row per fit: how it ended and its final numbers (NaN where it failed)."""
-    fits = {"ML": result.ml, "MAP": result.map}
-    if result.ridge is not None:
-        fits["ML, tiny ridge"] = result.ridge
-    rows = {}
-    for label, fit in fits.items():
-        if fit.history is None:
-            rows[label] = {"result": "failed"}
-            continue
-        final = fit.history[-1]
-        if fit.collapsed:
-            status = f"collapsed (component {fit.component}) after iteration {final.iteration}"
-        else:
-            status = "converged" if fit.converged else "stopped at the iteration limit"
-        rows[label] = {
-            "result": status,
-            "iterations": final.iteration,
-            "log-likelihood": final.log_likelihood,
-            "log-prior": final.log_prior,
-            "log-posterior": final.objective,
-            "smallest variance": float(smallest_variances(final.params).min()),
-            "weights": ", ".join(f"{w:.3f}" for w in final.params.weights),
-        }
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def one_of(values: tuple[float, ...]):
-    """A ``Setting`` parser for a select slider: a number that is one of ``values``."""
-
-    def parse(raw: str) -> float | None:
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            return None
-        return value if value in values else None
-
-    return parse
-
-
-def collapse_message(result: PriorsLabResult) -> str:
-    """Plain words for an ML collapse, numbering components from 1 as the charts do."""
-    ml, ridge = result.ml, result.ridge
-    who = "the shared covariance" if ml.component is None else f"component {ml.component}"
-    text = (
-        f"**Maximum likelihood failed: {who} collapsed.** Its covariance became singular: it "
-        "settled on too few distinct points, where a narrower Gaussian always has a higher "
-        "likelihood, so EM kept shrinking it until it had zero width and the likelihood was "
-        "infinite. There is no ML estimate to show."
-    )
-    if ml.history is not None:
-        text += (
-            f" The charts show ML's {len(ml.history) - 1} iterations before the collapse, and "
-            "the replay below walks through them."
-        )
-    if ridge is not None and ridge.history is not None:
-        text += (
-            f" They also show ML with a tiny ridge (reg_covar = {result.ridge_covar:.2g}, "
-            "a variance floor just above the collapse level), which shrinks the same way and "
-            "stops on the floor."
-        )
-    return text
-
-
-def priors_data_code(name: str, spec: SyntheticSpec) -> str:
-    """Python that defines ``X`` as ``load_priors_data`` makes it (for the downloads)."""
-    seed = int(spec.seed)
-    if name == "collapse":
-        return f"from emlib.datasets import make_collapse\n\nX = make_collapse({seed}, 8).X"
-    if name == "synthetic":
-        return dataset_code("synthetic", spec)
-    return dataset_code(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.priors_lab.run import (
+from dashboard.app_pages.priors_lab.lab_data import (
     PRIOR_INITS,
     PRIORS_DATASETS,
     SCALE_FACTORS,

@@ -15,7 +15,9 @@ from dashboard.app_pages.priors_lab.figures import (
     smallest_variances,
     spread_figure,
 )
-from dashboard.app_pages.priors_lab.run import PriorFit, load_priors_data, replay_status
+from dashboard.app_pages.priors_lab.lab_data import load_priors_data
+from dashboard.app_pages.priors_lab.run import PriorFit
+from dashboard.app_pages.priors_lab.words import replay_status
 from dashboard.components.settings import TEACHING_TOL, SyntheticSpec
 from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse

@@ -27,12 +27,12 @@ from dashboard.app_pages.model_selection.run import (
     run_selection,
     selection_data_code,
 )
-from dashboard.app_pages.priors_lab.run import (
+from dashboard.app_pages.priors_lab.lab_data import (
     PriorsSettings,
     load_priors_data,
     priors_data_code,
-    run_priors_lab,
 )
+from dashboard.app_pages.priors_lab.run import run_priors_lab
 from dashboard.app_pages.retail_segmentation.run import cdnow_transactions
 from dashboard.app_pages.retail_segmentation.words import retail_data_code
 from dashboard.components.downloads import dataset_code
