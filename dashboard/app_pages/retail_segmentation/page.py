@@ -5,7 +5,7 @@ Each tab runs only when it is open."""
 
 import streamlit as st
 
-from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import settings as retail_settings
 from dashboard.app_pages.retail_segmentation import transactions
 from dashboard.app_pages.retail_segmentation.segments import segments_section
 from dashboard.app_pages.retail_segmentation.states import states_section
@@ -29,10 +29,15 @@ st.markdown(
     "purchases, with states such as active and dormant that all customers share."
 )
 
-init_settings("retail", retail.SETTINGS)
+init_settings("retail", retail_settings.SETTINGS)
 tx, upload, problem, source_key = None, None, "", "cdnow"
 with st.sidebar:
-    st.radio("Data", tuple(retail.SOURCES), format_func=retail.SOURCES.get, key="retail_src")
+    st.radio(
+        "Data",
+        tuple(retail_settings.SOURCES),
+        format_func=retail_settings.SOURCES.get,
+        key="retail_src",
+    )
     if st.session_state["retail_src"] == "upload":
         file = st.file_uploader(
             f"Transactions, one purchase per row (up to {MAX_UPLOAD_MB} MB)",
@@ -45,12 +50,12 @@ with st.sidebar:
         if upload is not None and upload.frame is not None:
             columns = list(upload.frame.columns)
             guess = transactions.guess_columns(columns)
-            for role, label in retail.ROLES.items():
+            for role, label in retail_settings.ROLES.items():
                 options = [*columns, transactions.NONE] if role == "quantity" else columns
                 if st.session_state.get(f"retail_col_{role}") not in options:
                     st.session_state[f"retail_col_{role}"] = guess[role]
                 st.selectbox(f"{label} column", options, key=f"retail_col_{role}")
-            mapping = {r: st.session_state[f"retail_col_{r}"] for r in retail.ROLES}
+            mapping = {r: st.session_state[f"retail_col_{r}"] for r in retail_settings.ROLES}
             tx, problem = transactions.map_columns(upload, mapping)
             source_key = f"{upload.key}:{'|'.join(mapping.values())}"
             if tx is not None and st.session_state.get("_retail_file") != upload.key:
@@ -69,7 +74,10 @@ with st.sidebar:
         )
         st.multiselect("Features", features, format_func=SHORT_NAMES.get, key="retail_feats")
         st.selectbox(
-            "Number of segments K", retail.K_CHOICES, key="retail_k", format_func=retail.k_label
+            "Number of segments K",
+            retail_settings.K_CHOICES,
+            key="retail_k",
+            format_func=retail_settings.k_label,
         )
         st.slider(
             "Between segments: largest responsibility below", 0.5, 0.95, step=0.05, key="retail_thr"
@@ -77,16 +85,16 @@ with st.sidebar:
         st.number_input("Seed", 0, 9999, key="retail_seed")
         st.select_slider(
             "Stopping tolerance (gain per point)",
-            options=retail.RETAIL_TOLERANCES,
+            options=retail_settings.RETAIL_TOLERANCES,
             format_func=lambda t: f"{t:.0e}",
             key="retail_tol",
-            help=retail.TOL_HELP,
+            help=retail_settings.TOL_HELP,
         )
         st.form_submit_button("Segment", type="primary", key="retail_apply", width="stretch")
 
 transactions.fit_axes(st.session_state, st.session_state["retail_feats"])
-settings = current_settings("retail", retail.SETTINGS)
-write_query_params(retail.url_values(settings))
+settings = current_settings("retail", retail_settings.SETTINGS)
+write_query_params(retail_settings.url_values(settings))
 if settings["src"] == "upload" and (upload is None or tx is None):
     if upload is None:
         st.info(
@@ -97,7 +105,7 @@ if settings["src"] == "upload" and (upload is None or tx is None):
         st.error(upload.error or problem)
     st.stop()
 
-segments_tab, states_tab = st.tabs(retail.VIEWS, key="tab", bind="query-params")
+segments_tab, states_tab = st.tabs(retail_settings.VIEWS, key="tab", bind="query-params")
 if states_tab.open:
     with states_tab:
         states_section(settings, source_key, tx)

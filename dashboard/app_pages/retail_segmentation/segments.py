@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import settings as retail_settings
 from dashboard.app_pages.retail_segmentation import transactions, words
 from dashboard.app_pages.retail_segmentation.figures import (
     bic_heatmap,
@@ -139,7 +140,7 @@ def _viewer_part(res: Segmentation, rows: np.ndarray, settings: dict) -> None:
         st.warning("Pick two different features for the axes.")
     else:
         st.caption(f"The same {len(rows):,} customers; the log-likelihood is that of all {n:,}.")
-        run_id = repr(sorted(retail.url_values(settings).items()))
+        run_id = repr(sorted(retail_settings.url_values(settings).items()))
         iteration_viewer(
             res.matrix.X[rows],
             res.matrix.axis_names,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
+from dashboard.app_pages.retail_segmentation import settings as retail_settings
 from dashboard.app_pages.retail_segmentation import transactions, words
 from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
@@ -49,9 +50,9 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     st.markdown(INTRO)
     st.selectbox(
         "Number of states",
-        retail.STATE_K_CHOICES,
+        retail_settings.STATE_K_CHOICES,
         key="retail_hk",
-        format_func=retail.state_k_label,
+        format_func=retail_settings.state_k_label,
     )
     run = retail.run_states(source_key, tx, retail.StatesSettings.from_settings(settings))
     if run.error:

@@ -17,8 +17,8 @@ from dashboard.app_pages.retail_segmentation.figures import (
     profile_figure,
     revenue_figure,
 )
-from dashboard.app_pages.retail_segmentation.run import parse_features
 from dashboard.app_pages.retail_segmentation.scatter_figures import scatter_matrix_figure
+from dashboard.app_pages.retail_segmentation.settings import parse_features
 from dashboard.app_pages.retail_segmentation.transactions import (
     NONE,
     guess_columns,

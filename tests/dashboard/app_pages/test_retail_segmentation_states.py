@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.retail_segmentation.run import VIEWS
+from dashboard.app_pages.retail_segmentation.settings import VIEWS
 from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
     states_over_time_figure,
