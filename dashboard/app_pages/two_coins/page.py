@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from dashboard.app_pages.two_coins.figures import probability_figure, surface_figure
+from dashboard.app_pages.two_coins.figures import probability_figure
 from dashboard.app_pages.two_coins.run import (
     COINS_MAX_ITER,
     CUSTOM,
@@ -18,6 +18,7 @@ from dashboard.app_pages.two_coins.run import (
     table_frame,
     thetas,
 )
+from dashboard.app_pages.two_coins.surface_figures import surface_figure
 from dashboard.app_pages.two_coins.words import (
     best_line,
     half_step_text,

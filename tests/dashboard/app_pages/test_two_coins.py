@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app_pages.two_coins.figures import probability_figure, surface_figure
+from dashboard.app_pages.two_coins.figures import probability_figure
 from dashboard.app_pages.two_coins.run import COINS_MAX_ITER, COINS_TOL, PRESETS
+from dashboard.app_pages.two_coins.surface_figures import surface_figure
 from dashboard.components.style import UNASSIGNED_COLOR
 from emlib import BinomialMixtureEM
 from emlib.datasets import load_two_coins
