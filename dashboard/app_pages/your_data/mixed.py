@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.app_pages.your_data.clusters import Clusters
 from dashboard.app_pages.your_data.mixed_columns import kind_problem, model_frame, rule_kinds
 from dashboard.app_pages.your_data.options import FIT_ROWS, SELECTION_MAX_ITER
-from dashboard.app_pages.your_data.run import Clusters, UploadSelection
+from dashboard.app_pages.your_data.run import UploadSelection
 from dashboard.components import caching
 from dashboard.components.settings import not_converged_note
 from dashboard.uploads import MIN_TABLE_ROWS, TableUpload, check_components, plain

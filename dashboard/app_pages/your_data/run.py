@@ -1,7 +1,8 @@
-"""The fits of the "Your data" page on an upload's numeric columns (Gaussian or t), their BIC
-grid, labels and category tables, cached per upload and settings (the page's options and
-address are in ``options``, where its data comes from in ``source``, the mixed model in
-``mixed``).
+"""The fits of the "Your data" page on an upload's numeric columns (Gaussian or t) and their
+BIC grid, cached per upload and settings (the fits' settings are in ``fit_settings``, their
+clusters and category tables in ``clusters``, their downloads in ``fit_exports``; the page's
+options and address are in ``options``, where its data comes from in ``source``, the mixed
+model in ``mixed``).
 
 An uploaded file stays in memory: its bytes live in the file uploader's session state (or in
 ``st.session_state[SENT]`` once sent to a case page) and in in-memory caches keyed by its
@@ -20,10 +21,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.your_data.options import EXAMPLES, FIT_ROWS, SELECTION_MAX_ITER
-from dashboard.app_pages.your_data.source import Source
+from dashboard.app_pages.your_data.fit_settings import (
+    UploadFitSettings,
+    UploadSelectionSettings,
+    dof_value,
+)
+from dashboard.app_pages.your_data.options import FIT_ROWS, SELECTION_MAX_ITER
 from dashboard.components import caching
-from dashboard.components.downloads import table_data_code
 from dashboard.components.settings import (
     not_converged_note,
 )
@@ -33,15 +37,11 @@ from dashboard.uploads import (
     feature_selection,
     plain,
 )
-from emlib import ConvergenceWarning, EMStep, GaussianMixtureEM, StudentMixtureEM
-from emlib.crosstab import cluster_crosstab, is_categorical
+from emlib import ConvergenceWarning, EMStep
 from emlib.em import estimator_params_of
-from emlib.estep import MissingPatterns
-from emlib.io.export import responsibilities, table_assignments_csv
 from emlib.params import COVARIANCE_TYPES
 from emlib.scaling import power_of_ten_units
 from emlib.selection import select_model
-from emlib.student import t_expectations
 
 
 # ------------------------------------------------------------------------------- the fits
@@ -112,66 +112,6 @@ def fit_rows(
     return X, rows, notes, n_gappy
 
 
-@dataclass(frozen=True)
-class UploadFitSettings:
-    """The fit's settings: the columns modelled, the mixture (K, covariance type, start and
-    seed), the iteration limit, what to do with gaps (``missing``: "em" or "drop"), ML or
-    MAP (``estimator``) and the stopping tolerance; the ``family`` ("gaussian" or "t") and a t
-    mixture's degrees of freedom (``dof``: "estimate" or a number, as text). ``seed`` also
-    draws a large file's row sample."""
-
-    columns: tuple[str, ...]
-    k: int
-    covariance_type: str
-    init: str
-    seed: int
-    max_iter: int
-    missing: str
-    estimator: str
-    tol: float
-    family: str = "gaussian"
-    dof: str = "estimate"
-
-    @classmethod
-    def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadFitSettings:
-        """From the page's settings and the chosen columns."""
-        t = settings["model"] == "t"
-        return cls(
-            tuple(columns),
-            settings["k"],
-            settings["cov"],
-            settings["init"],
-            settings["seed"],
-            settings["iters"],
-            settings["miss"],
-            settings["est"],
-            settings["tol"],
-            "t" if t else "gaussian",
-            settings["nu"] if t else "estimate",
-        )
-
-    def model(self) -> GaussianMixtureEM:
-        """The (unfitted) ``GaussianMixtureEM``, or ``StudentMixtureEM`` for the t family,
-        these settings describe."""
-        options = {
-            "covariance_type": self.covariance_type,
-            "init_params": self.init,
-            "random_state": self.seed,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "missing": self.missing,
-            "prior": "default" if self.estimator == "map" else None,
-        }
-        if self.family == "t":
-            return StudentMixtureEM(self.k, dof=dof_value(self.dof), **options)
-        return GaussianMixtureEM(self.k, **options)
-
-
-def dof_value(raw: str) -> str | float:
-    """A ``DOF_CHOICES`` key as ``StudentMixtureEM``'s ``dof``: "estimate" or a number."""
-    return raw if raw == "estimate" else float(raw)
-
-
 @st.cache_data(
     show_spinner="Fitting the mixture by EM…", max_entries=caching.LAB, ttl=caching.UPLOAD_TTL
 )
@@ -221,35 +161,6 @@ class UploadSelection:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class UploadSelectionSettings:
-    """What the BIC grid depends on: the columns, the largest K, the gaps, ML or MAP, the
-    seed, the family ("gaussian" or "t") and a t mixture's degrees of freedom (not the fit's
-    K, covariance type, start or tolerance)."""
-
-    columns: tuple[str, ...]
-    max_k: int
-    missing: str
-    estimator: str
-    seed: int
-    family: str = "gaussian"
-    dof: str = "estimate"
-
-    @classmethod
-    def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> UploadSelectionSettings:
-        """From the page's settings and the chosen columns."""
-        t = settings["model"] == "t"
-        return cls(
-            tuple(columns),
-            settings["kmax"],
-            settings["miss"],
-            settings["est"],
-            settings["seed"],
-            "t" if t else "gaussian",
-            settings["nu"] if t else "estimate",
-        )
-
-
 @st.cache_data(
     show_spinner="Fitting every K and covariance type…",
     max_entries=caching.GRID,
@@ -282,91 +193,6 @@ def run_upload_selection(
     return UploadSelection(result.table, dict(result.best))
 
 
-def fit_responsibilities(X: np.ndarray, params) -> np.ndarray:
-    """r_nk under ``params``, shape (n_samples, n_components): the t mixture's E-step for a t
-    fit's ``StudentParams``, the Gaussian one otherwise (a row with a gap is placed by the
-    values it has)."""
-    if getattr(params, "dof", None) is None:
-        return responsibilities(X, params)
-    patterns = MissingPatterns.of(X) if np.isnan(X).any() else None
-    return t_expectations(X, params, patterns).resp
-
-
-def fit_labels(fit: UploadFit) -> np.ndarray:
-    """Each fitted row's cluster (0 ... K-1) under the fit's final parameters (a row with a gap
-    is placed by the values it has)."""
-    return fit_responsibilities(fit.X, fit.history[-1].params).argmax(axis=1)
-
-
-def labels_csv(upload: TableUpload, columns: tuple[str, ...], fit: UploadFit) -> str:
-    """The labels download: every row of the file (``row_id`` = its number among the data
-    rows, 1 for the first) with all its columns, text ones included, whether the fit used it,
-    and its cluster and responsibilities under the final parameters
-    (``emlib.io.export.table_assignments_csv``)."""
-    frame = upload.frame
-    fitted = np.zeros(len(frame), dtype=bool)
-    fitted[fit.rows] = True
-    return table_assignments_csv(
-        {str(c): frame[c].tolist() for c in frame.columns},
-        frame[list(columns)].to_numpy(dtype=float),
-        fit.history[-1].params,
-        fitted=fitted,
-    )
-
-
-def category_columns(upload: TableUpload) -> list[str]:
-    """The text columns worth cross-tabulating against the clusters (``is_categorical``)."""
-    return [c for c in upload.text if is_categorical(upload.frame[c].tolist())]
-
-
-@dataclass(frozen=True)
-class Clusters:
-    """A fit's clusters for the cross-table: the fitted rows' positions in the upload's frame,
-    their clusters (0 ... k-1), and k."""
-
-    rows: np.ndarray
-    labels: np.ndarray
-    k: int
-
-    @classmethod
-    def of(cls, fit: UploadFit) -> Clusters:
-        """The clusters of a Gaussian fit (``fit_labels``)."""
-        return cls(fit.rows, fit_labels(fit), fit.history[-1].params.n_components)
-
-
-def category_table(
-    upload: TableUpload, clusters: Clusters, column: str, normalize: str | None
-) -> pd.DataFrame:
-    """``cluster_crosstab`` of a text column against the fitted rows' clusters."""
-    values = upload.frame[column].to_numpy(dtype=object)[clusters.rows]
-    return cluster_crosstab(values, clusters.labels, clusters.k, normalize=normalize)
-
-
 def use_cell(cell: tuple[int, str]) -> None:
     """Button callback: put a grid cell's K and covariance type into the fit's settings."""
     st.session_state["yd_k"], st.session_state["yd_cov"] = int(cell[0]), str(cell[1])
-
-
-def data_code(source: Source, upload: TableUpload, settings: UploadFitSettings) -> str:
-    """Python that defines ``X`` as the page's fit saw it (``exports.table_data_code``): the
-    file read as ``read_table`` read it, the chosen columns, rows with none of them left out,
-    the seeded sample of ``FIT_ROWS`` rows (as ``uploads.feature_selection`` draws it) and,
-    when chosen, the rows with a gap dropped."""
-    path = f"datasets/{EXAMPLES_BY_FILE[source.name]}" if source.example else source.name
-    where = (
-        "a bundled example of EM Lab (run this in the EM Lab project folder)"
-        if source.example
-        else "your uploaded file, saved next to this script"
-    )
-    return table_data_code(
-        upload,
-        path,
-        settings.columns,
-        where=where,
-        max_rows=FIT_ROWS,
-        seed=settings.seed,
-        drop_gaps=settings.missing == "drop",
-    )
-
-
-EXAMPLES_BY_FILE = {path.rsplit("/", 1)[-1]: path for path, _ in EXAMPLES.values()}

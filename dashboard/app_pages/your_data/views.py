@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from dashboard.app_pages.your_data import clusters as ydc
+from dashboard.app_pages.your_data import fit_exports as ydx
+from dashboard.app_pages.your_data import fit_settings as yfs
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
@@ -156,7 +159,7 @@ def fit_section(
     st.subheader(
         "The fit, step by step" if len(columns) > 1 else "A 1-D mixture, iteration by iteration"
     )
-    fit_settings = yd.UploadFitSettings.from_settings(settings, tuple(columns))
+    fit_settings = yfs.UploadFitSettings.from_settings(settings, tuple(columns))
     fit = yd.run_upload_fit(upload.key, fit_settings, _upload=upload)
     if fit.error:
         st.error(fit.error)
@@ -184,7 +187,7 @@ def fit_section(
             columns=(columns.index(settings["x"]), columns.index(settings["y"])),
         )
     table_downloads(source, upload, columns, fit, fit_settings)
-    category_view(upload, yd.Clusters.of(fit))
+    category_view(upload, ydc.Clusters.of(fit))
 
 
 def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str) -> None:
@@ -237,11 +240,11 @@ def one_column_view(X: np.ndarray, name: str, history: list[EMStep], run_id: str
 SHARES = {"counts": "counts", "category": "% of each category", "cluster": "% of each cluster"}
 
 
-def category_view(upload: TableUpload, clusters: yd.Clusters, modelled: bool = False) -> None:
+def category_view(upload: TableUpload, clusters: ydc.Clusters, modelled: bool = False) -> None:
     """The clusters against a text column of the file: counts, or shares of each category or
     of each cluster. ``modelled``: the fit used text columns too (the mixed model). Nothing is
     drawn when the file has no such column."""
-    options = yd.category_columns(upload)
+    options = ydc.category_columns(upload)
     if not options:
         return
     st.subheader("The clusters against a text column")
@@ -263,7 +266,7 @@ def category_view(upload: TableUpload, clusters: yd.Clusters, modelled: bool = F
         "Show", tuple(SHARES), horizontal=True, key="yd_xtab_norm", format_func=SHARES.get
     )
     normalize = None if shown == "counts" else shown
-    table = yd.category_table(upload, clusters, column, normalize)
+    table = ydc.category_table(upload, clusters, column, normalize)
     number = "%d" if normalize is None else "%.1f%%"
     st.dataframe(
         table,
@@ -278,11 +281,11 @@ def table_downloads(
     upload: TableUpload,
     columns: list[str],
     fit: yd.UploadFit,
-    fit_settings: yd.UploadFitSettings,
+    fit_settings: yfs.UploadFitSettings,
 ) -> None:
     """The downloads of a numeric fit: the shared ones for a Gaussian mixture, the t model's
     own (with the degrees of freedom) for a t mixture."""
-    data_code = yd.data_code(source, upload, fit_settings)
+    data_code = ydx.data_code(source, upload, fit_settings)
     if fit.is_t:
         student_downloads(upload, columns, fit, data_code)
         return
@@ -293,7 +296,7 @@ def table_downloads(
         estimator_params=fit.estimator_params,
         key="yourdata",
         data_code=data_code,
-        labels_csv=lambda: yd.labels_csv(upload, tuple(columns), fit),
+        labels_csv=lambda: ydx.labels_csv(upload, tuple(columns), fit),
     )
 
 
@@ -308,7 +311,7 @@ def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None
         + (f" with t components (each estimated {NU} counts as a parameter)" if t else "")
         + ", with the same rows, gaps and estimation as above."
     )
-    grid_settings = yd.UploadSelectionSettings.from_settings(settings, tuple(columns))
+    grid_settings = yfs.UploadSelectionSettings.from_settings(settings, tuple(columns))
     grid = yd.run_upload_selection(upload.key, grid_settings, _upload=upload)
     if grid.error or "bic" not in grid.best:
         st.error(grid.error or "No cell of the grid could be fitted.")

@@ -18,6 +18,8 @@ import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app_pages.your_data import fit_exports as ydx
+from dashboard.app_pages.your_data import fit_settings as yfs
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
@@ -129,9 +131,9 @@ def test_the_best_cell_by_bic_can_be_fitted_with_one_click():
 def test_moving_the_iteration_replays_without_refitting(monkeypatch):
     at = your_data({"k": "3", "seed": "7"})
     fits = []
-    original = yd.GaussianMixtureEM.fit
+    original = yfs.GaussianMixtureEM.fit
     monkeypatch.setattr(
-        yd.GaussianMixtureEM, "fit", lambda self, X, y=None: fits.append(1) or original(self, X)
+        yfs.GaussianMixtureEM, "fit", lambda self, X, y=None: fits.append(1) or original(self, X)
     )
     last = len(at.select_slider(key="yd_viewer_pos").options) - 1
     at.select_slider(key="yd_viewer_pos").set_value(last - 1).run()  # the last M-step
@@ -333,11 +335,11 @@ def test_the_downloaded_script_reproduces_the_fit():
     source = yds.example_source("airquality")
     upload = yds.parse_table(source.content, source.name)
     columns = ("Ozone", "Solar.R", "Temp")
-    settings = yd.UploadFitSettings(columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3)
+    settings = yfs.UploadFitSettings(columns, 2, "full", "kmeans", 3, 100, "em", "map", 1e-3)
     fit = yd.run_upload_fit(upload.key, settings, _upload=upload)
     code = export.python_code(
         fit.estimator_params,
-        yd.data_code(source, upload, settings),
+        ydx.data_code(source, upload, settings),
         expected_log_likelihood=fit.history[-1].log_likelihood,
     )
     root = DATA_DIR.parent
@@ -445,10 +447,12 @@ def test_the_reading_code_makes_the_matrix_the_page_fits(files, tmp_path, monkey
         expected, _ = feature_matrix(table, list(columns), max_rows=ydo.FIT_ROWS)
         scope = {}
         exec(
-            yd.data_code(
+            ydx.data_code(
                 yds.Source(content, name, "table"),
                 table,
-                yd.UploadFitSettings(tuple(columns), 2, "full", "kmeans", 0, 100, "em", "ml", 1e-3),
+                yfs.UploadFitSettings(
+                    tuple(columns), 2, "full", "kmeans", 0, 100, "em", "ml", 1e-3
+                ),
             ),
             scope,
         )
@@ -507,7 +511,7 @@ def test_one_numeric_column_is_fitted_as_a_1d_mixture_with_its_densities():
     np.testing.assert_allclose(components[0] + components[1], values(fig["data"][3]["y"]))
     fit = yd.run_upload_fit(
         yds.parse_table(*_faithful()).key,
-        yd.UploadFitSettings(
+        yfs.UploadFitSettings(
             ("eruptions",), 2, "full", "kmeans", 0, 200, "em", "ml", ydo.UPLOAD_TOL
         ),
         _upload=yds.parse_table(*_faithful()),

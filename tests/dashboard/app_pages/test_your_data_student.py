@@ -17,6 +17,8 @@ import pytest
 import streamlit.testing.v1.app_test as app_test_module
 from scipy.stats import t as student_t
 
+from dashboard.app_pages.your_data import clusters as ydc
+from dashboard.app_pages.your_data import fit_settings as yfs
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
@@ -49,8 +51,8 @@ def example(name: str = "faithful"):
     return source, yds.parse_table(source.content, source.name)
 
 
-def t_settings(columns=FAITHFUL, k=2, dof="estimate", **changes) -> yd.UploadFitSettings:
-    settings = yd.UploadFitSettings(
+def t_settings(columns=FAITHFUL, k=2, dof="estimate", **changes) -> yfs.UploadFitSettings:
+    settings = yfs.UploadFitSettings(
         tuple(columns), k, "full", "kmeans", 0, 200, "em", "ml", ydo.UPLOAD_TOL, "t", dof
     )
     return replace(settings, **changes)
@@ -140,9 +142,9 @@ def test_gaps_go_into_missing_data_em_for_t_components_too():
     _, upload = example("airquality")
     fit = yd.run_upload_fit(upload.key, t_settings(("Ozone", "Solar.R", "Temp")), _upload=upload)
     assert np.isnan(fit.X).any() and fit.n_gappy > 0
-    labels = yd.fit_labels(fit)
+    labels = ydc.fit_labels(fit)
     assert labels.shape == (len(fit.X),)
-    resp = yd.fit_responsibilities(fit.X, fit.history[-1].params)
+    resp = ydc.fit_responsibilities(fit.X, fit.history[-1].params)
     np.testing.assert_allclose(resp.sum(axis=1), 1.0)
 
 
@@ -175,10 +177,10 @@ def test_one_column_draws_the_t_densities():
 
 def test_the_bic_grid_fits_the_t_family():
     _, upload = example()
-    settings = yd.UploadSelectionSettings(FAITHFUL, 3, "em", "ml", 0, "t", "estimate")
+    settings = yfs.UploadSelectionSettings(FAITHFUL, 3, "em", "ml", 0, "t", "estimate")
     grid = yd.run_upload_selection(upload.key, settings, _upload=upload)
     gaussian = yd.run_upload_selection(
-        upload.key, yd.UploadSelectionSettings(FAITHFUL, 3, "em", "ml", 0), _upload=upload
+        upload.key, yfs.UploadSelectionSettings(FAITHFUL, 3, "em", "ml", 0), _upload=upload
     )
     cells = ["n_components", "covariance_type"]
     t_table, g_table = grid.table.set_index(cells), gaussian.table.set_index(cells)
@@ -220,7 +222,7 @@ def test_the_downloads_keep_the_degrees_of_freedom_and_the_script_reproduces_the
         "resp_2",
         "weight",
     ]
-    np.testing.assert_array_equal(labels["label"], yd.fit_labels(fit) + 1)
+    np.testing.assert_array_equal(labels["label"], ydc.fit_labels(fit) + 1)
     result = ys.expectations(fit.X, fit.history[-1].params)
     np.testing.assert_allclose(
         labels["weight"], np.sum(result.resp * result.scale_weights, axis=1), rtol=1e-12

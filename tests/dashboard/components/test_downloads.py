@@ -400,6 +400,7 @@ def page_results() -> dict:
     from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
     from dashboard.app_pages.why_em_works import bound_run
     from dashboard.app_pages.why_em_works import run as state_theory
+    from dashboard.app_pages.your_data import fit_settings as yfs
     from dashboard.app_pages.your_data import run as yd
     from dashboard.app_pages.your_data import source as yds
 
@@ -468,7 +469,7 @@ def page_results() -> dict:
     upload = yds.parse_table(source.content, source.name)
     upload_fit = yd.run_upload_fit(
         upload.key,
-        yd.UploadFitSettings(("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3),
+        yfs.UploadFitSettings(("Ozone", "Temp"), 2, "diag", "random", 3, 60, "em", "map", 1e-3),
         _upload=upload,
     )
     results["your_data"] = [upload_fit]
