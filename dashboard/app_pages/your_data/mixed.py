@@ -1,6 +1,7 @@
-"""The mixed model on an upload (``emlib.MixedMixtureEM``): the rows it fits, the settings
-and cached runners of its fit and of its BIC grid, and the tables made from a fit (the
-columns and their kinds are in ``mixed_columns``, the downloads in ``mixed_exports``).
+"""The mixed model on an upload (``emlib.MixedMixtureEM``): the settings and cached runner of
+its fit (the rows it fits are in ``mixed_rows``, its BIC grid in ``mixed_grid``, the tables
+made from a fit in ``mixed_tables``, the columns and their kinds in ``mixed_columns``, the
+downloads in ``mixed_exports``).
 
 Every column of the file can be modelled: numbers as one Gaussian block, 0/1 columns as
 Bernoulli, small whole numbers as Poisson counts, text as categorical levels
@@ -17,70 +18,20 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from dashboard.app_pages.your_data.clusters import Clusters
-from dashboard.app_pages.your_data.mixed_columns import kind_problem, model_frame, rule_kinds
-from dashboard.app_pages.your_data.options import FIT_ROWS, SELECTION_MAX_ITER
-from dashboard.app_pages.your_data.run import UploadSelection
+from dashboard.app_pages.your_data.mixed_columns import kind_problem, rule_kinds
+from dashboard.app_pages.your_data.mixed_rows import mixed_rows
 from dashboard.components import caching
 from dashboard.components.settings import not_converged_note
-from dashboard.uploads import MIN_TABLE_ROWS, TableUpload, check_components, plain
+from dashboard.uploads import TableUpload, plain
 from emlib import ConvergenceWarning, EMStep, MixedMixtureEM
-from emlib.families.base import MixtureParams
 from emlib.families.kinds import COLUMN_KINDS
 from emlib.mixtures import FAMILY_INIT_METHODS
-from emlib.selection import select_model
 
 #: ML or MAP, as the mixed model's estimates are named.
 ESTIMATORS = {"ml": "Maximum likelihood", "map": "MAP (weak conjugate priors)"}
-
-
-def mixed_rows(
-    upload: TableUpload, columns: tuple[str, ...], k: int, missing: str, seed: int
-) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """(rows to fit, their positions in ``upload.frame``, notes) for the chosen columns.
-
-    Rows with none of the columns are left out, larger tables are sampled to ``FIT_ROWS``
-    rows (seeded, as ``uploads.feature_selection`` does), and with ``missing`` "drop" the
-    rows with a gap go too. Raises ``ValueError`` in plain words when too few rows remain.
-    """
-    if not columns:
-        raise ValueError("Choose at least one column to model.")
-    frame = model_frame(upload, columns)
-    rows, notes = np.arange(len(frame)), []
-    observed = frame.notna().any(axis=1).to_numpy()
-    if not observed.all():
-        n_empty = int((~observed).sum())
-        notes.append(f"{n_empty:,} rows with no value in the chosen columns were left out.")
-        frame, rows = frame[observed], rows[observed]
-    if len(frame) < MIN_TABLE_ROWS:
-        raise ValueError(
-            f"Only {len(frame)} rows have a value in the chosen columns; at least "
-            f"{MIN_TABLE_ROWS} are needed. Choose other columns or add rows."
-        )
-    if len(frame) > FIT_ROWS:
-        keep = np.sort(np.random.default_rng(seed).choice(len(frame), FIT_ROWS, replace=False))
-        notes.append(
-            f"The table has {len(frame):,} usable rows; the fit uses a random sample of "
-            f"{FIT_ROWS:,} of them (seed {seed})."
-        )
-        frame, rows = frame.iloc[keep], rows[keep]
-    gappy = frame.isna().any(axis=1).to_numpy()
-    if gappy.any() and missing == "drop":
-        notes.append(f"{int(gappy.sum())} of {len(frame)} rows have a gap and are dropped.")
-        frame, rows = frame[~gappy], rows[~gappy]
-    elif gappy.any():
-        notes.append(
-            f"{int(gappy.sum())} of {len(frame)} rows have a gap in the chosen columns. EM "
-            "keeps them: a missing value drops out of its row's likelihood, which uses the "
-            "values the row has."
-        )
-    problem = check_components(len(frame), k)
-    if problem:
-        raise ValueError(problem)
-    return frame.reset_index(drop=True), rows, notes
 
 
 # ------------------------------------------------------------------------- the fit
@@ -212,149 +163,3 @@ def run_mixed_fit(upload_key: str, settings: MixedFitSettings, _upload: TableUpl
         tuple(notes),
         warning=warning,
     )
-
-
-@dataclass(frozen=True)
-class MixedSelectionSettings:
-    """What the mixed model's BIC grid depends on: the columns and kind overrides, the
-    largest K, the gaps, ML or MAP and the seed."""
-
-    columns: tuple[str, ...]
-    kinds: tuple[tuple[str, str], ...]
-    max_k: int
-    missing: str
-    estimator: str
-    seed: int
-
-    @classmethod
-    def from_settings(cls, settings: dict, columns: tuple[str, ...]) -> MixedSelectionSettings:
-        fit = MixedFitSettings.from_settings(settings, columns)
-        return cls(fit.columns, fit.kinds, settings["kmax"], fit.missing, fit.estimator, fit.seed)
-
-
-#: The grid's line when the numeric block's covariance does not matter (one numeric column
-#: or none): there is one model per K.
-ONE_LINE = "mixed"
-
-
-def grid_types(kinds: dict[str, str]) -> tuple[str, ...]:
-    """The numeric block's covariances worth comparing: both with two numeric columns or more."""
-    return ("diag", "full") if list(kinds.values()).count("gaussian") > 1 else ("diag",)
-
-
-@st.cache_data(
-    show_spinner="Fitting the mixed model for every K…",
-    max_entries=caching.GRID,
-    ttl=caching.UPLOAD_TTL,
-)
-def run_mixed_selection(
-    upload_key: str, settings: MixedSelectionSettings, _upload: TableUpload
-) -> UploadSelection:
-    """``select_model(family="mixed")`` over K = 1..max_k and the numeric block's covariances
-    (one start each). With one numeric column or none, one line, named ``ONE_LINE``."""
-    kinds = all_kinds(_upload, settings.columns, settings.kinds)
-    try:
-        frame, _, _ = mixed_rows(_upload, settings.columns, 1, settings.missing, settings.seed)
-    except ValueError as err:
-        return UploadSelection(None, error=str(err))
-    types = grid_types(kinds)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # non-convergence is in the table's "warning" column
-        result = select_model(
-            frame,
-            range(1, settings.max_k + 1),
-            types,
-            family="mixed",
-            kinds=kinds,
-            n_init=1,
-            max_iter=SELECTION_MAX_ITER,
-            random_state=settings.seed,
-            prior="weak" if settings.estimator == "map" else None,
-        )
-    table, best = result.table, dict(result.best)
-    if len(types) == 1:
-        table = table.assign(covariance_type=ONE_LINE)
-        best = {name: (k, ONE_LINE) for name, (k, _) in best.items()}
-    failed = table["error"].dropna()
-    error = None if "bic" in best or failed.empty else plain(failed.iloc[0], 400)
-    return UploadSelection(table, best, error)
-
-
-def use_mixed_cell(cell: tuple[int, str]) -> None:
-    """Button callback: put a grid cell's K (and covariance) into the settings."""
-    st.session_state["yd_k"] = int(cell[0])
-    if cell[1] != ONE_LINE:
-        st.session_state["yd_mcov"] = str(cell[1])
-
-
-# ------------------------------------------------------------------------- results
-def level_text(value) -> str:
-    """A categorical level as the page and the downloads write it (a float as ``%g``)."""
-    return f"{value:g}" if isinstance(value, float | np.floating) else str(value)
-
-
-def profile_table(params: MixtureParams, model: MixedMixtureEM, order) -> pd.DataFrame:
-    """Each component at ``params``: its weight, then per column (in ``order``) the Gaussian
-    mean and standard deviation, the probability of a 1, the mean count, or the most likely
-    level with its probability. One row per column; cells are text (levels are data)."""
-    k = params.n_components
-    clusters = [f"cluster {j + 1}" for j in range(k)]
-    rows = {"(weight)": ("share of rows π", [f"{w:.3f}" for w in params.weights])}
-    for block, p in zip(model.blocks_, params.blocks, strict=True):
-        for j, name in enumerate(block.columns):
-            if block.kind == "gaussian":
-                sd = np.sqrt(
-                    p.covariances[:, j] if p.covariance_type == "diag" else p.covariances[:, j, j]
-                )
-                cells = [f"{m:.4g} (sd {s:.3g})" for m, s in zip(p.means[:, j], sd, strict=True)]
-                rows[name] = ("mean (sd)", cells)
-            elif block.kind == "categorical":
-                probabilities, levels = p.probabilities[j], block.levels[j]
-                top = probabilities.argmax(axis=1)
-                cells = [
-                    f"{level_text(levels[t])} ({probabilities[c, t]:.2f})"
-                    for c, t in enumerate(top)
-                ]
-                rows[name] = ("most likely level (probability)", cells)
-            elif block.kind == "poisson":
-                rows[name] = ("mean count", [f"{m:.3g}" for m in p.means[:, j]])
-            else:
-                rows[name] = ("probability of 1", [f"{m:.3f}" for m in p.means[:, j]])
-    names = ["(weight)", *[str(c) for c in order if str(c) in rows]]
-    return pd.DataFrame(
-        [{"column": n, "shows": rows[n][0], **dict(zip(clusters, rows[n][1], strict=True))}
-         for n in names]
-    )  # fmt: skip
-
-
-def cluster_sizes(fit: MixedFit) -> pd.DataFrame:
-    """Rows per cluster (each row in its most responsible cluster) and the fitted weights."""
-    weights = fit.history[-1].params.weights
-    counts = np.bincount(fit.labels, minlength=len(weights))
-    return pd.DataFrame(
-        {
-            "cluster": [f"cluster {j + 1}" for j in range(len(weights))],
-            "rows": counts,
-            "% of rows": 100.0 * counts / counts.sum(),
-            "weight π": weights,
-        }
-    )
-
-
-def scorable_frame(frame: pd.DataFrame, model: MixedMixtureEM) -> pd.DataFrame:
-    """``frame`` with what the fit cannot score set to missing (a level it never saw, a value
-    that is not 0/1 or not a count), so that such a row is labelled by its other values."""
-    frame = frame.copy()
-    for block in model.blocks_:
-        for j, name in enumerate(block.columns):
-            column = frame[name]
-            if block.kind == "categorical":
-                frame[name] = column.where(column.isin(block.levels[j]))
-                continue
-            numbers = pd.to_numeric(column, errors="coerce").astype(float)
-            if block.kind == "poisson":
-                numbers = numbers.where((numbers >= 0) & (numbers == np.round(numbers)))
-            elif block.kind != "gaussian":
-                numbers = numbers.where(numbers.isin((0.0, 1.0)))
-            frame[name] = numbers.where(np.isfinite(numbers))
-    return frame

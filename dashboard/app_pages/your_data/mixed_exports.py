@@ -12,8 +12,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from dashboard.app_pages.your_data.mixed import MixedFit, level_text, scorable_frame
+from dashboard.app_pages.your_data.mixed import MixedFit
 from dashboard.app_pages.your_data.mixed_columns import model_frame
+from dashboard.app_pages.your_data.mixed_tables import level_text, scorable_frame
 from dashboard.uploads import TableUpload
 from emlib import EMStep
 

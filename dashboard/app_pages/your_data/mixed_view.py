@@ -16,6 +16,8 @@ import streamlit as st
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import mixed_exports as ymx
+from dashboard.app_pages.your_data import mixed_grid as ymg
+from dashboard.app_pages.your_data import mixed_tables as ymt
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data.views import category_view
 from dashboard.components.charts import plotly_chart
@@ -66,7 +68,7 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
     def draw(hs, history) -> None:
         t = hs.params_index
         st.markdown(STEP_TEXT[hs.kind].format(label=hs.label, t=str(t).translate(SUBSCRIPTS)))
-        profile = ym.profile_table(history[t].params, fit.model, columns)
+        profile = ymt.profile_table(history[t].params, fit.model, columns)
         st.dataframe(profile, hide_index=True, width="stretch")
         plotly_chart(loglik_figure(history, t), width="stretch", key="yd_mixed_loglik")
 
@@ -81,7 +83,7 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
 
     st.subheader("The clusters")
     st.dataframe(
-        ym.cluster_sizes(fit),
+        ymt.cluster_sizes(fit),
         hide_index=True,
         column_config={
             "% of rows": st.column_config.NumberColumn(format="%.1f%%"),
@@ -140,7 +142,7 @@ def kinds_table(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFit) -
 def mixed_downloads(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFit) -> None:
     """An expander with the fit's labels, parameters, profiles and log-likelihoods."""
     columns = tuple(columns)
-    profile = ym.profile_table(fit.history[-1].params, fit.model, columns)
+    profile = ymt.profile_table(fit.history[-1].params, fit.model, columns)
     buttons = [
         (
             "Labels and responsibilities (CSV)",
@@ -164,7 +166,7 @@ def mixed_downloads(upload: TableUpload, columns: Sequence[str], fit: ym.MixedFi
 def bic_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> None:
     """BIC against K for the mixed model (and the numeric block's covariances), with a button
     that fits the best."""
-    grid_settings = ym.MixedSelectionSettings.from_settings(settings, tuple(columns))
+    grid_settings = ymg.MixedSelectionSettings.from_settings(settings, tuple(columns))
     st.subheader("Which K? BIC decides")
     st.markdown(
         "BIC = -2 log L + p log n charges each fit for its p free parameters; lower is better. "
@@ -172,20 +174,20 @@ def bic_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> Non
         "covariances when two numeric columns or more are Gaussian), with the same rows, "
         "kinds, gaps and estimation as above."
     )
-    grid = ym.run_mixed_selection(upload.key, grid_settings, _upload=upload)
+    grid = ymg.run_mixed_selection(upload.key, grid_settings, _upload=upload)
     if grid.error or "bic" not in grid.best:
         st.error(grid.error or "No K could be fitted.")
         return
     best = grid.best["bic"]
-    one_line = set(grid.table["covariance_type"]) == {ym.ONE_LINE}
-    chosen = (settings["k"], ym.ONE_LINE if one_line else settings["mcov"])
+    one_line = set(grid.table["covariance_type"]) == {ymg.ONE_LINE}
+    chosen = (settings["k"], ymg.ONE_LINE if one_line else settings["mcov"])
     plotly_chart(
         criterion_lines(grid.table, "bic", best, chosen), width="stretch", key="yd_mixed_bic"
     )
     shown = f"K = {best[0]}" + ("" if one_line else f", {best[1]} covariances")
     st.button(
         f"Fit the best by BIC: {shown}",
-        on_click=ym.use_mixed_cell,
+        on_click=ymg.use_mixed_cell,
         args=(best,),
         disabled=best == chosen,
         key="yd_mixed_best",

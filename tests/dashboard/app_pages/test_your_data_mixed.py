@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app_pages.your_data import mixed as ym
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import mixed_exports as ymx
+from dashboard.app_pages.your_data import mixed_tables as ymt
 from dashboard.uploads import read_table
 from emlib import MixedMixtureEM
 from tests.dashboard.apptest import charts, open_page
@@ -262,7 +263,7 @@ def test_unseen_levels_are_left_out_when_labelling_rows_the_fit_did_not_see():
     upload = read_table(people(), "people.csv")
     fit = ym.run_mixed_fit(upload.key, settings(("plan", "height")), _upload=upload)
     frame = ymc.model_frame(upload, ("plan", "height")).assign(plan="gold")
-    scorable = ym.scorable_frame(frame, fit.model)
+    scorable = ymt.scorable_frame(frame, fit.model)
     assert scorable["plan"].isna().all() and scorable["height"].notna().all()
     assert fit.model.predict_proba(scorable).shape == (80, 2)
 
