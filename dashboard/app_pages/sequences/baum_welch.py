@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard.app_pages.sequences.figures import (
-    band_figure,
+from dashboard.app_pages.sequences.figures import band_figure
+from dashboard.app_pages.sequences.model_figures import (
     densities_figure,
     dice_figure,
     transmat_figure,
