@@ -1,9 +1,12 @@
 """The image segmentation page's sidebar: the image (or an upload) and the settings form,
-the phantom's settings when the phantom is chosen."""
+the phantom's settings when the phantom is chosen; and the settings the page's link holds."""
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard.app_pages.image_segmentation.run import (
     IMAGE_CHOICES,
@@ -15,9 +18,29 @@ from dashboard.app_pages.image_segmentation.run import (
     SPACE_NAMES,
     UPLOAD,
 )
+from dashboard.components.settings import write_query_params
+from dashboard.components.share import set_url_param
 from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB
 from emlib.params import COVARIANCE_TYPES
+
+#: The URL entries only the photos (bundled or uploaded) use: their form's K, colour space,
+#: position weight, covariance and noise, and the playback's frame (bound to the URL by the
+#: browser); and those only the phantom uses, its noise. A link holds only the chosen
+#: image's (the damage, the spatial fit, the seed and the stopping serve both).
+PHOTO_ONLY = ("k", "space", "pos", "cov", "rnoise", "img_frame")
+PHANTOM_ONLY = ("pnoise", "ptail")
+
+
+def write_url(settings: dict) -> None:
+    """Mirror the settings the chosen image uses into the URL and remove the others."""
+    unused = PHOTO_ONLY if settings["img"] == PHANTOM else PHANTOM_ONLY
+    for name in unused:
+        # The frame is bound to its slider until a run ends without it (Streamlit refuses
+        # to remove it before, and removes it itself then): just after leaving a photo
+        with contextlib.suppress(StreamlitAPIException):
+            set_url_param(name, None)
+    write_query_params({name: value for name, value in settings.items() if name not in unused})
 
 
 def sidebar() -> None:

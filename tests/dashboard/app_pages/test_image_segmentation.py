@@ -269,3 +269,53 @@ def test_a_link_to_a_view_without_axes_or_viewer_drops_their_settings(query):
     assert not {"img_fx", "img_fy"} & {box.key for box in at.selectbox}
     assert not {"fx", "fy", "step"} & set(at.query_params)
     assert at.query_params["img"] == query["img"]
+
+
+#: The settings only the photos (bundled or uploaded) use, and those only the phantom uses.
+PHOTO_ONLY = {"k", "space", "pos", "cov", "rnoise", "img_frame"}
+PHANTOM_ONLY = {"pnoise", "ptail"}
+#: Settings the photos and the phantom share (the damage, the spatial fit, seed and stopping).
+SHARED = {"img", "hide", "pattern", "beta", "nb", "fam", "seed", "iters", "tol"}
+
+
+def test_switching_a_photo_to_the_phantom_drops_the_photos_settings_from_the_link():
+    # The phantom has no K, colour space, position weight, covariance, photo noise or
+    # iteration playback, yet the link kept them; back on the photo they are the user's own
+    at = image_page({"img": "coins", "k": "3", "space": "lab", "rnoise": "0.5", "img_frame": "0"})
+    assert str(at.select_slider(key="img_frame").value) == "0"  # the playback's frame
+    assert set(at.query_params) >= PHOTO_ONLY
+    at.selectbox(key="img_img").set_value("phantom").run()
+    assert not at.exception
+    assert not PHOTO_ONLY & set(at.query_params)
+    assert set(at.query_params) >= SHARED | PHANTOM_ONLY
+    at.selectbox(key="img_img").set_value("coins").run()
+    assert not at.exception
+    assert not PHANTOM_ONLY & set(at.query_params)
+    assert (at.query_params["k"], at.query_params["space"], at.query_params["rnoise"]) == (
+        "3",
+        "lab",
+        "0.5",
+    )
+
+
+def test_a_link_to_the_phantom_holds_none_of_the_photos_settings():
+    at = image_page(
+        {"img": "phantom", "k": "3", "space": "lab", "pos": "2.0", "cov": "diag"}
+        | {"rnoise": "1.0", "img_frame": "2", "pnoise": "1.0"}
+    )
+    assert not PHOTO_ONLY & set(at.query_params)
+    assert set(at.query_params) >= SHARED | PHANTOM_ONLY
+    assert at.query_params["pnoise"] == "1.0"
+
+
+def test_switching_the_phantom_to_a_photo_drops_the_phantoms_noise_from_the_link():
+    at = image_page({"img": "phantom", "pnoise": "1.0", "ptail": "t", "beta": "1.0"})
+    assert set(at.query_params) >= PHANTOM_ONLY
+    at.selectbox(key="img_img").set_value("coins").run()
+    assert not at.exception
+    assert not PHANTOM_ONLY & set(at.query_params)
+    assert SHARED | {"k", "space", "pos", "cov", "rnoise"} <= set(at.query_params)
+    assert at.query_params["beta"] == "1.0"  # beta applies to both
+    linked = image_page({"img": "coins", "k": "3", "pnoise": "1.0", "ptail": "t"})
+    assert not PHANTOM_ONLY & set(linked.query_params)
+    assert linked.query_params["k"] == "3"
