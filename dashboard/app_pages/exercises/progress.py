@@ -36,6 +36,13 @@ ALREADY_SOLVED = Feedback(
     "You have already solved this exercise, so this answer is not recorded. The worked "
     "solution is below.",
 )
+#: What a student's answer the class database refuses gets: this page saw the exercise
+#: unsolved, so the student solved it meanwhile from another device or tab.
+SOLVED_ELSEWHERE = Feedback(
+    "solved",
+    "You have already solved this exercise (from another device or tab of yours), so this "
+    "answer is not recorded. The worked solution is below.",
+)
 
 
 def attempts() -> list[Attempt]:
@@ -106,7 +113,7 @@ def record(
         state = done.get(number, ExerciseProgress())
         recorded = counts_answer(state)
     if not recorded:
-        st.session_state[FEEDBACK][key] = ALREADY_SOLVED
+        st.session_state[FEEDBACK][key] = ALREADY_SOLVED if course is None else SOLVED_ELSEWHERE
         return
     if course is None:
         state = after_answer(state, feedback.correct)

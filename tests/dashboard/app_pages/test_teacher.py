@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from dashboard.app_pages.exercises.progress import ALREADY_SOLVED
 from dashboard.components.classroom import classroom
 from emlib.classroom import Classroom
 from emlib.teaching.exercises import MAX_SET_BYTES
@@ -132,8 +131,12 @@ def test_an_answer_refused_because_another_device_solved_it_at_once_says_not_rec
     monkeypatch.setattr(Classroom, "record", phone_first)
     _check(laptop, "3")
     monkeypatch.undo()
-    assert [i.value for i in laptop.info] == [ALREADY_SOLVED.message]
-    assert "not recorded" in ALREADY_SOLVED.message
+    # It says where the exercise was solved: "already solved" alone puzzled a student who
+    # never solved it on this device
+    assert [i.value for i in laptop.info] == [
+        "You have already solved this exercise (from another device or tab of yours), so this "
+        "answer is not recorded. The worked solution is below."
+    ]
     assert not laptop.error and not laptop.success  # no "Not quite" for the refused answer
     assert any("Solved at the first try." in c.value for c in laptop.caption)
     assert next(b for b in laptop.button if b.label == "Check").disabled
