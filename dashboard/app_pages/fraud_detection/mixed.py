@@ -15,7 +15,7 @@ from dashboard.app_pages.fraud_detection.mixed_run import (
     mixed_table,
     run_mixed_page,
 )
-from dashboard.app_pages.fraud_detection.run import MODELS
+from dashboard.app_pages.fraud_detection.settings import MODELS
 from dashboard.components.charts import plotly_chart
 
 POSITIVE_TEXT = (

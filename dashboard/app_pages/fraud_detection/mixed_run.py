@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.run import FraudSettings, bundled, run_fraud_page
+from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
+from dashboard.app_pages.fraud_detection.transactions import bundled
 from dashboard.components import caching
 from emlib.cases.fraud import (
     MixedComparison,

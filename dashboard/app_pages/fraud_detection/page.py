@@ -8,15 +8,13 @@ from dashboard.app_pages.fraud_detection.alerts import alerts_section
 from dashboard.app_pages.fraud_detection.comparison import comparison_section
 from dashboard.app_pages.fraud_detection.mixed import mixed_section, model_hint
 from dashboard.app_pages.fraud_detection.run import (
-    SETTINGS,
     FraudSettings,
     pick_pair,
     run_fraud_page,
     start_threshold,
     threshold_steps,
-    url_option,
-    url_values,
 )
+from dashboard.app_pages.fraud_detection.settings import SETTINGS, url_option, url_values
 from dashboard.app_pages.fraud_detection.sidebar import settings_sidebar
 from dashboard.app_pages.fraud_detection.words import (
     fraud_data_code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.run import (
+from dashboard.app_pages.fraud_detection.settings import (
     COMPONENTS,
     DEFAULT_RATE,
     FAMILIES,
@@ -15,9 +15,9 @@ from dashboard.app_pages.fraud_detection.run import (
     PRIORS,
     RATE_HELP,
     TRAIN_TEXT,
-    available_features,
     guess_label,
 )
+from dashboard.app_pages.fraud_detection.transactions import available_features
 from dashboard.components.handoff import sent_upload
 from dashboard.components.widgets import tolerance_input
 from dashboard.uploads import (

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.app_pages.fraud_detection.run import FraudSettings, bundled, run_fraud_page, uploaded
+from dashboard.app_pages.fraud_detection.run import FraudSettings, run_fraud_page
+from dashboard.app_pages.fraud_detection.transactions import bundled, uploaded
 from dashboard.components import caching
 from dashboard.components.style import NU
 from emlib.cases.fraud import (

@@ -10,6 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app_pages.fraud_detection import run as state_fraud
+from dashboard.app_pages.fraud_detection import settings as fraud_settings
+from dashboard.app_pages.fraud_detection import transactions as fraud_data
 from dashboard.components.handoff import SENT
 from dashboard.uploads import binary_labels, parse_transactions_csv, plain
 from emlib.cases.fraud import (
@@ -114,11 +116,11 @@ def test_a_good_csv_with_a_label_column_becomes_transactions():
     upload = parse_transactions_csv(csv_bytes(), "cards.csv")
     assert upload.error is None
     assert upload.numeric == ("amount", "velocity", "label") and upload.text == ()
-    data = state_fraud.uploaded(csv_bytes(), "cards.csv", "label")
+    data = fraud_data.uploaded(csv_bytes(), "cards.csv", "label")
     assert tuple(data.features) == ("amount", "velocity")
     assert data.labels.sum() == 8 and data.legit_weight == 1.0
-    assert state_fraud.guess_label(tuple(upload.frame.columns)) == "label"
-    assert state_fraud.guess_label(("amount", "velocity")) == "(none)"
+    assert fraud_settings.guess_label(tuple(upload.frame.columns)) == "label"
+    assert fraud_settings.guess_label(("amount", "velocity")) == "(none)"
     labels, positive = binary_labels(["ok", "fraud", "ok", "ok"])
     assert labels.tolist() == [0, 1, 0, 0] and positive == "fraud"
 
@@ -126,10 +128,10 @@ def test_a_good_csv_with_a_label_column_becomes_transactions():
 def test_text_columns_are_kept_out_of_the_features():
     upload = parse_transactions_csv(csv_bytes(text_column=True), "shops.csv")
     assert upload.error is None and upload.text == ("merchant",)
-    data = state_fraud.uploaded(csv_bytes(text_column=True), "shops.csv", "(none)")
+    data = fraud_data.uploaded(csv_bytes(text_column=True), "shops.csv", "(none)")
     assert "merchant" not in data.features and data.labels is None
     with pytest.raises(ValueError, match="exactly two values"):
-        state_fraud.uploaded(csv_bytes(text_column=True), "shops.csv", "merchant")
+        fraud_data.uploaded(csv_bytes(text_column=True), "shops.csv", "merchant")
 
 
 def test_an_uploads_names_cannot_format_the_page():
@@ -138,7 +140,7 @@ def test_an_uploads_names_cannot_format_the_page():
     rng = np.random.default_rng(0)
     lines = ["<b>amount</b>,[v](http://x),*flag*"]
     lines += [f"{a:.3f},{b:.3f},{int(i < 8)}" for i, (a, b) in enumerate(rng.normal(size=(60, 2)))]
-    data = state_fraud.uploaded("\n".join(lines).encode(), "**big**.csv", "*flag*")
+    data = fraud_data.uploaded("\n".join(lines).encode(), "**big**.csv", "*flag*")
     for name in data.features:
         assert not set(name) & set("<>[]*"), name
     assert len(data.features) == 2
@@ -173,7 +175,7 @@ def test_an_upload_above_the_row_limit_is_fitted_on_a_sample_that_says_so():
     lines = ["amount,velocity,label"] + [
         f"{a:.3f},{b:.3f},{int(i % 500 == 0)}" for i, (a, b) in enumerate(rng.normal(size=(n, 2)))
     ]
-    data = state_fraud.uploaded("\n".join(lines).encode(), "big.csv", "label")
+    data = fraud_data.uploaded("\n".join(lines).encode(), "big.csv", "label")
     assert data.n_rows == MAX_ROWS and data.labels.sum() == len(range(0, n, 500))
     assert f"{n:,} rows" in data.source and data.legit_weight > 1.0
 
@@ -235,7 +237,7 @@ def test_a_links_share_is_kept_and_changing_data_gives_the_data_sets_default():
     ],
 )
 def test_the_positive_label_is_named_as_the_file_writes_it(label, shown):
-    data = state_fraud.uploaded(cards_csv(label=label), "cards.csv", "label")
+    data = fraud_data.uploaded(cards_csv(label=label), "cards.csv", "label")
     assert data.positive == shown and data.labels.sum() == 20
 
 
@@ -289,7 +291,7 @@ def test_one_feature_brings_the_defaults_back_with_a_warning_and_repeats_are_dro
     assert len(at.multiselect(key="fraud_feats").value) >= 2
     twice = fraud_page({"data": "crx", "feats": "A2,A2,log(1 + A3)"})
     assert twice.multiselect(key="fraud_feats").value == ["A2", "log(1 + A3)"]
-    assert state_fraud.feature_list("V1,V1,V2") == ["V1", "V2"]
+    assert fraud_settings.feature_list("V1,V1,V2") == ["V1", "V2"]
 
 
 def test_an_upload_with_one_numeric_column_is_refused_in_words():
