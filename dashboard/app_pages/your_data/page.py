@@ -5,15 +5,11 @@ import streamlit as st
 from dashboard.app_pages.your_data import mixed_columns as ymc
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import source as yds
+from dashboard.app_pages.your_data.fit_view import fit_section
 from dashboard.app_pages.your_data.mixed_view import mixed_view
+from dashboard.app_pages.your_data.picture_view import picture_view
 from dashboard.app_pages.your_data.sidebar import model_form
-from dashboard.app_pages.your_data.views import (
-    bic_section,
-    fit_section,
-    picture_view,
-    understood_section,
-    upload_again,
-)
+from dashboard.app_pages.your_data.views import bic_section, understood_section, upload_again
 from dashboard.components.settings import current_settings, init_settings
 from dashboard.uploads import IMAGE_TYPES, MAX_UPLOAD_MB, TABLE_TYPES, plain
 

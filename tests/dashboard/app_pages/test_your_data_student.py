@@ -19,11 +19,11 @@ from scipy.stats import t as student_t
 
 from dashboard.app_pages.your_data import clusters as ydc
 from dashboard.app_pages.your_data import fit_settings as yfs
+from dashboard.app_pages.your_data import fit_view as ydf
 from dashboard.app_pages.your_data import options as ydo
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.app_pages.your_data import student as ys
-from dashboard.app_pages.your_data import views as ydv
 from dashboard.components import viewer as shared_viewer
 from dashboard.components.style import NU
 from emlib import StudentMixtureEM
@@ -91,9 +91,9 @@ def test_the_t_model_fits_student_components_and_shows_each_dof_and_the_notes():
 def test_the_shared_viewer_replays_the_t_history_with_its_scale_weights(monkeypatch):
     passed = []
     original = shared_viewer.iteration_viewer
-    assert ydv.iteration_viewer is original  # the page's fit section draws with it
+    assert ydf.iteration_viewer is original  # the page's fit section draws with it
     monkeypatch.setattr(
-        ydv,  # where the fit section looks it up
+        ydf,  # where the fit section looks it up
         "iteration_viewer",
         lambda X, names, history, **k: passed.append(history) or original(X, names, history, **k),
     )
