@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import student as ys
+from dashboard.app_pages.your_data import student_exports as yse
 from dashboard.uploads import TableUpload
 
 CSV, JSON, PY = "text/csv", "application/json", "text/x-python"
@@ -56,16 +57,16 @@ def student_downloads(
     columns = tuple(columns)
     history, final = fit.history, fit.history[-1]
     buttons = [
-        ("Parameters (JSON)", ys.params_json(fit, columns, fit.estimator_params), "params.json"),
-        ("History (CSV)", lambda: ys.history_csv(history, columns).encode(), "history.csv"),
+        ("Parameters (JSON)", yse.params_json(fit, columns, fit.estimator_params), "params.json"),
+        ("History (CSV)", lambda: yse.history_csv(history, columns).encode(), "history.csv"),
         (
             "Labels, responsibilities and weights (CSV)",
-            lambda: ys.labels_csv(upload, columns, fit).encode(),
+            lambda: yse.labels_csv(upload, columns, fit).encode(),
             "labels.csv",
         ),
         (
             "Python code (emlib)",
-            ys.python_code(fit.estimator_params, data_code, final.log_likelihood),
+            yse.python_code(fit.estimator_params, data_code, final.log_likelihood),
             "emlib.py",
         ),
     ]
