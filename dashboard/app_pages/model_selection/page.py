@@ -19,13 +19,12 @@ from dashboard.app_pages.model_selection.run import (
     run_selection,
 )
 from dashboard.app_pages.model_selection.sidebar import SETTINGS, settings_sidebar
-from dashboard.app_pages.model_selection.views import (
+from dashboard.app_pages.model_selection.views import show_family_fit, show_gaussian_fit
+from dashboard.app_pages.model_selection.words import (
     cell_text,
     counting_text,
     criteria_table,
     data_caption,
-    show_family_fit,
-    show_gaussian_fit,
 )
 from dashboard.components.charts import plotly_chart_in
 from dashboard.components.criteria import CRITERIA

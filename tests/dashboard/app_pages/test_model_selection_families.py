@@ -16,7 +16,7 @@ from dashboard.app_pages.model_selection.options import (
     SelectionSettings,
     family_fit_options,
 )
-from dashboard.app_pages.model_selection.views import cell_text
+from dashboard.app_pages.model_selection.words import cell_text
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES
 from emlib.selection import select_model
 from tests.dashboard.apptest import charts, open_page, values

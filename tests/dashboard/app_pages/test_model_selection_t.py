@@ -19,7 +19,7 @@ from dashboard.app_pages.model_selection.options import (
     SelectionSettings,
 )
 from dashboard.app_pages.model_selection.run import load_selection_data
-from dashboard.app_pages.model_selection.views import cell_text, dof_text
+from dashboard.app_pages.model_selection.words import cell_text, dof_text
 from dashboard.components.settings import SyntheticSpec
 from emlib.em import n_parameters
 from emlib.params import COVARIANCE_TYPES
