@@ -2,6 +2,7 @@
 at the browser's first idle moment; every other response passes as it is."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from dashboard import asgi
 from dashboard.components.charts import BUNDLE, PRELOAD_SCRIPT
@@ -19,7 +20,10 @@ def run(app, scope: dict) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In its own thread: a test before this one in the same worker (Playwright's sync API)
+    # may leave an event loop running in the main thread, where asyncio.run() refuses.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent
 
 
