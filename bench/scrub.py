@@ -46,6 +46,24 @@ LISTEN = """() => {
 }"""
 
 
+#: Installed in the page for the server's step: stamps each mousedown's event time and, after
+#: every chart redraw (``plotly_afterplot`` on any chart, bound as charts appear), the time
+#: after the next paint. A step's latency is then the last such paint minus the mousedown:
+#: from the click to every redrawn figure on screen, as the browser saw them.
+LISTEN_STEP = """() => {
+    window.__step = {down: 0, painted: 0};
+    document.addEventListener('mousedown', e => { window.__step.down = e.timeStamp; }, true);
+    const bind = () => document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+        if (gd.__benchBound || !gd.on) return;
+        gd.__benchBound = true;
+        gd.on('plotly_afterplot', () => requestAnimationFrame(() => setTimeout(() => {
+            window.__step.painted = performance.now(); }, 0)));
+    });
+    bind();
+    new MutationObserver(bind).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
 def percentile(values: list[float], q: float) -> float:
     """The nearest-rank ``q`` percentile (0 < q <= 100)."""
     ordered = sorted(values)
@@ -112,6 +130,8 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
     if forward.is_disabled():  # a case page opens at the final fit: step back instead
         forward = page.get_by_role("button", name=re.compile("Step back")).first
     server_ms = []
+    in_page_ms = []
+    page.evaluate(LISTEN_STEP)
     for _ in range(5):
         label = heading.inner_text()
         t0 = time.perf_counter()
@@ -125,10 +145,11 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
                 timeout=20_000,
             )
         except PlaywrightTimeoutError:  # another viewer's heading came first: no comparison
-            server_ms = [math.nan]
+            server_ms = in_page_ms = [math.nan]
             break
         wait_settled(page)
         server_ms.append((time.perf_counter() - t0) * 1e3)
+        in_page_ms.append(page.evaluate("window.__step.painted - window.__step.down"))
     frames.clear()
     box = page.locator('[data-testid="stCheckbox"]').filter(has_text="Instant scrub")
     toggle = box.locator("input").first
@@ -142,14 +163,21 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
         raise RuntimeError(f"{path}: the page shows an exception")
     times = scrub_clicks(page, clicks)
     without, again = boundary_clicks(page, clicks) if boundary else ([], [])
-    return {"server": server_ms, "scrub": times, "sent_kb": sent_kb, "off": without, "on": again}
+    return {
+        "server": server_ms,
+        "in_page": in_page_ms,
+        "scrub": times,
+        "sent_kb": sent_kb,
+        "off": without,
+        "on": again,
+    }
 
 
 def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
     with timed_app_and_browser() as (base, _, browser):
         print(f"\nInstant scrub, {clicks} clicks per page; load average {load_average()}")
         print(
-            f"{'page':<22} {'server step ms median':>22} {'scrub ms median':>16} "
+            f"{'page':<22} {'server step ms median':>22} {'in page':>8} {'scrub ms median':>16} "
             f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
             + ("   boundary off / on, alternating: median ms" if boundary else "")
         )
@@ -166,6 +194,7 @@ def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
                 context.close()
             print(
                 f"{path:<22} {statistics.median(r['server']):22.0f} "
+                f"{statistics.median(r['in_page']):8.0f} "
                 f"{statistics.median(r['scrub']):16.0f} "
                 f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
                 f"{r['sent_kb']:16.0f}"

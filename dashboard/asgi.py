@@ -19,7 +19,8 @@ plotly.js loaded or loading and draws at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,17 @@ def _is_html(start: Message) -> bool:
     )
 
 
+@contextlib.asynccontextmanager
+async def warm_up(_app: st.App) -> AsyncIterator[None]:
+    """At startup, before the first request: the imports done and frozen
+    (``dashboard.serve.preload``), so no student's script run pays for them or walks them."""
+    from dashboard import serve
+
+    serve.preload()
+    yield
+
+
 # every chart needs dashboard/static/ served at app/static/, with or without the project's
 # .streamlit/config.toml (an installed copy runs without it)
 config.set_option("server.enableStaticServing", True, "dashboard/asgi.py")
-app = st.App(ROUTER, middleware=[Middleware(PreloadPlotly)])
+app = st.App(ROUTER, lifespan=warm_up, middleware=[Middleware(PreloadPlotly)])

@@ -97,3 +97,22 @@ def test_everything_else_passes_as_it_is():
 def test_the_server_runs_the_router_with_the_middleware():
     assert asgi.ROUTER.name == "streamlit_app.py" and asgi.ROUTER.is_file()
     assert [m.cls for m in asgi.app._user_middleware] == [asgi.PreloadPlotly]
+
+
+def test_the_server_imports_and_freezes_before_it_serves(monkeypatch):
+    """The app's lifespan runs ``serve.preload`` (the imports, frozen for the collector)
+    before the first request: without it every viewer step walks the imported modules'
+    objects in Streamlit's post-run ``gc.collect(2)``."""
+    from dashboard import serve
+
+    done: list[str] = []
+    monkeypatch.setattr(serve, "preload", lambda: done.append("preload") or [])
+
+    async def start_and_stop() -> None:
+        async with asgi.warm_up(asgi.app):
+            done.append("serving")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, start_and_stop()).result()
+    assert done == ["preload", "serving"]
+    assert asgi.app._user_lifespan is asgi.warm_up  # what st.App runs at startup
