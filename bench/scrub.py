@@ -9,9 +9,11 @@ browser tests' flags), switches the viewer's "Instant scrub" toggle on, then cli
 chart's slider at one half-step after another (forward, then back). Per click it records the
 time from the mousedown (the event's own time stamp) to the first paint after plotly's
 ``plotly_animated`` event (the moved traces on screen), read in the page (see ``LISTEN``). It
-also prints, for comparison, the same page's server step (``bench.browser``'s "Step
-forward": click to the fresh heading and an idle app), and the scrub figure's size on the
-websocket. Medians and p95 (nearest rank).
+then clicks the chart's own "Step ▶" button as many times (``button_clicks``, timed the
+same way). It also prints, for comparison, the same page's server step (``bench.browser``'s
+"Step forward": click to the fresh heading and an idle app, from Python; and "in page", from
+the mousedown to the paint after the last redrawn chart, read in the page: ``LISTEN_STEP``),
+and the scrub figure's size on the websocket. Medians and p95 (nearest rank).
 
 ``--boundary`` then clicks as many times with the viewer's layer boundary
 (``dashboard.components.layers``) switched off by a style rule and as many with it on, in
@@ -98,6 +100,26 @@ def scrub_clicks(page, clicks: int) -> list[float]:
     return times
 
 
+def button_clicks(page, clicks: int) -> list[float]:
+    """Click the scrub chart's own "Step ▶" ``clicks`` times (its "◀ Step" once at the end),
+    after ``LISTEN``; milliseconds from each click to the painted frame."""
+    slider = (
+        "() => { const s = [...document.querySelectorAll('.js-plotly-plot')]"
+        ".find(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length)"
+        "._fullLayout.sliders[0]; return [s.active, s.steps.length]; }"
+    )
+    buttons = page.locator(".js-plotly-plot .updatemenu-button")
+    times = []
+    for _ in range(clicks):
+        active, steps = page.evaluate(slider)
+        label = "◀ Step" if active == steps - 1 else "Step ▶"
+        done = page.evaluate("window.__scrub.done")
+        buttons.filter(has_text=label).first.click()
+        page.wait_for_function(f"window.__scrub.done > {done}", timeout=10_000)
+        times.append(page.evaluate("window.__scrub.painted - window.__scrub.down"))
+    return times
+
+
 #: A style rule that switches the layer boundary off (``bench.scrub --boundary``).
 BOUNDARY_OFF = """() => { const s = document.createElement('style'); s.id = 'bench-boundary-off';
     s.textContent = 'div[class*=_layer_box]::before { will-change: auto !important; }';
@@ -162,10 +184,12 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
     if page.locator('[data-testid="stException"]').count():
         raise RuntimeError(f"{path}: the page shows an exception")
     times = scrub_clicks(page, clicks)
+    stepped = button_clicks(page, clicks)
     without, again = boundary_clicks(page, clicks) if boundary else ([], [])
     return {
         "server": server_ms,
         "in_page": in_page_ms,
+        "buttons": stepped,
         "scrub": times,
         "sent_kb": sent_kb,
         "off": without,
@@ -178,7 +202,7 @@ def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
         print(f"\nInstant scrub, {clicks} clicks per page; load average {load_average()}")
         print(
             f"{'page':<22} {'server step ms median':>22} {'in page':>8} {'scrub ms median':>16} "
-            f"{'p95':>6} {'max':>6} {'scrub figure kB':>16}"
+            f"{'p95':>6} {'max':>6} {'Step ▶ median':>13} {'p95':>6} {'scrub figure kB':>16}"
             + ("   boundary off / on, alternating: median ms" if boundary else "")
         )
         for path in pages:
@@ -197,6 +221,7 @@ def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
                 f"{statistics.median(r['in_page']):8.0f} "
                 f"{statistics.median(r['scrub']):16.0f} "
                 f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
+                f"{statistics.median(r['buttons']):13.0f} {percentile(r['buttons'], 95):6.0f} "
                 f"{r['sent_kb']:16.0f}"
                 + (
                     f"   {statistics.median(r['off']):6.0f} {statistics.median(r['on']):6.0f}"

@@ -43,6 +43,11 @@ BUNDLE = "plotly-emlab-4.1.1.min.js"
 #: scatter, which is plotly.js's core); any other draws nothing, so ``figure_payload``
 #: refuses it (a page's AppTest then fails, not a student's chart).
 BUNDLE_TRACES = frozenset({"bar", "contour", "heatmap", "histogram", "scatter"})
+#: The ``name`` of a figure's step buttons (``updatemenus`` buttons with ``method: "skip"``):
+#: a click moves the figure's first slider one step back or forward in the browser, by the
+#: animation its step names (the instant scrub's "◀ Step" and "Step ▶",
+#: ``components.scrub``). plotly.js's own buttons can only name fixed frames.
+STEP_BACK, STEP_FORWARD = "emlab-step-back", "emlab-step-forward"
 #: Streamlit's chart height when a figure sets none (px).
 DEFAULT_HEIGHT = 450
 
@@ -106,6 +111,18 @@ function inTurn(draw) {
   }));
 }
 
+// A step button (``STEP_BACK`` / ``STEP_FORWARD``) runs the neighbouring slider step's own
+// animation; the slider follows the animation, as it does when Play runs.
+function stepSlider(chart, button) {
+  const by = {__BACK__: -1, __FORWARD__: 1}[button && button.name];
+  const slider = chart._fullLayout.sliders && chart._fullLayout.sliders[0];
+  if (!by || !slider || !slider.steps.length) return;
+  const to = Math.min(Math.max((slider.active || 0) + by, 0), slider.steps.length - 1);
+  if (to === slider.active) return;
+  const step = slider.steps[to];
+  window.Plotly.animate(chart, step.args[0], step.args[1]);
+}
+
 function decode(data) {
   if (typeof data === 'string') return JSON.parse(data);
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
@@ -134,6 +151,7 @@ export default function(component) {
   })).then(() => {
     if (chart.__emlabBound) return;
     chart.__emlabBound = true;
+    chart.on('plotly_buttonclicked', (event) => stepSlider(chart, event && event.button));
     chart.on('plotly_click', (event) => {
       const point = event && event.points && event.points[0];
       if (chart.__emlabClick && point) {
@@ -146,6 +164,8 @@ export default function(component) {
   }));
 }
 """.replace("__HEIGHT__", str(DEFAULT_HEIGHT))
+    .replace("__BACK__", repr(STEP_BACK))
+    .replace("__FORWARD__", repr(STEP_FORWARD))
 )
 
 #: Room for the chart while plotly.js loads, so the page does not jump when it is drawn.

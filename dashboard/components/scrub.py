@@ -4,9 +4,10 @@ costs about half a second in the browser; a frame, under 100 ms).
 
 The figure holds two panels: left, the points coloured by responsibility with each
 component's 1- and 2-sigma ellipses and its mean (as ``ClustersChart`` draws them); right, the
-log-likelihood curve with the shown iteration marked. Its slider and Play button step through
-one frame per half-step (``components.viewer``'s positions: start, E-step 1, M-step 1, ...,
-final E-step). A frame carries only what a half-step changes, for the traces that change:
+log-likelihood curve with the shown iteration marked. Its slider, Play button and step buttons
+("◀ Step", "Step ▶") move through one frame per half-step (``components.viewer``'s positions:
+start, E-step 1, M-step 1, ..., final E-step). A frame carries only what a half-step changes,
+for the traces that change:
 
 - the points' colours (and, for a t mixture, their sizes by weight; for rows with a gap,
   their imputed positions);
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.components.charts import STEP_BACK, STEP_FORWARD
 from dashboard.components.figures import ellipse_traces, means_trace
 from dashboard.components.style import axis_range, legend_below, mixed_rgb, point_outline
 from emlib.params import GMMParams
@@ -294,7 +296,8 @@ def _open_at(data: list[dict], frame_traces: list[int], parts: list[dict]) -> No
 
 def _scrub_controls(labels: Sequence[str], active: int) -> dict:
     """The layout's slider (one step per half-step, animating to frame p, opening at
-    ``active``) and its Play / Pause buttons."""
+    ``active``) and its buttons: one half-step back, Play, Pause, one half-step forward (the
+    step buttons move the slider in the browser: ``charts.STEP_BACK`` / ``STEP_FORWARD``)."""
     animate = {
         "mode": "immediate",
         "frame": {"duration": 0, "redraw": False},
@@ -309,8 +312,8 @@ def _scrub_controls(labels: Sequence[str], active: int) -> dict:
                     "font": {"size": 15, "color": "#31333F"},
                 },
                 "pad": {"t": 50},
-                "len": 0.85,
-                "x": 0.15,
+                "len": 0.72,
+                "x": 0.28,
                 "font": {"color": "rgba(0,0,0,0)"},  # the labels are read in currentvalue
                 "ticklen": 4,
                 "minorticklen": 2,
@@ -331,6 +334,7 @@ def _scrub_controls(labels: Sequence[str], active: int) -> dict:
                 "pad": {"t": 50},
                 "showactive": False,
                 "buttons": [
+                    {"label": "◀ Step", "method": "skip", "name": STEP_BACK},
                     {
                         "label": "▶ Play",
                         "method": "animate",
@@ -344,6 +348,7 @@ def _scrub_controls(labels: Sequence[str], active: int) -> dict:
                         ],
                     },
                     {"label": "❚❚", "method": "animate", "args": [[None], animate]},
+                    {"label": "Step ▶", "method": "skip", "name": STEP_FORWARD},
                 ],
             }
         ],

@@ -336,9 +336,10 @@ def _instant_toggle(key: str, n_points: int, last: int) -> bool:
         args=(play_key,),
         disabled=n_frames > MAX_SCRUB_POINTS,
         help=(
-            "Sends the whole replay once; the chart's own slider and Play button then step "
-            "without waiting for the server. The step-by-step explanation, the parameter "
-            "table and the point inspector follow the step buttons, with the toggle off."
+            "Sends the whole replay once; the chart's own slider, step buttons and Play "
+            "button then step without waiting for the server. The step-by-step "
+            "explanation, the parameter table and the point inspector follow the buttons "
+            "above the chart, with the toggle off."
             if n_frames <= MAX_SCRUB_POINTS
             else f"This replay is too large to send at once ({n_points:,} points by "
             f"{last + 1} half-steps; the limit is {MAX_SCRUB_POINTS:,}): step with the "

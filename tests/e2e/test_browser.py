@@ -90,6 +90,12 @@ def test_home_then_step_page_replay_with_buttons(server, page):
     expect(page.get_by_text(re.compile(r"^Shown: E-step 2 · log-likelihood"))).to_be_visible()
     after = [dots.nth(i).evaluate("d => d.style.fill") for i in range(0, 200, 20)]
     assert after != before  # E-step 2 recoloured the points
+    # the chart's own step buttons move one half-step, in the browser too
+    chart_button(page, "Step ▶").click()
+    expect(page.get_by_text(re.compile(r"^Shown: M-step 2 · log-likelihood"))).to_be_visible()
+    chart_button(page, "◀ Step").click()
+    chart_button(page, "◀ Step").click()
+    expect(page.get_by_text(re.compile(r"^Shown: M-step 1 · log-likelihood"))).to_be_visible()
     assert "step=1" in page.url  # the server was not asked: its position stays
     # the chart sits behind its layer boundary (components.layers), which takes no clicks
     boundary = page.locator("[class*=step_scrub_layer_box]").evaluate(
@@ -100,6 +106,11 @@ def test_home_then_step_page_replay_with_buttons(server, page):
     assert boundary == ["transform", "none", 1]
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "step_instant_scrub.png", full_page=True)
+
+
+def chart_button(page: Page, label: str):
+    """A button drawn by plotly.js in a chart (an updatemenu's), by its label."""
+    return page.locator(".js-plotly-plot .updatemenu-button").filter(has_text=label).first
 
 
 def test_query_string_reproduces_the_settings(server, page):

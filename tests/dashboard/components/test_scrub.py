@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from dashboard.components.charts import STEP_BACK, STEP_FORWARD
 from dashboard.components.halfsteps import (
     half_step,
     imputed_at,
@@ -103,8 +104,12 @@ def test_one_frame_per_half_step_and_the_slider_animates_to_each_without_redraw(
         hs = half_step(history, p)
         assert step["label"].startswith(hs.label)
         assert f"{history[hs.params_index].log_likelihood:.2f}" in step["label"]
-    play = fig["layout"]["updatemenus"][0]["buttons"][0]
+    back, play, pause, forward = fig["layout"]["updatemenus"][0]["buttons"]
     assert play["method"] == "animate" and play["args"][0] is None
+    assert pause["method"] == "animate" and pause["args"][0] == [None]
+    # the step buttons do nothing in plotly.js itself; the chart element moves the slider
+    assert (back["method"], back["name"]) == ("skip", STEP_BACK)
+    assert (forward["method"], forward["name"]) == ("skip", STEP_FORWARD)
 
 
 def test_each_frame_draws_the_half_steps_colours_ellipses_means_and_log_likelihood(history):
