@@ -13,6 +13,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.charts import ELEMENT_NAME
+from dashboard.components.share import LINK_ELEMENT
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 
@@ -49,6 +50,23 @@ def charts(node) -> list[Chart]:
             sent = json.loads(element.proto.bytes)
             found.append(Chart(json.dumps(sent["figure"]), element.proto.id, sent["clickable"]))
     return found
+
+
+@dataclass(frozen=True)
+class LinkBox:
+    """One "Share this view" link box the page drew (``components.share.link_box``)."""
+
+    url: str
+    wrap: bool
+
+
+def link_boxes(node) -> list[LinkBox]:
+    """The link boxes under ``node`` (an AppTest or one of its blocks), in page order."""
+    return [
+        LinkBox(**json.loads(element.proto.json))
+        for element in node.get("bidi_component")
+        if element.proto.component_name == LINK_ELEMENT
+    ]
 
 
 def unescaped(markdown: str) -> str:

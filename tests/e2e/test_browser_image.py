@@ -174,6 +174,6 @@ def test_share_link_holds_the_playback_frame_the_address_shows(server, page):
     # the caption for 20 s: Streamlit's binding, not the link, so not asserted here.)
     expect(page).to_have_url(re.compile(r"img_frame=\d+"))
     shown = re.search(r"img_frame=(\d+)", page.url).group(1)
-    link = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    link = page.locator('[data-testid="stPopoverBody"] .emlab-link-text')
     expect(link).to_contain_text(re.compile(rf"img_frame={shown}(&|$)"))
     assert page.locator('[data-testid="stException"]').count() == 0

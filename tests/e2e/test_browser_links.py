@@ -26,7 +26,7 @@ def heading(page: Page):
 def shared_link(page: Page) -> str:
     """Open the viewer's "Share" popover, read its link, and close it again."""
     page.get_by_role("button", name=re.compile("Share")).click()
-    box = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    box = page.locator('[data-testid="stPopoverBody"] .emlab-link-text')
     expect(box).to_have_count(1, timeout=WAIT)
     link = box.inner_text().strip()
     page.keyboard.press("Escape")
@@ -121,7 +121,7 @@ def test_sidebar_link_restores_the_lower_bound_step(server, browser, page):
         moved = re.compile(r"Step 9 \(θ_8 → θ_9\): the bound touches")
         expect(page.get_by_text(moved)).to_be_visible(timeout=WAIT)
         settle(page)
-        box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+        box = page.locator('[data-testid="stSidebar"] .emlab-link-text')
         expect(box).to_contain_text("t=8", timeout=WAIT)
         assert box.bounding_box()["height"] < 80  # one line, not the sidebar's height
         link = box.inner_text().strip()

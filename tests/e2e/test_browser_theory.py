@@ -35,15 +35,21 @@ def assert_metric_labels_whole(page: Page) -> None:
 
 
 def assert_share_link_is_one_line(page: Page) -> None:
-    """The sidebar's link is one short line with the code box's copy button, not a block of
-    wrapped URL filling the sidebar."""
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    """The sidebar's link is one short line with its Copy button, not a block of wrapped URL
+    filling the sidebar; the button copies it."""
+    box = page.locator('[data-testid="stSidebar"] .emlab-link')
     expect(box).to_have_count(1)
-    assert "tab=The+lower+bound" in box.inner_text()
+    link = box.locator(".emlab-link-text").inner_text()
+    assert "tab=The+lower+bound" in link
     height = box.bounding_box()["height"]
     assert height < 80, height
-    box.hover()  # the copy button shows on hover
-    expect(box.locator('button[aria-label="Copy to clipboard"]')).to_be_visible()
+    button = box.locator("button.emlab-link-copy")
+    expect(button).to_have_text("Copy")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    button.click()
+    expect(button).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == link
 
 
 def test_three_sections_draw_their_charts(server, page):

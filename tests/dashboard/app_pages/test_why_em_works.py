@@ -9,7 +9,7 @@ from dashboard.app_pages.why_em_works.bound_run import BOUND_DEFAULT_T
 from dashboard.app_pages.why_em_works.run import OptimaSettings, run_many_starts
 from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, link_boxes, open_page, values
 
 PAGE = "app_pages/why_em_works/page.py"
 FEW = {"starts": "20", "iters": "40"}
@@ -184,9 +184,9 @@ def test_a_cleared_share_list_asks_for_a_share_instead_of_fitting_one_not_shown(
 
 def test_the_sidebar_share_link_is_one_short_line_with_the_explanation_in_its_help():
     at = open_page(PAGE, {"tab": "The lower bound", "t": "5"})
-    (box,) = at.sidebar.code
-    assert not box.proto.wrap_lines  # one line that scrolls sideways, not a tall block
-    assert "\n" not in box.value and "t=5" in box.value and "tab=The+lower+bound" in box.value
+    (box,) = link_boxes(at.sidebar)
+    assert not box.wrap  # one line that scrolls sideways, not a tall block
+    assert "\n" not in box.url and "t=5" in box.url and "tab=The+lower+bound" in box.url
     (heading,) = [m for m in at.sidebar.markdown if m.value == "**Share this view**"]
     assert "restores this view" in heading.proto.help
     assert not any("restores this view" in c.value for c in at.sidebar.caption)

@@ -52,7 +52,7 @@ from emlib.cases.retail import (
 )
 from emlib.datasets import load_faithful, load_image
 from emlib.io import export
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import link_boxes, open_page
 
 
 class RecordingMediaFileManager(MediaFileManager):
@@ -86,13 +86,9 @@ def fetch(manager: MediaFileManager, proto):
 def share_box(at: AppTest) -> str:
     """The link in the page's share control: the sidebar box on pages without an iteration
     viewer, else the viewer's "Share" popover (the last viewer's, on pages with several)."""
-    codes = [
-        c.proto.code_text
-        for c in at.get("code")
-        if c.proto.code_text.startswith(("?", "http://", "https://"))
-    ]
-    assert codes, "no share control on the page"
-    return codes[-1]
+    links = [box.url for box in link_boxes(at)]
+    assert links, "no share control on the page"
+    return links[-1]
 
 
 def test_share_url_joins_the_address_and_the_settings():

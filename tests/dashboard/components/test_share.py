@@ -10,6 +10,7 @@ from dashboard.components.share import (
     link_params,
     stale_open_links,
 )
+from tests.dashboard.apptest import LinkBox, link_boxes
 
 
 def test_stale_open_links_names_only_open_popovers_showing_another_link():
@@ -87,3 +88,25 @@ def test_the_link_holds_a_write_that_the_next_request_s_address_predates():
     at.run()
     assert not at.exception
     assert at.code[0].value == "?thr=9.85"
+
+
+def _boxes() -> None:
+    from dashboard.components.share import copy_link
+
+    copy_link()
+    copy_link(compact=True, key="viewer_share")
+
+
+def test_the_link_box_sends_the_link_as_data_never_as_html():
+    at = AppTest.from_function(_boxes)
+    at.query_params["name"] = "<img src=x onerror=alert(1)>"
+    at.run()
+    assert not at.exception
+    sidebar_box, popover_box = link_boxes(at)
+    assert sidebar_box == LinkBox("?name=%3Cimg+src%3Dx+onerror%3Dalert%281%29%3E", False)
+    assert popover_box.wrap and popover_box.url == sidebar_box.url
+    (element, _) = at.get("bidi_component")
+    assert not element.proto.html_content  # the box is built in the browser, its text set
+    assert "textContent = sent.url" in element.proto.js_content
+    assert "innerHTML" not in element.proto.js_content
+    assert not at.code  # no st.code: its syntax highlighter costs a fresh browser 1.5 MB
