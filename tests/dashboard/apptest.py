@@ -13,7 +13,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.charts import ELEMENT_NAME
-from dashboard.components.share import LINK_ELEMENT
+from dashboard.components.link_box import LINK_ELEMENT
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 
