@@ -368,7 +368,7 @@ def test_the_private_import_check_allows_public_dunder_and_other_packages_names(
 # Every chart goes through dashboard.components.charts (issue 21): one st.plotly_chart on a
 # page would make the browser fetch Streamlit's 4.7 MB Plotly chunk besides the app's
 # own 1.2 MB plotly.js bundle, and the first chart would wait for both.
-def streamlit_plotly_calls(source: str) -> list[str]:
+def streamlit_plotly_calls(source: str, method: str = "plotly_chart") -> list[str]:
     """The calls of a ``plotly_chart`` method (``st.plotly_chart``, ``column.plotly_chart``)
     in ``source``; the app's own ``plotly_chart`` function is a plain name, not a method."""
     return [
@@ -376,7 +376,7 @@ def streamlit_plotly_calls(source: str) -> list[str]:
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "plotly_chart"
+        and node.func.attr == method
     ]
 
 
@@ -395,6 +395,19 @@ def test_every_chart_is_drawn_by_the_apps_own_element():
 )
 def test_the_chart_check_sees_streamlits_plotly_chart(source):
     assert streamlit_plotly_calls(source)
+
+
+def test_no_page_draws_st_code():
+    """``st.code`` (any code box, even without a language) makes a fresh browser fetch and
+    run Streamlit's 1.5 MB syntax highlighter before the first chart; links go in
+    ``components.link_box``, code for download in a download button (issue 21)."""
+    offenders = {}
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        found = streamlit_plotly_calls(path.read_text(), method="code")
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+    assert streamlit_plotly_calls("st.sidebar.code(url)", method="code")
 
 
 def test_the_chart_check_allows_the_apps_own_charts():
