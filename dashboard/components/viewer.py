@@ -42,6 +42,7 @@ from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
 from dashboard.components.style import NU, SIGMA, filled_positions, missing_rows
+from dashboard.components.tables import number_table
 from dashboard.components.viewer_text import (
     ALL_COVARIANCES_UP_TO,
     DOWNWEIGHTED,
@@ -435,9 +436,10 @@ def _parameters_table(
     st.markdown("##### Parameters at this step")
     d = n_features
     if d <= ALL_COVARIANCES_UP_TO:
-        st.dataframe(params_table(params, feature_names), width="stretch")
+        number_table(params_table(params, feature_names))
     else:  # one row per parameter, one column per component: it fits the page's width
         table = params_table(params, feature_names, [tuple(sorted(columns))]).T
+        # many rows: the scrolling grid, not a page-long table
         st.dataframe(table, width="stretch", height=min(35 * (len(table) + 1) + 3, 420))
         st.caption(
             f"Every fitted column's mean and variance, one row each; of the "
@@ -586,8 +588,4 @@ def _inspect_point(X, resp_params, point, point_key, hs: HalfStep, shown, names)
             else ""
         )
     )
-    st.dataframe(
-        table,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns},
-    )
+    number_table(table)

@@ -19,7 +19,9 @@ def test_a_narrow_fit_keeps_one_row_per_component_with_every_covariance():
     at = open_page(
         "app_pages/your_data/page.py", {"ex": "airquality", "cols": "Ozone,Solar.R,Temp"}
     )
-    (table,) = [df.value for df in at.dataframe if "weight" in df.value.columns]
+    # a few rows: a static table, not the grid (components.tables)
+    (table,) = [t.value for t in at.table if "weight" in t.value.columns]
+    assert not [df for df in at.dataframe if "weight" in df.value.columns]
     for name in ("Ozone", "Solar.R", "Temp"):
         assert f"mean {name}" in table.columns
     assert {"cov(Ozone, Solar.R)", "cov(Ozone, Temp)", "cov(Solar.R, Temp)"} <= set(table.columns)
