@@ -17,6 +17,7 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.style import SIGMA
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 
 st.title("Missing data lab")
@@ -73,11 +74,7 @@ if settings["data"] == "faithful":
     )
 if table is not None:
     st.markdown("##### Errors against the " + ("truth" if data.truth else "reference"))
-    st.dataframe(
-        table,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns},
-    )
+    number_table(table, default="%.4f")
     if "means (RMS error)" not in table:
         st.caption("Parameter errors need K equal to the reference's number of components.")
 

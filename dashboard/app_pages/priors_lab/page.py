@@ -23,6 +23,7 @@ from dashboard.components.charts import plotly_chart_in
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.settings import current_settings, init_settings
 from dashboard.components.style import NU
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 
 st.title("Priors (MAP) lab")
@@ -64,14 +65,7 @@ if result.map.error:
 
 table = summary_table(result)
 st.subheader(summary_heading(table))
-st.dataframe(
-    table,
-    width="stretch",
-    column_config={
-        c: st.column_config.NumberColumn(format="%.4g")
-        for c in ("log-likelihood", "log-prior", "log-posterior", "smallest variance")
-    },
-)
+number_table(table, {"iterations": "%d"})
 FITS = (("ML", result.ml), ("ML, tiny ridge", result.ridge), ("MAP", result.map))
 curves = {label: fit.history for label, fit in FITS if fit is not None and fit.history}
 if curves:

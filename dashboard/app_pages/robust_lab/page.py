@@ -4,12 +4,8 @@ import streamlit as st
 
 from dashboard.app_pages.robust_lab.figures import fits_figure
 from dashboard.app_pages.robust_lab.run import (
-    DOF_COLUMN,
     MAX_SHARE,
-    NOTE_COLUMN,
     SETTINGS,
-    SHIFT_COLUMN,
-    SIZE_COLUMN,
     START_LABELS,
     RobustSettings,
     means_table,
@@ -25,6 +21,7 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.style import NU, SIGMA
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import tolerance_input
 
@@ -86,18 +83,7 @@ st.caption(
 )
 
 st.subheader("The means, and how far the outliers moved them")
-st.dataframe(
-    means_table(comparison, data.feature_names),
-    width="stretch",
-    column_config={
-        **{
-            c: st.column_config.NumberColumn(format="%.4g")
-            for c in (*data.feature_names, SHIFT_COLUMN, SIZE_COLUMN)
-        },
-        DOF_COLUMN: st.column_config.TextColumn(alignment="right"),
-        NOTE_COLUMN: st.column_config.TextColumn(width="medium"),
-    },
-)
+number_table(means_table(comparison, data.feature_names))
 st.caption(
     "Clean fit: the Gaussian mixture of the data without outliers; Gaussian and t: the fits "
     "to the data with them. Each component is matched to a clean-fit component by the least "

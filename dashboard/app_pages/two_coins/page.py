@@ -11,7 +11,7 @@ from dashboard.app_pages.two_coins.run import (
     PRESET_LABELS,
     PRESETS,
     SETTINGS,
-    TABLE_COLUMNS,
+    TABLE_FORMATS,
     CoinsSettings,
     run_two_coins,
     table_at,
@@ -30,6 +30,7 @@ from dashboard.app_pages.two_coins.words import (
 from dashboard.components.charts import plotly_chart_in
 from dashboard.components.replay import replay_viewer
 from dashboard.components.settings import current_settings, init_settings, write_query_params
+from dashboard.components.tables import number_table
 from emlib.datasets import TWO_COINS_SOURCE
 
 st.title("Two coins")
@@ -126,7 +127,7 @@ def draw(hs, history) -> None:
     table = table_at(tosses, history, hs)
     if hs.kind == "M":
         st.markdown("  \n".join(m_step_lines(table, step, coins.learn_weights)))
-    st.dataframe(table_frame(tosses, table), column_config=TABLE_COLUMNS, width="stretch")
+    number_table(table_frame(tosses, table), TABLE_FORMATS)
     path = np.array([thetas(s) for s in history[: hs.params_index + 1]])
     resp = None if table is None else table.responsibilities
     left, right = st.columns([1, 1])

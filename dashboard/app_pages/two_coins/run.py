@@ -187,12 +187,8 @@ def table_frame(tosses: Tosses, table: EStepTable | None) -> pd.DataFrame:
 
 
 #: How the table's columns are shown: probabilities to two decimals, credited tosses to one.
-TABLE_COLUMNS = {
-    **{c: st.column_config.NumberColumn(format="%.2f") for c in ("P(coin A)", "P(coin B)")},
-    **{c: st.column_config.NumberColumn(format="%.0f") for c in ("Heads", "Tails")},
-    **{
-        f"Coin {c}: {s}": st.column_config.NumberColumn(format="%.1f")
-        for c in "AB"
-        for s in ("heads", "tails")
-    },
+TABLE_FORMATS = {
+    **dict.fromkeys(("P(coin A)", "P(coin B)"), "%.2f"),
+    **dict.fromkeys(("Heads", "Tails"), "%.0f"),
+    **{f"Coin {c}: {s}": "%.1f" for c in "AB" for s in ("heads", "tails")},
 }

@@ -35,7 +35,7 @@ def synthetic_fits(mechanism="MCAR", rate=0.3, k=3, seed=0):
 
 
 def error_table(at: AppTest):
-    return next(df.value for df in at.dataframe if "means (RMS error)" in df.value.columns)
+    return next(df.value for df in at.table if "means (RMS error)" in df.value.columns)
 
 
 def hollow(fig: dict) -> np.ndarray:
@@ -110,7 +110,7 @@ def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
 def test_airquality_has_no_truth_and_fits_the_chosen_pair():
     at = lab_page({"data": "airquality", "x": "Temp", "y": "Ozone", "k": "2"})
     assert any("no truth" in m.value for m in at.markdown)
-    assert not any("means (RMS error)" in df.value.columns for df in at.dataframe)
+    assert not any("means (RMS error)" in df.value.columns for df in at.table)
     data = load_airquality(("Temp", "Ozone"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

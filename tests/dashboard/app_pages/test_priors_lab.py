@@ -61,7 +61,7 @@ def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0,
 
 
 def summary(at: AppTest):
-    return at.dataframe[0].value
+    return at.table[0].value
 
 
 @pytest.mark.parametrize("data", ["collapse", "faithful", "synthetic"])

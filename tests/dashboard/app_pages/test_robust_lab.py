@@ -69,7 +69,7 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
         "Gaussian mixture": f"{default.gaussian.largest_distance:.3g}",
         "t mixture": f"{default.student.largest_distance:.3g}",
     }
-    table = at.dataframe[0].value
+    table = at.table[0].value
     expected = means_table(default, NAMES)
     np.testing.assert_allclose(table[SHIFT_COLUMN], expected[SHIFT_COLUMN])
     t_rows = table[table.index.str.startswith("t ·")]
@@ -159,7 +159,7 @@ def test_without_outliers_the_gaussian_means_show_no_shift_not_rounding_noise():
     # share 0: the Gaussian fit is the clean fit up to ~1e-13, which read "1.86e-13" (K = 4)
     at = open_page(PAGE, {"share": "0", "k": "4"})
     assert metrics(at)["Gaussian mixture"] == "0"
-    table = at.dataframe[0].value
+    table = at.table[0].value
     gauss = table[table.index.str.startswith("Gaussian ·")]
     assert (gauss[SHIFT_COLUMN] == 0).all()
 
@@ -195,7 +195,7 @@ def test_the_gaussian_rows_show_nu_as_infinite_not_none(default):
     # the clean fit's and the Gaussian fit's rows showed "None" under nu: a Gaussian is the
     # t distribution's limit nu → infinity, and the table now says so
     at = open_page(PAGE)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     gaussian = table[~table.index.str.startswith("t ·")]
     assert len(gaussian) == 4
     assert (gaussian[DOF_COLUMN] == "∞ (Gaussian)").all()

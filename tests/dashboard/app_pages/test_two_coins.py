@@ -49,7 +49,7 @@ def heading(at: AppTest) -> str:
 
 
 def table(at: AppTest):
-    return at.dataframe[0].value
+    return at.table[0].value
 
 
 def markdown(at: AppTest) -> str:
