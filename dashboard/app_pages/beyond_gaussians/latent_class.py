@@ -15,6 +15,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
 )
 from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import Setting, integer
+from dashboard.components.tables import number_table
 
 #: This section's settings (URL names), part of the page's.
 SETTINGS = (
@@ -87,16 +88,18 @@ def draw(settings: dict) -> None:
     table["chosen by"] = [
         ", ".join(name for name, best in result.best.items() if best == kk) for kk in table["K"]
     ]
-    st.dataframe(
+    number_table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "log-likelihood": st.column_config.NumberColumn(format="%.1f"),
-            "BIC": st.column_config.NumberColumn(format="%.1f"),
-            "AIC": st.column_config.NumberColumn(format="%.1f"),
-            "ICL": st.column_config.NumberColumn(format="%.1f"),
+        {
+            "K": "%d",
+            "log-likelihood": "%.1f",
+            "parameters": "%d",
+            "BIC": "%.1f",
+            "AIC": "%.1f",
+            "ICL": "%.1f",
+            "iterations": "%d",
         },
+        hide_index=True,
     )
     chosen = result.best.get("BIC")
     shown = table.loc[table["K"] == k].iloc[0]

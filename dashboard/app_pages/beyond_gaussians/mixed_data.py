@@ -15,6 +15,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
 )
 from dashboard.components.charts import plotly_chart
 from dashboard.components.settings import Setting, choice, integer
+from dashboard.components.tables import number_table
 
 #: This section's settings (URL names), part of the page's.
 SETTINGS = (
@@ -75,11 +76,10 @@ def draw(settings: dict) -> None:
     if result.hit_max_iter:
         st.warning("EM stopped at its iteration limit before the tolerance was reached.")
     st.subheader("The kind each column got")
-    st.dataframe(
+    number_table(
         result.kinds.assign(kind=result.kinds["kind"].map(KIND_NAMES)),
+        {"missing": "%d"},
         hide_index=True,
-        width="stretch",
-        height=35 * (len(result.kinds) + 1) + 3,  # every column, no scrolling
     )
     two_levels = [c for c, table in result.probabilities.items() if table.shape[1] == 2]
     st.caption(
@@ -98,15 +98,14 @@ def draw(settings: dict) -> None:
     numeric = result.numeric.rename(
         columns=lambda c: f"{c} ({'rate' if result.numeric_kinds[c] == 'poisson' else 'mean'})"
     )
-    st.dataframe(numeric, width="stretch", column_config=_number_format(numeric.columns))
+    # hide_index=False: st.table would hide the components' index (1..K), a RangeIndex
+    number_table(numeric, default="%.2f", hide_index=False)
     st.caption(
         "Gaussian means and Poisson rates per component, in the data's units. The Gaussian "
         "block's standard deviations:"
     )
-    st.dataframe(
-        result.gaussian_sd.rename(columns=lambda c: f"{c} (sd)"),
-        width="stretch",
-        column_config=_number_format(result.gaussian_sd.columns, suffix=" (sd)"),
+    number_table(
+        result.gaussian_sd.rename(columns=lambda c: f"{c} (sd)"), default="%.2f", hide_index=False
     )
     sizes = dict(zip(result.gaussian_sd.index, model.weights_ * run.n_rows, strict=True))
     lone = [k for k, size in sizes.items() if size < 1.5]  # about one application
@@ -159,12 +158,11 @@ def draw(settings: dict) -> None:
         key="bg_mixed_labels",
         width="stretch",
     )
-    st.dataframe(
-        result.crosstab,
-        width="stretch",
-        column_config={
-            f"share {n}": st.column_config.NumberColumn(format="percent") for n in names
-        },
+    shares = [f"share {n}" for n in names]
+    # the grid's "percent" format (0.1234 as 12.34%), which a printf format cannot scale
+    number_table(
+        result.crosstab.assign(**{s: 100 * result.crosstab[s] for s in shares}),
+        {**dict.fromkeys([*names, "rows"], "%d"), **dict.fromkeys(shares, "%.2f%%")},
     )
     base = max(result.crosstab[n].sum() for n in names) / result.crosstab["rows"].sum()
     st.markdown(
@@ -172,7 +170,3 @@ def draw(settings: dict) -> None:
         f"of the applications would be right, against {base:.1%} for always predicting the "
         "most common decision overall."
     )
-
-
-def _number_format(columns, suffix: str = "") -> dict:
-    return {f"{c}{suffix}": st.column_config.NumberColumn(format="%.2f") for c in columns}

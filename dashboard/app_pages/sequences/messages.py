@@ -18,6 +18,7 @@ from dashboard.app_pages.sequences.run import (
     observation_text,
     vector,
 )
+from dashboard.components.tables import number_table
 from emlib.teaching.sequences import Messages
 
 INTRO = (
@@ -120,11 +121,13 @@ def section(run: SequenceRun, settings: SequenceSettings) -> None:
         f"**{names[sequence.states[t - 1]]}**.)"
     )
     numbers, matrix = st.columns([3, 2])
-    numbers.dataframe(table(m, names).style.format("{:.4g}"), width="stretch")
-    matrix.dataframe(
-        pd.DataFrame(
-            m.transmat, index=[f"from {n}" for n in names], columns=[f"to {n}" for n in names]
-        ).style.format("{:.4f}"),
-        width="stretch",
-    )
+    with numbers:
+        number_table(table(m, names), default="%.4g")
+    with matrix:
+        number_table(
+            pd.DataFrame(
+                m.transmat, index=[f"from {n}" for n in names], columns=[f"to {n}" for n in names]
+            ),
+            default="%.4f",
+        )
     matrix.caption("A, the fitted transition matrix the messages step through.")

@@ -25,6 +25,7 @@ from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import download_columns
 from dashboard.components.figures import loglik_figure
 from dashboard.components.replay import replay_viewer
+from dashboard.components.tables import number_table
 from dashboard.uploads import TableUpload, plain
 from emlib.families.kinds import COLUMN_KINDS, POISSON_MAX
 
@@ -82,13 +83,10 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
     )
 
     st.subheader("The clusters")
-    st.dataframe(
+    number_table(
         ymt.cluster_sizes(fit),
+        {"rows": "%d", "% of rows": "%.1f%%", "weight π": "%.3f"},
         hide_index=True,
-        column_config={
-            "% of rows": st.column_config.NumberColumn(format="%.1f%%"),
-            "weight π": st.column_config.NumberColumn(format="%.3f"),
-        },
     )
     mixed_downloads(upload, columns, fit)
     category_view(upload, fit.clusters, modelled=True)

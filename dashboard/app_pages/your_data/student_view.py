@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import student as ys
 from dashboard.app_pages.your_data import student_exports as yse
+from dashboard.components.tables import number_table
 from dashboard.uploads import TableUpload
 
 CSV, JSON, PY = "text/csv", "application/json", "text/x-python"
@@ -29,16 +30,18 @@ def student_summary(fit: yd.UploadFit, viewer: bool = True) -> None:
         "gets a small weight and barely moves the component's mean and scale."
         + (" In the viewer below, point size shows that weight." if viewer else "")
     )
-    st.dataframe(
+    number_table(
         ys.dof_table(fit),
-        hide_index=True,
-        width="stretch",
-        key="yd_t_dof",
-        column_config={
-            "weight π": st.column_config.NumberColumn(format="%.3f"),
-            f"{ys.NU} (dof_)": st.column_config.NumberColumn(format="%.3g"),
-            "smallest E[u]": st.column_config.NumberColumn(format="%.3f"),
+        {
+            "component": "%d",
+            "weight π": "%.3f",
+            # %.4g as the caption below: Python's %.3g writes the upper bound 1000 as 1e+03
+            f"{ys.NU} (dof_)": "%.4g",
+            "rows": "%d",
+            f"rows with E[u] < {ys.DOWNWEIGHTED:g}": "%d",
+            "smallest E[u]": "%.3f",
         },
+        hide_index=True,
     )
     st.caption(
         f"{ys.dof_sentence(fit)} Rows: those each component is most responsible for; "

@@ -20,6 +20,7 @@ from dashboard.components.charts import plotly_chart
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.handoff import send_upload
 from dashboard.components.style import NU
+from dashboard.components.tables import number_table
 from dashboard.uploads import TableUpload, plain_label
 from emlib.crosstab import MISSING_LEVEL, OTHER_LEVEL
 
@@ -95,12 +96,7 @@ def category_view(upload: TableUpload, clusters: ydc.Clusters, modelled: bool = 
     normalize = None if shown == "counts" else shown
     table = ydc.category_table(upload, clusters, column, normalize)
     number = "%d" if normalize is None else "%.1f%%"
-    st.dataframe(
-        table,
-        width="stretch",
-        key="yd_xtab_table",
-        column_config={c: st.column_config.NumberColumn(format=number) for c in table.columns},
-    )
+    number_table(table, dict.fromkeys(table.columns, number))
 
 
 def bic_section(upload: TableUpload, settings: dict, columns: list[str]) -> None:

@@ -485,14 +485,14 @@ def test_a_text_column_is_crosstabulated_against_the_clusters():
     content = shop(rows=60).encode()
     at = upload(your_data({"k": "2"}), content, "fruit.csv")
     assert at.selectbox(key="yd_xtab").options == ["Sorte"], "the comment column is an id"
-    table = at.dataframe[-1].value
+    table = at.table[-1].value
     assert list(table.columns) == ["cluster 1", "cluster 2", "all"]
     assert list(table.index) == ["Birne", "Apfel", "(missing)"], "most frequent first"
     assert list(table["all"]) == [27, 26, 7]
     assert sorted(table.loc["Apfel", ["cluster 1", "cluster 2"]]) == [0, 26], "one cluster"
     assert sorted(table.loc["Birne", ["cluster 1", "cluster 2"]]) == [0, 27], "the other"
     at.radio(key="yd_xtab_norm").set_value("category").run()
-    shares = at.dataframe[-1].value
+    shares = at.table[-1].value
     assert shares.loc["Birne", ["cluster 1", "cluster 2"]].max() == pytest.approx(100.0)
 
 

@@ -65,7 +65,13 @@ def texts(at: AppTest, kind: str) -> str:
 
 
 def frames(at: AppTest) -> list[pd.DataFrame]:
+    """The grids' frames (``st.dataframe``)."""
     return [d.value for d in at.dataframe]
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    """The static tables' frames (``st.table``)."""
+    return [t.value for t in at.table]
 
 
 def profile(at: AppTest) -> pd.DataFrame:
@@ -102,7 +108,7 @@ def test_text_flags_and_counts_each_get_their_kind_and_the_mixed_model_fits():
         "basic",
         "premium",
     }, "one cluster per plan"
-    sizes = next(f for f in frames(at) if "rows" in f.columns and "weight π" in f.columns)
+    sizes = next(f for f in tables(at) if "rows" in f.columns and "weight π" in f.columns)
     assert sizes["rows"].sum() == 80 and sorted(sizes["rows"]) == [40, 40]
     drawn = [c.figure for c in charts(at)]
     curves = [fig for fig in drawn if fig["layout"]["title"]["text"].startswith("Log-likeli")]
