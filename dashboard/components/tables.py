@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 
 #: What a missing number shows.
 MISSING = "—"
@@ -32,11 +32,12 @@ def printf(spec: str) -> Callable[[object], str]:
 def number_formats(
     frame: pd.DataFrame, formats: Mapping[str, str] | None = None, default: str = "%.4g"
 ) -> dict[str, Callable[[object], str]]:
-    """Each numeric column's formatter: its ``formats`` entry, else ``default``; columns of
-    text or booleans are shown as they are."""
+    """Each numeric column's formatter: its ``formats`` entry, else ``"%d"`` for a column of
+    integers (``%.4g`` would write 12345 as 1.234e+04) and ``default`` for the others;
+    columns of text or booleans are shown as they are."""
     formats = formats or {}
     return {
-        column: printf(formats.get(column, default))
+        column: printf(formats.get(column, "%d" if is_integer_dtype(frame[column]) else default))
         for column in frame.columns
         if is_numeric_dtype(frame[column]) and not is_bool_dtype(frame[column])
     }
@@ -52,7 +53,8 @@ def number_table(
     """Draw ``frame`` as a static table, its numbers formatted by ``number_formats``.
 
     The element keeps the numbers themselves (a test reads them as ``at.table[i].value``);
-    only what is shown is formatted.
+    only what is shown is formatted. ``st.table`` hides a plain ``RangeIndex`` (0, 1, ...)
+    unless ``hide_index=False``.
     """
     styler = frame.style.format(number_formats(frame, formats, default))
     st.table(styler, hide_index=hide_index)

@@ -21,6 +21,7 @@ def test_only_numeric_columns_are_formatted_each_by_its_own_format():
     formats = number_formats(frame, {"ll": "%.2f"})
     assert set(formats) == {"weight", "n", "ll"}
     assert formats["ll"](-1.5) == "-1.50" and formats["weight"](0.123456) == "0.1235"
+    assert formats["n"](12345) == "12345"  # integers whole, not 1.234e+04
 
 
 def _table() -> None:
