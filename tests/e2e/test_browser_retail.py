@@ -49,8 +49,10 @@ def assert_heatmap_readable(page: Page) -> None:
     assert len(heat["sizes"]) == 24, heat  # 6 K x 4 covariance types
     assert min(heat["sizes"]) >= 14, f"heatmap numbers drawn at {min(heat['sizes'])} px"
     assert heat["width"] > 0.8 * heat["main"], heat
-    scroller = page.locator('[data-testid="stDataFrame"] .dvn-scroller').first  # the segments
-    scroll, client = scroller.evaluate("s => [s.scrollWidth, s.clientWidth]")
+    segments = page.locator('[data-testid="stTable"] table').first  # a static table (st.table)
+    scroll, client = segments.evaluate(
+        "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+    )
     assert scroll <= client + 1, f"the segments table is cut off: {scroll} px in {client} px"
 
 

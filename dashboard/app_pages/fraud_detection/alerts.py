@@ -20,6 +20,7 @@ from dashboard.app_pages.fraud_detection.run import FraudRun
 from dashboard.app_pages.fraud_detection.words import confusion_frame, per_10k_columns
 from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.share import refresh_open_links, set_url_param
+from dashboard.components.tables import number_table
 from emlib.cases.fraud import threshold_report
 
 
@@ -58,11 +59,11 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
             "no alerts" if np.isnan(report.precision) else f"{report.precision:.1%}",
         )
         right.metric("Recall", f"{report.recall:.1%}")
-        st.dataframe(
+        # two rows: a static table (issue 21); the test rows' counts as whole numbers
+        number_table(
             confusion_frame(report, run.positive, run.reweighted),
-            width="stretch",
-            key="fraud_confusion",
-            column_config=per_10k_columns(),
+            {c: config["type_config"]["format"] for c, config in per_10k_columns().items()}
+            | {"flagged (test rows)": "%d", "not flagged (test rows)": "%d"},
         )
         st.caption(
             f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"

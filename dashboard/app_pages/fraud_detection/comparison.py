@@ -17,6 +17,7 @@ from dashboard.app_pages.fraud_detection.student import (
 )
 from dashboard.app_pages.fraud_detection.words import comparison_table, story
 from dashboard.components.charts import plotly_chart
+from dashboard.components.tables import number_table
 
 
 def comparison_section(
@@ -36,11 +37,10 @@ def comparison_section(
         key="fraud_pr",
         width="stretch",
     )
-    st.dataframe(
+    # one row per method: a static table (issue 21), counts as whole numbers
+    number_table(
         with_student(comparison_table(result), student),
-        width="stretch",
-        key="fraud_table",
-        column_config={"ROC AUC": st.column_config.NumberColumn(format="%.4f")},
+        {c: "%d" for c in ("scored", "unscored", "unscored positives")} | {"ROC AUC": "%.4f"},
     )
     st.caption(
         "Same split, seed, K and hidden fields for every method. Dropping incomplete "

@@ -17,6 +17,7 @@ from dashboard.app_pages.fraud_detection.mixed_run import (
 )
 from dashboard.app_pages.fraud_detection.settings import MODELS
 from dashboard.components.charts import plotly_chart
+from dashboard.components.tables import number_table
 
 POSITIVE_TEXT = (
     "The credit-approval data has no fraud label. As everywhere on this page, the class the "
@@ -55,15 +56,8 @@ def mixed_section(settings: dict, positive: str) -> None:
         st.warning(run.error)
         return
     result = run.result
-    st.dataframe(
-        mixed_table(result),
-        width="stretch",
-        key="fraud_mixed_table",
-        column_config={
-            c: st.column_config.NumberColumn(format="%.4f")
-            for c in ("ROC AUC", "average precision")
-        },
-    )
+    # two rows: a static table (no data grid script before the page's first chart, issue 21)
+    number_table(mixed_table(result), {"K": "%d", "ROC AUC": "%.4f", "average precision": "%.4f"})
     st.caption(
         f"Same stratified split, seed, training rows and K = {result.n_components} for both "
         "models, and the same numeric fields with the same hidden entries; both score a test "
@@ -78,9 +72,4 @@ def mixed_section(settings: dict, positive: str) -> None:
         pr_figure(mixed_pr_curves(result), reweighted=False), key="fraud_mixed_pr", width="stretch"
     )
     st.markdown("**The kind the mixed model gave each field** (its `kinds_`)")
-    st.dataframe(
-        kinds_frame(result, settings["cov"]),
-        width="stretch",
-        height="content",
-        key="fraud_mixed_kinds",
-    )
+    number_table(kinds_frame(result, settings["cov"]))  # one row per credit-approval field

@@ -101,11 +101,13 @@ elif settings["fam"] == "t":
     st.info("The t components join the comparison table, which needs a label column.")
 
 st.subheader("Top flagged transactions, and why")
+# the top alerts stay a grid, sorted by score, gaps or label (not a small table, issue 21)
 st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
 set_url_param("pick", str(state["fraud_pick"]))
 explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
+# one row per feature: 29 on the card data, as many as an upload's columns: a grid
 st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
 
 st.subheader("The fit, step by step")

@@ -16,6 +16,7 @@ from dashboard.app_pages.image_segmentation.spatial_run import (
     run_phantom,
 )
 from dashboard.components.pictures import label_picture
+from dashboard.components.tables import number_table
 
 POTTS_TEXT = (
     "**What the Potts prior does.** The plain mixture labels every pixel from its own colour "
@@ -114,7 +115,7 @@ def phantom_section(settings: dict) -> None:
     right.metric("HMRF-EM: accuracy", f"{spatial.accuracy:.1%}")
     gained = "Gained by the prior" if phantom.family == "gaussian" else "Gained by HMRF-EM (t)"
     gain.metric(gained, f"{100 * (spatial.accuracy - plain.accuracy):+.1f} points")
-    st.dataframe(scores_frame(plain, spatial).style.format("{:.3f}"), width="stretch")
+    number_table(scores_frame(plain, spatial), default="%.3f")  # two rows: static (issue 21)
     st.caption(
         f"Accuracy: the share of pixels labelled with their true tissue. Dice per class: "
         f"2 |true ∩ labelled| / (|true| + |labelled|). Both fits took "

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.app_pages.retail_segmentation import run as retail
 from dashboard.app_pages.retail_segmentation import settings as retail_settings
 from dashboard.app_pages.retail_segmentation import transactions, words
+from dashboard.app_pages.retail_segmentation.segments import shares_table
 from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
     states_over_time_figure,
@@ -76,13 +77,11 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     st.markdown(words.states_story(res))
 
     st.subheader("How many states: BIC")
-    st.dataframe(
-        words.selection_table(res),
-        width="stretch",
-        column_config={
-            "log-likelihood": st.column_config.NumberColumn(format="%.1f"),
-            "bic": st.column_config.NumberColumn("BIC", format="%.1f"),
-        },
+    # one row per number of states (2 to 4) and one per state: static tables (issue 21)
+    shares_table(
+        words.selection_table(res).rename(columns={"bic": "BIC"}),
+        {"log-likelihood": "%.1f", "parameters": "%d", "BIC": "%.1f", "iterations": "%d"},
+        hide_index=False,  # the number of states
     )
     st.caption(
         "Lower BIC is better: -2 log-likelihood + (free parameters) x log(customer-months). "
@@ -92,14 +91,7 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
 
     st.subheader(f"{res.n_states} states")
     shown = words.states_table(res)
-    st.dataframe(
-        shown,
-        width="stretch",
-        column_config={
-            col: st.column_config.NumberColumn(format=fmt)
-            for col, fmt in words.states_formats(shown).items()
-        },
-    )
+    shares_table(shown, words.states_formats(shown))
     left, right = st.columns(2)
     plotly_chart_in(left, transition_figure(res.transmat, res.labels), width="stretch")
     plotly_chart_in(right, state_rates_figure(res.state_table(), res.labels), width="stretch")
@@ -118,6 +110,7 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     st.subheader("Customers most likely to have just lapsed")
     st.markdown(LAPSE_TEXT.format(before=c.months[-2], last=c.months[-1]))
     lapsed = res.lapsed(LAPSED_SHOWN)
+    # up to 200 customers: the scrolling grid stays
     st.dataframe(
         lapsed,
         hide_index=True,

@@ -32,11 +32,17 @@ def fraud_page(query=None) -> AppTest:
 
 
 def frame(at: AppTest, column: str):
+    """A grid (``st.dataframe``): the top alerts, the explained transaction's fields."""
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
+def table(at: AppTest, column: str):
+    """A small static table (``st.table``): the comparison, the confusion matrix."""
+    return next(t.value for t in at.table if column in t.value.columns)
+
+
 def comparison(at: AppTest):
-    return frame(at, "average precision")
+    return table(at, "average precision")
 
 
 @pytest.mark.parametrize(
@@ -77,11 +83,11 @@ def test_threshold_changes_the_confusion_matrix_without_refitting(monkeypatch):
     calls = []
     original = state_fraud.run_fraud
     monkeypatch.setattr(state_fraud, "run_fraud", lambda *a: calls.append(1) or original(*a))
-    before = frame(at, "flagged (test rows)")
+    before = table(at, "flagged (test rows)")
     steps = at.select_slider(key="fraud_thr").options
     at.select_slider(key="fraud_thr").set_value(float(steps[len(steps) // 2])).run()
     assert not at.exception
-    after = frame(at, "flagged (test rows)")
+    after = table(at, "flagged (test rows)")
     assert calls == []
     assert after["flagged (test rows)"].sum() > before["flagged (test rows)"].sum()
     counts = ["flagged (test rows)", "not flagged (test rows)"]
@@ -245,7 +251,7 @@ def test_an_uploads_label_value_reaches_the_page_as_written():
     at = upload_page(cards_csv())
     names = [t["name"] for t in figure(at, 0)["data"]]
     assert names == ["legitimate (30)", "label = 1 (6)"]
-    assert list(frame(at, "flagged (test rows)").index) == ["actual label = 1", "actual legitimate"]
+    assert list(table(at, "flagged (test rows)").index) == ["actual label = 1", "actual legitimate"]
     assert set(frame(at, "missing fields")["label"]) <= {"label = 1", "legitimate"}
 
 
@@ -308,7 +314,7 @@ def test_the_top_threshold_still_flags_the_top_score_and_no_alerts_is_said():
     steps = at.select_slider(key="fraud_thr").options
     at.select_slider(key="fraud_thr").set_value(float(steps[-1])).run()
     assert not at.exception
-    flagged = frame(at, "flagged (test rows)")["flagged (test rows)"].sum()
+    flagged = table(at, "flagged (test rows)")["flagged (test rows)"].sum()
     precision = next(m.value for m in at.metric if m.label == "Precision")
     assert flagged >= 1 and precision != "nan%"
 

@@ -24,7 +24,8 @@ PAGE = "app_pages/fraud_detection/page.py"
 
 
 def frame(at, column: str) -> pd.DataFrame | None:
-    return next((df.value for df in at.dataframe if column in df.value.columns), None)
+    """The small static table (``st.table``) with ``column``, if the page drew one."""
+    return next((t.value for t in at.table if column in t.value.columns), None)
 
 
 def test_mixed_view_shows_the_pipelines_comparison_the_kinds_and_the_positive_class():

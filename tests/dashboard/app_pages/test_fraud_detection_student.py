@@ -25,7 +25,7 @@ CRX = {"data": "crx"}
 
 
 def comparison(at) -> pd.DataFrame:
-    return next(df.value for df in at.dataframe if "unscored" in df.value.columns)
+    return next(t.value for t in at.table if "unscored" in t.value.columns)  # a static table
 
 
 def captions(at) -> str:

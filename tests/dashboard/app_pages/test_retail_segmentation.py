@@ -65,11 +65,12 @@ def story(at: AppTest) -> str:
 
 
 def profile_table(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "% of revenue" in d.value.columns)
+    """The segments' table: one row per segment, a static table (``st.table``)."""
+    return next(t.value for t in at.table if "% of revenue" in t.value.columns)
 
 
 def details_table(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "mean recency" in d.value.columns)
+    return next(t.value for t in at.table if "mean recency" in t.value.columns)
 
 
 def test_page_renders_the_pipelines_automatic_choice():

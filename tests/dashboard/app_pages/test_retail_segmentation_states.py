@@ -67,6 +67,12 @@ def upload_page(query=None) -> AppTest:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """A small static table (``st.table``): the BIC of each number of states, the states."""
+    return next(t.value for t in at.table if column in t.value.columns)
+
+
+def grid_with(at: AppTest, column: str) -> pd.DataFrame:
+    """A grid (``st.dataframe``): the lapsed customers."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
@@ -88,10 +94,10 @@ def test_the_states_tab_shows_the_pipelines_states_for_an_upload():
     assert at.selectbox(key="retail_hk").value == "auto"
     assert f"BIC chose **{res.n_states} states**" in story(at)
     assert not [s for s in at.subheader if s.value.endswith("segments")]  # that tab is closed
-    bic = table_with(at, "bic")
-    np.testing.assert_allclose(bic["bic"], res.selection["bic"])
+    bic = table_with(at, "BIC")
+    np.testing.assert_allclose(bic["BIC"], res.selection["bic"])
     assert bic.index[bic["chosen"] == "✓"].tolist() == [res.n_states]
-    assert res.n_states == int(bic["bic"].idxmin())
+    assert res.n_states == int(bic["BIC"].idxmin())
     states = table_with(at, "purchases / month")
     np.testing.assert_allclose(states["purchases / month"], res.rates)
     assert list(states.index) == res.labels
@@ -106,7 +112,7 @@ def test_the_states_tab_shows_the_pipelines_states_for_an_upload():
     for k, trace in enumerate(area["data"]):
         assert trace["stackgroup"] == "states"
         np.testing.assert_allclose(values(trace["y"]), by_month.iloc[:, k])
-    lapsed = table_with(at, "lapse probability")
+    lapsed = grid_with(at, "lapse probability")
     pd.testing.assert_frame_equal(lapsed.reset_index(drop=True), res.lapsed(200), check_dtype=False)
     assert [b.label for b in at.get("download_button")] == [
         "Download each customer's current state probabilities (CSV)"
@@ -170,8 +176,8 @@ def test_selection_table_marks_the_choice_and_keeps_notes_only_when_a_fit_failed
 
 def test_the_states_tab_on_cdnow_draws_bics_choice():
     at = open_page(PAGE, STATES, timeout=900)  # Baum-Welch on 401,288 customer-months
-    bic = table_with(at, "bic")
-    k = int(bic["bic"].idxmin())
+    bic = table_with(at, "BIC")
+    k = int(bic["BIC"].idxmin())
     assert bic.index.tolist() == [2, 3, 4] and bic.loc[k, "chosen"] == "✓"
     assert f"BIC chose **{k} states**" in story(at)
     states = table_with(at, "purchases / month")
@@ -179,7 +185,7 @@ def test_the_states_tab_on_cdnow_draws_bics_choice():
     caption = next(c.value for c in at.caption if "customer-months" in c.value)
     assert "69,659 purchases by 23,570 customers, 401,288 customer-months" in caption
     assert "1997-01 to 1998-06" in caption
-    lapsed = table_with(at, "lapse probability")
+    lapsed = grid_with(at, "lapse probability")
     assert lapsed["lapse probability"].is_monotonic_decreasing and len(lapsed) == 200
     area = figure(at, 2)
     last = sum(values(t["y"])[-1] for t in area["data"])
