@@ -36,6 +36,9 @@ def test_a_student_walks_one_exercise_from_a_link_and_a_reload_keeps_the_progres
     expect(page.get_by_role("heading", name=f"3. {exercise.title}")).to_be_visible(timeout=WAIT)
     settle(page)
     expect(page.locator(".js-plotly-plot").first).to_be_attached()  # the mixture and the points
+    question = page.locator('[data-testid="stTable"]')  # a static table, no data grid
+    expect(question).to_have_count(1)
+    expect(question).to_contain_text(exercise.tables[0].columns[-1])
 
     wrong = exercise.mistakes[0]
     check(page, f"{wrong.answer:.2f}")

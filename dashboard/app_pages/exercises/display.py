@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.app_pages.exercises.figures import mixture_figure
 from dashboard.components.charts import plotly_chart
+from dashboard.components.tables import number_table
 from emlib.teaching.exercises import (
     Exercise,
     ExerciseProgress,
@@ -70,7 +71,9 @@ def show_question(exercise: Exercise) -> None:
     st.markdown(exercise.prompt)
     for table in exercise.tables:
         st.caption(table.caption)
-        st.dataframe(table_frame(table), hide_index=True, width="content")
+        with st.container(width="content"):  # as wide as its columns, not the page
+            # the cells as the exercise wrote them: its numbers are whole, decimals are text
+            number_table(table_frame(table), default="%s", hide_index=True)
     for grid in exercise.grids:
         plotly_chart(grid_figure(grid), width="content", key=f"grid_{grid.title}")
     show_plots(exercise, exercise.plots, "question")

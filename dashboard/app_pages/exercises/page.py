@@ -95,6 +95,7 @@ show_question(exercise)
 
 if course is not None and course.readonly:
     st.markdown("**This student's answers**")
+    # one row per attempt, as many as the student made: the grid stays
     st.dataframe(attempts_table(course, number), hide_index=True, width="stretch")
     show_solution(exercise, reveal_solution(exercise), answered=False)
     st.stop()

@@ -117,4 +117,5 @@ def progress_section(exercise_set: ExerciseSet, done: dict[int, ExerciseProgress
             width="stretch",
         )
     with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
+        # one row per exercise, up to 99 in an uploaded set: the grid stays
         st.dataframe(table, hide_index=True, width="stretch")

@@ -91,11 +91,12 @@ plotly_chart_in(
 )
 plotly_chart_in(right, heatmap, key="sel_heat", width="stretch")
 with st.expander("The grid as a table"):
+    # one row per cell, up to 8 x 4: the sortable grid stays (issue 21: not a small table)
     st.dataframe(criteria_table(table, family, run.fits), hide_index=True, width="stretch")
 failed = failed_cells(table)
 if len(failed):
     st.warning(f"{len(failed)} cells could not be fitted; they are blank above. Why:")
-    st.dataframe(failed, width="stretch", hide_index=True)
+    st.dataframe(failed, width="stretch", hide_index=True)  # up to a grid's cells: a grid
 
 st.subheader("One cell's fit")
 st.selectbox(

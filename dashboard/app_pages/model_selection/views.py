@@ -21,6 +21,7 @@ from dashboard.components.criteria import CRITERIA
 from dashboard.components.downloads import fit_downloads
 from dashboard.components.figures import clusters_figure
 from dashboard.components.style import NU, SIGMA
+from dashboard.components.tables import number_table
 
 
 def show_gaussian_fit(
@@ -99,7 +100,8 @@ def show_family_fit(run: SelectionRun, chosen: tuple[int, str], crit: str) -> No
             "found without the labels."
         )
         return
-    st.dataframe(fit.profile, hide_index=True, width="stretch")
+    # one row per component: a static table (issue 21), means and weights to 3 decimals
+    number_table(fit.profile, {"component": "%d"}, default="%.3f", hide_index=True)
     st.caption(
         "One row per component: its weight, then per column the most likely level (with its "
         "probability), the probability of a 1, the rate of a count, or the mean of a number."

@@ -20,6 +20,7 @@ from dashboard.components.settings import (
     choice,
     integer,
 )
+from dashboard.components.tables import number_table
 from emlib.params import COVARIANCE_TYPES
 from emlib.teaching.convergence import rate_table
 
@@ -76,16 +77,20 @@ def draw(settings: dict) -> None:
             st.warning(f"At {run.share:.0%} missing EM failed: {run.error}")
     plotly_chart(gaps_figure(result.runs), key="why_gaps", width="stretch")
     table = rate_table(result.runs)
-    st.dataframe(
-        table,
-        width="stretch",
-        hide_index=True,
-        column_config={
-            "missing share": st.column_config.NumberColumn(format="percent"),
-            "rate (gap ratio)": st.column_config.NumberColumn(format="%.3f"),
-            "iterations per 10x smaller gap": st.column_config.NumberColumn(format="%.1f"),
-            "final log-likelihood": st.column_config.NumberColumn(format="%.3f"),
+    # one row per missing share: a static table (no data grid script before the tab's first
+    # chart, issue 21); the share in percent, as the grid's "percent" format showed it (a
+    # printf format cannot scale)
+    number_table(
+        table.assign(**{"missing share": 100 * table["missing share"]}),
+        {
+            "missing share": "%g%%",
+            "values hidden": "%d",
+            "iterations": "%d",
+            "rate (gap ratio)": "%.3f",
+            "iterations per 10x smaller gap": "%.1f",
+            "final log-likelihood": "%.3f",
         },
+        hide_index=True,
     )
     rates = table["rate (gap ratio)"].to_numpy()
     trend = (

@@ -126,6 +126,7 @@ def draw(settings: dict) -> None:
         width="stretch",
     )
     st.markdown("##### How often each start method reaches the best solution")
+    # four rows, but its shares are progress bars, which only the grid draws: it stays a grid
     st.dataframe(
         many.table,
         width="stretch",

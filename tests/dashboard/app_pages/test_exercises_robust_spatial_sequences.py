@@ -53,10 +53,10 @@ def test_the_set_is_offered_and_every_exercise_is_answered_and_explained():
         if number > 1:
             at.selectbox(key="ex_ex").set_value(number).run()
         assert any(m.value == f"### {number}. {exercise.title}" for m in at.markdown)
-        for shown, table in zip(at.dataframe, exercise.tables, strict=False):
+        assert len(at.table) == len(exercise.tables)
+        for shown, table in zip(at.table, exercise.tables, strict=True):
             assert list(shown.value.columns) == list(table.columns)
             assert len(shown.value) == len(table.rows)
-        assert len(at.dataframe) >= len(exercise.tables)
         _answer(at, exercise, exercise.answer_text, number)
         assert [s.value for s in at.success] == [f"**Correct:** {exercise.answer_text}."]
         assert exercise.explanation in " ".join(m.value for m in at.markdown)

@@ -159,8 +159,10 @@ def test_convergence_overlays_one_gap_curve_per_share_and_the_rate_slows():
     assert gaps["layout"]["yaxis"]["type"] == "log"
     rates = [t["meta"]["rate"] for t in lines]
     assert rates == sorted(rates) and rates[0] > 0 and rates[-1] < 1
-    table = at.dataframe[0].value
+    table = at.table[0].value  # a static table: this tab loads no data grid
     assert np.allclose(table["rate (gap ratio)"], rates)
+    assert np.allclose(table["missing share"], [0, 10, 30, 50])  # in percent
+    assert not at.dataframe
     assert all(np.all(values(t["y"]) > 0) for t in lines)
 
 
