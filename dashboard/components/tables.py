@@ -58,3 +58,23 @@ def number_table(
     """
     styler = frame.style.format(number_formats(frame, formats, default))
     st.table(styler, hide_index=hide_index)
+
+
+#: The most rows a table is drawn static with (``table_or_grid``); longer ones scroll.
+MAX_STATIC_ROWS = 20
+
+
+def table_or_grid(
+    frame: pd.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    *,
+    default: str = "%.4g",
+    hide_index: bool | None = None,
+) -> None:
+    """A table whose length depends on the data: static (``number_table``) up to
+    ``MAX_STATIC_ROWS`` rows, else the scrolling grid (``st.dataframe``), so the usual short
+    case costs the browser no grid script and a long one stays readable."""
+    if len(frame) <= MAX_STATIC_ROWS:
+        number_table(frame, formats, default=default, hide_index=hide_index)
+    else:
+        st.dataframe(frame, hide_index=hide_index, width="stretch")

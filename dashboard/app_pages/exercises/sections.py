@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.app_pages.exercises.display import progress_frame
 from dashboard.app_pages.exercises.progress import attempts, record
 from dashboard.app_pages.exercises.run import step
+from dashboard.components.tables import table_or_grid
 from emlib.teaching.exercises import (
     ExerciseProgress,
     ExerciseSet,
@@ -117,5 +118,5 @@ def progress_section(exercise_set: ExerciseSet, done: dict[int, ExerciseProgress
             width="stretch",
         )
     with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
-        # one row per exercise, up to 99 in an uploaded set: the grid stays
-        st.dataframe(table, hide_index=True, width="stretch")
+        # one row per exercise: static for a bundled set, the grid for a long uploaded one
+        table_or_grid(table, hide_index=True)

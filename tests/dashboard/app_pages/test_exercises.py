@@ -81,7 +81,7 @@ def test_a_wrong_answer_offers_another_try_and_the_solution_only_on_request():
     assert decode_progress(at.query_params["done"], 12)[1].revealed
     assert at.session_state["ex_progress"][("intro", 12)][1].revealed
 
-    table = at.dataframe[-1].value  # the progress table, last on the page
+    table = at.table[-1].value  # the progress table, last on the page (static: few rows)
     assert table.loc[0, "solution shown"] == "yes" and table.loc[0, "solved"] == ""
 
 

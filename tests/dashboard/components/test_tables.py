@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.tables import MISSING, number_formats, printf
+from dashboard.components.tables import MAX_STATIC_ROWS, MISSING, number_formats, printf
 
 
 def test_printf_formats_like_the_grids_number_column_and_shows_a_gap():
@@ -43,3 +43,20 @@ def test_the_table_is_static_and_keeps_the_numbers_themselves():
     (table,) = at.table
     assert table.value.loc["component 1", "weight"] == 0.123456789
     assert np.isnan(table.value.loc["component 2", "mean x"])
+
+
+def _long_and_short() -> None:
+    import pandas as pd
+
+    from dashboard.components.tables import MAX_STATIC_ROWS, table_or_grid
+
+    table_or_grid(pd.DataFrame({"x": range(MAX_STATIC_ROWS)}))
+    table_or_grid(pd.DataFrame({"x": range(MAX_STATIC_ROWS + 1)}))
+
+
+def test_a_table_of_data_dependent_length_is_static_only_while_short():
+    at = AppTest.from_function(_long_and_short)
+    at.run()
+    assert not at.exception
+    assert [len(t.value) for t in at.table] == [MAX_STATIC_ROWS]
+    assert [len(d.value) for d in at.dataframe] == [MAX_STATIC_ROWS + 1]
