@@ -21,6 +21,7 @@ from dashboard.app_pages.model_selection.run import (
 from dashboard.app_pages.model_selection.sidebar import SETTINGS, settings_sidebar
 from dashboard.app_pages.model_selection.views import show_family_fit, show_gaussian_fit
 from dashboard.app_pages.model_selection.words import (
+    CRITERIA_FORMATS,
     cell_text,
     counting_text,
     criteria_table,
@@ -34,6 +35,7 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.share import copy_link
+from dashboard.components.tables import number_table, table_or_grid
 
 st.title("Model selection")
 st.markdown(
@@ -91,12 +93,12 @@ plotly_chart_in(
 )
 plotly_chart_in(right, heatmap, key="sel_heat", width="stretch")
 with st.expander("The grid as a table"):
-    # one row per cell, up to 8 x 4: the sortable grid stays (issue 21: not a small table)
-    st.dataframe(criteria_table(table, family, run.fits), hide_index=True, width="stretch")
+    # one row per cell, at most 8 x 4, in a closed expander: static (issue 21: no grid script)
+    number_table(criteria_table(table, family, run.fits), CRITERIA_FORMATS, hide_index=True)
 failed = failed_cells(table)
 if len(failed):
     st.warning(f"{len(failed)} cells could not be fitted; they are blank above. Why:")
-    st.dataframe(failed, width="stretch", hide_index=True)  # up to a grid's cells: a grid
+    table_or_grid(failed, hide_index=True)  # usually a few cells; a long list scrolls
 
 st.subheader("One cell's fit")
 st.selectbox(

@@ -70,6 +70,13 @@ def data_caption(run: SelectionRun, settings: dict, estimators: dict) -> str:
     )
 
 
+#: The grid's table: criteria to one decimal (as rounded), counts whole.
+CRITERIA_FORMATS = {
+    **dict.fromkeys(("log L", "BIC", "AIC", "ICL"), "%.1f"),
+    **dict.fromkeys(("K", "p", "iterations"), "%d"),
+}
+
+
 def criteria_table(table: pd.DataFrame, family: str, fits: dict | None = None) -> pd.DataFrame:
     """The grid's table as the page shows it: one row per cell, criteria rounded; for t
     mixtures each cell's degrees of freedom (from ``fits``, "K kind" -> CellFit)."""

@@ -74,7 +74,7 @@ def test_t_grid_states_select_models_winner_and_draws_its_grid():
         np.testing.assert_allclose(values(trace["y"]), rows["bic"], rtol=1e-6)
     assert values(heatmap["data"][0]["x"]).tolist() == list(range(1, KMAX + 1))
     assert heatmap["layout"]["yaxis"]["title"]["text"] == "covariance type"
-    shown = at.dataframe[0].value
+    shown = at.table[0].value
     np.testing.assert_allclose(shown["BIC"], table["bic"].round(1))
     assert shown["p"].tolist() == table["n_parameters"].tolist()
     dofs = [dof_text(expected.models[(k, c)].dof_) for k, c in zip(
