@@ -15,7 +15,7 @@ import dataclasses
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -183,7 +183,9 @@ def _cell(value) -> str | float | int:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A CSV file's text: ``header`` then ``rows``, each cell as ``_cell`` writes it (numbers
+    as numbers, NaN empty, formula-like text quoted with an apostrophe)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([_cell(h) for h in header])
@@ -257,13 +259,20 @@ def params_from_values(
     return GMMParams(weights, means, cov, covariance_type)
 
 
-def history_csv(history: Sequence[EMStep], feature_names: Sequence[str] | None = None) -> str:
+def history_csv(
+    history: Sequence[EMStep],
+    feature_names: Sequence[str] | None = None,
+    extra_columns: Callable[[Any], Mapping[str, float]] | None = None,
+) -> str:
     """One row per iteration: ``iteration, log_likelihood, log_prior, objective`` and the
-    flattened parameters (columns named by ``param_columns``)."""
+    flattened parameters (columns named by ``param_columns``), then ``extra_columns(params)``
+    when given (a t mixture's degrees of freedom, ``dof_1``...: names from the first step)."""
     if not history:
         raise ValueError("history: expected at least one iteration, got none")
+    extra = extra_columns or (lambda params: {})
     header = ["iteration", "log_likelihood", "log_prior", "objective"]
     header += param_columns(history[0].params, feature_names)
+    header += list(extra(history[0].params))
     rows = (
         [
             int(s.iteration),
@@ -271,10 +280,11 @@ def history_csv(history: Sequence[EMStep], feature_names: Sequence[str] | None =
             float(s.log_prior),
             float(s.objective),
             *param_values(s.params),
+            *map(float, extra(s.params).values()),
         ]
         for s in history
     )
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def _check_data(X, params: GMMParams) -> np.ndarray:
@@ -311,10 +321,10 @@ def assignments_csv(X, params: GMMParams, feature_names: Sequence[str] | None = 
         [*map(float, x), int(label), float(r.max()), *map(float, r)]
         for x, label, r in zip(X, labels, resp, strict=True)
     )
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
-def _free_name(name: str, taken: set[str]) -> str:
+def free_column_name(name: str, taken: set[str]) -> str:
     """``name``, or ``emlab_<name>`` (then numbered) when the table already has a column so
     named."""
     candidate, n = name, 1
@@ -366,7 +376,7 @@ def table_assignments_csv(
     taken = set(columns)
     ours = ["row_id", "in_fit", "label", "max_responsibility"]
     ours += [f"resp_{k}" for k in range(1, params.n_components + 1)]
-    row_id, in_fit, label, top, *resp_names = (_free_name(n, taken) for n in ours)
+    row_id, in_fit, label, top, *resp_names = (free_column_name(n, taken) for n in ours)
     header = [row_id, *columns, in_fit, label, top, *resp_names]
 
     def row(i: int) -> list:
@@ -376,7 +386,7 @@ def table_assignments_csv(
             return [*cells, *[None] * (2 + params.n_components)]
         return [*cells, int(resp[i].argmax()) + 1, float(resp[i].max()), *map(float, resp[i])]
 
-    return _csv(header, (row(i) for i in range(n_rows)))
+    return csv_text(header, (row(i) for i in range(n_rows)))
 
 
 def label_map_csv(labels, uncertainty=None) -> str:
@@ -435,7 +445,7 @@ def imputed_csv(X, params: GMMParams, feature_names: Sequence[str] | None = None
         [*map(float, row), *(int(mask[j]) for j in gappy)]
         for row, mask in zip(filled, gaps, strict=True)
     )
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 # ---------------------------------------------------------------------------------- code

@@ -9,8 +9,6 @@ into CSV and JSON only, and into the script as Python string literals (``repr``)
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,38 +18,6 @@ from dashboard.app_pages.your_data.student import expectations
 from dashboard.uploads import TableUpload
 from emlib.em import NOT_FIT_PARAMETERS
 from emlib.io import export
-
-#: Formula characters a spreadsheet would run: a text cell starting with one gets a "'".
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, bool | np.bool_ | int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return repr(float(value))
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv(header: Sequence, rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
-
-
-def _free(name: str, taken: set[str]) -> str:
-    """``name``, or ``emlab_<name>`` (then numbered) when the file already has such a column."""
-    candidate, n = name, 1
-    while candidate in taken:
-        candidate = f"emlab_{name}" if n == 1 else f"emlab_{name}_{n}"
-        n += 1
-    return candidate
 
 
 def labels_csv(upload: TableUpload, columns: Sequence[str], fit: UploadFit) -> str:
@@ -72,7 +38,7 @@ def labels_csv(upload: TableUpload, columns: Sequence[str], fit: UploadFit) -> s
         weight[observed] = np.sum(result.resp * result.scale_weights, axis=1)
     taken = {str(c) for c in frame.columns}
     ours = ["row_id", "in_fit", "label", "max_responsibility", *(f"resp_{j + 1}" for j in range(k))]
-    ours = [_free(n, taken) for n in [*ours, "weight"]]
+    ours = [export.free_column_name(n, taken) for n in [*ours, "weight"]]
     header = [ours[0], *map(str, frame.columns), *ours[1:]]
     cells = [frame[c].tolist() for c in frame.columns]
 
@@ -83,7 +49,7 @@ def labels_csv(upload: TableUpload, columns: Sequence[str], fit: UploadFit) -> s
         r = resp[i]
         return [*head, int(r.argmax()) + 1, float(r.max()), *map(float, r), float(weight[i])]
 
-    return _csv(header, (row(i) for i in range(len(X))))
+    return export.csv_text(header, (row(i) for i in range(len(X))))
 
 
 def params_json(fit: UploadFit, columns: Sequence[str], estimator_params: Mapping) -> str:
@@ -112,22 +78,11 @@ def params_json(fit: UploadFit, columns: Sequence[str], estimator_params: Mappin
 def history_csv(history, columns: Sequence[str]) -> str:
     """One row per iteration: ``export.history_csv``'s columns (iteration, log-likelihood,
     log-prior, objective, flattened weights, means and scale matrices) and ``dof_1``..."""
-    first = history[0].params
-    header = ["iteration", "log_likelihood", "log_prior", "objective"]
-    header += export.param_columns(first, list(columns))
-    header += [f"dof_{k + 1}" for k in range(first.n_components)]
-    rows = (
-        [
-            int(s.iteration),
-            float(s.log_likelihood),
-            float(s.log_prior),
-            float(s.objective),
-            *export.param_values(s.params),
-            *map(float, s.params.dof),
-        ]
-        for s in history
+    return export.history_csv(
+        history,
+        list(columns),
+        extra_columns=lambda params: {f"dof_{k + 1}": v for k, v in enumerate(params.dof)},
     )
-    return _csv(header, rows)
 
 
 def python_code(estimator_params: Mapping, data_code: str, expected_log_likelihood: float) -> str:
