@@ -20,8 +20,17 @@ from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 MISSING = "—"
 
 
+def percent(value: object) -> str:
+    """A share as the grid's ``NumberColumn(format="percent")`` shows it: 0.2534 -> "25.34%",
+    0.25 -> "25%" (at most two decimals)."""
+    return MISSING if pd.isna(value) else f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%"
+
+
 def printf(spec: str) -> Callable[[object], str]:
-    """A formatter for one printf-style ``spec`` (``"%.4g"``, as ``NumberColumn`` takes it)."""
+    """A formatter for one printf-style ``spec`` (``"%.4g"``, as ``NumberColumn`` takes it),
+    or for ``"percent"``, the grid's preset for shares (``percent``)."""
+    if spec == "percent":
+        return percent
 
     def apply(value: object) -> str:
         return MISSING if pd.isna(value) else spec % value

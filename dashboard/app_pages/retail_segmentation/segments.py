@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from dashboard.app_pages.retail_segmentation import run as retail
@@ -25,31 +24,14 @@ from dashboard.components import caching
 from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.criteria import criterion_lines
 from dashboard.components.downloads import csv_data_code, fit_downloads
-from dashboard.components.tables import MISSING, number_formats
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 from emlib.cases.retail import FEATURES, Segmentation, Transactions
-
-
-def percent(value: object) -> str:
-    """A share as the grid's ``NumberColumn(format="percent")`` shows it: 0.2534 -> "25.34%",
-    0.25 -> "25%" (at most two decimals)."""
-    return MISSING if pd.isna(value) else f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def formats_of(column_config: Mapping[str, dict]) -> dict[str, str]:
     """The ``format`` of each ``st.column_config.NumberColumn`` in ``column_config``."""
     return {c: config["type_config"]["format"] for c, config in column_config.items()}
-
-
-def shares_table(
-    frame: pd.DataFrame, formats: Mapping[str, str], *, hide_index: bool | None = None
-) -> None:
-    """A small table drawn static, as ``components.tables.number_table`` draws it (issue 21:
-    no data grid script before the page's first chart), where a format may also be
-    ``"percent"``, the grid's preset for shares."""
-    shares = [c for c, f in formats.items() if f == "percent" and c in frame.columns]
-    shown = number_formats(frame, {c: f for c, f in formats.items() if c not in shares})
-    st.table(frame.style.format(shown | dict.fromkeys(shares, percent)), hide_index=hide_index)
 
 
 def segments_section(settings: dict, source_key: str, tx: Transactions | None) -> None:
@@ -94,14 +76,14 @@ def _segments_part(res: Segmentation) -> None:
     shown, details = words.segment_table(res.profiles), words.segment_details(res.profiles)
     # one row per segment: static tables, the segment number shown (st.table would hide a
     # RangeIndex, the grid showed it); the customers as whole numbers
-    shares_table(
+    number_table(
         shown, formats_of(words.number_columns(shown)) | {"customers": "%d"}, hide_index=False
     )
     st.markdown(res.cutoffs.rule())
     with st.expander("Each segment's label, threshold by threshold, and all its statistics"):
         for k, why in res.profiles["why"].items():
             st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
-        shares_table(details, formats_of(words.number_columns(details)), hide_index=False)
+        number_table(details, formats_of(words.number_columns(details)), hide_index=False)
     left, right = st.columns(2)
     plotly_chart_in(left, profile_figure(res.profiles, res.customers.available), width="stretch")
     plotly_chart_in(right, revenue_figure(res.profiles), width="stretch")

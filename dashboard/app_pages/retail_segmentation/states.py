@@ -11,13 +11,13 @@ import streamlit as st
 from dashboard.app_pages.retail_segmentation import run as retail
 from dashboard.app_pages.retail_segmentation import settings as retail_settings
 from dashboard.app_pages.retail_segmentation import transactions, words
-from dashboard.app_pages.retail_segmentation.segments import shares_table
 from dashboard.app_pages.retail_segmentation.states_figures import (
     state_rates_figure,
     states_over_time_figure,
     transition_figure,
 )
 from dashboard.components.charts import plotly_chart, plotly_chart_in
+from dashboard.components.tables import number_table
 from emlib.cases.retail import Transactions
 
 #: Rows of the lapsed customers' table on the page (all are in the download).
@@ -78,7 +78,7 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
 
     st.subheader("How many states: BIC")
     # one row per number of states (2 to 4) and one per state: static tables (issue 21)
-    shares_table(
+    number_table(
         words.selection_table(res).rename(columns={"bic": "BIC"}),
         {"log-likelihood": "%.1f", "parameters": "%d", "BIC": "%.1f", "iterations": "%d"},
         hide_index=False,  # the number of states
@@ -91,7 +91,7 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
 
     st.subheader(f"{res.n_states} states")
     shown = words.states_table(res)
-    shares_table(shown, words.states_formats(shown))
+    number_table(shown, words.states_formats(shown))
     left, right = st.columns(2)
     plotly_chart_in(left, transition_figure(res.transmat, res.labels), width="stretch")
     plotly_chart_in(right, state_rates_figure(res.state_table(), res.labels), width="stretch")

@@ -14,6 +14,8 @@ def test_printf_formats_like_the_grids_number_column_and_shows_a_gap():
     assert printf("%.2f")(0.5) == "0.50"
     assert printf("%.4g")(np.nan) == MISSING
     assert printf("%d")(7) == "7"
+    assert printf("percent")(0.2534) == "25.34%" and printf("percent")(0.25) == "25%"
+    assert printf("percent")(np.nan) == MISSING
 
 
 def test_only_numeric_columns_are_formatted_each_by_its_own_format():
