@@ -42,7 +42,7 @@ from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
 from dashboard.components.style import NU, SIGMA, filled_positions, missing_rows
-from dashboard.components.tables import number_table, table_or_grid
+from dashboard.components.tables import number_table
 from dashboard.components.viewer_text import (
     ALL_COVARIANCES_UP_TO,
     DOWNWEIGHTED,
@@ -439,7 +439,7 @@ def _parameters_table(
         number_table(params_table(params, feature_names))
     else:  # one row per parameter, one column per component: it fits the page's width
         table = params_table(params, feature_names, [tuple(sorted(columns))]).T
-        table_or_grid(table)  # static up to 20 rows (a few features); more scroll
+        number_table(table)  # static up to 20 rows (a few features); more scroll
         st.caption(
             f"Every fitted column's mean and variance, one row each; of the "
             f"{d * (d - 1) // 2} covariances, the plotted pair's (the parameters download "

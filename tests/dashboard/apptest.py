@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.charts import ELEMENT_NAME
 from dashboard.components.link_box import LINK_ELEMENT
+from dashboard.components.tables import TABLE_ELEMENT
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "streamlit_app.py")
 
@@ -67,6 +69,44 @@ def link_boxes(node) -> list[LinkBox]:
         for element in node.get("bidi_component")
         if element.proto.component_name == LINK_ELEMENT
     ]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table the page drew (``components.tables.number_table``): its ``value`` (the
+    values sent, numbers as numbers, with the frame's row labels), its ``shown`` cells (the
+    text a reader sees) and whether the row labels are drawn."""
+
+    value: pd.DataFrame
+    shown: pd.DataFrame
+    show_index: bool
+
+
+def _sent(element) -> dict:
+    """A ``bidi_component`` element's data (sent as JSON text or as bytes)."""
+    return json.loads(element.proto.json or element.proto.bytes)
+
+
+def tables(node) -> list[Table]:
+    """The tables under ``node`` (an AppTest or one of its blocks), in page order."""
+    found = []
+    for element in node.get("bidi_component"):
+        if element.proto.component_name != TABLE_ELEMENT:
+            continue
+        sent = _sent(element)
+        index = pd.Index(sent["index_values"], name=sent["index_name"] or None)
+        if not sent["show_index"] and index.equals(pd.RangeIndex(len(index))):
+            index = pd.RangeIndex(len(index))
+        columns = sent["columns"]
+        value = pd.DataFrame(sent["values"], index=index, columns=columns)
+        numeric = zip(columns, sent["numeric"], strict=True)
+        gappy = [
+            column for column, is_number in numeric if is_number and value[column].isna().any()
+        ]
+        value = value.astype(dict.fromkeys(gappy, float))  # a gap in a numeric column is NaN
+        shown = pd.DataFrame(sent["cells"], index=pd.Index(sent["index"]), columns=columns)
+        found.append(Table(value, shown, sent["show_index"]))
+    return found
 
 
 def unescaped(markdown: str) -> str:

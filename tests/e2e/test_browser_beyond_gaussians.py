@@ -105,7 +105,7 @@ def test_survey_tab_reads_the_classes_and_tabulates_bic(server, page):
     assert "tab=Categorical" in page.url
     assert_drawn(page, 1)
     assert page.evaluate(HEATMAPS)[0] == 5  # one panel per survey question
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(1)  # BIC over K
+    expect(page.locator(".emlab-table")).to_have_count(1)  # BIC over K
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(0)  # no data grid
     page.screenshot(path=ARTIFACTS / "beyond_survey.png", full_page=True)
 
@@ -118,6 +118,6 @@ def test_credit_tab_shows_kinds_components_and_approval(server, page):
     settle(page)
     assert_drawn(page, 2)  # level probabilities, approval bars
     assert page.evaluate(HEATMAPS)[0] == 8  # the eight categorical columns (A5 left out)
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(4)  # kinds, means, sd, approval
+    expect(page.locator(".emlab-table")).to_have_count(4)  # kinds, means, sd, approval
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(0)  # no data grid
     page.screenshot(path=ARTIFACTS / "beyond_credit.png", full_page=True)

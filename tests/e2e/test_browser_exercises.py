@@ -36,10 +36,10 @@ def test_a_student_walks_one_exercise_from_a_link_and_a_reload_keeps_the_progres
     expect(page.get_by_role("heading", name=f"3. {exercise.title}")).to_be_visible(timeout=WAIT)
     settle(page)
     expect(page.locator(".js-plotly-plot").first).to_be_attached()  # the mixture and the points
-    # static tables, no data grid: the question's, then the progress (in its expander)
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(2)
+    # the app's own tables, no data grid: the question's, then the progress (in its expander)
+    expect(page.locator(".emlab-table")).to_have_count(2)
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(0)
-    question = page.locator('[data-testid="stTable"]').first
+    question = page.locator(".emlab-table").first
     expect(question).to_contain_text(exercise.tables[0].columns[-1])
 
     wrong = exercise.mistakes[0]

@@ -28,18 +28,16 @@ def metric(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-#: The page's own tables above the shared viewer's section: the grids (st.dataframe: the top
-#: alerts, the explained fields) and the small static tables (st.table: the comparisons, the
-#: confusion matrix, the mixed model's kinds), each its scrolling box's widths.
+#: The page's own tables above the shared viewer's section (components.tables: the top alerts,
+#: the explained fields, the comparisons, the confusion matrix, the mixed model's kinds), each
+#: its scrolling box's widths.
 OWN_TABLES = """() => {
     const viewer = [...document.querySelectorAll('h3')]
         .find(h => h.innerText.startsWith('The fit, step by step'));
-    return [...document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]')]
+    return [...document.querySelectorAll('.emlab-table')]
         .filter(t => !viewer
                 || (viewer.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_PRECEDING))
-        .map(t => { const s = t.querySelector('.dvn-scroller')
-                              || t.querySelector('table').parentElement;
-                    return [s.scrollWidth, s.clientWidth]; });
+        .map(t => [t.scrollWidth, t.clientWidth]);
 }"""
 
 #: Bounding boxes of the score histogram's axis labels, per axis.

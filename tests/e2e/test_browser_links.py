@@ -38,7 +38,7 @@ def shared_link(page: Page) -> str:
 def view(page: Page) -> dict:
     """What identifies the view: the caption, the half-step heading, the parameter table."""
     caption = page.get_by_text(re.compile(r"points · K = ")).first.inner_text()
-    table = page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').first
+    table = page.locator(".emlab-table").first
     return {
         "caption": caption,
         "heading": heading(page).first.inner_text(),

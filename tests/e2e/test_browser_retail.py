@@ -49,7 +49,7 @@ def assert_heatmap_readable(page: Page) -> None:
     assert len(heat["sizes"]) == 24, heat  # 6 K x 4 covariance types
     assert min(heat["sizes"]) >= 14, f"heatmap numbers drawn at {min(heat['sizes'])} px"
     assert heat["width"] > 0.8 * heat["main"], heat
-    segments = page.locator('[data-testid="stTable"] table').first  # a static table (st.table)
+    segments = page.locator(".emlab-table table").first  # components.tables
     scroll, client = segments.evaluate(
         "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
     )

@@ -80,7 +80,7 @@ def test_three_sections_draw_their_charts(server, page):
     settle(page)
     assert_drawn(page, 1)
     expect(page.locator(".js-plotly-plot .scatterlayer .trace")).to_have_count(4)
-    rates = page.locator('[data-testid="stTable"]')  # a static table, no data grid
+    rates = page.locator(".emlab-table")  # the app's own table, no data grid
     expect(rates).to_have_count(1)
     expect(rates).to_contain_text("10%")  # the missing share in percent
     page.screenshot(path=ARTIFACTS / "why_convergence.png", full_page=True)

@@ -98,7 +98,7 @@ def draw(settings: dict) -> None:
     numeric = result.numeric.rename(
         columns=lambda c: f"{c} ({'rate' if result.numeric_kinds[c] == 'poisson' else 'mean'})"
     )
-    # hide_index=False: st.table would hide the components' index (1..K), a RangeIndex
+    # hide_index=False: number_table would hide the components' index (1..K), a RangeIndex
     number_table(numeric, default="%.2f", hide_index=False)
     st.caption(
         "Gaussian means and Poisson rates per component, in the data's units. The Gaussian "

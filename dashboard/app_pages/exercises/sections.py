@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.app_pages.exercises.display import progress_frame
 from dashboard.app_pages.exercises.progress import attempts, record
 from dashboard.app_pages.exercises.run import step
-from dashboard.components.tables import table_or_grid
+from dashboard.components.tables import number_table
 from emlib.teaching.exercises import (
     ExerciseProgress,
     ExerciseSet,
@@ -119,4 +119,4 @@ def progress_section(exercise_set: ExerciseSet, done: dict[int, ExerciseProgress
         )
     with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
         # one row per exercise: static for a bundled set, the grid for a long uploaded one
-        table_or_grid(table, hide_index=True)
+        number_table(table, hide_index=True)

@@ -26,6 +26,7 @@ from dashboard.app_pages.fraud_detection.words import (
 from dashboard.components.downloads import csv_data_code, fit_downloads
 from dashboard.components.settings import current_settings, init_settings, write_query_params
 from dashboard.components.share import set_url_param
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 from emlib.cases.fraud import (
     budget_threshold,
@@ -101,14 +102,12 @@ elif settings["fam"] == "t":
     st.info("The t components join the comparison table, which needs a label column.")
 
 st.subheader("Top flagged transactions, and why")
-# the top alerts stay a grid, sorted by score, gaps or label (not a small table, issue 21)
-st.dataframe(top, width="stretch", hide_index=True, key="fraud_top")
+number_table(top, {"score": "%.1f"}, hide_index=True)  # a heading click sorts: score, gaps, label
 st.selectbox("Transaction to explain", top["transaction"].tolist(), key="fraud_pick")
 set_url_param("pick", str(state["fraud_pick"]))
 explanation = explain(result, position, run.positive)
 st.markdown(why_flagged_text(explanation, run.positive))
-# one row per feature: 29 on the card data, as many as an upload's columns: a grid
-st.dataframe(explanation.fields, width="stretch", key="fraud_fields")
+number_table(explanation.fields)  # one row per feature: 29 on the card data; it scrolls
 
 st.subheader("The fit, step by step")
 st.markdown(viewer_intro(run, cols))

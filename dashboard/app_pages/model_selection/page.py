@@ -35,7 +35,7 @@ from dashboard.components.settings import (
     write_query_params,
 )
 from dashboard.components.share import copy_link
-from dashboard.components.tables import number_table, table_or_grid
+from dashboard.components.tables import number_table
 
 st.title("Model selection")
 st.markdown(
@@ -98,7 +98,7 @@ with st.expander("The grid as a table"):
 failed = failed_cells(table)
 if len(failed):
     st.warning(f"{len(failed)} cells could not be fitted; they are blank above. Why:")
-    table_or_grid(failed, hide_index=True)  # usually a few cells; a long list scrolls
+    number_table(failed, hide_index=True)  # usually a few cells; a long list scrolls
 
 st.subheader("One cell's fit")
 st.selectbox(

@@ -51,7 +51,7 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
         st.warning(transactions.rejected_text(run.transactions))
         with st.expander("The first rows left out (row = line number below the header)"):
             # up to 50 rows of the file as read: a data preview, the grid stays
-            st.dataframe(run.transactions.rejected.head(50), hide_index=True)
+            number_table(run.transactions.rejected.head(50), default="%.10g", hide_index=True)
     st.markdown(words.story(res))
 
     _selection_part(res)
@@ -74,7 +74,7 @@ def _segments_part(res: Segmentation) -> None:
     """The segments' table, the labelling rule and its reasons, profiles and revenue."""
     st.subheader(f"{res.n_segments} segments")
     shown, details = words.segment_table(res.profiles), words.segment_details(res.profiles)
-    # one row per segment: static tables, the segment number shown (st.table would hide a
+    # one row per segment: tables, the segment number shown (number_table would hide a
     # RangeIndex, the grid showed it); the customers as whole numbers
     number_table(
         shown, formats_of(words.number_columns(shown)) | {"customers": "%d"}, hide_index=False
@@ -121,8 +121,8 @@ def _borderline_part(res: Segmentation) -> None:
         "of their responsibility; the least certain first (at most 500 shown; all are in the "
         "download)."
     )
-    # up to 500 customers: the scrolling grid stays
-    st.dataframe(borderline.head(500), hide_index=True, width="stretch")
+    # up to 500 customers: the table scrolls, and a click on a heading sorts
+    number_table(borderline.head(500), hide_index=True)
     one, two = st.columns(2)
     one.download_button(
         "Download the customers (CSV)",

@@ -110,16 +110,11 @@ def states_section(settings: dict, source_key: str, tx: Transactions | None) -> 
     st.subheader("Customers most likely to have just lapsed")
     st.markdown(LAPSE_TEXT.format(before=c.months[-2], last=c.months[-1]))
     lapsed = res.lapsed(LAPSED_SHOWN)
-    # up to 200 customers: the scrolling grid stays
-    st.dataframe(
+    # up to 200 customers: the table scrolls, and a click on a heading sorts
+    number_table(
         lapsed,
+        {col: "%.3f" for col in lapsed.columns if col.startswith(("lapse", "p("))},
         hide_index=True,
-        width="stretch",
-        column_config={
-            col: st.column_config.NumberColumn(format="%.3f")
-            for col in lapsed.columns
-            if col.startswith(("lapse", "p("))
-        },
     )
     st.caption(
         f"The {min(LAPSED_SHOWN, len(c.customers)):,} highest scores of {len(c.customers):,} "

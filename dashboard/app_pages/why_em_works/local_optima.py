@@ -27,6 +27,7 @@ from dashboard.components.settings import (
     synthetic_settings,
     tolerance_setting,
 )
+from dashboard.components.tables import number_table
 from dashboard.components.viewer import iteration_viewer
 from dashboard.components.widgets import synthetic_data_controls, tolerance_input
 from emlib.params import COVARIANCE_TYPES
@@ -126,16 +127,12 @@ def draw(settings: dict) -> None:
         width="stretch",
     )
     st.markdown("##### How often each start method reaches the best solution")
-    # four rows, but its shares are progress bars, which only the grid draws: it stays a grid
-    st.dataframe(
+    number_table(
         many.table,
-        width="stretch",
-        column_config={
-            "share reaching the best": st.column_config.ProgressColumn(
-                format="percent", min_value=0.0, max_value=1.0
-            ),
-            "best log-likelihood": st.column_config.NumberColumn(format="%.2f"),
-            "median log-likelihood": st.column_config.NumberColumn(format="%.2f"),
+        {
+            "share reaching the best": "percent",
+            "best log-likelihood": "%.2f",
+            "median log-likelihood": "%.2f",
         },
     )
     st.markdown(

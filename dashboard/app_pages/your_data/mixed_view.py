@@ -4,7 +4,7 @@ clusters, the downloads, the clusters against a text column, and K chosen by BIC
 
 The work is done in ``mixed`` (cached runners, pure tables) and emlib; this module draws. User
 text is escaped with ``uploads.plain`` in Markdown; levels and column names in tables are data
-(``st.dataframe``), never HTML.
+(``components.tables``, set as text), never HTML.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def mixed_view(upload: TableUpload, settings: dict, columns: Sequence[str]) -> N
         t = hs.params_index
         st.markdown(STEP_TEXT[hs.kind].format(label=hs.label, t=str(t).translate(SUBSCRIPTS)))
         profile = ymt.profile_table(history[t].params, fit.model, columns)
-        st.dataframe(profile, hide_index=True, width="stretch")
+        number_table(profile, hide_index=True)
         plotly_chart(loglik_figure(history, t), width="stretch", key="yd_mixed_loglik")
 
     replay_viewer(

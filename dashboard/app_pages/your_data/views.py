@@ -43,13 +43,13 @@ def understood_section(source: yds.Source, upload: TableUpload) -> None:
     """What was read from a table: its first rows, how each column was read, what was left
     out and why, and the buttons that send the file to a case page."""
     st.subheader("What was understood")
-    st.dataframe(upload.frame.head(50), width="stretch", height=240, key="yd_head")
+    number_table(upload.frame.head(50), default="%.10g")  # the values as read; it scrolls
     summary, dropped = st.columns([3, 2])
-    summary.dataframe(
-        yds.column_summary(upload, st.session_state["yd_model"]), width="stretch", hide_index=True
-    )
+    with summary:
+        number_table(yds.column_summary(upload, st.session_state["yd_model"]), hide_index=True)
     if upload.dropped:
-        dropped.dataframe(yds.dropped_table(upload), width="stretch", hide_index=True)
+        with dropped:
+            number_table(yds.dropped_table(upload), hide_index=True)
     for note in upload.notes:
         st.info(note)
     send_text, fraud_at, retail_at = st.columns([2, 1, 1], vertical_alignment="center")

@@ -15,7 +15,7 @@ from dashboard.app_pages.beyond_gaussians.run import (
     run_latent_classes,
     run_mixed,
 )
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 
 PAGE = "app_pages/beyond_gaussians/page.py"
 SURVEY = {"tab": "Categorical: a survey"}
@@ -137,7 +137,7 @@ def test_survey_tab_reads_the_classes_from_emlib_and_tabulates_bic():
     pid = panels[0]
     assert np.allclose(matrix(pid["z"]), fit.profiles["PID"])
     assert "Strong<br>Democrat" in pid["x"]
-    table = at.table[0].value
+    table = tables(at)[0].value
     assert table["K"].tolist() == [1, 2, 3, 4, 5, 6]
     assert np.allclose(table["BIC"], result.table["BIC"])
     best = result.best["BIC"]
@@ -164,13 +164,13 @@ def test_moving_the_class_slider_picks_from_the_grid_without_refitting():
 def test_credit_tab_shows_kinds_blocks_and_approval_left_out_of_the_fit():
     at = open_page(PAGE, CREDIT)
     result = run_mixed(MixedSettings()).result
-    kinds = at.table[0].value
+    kinds = tables(at)[0].value
     assert kinds["column"].tolist() == list(result.model.kinds_)
     assert "A5" not in kinds["column"].tolist()
     assert kinds.set_index("column").loc["A11", "kind"] == "Poisson (counts)"
-    numeric = at.table[1].value
-    assert not at.table[1].proto.hide_index and list(numeric.index) == [1, 2, 3], "components"
-    assert not at.table[2].proto.hide_index, "the standard deviations' components too"
+    numeric = tables(at)[1].value
+    assert tables(at)[1].show_index and list(numeric.index) == [1, 2, 3], "components"
+    assert tables(at)[2].show_index, "the standard deviations' components too"
     assert np.allclose(numeric["A2 (mean)"], result.numeric["A2"])
     assert np.allclose(numeric["A11 (rate)"], result.numeric["A11"])
     levels = chart(at, "p(level | component)")
@@ -182,7 +182,7 @@ def test_credit_tab_shows_kinds_blocks_and_approval_left_out_of_the_fit():
     counts = {t["name"]: values(t["y"]) for t in traces(bars, "labels")}
     assert np.array_equal(counts["approved"], result.crosstab["approved"])
     assert sum(v.sum() for v in counts.values()) == 690
-    crosstab = at.table[3].value
+    crosstab = tables(at)[3].value
     assert crosstab["rows"].sum() == 690
     shares = result.crosstab["share approved"]
     assert np.allclose(crosstab["share approved"], 100 * shares), "shown as percentages"

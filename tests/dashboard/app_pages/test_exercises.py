@@ -11,7 +11,7 @@ import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import ExerciseProgress, decode_progress, load_exercise_set
-from tests.dashboard.apptest import charts, figure, link_boxes, open_page, unescaped
+from tests.dashboard.apptest import charts, figure, link_boxes, open_page, tables, unescaped
 
 PAGE = "app_pages/exercises/page.py"
 SETS = Path(state_exercises.EXERCISE_DIR)
@@ -81,7 +81,7 @@ def test_a_wrong_answer_offers_another_try_and_the_solution_only_on_request():
     assert decode_progress(at.query_params["done"], 12)[1].revealed
     assert at.session_state["ex_progress"][("intro", 12)][1].revealed
 
-    table = at.table[-1].value  # the progress table, last on the page (static: few rows)
+    table = tables(at)[-1].value  # the progress table, last on the page (static: few rows)
     assert table.loc[0, "solution shown"] == "yes" and table.loc[0, "solved"] == ""
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import load_exercise_set
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import open_page, tables
 
 PAGE = "app_pages/exercises/page.py"
 SET = "beyond_gaussians"
@@ -49,7 +49,7 @@ def test_the_set_is_offered_and_every_exercise_is_answered_and_explained():
             at.selectbox(key="ex_ex").set_value(number).run()
         assert any(m.value == f"### {number}. {exercise.title}" for m in at.markdown)
         (table,) = exercise.tables
-        shown = at.table[0].value
+        shown = tables(at)[0].value
         assert list(shown.columns) == list(table.columns) and len(shown) == len(table.rows)
         _check(at, exercise.answer_text, number)
         assert [s.value for s in at.success] == [f"**Correct:** {exercise.answer_text}."]

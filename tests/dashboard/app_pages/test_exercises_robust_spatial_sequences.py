@@ -11,7 +11,7 @@ import pytest
 
 import dashboard.app_pages.exercises.run as state_exercises
 from emlib.teaching.exercises import load_exercise_set
-from tests.dashboard.apptest import open_page
+from tests.dashboard.apptest import open_page, tables
 
 PAGE = "app_pages/exercises/page.py"
 SET = "robust_spatial_sequences"
@@ -53,7 +53,7 @@ def test_the_set_is_offered_and_every_exercise_is_answered_and_explained():
         if number > 1:
             at.selectbox(key="ex_ex").set_value(number).run()
         assert any(m.value == f"### {number}. {exercise.title}" for m in at.markdown)
-        questions = at.table[:-1]  # the last static table is the progress (few exercises)
+        questions = tables(at)[:-1]  # the last static table is the progress (few exercises)
         assert len(questions) == len(exercise.tables)
         for shown, table in zip(questions, exercise.tables, strict=True):
             assert list(shown.value.columns) == list(table.columns)

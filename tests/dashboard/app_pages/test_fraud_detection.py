@@ -22,7 +22,7 @@ from emlib.cases.fraud import (
     run_fraud,
 )
 from emlib.datasets import load_credit_approval, load_creditcard
-from tests.dashboard.apptest import APP, charts, figure, open_page
+from tests.dashboard.apptest import APP, charts, figure, open_page, tables
 
 PAGE = "app_pages/fraud_detection/page.py"
 
@@ -32,13 +32,13 @@ def fraud_page(query=None) -> AppTest:
 
 
 def frame(at: AppTest, column: str):
-    """A grid (``st.dataframe``): the top alerts, the explained transaction's fields."""
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+    """A table with ``column``: the top alerts, the explained transaction's fields."""
+    return next(t.value for t in tables(at) if column in t.value.columns)
 
 
 def table(at: AppTest, column: str):
-    """A small static table (``st.table``): the comparison, the confusion matrix."""
-    return next(t.value for t in at.table if column in t.value.columns)
+    """A small static table (``components.tables``): the comparison, the confusion matrix."""
+    return next(t.value for t in tables(at) if column in t.value.columns)
 
 
 def comparison(at: AppTest):

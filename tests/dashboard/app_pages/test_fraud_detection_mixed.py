@@ -18,14 +18,14 @@ from emlib.cases.fraud import (
     credit_approval_transactions,
 )
 from emlib.datasets import load_credit_approval, load_credit_approval_frame
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import figure, open_page, tables
 
 PAGE = "app_pages/fraud_detection/page.py"
 
 
 def frame(at, column: str) -> pd.DataFrame | None:
-    """The small static table (``st.table``) with ``column``, if the page drew one."""
-    return next((t.value for t in at.table if column in t.value.columns), None)
+    """The small static table (``components.tables``) with ``column``, if the page drew one."""
+    return next((t.value for t in tables(at) if column in t.value.columns), None)
 
 
 def test_mixed_view_shows_the_pipelines_comparison_the_kinds_and_the_positive_class():

@@ -18,14 +18,14 @@ from emlib.cases.fraud import (
     credit_approval_transactions,
 )
 from emlib.datasets import load_credit_approval
-from tests.dashboard.apptest import figure, open_page
+from tests.dashboard.apptest import figure, open_page, tables
 
 PAGE = "app_pages/fraud_detection/page.py"
 CRX = {"data": "crx"}
 
 
 def comparison(at) -> pd.DataFrame:
-    return next(t.value for t in at.table if "unscored" in t.value.columns)  # a static table
+    return next(t.value for t in tables(at) if "unscored" in t.value.columns)  # a static table
 
 
 def captions(at) -> str:

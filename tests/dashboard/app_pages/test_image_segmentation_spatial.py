@@ -12,7 +12,7 @@ from dashboard.components.segmentation import PixelSpec, run_segmentation
 from emlib import GaussianMixtureEM, SpatialMixtureEM
 from emlib.cases.image import Damage, Spatial, segment_image, segment_phantom, segment_spatial
 from emlib.datasets import load_image
-from tests.dashboard.apptest import charts, open_page
+from tests.dashboard.apptest import charts, open_page, tables
 
 PAGE = "app_pages/image_segmentation/page.py"
 #: A noisy CT slice with three classes: where the prior has speckle to remove.
@@ -75,7 +75,7 @@ def test_the_phantom_shows_its_truth_and_both_accuracies_at_the_defaults():
     }
     assert f"{expected.plain_scores.accuracy:.1%}" == "69.1%"
     assert {"Ground truth", "The noisy phantom that is segmented"} <= set(captions(at))
-    table = at.table[0].value
+    table = tables(at)[0].value
     assert list(table.index) == ["Plain mixture", "HMRF-EM"]
     assert not at.dataframe  # no data grid on the phantom: its first chart waits for no grid
     np.testing.assert_allclose(
@@ -97,7 +97,7 @@ def test_the_phantoms_scores_follow_the_noise_beta_and_hidden_pixels():
     expected = segment_phantom(1.0, Spatial(1.0, 8), hidden_share=0.3, hiding="patches")
     assert metrics(at)["Plain mixture: accuracy"] == f"{expected.plain_scores.accuracy:.1%}"
     assert metrics(at)["HMRF-EM: accuracy"] == f"{expected.scores.accuracy:.1%}"
-    table = at.table[0].value
+    table = tables(at)[0].value
     assert table.loc["HMRF-EM", "accuracy on hidden pixels"] == pytest.approx(
         expected.scores.hidden_accuracy
     )

@@ -15,7 +15,7 @@ from emlib import GaussianMixtureEM
 from emlib.datasets import load_airquality, make_synthetic
 from emlib.missing import fit_three_ways, parameter_errors, simulate_missing
 from tests.dashboard.app_pages.test_step_by_step import heading
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 
 PAGE = "app_pages/missing_lab/page.py"
 
@@ -35,7 +35,7 @@ def synthetic_fits(mechanism="MCAR", rate=0.3, k=3, seed=0):
 
 
 def error_table(at: AppTest):
-    return next(df.value for df in at.table if "means (RMS error)" in df.value.columns)
+    return next(df.value for df in tables(at) if "means (RMS error)" in df.value.columns)
 
 
 def hollow(fig: dict) -> np.ndarray:
@@ -110,7 +110,7 @@ def test_query_string_reproduces_the_settings_and_bad_values_fall_back():
 def test_airquality_has_no_truth_and_fits_the_chosen_pair():
     at = lab_page({"data": "airquality", "x": "Temp", "y": "Ozone", "k": "2"})
     assert any("no truth" in m.value for m in at.markdown)
-    assert not any("means (RMS error)" in df.value.columns for df in at.table)
+    assert not any("means (RMS error)" in df.value.columns for df in tables(at))
     data = load_airquality(("Temp", "Ozone"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

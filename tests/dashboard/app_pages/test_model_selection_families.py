@@ -19,7 +19,7 @@ from dashboard.app_pages.model_selection.options import (
 from dashboard.app_pages.model_selection.words import cell_text
 from emlib.families.gaussian_block import BLOCK_COVARIANCE_TYPES
 from emlib.selection import select_model
-from tests.dashboard.apptest import charts, open_page, values
+from tests.dashboard.apptest import charts, open_page, tables, values
 
 PAGE = "app_pages/model_selection/page.py"
 #: Small grids keep the page's fits (and these tests' own) to seconds.
@@ -82,7 +82,7 @@ def test_each_family_states_select_models_winner_and_draws_its_grid(family):
         rows = table[table["covariance_type"] == kind]
         np.testing.assert_allclose(values(trace["y"]), rows["bic"], rtol=1e-6)
     assert values(heatmap["data"][0]["x"]).tolist() == list(range(1, KMAX[family] + 1))
-    shown = at.table[0].value
+    shown = tables(at)[0].value
     np.testing.assert_allclose(shown["BIC"], table["bic"].round(1))
     assert shown["p"].tolist() == table["n_parameters"].tolist()
 
@@ -118,7 +118,7 @@ def test_a_family_cell_in_the_url_shows_its_profile_and_the_family_stays_in_the_
     assert at.radio(key="sel_family").value == "categorical"
     assert at.query_params["family"] == "categorical"
     assert at.selectbox(key="sel_cell").value == "2 categorical"
-    profile = at.table[-1].value  # after the grid's table (in its expander)
+    profile = tables(at)[-1].value  # after the grid's table (in its expander)
     assert profile["component"].tolist() == [1, 2]
     assert list(profile.columns[2:]) == ["PID", "selfLR", "ClinLR", "DoleLR", "vote"]
     model = emlib_grid("categorical", 3).models[(2, "categorical")]

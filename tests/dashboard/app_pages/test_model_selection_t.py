@@ -24,7 +24,7 @@ from dashboard.components.settings import SyntheticSpec
 from emlib.em import n_parameters
 from emlib.params import COVARIANCE_TYPES
 from emlib.selection import select_model
-from tests.dashboard.apptest import charts, open_page, values
+from tests.dashboard.apptest import charts, open_page, tables, values
 
 PAGE = "app_pages/model_selection/page.py"
 #: A small grid keeps the page's t fits (and this file's own) to seconds.
@@ -74,7 +74,7 @@ def test_t_grid_states_select_models_winner_and_draws_its_grid():
         np.testing.assert_allclose(values(trace["y"]), rows["bic"], rtol=1e-6)
     assert values(heatmap["data"][0]["x"]).tolist() == list(range(1, KMAX + 1))
     assert heatmap["layout"]["yaxis"]["title"]["text"] == "covariance type"
-    shown = at.table[0].value
+    shown = tables(at)[0].value
     np.testing.assert_allclose(shown["BIC"], table["bic"].round(1))
     assert shown["p"].tolist() == table["n_parameters"].tolist()
     dofs = [dof_text(expected.models[(k, c)].dof_) for k, c in zip(

@@ -23,7 +23,7 @@ from emlib import CollapsedComponentError, GaussianMixtureEM
 from emlib.datasets import make_collapse
 from emlib.params import EMStep, GMMParams
 from emlib.priors import ConjugatePrior
-from tests.dashboard.apptest import charts, open_page, values
+from tests.dashboard.apptest import charts, open_page, tables, values
 
 PAGE = "app_pages/priors_lab/page.py"
 DEFAULTS = {"data": "collapse", "k": 4, "cov": "full", "init": "k-means++", "seed": 0}
@@ -61,7 +61,7 @@ def emlib_fit(prior, data="collapse", k=4, cov="full", init="k-means++", seed=0,
 
 
 def summary(at: AppTest):
-    return at.table[0].value
+    return tables(at)[0].value
 
 
 @pytest.mark.parametrize("data", ["collapse", "faithful", "synthetic"])

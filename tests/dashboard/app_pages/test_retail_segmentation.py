@@ -37,7 +37,7 @@ from emlib.cases.retail import (
     transform_features,
 )
 from emlib.datasets import load_cdnow
-from tests.dashboard.apptest import charts, figure, open_page
+from tests.dashboard.apptest import charts, figure, open_page, tables
 
 PAGE = "app_pages/retail_segmentation/page.py"
 
@@ -65,12 +65,12 @@ def story(at: AppTest) -> str:
 
 
 def profile_table(at: AppTest) -> pd.DataFrame:
-    """The segments' table: one row per segment, a static table (``st.table``)."""
-    return next(t.value for t in at.table if "% of revenue" in t.value.columns)
+    """The segments' table: one row per segment, a static table (``components.tables``)."""
+    return next(t.value for t in tables(at) if "% of revenue" in t.value.columns)
 
 
 def details_table(at: AppTest) -> pd.DataFrame:
-    return next(t.value for t in at.table if "mean recency" in t.value.columns)
+    return next(t.value for t in tables(at) if "mean recency" in t.value.columns)
 
 
 def test_page_renders_the_pipelines_automatic_choice():

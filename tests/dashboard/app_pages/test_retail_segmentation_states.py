@@ -26,7 +26,7 @@ from dashboard.app_pages.retail_segmentation.words import (
 from dashboard.components.handoff import SENT
 from emlib.cases.retail import clean_transactions
 from emlib.cases.retail_states import customer_states
-from tests.dashboard.apptest import APP, figure, open_page, values
+from tests.dashboard.apptest import APP, figure, open_page, tables, values
 
 PAGE = "app_pages/retail_segmentation/page.py"
 STATES = {"tab": VIEWS[1]}
@@ -67,13 +67,13 @@ def upload_page(query=None) -> AppTest:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    """A small static table (``st.table``): the BIC of each number of states, the states."""
-    return next(t.value for t in at.table if column in t.value.columns)
+    """A small static table (``components.tables``): the BIC of each number of states, the states."""
+    return next(t.value for t in tables(at) if column in t.value.columns)
 
 
 def grid_with(at: AppTest, column: str) -> pd.DataFrame:
-    """A grid (``st.dataframe``): the lapsed customers."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    """A table with ``column``: the lapsed customers."""
+    return next(t.value for t in tables(at) if column in t.value.columns)
 
 
 def story(at: AppTest) -> str:

@@ -22,7 +22,7 @@ from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES
 from emlib.datasets import load_faithful
 from emlib.student import DOF_BOUNDS
 from emlib.teaching.outliers import compare_on_outliers
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 
 PAGE = "app_pages/robust_lab/page.py"
 NAMES = load_faithful().feature_names
@@ -69,7 +69,7 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
         "Gaussian mixture": f"{default.gaussian.largest_distance:.3g}",
         "t mixture": f"{default.student.largest_distance:.3g}",
     }
-    table = at.table[0].value
+    table = tables(at)[0].value
     expected = means_table(default, NAMES)
     np.testing.assert_allclose(table[SHIFT_COLUMN], expected[SHIFT_COLUMN])
     t_rows = table[table.index.str.startswith("t ·")]
@@ -159,7 +159,7 @@ def test_without_outliers_the_gaussian_means_show_no_shift_not_rounding_noise():
     # share 0: the Gaussian fit is the clean fit up to ~1e-13, which read "1.86e-13" (K = 4)
     at = open_page(PAGE, {"share": "0", "k": "4"})
     assert metrics(at)["Gaussian mixture"] == "0"
-    table = at.table[0].value
+    table = tables(at)[0].value
     gauss = table[table.index.str.startswith("Gaussian ·")]
     assert (gauss[SHIFT_COLUMN] == 0).all()
 
@@ -195,7 +195,7 @@ def test_the_gaussian_rows_show_nu_as_infinite_not_none(default):
     # the clean fit's and the Gaussian fit's rows showed "None" under nu: a Gaussian is the
     # t distribution's limit nu → infinity, and the table now says so
     at = open_page(PAGE)
-    table = at.table[0].value
+    table = tables(at)[0].value
     gaussian = table[~table.index.str.startswith("t ·")]
     assert len(gaussian) == 4
     assert (gaussian[DOF_COLUMN] == "∞ (Gaussian)").all()

@@ -21,7 +21,7 @@ from emlib.teaching.sequences import (
     simulate_casino,
     simulate_regimes,
 )
-from tests.dashboard.apptest import charts, open_page, values
+from tests.dashboard.apptest import charts, open_page, tables, values
 
 PAGE = "app_pages/sequences/page.py"
 
@@ -163,7 +163,7 @@ def test_messages_table_and_sentences_are_emlibs_numbers():
     params = in_true_order(fit.fitted, fit.match)
     m = messages_at(fit.log_b[:, fit.match.inverse], params.startprob, params.transmat, 29)
     assert not at.dataframe, "small tables are static: no data grid before the first chart"
-    table = at.table[0].value
+    table = tables(at)[0].value
     np.testing.assert_allclose(table[f"{A}_29A"], m.predicted, rtol=1e-12)
     np.testing.assert_allclose(table["b_30"], m.emission, rtol=1e-12)
     np.testing.assert_allclose(table[f"{A}_30"], m.alpha, rtol=1e-12)
@@ -190,7 +190,7 @@ def test_messages_at_the_first_and_last_step_say_what_is_missing():
     assert "c_1 = p(x_1 | nothing before it)" in text
     at.slider(key="seq_t").set_value(300).run()
     assert f"t = 300 is the last step: no data come after it, so {B}_300 = 1" in markdown(at)
-    assert f"{B}_300" in at.table[0].value.columns
+    assert f"{B}_300" in tables(at)[0].value.columns
 
 
 def test_regime_example_fits_a_gaussian_hmm_and_a_link_keeps_its_settings():

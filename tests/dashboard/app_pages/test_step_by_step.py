@@ -12,7 +12,7 @@ from dashboard.components.fits import FitSettings, run_fit
 from dashboard.components.settings import TEACHING_MAX_ITER, SyntheticSpec
 from emlib import GaussianMixtureEM
 from emlib.datasets import load_faithful, make_synthetic
-from tests.dashboard.apptest import APP, charts, figure, open_page, values
+from tests.dashboard.apptest import APP, charts, figure, open_page, tables, values
 
 STEP_PAGE = "app_pages/step_by_step/page.py"
 
@@ -77,14 +77,14 @@ def test_step_buttons_and_slider_replay_the_history():
     at.button(key="step_forward").click().run()
     at.button(key="step_forward").click().run()
     assert heading(at) == f"#### M-step 1 · log-likelihood {history[1].log_likelihood:.2f}"
-    np.testing.assert_allclose(at.table[0].value["weight"], history[1].params.weights)
+    np.testing.assert_allclose(tables(at)[0].value["weight"], history[1].params.weights)
     at.button(key="step_back").click().run()
     assert heading(at).startswith("#### E-step 1 ")
-    np.testing.assert_allclose(at.table[0].value["weight"], history[0].params.weights)
+    np.testing.assert_allclose(tables(at)[0].value["weight"], history[0].params.weights)
     at.select_slider(key="step_pos").set_value(8).run()  # M-step 4: theta_4
     assert heading(at) == f"#### M-step 4 · log-likelihood {history[4].log_likelihood:.2f}"
     np.testing.assert_allclose(
-        at.table[0].value.filter(like="mean").to_numpy(), history[4].params.means
+        tables(at)[0].value.filter(like="mean").to_numpy(), history[4].params.means
     )
     means = next(t for t in figure(at)["data"] if t["meta"]["role"] == "mean")
     np.testing.assert_allclose(values(means["x"]), history[4].params.means[:, 0])
@@ -101,10 +101,10 @@ def test_changing_the_number_of_components_refits_and_restarts_the_replay():
     assert not at.exception
     history = history_for(k=3, cov="diag")
     assert heading(at) == f"#### Start (θ₀) · log-likelihood {history[0].log_likelihood:.2f}"
-    assert len(at.table[0].value) == 3
+    assert len(tables(at)[0].value) == 3
     assert len(ellipses(figure(at))) == 3
     at.select_slider(key="step_pos").set_value(3).run()
-    np.testing.assert_allclose(at.table[0].value["weight"], history[1].params.weights)
+    np.testing.assert_allclose(tables(at)[0].value["weight"], history[1].params.weights)
     assert at.query_params["k"] == "3" and at.query_params["cov"] == "diag"
 
 
@@ -148,7 +148,7 @@ def test_inspected_point_defaults_to_the_most_uncertain(position):
     history = history_for()
     resp = history[0].responsibilities
     expected = int(np.argmin(resp.max(axis=1)))
-    table = at.table[1].value
+    table = tables(at)[1].value
     np.testing.assert_allclose(table["r_k"], resp[expected])
 
 

@@ -15,7 +15,7 @@ from dashboard.components.style import UNASSIGNED_COLOR
 from emlib import BinomialMixtureEM
 from emlib.datasets import load_two_coins
 from emlib.teaching.two_coins import count_tosses, log_likelihood_surface, symmetric_optima
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 
 PAGE = "app_pages/two_coins/page.py"
 PAPER = load_two_coins()
@@ -49,7 +49,7 @@ def heading(at: AppTest) -> str:
 
 
 def table(at: AppTest):
-    return at.table[0].value
+    return tables(at)[0].value
 
 
 def markdown(at: AppTest) -> str:

@@ -9,7 +9,7 @@ from dashboard.app_pages.why_em_works.bound_run import BOUND_DEFAULT_T
 from dashboard.app_pages.why_em_works.run import OptimaSettings, run_many_starts
 from dashboard.components.settings import SyntheticSpec
 from emlib.teaching.local_optima import shown_solutions
-from tests.dashboard.apptest import charts, figure, link_boxes, open_page, values
+from tests.dashboard.apptest import charts, figure, link_boxes, open_page, tables, values
 
 PAGE = "app_pages/why_em_works/page.py"
 FEW = {"starts": "20", "iters": "40"}
@@ -38,7 +38,7 @@ def test_local_optima_draws_every_start_the_table_and_the_solutions():
     )
     assert np.isclose(max(values(t["y"]).max() for t in points), many.solutions[0].log_likelihood)
     assert len(traces(finals, "chosen")) == 1
-    table = at.dataframe[0].value
+    table = next(t.value for t in tables(at) if "starts" in t.value.columns)
     assert list(table["starts"]) == [20] * 4
     assert table["reached the best"].sum() == len(many.solutions[0].members)
     spec = next(f for f in by_title.values() if traces(f, "ellipse"))  # the solutions' panels
@@ -159,7 +159,7 @@ def test_convergence_overlays_one_gap_curve_per_share_and_the_rate_slows():
     assert gaps["layout"]["yaxis"]["type"] == "log"
     rates = [t["meta"]["rate"] for t in lines]
     assert rates == sorted(rates) and rates[0] > 0 and rates[-1] < 1
-    table = at.table[0].value  # a static table: this tab loads no data grid
+    table = tables(at)[0].value  # a static table: this tab loads no data grid
     assert np.allclose(table["rate (gap ratio)"], rates)
     assert np.allclose(table["missing share"], [0, 10, 30, 50])  # in percent
     assert not at.dataframe

@@ -25,7 +25,7 @@ from dashboard.app_pages.your_data import run as yd
 from dashboard.app_pages.your_data import source as yds
 from dashboard.uploads import feature_matrix, plain_label, plain_labels, read_table
 from emlib.datasets import DATA_DIR
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -69,7 +69,10 @@ def test_no_upload_shows_the_old_faithful_example_with_a_fit_and_bic():
     at = your_data()
     assert r"faithful\.csv" in " ".join(texts(at, "caption")), "the name, Markdown-escaped"
     assert at.multiselect(key="yd_cols").value == ["eruptions", "waiting"]
-    assert len(at.dataframe) >= 2, "the table head and the column summary"
+    shown = [t.value for t in tables(at)]
+    assert any(list(t.columns) == ["eruptions", "waiting"] and len(t) == 50 for t in shown)
+    summary = next(t for t in shown if "read as" in t.columns)  # the column summary
+    assert summary["column"].tolist() == ["eruptions", "waiting"]
     drawn = [c.figure for c in charts(at)]
     assert any("ellipse" in roles(fig) for fig in drawn), "the viewer draws the clusters"
     lines = [fig for fig in drawn if "criterion" in roles(fig)]
@@ -485,14 +488,14 @@ def test_a_text_column_is_crosstabulated_against_the_clusters():
     content = shop(rows=60).encode()
     at = upload(your_data({"k": "2"}), content, "fruit.csv")
     assert at.selectbox(key="yd_xtab").options == ["Sorte"], "the comment column is an id"
-    table = at.table[-1].value
+    table = tables(at)[-1].value
     assert list(table.columns) == ["cluster 1", "cluster 2", "all"]
     assert list(table.index) == ["Birne", "Apfel", "(missing)"], "most frequent first"
     assert list(table["all"]) == [27, 26, 7]
     assert sorted(table.loc["Apfel", ["cluster 1", "cluster 2"]]) == [0, 26], "one cluster"
     assert sorted(table.loc["Birne", ["cluster 1", "cluster 2"]]) == [0, 27], "the other"
     at.radio(key="yd_xtab_norm").set_value("category").run()
-    shares = at.table[-1].value
+    shares = tables(at)[-1].value
     assert shares.loc["Birne", ["cluster 1", "cluster 2"]].max() == pytest.approx(100.0)
 
 

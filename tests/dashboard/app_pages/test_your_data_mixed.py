@@ -20,7 +20,7 @@ from dashboard.app_pages.your_data import mixed_exports as ymx
 from dashboard.app_pages.your_data import mixed_tables as ymt
 from dashboard.uploads import read_table
 from emlib import MixedMixtureEM
-from tests.dashboard.apptest import charts, open_page
+from tests.dashboard.apptest import charts, open_page, tables
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -64,18 +64,13 @@ def texts(at: AppTest, kind: str) -> str:
     return " ".join(element.value for element in getattr(at, kind))
 
 
-def frames(at: AppTest) -> list[pd.DataFrame]:
-    """The grids' frames (``st.dataframe``)."""
-    return [d.value for d in at.dataframe]
-
-
-def tables(at: AppTest) -> list[pd.DataFrame]:
-    """The static tables' frames (``st.table``)."""
-    return [t.value for t in at.table]
+def table_values(at: AppTest) -> list[pd.DataFrame]:
+    """The tables' frames (``components.tables``)."""
+    return [t.value for t in tables(at)]
 
 
 def profile(at: AppTest) -> pd.DataFrame:
-    return next(f for f in frames(at) if "shows" in f.columns).set_index("column")
+    return next(f for f in table_values(at) if "shows" in f.columns).set_index("column")
 
 
 @pytest.fixture
@@ -108,7 +103,7 @@ def test_text_flags_and_counts_each_get_their_kind_and_the_mixed_model_fits():
         "basic",
         "premium",
     }, "one cluster per plan"
-    sizes = next(f for f in tables(at) if "rows" in f.columns and "weight π" in f.columns)
+    sizes = next(f for f in table_values(at) if "rows" in f.columns and "weight π" in f.columns)
     assert sizes["rows"].sum() == 80 and sorted(sizes["rows"]) == [40, 40]
     drawn = [c.figure for c in charts(at)]
     curves = [fig for fig in drawn if fig["layout"]["title"]["text"].startswith("Log-likeli")]

@@ -29,7 +29,7 @@ from dashboard.components.style import NU
 from emlib import StudentMixtureEM
 from emlib.datasets import DATA_DIR
 from emlib.student import DOF_BOUNDS
-from tests.dashboard.apptest import charts, figure, open_page, values
+from tests.dashboard.apptest import charts, figure, open_page, tables, values
 from tests.dashboard.components.test_downloads import (
     RecordingMediaFileManager,
     downloads,
@@ -59,7 +59,7 @@ def t_settings(columns=FAITHFUL, k=2, dof="estimate", **changes) -> yfs.UploadFi
 
 
 def dof_frame(at) -> pd.DataFrame:
-    return next(t.value for t in at.table if f"{NU} (dof_)" in t.value.columns)
+    return next(t.value for t in tables(at) if f"{NU} (dof_)" in t.value.columns)
 
 
 def test_the_t_model_fits_student_components_and_shows_each_dof_and_the_notes():
@@ -122,7 +122,7 @@ def test_switching_to_t_keeps_the_numeric_columns_and_goes_into_the_link():
     assert "mcov" not in at.query_params and "kinds" not in at.query_params
     at.radio(key="yd_model").set_value("gaussian").run()
     assert "nu" not in at.query_params
-    assert not [t for t in at.table if f"{NU} (dof_)" in t.value.columns]
+    assert not [t for t in tables(at) if f"{NU} (dof_)" in t.value.columns]
 
 
 def test_a_fixed_dof_is_held_for_every_component():

@@ -1,11 +1,22 @@
-"""Small tables of numbers (``components.tables``): drawn static, their numbers formatted
-like the grid's ``NumberColumn`` and kept as numbers in the element."""
+"""Tables (``components.tables``): EM Lab's own table element, its numbers formatted like the
+grid's ``NumberColumn`` and kept as numbers in the element, every cell set as text."""
+
+import json
 
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.tables import MAX_STATIC_ROWS, MISSING, number_formats, printf
+from dashboard.components.tables import (
+    MAX_STATIC_ROWS,
+    MISSING,
+    TABLE_CSS,
+    TABLE_JS,
+    number_formats,
+    printf,
+    table_data,
+)
+from tests.dashboard.apptest import tables
 
 
 def test_printf_formats_like_the_grids_number_column_and_shows_a_gap():
@@ -42,7 +53,7 @@ def test_the_table_is_static_and_keeps_the_numbers_themselves():
     at = AppTest.from_function(_table)
     at.run()
     assert not at.exception and not at.dataframe
-    (table,) = at.table
+    (table,) = tables(at)
     assert table.value.loc["component 1", "weight"] == 0.123456789
     assert np.isnan(table.value.loc["component 2", "mean x"])
 
@@ -50,15 +61,62 @@ def test_the_table_is_static_and_keeps_the_numbers_themselves():
 def _long_and_short() -> None:
     import pandas as pd
 
-    from dashboard.components.tables import MAX_STATIC_ROWS, table_or_grid
+    from dashboard.components.tables import MAX_STATIC_ROWS, number_table
 
-    table_or_grid(pd.DataFrame({"x": range(MAX_STATIC_ROWS)}))
-    table_or_grid(pd.DataFrame({"x": range(MAX_STATIC_ROWS + 1)}))
+    number_table(pd.DataFrame({"x": range(MAX_STATIC_ROWS)}))
+    number_table(pd.DataFrame({"x": range(MAX_STATIC_ROWS + 5)}), hide_index=False)
 
 
-def test_a_table_of_data_dependent_length_is_static_only_while_short():
+def test_a_long_table_is_sent_whole_and_scrolls_in_the_page():
     at = AppTest.from_function(_long_and_short)
     at.run()
+    assert not at.exception and not at.dataframe
+    short, long = tables(at)
+    assert len(short.value) == MAX_STATIC_ROWS and not short.show_index
+    assert long.value["x"].tolist() == list(range(MAX_STATIC_ROWS + 5)) and long.show_index
+    assert "max-height" in TABLE_CSS and "emlab-table-scroll" in TABLE_JS
+
+
+def test_cells_are_sent_as_shown_and_as_values():
+    frame = pd.DataFrame(
+        {"n": [3, 12345], "share": [0.25, np.nan], "name": ["<b>a</b>", None], "ok": [True, False]},
+        index=pd.Index(["r1", "r2"], name="row"),
+    )
+    sent = table_data(frame, {"share": "percent"})
+    assert sent["columns"] == ["n", "share", "name", "ok"]
+    assert sent["numeric"] == [True, True, False, False]
+    assert sent["cells"] == [["3", "25%", "<b>a</b>", "True"], ["12345", MISSING, MISSING, "False"]]
+    assert sent["values"] == [[3, 0.25, "<b>a</b>", True], [12345, None, None, False]]
+    assert sent["index"] == ["r1", "r2"] and sent["index_name"] == "row" and sent["show_index"]
+    json.dumps(sent, allow_nan=False)  # plain JSON: no NaN, no numpy scalars
+
+
+def test_a_plain_range_index_is_hidden_unless_asked_for():
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    assert not table_data(frame)["show_index"]
+    assert table_data(frame, hide_index=False)["show_index"]
+    assert table_data(frame.set_index(pd.Index([5, 6])))["show_index"]
+    assert not table_data(frame.set_index(pd.Index(["a", "b"])), hide_index=True)["show_index"]
+
+
+def test_the_table_sets_every_cell_as_text_never_as_html():
+    assert "textContent" in TABLE_JS
+    assert "innerHTML" not in TABLE_JS and "insertAdjacentHTML" not in TABLE_JS
+
+
+def _twins() -> None:
+    import pandas as pd
+
+    from dashboard.components.tables import number_table
+
+    for _ in range(3):
+        number_table(pd.DataFrame({"x": [1.5]}))
+
+
+def test_identical_tables_in_one_run_each_get_their_own_element():
+    at = AppTest.from_function(_twins)
+    at.run()
     assert not at.exception
-    assert [len(t.value) for t in at.table] == [MAX_STATIC_ROWS]
-    assert [len(d.value) for d in at.dataframe] == [MAX_STATIC_ROWS + 1]
+    assert [t.value["x"].tolist() for t in tables(at)] == [[1.5]] * 3
+    at.run()  # and again on a rerun, with the same keys
+    assert not at.exception and len(tables(at)) == 3
