@@ -22,9 +22,9 @@ st.markdown(
 )
 init_settings("why", SETTINGS)
 tabs = st.tabs(["Local optima", "The lower bound", "Convergence"], key="tab", bind="query-params")
-for tab, section in zip(tabs, SECTIONS, strict=True):
-    with tab:
-        section.controls()
+# each tab's controls sit above its charts but are drawn after them (their values are already
+# in the session), so a fresh browser draws the first chart before it loads the widgets
+controls = [tab.container() for tab in tabs]
 
 settings = current_settings("why", SETTINGS)
 write_query_params(settings)
@@ -32,6 +32,9 @@ for tab, section in zip(tabs, SECTIONS, strict=True):
     if tab.open:
         with tab:
             section.draw(settings)
+for slot, section in zip(controls, SECTIONS, strict=True):
+    with slot:
+        section.controls()
 if not tabs[0].open:  # the replay on the local-optima tab shares through its viewer
     with st.sidebar:
         copy_link()  # drawn last: the sections may have written settings to the URL
