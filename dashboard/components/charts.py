@@ -26,6 +26,7 @@ Streamlit's theme; what a figure sets itself (colours, sizes) wins over it.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -123,6 +124,13 @@ function stepSlider(chart, button) {
   window.Plotly.animate(chart, step.args[0], step.args[1]);
 }
 
+// A chart in a group tells the page which of its animation frames it shows (frames named
+// "0", "1", ...: the instant scrub's half-steps), so the group's step panel follows it.
+function announce(chart, step) {
+  if (!chart.__emlabGroup || !Number.isInteger(step) || step < 0) return;
+  window.dispatchEvent(new CustomEvent('emlab-step', {detail: {group: chart.__emlabGroup, step}}));
+}
+
 function decode(data) {
   if (typeof data === 'string') return JSON.parse(data);
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
@@ -143,6 +151,7 @@ export default function(component) {
   const figure = sent.figure;
   const layout = Object.assign({height: __HEIGHT__}, figure.layout || {}, {template: TEMPLATE});
   chart.__emlabClick = sent.clickable ? setTriggerValue : null;
+  chart.__emlabGroup = sent.group || null;
   inTurn(() => loadPlotly().then((Plotly) => Plotly.react(chart, {
     data: figure.data || [], layout: layout, frames: figure.frames || [],
     // plotly.js 4 offers to upload a chart to Plotly Cloud from its toolbar: never here
@@ -152,6 +161,8 @@ export default function(component) {
     if (chart.__emlabBound) return;
     chart.__emlabBound = true;
     chart.on('plotly_buttonclicked', (event) => stepSlider(chart, event && event.button));
+    chart.on('plotly_animatingframe', (event) => announce(chart, Number(event && event.name)));
+    chart.on('plotly_sliderchange', (event) => announce(chart, event && event.slider.active));
     chart.on('plotly_click', (event) => {
       const point = event && event.points && event.points[0];
       if (chart.__emlabClick && point) {
@@ -178,11 +189,13 @@ def _element():
     return st.components.v2.component(ELEMENT_NAME, js=JS, css=CSS, isolate_styles=False)
 
 
-def figure_payload(figure: Any, *, clickable: bool = False) -> bytes:
+def figure_payload(figure: Any, *, clickable: bool = False, group: str | None = None) -> bytes:
     """What the element receives: the figure's JSON (as ``plotly.io.to_json`` writes it,
-    unvalidated) in the envelope ``{"clickable": ..., "figure": ...}``, without the figure's
-    template (plotly.py's default, about 10 kB a chart): the element sets the app's own
-    (Streamlit's font and grid colours), as ``st.plotly_chart`` replaced it by Streamlit's."""
+    unvalidated) in the envelope ``{"clickable": ..., "group": ..., "figure": ...}``
+    (``group`` names the step panel that follows the chart's frames,
+    ``components.step_panel``), without the figure's template (plotly.py's default, about
+    10 kB a chart): the element sets the app's own (Streamlit's font and grid colours), as
+    ``st.plotly_chart`` replaced it by Streamlit's."""
     plain = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
     missing = {trace.get("type", "scatter") for trace in plain.get("data", [])} - BUNDLE_TRACES
     if missing:
@@ -193,8 +206,9 @@ def figure_payload(figure: Any, *, clickable: bool = False) -> bytes:
         )
     layout = {name: value for name, value in plain.get("layout", {}).items() if name != "template"}
     spec = pio.json.to_json_plotly({**plain, "layout": layout})
-    return b'{"clickable": %s, "figure": %s}' % (
+    return b'{"clickable": %s, "group": %s, "figure": %s}' % (
         b"true" if clickable else b"false",
+        json.dumps(group).encode(),
         spec.encode(),
     )
 
@@ -205,6 +219,7 @@ def plotly_chart(
     key: str | None = None,
     width: Literal["stretch", "content"] = "stretch",
     on_click: Callable[[], None] | None = None,
+    group: str | None = None,
 ) -> None:
     """Draw ``figure`` (a ``go.Figure`` or its dict) where the script is writing.
 
@@ -219,13 +234,16 @@ def plotly_chart(
         The container's width, or the figure's own ``layout.width``.
     on_click : callable, optional
         Called (no arguments) when a point is clicked; ``clicked_point(key)`` tells which.
+    group : str, optional
+        For an animated figure (frames named "0", "1", ...): the step panel
+        (``components.step_panel``) of that group shows the frame the chart shows.
     """
     if on_click is not None and key is None:
         raise ValueError("a chart with on_click needs a key: clicked_point(key) reads it")
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
     _element()(
         key=key,
-        data=figure_payload(figure, clickable=on_click is not None),
+        data=figure_payload(figure, clickable=on_click is not None, group=group),
         width=width,
         height="content",
         **callbacks,

@@ -140,9 +140,10 @@ def table_data(
     }
 
 
-#: The table: a heading row (a click sorts by that column, a second click the other way) and
-#: one row per row of the frame, every cell set as text.
-TABLE_JS = """
+#: The table drawn in a box (``draw(box, sent)``): a heading row (a click sorts by that column,
+#: a second click the other way) and one row per row of the frame, every cell set as text.
+#: The step panel (``components.step_panel``) draws its tables with it too.
+TABLE_FUNCTIONS = """
 function compare(a, b) {
   if (a === b) return 0;
   if (a === null) return 1;
@@ -211,7 +212,13 @@ function draw(box, sent) {
   box.replaceChildren(table);
   box.classList.toggle('emlab-table-scroll', sent.cells.length > sent.max_rows);
 }
+"""
 
+#: The table element: one box, drawn again with each new table (a new set of columns forgets
+#: the sorting).
+TABLE_JS = (
+    TABLE_FUNCTIONS
+    + """
 export default function(component) {
   const { data, parentElement } = component;
   const sent = typeof data === 'string' ? JSON.parse(data) : data;
@@ -227,11 +234,12 @@ export default function(component) {
   draw(box, sent);
 }
 """
+)
 
 #: Streamlit's static table look (its light theme's text, lines and font).
 TABLE_CSS = """
 .emlab-table { overflow: auto; border: 1px solid rgba(49, 51, 63, 0.1); border-radius: 0.5rem;
-  font-family: "Source Sans Pro", sans-serif; font-size: 0.875rem; color: #31333f; }
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 0.875rem; color: #31333f; }
 .emlab-table-scroll { max-height: 28rem; }
 .emlab-table table { border-collapse: collapse; width: 100%; }
 .emlab-table th, .emlab-table td { padding: 0.25rem 0.375rem; text-align: left;
@@ -240,6 +248,7 @@ TABLE_CSS = """
 .emlab-table tr > :last-child { border-right: none; }
 .emlab-table tbody tr:last-child > * { border-bottom: none; }
 .emlab-table th { font-weight: 400; color: rgba(49, 51, 63, 0.6); }
+.emlab-table tbody th { white-space: nowrap; }
 .emlab-table thead th { position: sticky; top: 0; background: #fafafa; cursor: pointer;
   user-select: none; box-shadow: inset 0 -1px 0 rgba(49, 51, 63, 0.1); }
 .emlab-table thead th:hover { color: #31333f; }

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard.components.charts import clicked_point, plotly_chart
@@ -41,6 +42,7 @@ from dashboard.components.halfsteps import (
 from dashboard.components.layers import layered
 from dashboard.components.scrub import ScrubStep, scrub_figure
 from dashboard.components.share import copy_link, set_url_param
+from dashboard.components.step_panel import PanelStep, step_panel
 from dashboard.components.style import NU, SIGMA, filled_positions, missing_rows
 from dashboard.components.tables import number_table
 from dashboard.components.viewer_text import (
@@ -232,7 +234,7 @@ def _viewer_body(
     last = last_position(history)
     _advance_play(key, last, playing)
     if _instant_toggle(key, len(X), last):
-        _instant_scrub(X, feature_names, history, truth, key, columns)
+        _instant_scrub(X, feature_names, history, truth, key, columns, ending)
         return
     position = step_controls(history, key, query_key, last)
 
@@ -428,18 +430,25 @@ def _clusters_caption(
     )
 
 
+def parameters_frame(
+    params: GMMParams, feature_names, columns: tuple[int, int], n_features: int
+) -> pd.DataFrame:
+    """The parameters at a half-step: one row per component with every covariance up to
+    ``ALL_COVARIANCES_UP_TO`` features, else one row per parameter (one column per
+    component, so it fits the page's width) with the plotted pair's covariance only."""
+    if n_features <= ALL_COVARIANCES_UP_TO:
+        return params_table(params, feature_names)
+    return params_table(params, feature_names, [tuple(sorted(columns))]).T
+
+
 def _parameters_table(
     params: GMMParams, feature_names, columns: tuple[int, int], n_features: int
 ) -> None:
-    """The parameters at this half-step: every covariance up to ``ALL_COVARIANCES_UP_TO``
-    features, else one row per parameter with the plotted pair's covariance only."""
+    """The parameters at this half-step (``parameters_frame``)."""
     st.markdown("##### Parameters at this step")
     d = n_features
-    if d <= ALL_COVARIANCES_UP_TO:
-        number_table(params_table(params, feature_names))
-    else:  # one row per parameter, one column per component: it fits the page's width
-        table = params_table(params, feature_names, [tuple(sorted(columns))]).T
-        number_table(table)  # static up to 20 rows (a few features); more scroll
+    number_table(parameters_frame(params, feature_names, columns, d))  # long ones scroll
+    if d > ALL_COVARIANCES_UP_TO:
         st.caption(
             f"Every fitted column's mean and variance, one row each; of the "
             f"{d * (d - 1) // 2} covariances, the plotted pair's (the parameters download "
@@ -492,9 +501,40 @@ def scrub_steps(
     return steps, truth_pair, names, gaps
 
 
-def _instant_scrub(X, feature_names, history, truth, key, columns) -> None:
-    """The instant scrub (``components.scrub``), opening at the viewer's position; built
-    once per fit and position, kept until the page's next full run."""
+def panel_steps(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    feature_names: Sequence[str],
+    columns: tuple[int, int] = (0, 1),
+    ending: _Ending = _Ending(),
+) -> list[PanelStep]:
+    """Every half-step's heading, explanation (``describe``) and parameters
+    (``parameters_frame``), as the step view shows them, for the instant scrub's panel."""
+    steps = []
+    for position in range(last_position(history) + 1):
+        hs = half_step(history, position)
+        step = history[hs.params_index]
+        text = describe(
+            X,
+            history,
+            position,
+            ending.converged,
+            tol=ending.tol,
+            final_note=ending.note,
+            columns=columns,
+        )
+        table = parameters_frame(step.params, feature_names, columns, X.shape[1])
+        steps.append(
+            PanelStep(f"{hs.label} · log-likelihood {step.log_likelihood:.2f}", text, table)
+        )
+    return steps
+
+
+def _instant_scrub(X, feature_names, history, truth, key, columns, ending=_Ending()) -> None:
+    """The instant scrub (``components.scrub``), opening at the viewer's position, and its
+    step panel (``components.step_panel``: each half-step's heading, explanation and
+    parameters, shown in the browser as the chart steps); built once per fit and position,
+    kept until the page's next full run."""
     state = st.session_state
     position = int(state[f"{key}_pos"])
     kept = state.get(f"_{key}_scrub")
@@ -510,15 +550,18 @@ def _instant_scrub(X, feature_names, history, truth, key, columns) -> None:
             active=position,
             loglik_title=("observed-data log-likelihood" if gaps.any() else "log-likelihood"),
         )
-        kept = state[f"_{key}_scrub"] = (position, fig)
+        panel = panel_steps(X, history, feature_names, columns, ending)
+        kept = state[f"_{key}_scrub"] = (position, fig, panel)
     with layered(f"{key}_scrub"):
-        plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch")
+        plotly_chart(kept[1], key=f"{key}_scrub_chart", width="stretch", group=key)
     st.caption(
         "Drag the slider under the chart or press Play: E-steps recolour the points, M-steps "
         f"move the ellipses (solid / dotted: 1{SIGMA} / 2{SIGMA}; crosses: the means), and "
-        "the diamond walks the log-likelihood curve. It all runs in your browser. Switch the "
-        "toggle off for each half-step's explanation, the parameters and the point inspector."
+        "the diamond walks the log-likelihood curve. It all runs in your browser, and the "
+        "half-step's explanation and parameters below follow the chart. Switch the toggle off "
+        "to inspect a point or to share a link to the half-step."
     )
+    step_panel(key, kept[2], position, key=f"{key}_panel")
 
 
 def _weights_caption(history: Sequence[EMStep], weights: np.ndarray | None) -> str:

@@ -91,11 +91,19 @@ def test_home_then_step_page_replay_with_buttons(server, page):
     after = [dots.nth(i).evaluate("d => d.style.fill") for i in range(0, 200, 20)]
     assert after != before  # E-step 2 recoloured the points
     # the chart's own step buttons move one half-step, in the browser too
+    # the panel below follows: the half-step's heading, its words and its parameters
+    panel = page.locator(".emlab-step-panel")
+    expect(panel.locator(".emlab-step-heading")).to_have_text(re.compile(r"^E-step 2 · log-lik"))
     chart_button(page, "Step ▶").click()
     expect(page.get_by_text(re.compile(r"^Shown: M-step 2 · log-likelihood"))).to_be_visible()
+    expect(panel.locator(".emlab-step-heading")).to_have_text(re.compile(r"^M-step 2 · log-lik"))
+    expect(panel.locator(".emlab-step-text strong").first).to_contain_text("M-step 2")
+    m2_table = panel.locator(".emlab-table").inner_text()
     chart_button(page, "◀ Step").click()
     chart_button(page, "◀ Step").click()
     expect(page.get_by_text(re.compile(r"^Shown: M-step 1 · log-likelihood"))).to_be_visible()
+    expect(panel.locator(".emlab-step-heading")).to_have_text(re.compile(r"^M-step 1 · log-lik"))
+    assert panel.locator(".emlab-table").inner_text() != m2_table, "M-step 1's parameters"
     assert "step=1" in page.url  # the server was not asked: its position stays
     # the chart sits behind its layer boundary (components.layers), which takes no clicks
     boundary = page.locator("[class*=step_scrub_layer_box]").evaluate(

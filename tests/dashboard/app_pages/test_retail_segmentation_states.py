@@ -67,7 +67,7 @@ def upload_page(query=None) -> AppTest:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    """A small static table (``components.tables``): the BIC of each number of states, the states."""
+    """A small table (``components.tables``): the BIC of each number of states, the states."""
     return next(t.value for t in tables(at) if column in t.value.columns)
 
 

@@ -25,7 +25,7 @@ def test_the_payload_holds_the_figure_without_plotlys_template():
 def test_a_figure_made_of_dicts_is_sent_as_it_is():
     figure = {"data": [{"type": "bar", "y": [1, 2]}], "layout": {"height": 300}, "frames": []}
     sent = json.loads(charts.figure_payload(figure))
-    assert sent == {"clickable": False, "figure": figure}
+    assert sent == {"clickable": False, "group": None, "figure": figure}
 
 
 def test_a_trace_type_the_bundle_cannot_draw_is_refused():

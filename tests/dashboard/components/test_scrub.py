@@ -6,10 +6,11 @@ viewer's position; and on the step page, the toggle that shows it."""
 import json
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.components.charts import STEP_BACK, STEP_FORWARD
+from dashboard.components.charts import ELEMENT_NAME, STEP_BACK, STEP_FORWARD
 from dashboard.components.halfsteps import (
     half_step,
     imputed_at,
@@ -25,13 +26,14 @@ from dashboard.components.scrub import (
     decimals_for,
     scrub_figure,
 )
+from dashboard.components.step_panel import PANEL_ELEMENT, PANEL_JS, PanelStep, panel_data
 from dashboard.components.style import blend_colors, ellipse_points, filled_positions
 from dashboard.components.viewer import WEIGHT_SIZE, WEIGHT_SIZES, scrub_steps
 from emlib import GaussianMixtureEM, StudentMixtureEM
 from emlib.datasets import load_faithful
 from emlib.teaching.outliers import contaminate
 from tests.dashboard.app_pages.test_step_by_step import step_page
-from tests.dashboard.apptest import charts, figure
+from tests.dashboard.apptest import charts, figure, tables
 
 FAITHFUL = load_faithful()
 pytestmark = pytest.mark.filterwarnings("ignore::emlib.ConvergenceWarning")
@@ -217,6 +219,59 @@ def test_the_step_pages_toggle_shows_the_scrub_at_the_viewers_position():
     assert not [m for m in at.markdown if m.value.startswith("#### ")]  # the step view is off
     at.toggle(key="step_instant").set_value(False).run()
     assert len(charts(at)) == 2 and "frames" not in figure(at)
+
+
+def step_panels(at) -> list[dict]:
+    """The data sent to each step panel on the page (``components.step_panel``)."""
+    return [
+        json.loads(element.proto.json or element.proto.bytes)
+        for element in at.get("bidi_component")
+        if element.proto.component_name == PANEL_ELEMENT
+    ]
+
+
+def test_the_scrubs_panel_holds_each_half_steps_heading_words_and_parameters():
+    at = step_page()
+    at.button(key="step_forward").click().run()
+    heading = next(m.value for m in at.markdown if m.value.startswith("#### "))
+    words = [m.value for m in at.markdown]
+    (parameters,) = tables(at)[:1]
+    half_steps = len(at.select_slider(key="step_pos").options)
+    assert not step_panels(at), "no panel beside the server's step view"
+
+    at.toggle(key="step_instant").set_value(True).run()
+    (panel,) = step_panels(at)
+    assert panel["group"] == "step" and panel["active"] == 1
+    assert len(panel["steps"]) == half_steps
+    shown = panel["steps"][1]  # what the server's step view showed at the same half-step
+    assert "#### " + shown["heading"] == heading
+    assert shown["text"] in words
+    np.testing.assert_allclose(np.array(shown["table"]["values"], float), parameters.value)
+    assert shown["table"]["columns"] == list(parameters.value.columns)
+    assert [s["heading"].split(" · ")[0] for s in panel["steps"][:3]] == [
+        "Start (θ₀)",
+        "E-step 1",
+        "M-step 1",
+    ]
+    assert panel["steps"][2]["table"]["values"] != shown["table"]["values"]  # M-step 1 moved
+    (chart,) = charts(at)
+    assert json.loads(chart.spec) and chart_groups(at) == ["step"]
+
+
+def chart_groups(at) -> list:
+    return [
+        json.loads(element.proto.bytes or element.proto.json)["group"]
+        for element in at.get("bidi_component")
+        if element.proto.component_name == ELEMENT_NAME
+    ]
+
+
+def test_the_panel_sets_its_words_and_cells_as_text_never_as_html():
+    assert "textContent" in PANEL_JS and "createTextNode" in PANEL_JS
+    assert "innerHTML" not in PANEL_JS and "insertAdjacentHTML" not in PANEL_JS
+    sent = panel_data("g", [PanelStep("E-step 1", "**<b>x</b>**", pd.DataFrame({"a": [1.0]}))], 0)
+    assert sent["steps"][0]["text"] == "**<b>x</b>**"  # sent as written; drawn as text
+    json.dumps(sent, allow_nan=False)
 
 
 def test_the_points_lose_their_outline_beyond_the_outline_limit(history):
