@@ -253,7 +253,7 @@ def _viewer_body(
     )
     gaps = np.isnan(X_pair).any(axis=1)
     rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
-    st.markdown(f"#### {hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}")
+    st.markdown(f"#### {step_heading(history, hs)}")
     left, right = st.columns([3, 2])
     charts = _charts(
         key,
@@ -280,17 +280,7 @@ def _viewer_body(
             )
         st.caption(_clusters_caption(X, history, truth, columns, len(rows[1]), weights))
     with right:
-        st.markdown(
-            describe(
-                X,
-                history,
-                position,
-                ending.converged,
-                tol=ending.tol,
-                final_note=ending.note,
-                columns=columns,
-            )
-        )
+        st.markdown(step_words(X, history, position, ending, columns))
         plotly_chart(
             charts.loglik.figure(
                 hs.params_index,
@@ -514,20 +504,35 @@ def panel_steps(
     for position in range(last_position(history) + 1):
         hs = half_step(history, position)
         step = history[hs.params_index]
-        text = describe(
-            X,
-            history,
-            position,
-            ending.converged,
-            tol=ending.tol,
-            final_note=ending.note,
-            columns=columns,
-        )
+        text = step_words(X, history, position, ending, columns)
         table = parameters_frame(step.params, feature_names, columns, X.shape[1])
-        steps.append(
-            PanelStep(f"{hs.label} · log-likelihood {step.log_likelihood:.2f}", text, table)
-        )
+        steps.append(PanelStep(step_heading(history, hs), text, table))
     return steps
+
+
+def step_heading(history: Sequence[EMStep], hs: HalfStep) -> str:
+    """A half-step's heading: its name and the log-likelihood at its parameters."""
+    return f"{hs.label} · log-likelihood {history[hs.params_index].log_likelihood:.2f}"
+
+
+def step_words(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    position: int,
+    ending: _Ending,
+    columns: tuple[int, int],
+) -> str:
+    """What the half-step at ``position`` did, in words (``describe``, told how the fit
+    ended)."""
+    return describe(
+        X,
+        history,
+        position,
+        ending.converged,
+        tol=ending.tol,
+        final_note=ending.note,
+        columns=columns,
+    )
 
 
 def _instant_scrub(X, feature_names, history, truth, key, columns, ending=_Ending()) -> None:
