@@ -330,9 +330,10 @@ def _instant_toggle(key: str, n_points: int, last: int) -> bool:
         disabled=n_frames > MAX_SCRUB_POINTS,
         help=(
             "Sends the whole replay once; the chart's own slider, step buttons and Play "
-            "button then step without waiting for the server. The step-by-step "
-            "explanation, the parameter table and the point inspector follow the buttons "
-            "above the chart, with the toggle off."
+            "button then step without waiting for the server, and each half-step's "
+            "explanation and parameters below follow the chart. With the toggle off, the "
+            "buttons above the chart step on the server, a click on a point inspects it "
+            "and the page's link holds the half-step."
             if n_frames <= MAX_SCRUB_POINTS
             else f"This replay is too large to send at once ({n_points:,} points by "
             f"{last + 1} half-steps; the limit is {MAX_SCRUB_POINTS:,}): step with the "
