@@ -12,7 +12,9 @@ time from the mousedown (the event's own time stamp) to the first paint after pl
 then clicks the chart's own "Step ▶" button as many times (``button_clicks``, timed the
 same way). It also prints, for comparison, the same page's server step (``bench.browser``'s
 "Step forward": click to the fresh heading and an idle app, from Python; and "in page", from
-the mousedown to the paint after the last redrawn chart, read in the page: ``LISTEN_STEP``),
+the mousedown to the paint after the last redrawn chart, read in the page; and "figure",
+from the mousedown to the paint of the next half-step's frame the step view's chart shows at
+the click, before the server's run: ``LISTEN_STEP``),
 and the scrub figure's size on the websocket. Medians and p95 (nearest rank).
 
 ``--boundary`` then clicks as many times with the viewer's layer boundary
@@ -51,15 +53,20 @@ LISTEN = """() => {
 #: Installed in the page for the server's step: stamps each mousedown's event time and, after
 #: every chart redraw (``plotly_afterplot`` on any chart, bound as charts appear), the time
 #: after the next paint. A step's latency is then the last such paint minus the mousedown:
-#: from the click to every redrawn figure on screen, as the browser saw them.
+#: from the click to every redrawn figure on screen, as the browser saw them. It also stamps
+#: the first paint after a chart's ``plotly_animated``: the neighbouring half-step's frame,
+#: shown at the click before the server's run (``viewer.with_frames``), the "fresh figure".
 LISTEN_STEP = """() => {
-    window.__step = {down: 0, painted: 0};
-    document.addEventListener('mousedown', e => { window.__step.down = e.timeStamp; }, true);
+    window.__step = {down: 0, painted: 0, fresh: 0};
+    document.addEventListener('mousedown', e => {
+        window.__step.down = e.timeStamp; window.__step.fresh = 0; }, true);
     const bind = () => document.querySelectorAll('.js-plotly-plot').forEach(gd => {
         if (gd.__benchBound || !gd.on) return;
         gd.__benchBound = true;
         gd.on('plotly_afterplot', () => requestAnimationFrame(() => setTimeout(() => {
             window.__step.painted = performance.now(); }, 0)));
+        gd.on('plotly_animated', () => requestAnimationFrame(() => setTimeout(() => {
+            if (!window.__step.fresh) window.__step.fresh = performance.now(); }, 0)));
     });
     bind();
     new MutationObserver(bind).observe(document.body, {childList: true, subtree: true});
@@ -153,6 +160,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
         forward = page.get_by_role("button", name=re.compile("Step back")).first
     server_ms = []
     in_page_ms = []
+    figure_ms = []
     page.evaluate(LISTEN_STEP)
     for _ in range(5):
         label = heading.inner_text()
@@ -167,7 +175,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
                 timeout=20_000,
             )
         except PlaywrightTimeoutError:  # another viewer's heading came first: no comparison
-            server_ms = in_page_ms = [math.nan]
+            server_ms = in_page_ms = figure_ms = [math.nan]
             break
         wait_settled(page)
         server_ms.append((time.perf_counter() - t0) * 1e3)
@@ -177,6 +185,8 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
             in_page_ms.append(page.evaluate("window.__step.painted - window.__step.down"))
         except PlaywrightTimeoutError:
             in_page_ms.append(math.nan)
+        fresh = page.evaluate("window.__step.fresh && window.__step.fresh - window.__step.down")
+        figure_ms.append(fresh or math.nan)
     frames.clear()
     box = page.locator('[data-testid="stCheckbox"]').filter(has_text="Instant scrub")
     toggle = box.locator("input").first
@@ -194,6 +204,7 @@ def measure(page, base: str, path: str, clicks: int, boundary: bool = False) -> 
     return {
         "server": server_ms,
         "in_page": in_page_ms,
+        "figure": figure_ms,
         "buttons": stepped,
         "scrub": times,
         "sent_kb": sent_kb,
@@ -206,7 +217,8 @@ def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
     with timed_app_and_browser() as (base, _, browser):
         print(f"\nInstant scrub, {clicks} clicks per page; load average {load_average()}")
         print(
-            f"{'page':<22} {'server step ms median':>22} {'in page':>8} {'scrub ms median':>16} "
+            f"{'page':<22} {'server step ms median':>22} {'in page':>8} {'figure':>7} "
+            f"{'scrub ms median':>16} "
             f"{'p95':>6} {'max':>6} {'Step ▶ median':>13} {'p95':>6} {'scrub figure kB':>16}"
             + ("   boundary off / on, alternating: median ms" if boundary else "")
         )
@@ -224,6 +236,7 @@ def main(pages: tuple[str, ...], clicks: int, boundary: bool = False) -> None:
             print(
                 f"{path:<22} {statistics.median(r['server']):22.0f} "
                 f"{statistics.median(r['in_page']):8.0f} "
+                f"{statistics.median(r['figure']):7.0f} "
                 f"{statistics.median(r['scrub']):16.0f} "
                 f"{percentile(r['scrub'], 95):6.0f} {max(r['scrub']):6.0f} "
                 f"{statistics.median(r['buttons']):13.0f} {percentile(r['buttons'], 95):6.0f} "

@@ -131,6 +131,28 @@ function announce(chart, step) {
   window.dispatchEvent(new CustomEvent('emlab-step', {detail: {group: chart.__emlabGroup, step}}));
 }
 
+// A click on a viewer's own "Step forward" / "Step back" button (Streamlit buttons keyed
+// <group>_forward / <group>_back, whose element carries the class st-key-<key>) shows the
+// group's charts' "next" / "prev" frame at once; the server's run then sends the same figure.
+function stepAhead(event) {
+  const button = event.target && event.target.closest && event.target.closest('button');
+  if (!button || button.disabled) return;
+  for (const chart of document.querySelectorAll('div.emlab-chart')) {
+    const group = chart.__emlabGroup;
+    if (!group || !chart._transitionData) continue;
+    const name = button.closest('.st-key-' + group + '_forward') ? 'next'
+      : button.closest('.st-key-' + group + '_back') ? 'prev' : null;
+    if (!name || !chart._transitionData._frameHash[name]) continue;
+    window.Plotly.animate(chart, [name], {
+      mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0},
+    });
+  }
+}
+if (!window.__emlabStepAhead) {
+  window.__emlabStepAhead = true;
+  document.addEventListener('click', stepAhead, true);
+}
+
 function decode(data) {
   if (typeof data === 'string') return JSON.parse(data);
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {

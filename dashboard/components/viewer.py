@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,7 @@ def iteration_viewer(
     playing = bool(state.get(play_key, False))
     state.pop(f"_{key}_charts", None)  # a full run: the fit's charts are built afresh
     state.pop(f"_{key}_scrub", None)
+    state.pop(f"_{key}_views", None)
     viewer = st.fragment(run_every=PLAY_SECONDS if playing else None)(_viewer_body)
     viewer(
         X,
@@ -240,65 +242,164 @@ def _viewer_body(
 
     hs = half_step(history, position)
     params = history[hs.params_index].params
-    resp = None if hs.resp_index is None else responsibilities(X, history[hs.resp_index])
-    resp_params = history[0 if hs.resp_index is None else hs.resp_index].params
     chosen = state.get(point_key)
-    point = chosen if chosen is not None and 0 <= chosen < len(X) else None
-    if point is None:
-        point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
-
-    imputed = imputed_at(history, hs)
-    X_pair, params_pair, truth_pair, imputed_pair, pair_names = _pair_view(
-        X, params, truth, imputed, feature_names, columns
+    chosen = chosen if chosen is not None and 0 <= chosen < len(X) else None
+    X_pair, _, truth_pair, _, pair_names = _pair_view(
+        X, params, truth, None, feature_names, columns
     )
-    gaps = np.isnan(X_pair).any(axis=1)
-    rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
-    st.markdown(f"#### {step_heading(history, hs)}")
-    left, right = st.columns([3, 2])
     charts = _charts(
         key,
         lambda: _Charts(ClustersChart(X_pair, pair_names, truth_pair), LoglikChart(history)),
     )
+
+    # a step's neighbours are the next step's own view and neighbour: each is built once
+    views = state.setdefault(f"_{key}_views", {})
+    if views.get("chosen", chosen) != chosen:
+        views.clear()  # another inspected point: every view changes
+    views["chosen"] = chosen
+    for at in [at for at in views if isinstance(at, int) and abs(at - position) > 1]:
+        del views[at]  # only the shown half-step and its two neighbours are kept
+
+    def neighbour_view(at: int) -> StepView:
+        if at not in views:
+            views[at] = step_view(
+                X, history, truth, feature_names, columns, charts.clusters, at, chosen
+            )
+        return views[at]
+
+    view = neighbour_view(position)
+    rows = view.rows
+    st.markdown(f"#### {step_heading(history, hs)}")
+    left, right = st.columns([3, 2])
     with left:
-        fig = charts.clusters.figure(
-            params_pair,
-            resp,
-            highlight=point,
-            imputed=imputed_pair,
-            title=f"{hs.label}: points coloured by responsibility",
-        )
-        weights = None
-        if resp is not None and is_student(resp_params):
-            weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
-            weigh_points(fig, weights)
         with layered(f"{key}_scatter"):
             plotly_chart(
-                fig,
+                with_frames(view.figure, neighbour_figures(neighbour_view, position, last)),
                 key=f"{key}_scatter",
                 on_click=lambda: _pick_point(f"{key}_scatter", point_key, rows),
                 width="stretch",
+                group=key,
             )
-        st.caption(_clusters_caption(X, history, truth, columns, len(rows[1]), weights))
+        st.caption(_clusters_caption(X, history, truth, columns, len(rows[1]), view.weights))
     with right:
         st.markdown(step_words(X, history, position, ending, columns))
+
+        def loglik_at(at: int):
+            return loglik_figure_at(charts.loglik, history, at, observed=bool(rows[1]))
+
         plotly_chart(
-            charts.loglik.figure(
-                hs.params_index,
-                current_label=hs.label,
-                title=(
-                    "Observed-data log-likelihood per iteration"
-                    if rows[1]
-                    else "Log-likelihood per iteration"
-                ),
-            ),
+            with_frames(loglik_at(position), neighbour_figures(loglik_at, position, last)),
             key=f"{key}_loglik",
             width="stretch",
+            group=key,
         )
 
     _parameters_table(params, feature_names, columns, X.shape[1])
     _inspect_point(
-        X, resp_params, point, point_key, hs, filled_positions(X, imputed), feature_names
+        X,
+        view.resp_params,
+        view.point,
+        point_key,
+        hs,
+        filled_positions(X, view.imputed),
+        feature_names,
     )
+
+
+@dataclass(frozen=True)
+class StepView:
+    """The step view's scatter at one half-step, and what the rest of the view needs of it."""
+
+    figure: Any
+    point: int
+    rows: tuple[list[int], list[int]]
+    weights: np.ndarray | None
+    resp_params: GMMParams
+    imputed: np.ndarray | None
+
+
+def step_view(
+    X: np.ndarray,
+    history: Sequence[EMStep],
+    truth: GMMParams | None,
+    feature_names: Sequence[str],
+    columns: tuple[int, int],
+    clusters: ClustersChart,
+    position: int,
+    chosen: int | None,
+) -> StepView:
+    """The scatter at ``position``: points coloured by the half-step's responsibilities (a t
+    mixture's sized by their weights), its ellipses, and the inspected point ringed (``chosen``,
+    else the half-step's most uncertain point)."""
+    hs = half_step(history, position)
+    params = history[hs.params_index].params
+    resp = None if hs.resp_index is None else responsibilities(X, history[hs.resp_index])
+    resp_params = history[0 if hs.resp_index is None else hs.resp_index].params
+    point = chosen
+    if point is None:
+        point = most_uncertain_point(resp if resp is not None else np.exp(e_step(X, params)[0]))
+    imputed = imputed_at(history, hs)
+    X_pair, params_pair, _, imputed_pair, _ = _pair_view(
+        X, params, truth, imputed, feature_names, columns
+    )
+    gaps = np.isnan(X_pair).any(axis=1)
+    rows = (np.flatnonzero(~gaps).tolist(), np.flatnonzero(gaps).tolist())
+    fig = clusters.figure(
+        params_pair,
+        resp,
+        highlight=point,
+        imputed=imputed_pair,
+        title=f"{hs.label}: points coloured by responsibility",
+    )
+    weights = None
+    if resp is not None and is_student(resp_params):
+        weights = point_weights(resp, scale_weights(X, history[hs.resp_index]))
+        weigh_points(fig, weights)
+    return StepView(fig, point, rows, weights, resp_params, imputed)
+
+
+def loglik_figure_at(
+    chart: LoglikChart, history: Sequence[EMStep], position: int, *, observed: bool
+):
+    """The log-likelihood curve marked at the half-step ``position``."""
+    hs = half_step(history, position)
+    title = (
+        "Observed-data log-likelihood per iteration" if observed else "Log-likelihood per iteration"
+    )
+    return chart.figure(hs.params_index, current_label=hs.label, title=title)
+
+
+#: The names of the frames a step view's chart carries for the half-steps beside the one shown.
+NEIGHBOURS = (("prev", -1), ("next", 1))
+
+
+def neighbour_figures(figure_at: Callable[[int], Any], position: int, last: int) -> dict[str, Any]:
+    """The figures of the half-steps before and after ``position`` (``figure_at`` builds one,
+    a ``StepView``'s figure or a figure), named as ``NEIGHBOURS``."""
+    found = {}
+    for name, by in NEIGHBOURS:
+        if 0 <= position + by <= last:
+            built = figure_at(position + by)
+            found[name] = built.figure if isinstance(built, StepView) else built
+    return found
+
+
+def with_frames(figure: Any, neighbours: dict[str, Any]) -> dict:
+    """``figure`` as a dict carrying each neighbour as a plotly frame of that name (its traces
+    and its title), which the chart shows at once when the viewer's own Step button of that
+    direction is clicked, before the server's run (``charts.JS``'s ``stepAhead``). A
+    neighbour whose traces differ in number is left out: a frame updates traces by index."""
+    plain = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
+    frames = []
+    for name, neighbour in neighbours.items():
+        other = neighbour.to_plotly_json() if hasattr(neighbour, "to_plotly_json") else neighbour
+        if len(other.get("data", [])) != len(plain.get("data", [])):
+            continue
+        title = other.get("layout", {}).get("title")
+        frames.append(
+            {"name": name, "data": other["data"], "layout": {"title": title} if title else {}}
+        )
+    return {**plain, "frames": frames}
 
 
 def _advance_play(key: str, last: int, playing: bool) -> None:
