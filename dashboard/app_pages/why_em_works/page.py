@@ -32,9 +32,10 @@ for tab, section in zip(tabs, SECTIONS, strict=True):
     if tab.open:
         with tab:
             section.draw(settings)
-for slot, section in zip(controls, SECTIONS, strict=True):
-    with slot:
-        section.controls()
+for tab, slot, section in zip(tabs, controls, SECTIONS, strict=True):
+    if tab.open:  # a closed tab's settings wait in the session and the URL (init_settings)
+        with slot:
+            section.controls()
 if not tabs[0].open:  # the replay on the local-optima tab shares through its viewer
     with st.sidebar:
         copy_link()  # drawn last: the sections may have written settings to the URL

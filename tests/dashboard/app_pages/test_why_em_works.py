@@ -224,3 +224,15 @@ def test_asking_more_iterations_than_the_budget_allows_says_so_and_the_help_stat
     assert "30 starts: up to 100 iterations" in at.number_input(key="why_iters").help
     within = open_page(PAGE, FEW)  # 20 starts x 40 iterations: within the budget, no note
     assert not any("iterations**, not the" in i.value for i in within.info)
+
+
+def test_a_closed_tabs_settings_stay_in_the_link_and_the_session_without_its_controls():
+    at = open_page(PAGE, {"bk": "4"})  # the local-optima tab open, a lower-bound setting set
+    assert at.session_state["why_bk"] == 4
+    assert not [s for s in at.slider if s.key == "why_bk"], "the closed tab draws no controls"
+    (box,) = link_boxes(at)
+    assert "bk=4" in box.url
+    at.run()  # and again: the setting stays while its tab is closed
+    assert at.session_state["why_bk"] == 4 and "bk=4" in link_boxes(at)[0].url
+    shown = open_page(PAGE, {"tab": "The lower bound", "bk": "4"})  # open: its slider shows it
+    assert [s.value for s in shown.slider if s.key == "why_bk"] == [4]
