@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 import streamlit as st
-from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
+from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype, is_scalar
 from streamlit.errors import StreamlitDuplicateElementId, StreamlitDuplicateElementKey
 
 #: What a missing number shows.
@@ -74,11 +74,7 @@ def number_formats(
 
 def as_text(value: object) -> str:
     """A cell that is not a formatted number, as the table shows it (a gap as ``MISSING``)."""
-    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
-        return MISSING
-    if value is pd.NaT or value is pd.NA:
-        return MISSING
-    return str(value)
+    return MISSING if is_scalar(value) and pd.isna(value) else str(value)
 
 
 def as_json_value(value: object) -> object:

@@ -244,37 +244,31 @@ def _viewer_body(
     params = history[hs.params_index].params
     chosen = state.get(point_key)
     chosen = chosen if chosen is not None and 0 <= chosen < len(X) else None
-    X_pair, _, truth_pair, _, pair_names = _pair_view(
-        X, params, truth, None, feature_names, columns
-    )
-    charts = _charts(
-        key,
-        lambda: _Charts(ClustersChart(X_pair, pair_names, truth_pair), LoglikChart(history)),
-    )
 
-    # a step's neighbours are the next step's own view and neighbour: each is built once
-    views = state.setdefault(f"_{key}_views", {})
-    if views.get("chosen", chosen) != chosen:
-        views.clear()  # another inspected point: every view changes
-    views["chosen"] = chosen
-    for at in [at for at in views if isinstance(at, int) and abs(at - position) > 1]:
-        del views[at]  # only the shown half-step and its two neighbours are kept
+    def build_charts() -> _Charts:
+        X_pair, _, truth_pair, _, names = _pair_view(X, params, truth, None, feature_names, columns)
+        return _Charts(ClustersChart(X_pair, names, truth_pair), LoglikChart(history))
 
-    def neighbour_view(at: int) -> StepView:
+    charts = _charts(key, build_charts)
+    views = _kept_views(key, position, chosen)
+
+    def view_at(at: int) -> StepView:
         if at not in views:
             views[at] = step_view(
                 X, history, truth, feature_names, columns, charts.clusters, at, chosen
             )
         return views[at]
 
-    view = neighbour_view(position)
+    view = view_at(position)
     rows = view.rows
     st.markdown(f"#### {step_heading(history, hs)}")
     left, right = st.columns([3, 2])
     with left:
         with layered(f"{key}_scatter"):
             plotly_chart(
-                with_frames(view.figure, neighbour_figures(neighbour_view, position, last)),
+                with_frames(
+                    view.figure, neighbour_figures(lambda at: view_at(at).figure, position, last)
+                ),
                 key=f"{key}_scatter",
                 on_click=lambda: _pick_point(f"{key}_scatter", point_key, rows),
                 width="stretch",
@@ -374,14 +368,22 @@ NEIGHBOURS = (("prev", -1), ("next", 1))
 
 
 def neighbour_figures(figure_at: Callable[[int], Any], position: int, last: int) -> dict[str, Any]:
-    """The figures of the half-steps before and after ``position`` (``figure_at`` builds one,
-    a ``StepView``'s figure or a figure), named as ``NEIGHBOURS``."""
-    found = {}
-    for name, by in NEIGHBOURS:
-        if 0 <= position + by <= last:
-            built = figure_at(position + by)
-            found[name] = built.figure if isinstance(built, StepView) else built
-    return found
+    """The figures (``figure_at`` builds one) of the half-steps before and after
+    ``position``, named as ``NEIGHBOURS``."""
+    return {name: figure_at(position + by) for name, by in NEIGHBOURS if 0 <= position + by <= last}
+
+
+def _kept_views(key: str, position: int, chosen: int | None) -> dict[int, StepView]:
+    """This viewer's step views, by position, kept between its fragment's runs (a full run
+    drops them): a step's neighbours are the next step's own view and neighbour, so a step
+    builds one new view. Only the shown half-step's and its neighbours' stay, and only for
+    the same inspected point (``chosen``: another changes every view)."""
+    kept_for, kept = st.session_state.get(f"_{key}_views", (chosen, {}))
+    views = (
+        {at: v for at, v in kept.items() if abs(at - position) <= 1} if kept_for == chosen else {}
+    )
+    st.session_state[f"_{key}_views"] = (chosen, views)
+    return views
 
 
 def with_frames(figure: Any, neighbours: dict[str, Any]) -> dict:

@@ -118,5 +118,5 @@ def progress_section(exercise_set: ExerciseSet, done: dict[int, ExerciseProgress
             width="stretch",
         )
     with st.expander(f"Your progress on this set ({solved} of {count} solved)"):
-        # one row per exercise: static for a bundled set, the grid for a long uploaded one
+        # one row per exercise; a long uploaded set scrolls
         number_table(table, hide_index=True)

@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard.app_pages.fraud_detection.figures import score_histogram
 from dashboard.app_pages.fraud_detection.projection_figures import projection_figure
 from dashboard.app_pages.fraud_detection.run import FraudRun
-from dashboard.app_pages.fraud_detection.words import confusion_frame, per_10k_columns
+from dashboard.app_pages.fraud_detection.words import CONFUSION_FORMATS, confusion_frame
 from dashboard.components.charts import plotly_chart, plotly_chart_in
 from dashboard.components.share import refresh_open_links, set_url_param
 from dashboard.components.tables import number_table
@@ -62,8 +62,7 @@ def alerts_section(run: FraudRun, steps: list[float], pair: tuple[str, str], pos
         # two rows: a static table (issue 21); the test rows' counts as whole numbers
         number_table(
             confusion_frame(report, run.positive, run.reweighted),
-            {c: config["type_config"]["format"] for c, config in per_10k_columns().items()}
-            | {"flagged (test rows)": "%d", "not flagged (test rows)": "%d"},
+            CONFUSION_FORMATS,
         )
         st.caption(
             f"Flagged: score ≥ {threshold:.2f}; per 10k: per 10,000 transactions"

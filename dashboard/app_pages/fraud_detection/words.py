@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from dashboard.app_pages.fraud_detection.run import FraudRun, FraudSettings
 from emlib.cases.fraud import (
@@ -158,11 +157,12 @@ def viewer_intro(run: FraudRun, columns: tuple[int, int]) -> str:
     )
 
 
-def per_10k_columns() -> dict:
-    return {
-        c: st.column_config.NumberColumn(format="%.1f")
-        for c in ("flagged per 10k", "not flagged per 10k")
-    }
+#: The confusion table's formats (``components.tables``): rates per 10,000 to one decimal,
+#: the test rows' counts whole.
+CONFUSION_FORMATS = {
+    **dict.fromkeys(("flagged per 10k", "not flagged per 10k"), "%.1f"),
+    **dict.fromkeys(("flagged (test rows)", "not flagged (test rows)"), "%d"),
+}
 
 
 def fraud_data_code(settings: FraudSettings, features: Sequence[str], n_components: int) -> str:

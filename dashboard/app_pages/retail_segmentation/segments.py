@@ -4,8 +4,6 @@ the chosen model and the downloads."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import streamlit as st
 
@@ -29,11 +27,6 @@ from dashboard.components.viewer import iteration_viewer
 from emlib.cases.retail import FEATURES, Segmentation, Transactions
 
 
-def formats_of(column_config: Mapping[str, dict]) -> dict[str, str]:
-    """The ``format`` of each ``st.column_config.NumberColumn`` in ``column_config``."""
-    return {c: config["type_config"]["format"] for c, config in column_config.items()}
-
-
 def segments_section(settings: dict, source_key: str, tx: Transactions | None) -> None:
     """Segment the customers (cached) and draw the result."""
     run = retail.run_retail(source_key, tx, retail.RetailSettings.from_settings(settings))
@@ -50,7 +43,7 @@ def segments_section(settings: dict, source_key: str, tx: Transactions | None) -
     if len(run.transactions.rejected):
         st.warning(transactions.rejected_text(run.transactions))
         with st.expander("The first rows left out (row = line number below the header)"):
-            # up to 50 rows of the file as read: a data preview, the grid stays
+            # up to 50 rows of the file as read, the numbers as written; it scrolls
             number_table(run.transactions.rejected.head(50), default="%.10g", hide_index=True)
     st.markdown(words.story(res))
 
@@ -76,14 +69,12 @@ def _segments_part(res: Segmentation) -> None:
     shown, details = words.segment_table(res.profiles), words.segment_details(res.profiles)
     # one row per segment: tables, the segment number shown (number_table would hide a
     # RangeIndex, the grid showed it); the customers as whole numbers
-    number_table(
-        shown, formats_of(words.number_columns(shown)) | {"customers": "%d"}, hide_index=False
-    )
+    number_table(shown, words.number_formats(shown) | {"customers": "%d"}, hide_index=False)
     st.markdown(res.cutoffs.rule())
     with st.expander("Each segment's label, threshold by threshold, and all its statistics"):
         for k, why in res.profiles["why"].items():
             st.markdown(f"- **Segment {k}** ({res.profiles.loc[k, 'label']}): {why}.")
-        number_table(details, formats_of(words.number_columns(details)), hide_index=False)
+        number_table(details, words.number_formats(details), hide_index=False)
     left, right = st.columns(2)
     plotly_chart_in(left, profile_figure(res.profiles, res.customers.available), width="stretch")
     plotly_chart_in(right, revenue_figure(res.profiles), width="stretch")

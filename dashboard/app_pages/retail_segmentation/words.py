@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from emlib.cases.retail import (
     K_RANGE,
@@ -32,20 +31,16 @@ def segment_table(profiles: pd.DataFrame) -> pd.DataFrame:
     return profiles[columns].rename(columns={**names, **medians})
 
 
-def number_columns(table: pd.DataFrame) -> dict:
-    """Column formats: shares as percentages, money to two decimals (as the label rule
-    quotes it), other numbers to one."""
+def number_formats(table: pd.DataFrame) -> dict[str, str]:
+    """Column formats (``components.tables``): shares as percentages, money to two decimals
+    (as the label rule quotes it), other numbers to one."""
 
     def form(column: str) -> str:
         if "share" in column or "%" in column:
             return "percent"
         return "%.2f" if "spend" in column or "monetary" in column else "%.1f"
 
-    return {
-        c: st.column_config.NumberColumn(format=form(c))
-        for c in table.columns
-        if c not in ("label", "customers")
-    }
+    return {c: form(c) for c in table.columns if c not in ("label", "customers")}
 
 
 def segment_details(profiles: pd.DataFrame) -> pd.DataFrame:
