@@ -34,6 +34,8 @@ import plotly.io as pio
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard.components.turns import IN_TURN
+
 #: The element's registered name (AppTest lists it as a ``bidi_component`` of that name).
 ELEMENT_NAME = "emlab_plotly_chart"
 #: EM Lab's plotly.js bundle under ``dashboard/static`` (MIT, ``PLOTLY-LICENSE.txt``; built
@@ -84,6 +86,7 @@ PRELOAD_SCRIPT = (
 
 JS = (
     LOADER
+    + IN_TURN
     + """
 // Streamlit's light chart theme (its PlotlyChart's template), which st.plotly_chart applied
 const FONT = '"Source Sans", "Source Sans Pro", sans-serif';
@@ -99,18 +102,6 @@ const TEMPLATE = {layout: {
           title: {font: {size: 14}, standoff: 24}, automargin: true},
   hoverlabel: {bgcolor: '#ffffff', bordercolor: GRID, font: {family: FONT, size: 12, color: TEXT}},
 }};
-
-// Each chart is drawn in a task of its own, in page order: the browser paints the first
-// chart before it draws the next, instead of all of a page's charts in one long task.
-function inTurn(draw) {
-  const previous = window.__emlabTurn || Promise.resolve();
-  window.__emlabTurn = previous.then(() => new Promise((done) => {
-    setTimeout(() => Promise.resolve().then(draw).then(done, (error) => {
-      console.error(error);
-      done();
-    }), 0);
-  }));
-}
 
 // A step button (``STEP_BACK`` / ``STEP_FORWARD``) runs the neighbouring slider step's own
 // animation; the slider follows the animation, as it does when Play runs.
@@ -174,7 +165,7 @@ export default function(component) {
   const layout = Object.assign({height: __HEIGHT__}, figure.layout || {}, {template: TEMPLATE});
   chart.__emlabClick = sent.clickable ? setTriggerValue : null;
   chart.__emlabGroup = sent.group || null;
-  inTurn(() => loadPlotly().then((Plotly) => Plotly.react(chart, {
+  inTurn(chart, () => loadPlotly().then((Plotly) => Plotly.react(chart, {
     data: figure.data || [], layout: layout, frames: figure.frames || [],
     // plotly.js 4 offers to upload a chart to Plotly Cloud from its toolbar: never here
     config: Object.assign({responsive: true, displaylogo: false}, figure.config || {},

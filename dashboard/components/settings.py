@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from dashboard.components.share import set_url_param
+from dashboard.components.share import set_url_params
 from emlib.init import INIT_METHODS as INIT_METHODS  # re-exported for the pages
 from emlib.params import COVARIANCE_TYPES as COVARIANCE_TYPES  # re-exported for the pages
 
@@ -155,6 +155,5 @@ def current_settings(prefix: str, settings: Sequence[Setting]) -> dict[str, Any]
 
 
 def write_query_params(values: dict[str, Any]) -> None:
-    """Mirror values into the URL, touching only the entries that changed."""
-    for name, value in values.items():
-        set_url_param(name, str(value))
+    """Mirror values into the URL, touching only the entries that changed (in one message)."""
+    set_url_params({name: str(value) for name, value in values.items()})

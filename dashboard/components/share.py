@@ -42,19 +42,34 @@ def _page() -> str:
 
 
 def set_url_param(name: str, value: str | None) -> None:
-    """Write ``name=value`` into the page's address (``None``: remove it) and remember it.
+    """Write ``name=value`` into the page's address (``None``: remove it) and remember it
+    (``set_url_params`` with one entry)."""
+    set_url_params({name: value})
 
-    A run's ``st.query_params`` is the address the browser sent with its request, which can
-    predate what an earlier run wrote (a fragment's rerun asked for before the browser saw
-    another fragment's move); the Share link lays this session's writes over it
+
+def set_url_params(values: Mapping[str, str | None]) -> None:
+    """Write each ``name=value`` into the page's address (``None``: remove it) and remember
+    them.
+
+    The changed entries go to the browser in one message: each message makes the browser
+    rewrite its history entry and redraw the whole app, and a fresh visit writes every
+    setting of its page (issue 21: a page of ten settings sent ten). A run's
+    ``st.query_params`` is the address the browser sent with its request, which can predate
+    what an earlier run wrote (a fragment's rerun asked for before the browser saw another
+    fragment's move); the Share link lays this session's writes over it
     (``current_share_url``), so it holds the latest of each setting.
     """
-    if value is None:
-        if name in st.query_params:
+    changed = {
+        name: value
+        for name, value in values.items()
+        if value is not None and st.query_params.get(name) != value
+    }
+    if changed:
+        st.query_params.update(changed)
+    for name, value in values.items():
+        if value is None and name in st.query_params:
             del st.query_params[name]
-    elif st.query_params.get(name) != value:
-        st.query_params[name] = value
-    st.session_state.setdefault(URL_WRITES, {}).setdefault(_page(), {})[name] = value
+    st.session_state.setdefault(URL_WRITES, {}).setdefault(_page(), {}).update(values)
 
 
 def link_params(sent: Mapping[str, str], written: Mapping[str, str | None]) -> dict[str, str]:

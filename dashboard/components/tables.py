@@ -30,6 +30,8 @@ import streamlit as st
 from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype, is_scalar
 from streamlit.errors import StreamlitDuplicateElementId, StreamlitDuplicateElementKey
 
+from dashboard.components.turns import IN_TURN
+
 #: What a missing number shows.
 MISSING = "—"
 
@@ -214,6 +216,7 @@ function draw(box, sent) {
 #: the sorting).
 TABLE_JS = (
     TABLE_FUNCTIONS
+    + IN_TURN
     + """
 export default function(component) {
   const { data, parentElement } = component;
@@ -227,7 +230,7 @@ export default function(component) {
   const columns = JSON.stringify([sent.show_index, sent.columns]);
   if (box._emlabColumns !== columns) box._emlabSort = null;
   box._emlabColumns = columns;
-  draw(box, sent);
+  inTurn(box, () => draw(box, sent));
 }
 """
 )

@@ -110,3 +110,35 @@ def test_the_link_box_sends_the_link_as_data_never_as_html():
     assert "textContent = sent.url" in element.proto.js_content
     assert "innerHTML" not in element.proto.js_content
     assert not at.code  # no st.code: its syntax highlighter costs a fresh browser 1.5 MB
+
+
+def _settings_writer() -> None:
+    import streamlit as st
+
+    from dashboard.components.settings import write_query_params
+
+    write_query_params({"k": 3, "seed": 7, "cov": "full", "tol": "1e-06", "same": "x"})
+    st.code(str(st.query_params.to_dict()))
+
+
+def test_a_run_writes_all_its_changed_settings_to_the_address_in_one_message(monkeypatch):
+    """Each message makes the browser rewrite its history and redraw the whole app: a fresh
+    visit's settings go in one (issue 21)."""
+    from streamlit.runtime.state.query_params import QueryParams
+
+    sent = []
+    original = QueryParams._send_query_param_msg
+
+    def counted(self):
+        sent.append(dict(self._query_params))
+        original(self)
+
+    monkeypatch.setattr(QueryParams, "_send_query_param_msg", counted)
+    at = AppTest.from_function(_settings_writer)
+    at.query_params["same"] = "x"
+    at.run()
+    assert not at.exception
+    assert len(sent) == 1
+    assert sent[0] == {"same": "x", "k": "3", "seed": "7", "cov": "full", "tol": "1e-06"}
+    at.run()  # nothing changed: nothing sent
+    assert len(sent) == 1
