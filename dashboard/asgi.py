@@ -14,7 +14,8 @@ element is mounted, after the page's other elements, on a thread that is busy wi
 page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: once
 the page has loaded, in the first idle moment (while the server runs the page's script and
 the browser has nothing to do), it starts loading the bundle; the chart element then finds
-plotly.js loaded or loading and draws at once.
+plotly.js loaded or loading and draws at once. With it go ``modulepreload`` links for the
+script that draws the app's elements (``components.head``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
-from dashboard.components.charts import PRELOAD_SCRIPT
+from dashboard.components.head import head_html
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,8 +40,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 ROUTER = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
-def with_preload(html: bytes, script: str = PRELOAD_SCRIPT) -> bytes:
-    """``html`` with ``script`` just before ``</head>`` (once); unchanged without a head."""
+def with_preload(html: bytes, script: str | None = None) -> bytes:
+    """``html`` with ``script`` (``head.head_html()`` unless given) just before ``</head>``
+    (once); unchanged without a head."""
+    script = head_html() if script is None else script
     if b"</head>" not in html or script.encode() in html:
         return html
     return html.replace(b"</head>", script.encode() + b"\n</head>", 1)
@@ -56,7 +59,7 @@ def asks_for_a_page(scope: Scope) -> bool:
 
 
 class PreloadPlotly:
-    """ASGI middleware: a page's HTML gets ``PRELOAD_SCRIPT``; everything else passes as it is.
+    """ASGI middleware: a page's HTML gets ``head.head_html()``; everything else passes as it is.
 
     The page is asked for uncompressed (its ``Accept-Encoding`` dropped: Streamlit's own gzip
     middleware would otherwise compress it before this one sees it; it is 2 kB), and its

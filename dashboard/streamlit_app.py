@@ -3,6 +3,8 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from dashboard.components.head import warm_elements
+
 
 @st.cache_resource(max_entries=1)  # no arguments: one entry per server
 def one_thread_per_pool() -> None:
@@ -22,6 +24,8 @@ def one_thread_per_pool() -> None:
 
 one_thread_per_pool()
 st.set_page_config(page_title="EM Lab", page_icon="📈", layout="wide")
+with st.sidebar:
+    warm_elements()  # first: the page's charts and tables then render as they arrive
 
 #: (folder, title, icon): each page is app_pages/<folder>/page.py at the URL /<folder>, as it
 #: was when each page was one file, so links shared before still open the same view.

@@ -60,3 +60,31 @@ def test_charts_come_from_the_apps_bundle_and_update_in_place(server, page):
         force=True
     )
     expect(page.get_by_text(re.compile(r"^Point 3 at"))).to_be_visible(timeout=WAIT)
+
+
+def test_the_element_script_is_fetched_from_the_head_and_the_warm_element_stays_hidden(
+    server, page
+):
+    """``components.head``: the page's HTML lists the script that draws the app's elements as
+    ``modulepreload`` links, so the browser fetches it before the first script run; the
+    hidden element that asks for it first in every run takes no room in the sidebar."""
+    from dashboard.components.head import WARM_ELEMENT, element_chunks
+
+    response = page.goto(f"{server}/fraud_detection", wait_until="domcontentloaded")
+    html = response.text()
+    chunks = element_chunks()
+    assert chunks and all(f'rel="modulepreload" crossorigin href="./static/js/{name}"' in html
+                          for name in chunks)  # fmt: skip
+    expect(page.locator(".emlab-chart .main-svg").first).to_be_attached(timeout=WAIT)
+    settle(page)
+    started, parsed = page.evaluate(
+        f"""() => [performance.getEntriesByType('resource')
+            .find(r => r.name.endsWith('/{chunks[0]}')).startTime,
+            performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]"""
+    )
+    assert started < parsed, "fetched as the page's HTML is read, not when first needed"
+    warm = page.locator(f".st-key-{WARM_ELEMENT}")
+    expect(warm).to_have_count(1)
+    assert warm.evaluate("e => getComputedStyle(e).display") == "none"
+    assert warm.evaluate("e => !!e.closest('[data-testid=\"stSidebar\"]')")
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,84 @@
+"""What a page's HTML head gets (``dashboard/asgi.py`` puts ``HEAD`` before ``</head>``), and
+the hidden element that makes the app's elements ready before a page's first chart arrives.
+
+Every chart, table and link box of the app is a ``st.components.v2`` element. Streamlit loads
+the script that draws such elements (its ``BidiComponent`` chunk, with part of Arrow: about
+200 kB in four files) only when the first one arrives, through ``React.lazy``: that element
+shows a placeholder until the script has loaded and run, and Streamlit's React shows the
+element only once the page's stream of updates pauses, which on a long page is when the script
+run ends (issue 21: Retail's first chart mounted about 60 ms after the run's end, 0.3-0.5 s
+after it arrived). Two things together let the first chart mount when it arrives:
+
+- ``HEAD`` lists those files as ``modulepreload`` links, so the browser fetches and compiles
+  them while it waits for the server's first script run;
+- ``warm_elements`` draws one hidden element at the top of the sidebar, the run's first
+  element, so the chunk is asked for and run then, and every element after it renders
+  without waiting.
+
+``HEAD`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded at the first idle moment)
+and the rule that hides the warm element. The chunk's file names are read from the installed
+Streamlit's own files (``element_chunks``), since they change with each release.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.components.charts import PRELOAD_SCRIPT
+
+#: Where Streamlit's frontend lives: its ``index.html`` and ``static/js/*.js``.
+FRONTEND = Path(st.__file__).resolve().parent / "static"
+#: The hidden element's registered name and key (its box has the class ``st-key-<key>``).
+WARM_ELEMENT = "emlab_warm"
+#: A module's static imports, as Streamlit's bundler writes them.
+IMPORTS = re.compile(r'(?:from|import)\s*"\./([\w.-]+\.js)"')
+
+
+def _module_closure(folder: Path, name: str, seen: set[str]) -> None:
+    """Add ``name`` and every module it imports (recursively) to ``seen``."""
+    if name in seen or not (folder / name).is_file():
+        return
+    seen.add(name)
+    for imported in IMPORTS.findall((folder / name).read_text(encoding="utf-8")):
+        _module_closure(folder, imported, seen)
+
+
+def element_chunks(frontend: Path = FRONTEND) -> list[str]:
+    """The script files the ``BidiComponent`` chunk needs beyond what ``index.html`` already
+    loads, by name (``[]`` if this Streamlit has no such chunk)."""
+    folder = frontend / "static" / "js"
+    chunks = sorted(folder.glob("BidiComponent.*.js"))
+    if not chunks:
+        return []
+    needed: set[str] = set()
+    _module_closure(folder, chunks[0].name, needed)
+    index = (frontend / "index.html").read_text(encoding="utf-8")
+    loaded = set(re.findall(r'static/js/([\w.-]+\.js)"', index))
+    return sorted(needed - loaded)
+
+
+@functools.cache
+def head_html() -> str:
+    """The HTML put before a page's ``</head>``: plotly.js's preload, the element's chunks as
+    ``modulepreload`` links, and the rule that hides the warm element."""
+    links = "".join(
+        f'<link rel="modulepreload" crossorigin href="./static/js/{name}">'
+        for name in element_chunks()
+    )
+    hide = f"<style>.st-key-{WARM_ELEMENT} {{ display: none; }}</style>"
+    return PRELOAD_SCRIPT + links + hide
+
+
+@functools.cache
+def _warm_element():
+    """The registered hidden element: it draws nothing."""
+    return st.components.v2.component(WARM_ELEMENT, js="export default function() {}")
+
+
+def warm_elements() -> None:
+    """Draw the hidden element (call it first in a run, in the sidebar)."""
+    _warm_element()(key=WARM_ELEMENT)
