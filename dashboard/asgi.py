@@ -29,7 +29,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
-from dashboard.components.head import head_html
+from dashboard.components.head import SERVER_ROOT_SCRIPT, head_html, names_a_page
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,6 +49,13 @@ def with_preload(html: bytes, script: str | None = None) -> bytes:
     return html.replace(b"</head>", script.encode() + b"\n</head>", 1)
 
 
+def page_head(path: str) -> str:
+    """What the page at ``path`` gets in its head: ``head.head_html()``, and for a page below
+    the app's root the script that names the server's root (``head.SERVER_ROOT_SCRIPT``)."""
+    below = names_a_page(path, config.get_option("server.baseUrlPath") or "")
+    return head_html() + (SERVER_ROOT_SCRIPT if below else "")
+
+
 def asks_for_a_page(scope: Scope) -> bool:
     """A browser's GET of a page: its ``Accept`` header names HTML (a navigation), unlike the
     scripts, styles, fonts and API calls the page makes afterwards."""
@@ -59,7 +66,7 @@ def asks_for_a_page(scope: Scope) -> bool:
 
 
 class PreloadPlotly:
-    """ASGI middleware: a page's HTML gets ``head.head_html()``; everything else passes as it is.
+    """ASGI middleware: a page's HTML gets ``page_head``; everything else passes as it is.
 
     The page is asked for uncompressed (its ``Accept-Encoding`` dropped: Streamlit's own gzip
     middleware would otherwise compress it before this one sees it; it is 2 kB), and its
@@ -93,7 +100,7 @@ class PreloadPlotly:
                 chunks.append(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                body = with_preload(b"".join(chunks))
+                body = with_preload(b"".join(chunks), page_head(scope["path"]))
                 # a new length, and no ETag: it names Streamlit's file, not this body
                 kept = [
                     (k, v)

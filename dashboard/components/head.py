@@ -15,6 +15,13 @@ after it arrived). Two things together let the first chart mount when it arrives
   element, so the chunk is asked for and run then, and every element after it renders
   without waiting.
 
+A page below the app's root (``/two_coins``, not the home page) also gets ``SERVER_ROOT_SCRIPT``.
+Streamlit's frontend does not know where the server's root is: from ``/two_coins`` it asks
+``/two_coins/_stcore/health`` first, and only once that fails, after a pause of about 0.1 s,
+the root (its second and last guess, the address less its last segment). The script names
+that second guess as the server (Streamlit's ``window.__streamlit.BACKEND_BASE_URL``), so the
+first request goes to the right place (issue 21: every page but Home came about 0.15 s later).
+
 ``HEAD`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded at the first idle moment)
 and the rule that hides the warm element. The chunk's file names are read from the installed
 Streamlit's own files (``element_chunks``), since they change with each release.
@@ -59,6 +66,31 @@ def element_chunks(frontend: Path = FRONTEND) -> list[str]:
     index = (frontend / "index.html").read_text(encoding="utf-8")
     loaded = set(re.findall(r'static/js/([\w.-]+\.js)"', index))
     return sorted(needed - loaded)
+
+
+#: For a page one segment below the app's root: the server is at the page's address less its
+#: last segment (Streamlit's own second guess), read in the browser, so a proxy's path prefix
+#: stays in it. It runs before Streamlit's module scripts, which read ``window.__streamlit``.
+SERVER_ROOT_SCRIPT = (
+    "<script>(() => {"
+    "const path = location.pathname.replace(/\\/+$/, '');"
+    "const root = location.origin + path.slice(0, path.lastIndexOf('/') + 1);"
+    "window.__streamlit = Object.assign({}, window.__streamlit, {BACKEND_BASE_URL: root});"
+    "})();</script>"
+)
+
+
+def names_a_page(path: str, base_url_path: str = "") -> bool:
+    """Whether ``path`` (a request's) names one page below the app's root, as ``/two_coins``
+    does (``/emlab/two_coins`` with ``server.baseUrlPath = "emlab"``), and the home page
+    (``/``, ``/emlab``) does not."""
+    rest = path.strip("/")
+    base = base_url_path.strip("/")
+    if base:
+        if rest != base and not rest.startswith(base + "/"):
+            return False
+        rest = rest[len(base) :].strip("/")
+    return bool(rest) and "/" not in rest
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from dashboard import asgi
 from dashboard.components.charts import BUNDLE, PRELOAD_SCRIPT
+from dashboard.components.head import SERVER_ROOT_SCRIPT, head_html
 
 PAGE = b"<!DOCTYPE html><html><head><title>Streamlit</title></head><body></body></html>"
 
@@ -75,11 +76,20 @@ def test_a_page_is_served_with_the_script_its_new_length_and_no_etag():
     app = asgi.PreloadPlotly(inner_app([PAGE[:20], PAGE[20:]], headers, seen))
     start, body = run(app, page_request())
     sent_headers = dict(start["headers"])
-    assert body["body"] == asgi.with_preload(PAGE)
+    assert body["body"] == asgi.with_preload(PAGE, asgi.page_head("/step_by_step"))
+    assert SERVER_ROOT_SCRIPT.encode() in body["body"], "a page below the root names the root"
     assert sent_headers[b"content-length"] == str(len(body["body"])).encode()
     assert b"etag" not in sent_headers and sent_headers[b"cache-control"] == b"no-cache"
     # asked for uncompressed, so Streamlit's gzip middleware leaves it as it is
     assert b"accept-encoding" not in dict(seen[0]["headers"])
+
+
+def test_the_home_page_gets_the_head_without_the_server_root():
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    app = asgi.PreloadPlotly(inner_app([PAGE], headers, []))
+    _, body = run(app, {**page_request(), "path": "/"})
+    assert body["body"] == asgi.with_preload(PAGE, head_html())
+    assert SERVER_ROOT_SCRIPT.encode() not in body["body"]
 
 
 def test_everything_else_passes_as_it_is():

@@ -88,3 +88,20 @@ def test_the_element_script_is_fetched_from_the_head_and_the_warm_element_stays_
     assert warm.evaluate("e => getComputedStyle(e).display") == "none"
     assert warm.evaluate("e => !!e.closest('[data-testid=\"stSidebar\"]')")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_page_below_the_root_asks_the_servers_root_first(server, page):
+    """``head.SERVER_ROOT_SCRIPT``: from ``/robust_lab`` the browser's first health check goes
+    to the server's root, not ``/robust_lab/_stcore/health`` (a failure, then a pause)."""
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{server}/robust_lab", wait_until="domcontentloaded")
+    expect(page.locator(".emlab-chart .main-svg").first).to_be_attached(timeout=WAIT)
+    settle(page)
+    health = [url for url in asked if url.endswith("/_stcore/health")]
+    assert health and health[0] == f"{server}/_stcore/health", health
+    assert not [url for url in asked if "/robust_lab/_stcore" in url]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # the sidebar's links still name the pages at the root
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Two coins")
+    assert link.get_attribute("href") == f"{server}/two_coins"

@@ -47,3 +47,22 @@ def test_the_installed_streamlit_has_the_chunk_and_the_head_lists_each_file_once
     for name in chunks:
         assert head.count(f'href="./static/js/{name}"') == 1
     assert f".st-key-{WARM_ELEMENT} {{ display: none; }}" in head
+
+
+def test_a_page_below_the_root_is_one_segment_below_the_base_path():
+    from dashboard.components.head import names_a_page
+
+    assert names_a_page("/two_coins") and names_a_page("/two_coins/")
+    assert not names_a_page("/") and not names_a_page("")
+    assert not names_a_page("/two_coins/more"), "Streamlit's own guesses stand"
+    assert names_a_page("/emlab/two_coins", "emlab") and names_a_page("/emlab/two_coins", "/emlab/")
+    assert not names_a_page("/emlab", "emlab") and not names_a_page("/emlab/", "emlab")
+    assert not names_a_page("/other/two_coins", "emlab")
+
+
+def test_the_server_root_script_names_the_address_less_its_last_segment():
+    from dashboard.components.head import SERVER_ROOT_SCRIPT
+
+    assert "location.pathname.replace(/\\/+$/, '')" in SERVER_ROOT_SCRIPT
+    assert "path.slice(0, path.lastIndexOf('/') + 1)" in SERVER_ROOT_SCRIPT
+    assert "BACKEND_BASE_URL: root" in SERVER_ROOT_SCRIPT
