@@ -24,6 +24,23 @@ expect.set_options(timeout=BROWSER_WAIT)
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
+#: How long ``settle`` waits at most, in ms (it ends as soon as the page is settled).
+SETTLE_WAIT = 120_000
+#: The app's own elements have drawn all they were sent (``dashboard.components.turns``).
+DRAWINGS_DONE = "() => !window.__emlabDrawing"
+
+
+def settle(page, timeout: float = SETTLE_WAIT) -> None:
+    """Wait until the page is settled: its script run finished, no element stale, and every
+    chart and table drawn (they draw in turn, after the run's last message)."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+    )
+    page.wait_for_function(
+        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=timeout
+    )
+    page.wait_for_function(DRAWINGS_DONE, timeout=timeout)
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -7,17 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.scrub import scrub_clicks
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 
 HEADING = "h4"  # the viewer's "#### <half-step> · log-likelihood ..." line
-
-
-def settle(page: Page) -> None:
-    """Wait for the script to finish and every element to be fresh (after the expected values)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def assert_no_exception(page: Page) -> None:

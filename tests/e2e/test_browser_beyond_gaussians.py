@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +32,6 @@ def means_title(page: Page):
         except PlaywrightError:
             page.wait_for_timeout(500)
     return holder.locator(".gtitle")
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=SLOW
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=SLOW
-    )
 
 
 def assert_drawn(page: Page, charts: int) -> None:

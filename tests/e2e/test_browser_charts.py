@@ -10,19 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.components.charts import BUNDLE, BUNDLE_TRACES
+from tests.e2e.conftest import settle
 
 pytestmark = pytest.mark.e2e
 
 WAIT = 120_000
-
-
-def settle(page) -> None:
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=WAIT
-    )
 
 
 def test_charts_come_from_the_apps_bundle_and_update_in_place(server, page):

@@ -11,15 +11,10 @@ from playwright.sync_api import Page, expect
 
 from dashboard.app_pages.exercises.run import EXERCISE_DIR
 from emlib.teaching.exercises import load_exercise_set
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 WAIT = 60_000
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def check(page: Page, answer: str) -> None:

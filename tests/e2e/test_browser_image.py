@@ -9,23 +9,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 #: A cold server's first run on a busy machine takes a while, and every run of the page now
 #: fits HMRF-EM too (a few seconds on a loaded machine).
 expect.set_options(timeout=45_000)
 SETTLE_MS = 90_000
-
-
-def settle(page: Page) -> None:
-    """Wait for the script to finish and every element to be fresh (after the expected values)."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=SETTLE_MS
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=SETTLE_MS
-    )
 
 
 def assert_drawn(page: Page) -> None:

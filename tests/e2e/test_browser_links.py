@@ -8,15 +8,10 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 WAIT = 90_000  # ms; only a busy machine needs long: each wait ends as soon as the view shows
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def heading(page: Page):

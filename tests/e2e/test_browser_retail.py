@@ -11,14 +11,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def assert_drawn(page: Page, at_least: int = 6) -> None:

@@ -12,7 +12,7 @@ from dashboard.components.settings import TEACHING_MAX_ITER, TEACHING_TOL
 from dashboard.components.viewer import WEIGHT_SIZES
 from emlib.datasets import load_faithful
 from emlib.teaching.outliers import compare_on_outliers
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -27,15 +27,6 @@ SIZES = """(index) => {
     const size = charts[index]._fullData[0].marker.size;
     return typeof size === 'number' ? [size] : Array.from(size);
 }"""
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=WAIT
-    )
 
 
 def assert_drawn(page: Page, visible: int) -> None:

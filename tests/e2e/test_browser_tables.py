@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.components.tables import MAX_STATIC_ROWS
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_browser_map_selection import assert_drawn, settle
+from tests.e2e.conftest import ARTIFACTS, settle
+from tests.e2e.test_browser_map_selection import assert_drawn
 
 pytestmark = pytest.mark.e2e
 

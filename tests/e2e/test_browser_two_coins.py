@@ -8,22 +8,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 
 
 #: Generous waits: the browser, the server and other work share two cores.
 WAIT = 120_000
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=WAIT
-    )
 
 
 def heading(page: Page):

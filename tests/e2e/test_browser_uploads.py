@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=20_000)  # a cold fit on a busy machine takes a few seconds
@@ -22,12 +22,6 @@ expect.set_options(timeout=20_000)  # a cold fit on a busy machine takes a few s
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 MANIFEST = {f["file"]: f for f in json.loads((BAD / "manifest.json").read_text())["files"]}
 ERROR = '[data-testid="stAlertContentError"]'
-
-
-def settle(page: Page) -> None:
-    """Wait for the script to finish and every element to be fresh (after the expected values)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
 
 
 def no_exception(page: Page) -> None:
