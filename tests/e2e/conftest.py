@@ -26,13 +26,20 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 #: How long ``settle`` waits at most, in ms (it ends as soon as the page is settled).
 SETTLE_WAIT = 120_000
-#: The app's own elements have drawn all they were sent (``dashboard.components.turns``).
-DRAWINGS_DONE = "() => !window.__emlabDrawing"
+#: Every element of the run is on the page and the app's own elements have drawn all they
+#: were sent (``dashboard.components.turns``). A run can end before its elements show: each
+#: kind of element shows a skeleton until its script has loaded, and the app's elements (each
+#: makes one ``emlab-`` box in its frame) ask for their turn only once their script has run.
+DRAWINGS_DONE = """() => !document.querySelector('[data-testid="stSkeleton"]')
+  && [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
+    .every((frame) => frame.querySelector(':scope > [class^="emlab-"]'))
+  && !window.__emlabDrawing"""
 
 
 def settle(page, timeout: float = SETTLE_WAIT) -> None:
-    """Wait until the page is settled: its script run finished, no element stale, and every
-    chart and table drawn (they draw in turn, after the run's last message)."""
+    """Wait until the page is settled: its script run finished, no element stale, every
+    element shown, and every chart and table drawn (they draw in turn, after the run's last
+    message)."""
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
     )
