@@ -11,9 +11,9 @@ times. For each click it records:
 
 - server ms: the time Streamlit spent executing the rerun the click caused (only the viewer's
   ``st.fragment`` reruns, callbacks included), wall and the script thread's CPU time;
-- browser ms: from the click to the viewer's heading showing the next half-step and the app
-  being idle again (``data-test-script-state="notRunning"``, nothing stale): round trip,
-  server time, and the browser's redraw of the fragment's charts.
+- browser ms: from the click to the viewer's heading showing the next half-step and the page
+  settled again (``SETTLED``: the script idle, nothing stale, every chart and table drawn):
+  round trip, server time, and the browser's redraw of the fragment's charts.
 
 The first render's server time is printed too (the first page opened also pays the fresh
 server's imports). Medians over the clicks; the goal is under 100 ms of server time per click
@@ -59,6 +59,17 @@ VIEWER_PAGES = (
     "your_data",
 )
 HEADING = "h4"  # the viewer's "#### <half-step> · log-likelihood ..." line
+#: The page is settled: the script run is over, nothing is stale, every element is shown (a
+#: run can end while an element is still a skeleton, its script loading), each of the app's
+#: own elements has made its ``emlab-`` box, and every chart and table is drawn (they draw
+#: in turn after the run, ``dashboard.components.turns``). The browser tests wait for it too.
+SETTLED = """() => !!document.querySelector(
+    '[data-testid="stApp"][data-test-script-state="notRunning"]')
+  && !document.querySelector('[data-stale="true"]')
+  && !document.querySelector('[data-testid="stSkeleton"]')
+  && [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
+    .every((frame) => frame.querySelector(':scope > [class^="emlab-"]'))
+  && !window.__emlabDrawing"""
 
 
 def free_port() -> int:
@@ -156,9 +167,15 @@ def logged_runs(log_path: str) -> list[dict]:
 
 
 def wait_settled(page) -> None:
-    """Wait until the app's script is not running and no element is stale."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-stale=\\"true\\"]").length === 0')
+    """Wait until the page is settled (``SETTLED``): the run over and every chart drawn."""
+    page.wait_for_function(SETTLED)
+
+
+def viewer_key(page) -> str:
+    """The key of the page's iteration viewer, read from its scatter's container
+    (``st-key-<key>_scatter``)."""
+    classes = page.locator('[class*="_scatter"]').first.get_attribute("class")
+    return re.search(r"st-key-(\S+)_scatter", classes).group(1)
 
 
 def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict:
@@ -171,7 +188,12 @@ def measure_page(page, base: str, path: str, log_path: str, clicks: int) -> dict
     if page.locator('[data-testid="stException"]').count():
         raise RuntimeError(f"{path}: the page shows an exception")
     first = [r for r in logged_runs(log_path)[before:] if not r["fragment"]]
-    forward = page.get_by_role("button", name=re.compile("Step forward"))
+    key = viewer_key(page)  # the iteration viewer's (Image also has the label field's replay)
+    forward = page.locator(f".st-key-{key}_forward button")
+    if forward.is_disabled():  # the viewer opens on the fit's last half-step: go to the start
+        page.locator(f".st-key-{key}_pos").get_by_role("slider").press("Home")
+        page.wait_for_function("(el) => !el.disabled", arg=forward.element_handle())
+        wait_settled(page)
     browser_ms = []
     for _ in range(clicks):
         label = heading.first.inner_text()

@@ -32,13 +32,14 @@ move threshold            moves its main slider, the alert threshold (no refit)
 ========================  ==================================================================
 
 How the students are driven. The first ``--browsers`` students are real browsers (Playwright
-contexts in headless Chromium, /usr/bin/chromium): latency runs from the click until the app
-is idle with nothing stale and the expected new text is shown (charts drawn by Plotly in the
-page). The others speak Streamlit's websocket protocol directly (``/_stcore/stream``, the
-``streamlit.proto`` protobufs the browser sends and receives): a ``BackMsg`` ``rerun_script``
-carries the page, the URL's query string and the widget states (a button's trigger, a
-slider's value, the fragment to rerun for a viewer click), and latency runs from sending it
-until the server's ``script_finished`` for that run, every element of the run received. This
+contexts in headless Chromium, /usr/bin/chromium): latency runs from the click until the
+expected new text is shown and the page is settled (``bench.browser.SETTLED``: the app idle,
+nothing stale, every chart and table drawn again by the page). The others speak Streamlit's
+websocket protocol directly (``/_stcore/stream``, the ``streamlit.proto`` protobufs the
+browser sends and receives): a ``BackMsg`` ``rerun_script`` carries the page, the URL's query
+string and the widget states (a button's trigger, a slider's value, the fragment to rerun for
+a viewer click), and latency runs from sending it until the server's ``script_finished`` for
+that run, every element of the run received. This
 client costs the server exactly what a browser does (the same script runs, the same messages
 are sent) but almost nothing on the client, so 30 of them fit beside the server on 2 cores,
 where 30 Chromium contexts do not. It does not draw: a browser adds its own drawing time
@@ -99,7 +100,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_healthy
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, SETTLED, free_port, wait_until_healthy
 from dashboard.components.charts import ELEMENT_NAME as CHART_ELEMENT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -399,11 +400,6 @@ async def protocol_student(base: str, plan: Plan, timed) -> None:
 
 
 # --------------------------------------------------------------------------- browser client
-SETTLED = """() => document.querySelector(
-    '[data-testid="stApp"][data-test-script-state="notRunning"]')
-    && !document.querySelector('[data-stale="true"]')"""
-CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')]
-    .some(e => e._fullLayout && e.querySelector('.main-svg'))"""
 #: The instant scrub's slider (its chart's layout), its chart ready, and a counter of the
 #: paints after plotly's ``plotly_animated`` (see bench.scrub).
 SCRUB_SLIDER = """() => [...document.querySelectorAll('.js-plotly-plot')]
@@ -422,7 +418,9 @@ VIEWER_HEADING = """() => { const h = [...document.querySelectorAll(
 
 
 async def settle(page) -> None:
-    """Wait until the script is idle and nothing is stale (after the expected content)."""
+    """Wait until the page is settled (``bench.browser.SETTLED``: the script idle, nothing
+    stale, every chart and table drawn), after the expected content; fail on an exception
+    box."""
     await page.wait_for_function(SETTLED, timeout=TIMEOUT * 1e3)
     if await page.locator('[data-testid="stException"]').count():
         text = await page.locator('[data-testid="stException"]').first.inner_text()
@@ -445,7 +443,6 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
         await page.goto(f"{base}/step_by_step", wait_until="commit")
         await page.wait_for_function(VIEWER_HEADING)
         await settle(page)
-        await page.wait_for_function(CHARTS_DRAWN)
 
     async def step() -> None:
         before = await page.evaluate(VIEWER_HEADING)
@@ -454,7 +451,6 @@ async def browser_student(browser, base: str, plan: Plan, timed) -> None:
             f"() => ({VIEWER_HEADING})() !== {json.dumps(before)}", timeout=TIMEOUT * 1e3
         )
         await settle(page)
-        await page.wait_for_function(CHARTS_DRAWN)
 
     async def scrub_on() -> None:
         await page.get_by_text("Instant scrub").first.click()

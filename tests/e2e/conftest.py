@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS  # the flags the closed network needs
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, SETTLED  # flags the closed network needs
 
 #: Every browser wait's limit, in ms: Playwright's 5 s default for ``expect`` and 30 s for a
 #: page are too short on a busy 2-core CI machine (a chart drawn 6 s after its script ended
@@ -26,27 +26,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 #: How long ``settle`` waits at most, in ms (it ends as soon as the page is settled).
 SETTLE_WAIT = 120_000
-#: Every element of the run is on the page and the app's own elements have drawn all they
-#: were sent (``dashboard.components.turns``). A run can end before its elements show: each
-#: kind of element shows a skeleton until its script has loaded, and the app's elements (each
-#: makes one ``emlab-`` box in its frame) ask for their turn only once their script has run.
-DRAWINGS_DONE = """() => !document.querySelector('[data-testid="stSkeleton"]')
-  && [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
-    .every((frame) => frame.querySelector(':scope > [class^="emlab-"]'))
-  && !window.__emlabDrawing"""
 
 
 def settle(page, timeout: float = SETTLE_WAIT) -> None:
-    """Wait until the page is settled: its script run finished, no element stale, every
-    element shown, and every chart and table drawn (they draw in turn, after the run's last
-    message)."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
-    )
-    page.wait_for_function(
-        'document.querySelectorAll("[data-stale=\\"true\\"]").length === 0', timeout=timeout
-    )
-    page.wait_for_function(DRAWINGS_DONE, timeout=timeout)
+    """Wait until the page is settled (``bench.browser.SETTLED``): its script run finished,
+    no element stale, every element shown, and every chart and table drawn (they draw in
+    turn, after the run's last message)."""
+    page.wait_for_function(SETTLED, timeout=timeout)
 
 
 def _free_port() -> int:

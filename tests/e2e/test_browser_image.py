@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from bench.browser import viewer_key
 from tests.e2e.conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,8 @@ def test_pick_image_change_k_damage_and_upload(server, page, tmp_path):
     settle(page)
     assert_drawn(page)
     page.screenshot(path=ARTIFACTS / "image_ct.png", full_page=True)
+    # bench.browser finds the iteration viewer among the page's two sets of step buttons
+    assert viewer_key(page) == "img_viewer"
 
     # pick another image
     choose(page, "Image", "MR slice (64x64 grey)")
