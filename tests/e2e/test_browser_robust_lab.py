@@ -67,8 +67,9 @@ def test_outlier_share_refits_and_the_t_replay_shrinks_the_outliers(server, page
     expect(metric.nth(0)).to_have_text(gauss, timeout=FIRST_WAIT)
     expect(metric.nth(1)).to_have_text(student, timeout=WAIT)
     settle(page)
-    assert_drawn(page, 3)  # the fits, and the t replay's scatter and log-likelihood curve
-    sizes = page.evaluate(SIZES, 1)
+    # the fits (whole data, zoomed), and the t replay's scatter and log-likelihood curve
+    assert_drawn(page, 4)
+    sizes = page.evaluate(SIZES, 2)
     assert len(sizes) == 272  # every row: the viewer draws the outliers among the points
     # the replay opens at the final E-step: outliers at the smallest size, typical points big
     assert min(sizes) == WEIGHT_SIZES[0] and max(sizes) > 7.5
@@ -87,11 +88,11 @@ def test_outlier_share_refits_and_the_t_replay_shrinks_the_outliers(server, page
     expect(metric.nth(1)).to_have_text(student, timeout=WAIT)
     expect(page.get_by_text(re.compile(r"27 of them replaced by outliers"))).to_be_visible()
     settle(page)
-    assert_drawn(page, 3)
+    assert_drawn(page, 4)
     page.screenshot(path=ARTIFACTS / "robust_lab_share10.png", full_page=True)
 
     page.get_by_role("tab", name="Gaussian mixture").click()
     settle(page)
-    assert_drawn(page, 3)
-    assert set(page.evaluate(SIZES, 1)) == {7}  # Gaussian points keep one size
+    assert_drawn(page, 4)
+    assert set(page.evaluate(SIZES, 2)) == {7}  # Gaussian points keep one size
     page.screenshot(path=ARTIFACTS / "robust_lab_gaussian_replay.png", full_page=True)

@@ -1,5 +1,5 @@
 """Pure figure builders of the Robust (t) lab: the two final fits side by side, over the whole
-contaminated data and zoomed on the clean data.
+contaminated data (one figure) and zoomed on the clean data (another).
 
 No Streamlit here. Traces carry a ``meta`` dict (``{"role": ..., "panel": ...}``; roles
 "points", "outliers", "ellipse", "mean", "reference") so that tests and callers can find them
@@ -74,22 +74,33 @@ def _fit_traces(params: GMMParams, panel: int, legend: bool) -> list[go.Scatter]
     return traces
 
 
-def fits_figure(comparison: OutlierComparison, feature_names: Sequence[str]) -> go.Figure:
-    """Four panels: the Gaussian fit (left) and the t fit (right), each over the whole
-    contaminated data (top) and zoomed on the clean data (bottom). Outliers are orange
-    crosses; in the t panels each point's size is its final weight sum_k r_nk E[u_nk]; black
-    diamonds mark the clean-data fit's means. Panels 0..3 row by row (``meta["panel"]``)."""
+#: The two rows of the fits' panels: the whole contaminated data, then zoomed on the clean
+#: data. Each is a figure of its own, so the first chart a visit draws is half as big.
+ROWS = ("whole", "zoomed")
+
+
+def fits_figure(
+    comparison: OutlierComparison, feature_names: Sequence[str], row: str = "whole"
+) -> go.Figure:
+    """Two panels side by side: the Gaussian fit (left) and the t fit (right), over the whole
+    contaminated data (``row="whole"``, with the legend) or zoomed on the clean data
+    (``row="zoomed"``). Outliers are orange crosses; in the t panels each point's size is its
+    final weight sum_k r_nk E[u_nk]; black diamonds mark the clean-data fit's means. The four
+    panels of both rows are numbered 0..3 row by row (``meta["panel"]``): 0, 1 whole; 2, 3
+    zoomed."""
+    if row not in ROWS:
+        raise ValueError(f"row must be one of {ROWS}, not {row!r}")
+    zoomed = row == "zoomed"
+    where = "zoomed on the geyser's data" if zoomed else "all the data"
     fits = (("Gaussian mixture", comparison.gaussian), ("t mixture", comparison.student))
-    titles = [f"{name}: all the data" for name, _ in fits] + [
-        f"{name}: zoomed on the geyser's data" for name, _ in fits
-    ]
     fig = make_subplots(
-        rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.06, vertical_spacing=0.1
-    )
+        rows=1, cols=2, subplot_titles=[f"{name}: {where}" for name, _ in fits],
+        horizontal_spacing=0.06,
+    )  # fmt: skip
     data, outlier = comparison.data, comparison.is_outlier
     weights = np.clip(comparison.point_weights, 0.0, None)
-    for panel in range(4):
-        row, col = panel // 2 + 1, panel % 2 + 1
+    for col in (1, 2):
+        panel = 2 * zoomed + col - 1
         student = col == 2
         legend = panel == 1
         kept = data[~outlier]
@@ -106,7 +117,7 @@ def fits_figure(comparison: OutlierComparison, feature_names: Sequence[str]) -> 
                 hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
                 meta={"role": "points", "panel": panel},
             ),
-            row=row,
+            row=1,
             col=col,
         )
         if outlier.any():
@@ -128,12 +139,12 @@ def fits_figure(comparison: OutlierComparison, feature_names: Sequence[str]) -> 
                     + "<extra></extra>",
                     meta={"role": "outliers", "panel": panel},
                 ),
-                row=row,
+                row=1,
                 col=col,
             )  # fmt: skip
         params = (comparison.student if student else comparison.gaussian).params
         for trace in _fit_traces(params, panel, legend):
-            fig.add_trace(trace, row=row, col=col)
+            fig.add_trace(trace, row=1, col=col)
         reference = comparison.reference.means
         fig.add_trace(
             go.Scatter(
@@ -147,17 +158,17 @@ def fits_figure(comparison: OutlierComparison, feature_names: Sequence[str]) -> 
                 hovertemplate="clean-data fit's mean<br>%{x:.3g}, %{y:.3g}<extra></extra>",
                 meta={"role": "reference", "panel": panel},
             ),
-            row=row,
+            row=1,
             col=col,
         )  # fmt: skip
-    whole = [_range(data[:, j]) for j in (0, 1)]
-    zoom = [_range(comparison.clean[:, j], 0.1) for j in (0, 1)]
-    for panel in range(4):
-        row, col = panel // 2 + 1, panel % 2 + 1
-        ranges = whole if row == 1 else zoom
-        fig.update_xaxes(title_text=feature_names[0], range=ranges[0], row=row, col=col)
-        fig.update_yaxes(title_text=feature_names[1], range=ranges[1], row=row, col=col)
-    fig.update_layout(
-        legend=legend_below(-0.08), margin=MARGIN, height=980, uirevision="robust_fits"
-    )
+    shown = comparison.clean if zoomed else data
+    ranges = [_range(shown[:, j], 0.1 if zoomed else 0.06) for j in (0, 1)]
+    for col in (1, 2):
+        fig.update_xaxes(title_text=feature_names[0], range=ranges[0], row=1, col=col)
+        fig.update_yaxes(title_text=feature_names[1], range=ranges[1], row=1, col=col)
+    fig.update_layout(margin=MARGIN, height=470, uirevision=f"robust_fits_{row}")
+    if zoomed:
+        fig.update_layout(showlegend=False)
+    else:
+        fig.update_layout(legend=legend_below(-0.2), height=520)
     return fig

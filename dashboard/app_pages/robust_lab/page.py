@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.app_pages.robust_lab.figures import fits_figure
+from dashboard.app_pages.robust_lab.figures import ROWS, fits_figure
 from dashboard.app_pages.robust_lab.run import (
     MAX_SHARE,
     SETTINGS,
@@ -71,7 +71,9 @@ left.metric(
 right.metric(
     "t mixture: largest shift of a mean", f"{shown_shift(student.largest_distance, comparison):.3g}"
 )
-plotly_chart(fits_figure(comparison, data.feature_names), key="robust_fits", width="stretch")
+for row in ROWS:  # two charts: the first drawn is half the size of one four-panel chart
+    figure = fits_figure(comparison, data.feature_names, row)
+    plotly_chart(figure, key=f"robust_fits_{row}", width="stretch")
 st.caption(
     "Top: the whole data, "
     + ("outliers as orange crosses" if outlier_count(comparison) else "no outliers (share 0%)")

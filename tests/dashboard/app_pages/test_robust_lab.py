@@ -77,7 +77,8 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
     at_bound = t_rows[default.student.dof >= DOF_BOUNDS[1]]
     assert len(at_bound) >= 1 and at_bound["note"].str.contains("upper bound").all()
     assert at.tabs[0].label.startswith("t mixture")
-    assert len(charts(at)) == 5  # the fits, and each replay's scatter and curve
+    # the fits (whole data, zoomed), and each replay's scatter and curve
+    assert len(charts(at)) == 6
 
 
 def test_a_slider_change_refits_once_and_the_replay_never_refits(monkeypatch):
@@ -105,7 +106,7 @@ def test_a_slider_change_refits_once_and_the_replay_never_refits(monkeypatch):
 
 def test_the_t_replay_sizes_points_by_their_weight_and_the_gaussian_replay_does_not(default):
     at = open_page(PAGE, {"tstep": str(2 * len(default.student.history) - 1)})
-    t_scatter, gauss_scatter = figure(at, 1), figure(at, 3)
+    t_scatter, gauss_scatter = figure(at, 2), figure(at, 4)
     (t_points,) = [t for t in t_scatter["data"] if t["meta"]["role"] == "points"]
     rows = np.asarray(t_points["meta"]["rows"])
     sizes = values(t_points["marker"]["size"])
@@ -171,10 +172,12 @@ def test_with_no_outliers_the_caption_does_not_point_at_orange_crosses():
     assert any("orange crosses" in c.value for c in open_page(PAGE).caption)
 
 
-def test_the_fits_figure_draws_outliers_apart_and_the_clean_fits_means_in_every_panel(default):
-    fig = fits_figure(default, NAMES)
+def test_the_fits_figures_draw_outliers_apart_and_the_clean_fits_means_in_every_panel(default):
+    whole, zoomed = (fits_figure(default, NAMES, row) for row in ("whole", "zoomed"))
+    assert {t.meta["panel"] for t in whole.data} == {0, 1}
+    assert {t.meta["panel"] for t in zoomed.data} == {2, 3}
     by_role = {}
-    for trace in fig.data:
+    for trace in whole.data + zoomed.data:
         by_role.setdefault(trace.meta["role"], []).append(trace)
     assert len(by_role["outliers"]) == 4
     assert all(len(t.x) == default.is_outlier.sum() for t in by_role["outliers"])
@@ -187,8 +190,15 @@ def test_the_fits_figure_draws_outliers_apart_and_the_clean_fits_means_in_every_
     assert len(by_role["ellipse"]) == 4 * 2 * 2  # 4 panels, 2 components, 1 and 2 sigma
     t_outliers = [t for t in by_role["outliers"] if t.meta["panel"] % 2]
     assert all("E[u]" in t.hovertemplate for t in t_outliers)
-    zoom = fig.layout.xaxis3.range
-    assert zoom[1] - zoom[0] < (fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]) / 3
+    zoom = zoomed.layout.xaxis.range
+    assert zoom[1] - zoom[0] < (whole.layout.xaxis.range[1] - whole.layout.xaxis.range[0]) / 3
+    assert zoomed.layout.xaxis2.range == zoom  # both fits on the same axes
+    # the legend is under the first chart, once
+    assert next(t.name for t in whole.data if t.showlegend).startswith("data")
+    assert zoomed.layout.showlegend is False
+    assert all(not t.showlegend for t in zoomed.data)
+    with pytest.raises(ValueError, match="row must be one of"):
+        fits_figure(default, NAMES, "top")
 
 
 def test_the_gaussian_rows_show_nu_as_infinite_not_none(default):
