@@ -159,10 +159,9 @@ def draw(settings: dict) -> None:
         width="stretch",
     )
     shares = [f"share {n}" for n in names]
-    # the grid's "percent" format (0.1234 as 12.34%), which a printf format cannot scale
-    number_table(
-        result.crosstab.assign(**{s: 100 * result.crosstab[s] for s in shares}),
-        {**dict.fromkeys([*names, "rows"], "%d"), **dict.fromkeys(shares, "%.2f%%")},
+    number_table(  # shares in percent (0.1234 as 12.34%)
+        result.crosstab,
+        {**dict.fromkeys([*names, "rows"], "%d"), **dict.fromkeys(shares, "percent")},
     )
     base = max(result.crosstab[n].sum() for n in names) / result.crosstab["rows"].sum()
     st.markdown(

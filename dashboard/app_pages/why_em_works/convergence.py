@@ -78,12 +78,11 @@ def draw(settings: dict) -> None:
     plotly_chart(gaps_figure(result.runs), key="why_gaps", width="stretch")
     table = rate_table(result.runs)
     # one row per missing share: a static table (no data grid script before the tab's first
-    # chart, issue 21); the share in percent, as the grid's "percent" format showed it (a
-    # printf format cannot scale)
+    # chart, issue 21); the share in percent (0.1 as 10%)
     number_table(
-        table.assign(**{"missing share": 100 * table["missing share"]}),
+        table,
         {
-            "missing share": "%g%%",
+            "missing share": "percent",
             "values hidden": "%d",
             "iterations": "%d",
             "rate (gap ratio)": "%.3f",

@@ -182,10 +182,12 @@ def test_credit_tab_shows_kinds_blocks_and_approval_left_out_of_the_fit():
     counts = {t["name"]: values(t["y"]) for t in traces(bars, "labels")}
     assert np.array_equal(counts["approved"], result.crosstab["approved"])
     assert sum(v.sum() for v in counts.values()) == 690
-    crosstab = tables(at)[3].value
-    assert crosstab["rows"].sum() == 690
+    crosstab = tables(at)[3]
+    assert crosstab.value["rows"].sum() == 690
     shares = result.crosstab["share approved"]
-    assert np.allclose(crosstab["share approved"], 100 * shares), "shown as percentages"
+    assert np.allclose(crosstab.value["share approved"], shares)
+    shown = [f"{100 * s:.2f}".rstrip("0").rstrip(".") + "%" for s in shares]
+    assert list(crosstab.shown["share approved"]) == shown, "shown as percentages"
     assert not at.dataframe, "small tables are static: no data grid before the first chart"
     assert any(f"{result.label_purity:.1%} of the applications" in m.value for m in at.markdown)
 
