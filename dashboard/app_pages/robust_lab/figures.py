@@ -166,9 +166,9 @@ def fits_figure(
     for col in (1, 2):
         fig.update_xaxes(title_text=feature_names[0], range=ranges[0], row=1, col=col)
         fig.update_yaxes(title_text=feature_names[1], range=ranges[1], row=1, col=col)
-    fig.update_layout(margin=MARGIN, height=470, uirevision=f"robust_fits_{row}")
+    fig.update_layout(margin=MARGIN, uirevision=f"robust_fits_{row}")
     if zoomed:
-        fig.update_layout(showlegend=False)
-    else:
+        fig.update_layout(showlegend=False, height=470)
+    else:  # the legend, under the panels, takes 50 px
         fig.update_layout(legend=legend_below(-0.2), height=520)
     return fig
