@@ -40,10 +40,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 ROUTER = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
-def with_preload(html: bytes, script: str | None = None) -> bytes:
-    """``html`` with ``script`` (``head.head_html()`` unless given) just before ``</head>``
-    (once); unchanged without a head."""
-    script = head_html() if script is None else script
+def with_preload(html: bytes, script: str) -> bytes:
+    """``html`` with ``script`` (a page's ``page_head``) just before ``</head>`` (once);
+    unchanged without a head."""
     if b"</head>" not in html or script.encode() in html:
         return html
     return html.replace(b"</head>", script.encode() + b"\n</head>", 1)

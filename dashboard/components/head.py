@@ -1,19 +1,21 @@
-"""What a page's HTML head gets (``dashboard/asgi.py`` puts ``HEAD`` before ``</head>``), and
-the hidden element that makes the app's elements ready before a page's first chart arrives.
+"""What a page's HTML head gets (``dashboard/asgi.py`` puts ``head_html()`` before
+``</head>``), and the hidden element that gets the app's element script ready early.
 
 Every chart, table and link box of the app is a ``st.components.v2`` element. Streamlit loads
 the script that draws such elements (its ``BidiComponent`` chunk, with part of Arrow: about
-200 kB in four files) only when the first one arrives, through ``React.lazy``: that element
-shows a placeholder until the script has loaded and run, and Streamlit's React shows the
-element only once the page's stream of updates pauses, which on a long page is when the script
-run ends (issue 21: Retail's first chart mounted about 60 ms after the run's end, 0.3-0.5 s
-after it arrived). Two things together let the first chart mount when it arrives:
+200 kB in four files) only when the first one arrives, through ``React.lazy``. Two things
+together have that script loaded and run before a page's first chart arrives (issue 21:
+alternating with and without, Why EM works' first chart 1.78 -> 1.62 s median):
 
-- ``HEAD`` lists those files as ``modulepreload`` links, so the browser fetches and compiles
-  them while it waits for the server's first script run;
+- ``head_html()`` lists those files as ``modulepreload`` links, so the browser fetches and
+  compiles them while it waits for the server's first script run;
 - ``warm_elements`` draws one hidden element at the top of the sidebar, the run's first
-  element, so the chunk is asked for and run then, and every element after it renders
-  without waiting.
+  element, so the chunk is asked for and run then.
+
+The page's elements still show together, 0.15-0.25 s after the run ends: each shows
+Streamlit's placeholder while a lazily loaded widget script is pending, and React 18 shows
+waiting elements only 500 ms after its last placeholder (README, "Every page's first chart
+within 2 s").
 
 A page below the app's root (``/two_coins``, not the home page) also gets ``SERVER_ROOT_SCRIPT``.
 Streamlit's frontend does not know where the server's root is: from ``/two_coins`` it asks
@@ -22,9 +24,9 @@ the root (its second and last guess, the address less its last segment). The scr
 that second guess as the server (Streamlit's ``window.__streamlit.BACKEND_BASE_URL``), so the
 first request goes to the right place (issue 21: every page but Home came about 0.15 s later).
 
-``HEAD`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded at the first idle moment)
-and the rule that hides the warm element. The chunk's file names are read from the installed
-Streamlit's own files (``element_chunks``), since they change with each release.
+``head_html()`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded at the first idle
+moment) and the rule that hides the warm element. The chunk's file names are read from the
+installed Streamlit's own files (``element_chunks``), since they change with each release.
 """
 
 from __future__ import annotations

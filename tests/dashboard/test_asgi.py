@@ -49,11 +49,12 @@ def page_request(accept: bytes = b"text/html,application/xhtml+xml,*/*;q=0.8") -
 
 
 def test_the_script_goes_once_before_the_head_ends():
-    html = asgi.with_preload(PAGE)
+    head = asgi.head_html()
+    html = asgi.with_preload(PAGE, head)
     assert html.count(PRELOAD_SCRIPT.encode()) == 1
     assert html.index(PRELOAD_SCRIPT.encode()) < html.index(b"</head>")
-    assert asgi.with_preload(html) == html, "not twice"
-    assert asgi.with_preload(b"<p>no head</p>") == b"<p>no head</p>"
+    assert asgi.with_preload(html, head) == html, "not twice"
+    assert asgi.with_preload(b"<p>no head</p>", head) == b"<p>no head</p>"
     assert f"./app/static/{BUNDLE}" in PRELOAD_SCRIPT
 
 
