@@ -2,6 +2,7 @@
 at the browser's first idle moment; every other response passes as it is."""
 
 import asyncio
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 from dashboard import asgi
@@ -118,6 +119,7 @@ def test_the_server_imports_and_freezes_before_it_serves(monkeypatch):
 
     done: list[str] = []
     monkeypatch.setattr(serve, "preload", lambda: done.append("preload") or [])
+    monkeypatch.setattr(asgi, "no_delay_on_listening_sockets", lambda: done.append("no delay") or 1)
 
     async def start_and_stop() -> None:
         async with asgi.warm_up(asgi.app):
@@ -125,5 +127,31 @@ def test_the_server_imports_and_freezes_before_it_serves(monkeypatch):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, start_and_stop()).result()
-    assert done == ["preload", "serving"]
+    assert done == ["no delay", "preload", "serving"]
     assert asgi.app._user_lifespan is asgi.warm_up  # what st.App runs at startup
+
+
+def no_delay(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_the_servers_socket_and_its_connections_get_no_delay():
+    """Streamlit binds its socket with protocol 0, so asyncio leaves Nagle's algorithm on its
+    connections (a reused connection's second response waited 40 ms for the browser's delayed
+    acknowledgement); the lifespan sets ``TCP_NODELAY`` on the listening socket, and each
+    accepted connection inherits it. A connected socket is left alone."""
+    with socket.socket(family=socket.AF_INET) as server:  # as Streamlit 1.67 binds it
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with socket.create_connection(server.getsockname()) as client:
+            before, _ = server.accept()
+            with before:
+                assert no_delay(server) == 0 and no_delay(before) == 0
+            client_before = no_delay(client)
+            assert asgi.no_delay_on_listening_sockets() >= 1
+            assert no_delay(server) == 1
+            assert no_delay(client) == client_before  # not listening: untouched
+        with socket.create_connection(server.getsockname()):
+            accepted, _ = server.accept()
+            with accepted:
+                assert no_delay(accepted) == 1
