@@ -11,9 +11,9 @@ Why (issue 21, the first chart of a fresh visit within 2 s): every chart is draw
 (``dashboard/components/charts.py``), which a browser must fetch and run (about 160 ms of its
 main thread) before the first chart. Left to the chart element, that happens only once the
 element is mounted, after the page's other elements, on a thread that is busy with them. The
-page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: once
-the page has loaded, in the first idle moment (while the server runs the page's script and
-the browser has nothing to do), it starts loading the bundle; the chart element then finds
+page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: as soon
+as the page has loaded (while the server runs the page's script), it starts loading the
+bundle; the chart element then finds
 plotly.js loaded or loading and draws at once. With it go ``modulepreload`` links for the
 script that draws the app's elements (``components.head``).
 """

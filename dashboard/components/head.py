@@ -24,8 +24,8 @@ the root (its second and last guess, the address less its last segment). The scr
 that second guess as the server (Streamlit's ``window.__streamlit.BACKEND_BASE_URL``), so the
 first request goes to the right place (issue 21: every page but Home came about 0.15 s later).
 
-``head_html()`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded at the first idle
-moment) and the rule that hides the warm element. The chunk's file names are read from the
+``head_html()`` also carries ``charts.PRELOAD_SCRIPT`` (plotly.js loaded as soon as the
+page has loaded) and the rule that hides the warm element. The chunk's file names are read from the
 installed Streamlit's own files (``element_chunks``), since they change with each release.
 """
 

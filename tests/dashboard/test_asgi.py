@@ -1,5 +1,5 @@
 """The server's app (``dashboard/asgi.py``): a page's HTML gets the script that loads plotly.js
-at the browser's first idle moment; every other response passes as it is."""
+as soon as the page has loaded; every other response passes as it is."""
 
 import asyncio
 import socket

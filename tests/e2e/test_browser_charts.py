@@ -9,12 +9,27 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.components.charts import BUNDLE, BUNDLE_TRACES
+from dashboard.components.charts import BUNDLE, BUNDLE_TRACES, PRELOAD_SCRIPT
 from tests.e2e.conftest import settle
 
 pytestmark = pytest.mark.e2e
 
 WAIT = 120_000
+#: A page that keeps its main thread busy from its load until ``window.__busyUntil`` (1.5 s of
+#: back-to-back 40 ms tasks, never an idle moment), as a fresh visit's page is busy with
+#: Streamlit's elements until its first script run ends.
+BUSY_PAGE = """<!DOCTYPE html><html><head>__HEAD__</head><body><script>
+addEventListener('load', () => {
+  const end = performance.now() + 1500, channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    const until = performance.now() + 40;
+    while (performance.now() < until) {}
+    if (performance.now() < end) channel.port2.postMessage(0);
+    else window.__busyUntil = performance.now();
+  };
+  channel.port2.postMessage(0);
+});
+</script></body></html>"""
 
 
 def test_charts_come_from_the_apps_bundle_and_update_in_place(server, page):
@@ -97,3 +112,36 @@ def test_a_page_below_the_root_asks_the_servers_root_first(server, page):
     # the sidebar's links still name the pages at the root
     link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Two coins")
     assert link.get_attribute("href") == f"{server}/two_coins"
+
+
+def test_plotly_starts_loading_when_the_page_has_loaded_even_on_a_busy_page(page):
+    """``charts.PRELOAD_SCRIPT`` starts plotly.js's load at the page's load, not at the
+    browser's first idle moment: a fresh visit's page is busy until its script run ends, so an
+    idle wait started the load only at its timeout, after the first chart's box was made."""
+    origin = "http://emlab.test"
+    page.route(
+        f"{origin}/",
+        lambda route: route.fulfill(
+            content_type="text/html", body=BUSY_PAGE.replace("__HEAD__", PRELOAD_SCRIPT)
+        ),
+    )
+    requested: list[float] = []
+    page.route(
+        f"{origin}/app/static/{BUNDLE}",
+        lambda route: (
+            requested.append(page.evaluate("() => performance.now()"))
+            or route.fulfill(content_type="text/javascript", body="window.Plotly = {};")
+        ),
+    )
+    page.goto(f"{origin}/")
+    page.wait_for_function("() => window.__busyUntil !== undefined")
+    assert page.evaluate("() => !!window.Plotly"), "the bundle was loaded"
+    loaded = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+    started = page.evaluate(
+        "(name) => performance.getEntriesByType('resource')"
+        ".find((e) => e.name.endsWith(name)).startTime",
+        f"/app/static/{BUNDLE}",
+    )
+    assert started < loaded + 500 < page.evaluate("() => window.__busyUntil"), (
+        "plotly.js was asked for soon after the page's load, while it was still busy"
+    )
