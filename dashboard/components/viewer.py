@@ -424,10 +424,14 @@ def _instant_toggle(key: str, n_points: int, last: int) -> bool:
     """Draw the "Instant scrub" toggle (disabled when the replay is too large to send);
     True when it is on and the replay may be sent."""
     n_frames = (last + 1) * n_points
-    play_key = f"{key}_play"
+    play_key, toggle_key, saved_key = f"{key}_play", f"{key}_instant", f"_{key}_instant_saved"
+    state = st.session_state
+    if toggle_key not in state and saved_key in state:
+        # a run without this viewer (its tab closed) dropped the toggle's state: restore it
+        state[toggle_key] = state[saved_key]
     st.toggle(
         "Instant scrub: every half-step in your browser",
-        key=f"{key}_instant",
+        key=toggle_key,
         on_change=_stop_playing,
         args=(play_key,),
         disabled=n_frames > MAX_SCRUB_POINTS,
@@ -443,7 +447,8 @@ def _instant_toggle(key: str, n_points: int, last: int) -> bool:
             "buttons."
         ),
     )
-    return bool(st.session_state.get(f"{key}_instant")) and n_frames <= MAX_SCRUB_POINTS
+    state[saved_key] = bool(state.get(toggle_key))
+    return state[saved_key] and n_frames <= MAX_SCRUB_POINTS
 
 
 def step_controls(

@@ -109,6 +109,8 @@ drop_replay_steps(tuple(label for label, _, fit in replays if fit is not None an
 tabs = st.tabs([title for _, title, _ in replays], key="replay", bind="query-params")
 run_id = repr(sorted(settings.items()))
 for tab, (label, title, fit) in zip(tabs, replays, strict=True):
+    if not tab.open:
+        continue
     with tab:
         if fit is None or not fit.history:
             st.info(

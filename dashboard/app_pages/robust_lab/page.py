@@ -121,6 +121,8 @@ tabs = st.tabs(
     ["t mixture (point size: weight E[u])", "Gaussian mixture"], key="replay", bind="query-params"
 )
 for tab, (label, fit) in zip(tabs, (("t", student), ("gauss", gauss)), strict=True):
+    if not tab.open:
+        continue
     with tab:
         iteration_viewer(
             comparison.data,

@@ -77,8 +77,13 @@ def test_default_page_shows_emlibs_distances_nu_and_note(default):
     at_bound = t_rows[default.student.dof >= DOF_BOUNDS[1]]
     assert len(at_bound) >= 1 and at_bound["note"].str.contains("upper bound").all()
     assert at.tabs[0].label.startswith("t mixture")
-    # the fits (whole data, zoomed), and each replay's scatter and curve
-    assert len(charts(at)) == 6
+    # the fits (whole data, zoomed), and the open replay's scatter and curve: a closed tab's
+    # replay is neither built nor sent
+    assert len(charts(at)) == 4
+    assert [c.id.rsplit("-", 1)[-1] for c in charts(at)[2:]] == [
+        "robust_t_scatter",
+        "robust_t_loglik",
+    ]
 
 
 def test_a_slider_change_refits_once_and_the_replay_never_refits(monkeypatch):
@@ -106,7 +111,8 @@ def test_a_slider_change_refits_once_and_the_replay_never_refits(monkeypatch):
 
 def test_the_t_replay_sizes_points_by_their_weight_and_the_gaussian_replay_does_not(default):
     at = open_page(PAGE, {"tstep": str(2 * len(default.student.history) - 1)})
-    t_scatter, gauss_scatter = figure(at, 2), figure(at, 4)
+    t_scatter = figure(at, 2)
+    gauss_scatter = figure(open_page(PAGE, {"replay": "Gaussian mixture"}), 2)
     (t_points,) = [t for t in t_scatter["data"] if t["meta"]["role"] == "points"]
     rows = np.asarray(t_points["meta"]["rows"])
     sizes = values(t_points["marker"]["size"])
@@ -210,3 +216,27 @@ def test_the_gaussian_rows_show_nu_as_infinite_not_none(default):
     assert len(gaussian) == 4
     assert (gaussian[DOF_COLUMN] == "∞ (Gaussian)").all()
     assert not table.isna().to_numpy().any()
+
+
+def chart_names(at) -> list[str]:
+    return [chart.id.rsplit("-", 1)[-1] for chart in charts(at)]
+
+
+def test_a_closed_replay_tab_keeps_its_half_step_and_its_instant_scrub():
+    """Only the open replay tab is built and sent; a tab closed and opened again comes back
+    where it was: its half-step (the URL's ``tstep``) and its "Instant scrub" toggle."""
+    at = open_page(PAGE)
+    at.button(key="robust_t_back").click().run()
+    step = at.query_params["tstep"]
+    at.toggle(key="robust_t_instant").set_value(True).run()
+    at.session_state["replay"] = "Gaussian mixture"
+    at.run()
+    assert not at.exception
+    assert chart_names(at)[2:] == ["robust_gauss_scatter", "robust_gauss_loglik"]
+    assert at.query_params["tstep"] == step  # the closed replay's place stays in the link
+    at.session_state["replay"] = at.tabs[0].label
+    at.run()
+    assert at.toggle(key="robust_t_instant").value is True
+    assert chart_names(at)[2:] == ["robust_t_scrub_chart"]
+    at.toggle(key="robust_t_instant").set_value(False).run()
+    assert at.select_slider(key="robust_t_pos").value == int(step)
