@@ -35,6 +35,18 @@ def settle(page, timeout: float = SETTLE_WAIT) -> None:
     page.wait_for_function(SETTLED, timeout=timeout)
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``, typed (long lists are virtual).
+
+    It waits for the page to settle first: a run that ends while the list is open redraws the
+    box and closes the list (the option then never shows)."""
+    settle(page)
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from bench.browser import viewer_key
-from tests.e2e.conftest import ARTIFACTS, settle
+from tests.e2e.conftest import ARTIFACTS, choose, settle
 
 pytestmark = pytest.mark.e2e
 #: A cold server's first run on a busy machine takes a while, and every run of the page now
@@ -31,14 +31,6 @@ def assert_drawn(page: Page) -> None:
     # the app can be idle before plotly's lazily loaded chunk has drawn (a loaded machine)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
     expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached()
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of the selectbox labelled ``label`` (typed, as long lists are virtual)."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def segment(page: Page) -> None:

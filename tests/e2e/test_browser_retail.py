@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, settle
+from tests.e2e.conftest import ARTIFACTS, choose, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -49,13 +49,6 @@ def assert_heatmap_readable(page: Page) -> None:
         "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
     )
     assert scroll <= client + 1, f"the segments table is cut off: {scroll} px in {client} px"
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def apply(page: Page) -> None:
