@@ -11,11 +11,12 @@ Why (issue 21, the first chart of a fresh visit within 2 s): every chart is draw
 (``dashboard/components/charts.py``), which a browser must fetch and run (about 160 ms of its
 main thread) before the first chart. Left to the chart element, that happens only once the
 element is mounted, after the page's other elements, on a thread that is busy with them. The
-page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: as soon
-as the page has loaded (while the server runs the page's script), it starts loading the
-bundle; the chart element then finds
-plotly.js loaded or loading and draws at once. With it go ``modulepreload`` links for the
-script that draws the app's elements (``components.head``).
+page's HTML (Streamlit's ``index.html``) gets one small script, ``charts.PRELOAD_SCRIPT``: as
+soon as the page has loaded (while the server runs the page's script), it starts loading the
+bundle; the chart element then finds plotly.js loaded or loading and draws at once. With it
+go ``modulepreload`` links for the script that draws the app's elements (``components.head``).
+The app's startup (``warm_up``) also turns Nagle's algorithm off on the server's connections
+(``no_delay_on_listening_sockets``).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def _is_html(start: Message) -> bool:
 
 def open_descriptors() -> list[int]:
     """The process's open file descriptors (``/proc/self/fd`` where there is one, else the
-    first 1024 numbers, which ``listening_tcp_sockets`` checks one by one)."""
+    first 1024 numbers, which ``no_delay_on_listening_sockets`` checks one by one)."""
     if os.path.isdir("/proc/self/fd"):
         return sorted(int(name) for name in os.listdir("/proc/self/fd"))
     return list(range(1024))
@@ -143,8 +144,8 @@ def no_delay_on_listening_sockets() -> int:
     acknowledgement, 40 ms, and a fresh page's 90 script files, six connections at a time,
     took 0.6 s to arrive (issue 21; measured with ``curl`` twice on one connection: 43 ms
     for the second file, 1.6 ms with this). Accepted connections inherit the option from the
-    listening socket (Linux, the BSDs), so setting it there covers every request and the
-    websocket.
+    listening socket (on Linux: ``tests/dashboard/test_asgi.py`` checks it), so setting it
+    there covers every request and the websocket.
     """
     count = 0
     for fd in open_descriptors():
