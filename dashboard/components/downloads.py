@@ -44,7 +44,7 @@ def fit_downloads(
     label: str = "Download this fit",
     labels_csv: Callable[[], str] | None = None,
 ) -> None:
-    """An expander with downloads of one fit.
+    """An expander with downloads of one fit, drawn when it is opened (a rerun).
 
     Parameters
     ----------
@@ -64,6 +64,12 @@ def fit_downloads(
     """
     if not history:
         return
+    # drawn lazily: the buttons and their files (the scripts are written as they are offered)
+    # only once the expander is opened, so a page's first visit draws none of them (issue 21:
+    # the last new kind of element on the page, they held back every chart's first drawing)
+    box = st.expander(label, icon=":material/download:", key=f"{key}_downloads", on_change="rerun")
+    if not box.open:
+        return
     names = export.feature_labels(np.shape(X)[1], feature_names)
     has_missing = bool(np.isnan(X).any())
     X, history = np.asarray(X), list(history)
@@ -80,7 +86,7 @@ def fit_downloads(
     ]
     if sklearn_code is not None:
         downloads.append(("Python code (scikit-learn)", sklearn_code, "sklearn.py", PY))
-    with st.expander(label, icon=":material/download:"):
+    with box:
         st.caption(_fit_caption(len(history) - 1, has_missing))
         download_columns(downloads, key)
         if sklearn_code is None:

@@ -2,6 +2,7 @@
 and a link with a query string reproduces the view. Screenshots go to test-artifacts/."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -225,3 +226,21 @@ def test_missing_lab_switches_mechanism_and_scrubs_the_imputations(server, page)
     page.locator(".emlab-chart").first.screenshot(path=ARTIFACTS / "missing_mnar_comparison.png")
     scatter.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "missing_mnar_viewer.png")
+
+
+def test_a_fits_downloads_are_drawn_when_their_box_opens_and_download(server, page):
+    """``fit_downloads`` draws its buttons only once its expander is opened (a rerun), so a
+    fresh visit draws none; opened, the files download."""
+    page.goto(f"{server}/step_by_step", wait_until="domcontentloaded")
+    settle(page)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+    page.get_by_text("Download this fit", exact=True).click()
+    button = page.get_by_role("button", name="Python code (emlib)")
+    expect(button).to_be_visible()
+    settle(page)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 6
+    with page.expect_download() as download:
+        button.click()
+    script = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "GaussianMixtureEM" in script and download.value.suggested_filename.endswith(".py")
+    assert_no_exception(page)

@@ -468,7 +468,8 @@ def test_the_reading_code_makes_the_matrix_the_page_fits(files, tmp_path, monkey
 def test_the_labels_download_keeps_a_row_id_and_every_column_to_join_back(media):
     content = shop(rows=60).encode("cp1252")
     at = upload(your_data({"k": "2", "miss": "drop"}), content, "früchte.csv")
-    text = fetch(media.last, downloads(at)["yourdata_dl_labels.csv"]).content.decode()
+    offered = downloads(at)  # opens the expander: a rerun, with its own media files
+    text = fetch(media.last, offered["yourdata_dl_labels.csv"]).content.decode()
     labels = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
     table = read_table(content, "früchte.csv")
     assert list(labels.columns[:5]) == ["row_id", "Gewicht", "Länge", "Sorte", "Kommentar"]

@@ -71,8 +71,22 @@ def media(monkeypatch):
     return RecordingMediaFileManager
 
 
+def open_downloads(at: AppTest) -> AppTest:
+    """Open every fit's downloads expander that is closed (``fit_downloads`` draws its
+    buttons only once it is open), with one rerun; ``at`` again."""
+    keys = [e.proto.id.rsplit("-", 1)[-1] for e in at.expander]
+    closed = [key for key in keys if key.endswith("_downloads") and not at.session_state[key]]
+    for key in closed:
+        at.session_state[key] = True
+    if closed:
+        at.run()
+    return at
+
+
 def downloads(at: AppTest) -> dict:
-    """{button key: download button proto} of every download button on the page."""
+    """{button key: download button proto} of every download button on the page, every
+    fit's downloads expander opened first (``open_downloads``)."""
+    open_downloads(at)
     return {b.proto.id.rsplit("-", 1)[-1]: b.proto for b in at.get("download_button")}
 
 
@@ -116,9 +130,8 @@ def test_step_page_shares_its_settings_and_offers_every_download(media):
     assert link.startswith("?")  # AppTest has no browser address: the query alone
     for part in ("k=3", "cov=diag", "step=4", "data=faithful"):
         assert part in link
-    files = {
-        got.filename: got.content for got in map(partial(fetch, media.last), downloads(at).values())
-    }
+    offered = downloads(at)  # opens the expander: a rerun, with its own media files
+    files = {got.filename: got.content for got in map(partial(fetch, media.last), offered.values())}
     assert set(files) == {
         "emlab_step_params.json",
         "emlab_step_history.json",
@@ -619,6 +632,8 @@ def test_fit_downloads_offers_its_files_in_order_and_says_why_scikit_learn_is_mi
     ).run()
     assert not at.exception
     assert [e.label for e in at.expander] == ["This fit"]
+    assert not at.get("download_button")  # drawn once the expander is opened
+    open_downloads(at)
     columns = [
         [
             (b.proto.label, fetch(media.last, b.proto).filename)
