@@ -207,10 +207,10 @@ def download_columns(downloads: list[_Download], key: str, kind: str = "dl") -> 
 def picture_downloads(
     result, *, key: str, label: str = "Download the segmentation", expanded: bool = False
 ) -> None:
-    """An expander with downloads of a segmentation's pictures: the segmented image (PNG), the
-    label picture in the segment colours (PNG), and the label map for programs: a PNG and a
-    NumPy .npy of the (height, width) segment numbers 1 ... K, and a CSV with each pixel's
-    position (x, y), segment and uncertainty.
+    """An expander (drawn when it is opened) with downloads of a segmentation's pictures: the
+    segmented image (PNG), the label picture in the segment colours (PNG), and the label map
+    for programs: a PNG and a NumPy .npy of the (height, width) segment numbers 1 ... K, and a
+    CSV with each pixel's position (x, y), segment and uncertainty.
 
     Parameters
     ----------
@@ -219,6 +219,16 @@ def picture_downloads(
     """
     from dashboard.components.pictures import label_map_npy, label_map_png, label_picture, png_bytes
 
+    # drawn lazily, as ``fit_downloads``: the buttons only once the expander is open
+    box = st.expander(
+        label,
+        icon=":material/image:",
+        expanded=expanded,
+        key=f"{key}_pic_downloads",
+        on_change="rerun",
+    )
+    if not box.open:
+        return
     k, (height, width) = result.n_components, result.labels.shape
     buttons = [
         (
@@ -247,7 +257,7 @@ def picture_downloads(
             CSV,
         ),
     ]
-    with st.expander(label, icon=":material/image:", expanded=expanded):
+    with box:
         st.caption(
             f"The {width} x {height} working picture: each pixel painted with its segment's mean "
             "colour, or with the segment colours used on this page; the label map as an 8-bit "

@@ -153,6 +153,7 @@ def media(monkeypatch):
 def test_the_segmentation_downloads_as_pictures_and_a_label_map_with_positions(media):
     at = image_page({"img": "coins", "k": "3", "pos": "0"})
     expected = segment_image(load_image("coins"), 3)
+    assert not at.get("download_button")  # drawn once their expanders are opened
     files = downloads(at)
     fetched = {
         suffix: fetch(media.last, files[f"img_pic_{suffix}"]).content
