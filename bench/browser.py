@@ -134,6 +134,19 @@ def start_server(log_path: str) -> tuple[subprocess.Popen, str]:
     return proc, wait_until_healthy(proc, base, 60, "the server")
 
 
+def run_streamlit(script: Path, what: str, seconds: float = 90) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` (the benches' options) on a free port: the process and its
+    base URL, once it answers (``wait_until_healthy``; ``what`` names it in an error)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), *server_options(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return proc, wait_until_healthy(proc, f"http://127.0.0.1:{port}", seconds, what)
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     """Ask ``proc`` to stop; kill it if it has not within 10 s."""
     proc.terminate()

@@ -17,21 +17,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    free_port,
-    load_average,
-    server_options,
-    stop_server,
-    wait_until_healthy,
-)
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, load_average, run_streamlit, stop_server
 
 APP = """import streamlit as st
 
@@ -83,14 +73,8 @@ def main(visits: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "floor.py"
         app.write_text(APP)
-        port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), *server_options(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc, base = run_streamlit(app, "the floor app", 60)
         try:
-            base = wait_until_healthy(proc, f"http://127.0.0.1:{port}", 60, "the floor app")
             print(
                 f"\nFirst chart floor, {visits} fresh visits per kind; "
                 f"load average {load_average()}"

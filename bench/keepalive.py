@@ -23,20 +23,11 @@ import argparse
 import http.client
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import (
-    ROOT,
-    free_port,
-    load_average,
-    server_options,
-    stop_server,
-    wait_until_healthy,
-)
+from bench.browser import ROOT, load_average, run_streamlit, stop_server
 
 #: The files a page's HTML lists (scripts, preloads, styles), relative to the server's root.
 LISTED = re.compile(r'(?:src|href)="\./(static/[^"]+)"')
@@ -48,8 +39,9 @@ def listed_files(connection: http.client.HTTPConnection) -> list[str]:
     return LISTED.findall(connection.getresponse().read().decode())
 
 
-def fetch_all(host: str, port: int, rounds: int) -> list[tuple[float, float]]:
-    """Per round: (total ms, median ms per file) for the listed files on one connection."""
+def fetch_all(host: str, port: int, rounds: int) -> tuple[int, list[tuple[float, float]]]:
+    """How many files the page lists, and per round (total ms, median ms per file) for them
+    on one connection."""
     connection = http.client.HTTPConnection(host, port, timeout=30)
     files = listed_files(connection)
     if not files:
@@ -65,20 +57,7 @@ def fetch_all(host: str, port: int, rounds: int) -> list[tuple[float, float]]:
             each.append((time.perf_counter() - begun) * 1e3)
         results.append(((time.perf_counter() - start) * 1e3, statistics.median(each)))
     connection.close()
-    return results
-
-
-def serve(script: Path) -> tuple[subprocess.Popen, int]:
-    """``streamlit run script`` on a free port, once it answers."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), *server_options(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until_healthy(proc, f"http://127.0.0.1:{port}", 90, str(script))
-    return proc, port
+    return len(files), results
 
 
 def main(rounds: int) -> None:
@@ -92,12 +71,11 @@ def main(rounds: int) -> None:
         print(f"\nA page's listed files on one connection; load average {load_average()}")
         print(f"{'server':<28} {'files':>5} {'round':>5} {'total ms':>9} {'median ms':>10}")
         for label, script in servers.items():
-            proc, port = serve(script)
+            proc, base = run_streamlit(script, str(script))
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                count = len(listed_files(connection))
-                connection.close()
-                for number, (total, median) in enumerate(fetch_all("127.0.0.1", port, rounds)):
+                host, port = base.removeprefix("http://").split(":")
+                count, results = fetch_all(host, int(port), rounds)
+                for number, (total, median) in enumerate(results):
                     print(f"{label:<28} {count:>5} {number + 1:>5} {total:>9.0f} {median:>10.1f}")
             finally:
                 stop_server(proc)

@@ -40,8 +40,9 @@ def test_every_listed_file_is_fetched_each_round_on_one_connection():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        results = fetch_all("127.0.0.1", server.server_address[1], rounds=2)
+        count, results = fetch_all("127.0.0.1", server.server_address[1], rounds=2)
     finally:
         server.shutdown()
+    assert count == 2
     assert len(results) == 2 and all(total >= median > 0 for total, median in results)
     assert _Page.asked == ["/"] + ["/static/js/a.js", "/static/css/b.css"] * 2

@@ -33,6 +33,17 @@ def _lazy(make: Callable[[], str]) -> Callable[[], bytes]:
 _Download = tuple[str, str | Callable[[], bytes], str, str]
 
 
+def lazy_expander(label: str, *, icon: str, key: str, expanded: bool = False):
+    """An expander whose content is drawn only while it is open (opening it reruns the
+    page): the expander when it is open, else None.
+
+    A page's download buttons and their files are made only for a student who opens the box,
+    so a fresh visit draws none of them (issue 21: the last new kind of element on a page,
+    they held back every chart's first drawing)."""
+    box = st.expander(label, icon=icon, expanded=expanded, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def fit_downloads(
     history: Sequence[EMStep],
     X: np.ndarray,
@@ -64,11 +75,8 @@ def fit_downloads(
     """
     if not history:
         return
-    # drawn lazily: the buttons and their files (the scripts are written as they are offered)
-    # only once the expander is opened, so a page's first visit draws none of them (issue 21:
-    # the last new kind of element on the page, they held back every chart's first drawing)
-    box = st.expander(label, icon=":material/download:", key=f"{key}_downloads", on_change="rerun")
-    if not box.open:
+    box = lazy_expander(label, icon=":material/download:", key=f"{key}_downloads")
+    if box is None:
         return
     names = export.feature_labels(np.shape(X)[1], feature_names)
     has_missing = bool(np.isnan(X).any())
@@ -219,15 +227,10 @@ def picture_downloads(
     """
     from dashboard.components.pictures import label_map_npy, label_map_png, label_picture, png_bytes
 
-    # drawn lazily, as ``fit_downloads``: the buttons only once the expander is open
-    box = st.expander(
-        label,
-        icon=":material/image:",
-        expanded=expanded,
-        key=f"{key}_pic_downloads",
-        on_change="rerun",
+    box = lazy_expander(
+        label, icon=":material/image:", key=f"{key}_pic_downloads", expanded=expanded
     )
-    if not box.open:
+    if box is None:
         return
     k, (height, width) = result.n_components, result.labels.shape
     buttons = [
